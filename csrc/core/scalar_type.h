@@ -1,0 +1,106 @@
+// dtypes and PyTorch's type promotion lattice.
+#pragma once
+#include <cstdint>
+#include <cstddef>
+#include "error.h"
+
+namespace st {
+
+enum class ScalarType : int8_t { Bool = 0, UInt8, Int32, Int64, Float32, Float64, NumTypes, Undefined = -1 };
+constexpr int kNumScalarTypes = static_cast<int>(ScalarType::NumTypes);
+
+inline size_t element_size(ScalarType t) {
+  switch (t) {
+    case ScalarType::Bool: case ScalarType::UInt8: return 1;
+    case ScalarType::Int32: case ScalarType::Float32: return 4;
+    case ScalarType::Int64: case ScalarType::Float64: return 8;
+    default: throw Error("element_size: undefined dtype");
+  }
+}
+inline bool is_floating(ScalarType t) { return t == ScalarType::Float32 || t == ScalarType::Float64; }
+inline bool is_integral(ScalarType t, bool include_bool) {
+  return t == ScalarType::UInt8 || t == ScalarType::Int32 || t == ScalarType::Int64 ||
+         (include_bool && t == ScalarType::Bool);
+}
+const char* dtype_name(ScalarType t);  // "float32", ...
+
+// Category: 0 bool, 1 integer, 2 floating.
+inline int category(ScalarType t) { return t == ScalarType::Bool ? 0 : is_floating(t) ? 2 : 1; }
+
+// Smallest type both values fit in (PyTorch's promoteTypes for our six dtypes).
+ScalarType promote_types(ScalarType a, ScalarType b);
+// Whether a value of `from` may be written into `to` without crossing categories downwards.
+bool can_cast(ScalarType from, ScalarType to);
+
+ScalarType default_dtype();
+void set_default_dtype(ScalarType t);
+
+// Calls f.template operator()<T>() with T the C++ type of `t`.
+template <typename T> struct Tag { using type = T; };
+#define ST_DISPATCH_CASE(enum_, T) case ::st::ScalarType::enum_: return f(::st::Tag<T>{});
+template <typename F>
+decltype(auto) dispatch_all(ScalarType t, F&& f) {
+  switch (t) {
+    ST_DISPATCH_CASE(Bool, bool)
+    ST_DISPATCH_CASE(UInt8, uint8_t)
+    ST_DISPATCH_CASE(Int32, int32_t)
+    ST_DISPATCH_CASE(Int64, int64_t)
+    ST_DISPATCH_CASE(Float32, float)
+    ST_DISPATCH_CASE(Float64, double)
+    default: throw Error("dispatch: undefined dtype");
+  }
+}
+template <typename F>
+decltype(auto) dispatch_numeric(ScalarType t, F&& f) {  // everything but bool
+  switch (t) {
+    ST_DISPATCH_CASE(UInt8, uint8_t)
+    ST_DISPATCH_CASE(Int32, int32_t)
+    ST_DISPATCH_CASE(Int64, int64_t)
+    ST_DISPATCH_CASE(Float32, float)
+    ST_DISPATCH_CASE(Float64, double)
+    default: throw TypeError(str("operation not supported for dtype ", dtype_name(t)));
+  }
+}
+template <typename F>
+decltype(auto) dispatch_floating(ScalarType t, F&& f) {
+  switch (t) {
+    ST_DISPATCH_CASE(Float32, float)
+    ST_DISPATCH_CASE(Float64, double)
+    default: throw TypeError(str("operation only supported for floating dtypes, got ", dtype_name(t)));
+  }
+}
+#undef ST_DISPATCH_CASE
+
+template <typename T> constexpr ScalarType scalar_type_of();
+template <> constexpr ScalarType scalar_type_of<bool>() { return ScalarType::Bool; }
+template <> constexpr ScalarType scalar_type_of<uint8_t>() { return ScalarType::UInt8; }
+template <> constexpr ScalarType scalar_type_of<int32_t>() { return ScalarType::Int32; }
+template <> constexpr ScalarType scalar_type_of<int64_t>() { return ScalarType::Int64; }
+template <> constexpr ScalarType scalar_type_of<float>() { return ScalarType::Float32; }
+template <> constexpr ScalarType scalar_type_of<double>() { return ScalarType::Float64; }
+
+// A Python-like scalar: bool, int64 or double, remembering which.
+struct Scalar {
+  enum Kind : int8_t { Bool, Int, Float } kind = Int;
+  union { bool b; int64_t i; double d; } v{};
+  Scalar() { v.i = 0; }
+  Scalar(bool x) : kind(Bool) { v.b = x; }
+  Scalar(int x) : kind(Int) { v.i = x; }
+  Scalar(int64_t x) : kind(Int) { v.i = x; }
+  Scalar(double x) : kind(Float) { v.d = x; }
+  template <typename T> T to() const {
+    switch (kind) {
+      case Bool: return static_cast<T>(v.b);
+      case Int: return static_cast<T>(v.i);
+      default: return static_cast<T>(v.d);
+    }
+  }
+  double to_double() const { return to<double>(); }
+  bool is_floating() const { return kind == Float; }
+  // dtype a Python scalar of this kind gets when it becomes a tensor
+  ScalarType natural_dtype() const {
+    return kind == Bool ? ScalarType::Bool : kind == Int ? ScalarType::Int64 : default_dtype();
+  }
+};
+
+}  // namespace st

@@ -1,0 +1,48 @@
+#include "tensor.h"
+#include "shape.h"
+
+namespace st {
+
+TensorImpl::TensorImpl(StoragePtr storage, int64_t offset, DimVector sizes, DimVector strides,
+                       ScalarType dtype, std::shared_ptr<VersionCounter> version)
+    : storage_(std::move(storage)), offset_(offset), sizes_(std::move(sizes)), strides_(std::move(strides)),
+      dtype_(dtype), version_(version ? std::move(version) : std::make_shared<VersionCounter>()) {
+  refresh();
+}
+
+void TensorImpl::refresh() {
+  numel_ = 1;
+  for (auto s : sizes_) numel_ *= s;
+  contiguous_ = compute_contiguous(sizes_, strides_);
+}
+
+void TensorImpl::set_geometry(DimVector sizes, DimVector strides, int64_t offset) {
+  sizes_ = std::move(sizes);
+  strides_ = std::move(strides);
+  offset_ = offset;
+  refresh();
+}
+
+void TensorImpl::set_storage(StoragePtr s, int64_t offset, DimVector sizes, DimVector strides, ScalarType dtype) {
+  storage_ = std::move(s);
+  dtype_ = dtype;
+  set_geometry(std::move(sizes), std::move(strides), offset);
+}
+
+int64_t Tensor::size(int64_t d) const { return sizes()[wrap_dim(d, dim())]; }
+int64_t Tensor::stride(int64_t d) const { return strides()[wrap_dim(d, dim())]; }
+
+Tensor empty(const DimVector& sizes, ScalarType dtype) {
+  int64_t n = checked_numel(sizes);
+  auto storage = std::make_shared<Storage>(static_cast<size_t>(n) * element_size(dtype));
+  return Tensor(std::make_shared<TensorImpl>(std::move(storage), 0, sizes, contiguous_strides(sizes), dtype));
+}
+
+Tensor make_view(const Tensor& base, DimVector sizes, DimVector strides, int64_t offset) {
+  Tensor v(std::make_shared<TensorImpl>(base.impl()->storage(), offset, std::move(sizes), std::move(strides),
+                                        base.dtype(), base.impl()->version_counter()));
+  v.impl()->is_view = true;
+  return v;
+}
+
+}  // namespace st

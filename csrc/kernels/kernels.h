@@ -1,0 +1,36 @@
+// Floor 2: loops over memory. Every function here takes fully allocated
+// outputs; shape/dtype checks and result allocation happen in ops/.
+#pragma once
+#include <cstdint>
+#include <vector>
+#include "../core/shape.h"
+#include "../core/tensor.h"
+
+namespace st::kernels {
+
+enum class BinaryOp : int8_t { Add, Sub, Mul, Div, Pow };
+enum class UnaryOp : int8_t { Neg };
+
+// out = op(a, b); out, a, b share one dtype; a and b broadcast to out's shape.
+void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b);
+// out = op(a, s) or op(s, a) when scalar_first; s is converted to a's dtype.
+void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, const Scalar& s, bool scalar_first);
+void unary(UnaryOp op, const Tensor& out, const Tensor& a);
+
+// dst = src converted to dst's dtype; src broadcasts to dst's shape.
+void copy(const Tensor& dst, const Tensor& src);
+void fill(const Tensor& dst, const Scalar& v);
+
+// Sum of `in` over the dims flagged in `reduce` into `out`, whose shape is
+// in's shape with those dims set to 1 (keepdim layout). out's dtype is the
+// accumulation type (float32/float64 for floats, int64 for integers and bool).
+void sum(const Tensor& out, const Tensor& in, const std::vector<bool>& reduce);
+
+// Random fills, drawing from the global generator.
+void manual_seed(uint64_t seed);
+uint64_t initial_seed();
+void uniform(const Tensor& dst, double lo, double hi);
+void normal(const Tensor& dst, double mean, double std);
+void randint(const Tensor& dst, int64_t lo, int64_t hi);
+
+}  // namespace st::kernels

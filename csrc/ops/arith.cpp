@@ -1,0 +1,543 @@
+// Elementwise arithmetic (+ - * / ** and unary math) with type promotion and backward.
+#include <cmath>
+#include "../autograd/node.h"
+#include "internal.h"
+
+namespace st::ops {
+
+using kernels::BinaryOp;
+
+// ---------------------------------------------------------------- promotion
+namespace {
+ScalarType combine_categories(ScalarType higher, ScalarType lower) {
+  if (higher == ScalarType::Undefined) return lower;
+  if (is_floating(higher)) return higher;
+  if (higher == ScalarType::Bool || (lower != ScalarType::Undefined && is_floating(lower)))
+    return promote_types(higher, lower);
+  return higher;
+}
+struct PromoteState {
+  ScalarType dim = ScalarType::Undefined, zero = ScalarType::Undefined, wrapped = ScalarType::Undefined;
+  void add(const Tensor& t) {
+    if (t.impl()->is_wrapped_number) {
+      ScalarType c = is_floating(t.dtype()) ? default_dtype() : t.dtype();
+      wrapped = promote_types(wrapped, c);
+    } else if (t.dim() == 0) {
+      zero = promote_types(zero, t.dtype());
+    } else {
+      dim = promote_types(dim, t.dtype());
+    }
+  }
+  ScalarType result() const { return combine_categories(dim, combine_categories(zero, wrapped)); }
+};
+}  // namespace
+
+ScalarType result_type(const Tensor& a, const Tensor& b) {
+  PromoteState s;
+  s.add(a);
+  s.add(b);
+  return s.result();
+}
+
+ScalarType result_type(const Tensor& a, const Scalar& b) {
+  PromoteState s;
+  s.add(a);
+  s.wrapped = promote_types(s.wrapped, b.natural_dtype());
+  return s.result();
+}
+
+Tensor cast_raw(const Tensor& t, ScalarType dt) {
+  if (t.dtype() == dt) return t;
+  Tensor out = st::empty(t.sizes(), dt);
+  kernels::copy(out, t);
+  return out;
+}
+
+void check_no_internal_overlap(const Tensor& t, const char* op) {
+  for (int64_t d = 0; d < t.dim(); ++d)
+    ST_CHECK(!(t.strides()[d] == 0 && t.sizes()[d] > 1), op,
+             ": unsupported operation: more than one element of the written-to tensor refers to a single memory "
+             "location. Please clone() the tensor before performing the operation.");
+}
+
+// ------------------------------------------------------------ forward cores
+namespace {
+
+Tensor binary_raw(BinaryOp op, const Tensor& a, const Tensor& b, ScalarType compute) {
+  DimVector shape = a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes());
+  Tensor ca = cast_raw(a, compute), cb = cast_raw(b, compute);
+  Tensor out = st::empty(shape, compute);
+  kernels::binary(op, out, ca, cb);
+  return out;
+}
+
+Tensor scalar_raw(BinaryOp op, const Tensor& a, const Scalar& s, bool scalar_first, ScalarType compute) {
+  Tensor ca = cast_raw(a, compute);
+  Tensor out = st::empty(a.sizes(), compute);
+  kernels::binary_scalar(op, out, ca, s, scalar_first);
+  return out;
+}
+
+bool is_one(const Scalar& s) { return s.to_double() == 1.0; }
+
+ScalarType div_type(ScalarType t) { return is_floating(t) ? t : default_dtype(); }
+
+void check_int_pow(ScalarType compute, const Scalar& e) {
+  if (!is_floating(compute) && e.kind != Scalar::Float)
+    ST_CHECK(e.to<int64_t>() >= 0, "Integers to negative integer powers are not allowed.");
+}
+
+void check_int_pow_tensor(ScalarType compute, const Tensor& e) {
+  if (is_floating(compute) || e.numel() == 0) return;
+  Tensor c = cast_raw(e, ScalarType::Int64);
+  if (!c.is_contiguous()) c = clone(c);
+  const int64_t* p = c.data<int64_t>();
+  for (int64_t i = 0; i < c.numel(); ++i)
+    ST_CHECK(p[i] >= 0, "Integers to negative integer powers are not allowed.");
+}
+
+void check_sub_bool(const Tensor& a, ScalarType other) {
+  ST_CHECK(!(a.dtype() == ScalarType::Bool && other == ScalarType::Bool),
+           "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
+           "operator instead.");
+}
+
+}  // namespace
+
+// ------------------------------------------------------------ backward nodes
+namespace {
+
+struct AddBackward0 : Node {
+  Scalar alpha;
+  const char* name() const override { return "AddBackward0"; }
+  TensorList apply(TensorList&& g) override {
+    TensorList r(next_edges.size());
+    if (should_compute(0)) r[0] = g[0];
+    if (should_compute(1)) r[1] = is_one(alpha) ? g[0] : mul(g[0], alpha);
+    return r;
+  }
+};
+
+struct SubBackward0 : Node {
+  Scalar alpha;
+  const char* name() const override { return "SubBackward0"; }
+  TensorList apply(TensorList&& g) override {
+    TensorList r(next_edges.size());
+    if (should_compute(0)) r[0] = g[0];
+    if (should_compute(1)) r[1] = is_one(alpha) ? neg(g[0]) : mul(g[0], Scalar(-alpha.to_double()));
+    return r;
+  }
+};
+
+struct RsubBackward1 : Node {
+  const char* name() const override { return "RsubBackward1"; }
+  TensorList apply(TensorList&& g) override { return {neg(g[0])}; }
+};
+
+struct MulBackward0 : Node {
+  SavedTensor self, other;  // other is unset for the scalar form
+  Scalar scalar;
+  const char* name() const override { return "MulBackward0"; }
+  TensorList apply(TensorList&& g) override {
+    TensorList r(next_edges.size());
+    if (!other.defined()) {
+      if (should_compute(0)) r[0] = mul(g[0], scalar);
+      return r;
+    }
+    if (should_compute(0)) r[0] = mul(g[0], other.unpack(*this));
+    if (should_compute(1)) r[1] = mul(g[0], self.unpack(*this));
+    return r;
+  }
+  void release_variables() override { self.release(); other.release(); }
+};
+
+struct DivBackward0 : Node {
+  SavedTensor self, other;
+  Scalar scalar;
+  const char* name() const override { return "DivBackward0"; }
+  TensorList apply(TensorList&& g) override {
+    TensorList r(next_edges.size());
+    if (!other.defined()) {
+      if (should_compute(0)) r[0] = div(g[0], scalar);
+      return r;
+    }
+    Tensor b = other.unpack(*this);
+    if (should_compute(0)) r[0] = div(g[0], b);
+    if (should_compute(1)) r[1] = neg(div(mul(g[0], self.unpack(*this)), mul(b, b)));
+    return r;
+  }
+  void release_variables() override { self.release(); other.release(); }
+};
+
+struct PowBackward0 : Node {  // tensor ** scalar
+  SavedTensor self;
+  Scalar exponent;
+  const char* name() const override { return "PowBackward0"; }
+  TensorList apply(TensorList&& g) override {
+    Tensor a = self.unpack(*this);
+    double e = exponent.to_double();
+    if (e == 0.0) return {zeros(a.sizes(), g[0].dtype())};
+    Scalar em1 = exponent.kind == Scalar::Float ? Scalar(e - 1.0) : Scalar(exponent.to<int64_t>() - 1);
+    return {mul(mul(g[0], pow(a, em1)), exponent)};
+  }
+  void release_variables() override { self.release(); }
+};
+
+struct PowBackward1 : Node {  // tensor ** tensor
+  SavedTensor self, exponent, result;
+  const char* name() const override { return "PowBackward1"; }
+  TensorList apply(TensorList&& g) override {
+    TensorList r(2);
+    Tensor a = self.unpack(*this), b = exponent.unpack(*this);
+    if (should_compute(0)) r[0] = mul(mul(g[0], b), pow(a, sub(b, Scalar(int64_t(1)))));
+    if (should_compute(1)) r[1] = mul(mul(g[0], result.unpack(*this)), log(a));
+    return r;
+  }
+  void release_variables() override { self.release(); exponent.release(); result.release(); }
+};
+
+struct PowBackward2 : Node {  // scalar ** tensor
+  SavedTensor result;
+  Scalar base;
+  const char* name() const override { return "PowBackward2"; }
+  TensorList apply(TensorList&& g) override {
+    return {mul(mul(g[0], result.unpack(*this)), Scalar(std::log(base.to_double())))};
+  }
+  void release_variables() override { result.release(); }
+};
+
+struct NegBackward0 : Node {
+  const char* name() const override { return "NegBackward0"; }
+  TensorList apply(TensorList&& g) override { return {neg(g[0])}; }
+};
+
+struct ReciprocalBackward0 : Node {
+  SavedTensor result;
+  const char* name() const override { return "ReciprocalBackward0"; }
+  TensorList apply(TensorList&& g) override {
+    Tensor r = result.unpack(*this);
+    return {neg(mul(g[0], mul(r, r)))};
+  }
+  void release_variables() override { result.release(); }
+};
+
+struct ExpBackward0 : Node {
+  SavedTensor result;
+  const char* name() const override { return "ExpBackward0"; }
+  TensorList apply(TensorList&& g) override { return {mul(g[0], result.unpack(*this))}; }
+  void release_variables() override { result.release(); }
+};
+
+struct LogBackward0 : Node {
+  SavedTensor self;
+  const char* name() const override { return "LogBackward0"; }
+  TensorList apply(TensorList&& g) override { return {div(g[0], self.unpack(*this))}; }
+  void release_variables() override { self.release(); }
+};
+
+template <typename N>
+void finish(const std::shared_ptr<N>& node, const Tensor& out) {
+  if (node) autograd::set_history(out, node);
+}
+
+}  // namespace
+
+// ------------------------------------------------------------ out-of-place ops
+
+Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  ScalarType rt = result_type(a, b);
+  Tensor out = is_one(alpha) ? binary_raw(BinaryOp::Add, a, b, rt)
+                             : binary_raw(BinaryOp::Add, a, scalar_raw(BinaryOp::Mul, b, alpha, false, rt), rt);
+  if (auto n = make_node<AddBackward0>({&a, &b})) { n->alpha = alpha; finish(n, out); }
+  return out;
+}
+
+Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha) {
+  ScalarType rt = result_type(a, b);
+  Scalar s = is_one(alpha) ? b : Scalar(b.to_double() * alpha.to_double());
+  Tensor out = scalar_raw(BinaryOp::Add, a, s, false, rt);
+  if (auto n = make_node<AddBackward0>({&a, nullptr})) { n->alpha = alpha; finish(n, out); }
+  return out;
+}
+
+Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  check_sub_bool(a, b.dtype());
+  ScalarType rt = result_type(a, b);
+  Tensor out = is_one(alpha) ? binary_raw(BinaryOp::Sub, a, b, rt)
+                             : binary_raw(BinaryOp::Sub, a, scalar_raw(BinaryOp::Mul, b, alpha, false, rt), rt);
+  if (auto n = make_node<SubBackward0>({&a, &b})) { n->alpha = alpha; finish(n, out); }
+  return out;
+}
+
+Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha) {
+  check_sub_bool(a, b.natural_dtype());
+  ScalarType rt = result_type(a, b);
+  Scalar s = is_one(alpha) ? b : Scalar(b.to_double() * alpha.to_double());
+  Tensor out = scalar_raw(BinaryOp::Sub, a, s, false, rt);
+  if (auto n = make_node<SubBackward0>({&a, nullptr})) { n->alpha = alpha; finish(n, out); }
+  return out;
+}
+
+Tensor rsub(const Tensor& a, const Scalar& b) {
+  check_sub_bool(a, b.natural_dtype());
+  ScalarType rt = result_type(a, b);
+  Tensor out = scalar_raw(BinaryOp::Sub, a, b, true, rt);
+  finish(make_node<RsubBackward1>({&a}), out);
+  return out;
+}
+
+Tensor mul(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_raw(BinaryOp::Mul, a, b, result_type(a, b));
+  if (auto n = make_node<MulBackward0>({&a, &b})) {
+    n->other.save(b);  // also marks the tensor form
+    if (n->should_compute(1)) n->self.save(a);
+    finish(n, out);
+  }
+  return out;
+}
+
+Tensor mul(const Tensor& a, const Scalar& b) {
+  Tensor out = scalar_raw(BinaryOp::Mul, a, b, false, result_type(a, b));
+  if (auto n = make_node<MulBackward0>({&a, nullptr})) { n->scalar = b; finish(n, out); }
+  return out;
+}
+
+Tensor div(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_raw(BinaryOp::Div, a, b, div_type(result_type(a, b)));
+  if (auto n = make_node<DivBackward0>({&a, &b})) {
+    n->other.save(b);
+    if (n->should_compute(1)) n->self.save(a);
+    finish(n, out);
+  }
+  return out;
+}
+
+Tensor div(const Tensor& a, const Scalar& b) {
+  Tensor out = scalar_raw(BinaryOp::Div, a, b, false, div_type(result_type(a, b)));
+  if (auto n = make_node<DivBackward0>({&a, nullptr})) { n->scalar = b; finish(n, out); }
+  return out;
+}
+
+Tensor rdiv(const Tensor& a, const Scalar& b) { return mul(reciprocal(a), b); }
+
+Tensor pow(const Tensor& a, const Tensor& b) {
+  ScalarType rt = result_type(a, b);
+  check_int_pow_tensor(rt, b);
+  Tensor out = binary_raw(BinaryOp::Pow, a, b, rt);
+  if (auto n = make_node<PowBackward1>({&a, &b})) {
+    n->self.save(a);
+    n->exponent.save(b);
+    if (n->should_compute(1)) { autograd::set_history(out, n); n->result.save(out, true); }
+    finish(n, out);
+  }
+  return out;
+}
+
+Tensor pow(const Tensor& a, const Scalar& e) {
+  ScalarType rt = result_type(a, e);
+  check_int_pow(rt, e);
+  Tensor out = scalar_raw(BinaryOp::Pow, a, e, false, rt);
+  if (auto n = make_node<PowBackward0>({&a})) {
+    n->self.save(a);
+    n->exponent = e;
+    finish(n, out);
+  }
+  return out;
+}
+
+Tensor pow(const Scalar& base, const Tensor& b) {
+  // A Python number as base counts as a wrapped scalar in promotion.
+  ScalarType rt = result_type(b, base);
+  check_int_pow_tensor(rt, b);
+  Tensor out = scalar_raw(BinaryOp::Pow, b, base, true, rt);
+  if (auto n = make_node<PowBackward2>({&b})) {
+    n->base = base;
+    autograd::set_history(out, n);
+    n->result.save(out, true);
+  }
+  return out;
+}
+
+Tensor neg(const Tensor& a) {
+  ST_CHECK(a.dtype() != ScalarType::Bool,
+           "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use "
+           "the `~` or `logical_not()` operator instead.");
+  Tensor out = st::empty(a.sizes(), a.dtype());
+  kernels::unary(kernels::UnaryOp::Neg, out, a);
+  finish(make_node<NegBackward0>({&a}), out);
+  return out;
+}
+
+Tensor reciprocal(const Tensor& a) {
+  ScalarType rt = div_type(a.dtype());
+  Tensor out = scalar_raw(BinaryOp::Div, a, Scalar(1.0), true, rt);
+  if (auto n = make_node<ReciprocalBackward0>({&a})) {
+    autograd::set_history(out, n);
+    n->result.save(out, true);
+  }
+  return out;
+}
+
+Tensor exp(const Tensor& a) {
+  ScalarType rt = div_type(a.dtype());
+  // e ** a
+  Tensor out = scalar_raw(BinaryOp::Pow, a, Scalar(M_E), true, rt);
+  if (auto n = make_node<ExpBackward0>({&a})) {
+    autograd::set_history(out, n);
+    n->result.save(out, true);
+  }
+  return out;
+}
+
+Tensor log(const Tensor& a) {
+  ScalarType rt = div_type(a.dtype());
+  Tensor ca = cast_raw(a, rt);
+  Tensor out = st::empty(a.sizes(), rt);
+  dispatch_floating(rt, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    Tensor c = contiguous(ca);
+    const T* p = c.data<T>();
+    T* o = out.data<T>();
+    for (int64_t i = 0; i < out.numel(); ++i) o[i] = std::log(p[i]);
+  });
+  if (auto n = make_node<LogBackward0>({&a})) { n->self.save(a); finish(n, out); }
+  return out;
+}
+
+// ------------------------------------------------------------ in-place ops
+namespace {
+
+void check_inplace_result(const Tensor& self, ScalarType rt, const DimVector& other_sizes, const char* op) {
+  ST_CHECK(can_cast(rt, self.dtype()), op, ": result type ", dtype_name(rt),
+           " can't be cast to the desired output type ", dtype_name(self.dtype()));
+  if (other_sizes != self.sizes()) {
+    DimVector bs = broadcast_shapes(self.sizes(), other_sizes);
+    ST_CHECK(bs == self.sizes(), op, ": output with shape ", shape_str(self.sizes()),
+             " doesn't match the broadcast shape ", shape_str(bs));
+  }
+  check_no_internal_overlap(self, op);
+}
+
+// Applies op in place: self = op(self, other) computed in self's dtype.
+void inplace_binary(BinaryOp op, Tensor& self, const Tensor& other, const char* name, ScalarType rt) {
+  check_inplace(self, name, &other);
+  check_inplace_result(self, rt, other.sizes(), name);
+  Tensor o = cast_raw(other, self.dtype());
+  // other may alias self's memory: read it from a private copy then
+  if (o.impl()->storage() == self.impl()->storage() && !o.is_same(self)) o = clone(alias_raw(o));
+  kernels::binary(op, self, self, o);
+  self.impl()->bump_version();
+}
+
+void inplace_scalar(BinaryOp op, Tensor& self, const Scalar& s, const char* name, ScalarType rt) {
+  check_inplace(self, name);
+  check_inplace_result(self, rt, self.sizes(), name);
+  kernels::binary_scalar(op, self, self, s, false);
+  self.impl()->bump_version();
+}
+
+}  // namespace
+
+Tensor& add_(Tensor& self, const Tensor& b, const Scalar& alpha) {
+  auto n = make_node<AddBackward0>({&self, &b});
+  Tensor bb = is_one(alpha) ? b : scalar_raw(BinaryOp::Mul, b, alpha, false, result_type(self, b));
+  inplace_binary(BinaryOp::Add, self, bb, "add_", result_type(self, b));
+  if (n) { n->alpha = alpha; finish(n, self); }
+  return self;
+}
+
+Tensor& add_(Tensor& self, const Scalar& b, const Scalar& alpha) {
+  auto n = make_node<AddBackward0>({&self, nullptr});
+  Scalar s = is_one(alpha) ? b : Scalar(b.to_double() * alpha.to_double());
+  inplace_scalar(BinaryOp::Add, self, s, "add_", result_type(self, b));
+  if (n) { n->alpha = alpha; finish(n, self); }
+  return self;
+}
+
+Tensor& sub_(Tensor& self, const Tensor& b, const Scalar& alpha) {
+  check_sub_bool(self, b.dtype());
+  auto n = make_node<SubBackward0>({&self, &b});
+  Tensor bb = is_one(alpha) ? b : scalar_raw(BinaryOp::Mul, b, alpha, false, result_type(self, b));
+  inplace_binary(BinaryOp::Sub, self, bb, "sub_", result_type(self, b));
+  if (n) { n->alpha = alpha; finish(n, self); }
+  return self;
+}
+
+Tensor& sub_(Tensor& self, const Scalar& b, const Scalar& alpha) {
+  check_sub_bool(self, b.natural_dtype());
+  auto n = make_node<SubBackward0>({&self, nullptr});
+  Scalar s = is_one(alpha) ? b : Scalar(b.to_double() * alpha.to_double());
+  inplace_scalar(BinaryOp::Sub, self, s, "sub_", result_type(self, b));
+  if (n) { n->alpha = alpha; finish(n, self); }
+  return self;
+}
+
+Tensor& mul_(Tensor& self, const Tensor& b) {
+  auto n = make_node<MulBackward0>({&self, &b});
+  if (n) {
+    n->other.save(b.is_same(self) ? clone(alias_raw(b)) : b);
+    if (n->should_compute(1)) n->self.save(clone(alias_raw(self)));  // the value before the update
+  }
+  inplace_binary(BinaryOp::Mul, self, b, "mul_", result_type(self, b));
+  finish(n, self);
+  return self;
+}
+
+Tensor& mul_(Tensor& self, const Scalar& b) {
+  auto n = make_node<MulBackward0>({&self, nullptr});
+  inplace_scalar(BinaryOp::Mul, self, b, "mul_", result_type(self, b));
+  if (n) { n->scalar = b; finish(n, self); }
+  return self;
+}
+
+Tensor& div_(Tensor& self, const Tensor& b) {
+  auto n = make_node<DivBackward0>({&self, &b});
+  if (n) {
+    n->other.save(b.is_same(self) ? clone(alias_raw(b)) : b);
+    if (n->should_compute(1)) n->self.save(clone(alias_raw(self)));
+  }
+  inplace_binary(BinaryOp::Div, self, b, "div_", div_type(result_type(self, b)));
+  finish(n, self);
+  return self;
+}
+
+Tensor& div_(Tensor& self, const Scalar& b) {
+  auto n = make_node<DivBackward0>({&self, nullptr});
+  inplace_scalar(BinaryOp::Div, self, b, "div_", div_type(result_type(self, b)));
+  if (n) { n->scalar = b; finish(n, self); }
+  return self;
+}
+
+Tensor& pow_(Tensor& self, const Scalar& e) {
+  check_int_pow(self.dtype(), e);
+  auto n = make_node<PowBackward0>({&self});
+  if (n) { n->self.save(clone(alias_raw(self))); n->exponent = e; }
+  inplace_scalar(BinaryOp::Pow, self, e, "pow_", result_type(self, e));
+  finish(n, self);
+  return self;
+}
+
+Tensor& pow_(Tensor& self, const Tensor& b) {
+  Tensor r = pow(alias_raw(self), b);  // validates and computes; history is re-made below
+  auto n = make_node<PowBackward1>({&self, &b});
+  if (n) { n->self.save(clone(alias_raw(self))); n->exponent.save(b.is_same(self) ? clone(alias_raw(b)) : b); }
+  check_inplace(self, "pow_", &b);
+  check_inplace_result(self, r.dtype(), r.sizes(), "pow_");
+  kernels::copy(self, r);
+  self.impl()->bump_version();
+  if (n) { finish(n, self); if (n->should_compute(1)) n->result.save(self, true); }
+  return self;
+}
+
+Tensor& neg_(Tensor& self) {
+  check_inplace(self, "neg_");
+  auto n = make_node<NegBackward0>({&self});
+  ST_CHECK(self.dtype() != ScalarType::Bool, "Negation, the `-` operator, on a bool tensor is not supported.");
+  check_no_internal_overlap(self, "neg_");
+  kernels::unary(kernels::UnaryOp::Neg, self, self);
+  self.impl()->bump_version();
+  finish(n, self);
+  return self;
+}
+
+}  // namespace st::ops

@@ -1,0 +1,126 @@
+// Factories and random fills.
+#include <cmath>
+#include <cstring>
+#include "../autograd/node.h"
+#include "../kernels/kernels.h"
+#include "ops.h"
+
+namespace st::ops {
+
+Tensor empty(const IntList& sizes, ScalarType dtype) { return st::empty(sizes, dtype); }
+
+Tensor full(const IntList& sizes, const Scalar& v, ScalarType dtype) {
+  Tensor t = st::empty(sizes, dtype);
+  kernels::fill(t, v);
+  return t;
+}
+Tensor zeros(const IntList& sizes, ScalarType dtype) {
+  Tensor t = st::empty(sizes, dtype);
+  std::memset(t.raw_data(), 0, t.numel() * element_size(dtype));
+  return t;
+}
+Tensor ones(const IntList& sizes, ScalarType dtype) { return full(sizes, Scalar(int64_t(1)), dtype); }
+Tensor scalar_tensor(const Scalar& v, ScalarType dtype) { return full({}, v, dtype); }
+
+Tensor wrapped_scalar(const Scalar& v) {
+  ScalarType dt = v.kind == Scalar::Float ? ScalarType::Float64 : v.kind == Scalar::Int ? ScalarType::Int64
+                                                                                         : ScalarType::Bool;
+  Tensor t = full({}, v, dt);
+  t.impl()->is_wrapped_number = true;
+  return t;
+}
+
+Tensor arange(double start, double end, double step, ScalarType dtype) {
+  ST_CHECK(step != 0, "arange: step must be nonzero");
+  ST_CHECK(std::isfinite(start) && std::isfinite(end), "arange: unsupported range: ", start, " -> ", end);
+  ST_CHECK((step > 0 && end >= start) || (step < 0 && end <= start),
+           "arange: upper bound and larger bound inconsistent with step sign (start=", start, ", end=", end,
+           ", step=", step, ")");
+  int64_t n = static_cast<int64_t>(std::ceil((end - start) / step));
+  Tensor t = st::empty({n}, dtype);
+  dispatch_all(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* p = t.data<T>();
+    for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + step * static_cast<double>(i));
+  });
+  return t;
+}
+
+Tensor linspace(double start, double end, int64_t steps, ScalarType dtype) {
+  ST_CHECK(steps >= 0, "linspace: number of steps must be non-negative, got ", steps);
+  Tensor t = st::empty({steps}, dtype);
+  double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
+  int64_t half = steps / 2;
+  dispatch_all(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* p = t.data<T>();
+    // Fill from both ends so the last value is exactly `end`, like PyTorch.
+    for (int64_t i = 0; i < steps; ++i)
+      p[i] = static_cast<T>(i < half ? start + step * static_cast<double>(i)
+                                     : end - step * static_cast<double>(steps - 1 - i));
+  });
+  return t;
+}
+
+Tensor eye(int64_t n, int64_t m, ScalarType dtype) {
+  ST_CHECK(n >= 0, "n must be greater or equal to 0, got ", n);
+  ST_CHECK(m >= 0, "m must be greater or equal to 0, got ", m);
+  Tensor t = zeros({n, m}, dtype);
+  dispatch_all(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* p = t.data<T>();
+    for (int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = static_cast<T>(1);
+  });
+  return t;
+}
+
+Tensor rand(const IntList& sizes, ScalarType dtype) {
+  ST_CHECK(is_floating(dtype), "\"check_uniform_bounds\" not implemented for '", dtype_name(dtype), "'");
+  Tensor t = st::empty(sizes, dtype);
+  kernels::uniform(t, 0.0, 1.0);
+  return t;
+}
+Tensor randn(const IntList& sizes, ScalarType dtype) {
+  ST_CHECK(is_floating(dtype), "\"normal_kernel_cpu\" not implemented for '", dtype_name(dtype), "'");
+  Tensor t = st::empty(sizes, dtype);
+  kernels::normal(t, 0.0, 1.0);
+  return t;
+}
+Tensor randint(int64_t low, int64_t high, const IntList& sizes, ScalarType dtype) {
+  ST_CHECK(high > low, "random_ expects 'from' to be less than 'to', but got from=", low, " >= to=", high);
+  Tensor t = st::empty(sizes, dtype);
+  kernels::randint(t, low, high);
+  return t;
+}
+
+Tensor& uniform_(Tensor& self, double lo, double hi) {
+  check_inplace(self, "uniform_");
+  ST_CHECK(lo <= hi, "uniform_ expects to return a [from, to) range, but found from=", lo, " > to=", hi);
+  ST_CHECK(is_floating(self.dtype()), "uniform_ is only implemented for floating dtypes, got ",
+           dtype_name(self.dtype()));
+  kernels::uniform(self, lo, hi);
+  self.impl()->bump_version();
+  return self;
+}
+Tensor& normal_(Tensor& self, double mean, double std) {
+  check_inplace(self, "normal_");
+  ST_CHECK(std >= 0.0, "normal expects std >= 0.0, but found std ", std);
+  ST_CHECK(is_floating(self.dtype()), "normal_ is only implemented for floating dtypes, got ",
+           dtype_name(self.dtype()));
+  kernels::normal(self, mean, std);
+  self.impl()->bump_version();
+  return self;
+}
+
+Scalar item(const Tensor& a) {
+  ST_CHECK(a.numel() == 1, "a Tensor with ", a.numel(), " elements cannot be converted to Scalar");
+  return dispatch_all(a.dtype(), [&](auto tag) -> Scalar {
+    using T = typename decltype(tag)::type;
+    T v = *a.data<T>();
+    if constexpr (std::is_same<T, bool>::value) return Scalar(v);
+    else if constexpr (std::is_floating_point<T>::value) return Scalar(static_cast<double>(v));
+    else return Scalar(static_cast<int64_t>(v));
+  });
+}
+
+}  // namespace st::ops

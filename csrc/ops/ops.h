@@ -1,0 +1,120 @@
+// Floor 3: the operators users call. Each checks its arguments, picks a
+// kernel and, when grad mode is on and an input requires grad, records its
+// backward node (defined next to the forward in the same .cpp file).
+#pragma once
+#include <optional>
+#include <vector>
+#include "../core/shape.h"
+#include "../core/tensor.h"
+
+namespace st::ops {
+
+using IntList = DimVector;
+
+// ---- creation ----
+Tensor empty(const IntList& sizes, ScalarType dtype);
+Tensor full(const IntList& sizes, const Scalar& v, ScalarType dtype);
+Tensor zeros(const IntList& sizes, ScalarType dtype);
+Tensor ones(const IntList& sizes, ScalarType dtype);
+Tensor scalar_tensor(const Scalar& v, ScalarType dtype);
+Tensor wrapped_scalar(const Scalar& v);  // 0-d tensor that does not raise dtypes
+Tensor arange(double start, double end, double step, ScalarType dtype);
+Tensor linspace(double start, double end, int64_t steps, ScalarType dtype);
+Tensor eye(int64_t n, int64_t m, ScalarType dtype);
+Tensor rand(const IntList& sizes, ScalarType dtype);
+Tensor randn(const IntList& sizes, ScalarType dtype);
+Tensor randint(int64_t low, int64_t high, const IntList& sizes, ScalarType dtype);
+
+// ---- type promotion ----
+ScalarType result_type(const Tensor& a, const Tensor& b);
+ScalarType result_type(const Tensor& a, const Scalar& b);
+
+// ---- arithmetic ----
+Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
+Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha = Scalar(int64_t(1)));
+Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
+Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha = Scalar(int64_t(1)));
+Tensor rsub(const Tensor& a, const Scalar& b);  // b - a
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Scalar& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Scalar& b);
+Tensor rdiv(const Tensor& a, const Scalar& b);  // b / a
+Tensor pow(const Tensor& a, const Tensor& b);
+Tensor pow(const Tensor& a, const Scalar& b);
+Tensor pow(const Scalar& a, const Tensor& b);
+Tensor neg(const Tensor& a);
+Tensor reciprocal(const Tensor& a);
+Tensor exp(const Tensor& a);
+Tensor log(const Tensor& a);
+
+// in place: self is modified and returned
+Tensor& add_(Tensor& self, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
+Tensor& add_(Tensor& self, const Scalar& b, const Scalar& alpha = Scalar(int64_t(1)));
+Tensor& sub_(Tensor& self, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
+Tensor& sub_(Tensor& self, const Scalar& b, const Scalar& alpha = Scalar(int64_t(1)));
+Tensor& mul_(Tensor& self, const Tensor& b);
+Tensor& mul_(Tensor& self, const Scalar& b);
+Tensor& div_(Tensor& self, const Tensor& b);
+Tensor& div_(Tensor& self, const Scalar& b);
+Tensor& pow_(Tensor& self, const Tensor& b);
+Tensor& pow_(Tensor& self, const Scalar& b);
+Tensor& neg_(Tensor& self);
+Tensor& zero_(Tensor& self);
+Tensor& fill_(Tensor& self, const Scalar& v);
+Tensor& fill_(Tensor& self, const Tensor& v);  // v is 0-d
+Tensor& copy_(Tensor& self, const Tensor& src);
+Tensor& uniform_(Tensor& self, double lo, double hi);
+Tensor& normal_(Tensor& self, double mean, double std);
+
+// ---- reductions ----
+Tensor sum(const Tensor& a, std::optional<ScalarType> dtype = std::nullopt);
+Tensor sum(const Tensor& a, const IntList& dims, bool keepdim, std::optional<ScalarType> dtype = std::nullopt);
+Tensor mean(const Tensor& a, std::optional<ScalarType> dtype = std::nullopt);
+Tensor mean(const Tensor& a, const IntList& dims, bool keepdim, std::optional<ScalarType> dtype = std::nullopt);
+// Sums `g` down to `sizes` (the inverse of broadcasting `sizes` up to g's shape).
+Tensor sum_to(const Tensor& g, const IntList& sizes);
+
+// ---- views and shape ----
+Tensor view(const Tensor& a, const IntList& sizes);
+Tensor reshape(const Tensor& a, const IntList& sizes);
+Tensor flatten(const Tensor& a, int64_t start = 0, int64_t end = -1);
+Tensor transpose(const Tensor& a, int64_t d0, int64_t d1);
+Tensor t(const Tensor& a);
+Tensor numpy_T(const Tensor& a);  // .T: reverse all dims
+Tensor mT(const Tensor& a);       // transpose of the last two dims
+Tensor permute(const Tensor& a, const IntList& dims);
+Tensor expand(const Tensor& a, const IntList& sizes);
+Tensor squeeze(const Tensor& a);
+Tensor squeeze(const Tensor& a, int64_t dim);
+Tensor squeeze(const Tensor& a, const IntList& dims);
+Tensor unsqueeze(const Tensor& a, int64_t dim);
+Tensor select(const Tensor& a, int64_t dim, int64_t index);
+Tensor slice(const Tensor& a, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step);
+Tensor alias(const Tensor& a);
+Tensor contiguous(const Tensor& a);
+Tensor clone(const Tensor& a);
+Tensor detach(const Tensor& a);           // shares storage and version counter
+Tensor to_dtype(const Tensor& a, ScalarType dtype, bool copy = false);
+Tensor select_backward(const Tensor& g, const IntList& sizes, int64_t dim, int64_t index);
+Tensor slice_backward(const Tensor& g, const IntList& sizes, int64_t dim, int64_t start, int64_t end, int64_t step);
+
+// ---- basic indexing: x[i, a:b:c, None, ...] ----
+struct TensorIndex {
+  enum Kind : int8_t { Int, Slice, None, Ellipsis } kind = Int;
+  int64_t i = 0;
+  std::optional<int64_t> start, stop;
+  int64_t step = 1;
+};
+Tensor index(const Tensor& a, const std::vector<TensorIndex>& idx);
+void index_put_(Tensor& a, const std::vector<TensorIndex>& idx, const Tensor& value);
+void index_put_(Tensor& a, const std::vector<TensorIndex>& idx, const Scalar& value);
+
+// ---- scalars ----
+Scalar item(const Tensor& a);
+
+// Raises when an in-place op may not modify `self` (leaf requiring grad in grad mode, ...).
+// `other` is the tensor whose value flows into self, if any.
+void check_inplace(const Tensor& self, const char* op, const Tensor* other = nullptr);
+
+}  // namespace st::ops

@@ -1,0 +1,513 @@
+// Views (sharing storage), copies, conversions, basic indexing and the
+// in-place fills, each with its backward.
+#include <cstring>
+#include "internal.h"
+
+namespace st::ops {
+
+using autograd::get_meta;
+
+Tensor alias_raw(const Tensor& t) { return make_view(t, t.sizes(), t.strides(), t.impl()->offset()); }
+
+void set_view_history(const Tensor& view, const Tensor& base, const std::shared_ptr<Node>& fn) {
+  if (!fn) return;
+  autograd::set_history(view, fn);
+  auto* bm = get_meta(base);
+  autograd::meta(view).view_base = bm && bm->view_base ? bm->view_base : base.impl_ptr();
+}
+
+void check_inplace(const Tensor& self, const char* op, const Tensor* other) {
+  if (!autograd::GradMode::is_enabled()) return;
+  auto* m = get_meta(self);
+  if (self.impl()->is_view && other && other->defined() && autograd::requires_grad(*other) &&
+      !autograd::requires_grad(self))
+    throw Error(str(op, ": writing a tensor that requires grad into a view of a tensor that does not is not "
+                        "supported by smalltorch yet (the base tensor would need the view's new history)"));
+  if (!m) return;
+  if (m->view_base) {
+    Tensor base(m->view_base);
+    if (autograd::requires_grad(base)) {
+      ST_CHECK(!autograd::is_leaf(base),
+               "a view of a leaf Variable that requires grad is being used in an in-place operation (", op, ").");
+      throw Error(str(op, ": in-place modification of a view of a tensor that requires grad is not supported by "
+                          "smalltorch yet; clone() the view first"));
+    }
+  }
+  ST_CHECK(!(m->requires_grad && !m->grad_fn),
+           "a leaf Variable that requires grad is being used in an in-place operation (", op, ").");
+}
+
+namespace {
+
+struct ViewBackward0 : Node {
+  DimVector sizes;
+  const char* name() const override { return "ViewBackward0"; }
+  TensorList apply(TensorList&& g) override { return {reshape(g[0], sizes)}; }
+};
+struct UnsafeViewBackward0 : ViewBackward0 {
+  const char* name() const override { return "UnsafeViewBackward0"; }
+};
+struct TransposeBackward0 : Node {
+  int64_t d0 = 0, d1 = 0;
+  const char* name() const override { return "TransposeBackward0"; }
+  TensorList apply(TensorList&& g) override { return {transpose(g[0], d0, d1)}; }
+};
+struct TBackward0 : Node {
+  const char* name() const override { return "TBackward0"; }
+  TensorList apply(TensorList&& g) override { return {t(g[0])}; }
+};
+struct PermuteBackward0 : Node {
+  DimVector inverse;
+  const char* name() const override { return "PermuteBackward0"; }
+  TensorList apply(TensorList&& g) override { return {permute(g[0], inverse)}; }
+};
+struct ExpandBackward0 : Node {
+  DimVector sizes;
+  const char* name() const override { return "ExpandBackward0"; }
+  TensorList apply(TensorList&& g) override { return {sum_to(g[0], sizes)}; }
+};
+struct SqueezeBackward : Node {  // 0: all dims, 1: one dim, 2: several dims
+  DimVector sizes;
+  const char* which = "SqueezeBackward0";
+  const char* name() const override { return which; }
+  TensorList apply(TensorList&& g) override { return {reshape(g[0], sizes)}; }
+};
+struct UnsqueezeBackward0 : Node {
+  int64_t dim = 0;
+  const char* name() const override { return "UnsqueezeBackward0"; }
+  TensorList apply(TensorList&& g) override { return {squeeze(g[0], dim)}; }
+};
+struct SelectBackward0 : Node {
+  DimVector sizes;
+  int64_t dim = 0, index = 0;
+  const char* name() const override { return "SelectBackward0"; }
+  TensorList apply(TensorList&& g) override { return {select_backward(g[0], sizes, dim, index)}; }
+};
+struct SliceBackward0 : Node {
+  DimVector sizes;
+  int64_t dim = 0, start = 0, end = 0, step = 1;
+  const char* name() const override { return "SliceBackward0"; }
+  TensorList apply(TensorList&& g) override { return {slice_backward(g[0], sizes, dim, start, end, step)}; }
+};
+struct SelectBackwardBackward0 : Node {
+  int64_t dim = 0, index = 0;
+  const char* name() const override { return "SelectBackwardBackward0"; }
+  TensorList apply(TensorList&& g) override { return {select(g[0], dim, index)}; }
+};
+struct SliceBackwardBackward0 : Node {
+  int64_t dim = 0, start = 0, end = 0, step = 1;
+  const char* name() const override { return "SliceBackwardBackward0"; }
+  TensorList apply(TensorList&& g) override { return {slice(g[0], dim, start, end, step)}; }
+};
+struct AliasBackward0 : Node {
+  const char* name() const override { return "AliasBackward0"; }
+  TensorList apply(TensorList&& g) override { return {g[0]}; }
+};
+struct CloneBackward0 : Node {
+  const char* name() const override { return "CloneBackward0"; }
+  TensorList apply(TensorList&& g) override { return {g[0]}; }
+};
+struct ToCopyBackward0 : Node {
+  ScalarType dtype = ScalarType::Float32;
+  const char* name() const override { return "ToCopyBackward0"; }
+  TensorList apply(TensorList&& g) override { return {to_dtype(g[0], dtype)}; }
+};
+struct CopyBackwards : Node {
+  DimVector src_sizes;
+  ScalarType src_dtype = ScalarType::Float32;
+  const char* name() const override { return "CopyBackwards"; }
+  TensorList apply(TensorList&& g) override {
+    TensorList r(2);
+    if (should_compute(0)) r[0] = zeros(g[0].sizes(), g[0].dtype());
+    if (should_compute(1)) r[1] = to_dtype(sum_to(g[0], src_sizes), src_dtype);
+    return r;
+  }
+};
+struct ZeroBackward0 : Node {
+  const char* name() const override { return "ZeroBackward0"; }
+  TensorList apply(TensorList&& g) override { return {zeros(g[0].sizes(), g[0].dtype())}; }
+};
+struct FillBackward : Node {  // 2: fill_(scalar), 3: fill_(tensor)
+  const char* which = "FillBackward2";
+  const char* name() const override { return which; }
+  TensorList apply(TensorList&& g) override {
+    TensorList r(next_edges.size());
+    r[0] = zeros(g[0].sizes(), g[0].dtype());
+    if (should_compute(1)) r[1] = sum(g[0]);
+    return r;
+  }
+};
+
+DimVector inverse_perm(const DimVector& p) {
+  DimVector inv(p.size());
+  for (size_t i = 0; i < p.size(); ++i) inv[p[i]] = static_cast<int64_t>(i);
+  return inv;
+}
+
+Tensor view_raw(const Tensor& a, const DimVector& sizes, const DimVector& strides, int64_t offset) {
+  return make_view(a, sizes, strides, offset);
+}
+
+}  // namespace
+
+// ------------------------------------------------------------ views
+
+Tensor view(const Tensor& a, const IntList& shape) {
+  DimVector sizes = infer_size(shape, a.numel());
+  DimVector strides;
+  ST_CHECK(view_strides(a.sizes(), a.strides(), sizes, strides),
+           "view size is not compatible with input tensor's size and stride (at least one dimension spans across "
+           "two contiguous subspaces): input of shape ", shape_str(a.sizes()), " and strides ",
+           shape_str(a.strides()), " viewed as ", shape_str(sizes), ". Use .reshape(...) instead.");
+  Tensor out = view_raw(a, sizes, strides, a.impl()->offset());
+  if (auto n = make_node<ViewBackward0>({&a})) { n->sizes = a.sizes(); set_view_history(out, a, n); }
+  return out;
+}
+
+Tensor reshape(const Tensor& a, const IntList& shape) {
+  DimVector sizes = infer_size(shape, a.numel());
+  DimVector strides;
+  if (view_strides(a.sizes(), a.strides(), sizes, strides)) return view(a, sizes);
+  Tensor c = clone(a);
+  Tensor out = view_raw(c, sizes, contiguous_strides(sizes), 0);
+  if (auto n = make_node<UnsafeViewBackward0>({&c})) { n->sizes = a.sizes(); autograd::set_history(out, n); }
+  return out;
+}
+
+Tensor flatten(const Tensor& a, int64_t start, int64_t end) {
+  int64_t nd = a.dim();
+  if (nd == 0) return reshape(a, {1});
+  int64_t s = wrap_dim(start, nd), e = wrap_dim(end, nd);
+  ST_CHECK(s <= e, "flatten() has invalid args: start_dim (", start, ") cannot come after end_dim (", end, ")");
+  if (s == e) return a;
+  DimVector shape;
+  for (int64_t d = 0; d < s; ++d) shape.push_back(a.sizes()[d]);
+  int64_t prod = 1;
+  for (int64_t d = s; d <= e; ++d) prod *= a.sizes()[d];
+  shape.push_back(prod);
+  for (int64_t d = e + 1; d < nd; ++d) shape.push_back(a.sizes()[d]);
+  return reshape(a, shape);
+}
+
+Tensor transpose(const Tensor& a, int64_t d0, int64_t d1) {
+  int64_t nd = a.dim();
+  int64_t x = wrap_dim(d0, nd), y = wrap_dim(d1, nd);
+  DimVector sizes = a.sizes(), strides = a.strides();
+  if (nd > 0) { std::swap(sizes[x], sizes[y]); std::swap(strides[x], strides[y]); }
+  Tensor out = view_raw(a, sizes, strides, a.impl()->offset());
+  if (auto n = make_node<TransposeBackward0>({&a})) { n->d0 = x; n->d1 = y; set_view_history(out, a, n); }
+  return out;
+}
+
+Tensor t(const Tensor& a) {
+  ST_CHECK(a.dim() <= 2, "t() expects a tensor with <= 2 dimensions, but self is ", a.dim(), "D");
+  DimVector sizes = a.sizes(), strides = a.strides();
+  if (a.dim() == 2) { std::swap(sizes[0], sizes[1]); std::swap(strides[0], strides[1]); }
+  Tensor out = view_raw(a, sizes, strides, a.impl()->offset());
+  set_view_history(out, a, make_node<TBackward0>({&a}));
+  return out;
+}
+
+Tensor numpy_T(const Tensor& a) {
+  DimVector p(a.dim());
+  for (int64_t i = 0; i < a.dim(); ++i) p[i] = a.dim() - 1 - i;
+  return permute(a, p);
+}
+
+Tensor mT(const Tensor& a) {
+  ST_CHECK(a.dim() >= 2, "tensor.mT is only supported on matrices or batches of matrices. Got ", a.dim(),
+           "-D tensor.");
+  return transpose(a, -2, -1);
+}
+
+Tensor permute(const Tensor& a, const IntList& dims) {
+  int64_t nd = a.dim();
+  ST_CHECK(static_cast<int64_t>(dims.size()) == nd, "permute(sparse_coo): number of dimensions in the tensor input "
+           "does not match the length of the desired ordering of dimensions i.e. input.dim() = ", nd,
+           " is not equal to len(dims) = ", dims.size());
+  DimVector p(nd), sizes(nd), strides(nd);
+  std::vector<bool> seen(nd, false);
+  for (int64_t i = 0; i < nd; ++i) {
+    p[i] = wrap_dim(dims[i], nd);
+    ST_CHECK(!seen[p[i]], "permute(): duplicate dims are not allowed (dims ", shape_str(dims), ")");
+    seen[p[i]] = true;
+    sizes[i] = a.sizes()[p[i]];
+    strides[i] = a.strides()[p[i]];
+  }
+  Tensor out = view_raw(a, sizes, strides, a.impl()->offset());
+  if (auto n = make_node<PermuteBackward0>({&a})) { n->inverse = inverse_perm(p); set_view_history(out, a, n); }
+  return out;
+}
+
+Tensor expand(const Tensor& a, const IntList& shape) {
+  int64_t nd = static_cast<int64_t>(shape.size());
+  ST_CHECK(nd >= a.dim(), "expand: the number of sizes provided (", nd, ") must be greater or equal to the number "
+           "of dimensions in the tensor (", a.dim(), ")");
+  DimVector sizes(nd), strides(nd);
+  int64_t off = nd - a.dim();
+  for (int64_t i = nd - 1; i >= 0; --i) {
+    int64_t want = shape[i];
+    if (i < off) {
+      ST_CHECK(want >= 0, "expand: -1 is not allowed in a leading, non-existing dimension ", i);
+      sizes[i] = want;
+      strides[i] = 0;
+      continue;
+    }
+    int64_t have = a.sizes()[i - off];
+    if (want == -1) want = have;
+    ST_CHECK(have == want || have == 1, "The expanded size of the tensor (", want, ") must match the existing size (",
+             have, ") at non-singleton dimension ", i, ".  Target sizes: ", shape_str(shape),
+             ".  Tensor sizes: ", shape_str(a.sizes()));
+    sizes[i] = want;
+    strides[i] = have == want ? a.strides()[i - off] : 0;
+  }
+  Tensor out = view_raw(a, sizes, strides, a.impl()->offset());
+  if (auto n = make_node<ExpandBackward0>({&a})) { n->sizes = a.sizes(); set_view_history(out, a, n); }
+  return out;
+}
+
+namespace {
+Tensor squeeze_impl(const Tensor& a, const std::vector<bool>& mask, const char* which) {
+  DimVector sizes, strides;
+  for (int64_t d = 0; d < a.dim(); ++d)
+    if (!(mask[d] && a.sizes()[d] == 1)) { sizes.push_back(a.sizes()[d]); strides.push_back(a.strides()[d]); }
+  Tensor out = view_raw(a, sizes, strides, a.impl()->offset());
+  if (auto n = make_node<SqueezeBackward>({&a})) { n->sizes = a.sizes(); n->which = which; set_view_history(out, a, n); }
+  return out;
+}
+}  // namespace
+
+Tensor squeeze(const Tensor& a) { return squeeze_impl(a, std::vector<bool>(a.dim(), true), "SqueezeBackward0"); }
+
+Tensor squeeze(const Tensor& a, int64_t dim) {
+  std::vector<bool> mask(a.dim(), false);
+  int64_t d = wrap_dim(dim, a.dim());
+  if (a.dim() > 0) mask[d] = true;
+  return squeeze_impl(a, mask, "SqueezeBackward1");
+}
+
+Tensor squeeze(const Tensor& a, const IntList& dims) {
+  std::vector<bool> mask(a.dim(), false);
+  for (auto dim : dims) {
+    int64_t d = wrap_dim(dim, a.dim());
+    if (a.dim() > 0) mask[d] = true;
+  }
+  return squeeze_impl(a, mask, "SqueezeBackward2");
+}
+
+Tensor unsqueeze(const Tensor& a, int64_t dim) {
+  int64_t d = wrap_dim(dim, a.dim() + 1);
+  DimVector sizes = a.sizes(), strides = a.strides();
+  int64_t st = d < a.dim() ? sizes[d] * strides[d] : 1;
+  sizes.insert(d, 1);
+  strides.insert(d, st);
+  Tensor out = view_raw(a, sizes, strides, a.impl()->offset());
+  if (auto n = make_node<UnsqueezeBackward0>({&a})) { n->dim = d; set_view_history(out, a, n); }
+  return out;
+}
+
+Tensor select(const Tensor& a, int64_t dim, int64_t index) {
+  ST_CHECK_T(a.dim() > 0, IndexError, "select() cannot be applied to a 0-dim tensor.");
+  int64_t d = wrap_dim(dim, a.dim());
+  int64_t size = a.sizes()[d];
+  ST_CHECK_T(index >= -size && index < size, IndexError, "index ", index, " is out of bounds for dimension ", d,
+             " with size ", size);
+  int64_t i = index < 0 ? index + size : index;
+  DimVector sizes = a.sizes(), strides = a.strides();
+  int64_t offset = a.impl()->offset() + i * strides[d];
+  sizes.erase(d);
+  strides.erase(d);
+  Tensor out = view_raw(a, sizes, strides, offset);
+  if (auto n = make_node<SelectBackward0>({&a})) {
+    n->sizes = a.sizes(); n->dim = d; n->index = i;
+    set_view_history(out, a, n);
+  }
+  return out;
+}
+
+Tensor slice(const Tensor& a, int64_t dim, std::optional<int64_t> start_, std::optional<int64_t> end_, int64_t step) {
+  ST_CHECK_T(a.dim() > 0, IndexError, "slice() cannot be applied to a 0-dim tensor.");
+  ST_CHECK_T(step > 0, ValueError, "step must be greater than zero");
+  int64_t d = wrap_dim(dim, a.dim());
+  int64_t size = a.sizes()[d];
+  int64_t start = start_.value_or(0), end = end_.value_or(size);
+  if (start < 0) start += size;
+  if (end < 0) end += size;
+  start = std::min(std::max<int64_t>(start, 0), size);
+  end = std::min(std::max<int64_t>(end, start), size);
+  int64_t len = (end - start + step - 1) / step;
+  DimVector sizes = a.sizes(), strides = a.strides();
+  int64_t offset = a.impl()->offset() + start * strides[d];
+  sizes[d] = len;
+  strides[d] *= step;
+  Tensor out = view_raw(a, sizes, strides, offset);
+  if (auto n = make_node<SliceBackward0>({&a})) {
+    n->sizes = a.sizes(); n->dim = d; n->start = start; n->end = end; n->step = step;
+    set_view_history(out, a, n);
+  }
+  return out;
+}
+
+Tensor alias(const Tensor& a) {
+  Tensor out = alias_raw(a);
+  set_view_history(out, a, make_node<AliasBackward0>({&a}));
+  return out;
+}
+
+Tensor select_backward(const Tensor& g, const IntList& sizes, int64_t dim, int64_t index) {
+  Tensor r = zeros(sizes, g.dtype());
+  {
+    autograd::AutoGradMode off(false);
+    Tensor dst = select(r, dim, index);
+    kernels::copy(dst, g);
+  }
+  if (auto n = make_node<SelectBackwardBackward0>({&g})) {
+    n->dim = dim; n->index = index;
+    autograd::set_history(r, n);
+  }
+  return r;
+}
+
+Tensor slice_backward(const Tensor& g, const IntList& sizes, int64_t dim, int64_t start, int64_t end, int64_t step) {
+  Tensor r = zeros(sizes, g.dtype());
+  {
+    autograd::AutoGradMode off(false);
+    Tensor dst = slice(r, dim, start, end, step);
+    kernels::copy(dst, g);
+  }
+  if (auto n = make_node<SliceBackwardBackward0>({&g})) {
+    n->dim = dim; n->start = start; n->end = end; n->step = step;
+    autograd::set_history(r, n);
+  }
+  return r;
+}
+
+// ------------------------------------------------------------ copies
+
+Tensor clone(const Tensor& a) {
+  Tensor out = st::empty(a.sizes(), a.dtype());
+  kernels::copy(out, a);
+  if (auto n = make_node<CloneBackward0>({&a})) autograd::set_history(out, n);
+  return out;
+}
+
+Tensor contiguous(const Tensor& a) { return a.is_contiguous() ? a : clone(a); }
+
+Tensor detach(const Tensor& a) { return alias_raw(a); }
+
+Tensor to_dtype(const Tensor& a, ScalarType dtype, bool copy) {
+  if (a.dtype() == dtype && !copy) return a;
+  Tensor out = st::empty(a.sizes(), dtype);
+  kernels::copy(out, a);
+  if (is_floating(dtype))
+    if (auto n = make_node<ToCopyBackward0>({&a})) { n->dtype = a.dtype(); autograd::set_history(out, n); }
+  return out;
+}
+
+Tensor& copy_(Tensor& self, const Tensor& src) {
+  check_inplace(self, "copy_", &src);
+  if (self.sizes() != src.sizes()) {
+    DimVector bs = broadcast_shapes(self.sizes(), src.sizes());
+    ST_CHECK(bs == self.sizes(), "copy_: the source of shape ", shape_str(src.sizes()),
+             " cannot be broadcast to the destination of shape ", shape_str(self.sizes()));
+  }
+  check_no_internal_overlap(self, "copy_");
+  auto n = make_node<CopyBackwards>({&self, &src});
+  Tensor s = src;
+  if (src.impl()->storage() == self.impl()->storage() && !src.is_same(self)) s = clone(alias_raw(src));
+  kernels::copy(self, s);
+  self.impl()->bump_version();
+  if (n) {
+    n->src_sizes = src.sizes();
+    n->src_dtype = src.dtype();
+    autograd::set_history(self, n);
+  }
+  return self;
+}
+
+Tensor& zero_(Tensor& self) {
+  check_inplace(self, "zero_");
+  auto n = make_node<ZeroBackward0>({&self});
+  if (self.is_contiguous()) std::memset(self.raw_data(), 0, self.numel() * element_size(self.dtype()));
+  else kernels::fill(self, Scalar(int64_t(0)));
+  self.impl()->bump_version();
+  if (n) autograd::set_history(self, n);
+  return self;
+}
+
+Tensor& fill_(Tensor& self, const Scalar& v) {
+  check_inplace(self, "fill_");
+  auto n = make_node<FillBackward>({&self});
+  kernels::fill(self, v);
+  self.impl()->bump_version();
+  if (n) autograd::set_history(self, n);
+  return self;
+}
+
+Tensor& fill_(Tensor& self, const Tensor& v) {
+  ST_CHECK(v.dim() == 0, "fill_ only supports 0-dimension value tensor but got tensor with ", v.dim(),
+           " dimensions.");
+  check_inplace(self, "fill_", &v);
+  auto n = make_node<FillBackward>({&self, &v});
+  kernels::copy(self, v);
+  self.impl()->bump_version();
+  if (n) { n->which = "FillBackward3"; autograd::set_history(self, n); }
+  return self;
+}
+
+// ------------------------------------------------------------ indexing
+
+Tensor index(const Tensor& a, const std::vector<TensorIndex>& idx) {
+  int64_t specified = 0;
+  bool ellipsis = false;
+  for (auto& i : idx) {
+    if (i.kind == TensorIndex::Int || i.kind == TensorIndex::Slice) ++specified;
+    if (i.kind == TensorIndex::Ellipsis) {
+      ST_CHECK_T(!ellipsis, IndexError, "an index can only have a single ellipsis ('...')");
+      ellipsis = true;
+    }
+  }
+  ST_CHECK_T(specified <= a.dim(), IndexError, "too many indices for tensor of dimension ", a.dim(),
+             " (got ", specified, ")");
+  Tensor r = a;
+  int64_t dim = 0;
+  bool any_view = false;
+  for (auto& i : idx) {
+    switch (i.kind) {
+      case TensorIndex::Int: {
+        int64_t size = r.sizes()[dim];
+        ST_CHECK_T(i.i >= -size && i.i < size, IndexError, "index ", i.i, " is out of bounds for dimension ", dim,
+                   " with size ", size);
+        r = select(r, dim, i.i);
+        any_view = true;
+        break;
+      }
+      case TensorIndex::Slice:
+        r = slice(r, dim, i.start, i.stop, i.step);
+        any_view = true;
+        ++dim;
+        break;
+      case TensorIndex::None:
+        r = unsqueeze(r, dim);
+        any_view = true;
+        ++dim;
+        break;
+      case TensorIndex::Ellipsis:
+        dim += a.dim() - specified;
+        break;
+    }
+  }
+  return any_view ? r : alias(a);
+}
+
+void index_put_(Tensor& a, const std::vector<TensorIndex>& idx, const Tensor& value) {
+  Tensor target = index(a, idx);
+  copy_(target, value);
+}
+
+void index_put_(Tensor& a, const std::vector<TensorIndex>& idx, const Scalar& value) {
+  Tensor target = index(a, idx);
+  fill_(target, value);
+}
+
+}  // namespace st::ops

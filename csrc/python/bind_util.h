@@ -1,0 +1,45 @@
+// Argument conversion shared by the binding files (floor 5 only).
+#pragma once
+#include <optional>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include "../autograd/node.h"
+#include "../ops/ops.h"
+#include "casters.h"
+
+namespace st::py_bind {
+
+namespace py = pybind11;
+
+extern py::object g_size_type;
+py::object make_size(const DimVector& s);
+int64_t to_int(py::handle h, const char* fn, const char* arg, size_t pos);
+DimVector parse_sizes(const py::args& args, const char* fn, const char* arg = "size");
+DimVector to_dims(py::handle h, const char* fn);
+std::optional<ScalarType> opt_dtype(py::handle h);
+Tensor as_tensor_arg(py::handle h, const char* fn);
+std::vector<ops::TensorIndex> parse_index(py::handle key);
+py::array to_numpy(py::object self_obj);
+Tensor from_numpy(py::array arr);
+Tensor grad_get(const Tensor& t);
+void grad_set(const Tensor& t, py::object g);
+Tensor data_get(const Tensor& t);
+void data_set(const Tensor& t, const Tensor& src);
+int register_hook(const Tensor& t, py::function fn);
+void remove_hook(const Tensor& t, int id);
+void retain_grad(const Tensor& t);
+std::vector<Tensor> tensor_list(py::handle h, const char* what);
+
+// Binary operators: a Tensor or a Python number on the right; NotImplemented otherwise.
+template <typename TT, typename TS>
+py::object binop(const Tensor& a, py::handle other, TT tt, TS ts) {
+  if (py::isinstance<TensorImpl>(other)) return py::cast(tt(a, other.cast<Tensor>()));
+  Scalar s;
+  if (scalar_from_object(other, s)) return py::cast(ts(a, s));
+  return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+}
+
+void bind_tensor(py::module_& m, py::class_<TensorImpl, std::shared_ptr<TensorImpl>>& cls);
+
+}  // namespace st::py_bind

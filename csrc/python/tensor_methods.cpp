@@ -1,0 +1,295 @@
+// Tensor methods and properties exposed to Python.
+#include "../autograd/engine.h"
+#include "bind_util.h"
+
+namespace st::py_bind {
+namespace ag = st::autograd;
+
+namespace {
+using TensorClass = py::class_<TensorImpl, std::shared_ptr<TensorImpl>>;
+Tensor self_of(py::handle h) { return h.cast<Tensor>(); }
+const Scalar kOne(int64_t(1));
+
+Tensor sum_any(const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
+  if (dim.is_none()) {
+    if (keepdim) {
+      DimVector all;
+      for (int64_t d = 0; d < t.dim(); ++d) all.push_back(d);
+      return ops::sum(t, all, true, opt_dtype(dtype));
+    }
+    return ops::sum(t, opt_dtype(dtype));
+  }
+  return ops::sum(t, to_dims(dim, "sum"), keepdim, opt_dtype(dtype));
+}
+
+Tensor mean_any(const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
+  if (dim.is_none()) {
+    if (keepdim) {
+      DimVector all;
+      for (int64_t d = 0; d < t.dim(); ++d) all.push_back(d);
+      return ops::mean(t, all, true, opt_dtype(dtype));
+    }
+    return ops::mean(t, opt_dtype(dtype));
+  }
+  return ops::mean(t, to_dims(dim, "mean"), keepdim, opt_dtype(dtype));
+}
+
+Tensor squeeze_any(const Tensor& t, py::object dim) {
+  if (dim.is_none()) return ops::squeeze(t);
+  if (PyTuple_Check(dim.ptr()) || PyList_Check(dim.ptr())) return ops::squeeze(t, to_dims(dim, "squeeze"));
+  return ops::squeeze(t, to_int(dim, "squeeze", "dim", 0));
+}
+}  // namespace
+
+void bind_tensor(py::module_& m, TensorClass& cls) {
+  // ---- geometry
+  cls.def_property_readonly("shape", [](const Tensor& t) { return make_size(t.sizes()); })
+      .def("size", [](const Tensor& t, py::object dim) -> py::object {
+        if (dim.is_none()) return make_size(t.sizes());
+        return py::int_(t.size(to_int(dim, "size", "dim", 0)));
+      }, py::arg("dim") = py::none())
+      .def("stride", [](const Tensor& t, py::object dim) -> py::object {
+        if (dim.is_none()) {
+          py::tuple r(t.dim());
+          for (int64_t i = 0; i < t.dim(); ++i) r[i] = py::int_(t.strides()[i]);
+          return std::move(r);
+        }
+        return py::int_(t.stride(to_int(dim, "stride", "dim", 0)));
+      }, py::arg("dim") = py::none())
+      .def("dim", [](const Tensor& t) { return t.dim(); })
+      .def("ndimension", [](const Tensor& t) { return t.dim(); })
+      .def_property_readonly("ndim", [](const Tensor& t) { return t.dim(); })
+      .def("numel", [](const Tensor& t) { return t.numel(); })
+      .def("nelement", [](const Tensor& t) { return t.numel(); })
+      .def("element_size", [](const Tensor& t) { return element_size(t.dtype()); })
+      .def_property_readonly("itemsize", [](const Tensor& t) { return element_size(t.dtype()); })
+      .def_property_readonly("nbytes", [](const Tensor& t) { return t.numel() * element_size(t.dtype()); })
+      .def("storage_offset", [](const Tensor& t) { return t.impl()->offset(); })
+      .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.raw_data()); })
+      .def("is_contiguous", [](const Tensor& t) { return t.is_contiguous(); })
+      .def("is_floating_point", [](const Tensor& t) { return t.is_floating_point(); })
+      .def("is_complex", [](const Tensor&) { return false; })
+      .def_property_readonly("dtype", [](const Tensor& t) { return t.dtype(); })
+      .def_property_readonly("_version", [](const Tensor& t) { return t.impl()->version(); })
+      .def_property_readonly("_is_view", [](const Tensor& t) { return t.impl()->is_view; })
+      .def("__len__", [](const Tensor& t) {
+        ST_CHECK_T(t.dim() > 0, TypeError, "len() of a 0-d tensor");
+        return t.sizes()[0];
+      });
+
+  // ---- autograd state
+  cls.def_property("requires_grad", [](const Tensor& t) { return ag::requires_grad(t); },
+                   [](const Tensor& t, bool on) { ag::set_requires_grad(t, on); })
+      .def("requires_grad_", [](py::object self, bool on) {
+        ag::set_requires_grad(self_of(self), on);
+        return self;
+      }, py::arg("requires_grad") = true)
+      .def_property_readonly("is_leaf", [](const Tensor& t) { return ag::is_leaf(t); })
+      .def_property_readonly("grad_fn", [](const Tensor& t) -> py::object {
+        auto* m = ag::get_meta(t);
+        if (!m || !m->grad_fn) return py::none();
+        return py::cast(m->grad_fn);
+      })
+      .def_property_readonly("output_nr", [](const Tensor& t) {
+        auto* m = ag::get_meta(t);
+        return m ? m->output_nr : 0u;
+      })
+      .def_property("grad", &grad_get, &grad_set)
+      .def_property("data", &data_get, &data_set)
+      .def_property_readonly("retains_grad", [](const Tensor& t) {
+        auto* m = ag::get_meta(t);
+        return m && m->retains_grad;
+      })
+      .def("retain_grad", &retain_grad)
+      .def("_register_hook", &register_hook)
+      .def("_remove_hook", &remove_hook)
+      .def("detach", [](const Tensor& t) { return ops::detach(t); })
+      .def("detach_", [](py::object self) {
+        Tensor t = self_of(self);
+        if (auto* m = ag::get_meta(t)) {
+          ST_CHECK(!t.impl()->is_view || !m->grad_fn, "Can't detach views in-place. Use detach() instead.");
+          ag::release_node(std::move(m->grad_fn));
+          m->requires_grad = false;
+        }
+        return self;
+      });
+
+  // ---- conversion
+  cls.def("item", [](const Tensor& t) { return ops::item(t); })
+      .def("numpy", [](py::object self) { return to_numpy(self); })
+      .def("_to_dtype", [](const Tensor& t, ScalarType d, bool copy) { return ops::to_dtype(t, d, copy); })
+      .def("contiguous", [](const Tensor& t) { return ops::contiguous(t); })
+      .def("clone", [](const Tensor& t) { return ops::clone(t); })
+      .def("copy_", [](py::object self, const Tensor& src) {
+        Tensor t = self_of(self);
+        ops::copy_(t, src);
+        return self;
+      }, py::arg("src"));
+
+  // ---- views
+  cls.def("view", [](const Tensor& t, py::args a) { return ops::view(t, parse_sizes(a, "view")); })
+      .def("reshape", [](const Tensor& t, py::args a) { return ops::reshape(t, parse_sizes(a, "reshape", "shape")); })
+      .def("view_as", [](const Tensor& t, const Tensor& o) { return ops::view(t, o.sizes()); })
+      .def("reshape_as", [](const Tensor& t, const Tensor& o) { return ops::reshape(t, o.sizes()); })
+      .def("flatten", [](const Tensor& t, int64_t s, int64_t e) { return ops::flatten(t, s, e); },
+           py::arg("start_dim") = 0, py::arg("end_dim") = -1)
+      .def("transpose", [](const Tensor& t, int64_t a, int64_t b) { return ops::transpose(t, a, b); })
+      .def("swapaxes", [](const Tensor& t, int64_t a, int64_t b) { return ops::transpose(t, a, b); })
+      .def("swapdims", [](const Tensor& t, int64_t a, int64_t b) { return ops::transpose(t, a, b); })
+      .def("t", [](const Tensor& t) { return ops::t(t); })
+      .def_property_readonly("T", [](const Tensor& t) { return ops::numpy_T(t); })
+      .def_property_readonly("mT", [](const Tensor& t) { return ops::mT(t); })
+      .def("permute", [](const Tensor& t, py::args a) { return ops::permute(t, parse_sizes(a, "permute", "dims")); })
+      .def("expand", [](const Tensor& t, py::args a) { return ops::expand(t, parse_sizes(a, "expand")); })
+      .def("expand_as", [](const Tensor& t, const Tensor& o) { return ops::expand(t, o.sizes()); })
+      .def("squeeze", &squeeze_any, py::arg("dim") = py::none())
+      .def("unsqueeze", [](const Tensor& t, int64_t d) { return ops::unsqueeze(t, d); }, py::arg("dim"))
+      .def("select", [](const Tensor& t, int64_t d, int64_t i) { return ops::select(t, d, i); })
+      .def("narrow", [](const Tensor& t, int64_t d, int64_t start, int64_t len) {
+        int64_t wd = wrap_dim(d, t.dim());
+        int64_t size = t.sizes()[wd];
+        if (start < 0) start += size;
+        ST_CHECK_T(start >= 0 && start <= size, IndexError, "start (", start, ") is out of bounds for dimension ",
+                   wd, " with size ", size);
+        ST_CHECK(len >= 0 && start + len <= size, "start (", start, ") + length (", len, ") exceeds dimension size (",
+                 size, ").");
+        return ops::slice(t, wd, start, start + len, 1);
+      })
+      .def("__getitem__", [](const Tensor& t, py::handle key) { return ops::index(t, parse_index(key)); })
+      .def("__setitem__", [](const Tensor& t, py::handle key, py::handle value) {
+        Tensor self = t;
+        auto idx = parse_index(key);
+        if (py::isinstance<TensorImpl>(value)) {
+          ops::index_put_(self, idx, value.cast<Tensor>());
+          return;
+        }
+        Scalar s;
+        ST_CHECK_T(scalar_from_object(value, s), TypeError, "can't assign a ", Py_TYPE(value.ptr())->tp_name,
+                   " to a ", dtype_name(t.dtype()), " tensor");
+        ops::index_put_(self, idx, s);
+      });
+
+  // ---- arithmetic operators
+  auto add_tt = [](const Tensor& a, const Tensor& b) { return ops::add(a, b); };
+  auto add_ts = [](const Tensor& a, const Scalar& b) { return ops::add(a, b); };
+  auto sub_tt = [](const Tensor& a, const Tensor& b) { return ops::sub(a, b); };
+  auto sub_ts = [](const Tensor& a, const Scalar& b) { return ops::sub(a, b); };
+  auto mul_tt = [](const Tensor& a, const Tensor& b) { return ops::mul(a, b); };
+  auto mul_ts = [](const Tensor& a, const Scalar& b) { return ops::mul(a, b); };
+  auto div_tt = [](const Tensor& a, const Tensor& b) { return ops::div(a, b); };
+  auto div_ts = [](const Tensor& a, const Scalar& b) { return ops::div(a, b); };
+  auto pow_tt = [](const Tensor& a, const Tensor& b) { return ops::pow(a, b); };
+  auto pow_ts = [](const Tensor& a, const Scalar& b) { return ops::pow(a, b); };
+  cls.def("__add__", [=](const Tensor& a, py::handle o) { return binop(a, o, add_tt, add_ts); })
+      .def("__radd__", [=](const Tensor& a, py::handle o) { return binop(a, o, add_tt, add_ts); })
+      .def("__sub__", [=](const Tensor& a, py::handle o) { return binop(a, o, sub_tt, sub_ts); })
+      .def("__rsub__", [=](const Tensor& a, py::handle o) {
+        return binop(a, o, [](const Tensor& x, const Tensor& y) { return ops::sub(y, x); },
+                     [](const Tensor& x, const Scalar& s) { return ops::rsub(x, s); });
+      })
+      .def("__mul__", [=](const Tensor& a, py::handle o) { return binop(a, o, mul_tt, mul_ts); })
+      .def("__rmul__", [=](const Tensor& a, py::handle o) { return binop(a, o, mul_tt, mul_ts); })
+      .def("__truediv__", [=](const Tensor& a, py::handle o) { return binop(a, o, div_tt, div_ts); })
+      .def("__rtruediv__", [=](const Tensor& a, py::handle o) {
+        return binop(a, o, [](const Tensor& x, const Tensor& y) { return ops::div(y, x); },
+                     [](const Tensor& x, const Scalar& s) { return ops::rdiv(x, s); });
+      })
+      .def("__pow__", [=](const Tensor& a, py::handle o) { return binop(a, o, pow_tt, pow_ts); })
+      .def("__rpow__", [=](const Tensor& a, py::handle o) {
+        return binop(a, o, [](const Tensor& x, const Tensor& y) { return ops::pow(y, x); },
+                     [](const Tensor& x, const Scalar& s) { return ops::pow(s, x); });
+      })
+      .def("__neg__", [](const Tensor& a) { return ops::neg(a); })
+      .def("__pos__", [](const Tensor& a) { return a; });
+
+  // in-place operators return self (the same Python object)
+  auto inplace = [](py::object self, py::handle o, auto tt, auto ts) -> py::object {
+    Tensor t = self_of(self);
+    if (py::isinstance<TensorImpl>(o)) { tt(t, o.cast<Tensor>()); return self; }
+    Scalar s;
+    if (scalar_from_object(o, s)) { ts(t, s); return self; }
+    return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+  };
+  auto iadd_t = [](Tensor& t, const Tensor& b) { ops::add_(t, b); };
+  auto iadd_s = [](Tensor& t, const Scalar& b) { ops::add_(t, b); };
+  auto isub_t = [](Tensor& t, const Tensor& b) { ops::sub_(t, b); };
+  auto isub_s = [](Tensor& t, const Scalar& b) { ops::sub_(t, b); };
+  auto imul_t = [](Tensor& t, const Tensor& b) { ops::mul_(t, b); };
+  auto imul_s = [](Tensor& t, const Scalar& b) { ops::mul_(t, b); };
+  auto idiv_t = [](Tensor& t, const Tensor& b) { ops::div_(t, b); };
+  auto idiv_s = [](Tensor& t, const Scalar& b) { ops::div_(t, b); };
+  auto ipow_t = [](Tensor& t, const Tensor& b) { ops::pow_(t, b); };
+  auto ipow_s = [](Tensor& t, const Scalar& b) { ops::pow_(t, b); };
+  cls.def("__iadd__", [=](py::object s, py::handle o) { return inplace(s, o, iadd_t, iadd_s); })
+      .def("__isub__", [=](py::object s, py::handle o) { return inplace(s, o, isub_t, isub_s); })
+      .def("__imul__", [=](py::object s, py::handle o) { return inplace(s, o, imul_t, imul_s); })
+      .def("__itruediv__", [=](py::object s, py::handle o) { return inplace(s, o, idiv_t, idiv_s); })
+      .def("__ipow__", [=](py::object s, py::handle o) { return inplace(s, o, ipow_t, ipow_s); });
+
+  auto need = [](py::object r, const char* fn, py::handle o) {
+    if (r.ptr() == Py_NotImplemented)
+      throw st::TypeError(st::str(fn, "(): argument 'other' must be Tensor or Number, not ", Py_TYPE(o.ptr())->tp_name));
+    return r;
+  };
+  // named methods
+  cls.def("add", [=](const Tensor& a, py::handle o, const Scalar& alpha) {
+        return need(binop(a, o, [&](const Tensor& x, const Tensor& y) { return ops::add(x, y, alpha); },
+                          [&](const Tensor& x, const Scalar& y) { return ops::add(x, y, alpha); }), "add", o);
+      }, py::arg("other"), py::kw_only(), py::arg("alpha") = kOne)
+      .def("sub", [=](const Tensor& a, py::handle o, const Scalar& alpha) {
+        return need(binop(a, o, [&](const Tensor& x, const Tensor& y) { return ops::sub(x, y, alpha); },
+                          [&](const Tensor& x, const Scalar& y) { return ops::sub(x, y, alpha); }), "sub", o);
+      }, py::arg("other"), py::kw_only(), py::arg("alpha") = kOne)
+      .def("mul", [=](const Tensor& a, py::handle o) { return need(binop(a, o, mul_tt, mul_ts), "mul", o); })
+      .def("div", [=](const Tensor& a, py::handle o) { return need(binop(a, o, div_tt, div_ts), "div", o); })
+      .def("pow", [=](const Tensor& a, py::handle o) { return need(binop(a, o, pow_tt, pow_ts), "pow", o); })
+      .def("neg", [](const Tensor& a) { return ops::neg(a); })
+      .def("negative", [](const Tensor& a) { return ops::neg(a); })
+      .def("reciprocal", [](const Tensor& a) { return ops::reciprocal(a); })
+      .def("exp", [](const Tensor& a) { return ops::exp(a); })
+      .def("log", [](const Tensor& a) { return ops::log(a); })
+      .def("add_", [=](py::object s, py::handle o, const Scalar& alpha) {
+        return need(inplace(s, o, [&](Tensor& t, const Tensor& b) { ops::add_(t, b, alpha); },
+                            [&](Tensor& t, const Scalar& b) { ops::add_(t, b, alpha); }), "add_", o);
+      }, py::arg("other"), py::kw_only(), py::arg("alpha") = kOne)
+      .def("sub_", [=](py::object s, py::handle o, const Scalar& alpha) {
+        return need(inplace(s, o, [&](Tensor& t, const Tensor& b) { ops::sub_(t, b, alpha); },
+                            [&](Tensor& t, const Scalar& b) { ops::sub_(t, b, alpha); }), "sub_", o);
+      }, py::arg("other"), py::kw_only(), py::arg("alpha") = kOne)
+      .def("mul_", [=](py::object s, py::handle o) { return need(inplace(s, o, imul_t, imul_s), "mul_", o); })
+      .def("div_", [=](py::object s, py::handle o) { return need(inplace(s, o, idiv_t, idiv_s), "div_", o); })
+      .def("pow_", [=](py::object s, py::handle o) { return need(inplace(s, o, ipow_t, ipow_s), "pow_", o); })
+      .def("neg_", [](py::object s) { Tensor t = self_of(s); ops::neg_(t); return s; })
+      .def("zero_", [](py::object s) { Tensor t = self_of(s); ops::zero_(t); return s; })
+      .def("fill_", [](py::object s, py::handle v) {
+        Tensor t = self_of(s);
+        if (py::isinstance<TensorImpl>(v)) { ops::fill_(t, v.cast<Tensor>()); return s; }
+        Scalar sc;
+        ST_CHECK_T(scalar_from_object(v, sc), TypeError, "fill_(): argument 'value' must be Number, not ",
+                   Py_TYPE(v.ptr())->tp_name);
+        ops::fill_(t, sc);
+        return s;
+      }, py::arg("value"))
+      .def("uniform_", [](py::object s, double lo, double hi) {
+        Tensor t = self_of(s);
+        ops::uniform_(t, lo, hi);
+        return s;
+      }, py::arg("from") = 0.0, py::arg("to") = 1.0)
+      .def("normal_", [](py::object s, double mean, double std) {
+        Tensor t = self_of(s);
+        ops::normal_(t, mean, std);
+        return s;
+      }, py::arg("mean") = 0.0, py::arg("std") = 1.0);
+
+  // reductions
+  cls.def("sum", &sum_any, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+          py::arg("dtype") = py::none())
+      .def("mean", &mean_any, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+           py::arg("dtype") = py::none());
+  m.def("sum", &sum_any, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+        py::arg("dtype") = py::none());
+  m.def("mean", &mean_any, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+        py::arg("dtype") = py::none());
+}
+
+}  // namespace st::py_bind

@@ -1,0 +1,96 @@
+"""smalltorch: tensors and reverse-mode autodiff with PyTorch's API.
+
+The math lives in the C++ core (``smalltorch._C``); this package adds the
+Python-facing pieces PyTorch users expect: printing, ``tensor()``, the many
+call forms of the factories, grad-mode context managers and ``autograd``.
+"""
+
+import builtins as _builtins
+
+import numpy as _np
+
+from . import _C
+from ._C import Tensor, dtype, from_numpy
+from ._C import bool, uint8, int32, int64, float32, float64  # noqa: A004 (PyTorch's names)
+from ._C import get_default_dtype, get_num_threads, set_num_threads, promote_types, can_cast
+from ._C import is_grad_enabled, manual_seed as _manual_seed, initial_seed
+from ._C import add, sub, mul, div, pow, sum, mean  # noqa: A004
+from ._tensor_str import set_printoptions, get_printoptions, printoptions
+from . import _tensor_str
+from ._size import Size
+from ._device import device
+from .grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode
+from ._creation import (tensor, as_tensor, zeros, ones, full, empty, arange, linspace, eye, zeros_like,
+                        ones_like, full_like, empty_like, rand, randn, randint, rand_like, randn_like,
+                        randint_like, scalar_tensor)
+from . import _tensor  # noqa: F401  (adds the Python-level Tensor methods)
+from . import autograd
+
+float = float32  # noqa: A001
+double = float64
+long = int64
+int = int32  # noqa: A001
+half = None  # float16 is not supported
+cfloat = None
+
+_C._set_size_type(Size)
+
+__version__ = "0.1.0"
+
+
+def set_default_dtype(d):
+    """Sets the dtype Python floats and floating factories default to (float32 or float64)."""
+    _C.set_default_dtype(d)
+
+
+def manual_seed(seed):
+    """Seeds the global random generator; the same seed gives the same numbers."""
+    _manual_seed(_builtins.int(seed))
+    return None
+
+
+def seed():
+    import random
+    s = random.getrandbits(63)
+    _manual_seed(s)
+    return s
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(t):
+    return t.is_floating_point()
+
+
+def numel(t):
+    return t.numel()
+
+
+def result_type(tensor1, tensor2):
+    return _C._result_type(tensor1, tensor2)
+
+
+def _method(name):
+    def fn(input, *args, **kwargs):
+        return getattr(input, name)(*args, **kwargs)
+    fn.__name__ = name
+    fn.__qualname__ = name
+    fn.__doc__ = f"smalltorch.{name}(input, ...) is input.{name}(...)."
+    return fn
+
+
+for _name in ("neg", "negative", "reciprocal", "exp", "log", "reshape", "flatten", "transpose", "swapaxes",
+              "swapdims", "permute", "t", "squeeze", "unsqueeze", "clone", "detach", "select", "narrow",
+              "numel"):
+    if _name not in globals() or _name in ("numel",):
+        globals()[_name] = _method(_name)
+del _name
+
+
+def square(input):
+    return input * input
+
+
+__all__ = [n for n in dir() if not n.startswith("_")]

@@ -1,0 +1,261 @@
+"""tensor(), as_tensor() and the factories, with PyTorch's call forms."""
+
+import builtins
+import numbers
+
+import numpy as np
+
+from . import _C
+from . import _device
+from ._C import Tensor
+
+_NP_OF = {
+    _C.bool: np.bool_, _C.uint8: np.uint8, _C.int32: np.int32, _C.int64: np.int64,
+    _C.float32: np.float32, _C.float64: np.float64,
+}
+_NP_KINDS = {"b", "u", "i", "f"}
+
+
+def _sizes(args, kwargs_size, fn):
+    """Accepts f(2, 3), f((2, 3)), f([2, 3]) and f(size=(2, 3))."""
+    if kwargs_size is not None:
+        if args:
+            raise TypeError(f"{fn}() got multiple values for argument 'size'")
+        args = (kwargs_size,)
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    out = []
+    for i, a in enumerate(args):
+        if isinstance(a, builtins.bool) or not isinstance(a, (numbers.Integral, Tensor)):
+            raise TypeError(f"{fn}(): argument 'size' must be tuple of ints, but found element of type "
+                            f"{type(a).__name__} at pos {i}")
+        out.append(builtins.int(a))
+    for s in out:
+        if s < 0:
+            raise RuntimeError(f"{fn}(): Trying to create tensor with negative dimension {s}: {out}")
+    return out
+
+
+def _finish(t, requires_grad):
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _float_dtype(dtype):
+    return _C.get_default_dtype() if dtype is None else dtype
+
+
+def _infer(data, fn):
+    """Shape and dtype of nested sequences of numbers, with PyTorch's errors."""
+    shape = []
+    kinds = set()
+
+    def scalar_kind(x):
+        if isinstance(x, builtins.bool) or isinstance(x, np.bool_):
+            return 0
+        if isinstance(x, (numbers.Integral, np.integer)):
+            return 1
+        if isinstance(x, (numbers.Real, np.floating)):
+            return 2
+        if isinstance(x, numbers.Complex):
+            raise TypeError(f"{fn}(): complex numbers are not supported by smalltorch")
+        raise TypeError(f"{fn}(): invalid data type '{type(x).__name__}'")
+
+    def walk(x, depth):
+        if isinstance(x, Tensor):
+            if depth == len(shape):
+                shape.extend(x.shape)
+            elif list(shape[depth:]) != list(x.shape):
+                raise ValueError(f"expected sequence of length {shape[depth] if depth < len(shape) else 0} "
+                                 f"at dim {depth} (got {x.shape[0] if x.dim() else 0})")
+            kinds.add(0 if x.dtype == _C.bool else 2 if x.is_floating_point() else 1)
+            return
+        if isinstance(x, (list, tuple)):
+            n = len(x)
+            if depth == len(shape):
+                shape.append(n)
+            elif depth > len(shape) - 1 or shape[depth] != n:
+                raise ValueError(f"expected sequence of length {shape[depth] if depth < len(shape) else 0} "
+                                 f"at dim {depth} (got {n})")
+            for y in x:
+                walk(y, depth + 1)
+            return
+        if isinstance(x, np.ndarray):
+            walk(x.tolist(), depth)
+            return
+        if isinstance(x, (str, bytes)):
+            raise TypeError(f"{fn}(): invalid data type '{type(x).__name__}'")
+        if depth < len(shape):
+            raise ValueError(f"expected sequence of length {shape[depth]} at dim {depth} (got a scalar)")
+        kinds.add(scalar_kind(x))
+
+    walk(data, 0)
+    kind = max(kinds) if kinds else 2
+    dt = (_C.bool, _C.int64, _C.get_default_dtype())[kind]
+    return shape, dt
+
+
+def _flatten(x, out):
+    if isinstance(x, Tensor):
+        out.extend(x.detach().reshape(-1).tolist())
+    elif isinstance(x, (list, tuple)):
+        for y in x:
+            _flatten(y, out)
+    else:
+        out.append(x)
+
+
+def _from_numpy_copy(arr, dtype):
+    if arr.dtype.kind not in _NP_KINDS or arr.dtype.itemsize not in (1, 4, 8) or arr.dtype == np.int8:
+        raise TypeError(f"can't convert np.ndarray of type numpy.{arr.dtype}. The only supported types are: "
+                        "float64, float32, int64, int32, uint8, and bool.")
+    if dtype is not None:
+        arr = arr.astype(_NP_OF[dtype], copy=False)
+    return _C.from_numpy(np.array(arr, copy=True, order="C")).clone()
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor holding a copy of ``data`` (a number, nested lists/tuples, a numpy array or a tensor)."""
+    _device.check(device)
+    if dtype is not None and not isinstance(dtype, _C.dtype):
+        raise TypeError(f"tensor(): argument 'dtype' must be smalltorch.dtype, not {type(dtype).__name__}")
+    if isinstance(data, Tensor):
+        t = data.detach().clone()
+        if dtype is not None:
+            t = t._to_dtype(dtype, False)
+    elif isinstance(data, np.ndarray):
+        t = _from_numpy_copy(data, dtype)
+    elif isinstance(data, (builtins.bool, numbers.Number, np.generic)) and not isinstance(data, (list, tuple)):
+        shape, dt = _infer(data, "tensor")
+        t = _C._scalar_tensor(data.item() if isinstance(data, np.generic) else data, dtype or dt)
+    else:
+        shape, dt = _infer(data, "tensor")
+        flat = []
+        _flatten(data, flat)
+        target = dtype or dt
+        try:
+            arr = np.array(flat, dtype=_NP_OF[target]).reshape(shape)
+        except OverflowError as e:
+            raise RuntimeError(f"value cannot be converted to type {target} without overflow") from e
+        t = _C.from_numpy(arr).clone() if arr.size else _C._empty(shape, target)
+    if requires_grad and not t.is_floating_point():
+        raise RuntimeError(f"Only Tensors of floating point dtype can require gradients (got {t.dtype})")
+    return _finish(t, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like tensor(), but shares memory with a tensor or numpy array when no conversion is needed."""
+    _device.check(device)
+    if isinstance(data, Tensor):
+        return data if dtype is None or dtype == data.dtype else data.to(dtype)
+    if isinstance(data, np.ndarray):
+        if dtype is None or _NP_OF.get(dtype) == data.dtype.type:
+            try:
+                return _C.from_numpy(data)
+            except (TypeError, ValueError):
+                pass
+        return _from_numpy_copy(data, dtype)
+    return tensor(data, dtype=dtype)
+
+
+def _factory(name, c_fn, floating_default):
+    def fn(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+           memory_format=None, **kw):
+        _device.check(device)
+        s = _sizes(size, kw.pop("size", None), name)
+        if kw:
+            raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kw))}'")
+        t = c_fn(s, _float_dtype(dtype) if floating_default or dtype is not None else _C.get_default_dtype())
+        return _finish(t, requires_grad)
+    fn.__name__ = name
+    fn.__qualname__ = name
+    return fn
+
+
+zeros = _factory("zeros", _C._zeros, True)
+ones = _factory("ones", _C._ones, True)
+empty = _factory("empty", _C._empty, True)
+rand = _factory("rand", _C._rand, True)
+randn = _factory("randn", _C._randn, True)
+
+
+def _scalar_dtype(v):
+    if isinstance(v, builtins.bool):
+        return _C.bool
+    if isinstance(v, numbers.Integral):
+        return _C.int64
+    return _C.get_default_dtype()
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False):
+    _device.check(device)
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    dt = dtype or _scalar_dtype(fill_value)
+    return _finish(_C._full(_sizes((size,), None, "full"), fill_value, dt), requires_grad)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    _device.check(device)
+    return _finish(_C._scalar_tensor(s, dtype or _C.get_default_dtype()), requires_grad)
+
+
+def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    _device.check(device)
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    for v in vals:
+        if not isinstance(v, numbers.Real):
+            raise TypeError(f"arange(): argument must be a number, not {type(v).__name__}")
+    if dtype is None:
+        dtype = _C.int64 if all(isinstance(v, numbers.Integral) for v in vals) else _C.get_default_dtype()
+    return _finish(_C._arange(float(vals[0]), float(vals[1]), float(vals[2]), dtype), requires_grad)
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    _device.check(device)
+    if not isinstance(steps, numbers.Integral) or isinstance(steps, builtins.bool):
+        raise TypeError(f"linspace(): argument 'steps' must be int, not {type(steps).__name__}")
+    return _finish(_C._linspace(float(start), float(end), builtins.int(steps), _float_dtype(dtype)), requires_grad)
+
+
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    _device.check(device)
+    return _finish(_C._eye(n, n if m is None else m, _float_dtype(dtype)), requires_grad)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    _device.check(device)
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    if high is None or size is None:
+        raise TypeError("randint() missing required arguments: expected randint(high, size) or randint(low, high, size)")
+    return _finish(_C._randint(builtins.int(low), builtins.int(high), _sizes((size,), None, "randint"),
+                               dtype or _C.int64), requires_grad)
+
+
+def _like(name, maker):
+    def fn(input, *args, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None, **kw):
+        _device.check(device)
+        return _finish(maker(input, args, dtype or input.dtype, **kw), requires_grad)
+    fn.__name__ = name
+    fn.__qualname__ = name
+    return fn
+
+
+zeros_like = _like("zeros_like", lambda t, a, dt: _C._zeros(list(t.shape), dt))
+ones_like = _like("ones_like", lambda t, a, dt: _C._ones(list(t.shape), dt))
+empty_like = _like("empty_like", lambda t, a, dt: _C._empty(list(t.shape), dt))
+full_like = _like("full_like", lambda t, a, dt, fill_value=None: _C._full(list(t.shape), a[0] if a else fill_value, dt))
+rand_like = _like("rand_like", lambda t, a, dt: _C._rand(list(t.shape), dt))
+randn_like = _like("randn_like", lambda t, a, dt: _C._randn(list(t.shape), dt))
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device,
+                   requires_grad=requires_grad)

@@ -1,0 +1,213 @@
+"""Tensor methods written in Python: printing, backward, hooks, conversions.
+
+They are attached to the C++ class ``_C.Tensor`` (which *is* ``smalltorch.Tensor``),
+so every tensor the core returns has them.
+"""
+
+import builtins
+import weakref
+
+import numpy as np
+
+from . import _C, _device, _tensor_str
+from ._C import Tensor
+
+
+def _repr(self):
+    return _tensor_str.tensor_repr(self, repr(_C.get_default_dtype()).split(".")[-1])
+
+
+class RemovableHandle:
+    """Returned by register_hook; ``remove()`` unregisters the hook."""
+
+    def __init__(self, tensor, hook_id):
+        self._tensor = weakref.ref(tensor)
+        self.id = hook_id
+
+    def remove(self):
+        t = self._tensor()
+        if t is not None:
+            t._remove_hook(self.id)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def register_hook(self, hook):
+    """Registers ``hook(grad)`` to run when this tensor's gradient is computed; it may return a replacement."""
+    if not callable(hook):
+        raise TypeError(f"register_hook expects a callable, got {type(hook).__name__}")
+    return RemovableHandle(self, self._register_hook(hook))
+
+
+def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """Computes the gradient of this tensor w.r.t. graph leaves, accumulating into their ``.grad``."""
+    from . import autograd
+    autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+
+def to(self, *args, **kwargs):
+    """Returns a tensor with the given dtype (and device, which must be the CPU); self if nothing changes."""
+    dtype = kwargs.pop("dtype", None)
+    copy = kwargs.pop("copy", False)
+    dev = kwargs.pop("device", None)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    for a in args:
+        if isinstance(a, _C.dtype):
+            dtype = a
+        elif isinstance(a, (str, _device.device)):
+            dev = a
+        elif isinstance(a, Tensor):
+            dtype = a.dtype
+        elif isinstance(a, builtins.bool):
+            pass  # non_blocking
+        else:
+            raise TypeError(f"to() received an invalid combination of arguments: {type(a).__name__}")
+    _device.check(dev)
+    if dtype is None:
+        return self.clone() if copy else self
+    return self._to_dtype(dtype, copy)
+
+
+def _caster(dtype):
+    def fn(self, memory_format=None):
+        return self._to_dtype(dtype, False)
+    return fn
+
+
+def tolist(self):
+    """The values as (nested) Python lists of numbers; a 0-d tensor gives a number."""
+    return self.detach().numpy().tolist()
+
+
+def __array__(self, dtype=None, copy=None):
+    a = self.detach().numpy()
+    return a if dtype is None else a.astype(dtype, copy=False)
+
+
+def __iter__(self):
+    if self.dim() == 0:
+        raise TypeError("iteration over a 0-d tensor")
+    return (self[i] for i in range(self.shape[0]))
+
+
+def __bool__(self):
+    if self.numel() != 1:
+        raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous (shape {list(self.shape)})")
+    return builtins.bool(self.item())
+
+
+def __float__(self):
+    if self.numel() != 1:
+        raise ValueError(f"only one element tensors can be converted to Python scalars (got shape {list(self.shape)})")
+    return builtins.float(self.item())
+
+
+def __int__(self):
+    if self.numel() != 1:
+        raise ValueError(f"only one element tensors can be converted to Python scalars (got shape {list(self.shape)})")
+    return builtins.int(self.item())
+
+
+def __index__(self):
+    if self.numel() != 1 or self.is_floating_point() or self.dtype == _C.bool:
+        raise TypeError("only integer tensors of a single element can be converted to an index")
+    return builtins.int(self.item())
+
+
+def __format__(self, spec):
+    if self.dim() == 0 and spec:
+        return self.item().__format__(spec)
+    return object.__format__(self, spec) if spec else repr(self)
+
+
+def __reduce_ex__(self, proto):
+    return (_rebuild, (self.detach().numpy().copy(), self.requires_grad))
+
+
+def _rebuild(arr, requires_grad):
+    t = _C.from_numpy(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def __deepcopy__(self, memo):
+    if not self.is_leaf:
+        raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol "
+                           "at the moment.")
+    t = self.detach().clone()
+    if self.requires_grad:
+        t.requires_grad_(True)
+    memo[id(self)] = t
+    return t
+
+
+def cpu(self, memory_format=None):
+    return self
+
+
+def cuda(self, device=None, non_blocking=False, memory_format=None):
+    _device.check("cuda")
+
+
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    from ._creation import tensor
+    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def _new(maker):
+    def fn(self, *size, dtype=None, device=None, requires_grad=False, **kw):
+        return maker(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad, **kw)
+    return fn
+
+
+def _install():
+    from . import _creation
+    T = Tensor
+    T.__repr__ = _repr
+    T.__str__ = _repr
+    T.__hash__ = object.__hash__
+    T.__array_priority__ = 1000
+    T.__module__ = "smalltorch"
+    T.register_hook = register_hook
+    T.backward = backward
+    T.to = to
+    T.float = _caster(_C.float32)
+    T.double = _caster(_C.float64)
+    T.long = _caster(_C.int64)
+    T.int = _caster(_C.int32)
+    T.bool = _caster(_C.bool)
+    T.byte = _caster(_C.uint8)
+    T.type_as = lambda self, other: self._to_dtype(other.dtype, False)
+    T.tolist = tolist
+    T.__array__ = __array__
+    T.__iter__ = __iter__
+    T.__bool__ = __bool__
+    T.__float__ = __float__
+    T.__int__ = __int__
+    T.__index__ = __index__
+    T.__format__ = __format__
+    T.__reduce_ex__ = __reduce_ex__
+    T.__deepcopy__ = __deepcopy__
+    T.device = property(lambda self: _device.CPU)
+    T.is_cuda = property(lambda self: False)
+    T.is_cpu = property(lambda self: True)
+    T.cpu = cpu
+    T.cuda = cuda
+    T.new_tensor = new_tensor
+    T.new_zeros = _new(_creation.zeros)
+    T.new_ones = _new(_creation.ones)
+    T.new_empty = _new(_creation.empty)
+    T.new_full = lambda self, size, fill_value, dtype=None, device=None, requires_grad=False: _creation.full(
+        size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+    T.square = lambda self: self * self
+
+
+_install()

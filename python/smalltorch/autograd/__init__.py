@@ -1,0 +1,55 @@
+"""Reverse-mode automatic differentiation: backward, grad and gradient checks.
+
+The engine itself is C++ (``csrc/autograd``); these functions normalise
+PyTorch's argument forms and call it.
+"""
+
+from .. import _C
+from .._C import Tensor
+from ..grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode
+from .gradcheck import gradcheck, gradgradcheck, GradcheckError
+from . import functional
+
+__all__ = ["backward", "grad", "gradcheck", "gradgradcheck", "no_grad", "enable_grad", "set_grad_enabled",
+           "functional", "GradcheckError"]
+
+
+def _tensors(x, what):
+    if x is None:
+        return None
+    if isinstance(x, Tensor):
+        return [x]
+    out = list(x)
+    for t in out:
+        if t is not None and not isinstance(t, Tensor):
+            raise TypeError(f"{what} must be Tensors, got {type(t).__name__}")
+    return out
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
+    """Accumulates into the ``.grad`` of graph leaves the gradient of ``tensors`` (weighted by ``grad_tensors``)."""
+    if grad_variables is not None:
+        grad_tensors = grad_variables
+    outputs = _tensors(tensors, "tensors")
+    grads = _tensors(grad_tensors, "grad_tensors") or []
+    ins = _tensors(inputs, "inputs") or []
+    if inputs is not None and not ins:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    _C._backward(outputs, grads, retain_graph, create_graph, ins)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Returns the gradients of ``outputs`` w.r.t. ``inputs`` as a tuple, without touching ``.grad``."""
+    outs = _tensors(outputs, "outputs")
+    ins = _tensors(inputs, "inputs")
+    gos = _tensors(grad_outputs, "grad_outputs") or []
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
+                         "allow_unused=False.")
+    unused_ok = bool(allow_unused) or materialize_grads
+    result = _C._grad(outs, ins, gos, retain_graph, create_graph, unused_ok)
+    if materialize_grads:
+        from .._creation import zeros_like
+        result = tuple(zeros_like(i) if g is None else g for g, i in zip(result, ins))
+    return result
