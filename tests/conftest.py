@@ -1,0 +1,39 @@
+"""Shared helpers for the Python tests.
+
+Tests import the *installed* smalltorch (run pytest from tests/, or with the
+package on PYTHONPATH). PyTorch is optional: tests that compare with it use
+the `torch_ref` fixture and skip when it is absent.
+"""
+
+import numpy as np
+import pytest
+
+import smalltorch
+
+
+@pytest.fixture
+def torch_ref():
+    return pytest.importorskip("torch")
+
+
+@pytest.fixture(autouse=True)
+def _restore_global_state():
+    """Every test starts with grad mode on and float32 as the default dtype."""
+    yield
+    smalltorch._C._set_grad_enabled(True)
+    smalltorch.set_default_dtype(smalltorch.float32)
+
+
+def to_np(t):
+    return t.detach().numpy()
+
+
+def assert_close(actual, expected, rtol=1e-5, atol=1e-6, check_dtype=True):
+    """Compares a smalltorch tensor with a numpy array (values, shape and, optionally, dtype)."""
+    a = to_np(actual) if isinstance(actual, smalltorch.Tensor) else np.asarray(actual)
+    e = np.asarray(expected)
+    assert a.shape == e.shape, f"shape {a.shape} != {e.shape}"
+    if check_dtype:
+        assert a.dtype == e.dtype, f"dtype {a.dtype} != {e.dtype}"
+    np.testing.assert_allclose(a.astype(np.float64) if a.dtype != np.bool_ else a,
+                               e.astype(np.float64) if e.dtype != np.bool_ else e, rtol=rtol, atol=atol)
