@@ -7,8 +7,10 @@
 
 namespace st {
 
-void* alloc_bytes(size_t nbytes);   // 64-byte aligned; nbytes may be 0
-void free_bytes(void* p, size_t nbytes);
+void* alloc_bytes(size_t nbytes);   // 64-byte aligned (2 MiB for large blocks); nbytes may be 0
+void free_bytes(void* p, size_t nbytes);  // nbytes as given to alloc_bytes
+void empty_cache();                 // returns every cached free block to the system
+size_t cached_bytes();              // bytes held in free blocks
 
 class Storage {
  public:

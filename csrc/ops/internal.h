@@ -17,6 +17,9 @@ Tensor cast_raw(const Tensor& t, ScalarType dt);
 Tensor alias_raw(const Tensor& t);
 // Records history for a view op: sets the grad_fn and remembers the base.
 void set_view_history(const Tensor& view, const Tensor& base, const std::shared_ptr<Node>& fn);
+// Flags the reduced dims of a (wrapped, checked for repeats); an empty list
+// flags every dim when all_if_empty.
+std::vector<bool> reduce_mask(const Tensor& a, const IntList& dims, bool all_if_empty);
 // Raises unless the memory behind t has no element written twice (expanded dims).
 void check_no_internal_overlap(const Tensor& t, const char* op);
 

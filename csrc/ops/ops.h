@@ -118,3 +118,10 @@ Scalar item(const Tensor& a);
 void check_inplace(const Tensor& self, const char* op, const Tensor* other = nullptr);
 
 }  // namespace st::ops
+
+// Operator families, each in its own file pair.
+#include "indexing.h"
+#include "linalg.h"
+#include "pointwise.h"
+#include "reductions.h"
+#include "shape_ops.h"

@@ -2,9 +2,7 @@
 #include "internal.h"
 
 namespace st::ops {
-namespace {
 
-// Flags the reduced dims; an empty list means all dims. Repeated dims raise.
 std::vector<bool> reduce_mask(const Tensor& a, const IntList& dims, bool all_if_empty) {
   int64_t nd = a.dim();
   std::vector<bool> mask(std::max<int64_t>(nd, 0), dims.empty() && all_if_empty);
@@ -16,6 +14,8 @@ std::vector<bool> reduce_mask(const Tensor& a, const IntList& dims, bool all_if_
   }
   return mask;
 }
+
+namespace {
 
 ScalarType sum_type(ScalarType in, std::optional<ScalarType> dtype) {
   if (dtype) return *dtype;

@@ -40,6 +40,14 @@ py::object binop(const Tensor& a, py::handle other, TT tt, TS ts) {
   return py::reinterpret_borrow<py::object>(Py_NotImplemented);
 }
 
-void bind_tensor(py::module_& m, py::class_<TensorImpl, std::shared_ptr<TensorImpl>>& cls);
+// The Python class of tensors; binding files add methods with cls.def(...).
+using TensorClass = py::class_<TensorImpl, std::shared_ptr<TensorImpl>>;
+
+void bind_tensor(py::module_& m, TensorClass& cls);
+void bind_pointwise(py::module_& m, TensorClass& cls);
+void bind_reductions(py::module_& m, TensorClass& cls);
+void bind_linalg(py::module_& m, TensorClass& cls);
+void bind_shape_ops(py::module_& m, TensorClass& cls);
+void bind_indexing(py::module_& m, TensorClass& cls);
 
 }  // namespace st::py_bind

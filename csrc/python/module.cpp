@@ -443,6 +443,11 @@ PYBIND11_MODULE(_C, m) {
 
   py::class_<TensorImpl, std::shared_ptr<TensorImpl>> cls(m, "Tensor", py::dynamic_attr());
   bind_tensor(m, cls);
+  bind_pointwise(m, cls);
+  bind_reductions(m, cls);
+  bind_linalg(m, cls);
+  bind_shape_ops(m, cls);
+  bind_indexing(m, cls);
 
   // engine
   m.def("_backward", [](py::object outputs, py::object grads, std::optional<bool> retain_graph, bool create_graph,

@@ -6,7 +6,6 @@ namespace st::py_bind {
 namespace ag = st::autograd;
 
 namespace {
-using TensorClass = py::class_<TensorImpl, std::shared_ptr<TensorImpl>>;
 Tensor self_of(py::handle h) { return h.cast<Tensor>(); }
 const Scalar kOne(int64_t(1));
 

@@ -93,4 +93,11 @@ def square(input):
     return input * input
 
 
+# Every public function the C++ module defines is a smalltorch.<name> function
+# unless the Python layer above already defines that name.
+for _name in dir(_C):
+    if not _name.startswith("_") and _name not in globals():
+        globals()[_name] = getattr(_C, _name)
+del _name
+
 __all__ = [n for n in dir() if not n.startswith("_")]

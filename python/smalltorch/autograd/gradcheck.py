@@ -114,12 +114,14 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     n_in = len(inputs)
 
     def vjp(*args):
+        from ..grad_mode import enable_grad
         ins, gos = args[:n_in], args[n_in:]
-        outs = _diff_outputs(_as_tuple(func(*ins)))
-        dins = [x for x in ins if isinstance(x, Tensor) and x.requires_grad]
-        pairs = [(o, g) for o, g in zip(outs, gos) if o.requires_grad]
-        gs = grad([o for o, _ in pairs], dins, grad_outputs=[g for _, g in pairs], create_graph=True,
-                  allow_unused=True)
+        with enable_grad():  # the numerical pass runs under no_grad; this function needs a graph
+            outs = _diff_outputs(_as_tuple(func(*ins)))
+            dins = [x for x in ins if isinstance(x, Tensor) and x.requires_grad]
+            pairs = [(o, g) for o, g in zip(outs, gos) if o.requires_grad]
+            gs = grad([o for o, _ in pairs], dins, grad_outputs=[g for _, g in pairs], create_graph=True,
+                      allow_unused=True)
         return tuple(g for g in gs if g is not None)
 
     return gradcheck(vjp, tuple(inputs) + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,

@@ -1,0 +1,73 @@
+"""The op table format (PyTorch's OpInfo is the model).
+
+Each operator family lists its ops as OpInfo entries in a module named
+``opinfo_<family>.py`` exposing ``OPS``; ``test_opinfo.py`` runs every entry:
+forward against numpy for each dtype on contiguous, transposed and strided
+inputs (samples include 0-d, empty and broadcast cases), result dtype and
+grad_fn name against PyTorch when it is installed, gradcheck (and optionally
+gradgradcheck) in float64, and the in-place form against the out-of-place one.
+
+``op`` and ``inplace`` receive the module first (``smalltorch`` or ``torch``)
+so that one lambda serves both libraries: ``op=lambda T, a: T.exp(a)``.
+"""
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+FLOATS = ("float32", "float64")
+INTS = ("uint8", "int32", "int64")
+ALL = ("bool",) + INTS + FLOATS
+NUMERIC = INTS + FLOATS
+
+
+@dataclass
+class Sample:
+    args: tuple                      # numpy arrays become tensors; anything else passes as is
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass
+class OpInfo:
+    name: str
+    op: Callable                     # op(T, *args, **kwargs) with T = smalltorch or torch
+    ref: Callable                    # numpy reference: ref(*arrays, **kwargs)
+    samples: Callable                # samples(np_dtype, rng) -> list[Sample]
+    dtypes: tuple = FLOATS
+    grad: bool = True                # check gradients with gradcheck in float64
+    gradgrad: bool = False           # also gradgradcheck
+    grad_fn: Optional[str] = None    # expected grad_fn name (else compared with torch's)
+    inplace: Optional[Callable] = None  # inplace(T, *args, **kwargs) mutating args[0]
+    rtol: float = 1e-5
+    atol: float = 1e-6
+    diff_args: Optional[tuple] = None   # indices of array args that require grad (default: all)
+    check_torch_dtype: bool = True
+
+
+def rand_array(rng, shape, dtype, low=-3.0, high=3.0):
+    """Random values of a numpy dtype; bools and ints drawn in small ranges."""
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        return rng.random(shape) > 0.5
+    if dtype.kind in "iu":
+        lo = 0 if dtype.kind == "u" else int(low) * 3
+        return rng.integers(lo, int(high) * 3 + 1, size=shape).astype(dtype)
+    return rng.uniform(low, high, size=shape).astype(dtype)
+
+
+def unary_samples(low=-3.0, high=3.0, shapes=((5,), (3, 4), (2, 3, 4), (), (0,), (0, 3))):
+    def gen(dtype, rng):
+        return [Sample((rand_array(rng, s, dtype, low, high),)) for s in shapes]
+    return gen
+
+
+def binary_samples(low=-3.0, high=3.0, scalar=None):
+    pairs = [((5,), (5,)), ((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (3,)), ((0, 3), (3,))]
+
+    def gen(dtype, rng):
+        out = [Sample((rand_array(rng, a, dtype, low, high), rand_array(rng, b, dtype, low, high))) for a, b in pairs]
+        if scalar is not None:
+            out.append(Sample((rand_array(rng, (3, 4), dtype, low, high), scalar)))
+        return out
+    return gen
