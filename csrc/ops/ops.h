@@ -125,3 +125,4 @@ void check_inplace(const Tensor& self, const char* op, const Tensor* other = nul
 #include "pointwise.h"
 #include "reductions.h"
 #include "shape_ops.h"
+#include "unary.h"

@@ -49,5 +49,6 @@ void bind_reductions(py::module_& m, TensorClass& cls);
 void bind_linalg(py::module_& m, TensorClass& cls);
 void bind_shape_ops(py::module_& m, TensorClass& cls);
 void bind_indexing(py::module_& m, TensorClass& cls);
+void bind_unary(py::module_& m, TensorClass& cls);
 
 }  // namespace st::py_bind
