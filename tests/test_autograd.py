@@ -296,9 +296,6 @@ def test_no_grad_decorators():
         assert not torch.is_grad_enabled()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: @set_grad_enabled(False) used as a decorator switches grad mode off "
-                                       "when the function is defined (set_grad_enabled.__call__ must restore the "
-                                       "previous mode, as PyTorch's does)")
 def test_set_grad_enabled_decorator_does_not_change_mode_at_definition():
     @torch.set_grad_enabled(False)
     def f(t):

@@ -21,13 +21,7 @@ NP_DTYPES = {"float32": np.float32, "float64": np.float64, "int64": np.int64}
 TOL = {"float32": dict(rtol=1e-5, atol=1e-5), "float64": dict(rtol=1e-10, atol=1e-12), "int64": dict(rtol=0, atol=0)}
 
 # (test name, op name[, extra]) -> reason, for library bugs found by these tests (strict xfail)
-KNOWN_BUGS = {
-    ("grad_fn", "reshape_viewable"): "BUG: reshape of a non-contiguous but viewable tensor (x[:, ::2].reshape(-1)) "
-                                     "has grad_fn ViewBackward0; PyTorch gives ReshapeAliasBackward0",
-    ("torch_grad_fn", "reshape_viewable"): "BUG: reshape of a non-contiguous but viewable tensor "
-                                           "(x[:, ::2].reshape(-1)) has grad_fn ViewBackward0; PyTorch gives "
-                                           "ReshapeAliasBackward0",
-}
+KNOWN_BUGS = {}
 
 
 def _params(test, ops, extra=None):
@@ -166,9 +160,6 @@ def test_grad_fn_name(op):
             assert repr(out.grad_fn).startswith(f"<{op.expected_grad_fn(layout)} object at 0x")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: smalltorch.tensor(np.float64(x)) (a numpy scalar, not a 0-d array) "
-                                       "gives float32 and loses precision; PyTorch keeps the numpy dtype (float64; "
-                                       "np.int32 -> int32)")
 def test_tensor_from_numpy_scalar_keeps_dtype():
     assert smalltorch.tensor(np.float64(0.1)).dtype == smalltorch.float64
     assert smalltorch.tensor(np.float64(0.1)).item() == 0.1

@@ -47,6 +47,9 @@ struct ViewBackward0 : Node {
 struct UnsafeViewBackward0 : ViewBackward0 {
   const char* name() const override { return "UnsafeViewBackward0"; }
 };
+struct ReshapeAliasBackward0 : ViewBackward0 {
+  const char* name() const override { return "ReshapeAliasBackward0"; }
+};
 struct TransposeBackward0 : Node {
   int64_t d0 = 0, d1 = 0;
   const char* name() const override { return "TransposeBackward0"; }
@@ -167,7 +170,13 @@ Tensor view(const Tensor& a, const IntList& shape) {
 Tensor reshape(const Tensor& a, const IntList& shape) {
   DimVector sizes = infer_size(shape, a.numel());
   DimVector strides;
-  if (view_strides(a.sizes(), a.strides(), sizes, strides)) return view(a, sizes);
+  if (view_strides(a.sizes(), a.strides(), sizes, strides)) {
+    if (a.is_contiguous()) return view(a, sizes);
+    // a strided input that can still be viewed: PyTorch's _reshape_alias
+    Tensor out = make_view(a, sizes, strides, a.impl()->offset());
+    if (auto n = make_node<ReshapeAliasBackward0>({&a})) { n->sizes = a.sizes(); set_view_history(out, a, n); }
+    return out;
+  }
   Tensor c = clone(a);
   Tensor out = view_raw(c, sizes, contiguous_strides(sizes), 0);
   if (auto n = make_node<UnsafeViewBackward0>({&c})) { n->sizes = a.sizes(); autograd::set_history(out, n); }

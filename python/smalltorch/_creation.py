@@ -126,9 +126,11 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
             t = t._to_dtype(dtype, False)
     elif isinstance(data, np.ndarray):
         t = _from_numpy_copy(data, dtype)
-    elif isinstance(data, (builtins.bool, numbers.Number, np.generic)) and not isinstance(data, (list, tuple)):
+    elif isinstance(data, np.generic):
+        t = _from_numpy_copy(np.asarray(data), dtype)  # a numpy scalar keeps its dtype
+    elif isinstance(data, (builtins.bool, numbers.Number)):
         shape, dt = _infer(data, "tensor")
-        t = _C._scalar_tensor(data.item() if isinstance(data, np.generic) else data, dtype or dt)
+        t = _C._scalar_tensor(data, dtype or dt)
     else:
         shape, dt = _infer(data, "tensor")
         flat = []
