@@ -303,8 +303,6 @@ def test_detach_numpy_of_requires_grad():
     assert t.detach().sum().item() == 3.0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: np.asarray(t) on a tensor that requires grad silently detaches; "
-                                       "PyTorch raises RuntimeError like t.numpy() does")
 def test_array_protocol_requires_grad(torch_ref):
     with pytest.raises(RuntimeError):
         np.asarray(torch_ref.ones(2, requires_grad=True))

@@ -273,7 +273,6 @@ def test_linspace(start, end, steps, torch_ref):
     assert_close(t, torch_ref.linspace(start, end, steps).numpy())
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: linspace(start, end, 1) returns [end]; numpy/PyTorch return [start]")
 def test_linspace_single_step(torch_ref):
     t = torch.linspace(0, 10, 1)
     assert_close(t, np.linspace(0, 10, 1, dtype=np.float32))
@@ -427,8 +426,6 @@ def test_fill_with_0d_tensor():
     assert_close(t, np.full(3, 4.0, dtype=np.float32))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: tensor() ignores the dtype of numpy scalars: tensor(np.float64(2.5)) "
-                                       "is float32, tensor(np.int32(1)) is int64 (PyTorch keeps float64/int32/uint8)")
 @pytest.mark.parametrize("value", [np.float64(2.5), np.int32(1), np.uint8(3)], ids=["float64", "int32", "uint8"])
 def test_tensor_keeps_numpy_scalar_dtype(value, torch_ref):
     expected = repr(torch_ref.tensor(value).dtype).split(".")[-1]

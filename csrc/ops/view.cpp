@@ -259,7 +259,8 @@ Tensor expand(const Tensor& a, const IntList& shape) {
     if (i < off) {
       ST_CHECK(want >= 0, "expand: -1 is not allowed in a leading, non-existing dimension ", i);
       sizes[i] = want;
-      strides[i] = 0;
+      // a new size-1 dim gets the stride a contiguous layout would give it (as PyTorch does)
+      strides[i] = want == 1 ? (i + 1 < nd ? sizes[i + 1] * strides[i + 1] : 1) : 0;
       continue;
     }
     int64_t have = a.sizes()[i - off];
@@ -270,6 +271,7 @@ Tensor expand(const Tensor& a, const IntList& shape) {
     sizes[i] = want;
     strides[i] = have == want ? a.strides()[i - off] : 0;
   }
+  checked_numel(sizes);
   Tensor out = view_raw(a, sizes, strides, a.impl()->offset());
   if (auto n = make_node<ExpandBackward0>({&a})) { n->sizes = a.sizes(); set_view_history(out, a, n); }
   return out;
@@ -479,22 +481,25 @@ Tensor index(const Tensor& a, const std::vector<TensorIndex>& idx) {
   ST_CHECK_T(specified <= a.dim(), IndexError, "too many indices for tensor of dimension ", a.dim(),
              " (got ", specified, ")");
   Tensor r = a;
-  int64_t dim = 0;
+  int64_t dim = 0;      // position in the result so far
+  int64_t src_dim = 0;  // dim of `a` being indexed (for messages)
   bool any_view = false;
   for (auto& i : idx) {
     switch (i.kind) {
       case TensorIndex::Int: {
         int64_t size = r.sizes()[dim];
-        ST_CHECK_T(i.i >= -size && i.i < size, IndexError, "index ", i.i, " is out of bounds for dimension ", dim,
-                   " with size ", size);
+        ST_CHECK_T(i.i >= -size && i.i < size, IndexError, "index ", i.i, " is out of bounds for dimension ",
+                   src_dim, " with size ", size);
         r = select(r, dim, i.i);
         any_view = true;
+        ++src_dim;
         break;
       }
       case TensorIndex::Slice:
         r = slice(r, dim, i.start, i.stop, i.step);
         any_view = true;
         ++dim;
+        ++src_dim;
         break;
       case TensorIndex::None:
         r = unsqueeze(r, dim);
@@ -503,6 +508,7 @@ Tensor index(const Tensor& a, const std::vector<TensorIndex>& idx) {
         break;
       case TensorIndex::Ellipsis:
         dim += a.dim() - specified;
+        src_dim += a.dim() - specified;
         break;
     }
   }

@@ -39,7 +39,7 @@ bool scalar_from_object(py::handle h, Scalar& out) {
   if (PyLong_Check(o)) {
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
-    if (overflow) throw st::Error("Overflow when unpacking long: value does not fit in int64");
+    if (overflow) throw st::ValueError("Overflow when unpacking long long");
     out = Scalar(static_cast<int64_t>(v));
     return true;
   }
@@ -83,15 +83,25 @@ py::object make_size(const DimVector& s) {
 }
 
 int64_t to_int(py::handle h, const char* fn, const char* arg, size_t pos) {
-  if (PyLong_Check(h.ptr()) && !PyBool_Check(h.ptr())) return h.cast<int64_t>();
+  PyObject* o = h.ptr();
+  if (PyLong_Check(o) && !PyBool_Check(o)) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow) throw st::ValueError("Overflow when unpacking long long");
+    return static_cast<int64_t>(v);
+  }
   if (is_tensor(h)) {
-    Tensor t = h.cast<Tensor>();
+    const Tensor& t = unwrap(o);
     if (t.numel() == 1 && !is_floating(t.dtype()) && t.dtype() != ScalarType::Bool)
       return ops::item(t).to<int64_t>();
   }
-  if (PyIndex_Check(h.ptr()) && !PyBool_Check(h.ptr())) return py::reinterpret_steal<py::object>(PyNumber_Index(h.ptr())).cast<int64_t>();
+  if (PyIndex_Check(o) && !PyBool_Check(o)) {
+    py::object i = py::reinterpret_steal<py::object>(PyNumber_Index(o));
+    if (!i) throw py::error_already_set();
+    return to_int(i, fn, arg, pos);
+  }
   throw st::TypeError(st::str(fn, "(): argument '", arg, "' must be tuple of ints, but found element of type ",
-                              Py_TYPE(h.ptr())->tp_name, " at pos ", pos));
+                              Py_TYPE(o)->tp_name, " at pos ", pos));
 }
 
 // Accepts f(2, 3), f((2, 3)), f([2, 3]) and f(Size([2, 3])).
@@ -145,15 +155,12 @@ std::vector<ops::TensorIndex> parse_index(py::handle key) {
     } else if (PySlice_Check(o)) {
       ix.kind = ops::TensorIndex::Slice;
       auto* sl = reinterpret_cast<PySliceObject*>(o);
-      auto get = [&](PyObject* v) -> std::optional<int64_t> {
-        if (v == Py_None) return std::nullopt;
-        return to_int(v, "slice", "index", 0);
-      };
-      ix.start = get(sl->start);
-      ix.stop = get(sl->stop);
-      auto step = get(sl->step);
-      ix.step = step.value_or(1);
-      ST_CHECK_T(ix.step > 0, ValueError, "step must be greater than zero");
+      Py_ssize_t start, stop, step;
+      if (PySlice_Unpack(o, &start, &stop, &step) < 0) throw py::error_already_set();  // clamps huge bounds
+      ST_CHECK_T(step > 0, ValueError, "step must be greater than zero");
+      if (sl->start != Py_None) ix.start = start;
+      if (sl->stop != Py_None) ix.stop = stop;
+      ix.step = step;
     } else if (PyBool_Check(o)) {
       throw st::NotImplementedError("indexing with a bool is not supported by smalltorch yet");
     } else if (PyLong_Check(o) || (PyIndex_Check(o) && !is_tensor(k))) {
