@@ -49,11 +49,11 @@ def rand_array(rng, shape, dtype, low=-3.0, high=3.0):
     """Random values of a numpy dtype; bools and ints drawn in small ranges."""
     dtype = np.dtype(dtype)
     if dtype == np.bool_:
-        return rng.random(shape) > 0.5
+        return np.asarray(rng.random(shape) > 0.5)
     if dtype.kind in "iu":
         lo = 0 if dtype.kind == "u" else int(low) * 3
-        return rng.integers(lo, int(high) * 3 + 1, size=shape).astype(dtype)
-    return rng.uniform(low, high, size=shape).astype(dtype)
+        return np.asarray(rng.integers(lo, int(high) * 3 + 1, size=shape), dtype=dtype)
+    return np.asarray(rng.uniform(low, high, size=shape), dtype=dtype)  # a 0-d array for shape ()
 
 
 def unary_samples(low=-3.0, high=3.0, shapes=((5,), (3, 4), (2, 3, 4), (), (0,), (0, 3))):

@@ -201,9 +201,6 @@ def test_graph_keeps_leaf_alive_until_output_deleted(lib):
     assert hook_ref() is None      # gone with the graph
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (PyTorch divergence): no PyObject preservation - once the user drops "
-                                       "a leaf, AccumulateGrad.variable returns a new Python object instead of the "
-                                       "original one (PyTorch keeps the original alive while the graph needs it)")
 def test_accumulate_grad_variable_is_the_original_object():
     x = torch.ones(2, dtype=torch.float64, requires_grad=True)
     y = x + 1
@@ -211,3 +208,11 @@ def test_accumulate_grad_variable_is_the_original_object():
     del x
     assert x_ref() is not None
     assert y.grad_fn.next_functions[0][0].variable is x_ref()
+
+
+def test_python_attributes_survive_while_cpp_holds_the_tensor():
+    x = torch.ones(2, requires_grad=True)
+    (x * 3).sum().backward()
+    x.grad.note = "kept"          # the Python object of x.grad dies right after this line
+    assert x.grad.note == "kept"  # ...but comes back with its attributes
+    assert x.grad is x.grad

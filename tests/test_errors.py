@@ -432,11 +432,6 @@ def test_huge_sizes_raise_instead_of_crashing(code):
     assert "RAISED" in r.stdout
 
 
-BYTE_OVERFLOW = "BUG: the byte size numel * itemsize is not checked for overflow: for 2**62 float32 elements it " \
-                "wraps to 0, so zeros/empty 'succeed' with a 0-byte buffer and filling factories write through it " \
-                "and crash the process (SIGSEGV); PyTorch raises RuntimeError 'Storage size calculation overflowed'"
-
-
 @pytest.mark.parametrize("code", ISOLATED_BYTE_OVERFLOW)
 def test_byte_size_overflow_raises_instead_of_crashing(code):
     r = _run_isolated(code)

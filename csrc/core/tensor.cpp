@@ -11,6 +11,12 @@ TensorImpl::TensorImpl(StoragePtr storage, int64_t offset, DimVector sizes, DimV
   refresh();
 }
 
+void (*tensor_release_hook)(void*) = nullptr;
+
+TensorImpl::~TensorImpl() {
+  if (python_object && tensor_release_hook) tensor_release_hook(python_object);
+}
+
 void TensorImpl::refresh() {
   numel_ = 1;
   for (auto s : sizes_) numel_ *= s;

@@ -57,8 +57,10 @@ class TensorImpl {
   // Shares its storage with the tensor it was made from (set by make_view).
   bool is_view = false;
   // Opaque slot for the bindings: the Python object wrapping this tensor, if
-  // one is alive (keeps one Python object per tensor). The core never reads it.
+  // one is alive (keeps one Python object per tensor). The core only hands it
+  // to tensor_release_hook when the tensor dies.
   void* python_object = nullptr;
+  ~TensorImpl();
 
  private:
   void refresh();
@@ -74,6 +76,10 @@ class TensorImpl {
 };
 
 using ImplPtr = std::shared_ptr<TensorImpl>;
+
+// Set by the bindings: called with python_object when a TensorImpl that still
+// has one dies (the bindings keep a Python object alive while C++ uses it).
+extern void (*tensor_release_hook)(void* python_object);
 
 // A cheap handle: copying a Tensor shares the TensorImpl.
 class Tensor {

@@ -34,9 +34,14 @@ PyObject* wrap(Tensor t) {
   if (!t.defined()) Py_RETURN_NONE;
   TensorImpl* impl = t.impl();
   if (impl->python_object) {
-    auto* o = static_cast<PyObject*>(impl->python_object);
+    auto* o = static_cast<PyTensor*>(impl->python_object);
+    if (!o->tensor.defined()) {
+      // owned by the TensorImpl: its reference becomes the caller's
+      o->tensor = std::move(t);
+      return reinterpret_cast<PyObject*>(o);
+    }
     Py_INCREF(o);
-    return o;
+    return reinterpret_cast<PyObject*>(o);
   }
   auto* o = reinterpret_cast<PyTensor*>(g_tensor_type->tp_alloc(g_tensor_type, 0));
   if (!o) throw py::error_already_set();
@@ -49,6 +54,13 @@ namespace {
 
 void tensor_dealloc(PyObject* self) {
   auto* o = reinterpret_cast<PyTensor*>(self);
+  if (o->tensor.defined() && o->tensor.use_count() > 1 && Py_IsInitialized()) {
+    // C++ still uses this tensor: keep the object (identity, attributes) for
+    // when it comes back to Python; the TensorImpl now owns this reference.
+    Py_SET_REFCNT(self, 1);
+    o->tensor = Tensor();
+    return;
+  }
   PyTypeObject* tp = Py_TYPE(self);
   PyObject_GC_UnTrack(self);
   if (o->weakrefs) PyObject_ClearWeakRefs(self);
@@ -202,7 +214,15 @@ PyType_Slot tensor_slots[] = {
 
 }  // namespace
 
+void release_python_object(void* p) {
+  if (!Py_IsInitialized()) return;
+  PyGILState_STATE g = PyGILState_Ensure();
+  Py_DECREF(static_cast<PyObject*>(p));  // its tensor is empty: a plain dealloc
+  PyGILState_Release(g);
+}
+
 py::handle make_tensor_type(py::module_& m) {
+  tensor_release_hook = &release_python_object;
   PyType_Spec spec = {"smalltorch.Tensor", sizeof(PyTensor), 0,
                       Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_BASETYPE, tensor_slots};
   PyObject* type = PyType_FromSpec(&spec);

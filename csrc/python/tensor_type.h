@@ -10,6 +10,12 @@ namespace st::py_bind {
 
 namespace py = pybind11;
 
+// Ownership: normally the Python object owns the tensor (holds a strong
+// reference) and the TensorImpl points back at it. When Python drops its last
+// reference while C++ still uses the tensor (a graph node, a .grad), the
+// object is kept alive with its attributes and ownership flips: the TensorImpl
+// holds the object's one reference and `tensor` is empty until the object is
+// handed to Python again (wrap) or the TensorImpl dies (release hook).
 struct PyTensor {
   PyObject_HEAD
   Tensor tensor;
