@@ -14,9 +14,11 @@ def rand_array(rng, shape, dtype, low=-3.0, high=3.0):
     return np.asarray(_rand_array(rng, shape, dtype, low, high))
 
 
-def binary_samples(scalar=None):
+def binary_samples(scalar=None, second=None):
+    """PAIRS of arrays (the second drawn by `second`, e.g. away_from_zero), plus (array, scalar)."""
     def gen(dtype, rng):
-        out = [Sample((rand_array(rng, a, dtype), rand_array(rng, b, dtype))) for a, b in PAIRS]
+        draw = second or rand_array
+        out = [Sample((rand_array(rng, a, dtype), draw(rng, b, dtype))) for a, b in PAIRS]
         if scalar is not None:
             out.append(Sample((rand_array(rng, (3, 4), dtype), scalar)))
         return out
@@ -39,12 +41,7 @@ def away_from_zero(rng, shape, dtype):
 
 
 def divisor_samples(scalar=None):
-    def gen(dtype, rng):
-        out = [Sample((rand_array(rng, a, dtype), away_from_zero(rng, b, dtype))) for a, b in PAIRS]
-        if scalar is not None:
-            out.append(Sample((rand_array(rng, (3, 4), dtype), scalar)))
-        return out
-    return gen
+    return binary_samples(scalar, second=away_from_zero)
 
 
 def ternary_samples(low=-3.0, high=3.0, positive_last=False):
