@@ -154,6 +154,21 @@ void reduce_typed(LineReduce op, const Tensor& out, const Tensor& in, double par
   throw Error("reduce_lines: unsupported dtype for this reduction");
 }
 
+// Runs f(out_line, in_line, n, out_stride, in_stride) (element strides) for each
+// line along the last dim of `in` and of the same-shaped `out`.
+template <typename T, typename F>
+void for_each_line_pair(const Tensor& out, const Tensor& in, F&& f) {
+  int64_t nd = in.dim();
+  DimVector kept(in.sizes().begin(), in.sizes().end() - 1);
+  DimVector is(in.strides().begin(), in.strides().end() - 1), os(out.strides().begin(), out.strides().end() - 1);
+  OperandSpec specs[2] = {{static_cast<char*>(out.raw_data()), os.data(), sizeof(T)},
+                          {static_cast<char*>(in.raw_data()), is.data(), sizeof(T)}};
+  const int64_t n = in.sizes()[nd - 1], si = in.strides()[nd - 1], so = out.strides()[nd - 1];
+  for_each_line(kept, specs, 2, n, [&](char** p) {
+    f(reinterpret_cast<T*>(p[0]), reinterpret_cast<const T*>(p[1]), n, so, si);
+  });
+}
+
 }  // namespace
 
 void reduce_lines(LineReduce op, const Tensor& out, const Tensor& in, double param) {
@@ -189,15 +204,7 @@ void arg_reduce_lines(bool is_max, const Tensor& values, const Tensor& indices, 
 void scan_lines(bool prod, const Tensor& out, const Tensor& in) {
   dispatch_numeric(in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    int64_t nd = in.dim();
-    DimVector kept(in.sizes().begin(), in.sizes().end() - 1);
-    DimVector is(in.strides().begin(), in.strides().end() - 1), os(out.strides().begin(), out.strides().end() - 1);
-    OperandSpec specs[2] = {{static_cast<char*>(out.raw_data()), os.data(), sizeof(T)},
-                            {static_cast<char*>(in.raw_data()), is.data(), sizeof(T)}};
-    const int64_t n = in.sizes()[nd - 1], si = in.strides()[nd - 1], so = out.strides()[nd - 1];
-    for_each_line(kept, specs, 2, n, [&](char** p) {
-      T* o = reinterpret_cast<T*>(p[0]);
-      const T* a = reinterpret_cast<const T*>(p[1]);
+    for_each_line_pair<T>(out, in, [&](T* o, const T* a, int64_t n, int64_t so, int64_t si) {
       T r = prod ? T(1) : T(0);
       if (si == 1 && so == 1) {
         if (prod) for (int64_t i = 0; i < n; ++i) o[i] = r = static_cast<T>(r * a[i]);
@@ -212,15 +219,7 @@ void scan_lines(bool prod, const Tensor& out, const Tensor& in) {
 void softmax_lines(bool log, const Tensor& out, const Tensor& in) {
   dispatch_floating(in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    int64_t nd = in.dim();
-    DimVector kept(in.sizes().begin(), in.sizes().end() - 1);
-    DimVector is(in.strides().begin(), in.strides().end() - 1), os(out.strides().begin(), out.strides().end() - 1);
-    OperandSpec specs[2] = {{static_cast<char*>(out.raw_data()), os.data(), sizeof(T)},
-                            {static_cast<char*>(in.raw_data()), is.data(), sizeof(T)}};
-    const int64_t n = in.sizes()[nd - 1], si = in.strides()[nd - 1], so = out.strides()[nd - 1];
-    for_each_line(kept, specs, 2, n, [&](char** p) {
-      T* o = reinterpret_cast<T*>(p[0]);
-      const T* a = reinterpret_cast<const T*>(p[1]);
+    for_each_line_pair<T>(out, in, [&](T* o, const T* a, int64_t n, int64_t so, int64_t si) {
       T m = -std::numeric_limits<T>::infinity();
       for (int64_t i = 0; i < n; ++i) m = a[i * si] > m || is_nan(a[i * si]) ? a[i * si] : m;
       if (std::isinf(m)) m = 0;  // all -inf (or a +inf): avoid inf - inf in the shift

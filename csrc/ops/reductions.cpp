@@ -121,10 +121,15 @@ struct ReduceNode : Node {
   Tensor sum_keep(const Tensor& t) const { return mask.empty() ? t : sum(t, dims(), true); }
 };
 
+// Fills a ReduceNode saving `self` (and the output when save_result) and makes it out's grad_fn.
 template <typename N>
-void init_reduce_node(const std::shared_ptr<N>& n, const std::vector<bool>& mask, bool keepdim) {
+void finish_reduce(const std::shared_ptr<N>& n, const std::vector<bool>& mask, bool keepdim, const Tensor& self,
+                   const Tensor& out, bool save_result = true) {
   n->mask = mask;
   n->keepdim = keepdim;
+  n->self.save(self);
+  autograd::set_history(out, n);
+  if (save_result) n->result.save(out, true);  // after set_history, so double backward sees its history
 }
 
 struct ProdBackward : ReduceNode {
@@ -261,26 +266,17 @@ struct CumprodBackward0 : Node {
   void release_variables() override { self.release(); result.release(); }
 };
 
-struct SoftmaxBackward0 : Node {
+// SoftmaxBackward0 / LogSoftmaxBackward0, written with ops so they are differentiable.
+struct SoftmaxBackward : Node {
   SavedTensor result;
   int64_t dim = 0;
-  const char* name() const override { return "SoftmaxBackward0"; }
+  bool log = false;
+  const char* name() const override { return log ? "LogSoftmaxBackward0" : "SoftmaxBackward0"; }
   TensorList apply(TensorList&& grads) override {
     Tensor y = result.unpack(*this);
     const Tensor& g = grads[0];
+    if (log) return {sub(g, mul(exp(y), sum(g, {dim}, true)))};
     return {mul(y, sub(g, sum(mul(g, y), {dim}, true)))};
-  }
-  void release_variables() override { result.release(); }
-};
-
-struct LogSoftmaxBackward0 : Node {
-  SavedTensor result;
-  int64_t dim = 0;
-  const char* name() const override { return "LogSoftmaxBackward0"; }
-  TensorList apply(TensorList&& grads) override {
-    Tensor y = result.unpack(*this);
-    const Tensor& g = grads[0];
-    return {sub(g, mul(exp(y), sum(g, {dim}, true)))};
   }
   void release_variables() override { result.release(); }
 };
@@ -312,21 +308,6 @@ void check_nonempty(const Tensor& a, const std::vector<bool>& mask, bool all, co
                " to have non-zero size.");
 }
 
-Tensor extreme_all(const Tensor& a, bool is_max) {
-  const char* op = is_max ? "max" : "min";
-  check_nonempty(a, {}, true, op);
-  auto mask = all_mask(a);
-  Tensor out = reduce_raw(is_max ? LineReduce::Max : LineReduce::Min, a, mask, false, a.dtype());
-  if (auto n = make_node<ExtremeBackward>({&a})) {
-    init_reduce_node(n, mask, false);
-    n->nm = is_max ? "MaxBackward1" : "MinBackward1";
-    n->self.save(a);
-    autograd::set_history(out, n);
-    n->result.save(out, true);
-  }
-  return out;
-}
-
 std::pair<Tensor, Tensor> extreme_dim(const Tensor& a, int64_t dim, bool keepdim, bool is_max) {
   int64_t d = wrap_dim(dim, a.dim());
   std::vector<bool> mask(a.dim(), false);
@@ -346,17 +327,15 @@ std::pair<Tensor, Tensor> extreme_dim(const Tensor& a, int64_t dim, bool keepdim
   return {values, indices};
 }
 
-Tensor amax_amin(const Tensor& a, const DimVector& dims, bool keepdim, bool is_max) {
-  const char* op = is_max ? "amax" : "amin";
+// max()/min() (all dims, MaxBackward1) and amax/amin over dims (AmaxBackward0).
+Tensor extreme_reduce(const Tensor& a, const DimVector& dims, bool keepdim, bool is_max, bool amax_form) {
+  const char* op = amax_form ? (is_max ? "amax" : "amin") : (is_max ? "max" : "min");
   auto mask = reduce_mask(a, dims, true);
   check_nonempty(a, mask, dims.empty(), op);
   Tensor out = reduce_raw(is_max ? LineReduce::Max : LineReduce::Min, a, mask, keepdim, a.dtype());
   if (auto n = make_node<ExtremeBackward>({&a})) {
-    init_reduce_node(n, mask, keepdim);
-    n->nm = is_max ? "AmaxBackward0" : "AminBackward0";
-    n->self.save(a);
-    autograd::set_history(out, n);
-    n->result.save(out, true);
+    n->nm = amax_form ? (is_max ? "AmaxBackward0" : "AminBackward0") : (is_max ? "MaxBackward1" : "MinBackward1");
+    finish_reduce(n, mask, keepdim, a, out);
   }
   return out;
 }
@@ -387,12 +366,9 @@ Tensor var_std(const Tensor& a, const std::optional<DimVector>& dims, double cor
   auto mask = reduce_mask(a, dims ? *dims : DimVector{}, true);
   Tensor out = reduce_raw(is_std ? LineReduce::Std : LineReduce::Var, a, mask, keepdim, a.dtype(), correction);
   if (auto n = make_node<VarStdBackward>({&a})) {
-    init_reduce_node(n, mask, keepdim);
     n->is_std = is_std;
     n->correction = correction;
-    n->self.save(a);
-    autograd::set_history(out, n);
-    if (is_std) n->result.save(out, true);
+    finish_reduce(n, mask, keepdim, a, out, is_std);
   }
   return out;
 }
@@ -436,14 +412,9 @@ Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<ScalarType> dtyp
              torch_type_name(src.dtype()), "'");
   Tensor out = st::empty(a.sizes(), src.dtype());
   kernels::softmax_lines(log, dim_last(out, d), dim_last(src, d));
-  if (log) {
-    if (auto n = make_node<LogSoftmaxBackward0>({&src})) {
-      n->dim = d;
-      autograd::set_history(out, n);
-      n->result.save(out, true);
-    }
-  } else if (auto n = make_node<SoftmaxBackward0>({&src})) {
+  if (auto n = make_node<SoftmaxBackward>({&src})) {
     n->dim = d;
+    n->log = log;
     autograd::set_history(out, n);
     n->result.save(out, true);
   }
@@ -456,11 +427,8 @@ Tensor prod_impl(const Tensor& a, const std::vector<bool>& mask, bool keepdim, b
   Tensor out = reduce_raw(LineReduce::Prod, cast_raw(a, rt), mask, keepdim, rt);
   if (!is_floating(rt)) return out;
   if (auto n = make_node<ProdBackward>({&a})) {
-    init_reduce_node(n, mask, keepdim);
     n->all_dims = all_dims;
-    n->self.save(a);
-    autograd::set_history(out, n);
-    n->result.save(out, true);
+    finish_reduce(n, mask, keepdim, a, out);
   }
   return out;
 }
@@ -475,12 +443,12 @@ Tensor prod(const Tensor& a, int64_t dim, bool keepdim, std::optional<ScalarType
   return prod_impl(a, reduce_mask(a, {dim}, true), keepdim, false, dtype);
 }
 
-Tensor max(const Tensor& a) { return extreme_all(a, true); }
-Tensor min(const Tensor& a) { return extreme_all(a, false); }
+Tensor max(const Tensor& a) { return extreme_reduce(a, {}, false, true, false); }
+Tensor min(const Tensor& a) { return extreme_reduce(a, {}, false, false, false); }
 std::pair<Tensor, Tensor> max(const Tensor& a, int64_t dim, bool keepdim) { return extreme_dim(a, dim, keepdim, true); }
 std::pair<Tensor, Tensor> min(const Tensor& a, int64_t dim, bool keepdim) { return extreme_dim(a, dim, keepdim, false); }
-Tensor amax(const Tensor& a, const DimVector& dims, bool keepdim) { return amax_amin(a, dims, keepdim, true); }
-Tensor amin(const Tensor& a, const DimVector& dims, bool keepdim) { return amax_amin(a, dims, keepdim, false); }
+Tensor amax(const Tensor& a, const DimVector& dims, bool keepdim) { return extreme_reduce(a, dims, keepdim, true, true); }
+Tensor amin(const Tensor& a, const DimVector& dims, bool keepdim) { return extreme_reduce(a, dims, keepdim, false, true); }
 Tensor argmax(const Tensor& a, std::optional<int64_t> dim, bool keepdim) { return arg_extreme(a, dim, keepdim, true); }
 Tensor argmin(const Tensor& a, std::optional<int64_t> dim, bool keepdim) { return arg_extreme(a, dim, keepdim, false); }
 
@@ -505,11 +473,8 @@ Tensor norm(const Tensor& a, double p, const std::optional<DimVector>& dims, boo
                 : std::isinf(p) ? (p > 0 ? LineReduce::NormInf : LineReduce::NormNegInf) : LineReduce::NormP;
   Tensor out = reduce_raw(op, a, mask, keepdim, a.dtype(), p);
   if (auto n = make_node<LinalgVectorNormBackward0>({&a})) {
-    init_reduce_node(n, mask, keepdim);
     n->p = p;
-    n->self.save(a);
-    autograd::set_history(out, n);
-    n->result.save(out, true);
+    finish_reduce(n, mask, keepdim, a, out);
   }
   return out;
 }
@@ -518,12 +483,7 @@ Tensor logsumexp(const Tensor& a, const DimVector& dims, bool keepdim) {
   Tensor src = is_floating(a.dtype()) ? a : cast_raw(a, default_dtype());
   auto mask = reduce_mask(src, dims, true);
   Tensor out = reduce_raw(LineReduce::LogSumExp, src, mask, keepdim, src.dtype());
-  if (auto n = make_node<LogsumexpBackward0>({&src})) {
-    init_reduce_node(n, mask, keepdim);
-    n->self.save(src);
-    autograd::set_history(out, n);
-    n->result.save(out, true);
-  }
+  if (auto n = make_node<LogsumexpBackward0>({&src})) finish_reduce(n, mask, keepdim, src, out);
   return out;
 }
 
