@@ -101,25 +101,16 @@ struct MvBackward0 : Node {
   void release_variables() override { self.release(); vec.release(); }
 };
 
-struct MmBackward0 : Node {
+// MmBackward0 and BmmBackward0: the same formula with mm or bmm (mT is t for matrices).
+struct MatProductBackward : Node {
   SavedTensor self, mat2;
-  const char* name() const override { return "MmBackward0"; }
+  bool batched = false;
+  const char* name() const override { return batched ? "BmmBackward0" : "MmBackward0"; }
   TensorList apply(TensorList&& g) override {
+    auto prod = batched ? &bmm : &mm;
     TensorList r(2);
-    if (should_compute(0)) r[0] = mm(g[0], t(mat2.unpack(*this)));
-    if (should_compute(1)) r[1] = mm(t(self.unpack(*this)), g[0]);
-    return r;
-  }
-  void release_variables() override { self.release(); mat2.release(); }
-};
-
-struct BmmBackward0 : Node {
-  SavedTensor self, mat2;
-  const char* name() const override { return "BmmBackward0"; }
-  TensorList apply(TensorList&& g) override {
-    TensorList r(2);
-    if (should_compute(0)) r[0] = bmm(g[0], mT(mat2.unpack(*this)));
-    if (should_compute(1)) r[1] = bmm(mT(self.unpack(*this)), g[0]);
+    if (should_compute(0)) r[0] = prod(g[0], mT(mat2.unpack(*this)));
+    if (should_compute(1)) r[1] = prod(mT(self.unpack(*this)), g[0]);
     return r;
   }
   void release_variables() override { self.release(); mat2.release(); }
@@ -188,7 +179,7 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   check_mm_args(a, b);
   Tensor out = st::empty({a.sizes()[0], b.sizes()[1]}, a.dtype());
   kernels::gemm(out, a, b, Scalar(int64_t(1)), Scalar(int64_t(0)));
-  if (auto n = make_node<MmBackward0>({&a, &b})) {
+  if (auto n = make_node<MatProductBackward>({&a, &b})) {
     save_operands(*n, n->self, n->mat2, a, b);
     autograd::set_history(out, n);
   }
@@ -206,7 +197,8 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
   check_not_bool(a.dtype(), "bmm");
   Tensor out = st::empty({a.sizes()[0], a.sizes()[1], b.sizes()[2]}, a.dtype());
   kernels::bmm(out, a, b);
-  if (auto n = make_node<BmmBackward0>({&a, &b})) {
+  if (auto n = make_node<MatProductBackward>({&a, &b})) {
+    n->batched = true;
     save_operands(*n, n->self, n->mat2, a, b);
     autograd::set_history(out, n);
   }
