@@ -1,11 +1,68 @@
 // Python bindings of the "linalg" operator family.
+#include <cmath>
 #include "bind_util.h"
 
 namespace st::py_bind {
 
+namespace {
+// `a @ o`: a tensor on the other side, else NotImplemented so Python tries the reflected form.
+template <typename F>
+py::object matmul_or_not(py::handle o, F f) {
+  if (!py::isinstance<TensorImpl>(o)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+  return py::cast(f(o.cast<Tensor>()));
+}
+
+double ord_value(py::handle ord) {
+  if (py::isinstance<py::str>(ord))
+    throw st::Error(st::str("linalg.vector_norm: ord must be a number, got '", ord.cast<std::string>(), "'"));
+  Scalar s;
+  ST_CHECK_T(scalar_from_object(ord, s) && s.kind != Scalar::Bool, TypeError,
+             "linalg.vector_norm(): argument 'ord' must be Number, not ", Py_TYPE(ord.ptr())->tp_name);
+  return s.to_double();
+}
+}  // namespace
+
 void bind_linalg(py::module_& m, TensorClass& cls) {
-  (void)m;
-  (void)cls;
+  const Scalar one(int64_t(1));
+
+  cls.def("__matmul__", [](const Tensor& a, py::handle o) {
+        return matmul_or_not(o, [&](const Tensor& b) { return ops::matmul(a, b); });
+      })
+      .def("__rmatmul__", [](const Tensor& a, py::handle o) {
+        return matmul_or_not(o, [&](const Tensor& b) { return ops::matmul(b, a); });
+      })
+      .def("matmul", &ops::matmul, py::arg("other"))
+      .def("mm", &ops::mm, py::arg("mat2"))
+      .def("bmm", &ops::bmm, py::arg("mat2"))
+      .def("mv", &ops::mv, py::arg("vec"))
+      .def("dot", &ops::dot, py::arg("tensor"))
+      .def("outer", &ops::outer, py::arg("vec2"))
+      .def("addmm", [](const Tensor& self, const Tensor& m1, const Tensor& m2, const Scalar& beta,
+                       const Scalar& alpha) { return ops::addmm(self, m1, m2, beta, alpha); },
+           py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = one, py::arg("alpha") = one)
+      .def("addmm_", [](py::object self, const Tensor& m1, const Tensor& m2, const Scalar& beta,
+                        const Scalar& alpha) {
+        Tensor t = self.cast<Tensor>();
+        ops::addmm_(t, m1, m2, beta, alpha);
+        return self;
+      }, py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = one, py::arg("alpha") = one);
+
+  m.def("matmul", &ops::matmul, py::arg("input"), py::arg("other"));
+  m.def("mm", &ops::mm, py::arg("input"), py::arg("mat2"));
+  m.def("bmm", &ops::bmm, py::arg("input"), py::arg("mat2"));
+  m.def("mv", &ops::mv, py::arg("input"), py::arg("vec"));
+  m.def("dot", &ops::dot, py::arg("input"), py::arg("tensor"));
+  m.def("outer", &ops::outer, py::arg("input"), py::arg("vec2"));
+  m.def("addmm", [](const Tensor& input, const Tensor& m1, const Tensor& m2, const Scalar& beta,
+                    const Scalar& alpha) { return ops::addmm(input, m1, m2, beta, alpha); },
+        py::arg("input"), py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = one,
+        py::arg("alpha") = one);
+  // smalltorch.linalg.vector_norm (python/smalltorch/linalg.py) wraps this one.
+  m.def("_linalg_vector_norm", [](const Tensor& x, py::handle ord, py::handle dim, bool keepdim, py::handle dtype) {
+    DimVector dims = dim.is_none() ? DimVector{} : to_dims(dim, "linalg.vector_norm");
+    return ops::linalg_vector_norm(x, ord_value(ord), dims, keepdim, opt_dtype(dtype));
+  }, py::arg("x"), py::arg("ord") = 2, py::arg("dim") = py::none(), py::arg("keepdim") = false,
+        py::arg("dtype") = py::none());
 }
 
 }  // namespace st::py_bind

@@ -25,6 +25,7 @@ from ._creation import (tensor, as_tensor, zeros, ones, full, empty, arange, lin
                         randint_like, scalar_tensor)
 from . import _tensor  # noqa: F401  (adds the Python-level Tensor methods)
 from . import autograd
+from . import linalg
 
 float = float32  # noqa: A001
 double = float64

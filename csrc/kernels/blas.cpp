@@ -1,0 +1,216 @@
+// Matrix products through OpenBLAS (see blas.h).
+#include "blas.h"
+#include <climits>
+#include <cstring>
+#include <cblas.h>
+#include "kernels.h"
+#include "parallel.h"
+
+namespace st::kernels {
+
+namespace {
+
+// ---------------------------------------------------------------- BLAS entry points
+// One overload per float type so the templated drivers below stay dtype-free.
+void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k, float alpha, const float* a,
+               blasint lda, const float* b, blasint ldb, float beta, float* c, blasint ldc) {
+  scipy_cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k, double alpha, const double* a,
+               blasint lda, const double* b, blasint ldb, double beta, double* c, blasint ldc) {
+  scipy_cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+void blas_gemv(CBLAS_TRANSPOSE ta, blasint m, blasint n, const float* a, blasint lda, const float* x, blasint incx,
+               float* y) {
+  scipy_cblas_sgemv(CblasRowMajor, ta, m, n, 1.0f, a, lda, x, incx, 0.0f, y, 1);
+}
+void blas_gemv(CBLAS_TRANSPOSE ta, blasint m, blasint n, const double* a, blasint lda, const double* x, blasint incx,
+               double* y) {
+  scipy_cblas_dgemv(CblasRowMajor, ta, m, n, 1.0, a, lda, x, incx, 0.0, y, 1);
+}
+float blas_dot(blasint n, const float* x, blasint incx, const float* y, blasint incy) {
+  return scipy_cblas_sdot(n, x, incx, y, incy);
+}
+double blas_dot(blasint n, const double* x, blasint incx, const double* y, blasint incy) {
+  return scipy_cblas_ddot(n, x, incx, y, incy);
+}
+
+blasint to_blasint(int64_t v) {
+  ST_CHECK(v <= INT_MAX, "matrix product: dimension or stride ", v, " is too large for 32-bit BLAS");
+  return static_cast<blasint>(v);
+}
+
+// A matrix (the last two dims of a tensor) as BLAS sees it: row-major with
+// leading dimension ld, transposed or not. `holder` keeps a copy alive when
+// the tensor's strides could not be described to BLAS.
+struct MatOperand {
+  Tensor holder;
+  CBLAS_TRANSPOSE trans = CblasNoTrans;
+  int64_t ld = 1;
+  int64_t batch_stride = 0;  // elements, for 3-d operands
+};
+
+MatOperand mat_operand(const Tensor& t) {
+  int64_t nd = t.dim();
+  int64_t r = t.sizes()[nd - 2], c = t.sizes()[nd - 1];
+  int64_t rs = t.strides()[nd - 2], cs = t.strides()[nd - 1];
+  MatOperand o;
+  o.holder = t;
+  // rows contiguous: element (i, j) at i * ld + j
+  if ((c <= 1 || cs == 1) && (r <= 1 || rs >= std::max<int64_t>(c, 1))) {
+    o.trans = CblasNoTrans;
+    o.ld = r <= 1 ? std::max<int64_t>(c, 1) : rs;
+  } else if ((r <= 1 || rs == 1) && (c <= 1 || cs >= std::max<int64_t>(r, 1))) {  // columns contiguous
+    o.trans = CblasTrans;
+    o.ld = c <= 1 ? std::max<int64_t>(r, 1) : cs;
+  } else {
+    o.holder = st::empty(t.sizes(), t.dtype());
+    copy(o.holder, t);
+    o.trans = CblasNoTrans;
+    o.ld = std::max<int64_t>(c, 1);
+  }
+  o.batch_stride = nd == 3 ? o.holder.strides()[0] : 0;
+  return o;
+}
+
+// A vector as BLAS sees it: data and a nonzero increment.
+struct VecOperand {
+  Tensor holder;
+  int64_t inc = 1;
+};
+
+VecOperand vec_operand(const Tensor& t) {
+  VecOperand v{t, t.numel() <= 1 ? 1 : t.strides()[0]};
+  if (v.inc <= 0) {  // broadcast (stride 0): BLAS needs a real vector
+    v.holder = st::empty(t.sizes(), t.dtype());
+    copy(v.holder, t);
+    v.inc = 1;
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------- integer loops
+// out[i, j] = beta * out[i, j] + alpha * sum_k a[i, k] * b[k, j]; out contiguous.
+template <typename T>
+void loop_gemm(T* out, const T* a, int64_t ars, int64_t acs, const T* b, int64_t brs, int64_t bcs, int64_t m,
+               int64_t n, int64_t k, T alpha, T beta, bool use_beta) {
+  int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, n * k));
+  parallel_for(0, m, grain, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      T* o = out + i * n;
+      if (use_beta) {
+        for (int64_t j = 0; j < n; ++j) o[j] = static_cast<T>(beta * o[j]);
+      } else {
+        std::memset(o, 0, sizeof(T) * n);
+      }
+      for (int64_t p = 0; p < k; ++p) {
+        T av = static_cast<T>(alpha * a[i * ars + p * acs]);
+        const T* brow = b + p * brs;
+        if (bcs == 1) {
+          for (int64_t j = 0; j < n; ++j) o[j] = static_cast<T>(o[j] + av * brow[j]);
+        } else {
+          for (int64_t j = 0; j < n; ++j) o[j] = static_cast<T>(o[j] + av * brow[j * bcs]);
+        }
+      }
+    }
+  });
+}
+
+// ---------------------------------------------------------------- drivers
+// One (m x n) product: out + oi * m * n = a + ai... with the given operand layouts.
+template <typename T>
+void gemm_one(T* out, const T* a, const MatOperand& ao, const T* b, const MatOperand& bo, int64_t m, int64_t n,
+              int64_t k, T alpha, T beta) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {  // empty sum: out = beta * out (BLAS is not asked about k == 0)
+    for (int64_t i = 0; i < m * n; ++i) out[i] = beta == T(0) ? T(0) : static_cast<T>(beta * out[i]);
+    return;
+  }
+  blas_gemm(ao.trans, bo.trans, to_blasint(m), to_blasint(n), to_blasint(k), alpha, a, to_blasint(ao.ld), b,
+            to_blasint(bo.ld), beta, out, to_blasint(n));
+}
+
+}  // namespace
+
+void gemm(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha, const Scalar& beta) {
+  int64_t m = a.sizes()[0], k = a.sizes()[1], n = b.sizes()[1];
+  bool use_beta = beta.to_double() != 0.0;
+  if (!use_beta && is_floating(out.dtype())) fill(out, Scalar(0.0));  // never read stale NaNs
+  dispatch_numeric(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_floating_point_v<T>) {
+      MatOperand ao = mat_operand(a), bo = mat_operand(b);
+      gemm_one<T>(out.data<T>(), ao.holder.data<T>(), ao, bo.holder.data<T>(), bo, m, n, k, alpha.to<T>(),
+                  use_beta ? beta.to<T>() : T(0));
+    } else {
+      loop_gemm<T>(out.data<T>(), a.data<T>(), a.strides()[0], a.strides()[1], b.data<T>(), b.strides()[0],
+                   b.strides()[1], m, n, k, alpha.to<T>(), beta.to<T>(), use_beta);
+    }
+  });
+}
+
+void bmm(const Tensor& out, const Tensor& a, const Tensor& b) {
+  int64_t B = a.sizes()[0], m = a.sizes()[1], k = a.sizes()[2], n = b.sizes()[2];
+  if (B == 0 || m == 0 || n == 0) return;
+  dispatch_numeric(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* o = out.data<T>();
+    if constexpr (std::is_floating_point_v<T>) {
+      MatOperand ao = mat_operand(a), bo = mat_operand(b);
+      const T* pa = ao.holder.data<T>();
+      const T* pb = bo.holder.data<T>();
+      for (int64_t i = 0; i < B; ++i)
+        gemm_one<T>(o + i * m * n, pa + i * ao.batch_stride, ao, pb + i * bo.batch_stride, bo, m, n, k, T(1), T(0));
+    } else {
+      const T* pa = a.data<T>();
+      const T* pb = b.data<T>();
+      for (int64_t i = 0; i < B; ++i)
+        loop_gemm<T>(o + i * m * n, pa + i * a.strides()[0], a.strides()[1], a.strides()[2], pb + i * b.strides()[0],
+                     b.strides()[1], b.strides()[2], m, n, k, T(1), T(0), false);
+    }
+  });
+}
+
+void gemv(const Tensor& out, const Tensor& a, const Tensor& x) {
+  int64_t m = a.sizes()[0], k = a.sizes()[1];
+  if (m == 0) return;
+  if (k == 0) { fill(out, Scalar(int64_t(0))); return; }
+  dispatch_numeric(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* o = out.data<T>();
+    if constexpr (std::is_floating_point_v<T>) {
+      MatOperand ao = mat_operand(a);
+      VecOperand xo = vec_operand(x);
+      // BLAS gemv takes the stored matrix's shape: (k x m) when it is the transpose
+      bool t = ao.trans == CblasTrans;
+      blas_gemv(ao.trans, to_blasint(t ? k : m), to_blasint(t ? m : k), ao.holder.data<T>(), to_blasint(ao.ld),
+                xo.holder.data<T>(), to_blasint(xo.inc), o);
+    } else {
+      // a matrix-vector product is a gemm with a (k x 1) right operand
+      loop_gemm<T>(o, a.data<T>(), a.strides()[0], a.strides()[1], x.data<T>(), x.strides()[0], 1, m, 1, k, T(1),
+                   T(0), false);
+    }
+  });
+}
+
+void dot(const Tensor& out, const Tensor& a, const Tensor& b) {
+  int64_t n = a.numel();
+  dispatch_numeric(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T r = T(0);
+    if (n > 0) {
+      if constexpr (std::is_floating_point_v<T>) {
+        VecOperand ao = vec_operand(a), bo = vec_operand(b);
+        r = blas_dot(to_blasint(n), ao.holder.data<T>(), to_blasint(ao.inc), bo.holder.data<T>(), to_blasint(bo.inc));
+      } else {
+        const T* pa = a.data<T>();
+        const T* pb = b.data<T>();
+        int64_t sa = a.strides()[0], sb = b.strides()[0];
+        for (int64_t i = 0; i < n; ++i) r = static_cast<T>(r + pa[i * sa] * pb[i * sb]);
+      }
+    }
+    *out.data<T>() = r;
+  });
+}
+
+}  // namespace st::kernels

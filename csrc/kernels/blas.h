@@ -1,0 +1,21 @@
+// Floor 2: matrix products. float32/float64 go to OpenBLAS (the scipy-openblas32
+// wheel); integer dtypes run a plain strided loop. Operands may have any
+// strides: a matrix whose rows or columns are unit-stride is handed to BLAS as
+// is (NoTrans / Trans with its leading dimension); only a matrix with neither
+// stride 1 (or with overlapping rows) is copied first. Outputs are contiguous.
+#pragma once
+#include "../core/tensor.h"
+
+namespace st::kernels {
+
+// out (m x n) = beta * out + alpha * a (m x k) @ b (k x n). With beta == 0 the
+// old contents of out are ignored (NaN included), as in BLAS.
+void gemm(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha, const Scalar& beta);
+// out (B x m x n) = a (B x m x k) @ b (B x k x n); the batch strides may be anything (0 included).
+void bmm(const Tensor& out, const Tensor& a, const Tensor& b);
+// out (m) = a (m x k) @ x (k).
+void gemv(const Tensor& out, const Tensor& a, const Tensor& x);
+// out (0-d) = sum_i a[i] * b[i].
+void dot(const Tensor& out, const Tensor& a, const Tensor& b);
+
+}  // namespace st::kernels
