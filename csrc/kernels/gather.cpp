@@ -64,6 +64,26 @@ void sort_rows(const LoopPlan& plan, int64_t n, int64_t k, int64_t vs, int64_t i
   });
 }
 
+// Plans a loop over `shape` with operands (a, index, b). Operand `indexed`
+// (0: a, 2: b) is the one addressed through the index: its `dim` stride is
+// zeroed in the plan and returned (with its size along dim) for the kernel to
+// add index * stride itself.
+void index_plan(LoopPlan& plan, const DimVector& shape, const Tensor& a, const Tensor& index, const Tensor& b,
+                int indexed, int64_t dim, int64_t& dim_stride, int64_t& dim_size) {
+  const Tensor& t = indexed == 0 ? a : b;
+  DimVector zeroed = t.strides();
+  if (t.dim() > 0) {
+    dim_stride = zeroed[dim];
+    dim_size = t.sizes()[dim];
+    zeroed[dim] = 0;
+  }
+  const int64_t item = static_cast<int64_t>(element_size(a.dtype()));
+  OperandSpec specs[3] = {{static_cast<char*>(a.raw_data()), indexed == 0 ? zeroed.data() : a.strides().data(), item},
+                          {static_cast<char*>(index.raw_data()), index.strides().data(), 8},
+                          {static_cast<char*>(b.raw_data()), indexed == 2 ? zeroed.data() : b.strides().data(), item}};
+  build_plan(plan, shape, specs, 3);
+}
+
 }  // namespace
 
 bool indices_in_range(const Tensor& idx, int64_t lo, int64_t hi, int64_t& bad) {
@@ -84,16 +104,10 @@ bool indices_in_range(const Tensor& idx, int64_t lo, int64_t hi, int64_t& bad) {
 
 void gather(const Tensor& out, const Tensor& src, int64_t dim, const Tensor& index) {
   if (out.numel() == 0) return;
-  const bool has_dim = out.dim() > 0;
-  DimVector ss = src.strides();
-  const int64_t dim_stride = has_dim ? ss[dim] : 0, dim_size = has_dim ? src.sizes()[dim] : 1;
-  if (has_dim) ss[dim] = 0;
   const int64_t item = static_cast<int64_t>(element_size(out.dtype()));
-  OperandSpec specs[3] = {{static_cast<char*>(out.raw_data()), out.strides().data(), item},
-                          {static_cast<char*>(index.raw_data()), index.strides().data(), 8},
-                          {static_cast<char*>(src.raw_data()), ss.data(), item}};
+  int64_t dim_stride = 0, dim_size = 1;
   LoopPlan plan;
-  build_plan(plan, out.sizes(), specs, 3);
+  index_plan(plan, out.sizes(), out, index, src, 2, dim, dim_stride, dim_size);
   dispatch_bytes(item, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const int64_t ds = dim_stride * static_cast<int64_t>(sizeof(T));
@@ -119,16 +133,10 @@ void gather(const Tensor& out, const Tensor& src, int64_t dim, const Tensor& ind
 
 void scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, bool accumulate) {
   if (index.numel() == 0) return;
-  const bool has_dim = self.dim() > 0;
-  DimVector sst = self.strides();
-  const int64_t dim_stride = has_dim ? sst[dim] : 0, dim_size = has_dim ? self.sizes()[dim] : 1;
-  if (has_dim) sst[dim] = 0;
   const int64_t item = static_cast<int64_t>(element_size(self.dtype()));
-  OperandSpec specs[3] = {{static_cast<char*>(self.raw_data()), sst.data(), item},
-                          {static_cast<char*>(index.raw_data()), index.strides().data(), 8},
-                          {static_cast<char*>(src.raw_data()), src.strides().data(), item}};
+  int64_t dim_stride = 0, dim_size = 1;
   LoopPlan plan;
-  build_plan(plan, index.sizes(), specs, 3);
+  index_plan(plan, index.sizes(), self, index, src, 0, dim, dim_stride, dim_size);
   auto run = [&](auto tag, auto combine) {
     using T = typename decltype(tag)::type;
     const int64_t ds = dim_stride * static_cast<int64_t>(sizeof(T));
