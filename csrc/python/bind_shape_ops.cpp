@@ -5,13 +5,19 @@ namespace st::py_bind {
 
 namespace {
 
+// Whether h is a tensor (through the Tensor caster, whatever Python type backs it).
+bool is_tensor_arg(py::handle h) {
+  py::detail::make_caster<Tensor> c;
+  return c.load(h, false);
+}
+
 // A list or tuple of tensors (the `tensors` argument of cat/stack).
 std::vector<Tensor> tensor_seq(py::handle h, const char* fn) {
   ST_CHECK_T(PyList_Check(h.ptr()) || PyTuple_Check(h.ptr()), TypeError, fn,
              "(): argument 'tensors' (position 1) must be tuple of Tensors, not ", Py_TYPE(h.ptr())->tp_name);
   std::vector<Tensor> out;
   for (auto x : py::reinterpret_borrow<py::sequence>(h)) {
-    ST_CHECK_T(py::isinstance<TensorImpl>(x), TypeError, fn, "(): expected Tensor as element ", out.size(),
+    ST_CHECK_T(is_tensor_arg(x), TypeError, fn, "(): expected Tensor as element ", out.size(),
                " in argument 0, but got ", Py_TYPE(x.ptr())->tp_name);
     out.push_back(x.cast<Tensor>());
   }
@@ -50,8 +56,9 @@ Tensor roll_any(const Tensor& t, py::handle shifts, py::handle dims) {
 }
 
 Tensor repeat_interleave_any(const Tensor& t, py::handle repeats, py::handle dim) {
-  if (py::isinstance<TensorImpl>(repeats)) return ops::repeat_interleave(t, repeats.cast<Tensor>(), opt_dim(dim, "repeat_interleave"));
-  return ops::repeat_interleave(t, to_int(repeats, "repeat_interleave", "repeats", 0), opt_dim(dim, "repeat_interleave"));
+  auto d = opt_dim(dim, "repeat_interleave");
+  if (is_tensor_arg(repeats)) return ops::repeat_interleave(t, repeats.cast<Tensor>(), d);
+  return ops::repeat_interleave(t, to_int(repeats, "repeat_interleave", "repeats", 0), d);
 }
 
 Tensor movedim_any(const Tensor& t, py::handle src, py::handle dst) {
@@ -62,7 +69,7 @@ Tensor movedim_any(const Tensor& t, py::handle src, py::handle dst) {
 Tensor scatter_any(const Tensor& t, int64_t dim, const Tensor& index, py::handle src, py::handle value, bool inplace) {
   py::handle v = src.is_none() ? value : src;
   Tensor self = t;
-  if (py::isinstance<TensorImpl>(v)) {
+  if (is_tensor_arg(v)) {
     Tensor s = v.cast<Tensor>();
     return inplace ? ops::scatter_(self, dim, index, s) : ops::scatter(t, dim, index, s);
   }
