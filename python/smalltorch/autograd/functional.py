@@ -48,7 +48,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
         blocks = []
         for k, i in enumerate(ins):
             if per_input[k]:
-                stacked = _stack(per_input[k]).reshape(tuple(o.shape) + tuple(i.shape))
+                stacked = _C.stack(per_input[k]).reshape(tuple(o.shape) + tuple(i.shape))
             else:
                 stacked = _C._zeros(list(o.shape) + list(i.shape), i.dtype)
             blocks.append(stacked if create_graph else stacked.detach())
@@ -69,17 +69,3 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
         return gs if is_tuple else gs[0]
 
     return jacobian(grad_fn, inputs, create_graph=create_graph)
-
-
-def _stack(ts):
-    # stack of equally shaped tensors along a new first dim, differentiably
-    flat = [t.reshape(1, -1) for t in ts]
-    n = flat[0].shape[1]
-    from .._creation import zeros
-    out = None
-    for r, t in enumerate(flat):
-        # place each row by building a one-hot selection: out += e_r (column) * t
-        e = zeros(len(flat), 1, dtype=t.dtype)
-        e[r, 0] = 1.0
-        out = e * t if out is None else out + e * t
-    return out.reshape((len(flat),) + tuple(ts[0].shape))

@@ -1,0 +1,239 @@
+// Index-driven data movement (gather / scatter), per-row sorting, the
+// triangle mask and unique. See gather.h.
+#include "gather.h"
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <utility>
+#include <vector>
+#include "loop.h"
+
+namespace st::kernels {
+namespace {
+
+// Element copies only need the element's width, not its type.
+template <typename F>
+void dispatch_bytes(size_t n, F&& f) {
+  switch (n) {
+    case 1: return f(Tag<uint8_t>{});
+    case 4: return f(Tag<uint32_t>{});
+    case 8: return f(Tag<uint64_t>{});
+    default: throw Error(str("gather/scatter: unsupported element size ", n));
+  }
+}
+
+template <typename T>
+inline T load(const char* p) { return *reinterpret_cast<const T*>(p); }
+template <typename T>
+inline void store(char* p, T v) { *reinterpret_cast<T*>(p) = v; }
+
+// NaN sorts as the largest value; equal values keep their original order, so
+// std::sort on (value, position) gives the stable result.
+template <typename T, bool Desc>
+struct RowLess {
+  bool operator()(const std::pair<T, int64_t>& a, const std::pair<T, int64_t>& b) const {
+    const bool an = a.first != a.first, bn = b.first != b.first;  // NaN (never true for integers)
+    if (an != bn) return Desc ? an : bn;
+    if (!an) {
+      if (Desc ? a.first > b.first : a.first < b.first) return true;
+      if (Desc ? b.first > a.first : b.first < a.first) return false;
+    }
+    return a.second < b.second;
+  }
+};
+
+template <typename T, bool Desc>
+void sort_rows(const LoopPlan& plan, int64_t n, int64_t k, int64_t vs, int64_t is, int64_t ss) {
+  const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1));
+  parallel_for(0, plan.numel, grain, [&](int64_t b, int64_t e) {
+    std::vector<std::pair<T, int64_t>> buf(static_cast<size_t>(n));
+    run_plan_range(plan, b, e, [&](char** d, const int64_t* s, int64_t m) {
+      for (int64_t r = 0; r < m; ++r) {
+        const char* sp = d[2] + r * s[2];
+        for (int64_t j = 0; j < n; ++j) buf[j] = {load<T>(sp + j * ss), j};
+        if (k < n) std::partial_sort(buf.begin(), buf.begin() + k, buf.end(), RowLess<T, Desc>{});
+        else std::sort(buf.begin(), buf.end(), RowLess<T, Desc>{});
+        char* vp = d[0] + r * s[0];
+        char* ip = d[1] + r * s[1];
+        for (int64_t j = 0; j < k; ++j) {
+          store<T>(vp + j * vs, buf[j].first);
+          store<int64_t>(ip + j * is, buf[j].second);
+        }
+      }
+    });
+  });
+}
+
+// Plans a loop over `shape` with operands (a, index, b). Operand `indexed`
+// (0: a, 2: b) is the one addressed through the index: its `dim` stride is
+// zeroed in the plan and returned (with its size along dim) for the kernel to
+// add index * stride itself.
+void index_plan(LoopPlan& plan, const DimVector& shape, const Tensor& a, const Tensor& index, const Tensor& b,
+                int indexed, int64_t dim, int64_t& dim_stride, int64_t& dim_size) {
+  const Tensor& t = indexed == 0 ? a : b;
+  DimVector zeroed = t.strides();
+  if (t.dim() > 0) {
+    dim_stride = zeroed[dim];
+    dim_size = t.sizes()[dim];
+    zeroed[dim] = 0;
+  }
+  const int64_t item = static_cast<int64_t>(element_size(a.dtype()));
+  OperandSpec specs[3] = {{static_cast<char*>(a.raw_data()), indexed == 0 ? zeroed.data() : a.strides().data(), item},
+                          {static_cast<char*>(index.raw_data()), index.strides().data(), 8},
+                          {static_cast<char*>(b.raw_data()), indexed == 2 ? zeroed.data() : b.strides().data(), item}};
+  build_plan(plan, shape, specs, 3);
+}
+
+}  // namespace
+
+bool indices_in_range(const Tensor& idx, int64_t lo, int64_t hi, int64_t& bad) {
+  if (idx.numel() == 0) return true;
+  OperandSpec spec{static_cast<char*>(idx.raw_data()), idx.strides().data(), 8};
+  LoopPlan plan;
+  build_plan(plan, idx.sizes(), &spec, 1);
+  bool ok = true;
+  run_plan_range(plan, 0, plan.numel, [&](char** d, const int64_t* s, int64_t n) {
+    if (!ok) return;
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t v = load<int64_t>(d[0] + i * s[0]);
+      if (v < lo || v >= hi) { bad = v; ok = false; return; }
+    }
+  });
+  return ok;
+}
+
+void gather(const Tensor& out, const Tensor& src, int64_t dim, const Tensor& index) {
+  if (out.numel() == 0) return;
+  const int64_t item = static_cast<int64_t>(element_size(out.dtype()));
+  int64_t dim_stride = 0, dim_size = 1;
+  LoopPlan plan;
+  index_plan(plan, out.sizes(), out, index, src, 2, dim, dim_stride, dim_size);
+  dispatch_bytes(item, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const int64_t ds = dim_stride * static_cast<int64_t>(sizeof(T));
+    run_plan(plan, [=](char** d, const int64_t* s, int64_t n) {
+      const char* sp = d[2];
+      if (s[0] == sizeof(T) && s[1] == 8) {
+        T* o = reinterpret_cast<T*>(d[0]);
+        const int64_t* ix = reinterpret_cast<const int64_t*>(d[1]);
+        for (int64_t i = 0; i < n; ++i) {
+          int64_t j = ix[i] < 0 ? ix[i] + dim_size : ix[i];
+          o[i] = load<T>(sp + i * s[2] + j * ds);
+        }
+      } else {
+        for (int64_t i = 0; i < n; ++i) {
+          int64_t j = load<int64_t>(d[1] + i * s[1]);
+          if (j < 0) j += dim_size;
+          store<T>(d[0] + i * s[0], load<T>(sp + i * s[2] + j * ds));
+        }
+      }
+    });
+  });
+}
+
+void scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, bool accumulate) {
+  if (index.numel() == 0) return;
+  const int64_t item = static_cast<int64_t>(element_size(self.dtype()));
+  int64_t dim_stride = 0, dim_size = 1;
+  LoopPlan plan;
+  index_plan(plan, index.sizes(), self, index, src, 0, dim, dim_stride, dim_size);
+  auto run = [&](auto tag, auto combine) {
+    using T = typename decltype(tag)::type;
+    const int64_t ds = dim_stride * static_cast<int64_t>(sizeof(T));
+    run_plan_range(plan, 0, plan.numel, [=](char** d, const int64_t* s, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) {
+        int64_t j = load<int64_t>(d[1] + i * s[1]);
+        if (j < 0) j += dim_size;
+        char* p = d[0] + i * s[0] + j * ds;
+        store<T>(p, combine(load<T>(p), load<T>(d[2] + i * s[2])));
+      }
+    });
+  };
+  if (!accumulate) {
+    dispatch_bytes(item, [&](auto tag) { run(tag, [](auto, auto v) { return v; }); });
+    return;
+  }
+  dispatch_all(self.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_same<T, bool>::value) run(tag, [](bool a, bool b) { return a || b; });
+    else run(tag, [](T a, T b) { return static_cast<T>(a + b); });
+  });
+}
+
+void sort(const Tensor& values, const Tensor& indices, const Tensor& src, int64_t dim, bool descending) {
+  const int64_t n = src.sizes()[dim], k = values.sizes()[dim];
+  if (k == 0 || src.numel() == 0) return;
+  DimVector rows = src.sizes();
+  rows[dim] = 1;
+  const int64_t item = static_cast<int64_t>(element_size(src.dtype()));
+  OperandSpec specs[3] = {{static_cast<char*>(values.raw_data()), values.strides().data(), item},
+                          {static_cast<char*>(indices.raw_data()), indices.strides().data(), 8},
+                          {static_cast<char*>(src.raw_data()), src.strides().data(), item}};
+  LoopPlan plan;
+  build_plan(plan, rows, specs, 3);
+  const int64_t vs = values.strides()[dim] * item, is = indices.strides()[dim] * 8, ss = src.strides()[dim] * item;
+  dispatch_all(src.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if (descending) sort_rows<T, true>(plan, n, k, vs, is, ss);
+    else sort_rows<T, false>(plan, n, k, vs, is, ss);
+  });
+}
+
+void triangle(const Tensor& t, int64_t k, bool lower) {
+  const int64_t nd = t.dim();
+  const int64_t R = t.sizes()[nd - 2], C = t.sizes()[nd - 1];
+  if (t.numel() == 0) return;
+  const int64_t item = static_cast<int64_t>(element_size(t.dtype()));
+  const int64_t rs = t.strides()[nd - 2] * item, cs = t.strides()[nd - 1] * item;
+  const int64_t batches = t.numel() / (R * C);
+  DimVector idx(nd - 2, 0);
+  for (int64_t b = 0; b < batches; ++b) {
+    char* base = static_cast<char*>(t.raw_data());
+    for (int64_t d = 0; d < nd - 2; ++d) base += idx[d] * t.strides()[d] * item;
+    for (int64_t i = 0; i < R; ++i) {
+      int64_t j0 = lower ? std::max<int64_t>(0, i + k + 1) : 0;
+      int64_t j1 = lower ? C : std::min<int64_t>(C, std::max<int64_t>(0, i + k));
+      if (j0 >= j1) continue;
+      char* row = base + i * rs;
+      if (cs == item) std::memset(row + j0 * item, 0, (j1 - j0) * item);
+      else for (int64_t j = j0; j < j1; ++j) std::memset(row + j * cs, 0, item);
+    }
+    for (int64_t d = nd - 3; d >= 0; --d) {  // next batch index
+      if (++idx[d] < t.sizes()[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+Tensor unique(const Tensor& flat, Tensor& inverse, Tensor& counts) {
+  const int64_t n = flat.numel();
+  Tensor sorted = st::empty(flat.sizes(), flat.dtype());
+  Tensor perm = st::empty(flat.sizes(), ScalarType::Int64);
+  sort(sorted, perm, flat, 0, false);
+  inverse = st::empty({n}, ScalarType::Int64);
+  Tensor values;
+  dispatch_all(flat.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* sv = sorted.data<T>();
+    const int64_t* pv = perm.data<int64_t>();
+    int64_t* inv = inverse.data<int64_t>();
+    std::vector<int64_t> cnt;
+    for (int64_t i = 0; i < n; ++i) {
+      if (i == 0 || sv[i] != sv[i - 1]) cnt.push_back(0);
+      ++cnt.back();
+      inv[pv[i]] = static_cast<int64_t>(cnt.size()) - 1;
+    }
+    const int64_t g = static_cast<int64_t>(cnt.size());
+    values = st::empty({g}, flat.dtype());
+    counts = st::empty({g}, ScalarType::Int64);
+    T* ov = values.data<T>();
+    int64_t* oc = counts.data<int64_t>();
+    for (int64_t j = 0, i = 0; j < g; i += cnt[j], ++j) {
+      ov[j] = sv[i];
+      oc[j] = cnt[j];
+    }
+  });
+  return values;
+}
+
+}  // namespace st::kernels
