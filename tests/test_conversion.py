@@ -310,7 +310,5 @@ def test_array_protocol_requires_grad(torch_ref):
         np.asarray(torch.ones(2, requires_grad=True))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: `2 in torch.arange(3)` is False (no __contains__/elementwise ==, so "
-                                       "Python compares identities); PyTorch gives True")
 def test_contains(torch_ref):
     assert (2 in torch.arange(3)) == (2 in torch_ref.arange(3)) == True  # noqa: E712

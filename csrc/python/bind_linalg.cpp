@@ -8,7 +8,7 @@ namespace {
 // `a @ o`: a tensor on the other side, else NotImplemented so Python tries the reflected form.
 template <typename F>
 py::object matmul_or_not(py::handle o, F f) {
-  if (!py::isinstance<TensorImpl>(o)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+  if (!is_tensor(o)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
   return py::cast(f(o.cast<Tensor>()));
 }
 

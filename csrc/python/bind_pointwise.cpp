@@ -14,10 +14,10 @@ using ITS = std::function<void(Tensor&, const Scalar&)>;
 
 const char* type_name(py::handle h) { return Py_TYPE(h.ptr())->tp_name; }
 
-bool as_scalar(py::handle h, Scalar& s) { return !py::isinstance<TensorImpl>(h) && scalar_from_object(h, s); }
+bool as_scalar(py::handle h, Scalar& s) { return !is_tensor(h) && scalar_from_object(h, s); }
 
 Tensor need_tensor(py::handle h, const char* fn, const char* arg, int pos) {
-  ST_CHECK_T(py::isinstance<TensorImpl>(h), TypeError, fn, "(): argument '", arg, "' (position ", pos,
+  ST_CHECK_T(is_tensor(h), TypeError, fn, "(): argument '", arg, "' (position ", pos,
              ") must be Tensor, not ", type_name(h));
   return h.cast<Tensor>();
 }
@@ -26,7 +26,7 @@ Tensor need_tensor(py::handle h, const char* fn, const char* arg, int pos) {
 Tensor call2(const char* fn, const Tensor& a, py::handle o, const TT& tt, const TS& ts) {
   Scalar s;
   if (ts && as_scalar(o, s)) return ts(a, s);
-  if (py::isinstance<TensorImpl>(o)) return tt(a, o.cast<Tensor>());
+  if (is_tensor(o)) return tt(a, o.cast<Tensor>());
   throw TypeError(str(fn, "(): argument 'other' (position 2) must be Tensor", ts ? " or Number" : "", ", not ",
                       type_name(o)));
 }
@@ -34,7 +34,7 @@ Tensor call2(const char* fn, const Tensor& a, py::handle o, const TT& tt, const 
 void icall2(const char* fn, Tensor& a, py::handle o, const ITT& tt, const ITS& ts) {
   Scalar s;
   if (ts && as_scalar(o, s)) return ts(a, s);
-  if (py::isinstance<TensorImpl>(o)) return tt(a, o.cast<Tensor>());
+  if (is_tensor(o)) return tt(a, o.cast<Tensor>());
   throw TypeError(str(fn, "(): argument 'other' (position 2) must be Tensor", ts ? " or Number" : "", ", not ",
                       type_name(o)));
 }
@@ -43,14 +43,14 @@ void icall2(const char* fn, Tensor& a, py::handle o, const ITT& tt, const ITS& t
 py::object op2(const Tensor& a, py::handle o, const TT& tt, const TS& ts) {
   Scalar s;
   if (as_scalar(o, s)) return py::cast(ts(a, s));
-  if (py::isinstance<TensorImpl>(o)) return py::cast(tt(a, o.cast<Tensor>()));
+  if (is_tensor(o)) return py::cast(tt(a, o.cast<Tensor>()));
   return py::reinterpret_borrow<py::object>(Py_NotImplemented);
 }
 py::object iop2(py::object self, py::handle o, const ITT& tt, const ITS& ts) {
   Tensor t = self.cast<Tensor>();
   Scalar s;
   if (as_scalar(o, s)) ts(t, s);
-  else if (py::isinstance<TensorImpl>(o)) tt(t, o.cast<Tensor>());
+  else if (is_tensor(o)) tt(t, o.cast<Tensor>());
   else return py::reinterpret_borrow<py::object>(Py_NotImplemented);
   return self;
 }

@@ -29,7 +29,7 @@ py::object values_indices(const char* name, const std::pair<Tensor, Tensor>& r) 
 py::object extreme(const Tensor& t, py::object dim, bool keepdim, bool is_max) {
   const char* fn = is_max ? "max" : "min";
   if (dim.is_none()) return py::cast(is_max ? ops::max(t) : ops::min(t));
-  if (py::isinstance<TensorImpl>(dim)) {
+  if (is_tensor(dim)) {
     py::module_ c = py::module_::import("smalltorch._C");
     const char* other = is_max ? "maximum" : "minimum";
     ST_CHECK_T(py::hasattr(c, other), TypeError, fn, "(input, other): the two-tensor form needs ", other,

@@ -97,6 +97,13 @@ def __iter__(self):
     return (self[i] for i in range(self.shape[0]))
 
 
+def __contains__(self, element):
+    if not isinstance(element, (Tensor, builtins.bool, builtins.int, builtins.float)):
+        raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                           f"{type(element).__name__}.")
+    return builtins.bool((self == element).any().item())
+
+
 def __bool__(self):
     if self.numel() == 0:
         raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
@@ -192,6 +199,7 @@ def _install():
     T.__array__ = __array__
     T.__iter__ = __iter__
     T.__bool__ = __bool__
+    T.__contains__ = __contains__
     T.__float__ = __float__
     T.__int__ = __int__
     T.__index__ = __index__
