@@ -62,6 +62,18 @@ void run4(const LoopPlan& plan, F f) {
   });
 }
 
+// Builds the plan over out, x, lo, hi and calls f(Tag<T>, has_lo, has_hi, plan)
+// once, with T the dtype of x and the bounds.
+template <typename F>
+void with_plan4(const Tensor& out, const Tensor& x, const Tensor* lo, const Tensor* hi, F&& f) {
+  if (out.numel() == 0) return;
+  LoopPlan plan;
+  plan4(plan, out, x, lo, hi);
+  dispatch_all(x.dtype(), [&](auto tag) {
+    with_bounds(lo != nullptr, hi != nullptr, [&](auto has_lo, auto has_hi) { f(tag, has_lo, has_hi, plan); });
+  });
+}
+
 }  // namespace
 
 void clamp(const Tensor& out, const Tensor& in, const Scalar* lo, const Scalar* hi) {
@@ -75,36 +87,26 @@ void clamp(const Tensor& out, const Tensor& in, const Scalar* lo, const Scalar* 
 }
 
 void clamp(const Tensor& out, const Tensor& in, const Tensor* lo, const Tensor* hi) {
-  if (out.numel() == 0) return;
-  LoopPlan plan;
-  plan4(plan, out, in, lo, hi);
-  dispatch_all(out.dtype(), [&](auto tag) {
+  with_plan4(out, in, lo, hi, [&](auto tag, auto has_lo, auto has_hi, const LoopPlan& plan) {
     using T = typename decltype(tag)::type;
-    with_bounds(lo != nullptr, hi != nullptr, [&](auto has_lo, auto has_hi) {
-      run4<T, T>(plan, [](T x, T l, T h) {
-        if constexpr (decltype(has_lo)::value) x = lower(x, l);
-        if constexpr (decltype(has_hi)::value) x = upper(x, h);
-        return x;
-      });
+    run4<T, T>(plan, [](T x, T l, T h) {
+      if constexpr (decltype(has_lo)::value) x = lower(x, l);
+      if constexpr (decltype(has_hi)::value) x = upper(x, h);
+      return x;
     });
   });
 }
 
 void clamp_mask(const Tensor& out, const Tensor& x, const Tensor* lo, const Tensor* hi, int which) {
-  if (out.numel() == 0) return;
-  LoopPlan plan;
-  plan4(plan, out, x, lo, hi);
-  dispatch_all(x.dtype(), [&](auto tag) {
+  with_plan4(out, x, lo, hi, [&](auto tag, auto has_lo, auto has_hi, const LoopPlan& plan) {
     using T = typename decltype(tag)::type;
-    with_bounds(lo != nullptr, hi != nullptr, [&](auto has_lo, auto has_hi) {
-      constexpr bool L = decltype(has_lo)::value, H = decltype(has_hi)::value;
-      if (which == 0)
-        run4<T, bool>(plan, [](T v, T l, T h) { return (!L || v >= l) && (!H || v <= h); });
-      else if (which == 1)
-        run4<T, bool>(plan, [](T v, T l, T h) { return L && v < l && (!H || l < h); });
-      else
-        run4<T, bool>(plan, [](T v, T l, T h) { return H && (v > h || (L && h < l)); });
-    });
+    constexpr bool L = decltype(has_lo)::value, H = decltype(has_hi)::value;
+    if (which == 0)
+      run4<T, bool>(plan, [](T v, T l, T h) { return (!L || v >= l) && (!H || v <= h); });
+    else if (which == 1)
+      run4<T, bool>(plan, [](T v, T l, T h) { return L && v < l && (!H || l < h); });
+    else
+      run4<T, bool>(plan, [](T v, T l, T h) { return H && (v > h || (L && h < l)); });
   });
 }
 
