@@ -35,7 +35,8 @@ class OpInfo:
     sample_inputs: Callable           # sample_inputs(rng) -> list of tuples of float64 ndarrays
     dtypes: tuple = FLOAT
     differentiable: bool = True
-    grad_fn: Optional[str] = None     # PyTorch's name for the result's grad_fn (contiguous leaf inputs)
+    grad_fn: Optional[str] = None     # PyTorch's name for the result's grad_fn (contiguous leaf inputs);
+    #                                   None for a differentiable op means it returns its input itself
     grad_fn_by_layout: dict = field(default_factory=dict)  # overrides, e.g. reshape of a transposed input
     layouts: tuple = ALL_LAYOUTS      # input layouts the op accepts
     gradgrad: bool = False            # also run gradgradcheck
@@ -166,16 +167,24 @@ op_db = [
            grad_fn="ViewBackward0", layouts=("contiguous",)),
     OpInfo("view_infer", lambda a: a.view(-1), lambda a: a.reshape(-1), shapes((3, 4), (), (0, 3), (2, 3, 4)),
            grad_fn="ViewBackward0", layouts=("contiguous",)),
-    OpInfo("reshape", lambda a: a.reshape(2, -1), lambda a: a.reshape(2, -1), shapes((3, 4), (2, 3, 4), (4, 2)),
+    OpInfo("reshape", lambda a: a.reshape(2, -1), lambda a: a.reshape(2, -1), shapes((3, 4), (3, 2, 2), (4, 2)),
            FLOAT_INT, grad_fn="ViewBackward0",
-           grad_fn_by_layout={"transposed": "UnsafeViewBackward0", "strided": "UnsafeViewBackward0",
-                              "expanded": "UnsafeViewBackward0"}),
+           grad_fn_by_layout={"transposed": "UnsafeViewBackward0", "expanded": "UnsafeViewBackward0"},
+           layouts=("contiguous", "transposed", "expanded")),
+    # a strided input whose elements are evenly spaced can be reshaped without a copy: PyTorch's
+    # _reshape_alias (a view, but not ViewBackward0)
+    OpInfo("reshape_viewable", lambda a: a[..., ::2].reshape(-1), lambda a: a[..., ::2].reshape(-1),
+           shapes((3, 8), (2, 3, 4)), grad_fn="ReshapeAliasBackward0", layouts=("contiguous",)),
     OpInfo("reshape_noncontig", lambda a: a.mT.reshape(-1), lambda a: np.swapaxes(a, -1, -2).reshape(-1),
            shapes((3, 4), (2, 3, 4)), grad_fn="UnsafeViewBackward0"),
-    OpInfo("flatten", lambda a: a.flatten(), lambda a: a.reshape(-1), shapes((3, 4), (2, 3, 4), (5,)),
-           grad_fn="ViewBackward0", layouts=("contiguous",)),
+    OpInfo("flatten", lambda a: a.flatten(), lambda a: a.reshape(-1), shapes((3, 4), (2, 3, 4)),
+           grad_fn="ViewBackward0", layouts=("contiguous", "transposed", "expanded"),
+           grad_fn_by_layout={"transposed": "UnsafeViewBackward0", "expanded": "UnsafeViewBackward0"}),
+    OpInfo("flatten_1d", lambda a: a.flatten(), lambda a: a.reshape(-1), shapes((5,), (0,)),
+           grad_fn=None, layouts=("contiguous", "strided", "expanded")),  # like PyTorch, flattening a 1-d tensor returns the tensor itself
     OpInfo("flatten_start", lambda a: a.flatten(1), lambda a: a.reshape(a.shape[0], -1), shapes((2, 3, 4)),
-           grad_fn="ViewBackward0", layouts=("contiguous",)),
+           grad_fn="ViewBackward0", layouts=("contiguous", "transposed"),
+           grad_fn_by_layout={"transposed": "UnsafeViewBackward0"}),
     OpInfo("transpose", lambda a: a.transpose(0, 1), lambda a: np.swapaxes(a, 0, 1), shapes((3, 4), (2, 3, 4)),
            FLOAT_INT, grad_fn="TransposeBackward0"),
     OpInfo("transpose_neg", lambda a: a.transpose(-1, -3), lambda a: np.swapaxes(a, -1, -3), shapes((2, 3, 4)),
@@ -193,11 +202,11 @@ op_db = [
     OpInfo("expand_keep", lambda a: a.expand(3, -1, -1), lambda a: np.broadcast_to(a, (3,) + a.shape),
            shapes((3, 4), (1, 4)), grad_fn="ExpandBackward0"),
     OpInfo("squeeze", lambda a: a.squeeze(), lambda a: np.squeeze(a), shapes((3, 1, 4), (1, 4, 1), (1, 1)),
-           grad_fn="SqueezeBackward0", layouts=("contiguous", "transposed", "strided")),
+           grad_fn="SqueezeBackward0"),
     OpInfo("squeeze_dim", lambda a: a.squeeze(1), lambda a: _squeeze_dims(a, (1,)), shapes((3, 1, 4), (3, 4)),
-           grad_fn="SqueezeBackward1", layouts=("contiguous", "transposed", "strided")),
+           grad_fn="SqueezeBackward1"),
     OpInfo("squeeze_dims", lambda a: a.squeeze((0, -1)), lambda a: _squeeze_dims(a, (0, -1)),
-           shapes((1, 3, 1), (2, 3, 1)), grad_fn="SqueezeBackward2", layouts=("contiguous", "transposed")),
+           shapes((1, 3, 1), (2, 3, 1)), grad_fn="SqueezeBackward2"),
     OpInfo("unsqueeze", lambda a: a.unsqueeze(0), lambda a: a[None], shapes((3, 4), (), (0, 2)), FLOAT_INT,
            grad_fn="UnsqueezeBackward0"),
     OpInfo("unsqueeze_neg", lambda a: a.unsqueeze(-1), lambda a: a[..., None], shapes((3, 4), (5,)),
@@ -218,6 +227,7 @@ op_db = [
     OpInfo("clone", lambda a: a.clone(), lambda a: a.copy(), unary(), FLOAT_INT, grad_fn="CloneBackward0"),
     OpInfo("contiguous", lambda a: a.contiguous(), np.ascontiguousarray, shapes((3, 4), (2, 3, 4)),
            grad_fn="CloneBackward0", grad_fn_by_layout={"contiguous": None}),  # contiguous input: returns self
+    # (on a float64 input to() returns the input itself, so the samples are float32)
     OpInfo("to_float64", lambda a: a.to(_mod(a).float64), lambda a: a.astype(np.float64), unary(),
            dtypes=("float32",), grad_fn="ToCopyBackward0",
            gradcheck_op=lambda a: a.to(_mod(a).float32).to(_mod(a).float64),

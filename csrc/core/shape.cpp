@@ -22,7 +22,7 @@ int64_t checked_numel(const DimVector& sizes) {
   for (auto s : sizes) {
     ST_CHECK(s >= 0, "Trying to create tensor with negative dimension ", s, ": ", shape_str(sizes));
     if (s != 0 && n > std::numeric_limits<int64_t>::max() / s)
-      throw Error(str("tensor of shape ", shape_str(sizes), " has too many elements"));
+      throw Error(str("Storage size calculation overflowed with sizes=", shape_str(sizes)));
     n *= s;
   }
   return n;
@@ -39,6 +39,8 @@ DimVector contiguous_strides(const DimVector& sizes) {
 }
 
 bool compute_contiguous(const DimVector& sizes, const DimVector& strides) {
+  for (auto s : sizes)
+    if (s == 0) return true;  // an empty tensor is contiguous whatever its strides
   int64_t expected = 1;
   for (int64_t i = static_cast<int64_t>(sizes.size()) - 1; i >= 0; --i) {
     if (sizes[i] == 0) return true;

@@ -1,5 +1,6 @@
 #include "tensor.h"
 #include "shape.h"
+#include <limits>
 
 namespace st {
 
@@ -34,6 +35,9 @@ int64_t Tensor::stride(int64_t d) const { return strides()[wrap_dim(d, dim())]; 
 
 Tensor empty(const DimVector& sizes, ScalarType dtype) {
   int64_t n = checked_numel(sizes);
+  const int64_t item = static_cast<int64_t>(element_size(dtype));
+  ST_CHECK(n <= std::numeric_limits<int64_t>::max() / item, "Storage size calculation overflowed with sizes=",
+           shape_str(sizes));
   auto storage = std::make_shared<Storage>(static_cast<size_t>(n) * element_size(dtype));
   return Tensor(std::make_shared<TensorImpl>(std::move(storage), 0, sizes, contiguous_strides(sizes), dtype));
 }

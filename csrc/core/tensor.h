@@ -56,6 +56,9 @@ class TensorImpl {
   bool is_wrapped_number = false;
   // Shares its storage with the tensor it was made from (set by make_view).
   bool is_view = false;
+  // Opaque slot for the bindings: the Python object wrapping this tensor, if
+  // one is alive (keeps one Python object per tensor). The core never reads it.
+  void* python_object = nullptr;
 
  private:
   void refresh();

@@ -82,12 +82,18 @@ bool is_one(const Scalar& s) { return s.to_double() == 1.0; }
 
 ScalarType div_type(ScalarType t) { return is_floating(t) ? t : default_dtype(); }
 
+void check_bool_pow(ScalarType compute) {
+  ST_CHECK_T(compute != ScalarType::Bool, NotImplementedError, "\"pow\" not implemented for 'bool'");
+}
+
 void check_int_pow(ScalarType compute, const Scalar& e) {
+  check_bool_pow(compute);
   if (!is_floating(compute) && e.kind != Scalar::Float)
     ST_CHECK(e.to<int64_t>() >= 0, "Integers to negative integer powers are not allowed.");
 }
 
 void check_int_pow_tensor(ScalarType compute, const Tensor& e) {
+  check_bool_pow(compute);
   if (is_floating(compute) || e.numel() == 0) return;
   Tensor c = cast_raw(e, ScalarType::Int64);
   if (!c.is_contiguous()) c = clone(c);

@@ -56,7 +56,7 @@ Tensor linspace(double start, double end, int64_t steps, ScalarType dtype) {
     T* p = t.data<T>();
     // Fill from both ends so the last value is exactly `end`, like PyTorch.
     for (int64_t i = 0; i < steps; ++i)
-      p[i] = static_cast<T>(i < half ? start + step * static_cast<double>(i)
+      p[i] = static_cast<T>(steps == 1 ? start : i < half ? start + step * static_cast<double>(i)
                                      : end - step * static_cast<double>(steps - 1 - i));
   });
   return t;
@@ -75,13 +75,14 @@ Tensor eye(int64_t n, int64_t m, ScalarType dtype) {
 }
 
 Tensor rand(const IntList& sizes, ScalarType dtype) {
-  ST_CHECK(is_floating(dtype), "\"check_uniform_bounds\" not implemented for '", dtype_name(dtype), "'");
+  ST_CHECK_T(is_floating(dtype), NotImplementedError, "\"check_uniform_bounds\" not implemented for '", dtype_name(dtype), "'");
   Tensor t = st::empty(sizes, dtype);
   kernels::uniform(t, 0.0, 1.0);
   return t;
 }
 Tensor randn(const IntList& sizes, ScalarType dtype) {
-  ST_CHECK(is_floating(dtype), "\"normal_kernel_cpu\" not implemented for '", dtype_name(dtype), "'");
+  ST_CHECK_T(is_floating(dtype), NotImplementedError, "\"normal_kernel_cpu\" not implemented for '", dtype_name(dtype),
+             "'");
   Tensor t = st::empty(sizes, dtype);
   kernels::normal(t, 0.0, 1.0);
   return t;
@@ -96,7 +97,7 @@ Tensor randint(int64_t low, int64_t high, const IntList& sizes, ScalarType dtype
 Tensor& uniform_(Tensor& self, double lo, double hi) {
   check_inplace(self, "uniform_");
   ST_CHECK(lo <= hi, "uniform_ expects to return a [from, to) range, but found from=", lo, " > to=", hi);
-  ST_CHECK(is_floating(self.dtype()), "uniform_ is only implemented for floating dtypes, got ",
+  ST_CHECK_T(is_floating(self.dtype()), NotImplementedError, "uniform_ is only implemented for floating dtypes, got ",
            dtype_name(self.dtype()));
   kernels::uniform(self, lo, hi);
   self.impl()->bump_version();
@@ -105,7 +106,7 @@ Tensor& uniform_(Tensor& self, double lo, double hi) {
 Tensor& normal_(Tensor& self, double mean, double std) {
   check_inplace(self, "normal_");
   ST_CHECK(std >= 0.0, "normal expects std >= 0.0, but found std ", std);
-  ST_CHECK(is_floating(self.dtype()), "normal_ is only implemented for floating dtypes, got ",
+  ST_CHECK_T(is_floating(self.dtype()), NotImplementedError, "normal_ is only implemented for floating dtypes, got ",
            dtype_name(self.dtype()));
   kernels::normal(self, mean, std);
   self.impl()->bump_version();

@@ -47,6 +47,9 @@ struct ViewBackward0 : Node {
 struct UnsafeViewBackward0 : ViewBackward0 {
   const char* name() const override { return "UnsafeViewBackward0"; }
 };
+struct ReshapeAliasBackward0 : ViewBackward0 {
+  const char* name() const override { return "ReshapeAliasBackward0"; }
+};
 struct TransposeBackward0 : Node {
   int64_t d0 = 0, d1 = 0;
   const char* name() const override { return "TransposeBackward0"; }
@@ -167,7 +170,13 @@ Tensor view(const Tensor& a, const IntList& shape) {
 Tensor reshape(const Tensor& a, const IntList& shape) {
   DimVector sizes = infer_size(shape, a.numel());
   DimVector strides;
-  if (view_strides(a.sizes(), a.strides(), sizes, strides)) return view(a, sizes);
+  if (view_strides(a.sizes(), a.strides(), sizes, strides)) {
+    if (a.is_contiguous()) return view(a, sizes);
+    // a strided input that can still be viewed: PyTorch's _reshape_alias
+    Tensor out = make_view(a, sizes, strides, a.impl()->offset());
+    if (auto n = make_node<ReshapeAliasBackward0>({&a})) { n->sizes = a.sizes(); set_view_history(out, a, n); }
+    return out;
+  }
   Tensor c = clone(a);
   Tensor out = view_raw(c, sizes, contiguous_strides(sizes), 0);
   if (auto n = make_node<UnsafeViewBackward0>({&c})) { n->sizes = a.sizes(); autograd::set_history(out, n); }
@@ -250,7 +259,8 @@ Tensor expand(const Tensor& a, const IntList& shape) {
     if (i < off) {
       ST_CHECK(want >= 0, "expand: -1 is not allowed in a leading, non-existing dimension ", i);
       sizes[i] = want;
-      strides[i] = 0;
+      // a new size-1 dim gets the stride a contiguous layout would give it (as PyTorch does)
+      strides[i] = want == 1 ? (i + 1 < nd ? sizes[i + 1] * strides[i + 1] : 1) : 0;
       continue;
     }
     int64_t have = a.sizes()[i - off];
@@ -261,6 +271,7 @@ Tensor expand(const Tensor& a, const IntList& shape) {
     sizes[i] = want;
     strides[i] = have == want ? a.strides()[i - off] : 0;
   }
+  checked_numel(sizes);
   Tensor out = view_raw(a, sizes, strides, a.impl()->offset());
   if (auto n = make_node<ExpandBackward0>({&a})) { n->sizes = a.sizes(); set_view_history(out, a, n); }
   return out;
@@ -470,22 +481,25 @@ Tensor index(const Tensor& a, const std::vector<TensorIndex>& idx) {
   ST_CHECK_T(specified <= a.dim(), IndexError, "too many indices for tensor of dimension ", a.dim(),
              " (got ", specified, ")");
   Tensor r = a;
-  int64_t dim = 0;
+  int64_t dim = 0;      // position in the result so far
+  int64_t src_dim = 0;  // dim of `a` being indexed (for messages)
   bool any_view = false;
   for (auto& i : idx) {
     switch (i.kind) {
       case TensorIndex::Int: {
         int64_t size = r.sizes()[dim];
-        ST_CHECK_T(i.i >= -size && i.i < size, IndexError, "index ", i.i, " is out of bounds for dimension ", dim,
-                   " with size ", size);
+        ST_CHECK_T(i.i >= -size && i.i < size, IndexError, "index ", i.i, " is out of bounds for dimension ",
+                   src_dim, " with size ", size);
         r = select(r, dim, i.i);
         any_view = true;
+        ++src_dim;
         break;
       }
       case TensorIndex::Slice:
         r = slice(r, dim, i.start, i.stop, i.step);
         any_view = true;
         ++dim;
+        ++src_dim;
         break;
       case TensorIndex::None:
         r = unsqueeze(r, dim);
@@ -494,6 +508,7 @@ Tensor index(const Tensor& a, const std::vector<TensorIndex>& idx) {
         break;
       case TensorIndex::Ellipsis:
         dim += a.dim() - specified;
+        src_dim += a.dim() - specified;
         break;
     }
   }

@@ -12,7 +12,7 @@ Tensor self_of(py::handle h) { return h.cast<Tensor>(); }
 // The result, or `out` filled with it when out= was given.
 py::object with_out(const Tensor& result, py::object out, const char* op) {
   if (out.is_none()) return py::cast(result);
-  ST_CHECK_T(py::isinstance<TensorImpl>(out), TypeError, op, "(): argument 'out' must be Tensor, not ",
+  ST_CHECK_T(is_tensor(out), TypeError, op, "(): argument 'out' must be Tensor, not ",
              Py_TYPE(out.ptr())->tp_name);
   Tensor o = self_of(out);
   ops::write_out(o, result, op);
@@ -27,7 +27,7 @@ struct Bound {
 Bound parse_bound(py::handle h, const char* fn, const char* arg) {
   Bound b;
   if (h.is_none()) return b;
-  if (py::isinstance<TensorImpl>(h)) { b.t = h.cast<Tensor>(); return b; }
+  if (is_tensor(h)) { b.t = h.cast<Tensor>(); return b; }
   Scalar s;
   ST_CHECK_T(scalar_from_object(h, s), TypeError, fn, "(): argument '", arg, "' must be Tensor or Number, not ",
              Py_TYPE(h.ptr())->tp_name);
@@ -133,11 +133,11 @@ void bind_unary(py::module_& m, TensorClass& cls) {
 
   // ---- the table: one method, one in-place method and one function per row
 #define ST_UNARY_BIND(nm, rule, inplace, ...)                                                          \
-  if (!py::hasattr(cls, #nm)) cls.def(#nm, [](const Tensor& a) { return ops::nm(a); });              \
+  if (!py::hasattr(cls.type(), #nm)) cls.def(#nm, [](const Tensor& a) { return ops::nm(a); });              \
   if (!py::hasattr(m, #nm))                                                                            \
     m.def(#nm, [](const Tensor& a, py::object out) { return with_out(ops::nm(a), out, #nm); },       \
           py::arg("input"), py::kw_only(), py::arg("out") = py::none());                               \
-  ST_UNARY_IF_##inplace(if (!py::hasattr(cls, #nm "_")) cls.def(#nm "_", [](py::object s) {          \
+  ST_UNARY_IF_##inplace(if (!py::hasattr(cls.type(), #nm "_")) cls.def(#nm "_", [](py::object s) {          \
     Tensor t = self_of(s);                                                                             \
     ops::nm##_(t);                                                                                     \
     return s;                                                                                          \
@@ -148,9 +148,10 @@ void bind_unary(py::module_& m, TensorClass& cls) {
   // ---- PyTorch's aliases
   const std::pair<const char*, const char*> aliases[] = {
       {"absolute", "abs"}, {"arcsin", "asin"}, {"arccos", "acos"}, {"arctan", "atan"}, {"fix", "trunc"}};
+  py::object methods = cls.type().attr("__dict__");  // the method wrappers themselves, not unbound functions
   for (auto [alias, name] : aliases) {
-    cls.attr(alias) = cls.attr(name);
-    cls.attr((std::string(alias) + "_").c_str()) = cls.attr((std::string(name) + "_").c_str());
+    cls.type().attr(alias) = methods[name];
+    cls.type().attr((std::string(alias) + "_").c_str()) = methods[(std::string(name) + "_").c_str()];
     m.attr(alias) = m.attr(name);
   }
 }

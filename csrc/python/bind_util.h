@@ -34,14 +34,13 @@ std::vector<Tensor> tensor_list(py::handle h, const char* what);
 // Binary operators: a Tensor or a Python number on the right; NotImplemented otherwise.
 template <typename TT, typename TS>
 py::object binop(const Tensor& a, py::handle other, TT tt, TS ts) {
-  if (py::isinstance<TensorImpl>(other)) return py::cast(tt(a, other.cast<Tensor>()));
+  if (is_tensor(other)) return py::cast(tt(a, other.cast<Tensor>()));
   Scalar s;
   if (scalar_from_object(other, s)) return py::cast(ts(a, s));
   return py::reinterpret_borrow<py::object>(Py_NotImplemented);
 }
 
-// The Python class of tensors; binding files add methods with cls.def(...).
-using TensorClass = py::class_<TensorImpl, std::shared_ptr<TensorImpl>>;
+// TensorClass (tensor_type.h): binding files add methods with cls.def(...).
 
 void bind_tensor(py::module_& m, TensorClass& cls);
 void bind_pointwise(py::module_& m, TensorClass& cls);

@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 #include "../core/tensor.h"
+#include "tensor_type.h"
 
 namespace st::py_bind {
 
@@ -24,17 +25,12 @@ namespace pybind11::detail {
 template <>
 struct type_caster<st::Tensor> {
   PYBIND11_TYPE_CASTER(st::Tensor, const_name("Tensor"));
-  bool load(handle src, bool convert) {
-    make_caster<std::shared_ptr<st::TensorImpl>> c;
-    if (src.is_none() || !c.load(src, convert)) return false;
-    value = st::Tensor(cast_op<std::shared_ptr<st::TensorImpl>>(c));
+  bool load(handle src, bool) {
+    if (!st::py_bind::is_tensor(src)) return false;
+    value = st::py_bind::unwrap(src.ptr());
     return true;
   }
-  static handle cast(const st::Tensor& t, return_value_policy, handle) {
-    if (!t.defined()) return none().release();
-    return make_caster<std::shared_ptr<st::TensorImpl>>::cast(t.impl_ptr(), return_value_policy::take_ownership,
-                                                                handle());
-  }
+  static handle cast(const st::Tensor& t, return_value_policy, handle) { return st::py_bind::wrap(t); }
 };
 
 template <>

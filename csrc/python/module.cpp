@@ -39,7 +39,7 @@ bool scalar_from_object(py::handle h, Scalar& out) {
   if (PyLong_Check(o)) {
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
-    if (overflow) throw st::Error("Overflow when unpacking long: value does not fit in int64");
+    if (overflow) throw st::ValueError("Overflow when unpacking long long");
     out = Scalar(static_cast<int64_t>(v));
     return true;
   }
@@ -83,15 +83,25 @@ py::object make_size(const DimVector& s) {
 }
 
 int64_t to_int(py::handle h, const char* fn, const char* arg, size_t pos) {
-  if (PyLong_Check(h.ptr()) && !PyBool_Check(h.ptr())) return h.cast<int64_t>();
-  if (py::isinstance<TensorImpl>(h)) {
-    Tensor t = h.cast<Tensor>();
+  PyObject* o = h.ptr();
+  if (PyLong_Check(o) && !PyBool_Check(o)) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow) throw st::ValueError("Overflow when unpacking long long");
+    return static_cast<int64_t>(v);
+  }
+  if (is_tensor(h)) {
+    const Tensor& t = unwrap(o);
     if (t.numel() == 1 && !is_floating(t.dtype()) && t.dtype() != ScalarType::Bool)
       return ops::item(t).to<int64_t>();
   }
-  if (PyIndex_Check(h.ptr()) && !PyBool_Check(h.ptr())) return py::reinterpret_steal<py::object>(PyNumber_Index(h.ptr())).cast<int64_t>();
+  if (PyIndex_Check(o) && !PyBool_Check(o)) {
+    py::object i = py::reinterpret_steal<py::object>(PyNumber_Index(o));
+    if (!i) throw py::error_already_set();
+    return to_int(i, fn, arg, pos);
+  }
   throw st::TypeError(st::str(fn, "(): argument '", arg, "' must be tuple of ints, but found element of type ",
-                              Py_TYPE(h.ptr())->tp_name, " at pos ", pos));
+                              Py_TYPE(o)->tp_name, " at pos ", pos));
 }
 
 // Accepts f(2, 3), f((2, 3)), f([2, 3]) and f(Size([2, 3])).
@@ -126,7 +136,7 @@ std::optional<ScalarType> opt_dtype(py::handle h) {
 }
 
 Tensor as_tensor_arg(py::handle h, const char* fn) {
-  if (py::isinstance<TensorImpl>(h)) return h.cast<Tensor>();
+  if (is_tensor(h)) return h.cast<Tensor>();
   Scalar s;
   if (scalar_from_object(h, s)) return ops::wrapped_scalar(s);
   throw st::TypeError(st::str(fn, "(): expected a Tensor or a number, but got ", Py_TYPE(h.ptr())->tp_name));
@@ -145,21 +155,18 @@ std::vector<ops::TensorIndex> parse_index(py::handle key) {
     } else if (PySlice_Check(o)) {
       ix.kind = ops::TensorIndex::Slice;
       auto* sl = reinterpret_cast<PySliceObject*>(o);
-      auto get = [&](PyObject* v) -> std::optional<int64_t> {
-        if (v == Py_None) return std::nullopt;
-        return to_int(v, "slice", "index", 0);
-      };
-      ix.start = get(sl->start);
-      ix.stop = get(sl->stop);
-      auto step = get(sl->step);
-      ix.step = step.value_or(1);
-      ST_CHECK_T(ix.step > 0, ValueError, "step must be greater than zero");
+      Py_ssize_t start, stop, step;
+      if (PySlice_Unpack(o, &start, &stop, &step) < 0) throw py::error_already_set();  // clamps huge bounds
+      ST_CHECK_T(step > 0, ValueError, "step must be greater than zero");
+      if (sl->start != Py_None) ix.start = start;
+      if (sl->stop != Py_None) ix.stop = stop;
+      ix.step = step;
     } else if (PyBool_Check(o)) {
       throw st::NotImplementedError("indexing with a bool is not supported by smalltorch yet");
-    } else if (PyLong_Check(o) || (PyIndex_Check(o) && !py::isinstance<TensorImpl>(k))) {
+    } else if (PyLong_Check(o) || (PyIndex_Check(o) && !is_tensor(k))) {
       ix.kind = ops::TensorIndex::Int;
       ix.i = to_int(k, "index", "index", 0);
-    } else if (py::isinstance<TensorImpl>(k)) {
+    } else if (is_tensor(k)) {
       Tensor t = k.cast<Tensor>();
       if (t.dim() == 0 && is_integral(t.dtype(), false)) {
         ix.kind = ops::TensorIndex::Int;
@@ -263,7 +270,7 @@ void grad_set(const Tensor& t, py::object g) {
     if (auto* m = ag::get_meta(t)) m->grad = Tensor();
     return;
   }
-  ST_CHECK_T(py::isinstance<TensorImpl>(g), TypeError, "assigned grad expected to be a Tensor or None but got grad of ",
+  ST_CHECK_T(is_tensor(g), TypeError, "assigned grad expected to be a Tensor or None but got grad of ",
              "type ", Py_TYPE(g.ptr())->tp_name);
   Tensor gt = g.cast<Tensor>();
   ST_CHECK(!gt.is_same(t), "can't assign Variable as its own grad");
@@ -296,7 +303,7 @@ ag::Hook wrap_hook(py::function fn) {
   return [f](const Tensor& g) -> Tensor {
     py::object r = (*f)(g);
     if (r.is_none()) return Tensor();
-    ST_CHECK_T(py::isinstance<TensorImpl>(r), TypeError, "hook returned an object of type ",
+    ST_CHECK_T(is_tensor(r), TypeError, "hook returned an object of type ",
                Py_TYPE(r.ptr())->tp_name, " but expected a Tensor or None");
     Tensor rt = r.cast<Tensor>();
     ST_CHECK(rt.sizes() == g.sizes(), "hook returned a gradient of shape ", shape_str(rt.sizes()),
@@ -336,10 +343,10 @@ void retain_grad(const Tensor& t) {
 std::vector<Tensor> tensor_list(py::handle h, const char* what) {
   std::vector<Tensor> out;
   if (h.is_none()) return out;
-  if (py::isinstance<TensorImpl>(h)) return {h.cast<Tensor>()};
+  if (is_tensor(h)) return {h.cast<Tensor>()};
   for (auto x : py::reinterpret_borrow<py::iterable>(h)) {
     if (x.is_none()) { out.push_back(Tensor()); continue; }
-    ST_CHECK_T(py::isinstance<TensorImpl>(x), TypeError, what, " must be Tensors, got ", Py_TYPE(x.ptr())->tp_name);
+    ST_CHECK_T(is_tensor(x), TypeError, what, " must be Tensors, got ", Py_TYPE(x.ptr())->tp_name);
     out.push_back(x.cast<Tensor>());
   }
   return out;
@@ -441,7 +448,7 @@ PYBIND11_MODULE(_C, m) {
         return "<" + name + " object at " + buf + ">";
       });
 
-  py::class_<TensorImpl, std::shared_ptr<TensorImpl>> cls(m, "Tensor", py::dynamic_attr());
+  TensorClass cls(make_tensor_type(m));
   bind_tensor(m, cls);
   bind_pointwise(m, cls);
   bind_reductions(m, cls);
@@ -488,32 +495,32 @@ PYBIND11_MODULE(_C, m) {
   m.def("add", [](py::handle a, py::handle b, const Scalar& alpha) {
     Tensor ta = as_tensor_arg(a, "add");
     Scalar s;
-    if (!py::isinstance<TensorImpl>(b) && scalar_from_object(b, s)) return ops::add(ta, s, alpha);
+    if (!is_tensor(b) && scalar_from_object(b, s)) return ops::add(ta, s, alpha);
     return ops::add(ta, as_tensor_arg(b, "add"), alpha);
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)));
   m.def("sub", [](py::handle a, py::handle b, const Scalar& alpha) {
     Tensor ta = as_tensor_arg(a, "sub");
     Scalar s;
-    if (!py::isinstance<TensorImpl>(b) && scalar_from_object(b, s)) return ops::sub(ta, s, alpha);
+    if (!is_tensor(b) && scalar_from_object(b, s)) return ops::sub(ta, s, alpha);
     return ops::sub(ta, as_tensor_arg(b, "sub"), alpha);
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)));
   m.def("mul", [](py::handle a, py::handle b) {
     Tensor ta = as_tensor_arg(a, "mul");
     Scalar s;
-    if (!py::isinstance<TensorImpl>(b) && scalar_from_object(b, s)) return ops::mul(ta, s);
+    if (!is_tensor(b) && scalar_from_object(b, s)) return ops::mul(ta, s);
     return ops::mul(ta, as_tensor_arg(b, "mul"));
   }, py::arg("input"), py::arg("other"));
   m.def("div", [](py::handle a, py::handle b) {
     Tensor ta = as_tensor_arg(a, "div");
     Scalar s;
-    if (!py::isinstance<TensorImpl>(b) && scalar_from_object(b, s)) return ops::div(ta, s);
+    if (!is_tensor(b) && scalar_from_object(b, s)) return ops::div(ta, s);
     return ops::div(ta, as_tensor_arg(b, "div"));
   }, py::arg("input"), py::arg("other"));
   m.def("pow", [](py::handle a, py::handle b) {
     Scalar s;
-    if (!py::isinstance<TensorImpl>(a) && scalar_from_object(a, s)) return ops::pow(s, as_tensor_arg(b, "pow"));
+    if (!is_tensor(a) && scalar_from_object(a, s)) return ops::pow(s, as_tensor_arg(b, "pow"));
     Tensor ta = as_tensor_arg(a, "pow");
-    if (!py::isinstance<TensorImpl>(b) && scalar_from_object(b, s)) return ops::pow(ta, s);
+    if (!is_tensor(b) && scalar_from_object(b, s)) return ops::pow(ta, s);
     return ops::pow(ta, as_tensor_arg(b, "pow"));
   }, py::arg("input"), py::arg("exponent"));
 }

@@ -158,7 +158,7 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       .def("__setitem__", [](const Tensor& t, py::handle key, py::handle value) {
         Tensor self = t;
         auto idx = parse_index(key);
-        if (py::isinstance<TensorImpl>(value)) {
+        if (is_tensor(value)) {
           ops::index_put_(self, idx, value.cast<Tensor>());
           return;
         }
@@ -179,32 +179,12 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
   auto div_ts = [](const Tensor& a, const Scalar& b) { return ops::div(a, b); };
   auto pow_tt = [](const Tensor& a, const Tensor& b) { return ops::pow(a, b); };
   auto pow_ts = [](const Tensor& a, const Scalar& b) { return ops::pow(a, b); };
-  cls.def("__add__", [=](const Tensor& a, py::handle o) { return binop(a, o, add_tt, add_ts); })
-      .def("__radd__", [=](const Tensor& a, py::handle o) { return binop(a, o, add_tt, add_ts); })
-      .def("__sub__", [=](const Tensor& a, py::handle o) { return binop(a, o, sub_tt, sub_ts); })
-      .def("__rsub__", [=](const Tensor& a, py::handle o) {
-        return binop(a, o, [](const Tensor& x, const Tensor& y) { return ops::sub(y, x); },
-                     [](const Tensor& x, const Scalar& s) { return ops::rsub(x, s); });
-      })
-      .def("__mul__", [=](const Tensor& a, py::handle o) { return binop(a, o, mul_tt, mul_ts); })
-      .def("__rmul__", [=](const Tensor& a, py::handle o) { return binop(a, o, mul_tt, mul_ts); })
-      .def("__truediv__", [=](const Tensor& a, py::handle o) { return binop(a, o, div_tt, div_ts); })
-      .def("__rtruediv__", [=](const Tensor& a, py::handle o) {
-        return binop(a, o, [](const Tensor& x, const Tensor& y) { return ops::div(y, x); },
-                     [](const Tensor& x, const Scalar& s) { return ops::rdiv(x, s); });
-      })
-      .def("__pow__", [=](const Tensor& a, py::handle o) { return binop(a, o, pow_tt, pow_ts); })
-      .def("__rpow__", [=](const Tensor& a, py::handle o) {
-        return binop(a, o, [](const Tensor& x, const Tensor& y) { return ops::pow(y, x); },
-                     [](const Tensor& x, const Scalar& s) { return ops::pow(s, x); });
-      })
-      .def("__neg__", [](const Tensor& a) { return ops::neg(a); })
-      .def("__pos__", [](const Tensor& a) { return a; });
+  // The operators + - * / ** and unary -/+ are C slots of the type (tensor_type.cpp).
 
   // in-place operators return self (the same Python object)
   auto inplace = [](py::object self, py::handle o, auto tt, auto ts) -> py::object {
     Tensor t = self_of(self);
-    if (py::isinstance<TensorImpl>(o)) { tt(t, o.cast<Tensor>()); return self; }
+    if (is_tensor(o)) { tt(t, o.cast<Tensor>()); return self; }
     Scalar s;
     if (scalar_from_object(o, s)) { ts(t, s); return self; }
     return py::reinterpret_borrow<py::object>(Py_NotImplemented);
@@ -219,11 +199,6 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
   auto idiv_s = [](Tensor& t, const Scalar& b) { ops::div_(t, b); };
   auto ipow_t = [](Tensor& t, const Tensor& b) { ops::pow_(t, b); };
   auto ipow_s = [](Tensor& t, const Scalar& b) { ops::pow_(t, b); };
-  cls.def("__iadd__", [=](py::object s, py::handle o) { return inplace(s, o, iadd_t, iadd_s); })
-      .def("__isub__", [=](py::object s, py::handle o) { return inplace(s, o, isub_t, isub_s); })
-      .def("__imul__", [=](py::object s, py::handle o) { return inplace(s, o, imul_t, imul_s); })
-      .def("__itruediv__", [=](py::object s, py::handle o) { return inplace(s, o, idiv_t, idiv_s); })
-      .def("__ipow__", [=](py::object s, py::handle o) { return inplace(s, o, ipow_t, ipow_s); });
 
   auto need = [](py::object r, const char* fn, py::handle o) {
     if (r.ptr() == Py_NotImplemented)
@@ -262,7 +237,7 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       .def("zero_", [](py::object s) { Tensor t = self_of(s); ops::zero_(t); return s; })
       .def("fill_", [](py::object s, py::handle v) {
         Tensor t = self_of(s);
-        if (py::isinstance<TensorImpl>(v)) { ops::fill_(t, v.cast<Tensor>()); return s; }
+        if (is_tensor(v)) { ops::fill_(t, v.cast<Tensor>()); return s; }
         Scalar sc;
         ST_CHECK_T(scalar_from_object(v, sc), TypeError, "fill_(): argument 'value' must be Number, not ",
                    Py_TYPE(v.ptr())->tp_name);

@@ -36,6 +36,29 @@ def _sizes(args, kwargs_size, fn):
     return out
 
 
+def _check_dtype(dtype, fn):
+    if dtype is not None and not isinstance(dtype, _C.dtype):
+        raise TypeError(f"{fn}(): argument 'dtype' must be smalltorch.dtype, not {type(dtype).__name__}")
+
+
+def _check_int(v, fn, name, pos):
+    if isinstance(v, builtins.bool) or not isinstance(v, numbers.Integral):
+        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be int, not {type(v).__name__}")
+    return builtins.int(v)
+
+
+def _check_number(v, fn, name, pos):
+    if isinstance(v, Tensor):
+        if v.numel() != 1:
+            raise RuntimeError(f"{fn}(): argument '{name}' must be a number or a one-element tensor, got shape "
+                               f"{list(v.shape)}")
+        return v.item()
+    if not isinstance(v, (numbers.Number, np.generic)) or isinstance(v, numbers.Complex) and not isinstance(
+            v, numbers.Real):
+        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Number, not {type(v).__name__}")
+    return v.item() if isinstance(v, np.generic) else v
+
+
 def _finish(t, requires_grad):
     if requires_grad:
         t.requires_grad_(True)
@@ -46,59 +69,86 @@ def _float_dtype(dtype):
     return _C.get_default_dtype() if dtype is None else dtype
 
 
-def _infer(data, fn):
-    """Shape and dtype of nested sequences of numbers, with PyTorch's errors."""
-    shape = []
-    kinds = set()
+_NP_TO_DTYPE = {np.dtype(v): k for k, v in _NP_OF.items()}
 
-    def scalar_kind(x):
-        if isinstance(x, builtins.bool) or isinstance(x, np.bool_):
-            return 0
-        if isinstance(x, (numbers.Integral, np.integer)):
-            return 1
-        if isinstance(x, (numbers.Real, np.floating)):
-            return 2
+
+def _infer(data, fn):
+    """Shape and dtype of nested sequences of numbers, with PyTorch's errors.
+
+    The dtype promotes over the elements: Python floats count as the default
+    dtype, ints as int64, bools as bool, numpy scalars and tensors as their own.
+    """
+    shape = []
+    leaf_depth = [None]  # depth at which numbers were found
+    dtypes = set()
+
+    def scalar_dtype(x):
+        if isinstance(x, np.generic):
+            dt = _NP_TO_DTYPE.get(x.dtype)
+            if dt is None:
+                raise TypeError(f"{fn}(): can't convert numpy scalar of type numpy.{x.dtype}")
+            return dt
+        if isinstance(x, builtins.bool):
+            return _C.bool
+        if isinstance(x, numbers.Integral):
+            if not -(1 << 63) <= x < (1 << 63):
+                raise ValueError("Overflow when unpacking long long")
+            return _C.int64
+        if isinstance(x, numbers.Real):
+            return _C.get_default_dtype()
         if isinstance(x, numbers.Complex):
             raise TypeError(f"{fn}(): complex numbers are not supported by smalltorch")
         raise TypeError(f"{fn}(): invalid data type '{type(x).__name__}'")
 
+    def ragged(depth, got):
+        want = shape[depth] if depth < len(shape) else "a number"
+        raise ValueError(f"expected sequence of length {want} at dim {depth} (got {got})")
+
     def walk(x, depth):
         if isinstance(x, Tensor):
-            if depth == len(shape):
-                shape.extend(x.shape)
-            elif list(shape[depth:]) != list(x.shape):
-                raise ValueError(f"expected sequence of length {shape[depth] if depth < len(shape) else 0} "
-                                 f"at dim {depth} (got {x.shape[0] if x.dim() else 0})")
-            kinds.add(0 if x.dtype == _C.bool else 2 if x.is_floating_point() else 1)
-            return
+            if x.dim() == 0:
+                dtypes.add(x.dtype)
+                leaf(depth)
+                return
+            x = [t for t in x]
+        if isinstance(x, np.ndarray):
+            x = x.tolist() if x.ndim else x[()]
         if isinstance(x, (list, tuple)):
+            if leaf_depth[0] is not None and depth >= leaf_depth[0]:
+                ragged(depth, f"a sequence of length {len(x)}")
             n = len(x)
             if depth == len(shape):
                 shape.append(n)
-            elif depth > len(shape) - 1 or shape[depth] != n:
-                raise ValueError(f"expected sequence of length {shape[depth] if depth < len(shape) else 0} "
-                                 f"at dim {depth} (got {n})")
+            elif shape[depth] != n:
+                ragged(depth, n)
             for y in x:
                 walk(y, depth + 1)
             return
-        if isinstance(x, np.ndarray):
-            walk(x.tolist(), depth)
-            return
         if isinstance(x, (str, bytes)):
             raise TypeError(f"{fn}(): invalid data type '{type(x).__name__}'")
-        if depth < len(shape):
-            raise ValueError(f"expected sequence of length {shape[depth]} at dim {depth} (got a scalar)")
-        kinds.add(scalar_kind(x))
+        dtypes.add(scalar_dtype(x))
+        leaf(depth)
+
+    def leaf(depth):
+        if leaf_depth[0] is None:
+            if depth < len(shape):
+                ragged(depth, "a number")
+            leaf_depth[0] = depth
+        elif depth != leaf_depth[0]:
+            ragged(depth, "a number")
 
     walk(data, 0)
-    kind = max(kinds) if kinds else 2
-    dt = (_C.bool, _C.int64, _C.get_default_dtype())[kind]
-    return shape, dt
+    dt = None
+    for d in dtypes:
+        dt = d if dt is None else _C.promote_types(dt, d)
+    return shape, dt or _C.get_default_dtype()
 
 
 def _flatten(x, out):
     if isinstance(x, Tensor):
         out.extend(x.detach().reshape(-1).tolist())
+    elif isinstance(x, np.ndarray):
+        out.extend(x.reshape(-1).tolist())
     elif isinstance(x, (list, tuple)):
         for y in x:
             _flatten(y, out)
@@ -118,17 +168,18 @@ def _from_numpy_copy(arr, dtype):
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of ``data`` (a number, nested lists/tuples, a numpy array or a tensor)."""
     _device.check(device)
-    if dtype is not None and not isinstance(dtype, _C.dtype):
-        raise TypeError(f"tensor(): argument 'dtype' must be smalltorch.dtype, not {type(dtype).__name__}")
+    _check_dtype(dtype, "tensor")
     if isinstance(data, Tensor):
         t = data.detach().clone()
         if dtype is not None:
             t = t._to_dtype(dtype, False)
     elif isinstance(data, np.ndarray):
         t = _from_numpy_copy(data, dtype)
-    elif isinstance(data, (builtins.bool, numbers.Number, np.generic)) and not isinstance(data, (list, tuple)):
+    elif isinstance(data, np.generic):
+        t = _from_numpy_copy(np.asarray(data), dtype)  # a numpy scalar keeps its dtype
+    elif isinstance(data, (builtins.bool, numbers.Number)):
         shape, dt = _infer(data, "tensor")
-        t = _C._scalar_tensor(data.item() if isinstance(data, np.generic) else data, dtype or dt)
+        t = _C._scalar_tensor(data, dtype or dt)
     else:
         shape, dt = _infer(data, "tensor")
         flat = []
@@ -163,6 +214,7 @@ def _factory(name, c_fn, floating_default):
     def fn(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
            memory_format=None, **kw):
         _device.check(device)
+        _check_dtype(dtype, name)
         s = _sizes(size, kw.pop("size", None), name)
         if kw:
             raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kw))}'")
@@ -191,8 +243,8 @@ def _scalar_dtype(v):
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False):
     _device.check(device)
-    if isinstance(fill_value, Tensor):
-        fill_value = fill_value.item()
+    _check_dtype(dtype, "full")
+    fill_value = _check_number(fill_value, "full", "fill_value", 2)
     dt = dtype or _scalar_dtype(fill_value)
     return _finish(_C._full(_sizes((size,), None, "full"), fill_value, dt), requires_grad)
 
@@ -204,6 +256,7 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
 
 def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _device.check(device)
+    _check_dtype(dtype, "arange")
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -217,6 +270,9 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _device.check(device)
+    _check_dtype(dtype, "linspace")
+    start = _check_number(start, "linspace", "start", 1)
+    end = _check_number(end, "linspace", "end", 2)
     if not isinstance(steps, numbers.Integral) or isinstance(steps, builtins.bool):
         raise TypeError(f"linspace(): argument 'steps' must be int, not {type(steps).__name__}")
     return _finish(_C._linspace(float(start), float(end), builtins.int(steps), _float_dtype(dtype)), requires_grad)
@@ -224,11 +280,15 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _device.check(device)
-    return _finish(_C._eye(n, n if m is None else m, _float_dtype(dtype)), requires_grad)
+    _check_dtype(dtype, "eye")
+    n = _check_int(n, "eye", "n", 1)
+    m = n if m is None else _check_int(m, "eye", "m", 2)
+    return _finish(_C._eye(n, m, _float_dtype(dtype)), requires_grad)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     _device.check(device)
+    _check_dtype(dtype, "randint")
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
     if high is None or size is None:

@@ -87,7 +87,7 @@ def tolist(self):
 
 
 def __array__(self, dtype=None, copy=None):
-    a = self.detach().numpy()
+    a = self.numpy()  # raises for a tensor that requires grad, as PyTorch does
     return a if dtype is None else a.astype(dtype, copy=False)
 
 
@@ -98,6 +98,8 @@ def __iter__(self):
 
 
 def __bool__(self):
+    if self.numel() == 0:
+        raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
     if self.numel() != 1:
         raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous (shape {list(self.shape)})")
     return builtins.bool(self.item())

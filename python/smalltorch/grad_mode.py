@@ -61,6 +61,11 @@ class set_grad_enabled(_GradModeBase):
         self._args = (mode,)
         _C._set_grad_enabled(mode)
 
+    def __call__(self, fn):
+        # used as a decorator: the mode applies inside fn only, not from now on
+        _C._set_grad_enabled(self.prev)
+        return super().__call__(fn)
+
     def __enter__(self):
         pass
 

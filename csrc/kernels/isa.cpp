@@ -1,0 +1,37 @@
+#include "isa.h"
+#include <cstring>
+
+namespace st::kernels {
+namespace {
+
+bool cpu_has(const char* name) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init();
+  if (std::strcmp(name, "avx512") == 0)
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+  if (std::strcmp(name, "avx2") == 0) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+  return std::strcmp(name, "base") == 0;
+}
+
+const IsaTable* best() {
+  if (cpu_has("avx512")) return &avx512::table();
+  if (cpu_has("avx2")) return &avx2::table();
+  return &base::table();
+}
+
+const IsaTable* g_table = best();
+
+}  // namespace
+
+const IsaTable& isa() { return *g_table; }
+
+bool set_isa(const char* name) {
+  if (!cpu_has(name)) return false;
+  g_table = std::strcmp(name, "avx512") == 0 ? &avx512::table()
+            : std::strcmp(name, "avx2") == 0 ? &avx2::table() : &base::table();
+  return true;
+}
+
+}  // namespace st::kernels

@@ -1,0 +1,32 @@
+// Runtime CPU dispatch for inner loops. The same loop templates are compiled
+// three times — baseline x86-64, AVX2+FMA and AVX-512 — and one table of loop
+// pointers is chosen at startup from what the CPU supports. Kernels fetch a
+// loop pointer once per call (never inside a loop) and run it per row of a
+// LoopPlan or per chunk of a contiguous range.
+#pragma once
+#include <cstdint>
+#include "../core/scalar_type.h"
+#include "kernels.h"
+
+namespace st::kernels {
+
+// data[0] is the output, data[1..] the inputs; strides in bytes; `extra`
+// points at a scalar operand (of the loop's dtype) when the loop needs one.
+using Loop = void (*)(char** data, const int64_t* strides, int64_t n, const void* extra);
+
+struct IsaTable {
+  const char* name;
+  Loop (*binary)(BinaryOp op, ScalarType t);                         // out = a op b
+  Loop (*binary_scalar)(BinaryOp op, ScalarType t, bool scalar_first);  // out = a op s, or s op a
+  Loop (*unary)(UnaryOp op, ScalarType t);                           // out = f(a)
+};
+
+const IsaTable& isa();
+// Forces a table ("base", "avx2", "avx512"); false if the CPU lacks it. For tests and benchmarks.
+bool set_isa(const char* name);
+
+namespace base { const IsaTable& table(); }
+namespace avx2 { const IsaTable& table(); }
+namespace avx512 { const IsaTable& table(); }
+
+}  // namespace st::kernels

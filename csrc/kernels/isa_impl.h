@@ -1,0 +1,165 @@
+// Inner loops, compiled once per ISA: include only after isa_prelude.h and
+// inside `namespace st::kernels::<isa>` (see isa_base.cpp / isa_avx2.cpp /
+// isa_avx512.cpp). No includes here.
+
+namespace {
+
+template <typename T> struct AddF { static T f(T a, T b) { return a + b; } };
+template <typename T> struct SubF { static T f(T a, T b) { return a - b; } };
+template <typename T> struct MulF { static T f(T a, T b) { return a * b; } };
+template <typename T> struct DivF { static T f(T a, T b) { return a / b; } };
+template <typename T> struct PowF {
+  static T f(T a, T b) {
+    if constexpr (std::is_floating_point<T>::value) {
+      return static_cast<T>(std::pow(a, b));
+    } else {  // integer power by squaring; negative exponents are rejected in ops/
+      T r = 1, base = a;
+      int64_t e = static_cast<int64_t>(b);
+      while (e > 0) {
+        if (e & 1) r = static_cast<T>(r * base);
+        base = static_cast<T>(base * base);
+        e >>= 1;
+      }
+      return r;
+    }
+  }
+};
+template <> struct AddF<bool> { static bool f(bool a, bool b) { return a || b; } };
+template <> struct SubF<bool> { static bool f(bool a, bool b) { return a != b; } };
+template <> struct MulF<bool> { static bool f(bool a, bool b) { return a && b; } };
+template <> struct DivF<bool> { static bool f(bool a, bool b) { return a && b; } };
+template <> struct PowF<bool> { static bool f(bool a, bool b) { return a || !b; } };
+
+template <typename T> struct NegF { static T f(T a) { return static_cast<T>(-a); } };
+template <> struct NegF<bool> { static bool f(bool a) { return a; } };
+
+template <typename T, typename F>
+void binary_loop(char** d, const int64_t* s, int64_t n, const void*) {
+  constexpr int64_t z = sizeof(T);
+  T* __restrict o = reinterpret_cast<T*>(d[0]);
+  const T* a = reinterpret_cast<const T*>(d[1]);
+  const T* b = reinterpret_cast<const T*>(d[2]);
+  if (s[0] == z && s[1] == z && s[2] == z) {
+    for (int64_t i = 0; i < n; ++i) o[i] = F::f(a[i], b[i]);
+  } else if (s[0] == z && s[1] == z && s[2] == 0) {
+    const T bv = *b;
+    for (int64_t i = 0; i < n; ++i) o[i] = F::f(a[i], bv);
+  } else if (s[0] == z && s[1] == 0 && s[2] == z) {
+    const T av = *a;
+    for (int64_t i = 0; i < n; ++i) o[i] = F::f(av, b[i]);
+  } else {
+    char *po = d[0], *pa = d[1], *pb = d[2];
+    for (int64_t i = 0; i < n; ++i, po += s[0], pa += s[1], pb += s[2])
+      *reinterpret_cast<T*>(po) = F::f(*reinterpret_cast<const T*>(pa), *reinterpret_cast<const T*>(pb));
+  }
+}
+
+template <typename T, typename F, bool ScalarFirst>
+void scalar_loop(char** d, const int64_t* s, int64_t n, const void* extra) {
+  const T sv = *static_cast<const T*>(extra);
+  T* __restrict o = reinterpret_cast<T*>(d[0]);
+  const T* a = reinterpret_cast<const T*>(d[1]);
+  if (s[0] == sizeof(T) && s[1] == sizeof(T)) {
+    if (ScalarFirst) for (int64_t i = 0; i < n; ++i) o[i] = F::f(sv, a[i]);
+    else for (int64_t i = 0; i < n; ++i) o[i] = F::f(a[i], sv);
+  } else {
+    char *po = d[0], *pa = d[1];
+    for (int64_t i = 0; i < n; ++i, po += s[0], pa += s[1]) {
+      T x = *reinterpret_cast<const T*>(pa);
+      *reinterpret_cast<T*>(po) = ScalarFirst ? F::f(sv, x) : F::f(x, sv);
+    }
+  }
+}
+
+template <typename T, typename F>
+void unary_loop(char** d, const int64_t* s, int64_t n, const void*) {
+  T* __restrict o = reinterpret_cast<T*>(d[0]);
+  const T* a = reinterpret_cast<const T*>(d[1]);
+  if (s[0] == sizeof(T) && s[1] == sizeof(T)) {
+    for (int64_t i = 0; i < n; ++i) o[i] = F::f(a[i]);
+  } else {
+    char *po = d[0], *pa = d[1];
+    for (int64_t i = 0; i < n; ++i, po += s[0], pa += s[1])
+      *reinterpret_cast<T*>(po) = F::f(*reinterpret_cast<const T*>(pa));
+  }
+}
+
+template <template <typename> class F>
+Loop pick_binary(ScalarType t) {
+  switch (t) {
+    case ScalarType::Bool: return &binary_loop<bool, F<bool>>;
+    case ScalarType::UInt8: return &binary_loop<uint8_t, F<uint8_t>>;
+    case ScalarType::Int32: return &binary_loop<int32_t, F<int32_t>>;
+    case ScalarType::Int64: return &binary_loop<int64_t, F<int64_t>>;
+    case ScalarType::Float32: return &binary_loop<float, F<float>>;
+    case ScalarType::Float64: return &binary_loop<double, F<double>>;
+    default: return nullptr;
+  }
+}
+
+template <template <typename> class F, bool First>
+Loop pick_scalar(ScalarType t) {
+  switch (t) {
+    case ScalarType::Bool: return &scalar_loop<bool, F<bool>, First>;
+    case ScalarType::UInt8: return &scalar_loop<uint8_t, F<uint8_t>, First>;
+    case ScalarType::Int32: return &scalar_loop<int32_t, F<int32_t>, First>;
+    case ScalarType::Int64: return &scalar_loop<int64_t, F<int64_t>, First>;
+    case ScalarType::Float32: return &scalar_loop<float, F<float>, First>;
+    case ScalarType::Float64: return &scalar_loop<double, F<double>, First>;
+    default: return nullptr;
+  }
+}
+
+template <template <typename> class F>
+Loop pick_unary(ScalarType t) {
+  switch (t) {
+    case ScalarType::Bool: return &unary_loop<bool, F<bool>>;
+    case ScalarType::UInt8: return &unary_loop<uint8_t, F<uint8_t>>;
+    case ScalarType::Int32: return &unary_loop<int32_t, F<int32_t>>;
+    case ScalarType::Int64: return &unary_loop<int64_t, F<int64_t>>;
+    case ScalarType::Float32: return &unary_loop<float, F<float>>;
+    case ScalarType::Float64: return &unary_loop<double, F<double>>;
+    default: return nullptr;
+  }
+}
+
+Loop binary_table(BinaryOp op, ScalarType t) {
+  switch (op) {
+    case BinaryOp::Add: return pick_binary<AddF>(t);
+    case BinaryOp::Sub: return pick_binary<SubF>(t);
+    case BinaryOp::Mul: return pick_binary<MulF>(t);
+    case BinaryOp::Div: return pick_binary<DivF>(t);
+    case BinaryOp::Pow: return pick_binary<PowF>(t);
+  }
+  return nullptr;
+}
+
+template <bool First>
+Loop scalar_table(BinaryOp op, ScalarType t) {
+  switch (op) {
+    case BinaryOp::Add: return pick_scalar<AddF, First>(t);
+    case BinaryOp::Sub: return pick_scalar<SubF, First>(t);
+    case BinaryOp::Mul: return pick_scalar<MulF, First>(t);
+    case BinaryOp::Div: return pick_scalar<DivF, First>(t);
+    case BinaryOp::Pow: return pick_scalar<PowF, First>(t);
+  }
+  return nullptr;
+}
+
+Loop binary_scalar_table(BinaryOp op, ScalarType t, bool first) {
+  return first ? scalar_table<true>(op, t) : scalar_table<false>(op, t);
+}
+
+Loop unary_table(UnaryOp op, ScalarType t) {
+  switch (op) {
+    case UnaryOp::Neg: return pick_unary<NegF>(t);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const IsaTable& table() {
+  static const IsaTable t{ST_ISA_NAME, &binary_table, &binary_scalar_table, &unary_table};
+  return t;
+}

@@ -1,0 +1,215 @@
+#include "tensor_type.h"
+#include <structmember.h>
+#include "../ops/ops.h"
+#include "casters.h"
+
+namespace st::py_bind {
+
+PyTypeObject* g_tensor_type = nullptr;
+
+void set_error_from_current_exception() {
+  try {
+    throw;
+  } catch (const py::error_already_set& e) {
+    py::error_already_set& err = const_cast<py::error_already_set&>(e);
+    err.restore();
+  } catch (const st::IndexError& e) {
+    PyErr_SetString(PyExc_IndexError, e.what());
+  } catch (const st::TypeError& e) {
+    PyErr_SetString(PyExc_TypeError, e.what());
+  } catch (const st::ValueError& e) {
+    PyErr_SetString(PyExc_ValueError, e.what());
+  } catch (const st::NotImplementedError& e) {
+    PyErr_SetString(PyExc_NotImplementedError, e.what());
+  } catch (const st::Error& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  } catch (const std::bad_alloc&) {
+    PyErr_SetString(PyExc_MemoryError, "smalltorch: out of memory");
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+}
+
+PyObject* wrap(Tensor t) {
+  if (!t.defined()) Py_RETURN_NONE;
+  TensorImpl* impl = t.impl();
+  if (impl->python_object) {
+    auto* o = static_cast<PyObject*>(impl->python_object);
+    Py_INCREF(o);
+    return o;
+  }
+  auto* o = reinterpret_cast<PyTensor*>(g_tensor_type->tp_alloc(g_tensor_type, 0));
+  if (!o) throw py::error_already_set();
+  new (&o->tensor) Tensor(std::move(t));
+  impl->python_object = o;
+  return reinterpret_cast<PyObject*>(o);
+}
+
+namespace {
+
+void tensor_dealloc(PyObject* self) {
+  auto* o = reinterpret_cast<PyTensor*>(self);
+  PyTypeObject* tp = Py_TYPE(self);
+  PyObject_GC_UnTrack(self);
+  if (o->weakrefs) PyObject_ClearWeakRefs(self);
+  Py_CLEAR(o->dict);
+  if (o->tensor.defined() && o->tensor.impl()->python_object == self) o->tensor.impl()->python_object = nullptr;
+  o->tensor.~Tensor();
+  tp->tp_free(self);
+  Py_DECREF(tp);
+}
+
+int tensor_traverse(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(reinterpret_cast<PyTensor*>(self)->dict);
+  Py_VISIT(Py_TYPE(self));
+  return 0;
+}
+
+int tensor_clear(PyObject* self) {
+  Py_CLEAR(reinterpret_cast<PyTensor*>(self)->dict);
+  return 0;
+}
+
+PyObject* tensor_new(PyTypeObject*, PyObject*, PyObject*) {
+  PyErr_SetString(PyExc_TypeError,
+                  "smalltorch.Tensor cannot be constructed directly; use smalltorch.tensor(data), "
+                  "smalltorch.empty(size) or another factory");
+  return nullptr;
+}
+
+// ---- arithmetic slots: Tensor (op) Tensor, Tensor (op) number, number (op) Tensor
+template <typename TT, typename TS, typename ST>
+PyObject* binary_slot(PyObject* a, PyObject* b, TT tt, TS ts, ST st) noexcept {
+  try {
+    if (is_tensor(a)) {
+      if (is_tensor(b)) return wrap(tt(unwrap(a), unwrap(b)));
+      Scalar s;
+      if (scalar_from_object(b, s)) return wrap(ts(unwrap(a), s));
+    } else {
+      Scalar s;
+      if (scalar_from_object(a, s)) return wrap(st(s, unwrap(b)));
+    }
+    Py_RETURN_NOTIMPLEMENTED;
+  } catch (...) {
+    set_error_from_current_exception();
+    return nullptr;
+  }
+}
+
+template <typename TT, typename TS>
+PyObject* inplace_slot(PyObject* a, PyObject* b, TT tt, TS ts) noexcept {
+  try {
+    Tensor self = unwrap(a);
+    if (is_tensor(b)) {
+      tt(self, unwrap(b));
+    } else {
+      Scalar s;
+      if (!scalar_from_object(b, s)) Py_RETURN_NOTIMPLEMENTED;
+      ts(self, s);
+    }
+    Py_INCREF(a);
+    return a;
+  } catch (...) {
+    set_error_from_current_exception();
+    return nullptr;
+  }
+}
+
+using T = const Tensor&;
+using S = const Scalar&;
+
+PyObject* nb_add(PyObject* a, PyObject* b) {
+  return binary_slot(a, b, [](T x, T y) { return ops::add(x, y); }, [](T x, S s) { return ops::add(x, s); },
+                     [](S s, T x) { return ops::add(x, s); });
+}
+PyObject* nb_sub(PyObject* a, PyObject* b) {
+  return binary_slot(a, b, [](T x, T y) { return ops::sub(x, y); }, [](T x, S s) { return ops::sub(x, s); },
+                     [](S s, T x) { return ops::rsub(x, s); });
+}
+PyObject* nb_mul(PyObject* a, PyObject* b) {
+  return binary_slot(a, b, [](T x, T y) { return ops::mul(x, y); }, [](T x, S s) { return ops::mul(x, s); },
+                     [](S s, T x) { return ops::mul(x, s); });
+}
+PyObject* nb_truediv(PyObject* a, PyObject* b) {
+  return binary_slot(a, b, [](T x, T y) { return ops::div(x, y); }, [](T x, S s) { return ops::div(x, s); },
+                     [](S s, T x) { return ops::rdiv(x, s); });
+}
+PyObject* nb_pow(PyObject* a, PyObject* b, PyObject* mod) {
+  if (mod != Py_None) {
+    PyErr_SetString(PyExc_TypeError, "pow() with a modulus is not supported for tensors");
+    return nullptr;
+  }
+  return binary_slot(a, b, [](T x, T y) { return ops::pow(x, y); }, [](T x, S s) { return ops::pow(x, s); },
+                     [](S s, T x) { return ops::pow(s, x); });
+}
+PyObject* nb_negative(PyObject* a) {
+  try {
+    return wrap(ops::neg(unwrap(a)));
+  } catch (...) {
+    set_error_from_current_exception();
+    return nullptr;
+  }
+}
+PyObject* nb_positive(PyObject* a) {
+  Py_INCREF(a);
+  return a;
+}
+
+using M = Tensor&;
+PyObject* nb_iadd(PyObject* a, PyObject* b) {
+  return inplace_slot(a, b, [](M x, T y) { ops::add_(x, y); }, [](M x, S s) { ops::add_(x, s); });
+}
+PyObject* nb_isub(PyObject* a, PyObject* b) {
+  return inplace_slot(a, b, [](M x, T y) { ops::sub_(x, y); }, [](M x, S s) { ops::sub_(x, s); });
+}
+PyObject* nb_imul(PyObject* a, PyObject* b) {
+  return inplace_slot(a, b, [](M x, T y) { ops::mul_(x, y); }, [](M x, S s) { ops::mul_(x, s); });
+}
+PyObject* nb_itruediv(PyObject* a, PyObject* b) {
+  return inplace_slot(a, b, [](M x, T y) { ops::div_(x, y); }, [](M x, S s) { ops::div_(x, s); });
+}
+PyObject* nb_ipow(PyObject* a, PyObject* b, PyObject*) {
+  return inplace_slot(a, b, [](M x, T y) { ops::pow_(x, y); }, [](M x, S s) { ops::pow_(x, s); });
+}
+
+PyMemberDef tensor_members[] = {
+    {"__dictoffset__", T_PYSSIZET, offsetof(PyTensor, dict), READONLY, nullptr},
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(PyTensor, weakrefs), READONLY, nullptr},
+    {nullptr, 0, 0, 0, nullptr},
+};
+
+PyType_Slot tensor_slots[] = {
+    {Py_tp_dealloc, reinterpret_cast<void*>(tensor_dealloc)},
+    {Py_tp_traverse, reinterpret_cast<void*>(tensor_traverse)},
+    {Py_tp_clear, reinterpret_cast<void*>(tensor_clear)},
+    {Py_tp_new, reinterpret_cast<void*>(tensor_new)},
+    {Py_tp_members, tensor_members},
+    {Py_tp_doc, const_cast<char*>("A multi-dimensional array with autograd support (smalltorch.Tensor).")},
+    {Py_nb_add, reinterpret_cast<void*>(nb_add)},
+    {Py_nb_subtract, reinterpret_cast<void*>(nb_sub)},
+    {Py_nb_multiply, reinterpret_cast<void*>(nb_mul)},
+    {Py_nb_true_divide, reinterpret_cast<void*>(nb_truediv)},
+    {Py_nb_power, reinterpret_cast<void*>(nb_pow)},
+    {Py_nb_negative, reinterpret_cast<void*>(nb_negative)},
+    {Py_nb_positive, reinterpret_cast<void*>(nb_positive)},
+    {Py_nb_inplace_add, reinterpret_cast<void*>(nb_iadd)},
+    {Py_nb_inplace_subtract, reinterpret_cast<void*>(nb_isub)},
+    {Py_nb_inplace_multiply, reinterpret_cast<void*>(nb_imul)},
+    {Py_nb_inplace_true_divide, reinterpret_cast<void*>(nb_itruediv)},
+    {Py_nb_inplace_power, reinterpret_cast<void*>(nb_ipow)},
+    {0, nullptr},
+};
+
+}  // namespace
+
+py::handle make_tensor_type(py::module_& m) {
+  PyType_Spec spec = {"smalltorch.Tensor", sizeof(PyTensor), 0,
+                      Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_BASETYPE, tensor_slots};
+  PyObject* type = PyType_FromSpec(&spec);
+  if (!type) throw py::error_already_set();
+  g_tensor_type = reinterpret_cast<PyTypeObject*>(type);
+  m.attr("Tensor") = py::handle(type);  // the module holds a reference; so does g_tensor_type (never freed)
+  return type;
+}
+
+}  // namespace st::py_bind

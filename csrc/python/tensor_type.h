@@ -1,0 +1,67 @@
+// The Python type smalltorch.Tensor: a plain CPython extension type whose
+// instances hold a st::Tensor. Arithmetic operators are C slots that call the
+// ops directly (no pybind11 dispatch on the hottest path); every other method
+// is a pybind11 function attached to the type by TensorClass::def.
+#pragma once
+#include <pybind11/pybind11.h>
+#include "../core/tensor.h"
+
+namespace st::py_bind {
+
+namespace py = pybind11;
+
+struct PyTensor {
+  PyObject_HEAD
+  Tensor tensor;
+  PyObject* dict;
+  PyObject* weakrefs;
+};
+
+extern PyTypeObject* g_tensor_type;
+
+inline bool is_tensor(PyObject* o) { return PyObject_TypeCheck(o, g_tensor_type); }
+inline bool is_tensor(py::handle h) { return is_tensor(h.ptr()); }
+inline const Tensor& unwrap(PyObject* o) { return reinterpret_cast<PyTensor*>(o)->tensor; }
+// New reference to the (unique) Python object of t; None for an undefined tensor.
+PyObject* wrap(Tensor t);
+
+// Creates the type and adds it to the module as "Tensor".
+py::handle make_tensor_type(py::module_& m);
+// Sets the Python error for the C++ exception being handled (used by the C slots).
+void set_error_from_current_exception();
+
+// Adds methods and properties to the Tensor type with the pybind11 class_ API.
+class TensorClass {
+ public:
+  explicit TensorClass(py::handle type) : type_(type) {}
+  template <typename F, typename... Extra>
+  TensorClass& def(const char* name, F&& f, const Extra&... extra) {
+    py::cpp_function cf(std::forward<F>(f), py::name(name), py::is_method(type_),
+                        py::sibling(py::getattr(type_, name, py::none())), extra...);
+    type_.attr(name) = cf;
+    return *this;
+  }
+  template <typename G, typename... Extra>
+  TensorClass& def_property_readonly(const char* name, G&& getter, const Extra&... extra) {
+    py::cpp_function g(std::forward<G>(getter), py::is_method(type_), extra...);
+    type_.attr(name) = make_property(g, py::none());
+    return *this;
+  }
+  template <typename G, typename S, typename... Extra>
+  TensorClass& def_property(const char* name, G&& getter, S&& setter, const Extra&... extra) {
+    py::cpp_function g(std::forward<G>(getter), py::is_method(type_), extra...);
+    py::cpp_function s(std::forward<S>(setter), py::is_method(type_), extra...);
+    type_.attr(name) = make_property(g, s);
+    return *this;
+  }
+  py::handle type() const { return type_; }
+
+ private:
+  static py::object make_property(py::handle getter, py::handle setter) {
+    py::object property = py::module_::import("builtins").attr("property");
+    return property(getter, setter);
+  }
+  py::handle type_;
+};
+
+}  // namespace st::py_bind
