@@ -227,20 +227,6 @@ struct ReciprocalBackward0 : Node {
   void release_variables() override { result.release(); }
 };
 
-struct ExpBackward0 : Node {
-  SavedTensor result;
-  const char* name() const override { return "ExpBackward0"; }
-  TensorList apply(TensorList&& g) override { return {mul(g[0], result.unpack(*this))}; }
-  void release_variables() override { result.release(); }
-};
-
-struct LogBackward0 : Node {
-  SavedTensor self;
-  const char* name() const override { return "LogBackward0"; }
-  TensorList apply(TensorList&& g) override { return {div(g[0], self.unpack(*this))}; }
-  void release_variables() override { self.release(); }
-};
-
 template <typename N>
 void finish(const std::shared_ptr<N>& node, const Tensor& out) {
   if (node) autograd::set_history(out, node);
@@ -381,32 +367,6 @@ Tensor reciprocal(const Tensor& a) {
     autograd::set_history(out, n);
     n->result.save(out, true);
   }
-  return out;
-}
-
-Tensor exp(const Tensor& a) {
-  ScalarType rt = div_type(a.dtype());
-  // e ** a
-  Tensor out = scalar_raw(BinaryOp::Pow, a, Scalar(M_E), true, rt);
-  if (auto n = make_node<ExpBackward0>({&a})) {
-    autograd::set_history(out, n);
-    n->result.save(out, true);
-  }
-  return out;
-}
-
-Tensor log(const Tensor& a) {
-  ScalarType rt = div_type(a.dtype());
-  Tensor ca = cast_raw(a, rt);
-  Tensor out = st::empty(a.sizes(), rt);
-  dispatch_floating(rt, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    Tensor c = contiguous(ca);
-    const T* p = c.data<T>();
-    T* o = out.data<T>();
-    for (int64_t i = 0; i < out.numel(); ++i) o[i] = std::log(p[i]);
-  });
-  if (auto n = make_node<LogBackward0>({&a})) { n->self.save(a); finish(n, out); }
   return out;
 }
 

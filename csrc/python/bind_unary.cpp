@@ -1,11 +1,159 @@
-// Python bindings of the "unary" operator family.
+// Python bindings of the "unary" operator family. The rows of ST_UNARY_OPS
+// (ops/unary.h) are bound generically: Tensor.<name>(), Tensor.<name>_()
+// and smalltorch.<name>(input, *, out=None).
 #include "bind_util.h"
 
 namespace st::py_bind {
 
+namespace {
+
+Tensor self_of(py::handle h) { return h.cast<Tensor>(); }
+
+// The result, or `out` filled with it when out= was given.
+py::object with_out(const Tensor& result, py::object out, const char* op) {
+  if (out.is_none()) return py::cast(result);
+  ST_CHECK_T(is_tensor(out), TypeError, op, "(): argument 'out' must be Tensor, not ",
+             Py_TYPE(out.ptr())->tp_name);
+  Tensor o = self_of(out);
+  ops::write_out(o, result, op);
+  return out;
+}
+
+// A clamp bound: a Tensor, a number or None.
+struct Bound {
+  std::optional<Tensor> t;
+  std::optional<Scalar> s;
+};
+Bound parse_bound(py::handle h, const char* fn, const char* arg) {
+  Bound b;
+  if (h.is_none()) return b;
+  if (is_tensor(h)) { b.t = h.cast<Tensor>(); return b; }
+  Scalar s;
+  ST_CHECK_T(scalar_from_object(h, s), TypeError, fn, "(): argument '", arg, "' must be Tensor or Number, not ",
+             Py_TYPE(h.ptr())->tp_name);
+  b.s = s;
+  return b;
+}
+
+Tensor clamp_any(const Tensor& a, py::handle min, py::handle max, const char* fn) {
+  Bound lo = parse_bound(min, fn, "min"), hi = parse_bound(max, fn, "max");
+  if (lo.t || hi.t) {
+    ST_CHECK_T(!lo.s && !hi.s, TypeError, fn,
+               "() received an invalid combination of arguments: min and max must both be Tensors or both numbers");
+    return ops::clamp(a, lo.t, hi.t);
+  }
+  return ops::clamp(a, lo.s, hi.s);
+}
+
+void clamp_inplace(Tensor& a, py::handle min, py::handle max, const char* fn) {
+  Bound lo = parse_bound(min, fn, "min"), hi = parse_bound(max, fn, "max");
+  if (lo.t || hi.t) {
+    ST_CHECK_T(!lo.s && !hi.s, TypeError, fn,
+               "() received an invalid combination of arguments: min and max must both be Tensors or both numbers");
+    ops::clamp_(a, lo.t, hi.t);
+  } else {
+    ops::clamp_(a, lo.s, hi.s);
+  }
+}
+
+// clamp_min / clamp_max: a Tensor or a number bound
+template <bool IsMin>
+Tensor clamp_one(const Tensor& a, py::handle v) {
+  const char* fn = IsMin ? "clamp_min" : "clamp_max";
+  ST_CHECK_T(!v.is_none(), TypeError, fn, "(): argument '", IsMin ? "min" : "max", "' must not be None");
+  Bound b = parse_bound(v, fn, IsMin ? "min" : "max");
+  if (b.t) return IsMin ? ops::clamp_min(a, *b.t) : ops::clamp_max(a, *b.t);
+  return IsMin ? ops::clamp_min(a, *b.s) : ops::clamp_max(a, *b.s);
+}
+
+}  // namespace
+
 void bind_unary(py::module_& m, TensorClass& cls) {
-  (void)m;
-  (void)cls;
+  auto none = py::none();
+
+  // ---- ops with arguments, bound by hand (before the table, which skips taken names)
+  // decimals given (even 0) is the overload PyTorch records as RoundBackward1
+  auto round_any = [](const Tensor& a, py::object decimals) {
+    return decimals.is_none() ? ops::round(a) : ops::round(a, to_int(decimals, "round", "decimals", 1));
+  };
+  cls.def("round", round_any, py::kw_only(), py::arg("decimals") = none);
+  cls.def("round_", [](py::object s, py::object decimals) {
+    Tensor t = self_of(s);
+    if (decimals.is_none()) ops::round_(t);
+    else ops::round_(t, to_int(decimals, "round_", "decimals", 1));
+    return s;
+  }, py::kw_only(), py::arg("decimals") = none);
+  m.def("round", [round_any](const Tensor& a, py::object decimals, py::object out) {
+    return with_out(round_any(a, decimals), out, "round");
+  }, py::arg("input"), py::kw_only(), py::arg("decimals") = none, py::arg("out") = none);
+
+  cls.def("square", [](const Tensor& a) { return ops::square(a); });
+  cls.def("square_", [](py::object s) { Tensor t = self_of(s); ops::square_(t); return s; });
+  m.def("square", [](const Tensor& a, py::object out) { return with_out(ops::square(a), out, "square"); },
+        py::arg("input"), py::kw_only(), py::arg("out") = none);
+
+  for (const char* name : {"clamp", "clip"}) {
+    cls.def(name, [name](const Tensor& a, py::handle min, py::handle max) { return clamp_any(a, min, max, name); },
+            py::arg("min") = none, py::arg("max") = none);
+    cls.def((std::string(name) + "_").c_str(), [name](py::object s, py::handle min, py::handle max) {
+      Tensor t = self_of(s);
+      clamp_inplace(t, min, max, name);
+      return s;
+    }, py::arg("min") = none, py::arg("max") = none);
+    m.def(name, [name](const Tensor& a, py::handle min, py::handle max, py::object out) {
+      return with_out(clamp_any(a, min, max, name), out, name);
+    }, py::arg("input"), py::arg("min") = none, py::arg("max") = none, py::kw_only(), py::arg("out") = none);
+  }
+  cls.def("clamp_min", &clamp_one<true>, py::arg("min"));
+  cls.def("clamp_max", &clamp_one<false>, py::arg("max"));
+  m.def("clamp_min", &clamp_one<true>, py::arg("input"), py::arg("min"));
+  m.def("clamp_max", &clamp_one<false>, py::arg("input"), py::arg("max"));
+
+  cls.def("nan_to_num", [](const Tensor& a, std::optional<double> nan, std::optional<double> posinf,
+                           std::optional<double> neginf) { return ops::nan_to_num(a, nan, posinf, neginf); },
+          py::arg("nan") = 0.0, py::arg("posinf") = none, py::arg("neginf") = none);
+  cls.def("nan_to_num_", [](py::object s, std::optional<double> nan, std::optional<double> posinf,
+                            std::optional<double> neginf) {
+    Tensor t = self_of(s);
+    ops::nan_to_num_(t, nan, posinf, neginf);
+    return s;
+  }, py::arg("nan") = 0.0, py::arg("posinf") = none, py::arg("neginf") = none);
+  m.def("nan_to_num", [](const Tensor& a, std::optional<double> nan, std::optional<double> posinf,
+                         std::optional<double> neginf, py::object out) {
+    return with_out(ops::nan_to_num(a, nan, posinf, neginf), out, "nan_to_num");
+  }, py::arg("input"), py::arg("nan") = 0.0, py::arg("posinf") = none, py::arg("neginf") = none, py::kw_only(),
+        py::arg("out") = none);
+
+  cls.def("__abs__", [](const Tensor& a) { return ops::abs(a); });
+  cls.def("__invert__", [](const Tensor& a) {
+    ST_CHECK_T(!is_floating(a.dtype()), TypeError,
+               "~ (operator.invert) is only implemented on integer and Boolean-type tensors");
+    return ops::bitwise_not(a);
+  });
+
+  // ---- the table: one method, one in-place method and one function per row
+#define ST_UNARY_BIND(nm, rule, inplace, ...)                                                          \
+  if (!py::hasattr(cls.type(), #nm)) cls.def(#nm, [](const Tensor& a) { return ops::nm(a); });              \
+  if (!py::hasattr(m, #nm))                                                                            \
+    m.def(#nm, [](const Tensor& a, py::object out) { return with_out(ops::nm(a), out, #nm); },       \
+          py::arg("input"), py::kw_only(), py::arg("out") = py::none());                               \
+  ST_UNARY_IF_##inplace(if (!py::hasattr(cls.type(), #nm "_")) cls.def(#nm "_", [](py::object s) {          \
+    Tensor t = self_of(s);                                                                             \
+    ops::nm##_(t);                                                                                     \
+    return s;                                                                                          \
+  });)
+  ST_UNARY_OPS(ST_UNARY_BIND)
+#undef ST_UNARY_BIND
+
+  // ---- PyTorch's aliases
+  const std::pair<const char*, const char*> aliases[] = {
+      {"absolute", "abs"}, {"arcsin", "asin"}, {"arccos", "acos"}, {"arctan", "atan"}, {"fix", "trunc"}};
+  py::object methods = cls.type().attr("__dict__");  // the method wrappers themselves, not unbound functions
+  for (auto [alias, name] : aliases) {
+    cls.type().attr(alias) = methods[name];
+    cls.type().attr((std::string(alias) + "_").c_str()) = methods[(std::string(name) + "_").c_str()];
+    m.attr(alias) = m.attr(name);
+  }
 }
 
 }  // namespace st::py_bind
