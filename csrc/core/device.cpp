@@ -12,9 +12,11 @@ Device parse_device(const std::string& s) {
   else if (type == "cuda") d.type = DeviceType::CUDA;
   else throw Error(str("Expected one of cpu, cuda device type at start of device string: ", s));
   if (colon != std::string::npos) {
-    ST_CHECK(!idx.empty() && idx.find_first_not_of("0123456789") == std::string::npos,
+    ST_CHECK(!idx.empty() && idx.size() <= 5 && idx.find_first_not_of("0123456789") == std::string::npos,
              "Invalid device string: '", s, "'");
-    d.index = static_cast<int16_t>(std::stoi(idx));
+    int v = std::stoi(idx);  // at most 5 digits: cannot overflow
+    ST_CHECK(v <= 32767, "Device index must be at most 32767, got ", v, " in '", s, "'");
+    d.index = static_cast<int16_t>(v);
   }
   return d;
 }

@@ -7,6 +7,9 @@ namespace {
 
 // Pairwise (blocked) summation of n strided values: error grows with log n,
 // so the float32 mean of 10^7 ones is exactly 1, as in numpy.
+// Where a pairwise sum of n > 128 values splits (a multiple of 8 so the halves vectorise).
+inline int64_t pairwise_split(int64_t n) { return (n / 2 + 7) / 8 * 8; }
+
 template <typename Acc, typename T>
 Acc pairwise_sum(const char* p, int64_t stride, int64_t n) {
   constexpr int64_t kBlock = 128;
@@ -25,7 +28,7 @@ Acc pairwise_sum(const char* p, int64_t stride, int64_t n) {
     for (; i < n; ++i) s += static_cast<Acc>(*reinterpret_cast<const T*>(p + i * stride));
     return s;
   }
-  int64_t half = (n / 2 + 7) / 8 * 8;
+  int64_t half = pairwise_split(n);
   return pairwise_sum<Acc, T>(p, stride, half) + pairwise_sum<Acc, T>(p + half * stride, stride, n - half);
 }
 
@@ -41,7 +44,7 @@ void sum_typed(const Tensor& out, const Tensor& in, const std::vector<bool>& red
     int64_t n = in.numel();
     if (n >= 2 * kGrainSize && get_num_threads() > 1) {
       Acc parts[2] = {0, 0};
-      int64_t mid = n / 2;
+      int64_t mid = pairwise_split(n);  // the same split as one thread: results do not depend on threads
       parallel_for(0, 2, 1, [&](int64_t lo, int64_t hi) {
         for (int64_t k = lo; k < hi; ++k)
           parts[k] = k == 0 ? pairwise_sum<Acc, T>(p, sizeof(T), mid)
@@ -60,7 +63,8 @@ void sum_typed(const Tensor& out, const Tensor& in, const std::vector<bool>& red
                           {static_cast<char*>(in.raw_data()), in.strides().data(), sizeof(T)}};
   LoopPlan plan;
   build_plan(plan, in.sizes(), specs, 2);
-  std::memset(o, 0, out.numel() * sizeof(Acc));
+  if (out.is_contiguous()) std::memset(o, 0, out.numel() * sizeof(Acc));
+  else fill(out, Scalar(int64_t(0)));
   if (plan.ndim >= 1 && plan.strides[0][0] == 0) {
     // Innermost dim is reduced: each inner run is one pairwise sum.
     run_plan_range(plan, 0, plan.numel, [](char** d, const int64_t* s, int64_t n) {
@@ -85,7 +89,7 @@ void sum_typed(const Tensor& out, const Tensor& in, const std::vector<bool>& red
 
 void sum(const Tensor& out, const Tensor& in, const std::vector<bool>& reduce) {
   if (in.numel() == 0) {
-    std::memset(out.raw_data(), 0, out.numel() * element_size(out.dtype()));
+    fill(out, Scalar(int64_t(0)));
     return;
   }
   dispatch_all(in.dtype(), [&](auto tag) {

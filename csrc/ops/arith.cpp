@@ -80,6 +80,20 @@ Tensor scalar_raw(BinaryOp op, const Tensor& a, const Scalar& s, bool scalar_fir
 
 bool is_one(const Scalar& s) { return s.to_double() == 1.0; }
 
+void check_alpha(ScalarType t, const Scalar& alpha) {
+  ST_CHECK(is_floating(t) || alpha.kind != Scalar::Float,
+           "For integral input tensors, argument alpha must not be a floating point number.");
+  ST_CHECK(t != ScalarType::Bool || alpha.kind == Scalar::Bool || is_one(alpha),
+           "Boolean alpha only supported for Boolean results.");
+}
+
+// b * alpha as a Scalar, exact for integers
+Scalar scaled(const Scalar& b, const Scalar& alpha) {
+  if (is_one(alpha)) return b;
+  if (b.kind != Scalar::Float && alpha.kind != Scalar::Float) return Scalar(b.to<int64_t>() * alpha.to<int64_t>());
+  return Scalar(b.to_double() * alpha.to_double());
+}
+
 ScalarType div_type(ScalarType t) { return is_floating(t) ? t : default_dtype(); }
 
 void check_bool_pow(ScalarType compute) {
@@ -238,6 +252,7 @@ void finish(const std::shared_ptr<N>& node, const Tensor& out) {
 
 Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
   ScalarType rt = result_type(a, b);
+  check_alpha(rt, alpha);
   Tensor out = is_one(alpha) ? binary_raw(BinaryOp::Add, a, b, rt)
                              : binary_raw(BinaryOp::Add, a, scalar_raw(BinaryOp::Mul, b, alpha, false, rt), rt);
   if (auto n = make_node<AddBackward0>({&a, &b})) { n->alpha = alpha; finish(n, out); }
@@ -246,7 +261,8 @@ Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
 
 Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha) {
   ScalarType rt = result_type(a, b);
-  Scalar s = is_one(alpha) ? b : Scalar(b.to_double() * alpha.to_double());
+  check_alpha(rt, alpha);
+  Scalar s = scaled(b, alpha);
   Tensor out = scalar_raw(BinaryOp::Add, a, s, false, rt);
   if (auto n = make_node<AddBackward0>({&a, nullptr})) { n->alpha = alpha; finish(n, out); }
   return out;
@@ -255,6 +271,7 @@ Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha) {
 Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
   check_sub_bool(a, b.dtype());
   ScalarType rt = result_type(a, b);
+  check_alpha(rt, alpha);
   Tensor out = is_one(alpha) ? binary_raw(BinaryOp::Sub, a, b, rt)
                              : binary_raw(BinaryOp::Sub, a, scalar_raw(BinaryOp::Mul, b, alpha, false, rt), rt);
   if (auto n = make_node<SubBackward0>({&a, &b})) { n->alpha = alpha; finish(n, out); }
@@ -264,7 +281,8 @@ Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
 Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha) {
   check_sub_bool(a, b.natural_dtype());
   ScalarType rt = result_type(a, b);
-  Scalar s = is_one(alpha) ? b : Scalar(b.to_double() * alpha.to_double());
+  check_alpha(rt, alpha);
+  Scalar s = scaled(b, alpha);
   Tensor out = scalar_raw(BinaryOp::Sub, a, s, false, rt);
   if (auto n = make_node<SubBackward0>({&a, nullptr})) { n->alpha = alpha; finish(n, out); }
   return out;
@@ -405,6 +423,7 @@ void inplace_scalar(BinaryOp op, Tensor& self, const Scalar& s, const char* name
 }  // namespace
 
 Tensor& add_(Tensor& self, const Tensor& b, const Scalar& alpha) {
+  check_alpha(self.dtype(), alpha);
   auto n = make_node<AddBackward0>({&self, &b});
   Tensor bb = is_one(alpha) ? b : scalar_raw(BinaryOp::Mul, b, alpha, false, result_type(self, b));
   inplace_binary(BinaryOp::Add, self, bb, "add_", result_type(self, b));
@@ -414,13 +433,15 @@ Tensor& add_(Tensor& self, const Tensor& b, const Scalar& alpha) {
 
 Tensor& add_(Tensor& self, const Scalar& b, const Scalar& alpha) {
   auto n = make_node<AddBackward0>({&self, nullptr});
-  Scalar s = is_one(alpha) ? b : Scalar(b.to_double() * alpha.to_double());
+  check_alpha(self.dtype(), alpha);
+  Scalar s = scaled(b, alpha);
   inplace_scalar(BinaryOp::Add, self, s, "add_", result_type(self, b));
   if (n) { n->alpha = alpha; finish(n, self); }
   return self;
 }
 
 Tensor& sub_(Tensor& self, const Tensor& b, const Scalar& alpha) {
+  check_alpha(self.dtype(), alpha);
   check_sub_bool(self, b.dtype());
   auto n = make_node<SubBackward0>({&self, &b});
   Tensor bb = is_one(alpha) ? b : scalar_raw(BinaryOp::Mul, b, alpha, false, result_type(self, b));
@@ -432,7 +453,8 @@ Tensor& sub_(Tensor& self, const Tensor& b, const Scalar& alpha) {
 Tensor& sub_(Tensor& self, const Scalar& b, const Scalar& alpha) {
   check_sub_bool(self, b.natural_dtype());
   auto n = make_node<SubBackward0>({&self, nullptr});
-  Scalar s = is_one(alpha) ? b : Scalar(b.to_double() * alpha.to_double());
+  check_alpha(self.dtype(), alpha);
+  Scalar s = scaled(b, alpha);
   inplace_scalar(BinaryOp::Sub, self, s, "sub_", result_type(self, b));
   if (n) { n->alpha = alpha; finish(n, self); }
   return self;

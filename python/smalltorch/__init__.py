@@ -73,6 +73,14 @@ def result_type(tensor1, tensor2):
     return _C._result_type(tensor1, tensor2)
 
 
+# Every public function the C++ module defines is a smalltorch.<name> function
+# unless the Python layer above already defines that name.
+for _name in dir(_C):
+    if not _name.startswith("_") and _name not in globals():
+        globals()[_name] = getattr(_C, _name)
+del _name
+
+
 def _method(name):
     def fn(input, *args, **kwargs):
         return getattr(input, name)(*args, **kwargs)
@@ -85,20 +93,9 @@ def _method(name):
 for _name in ("neg", "negative", "reciprocal", "exp", "log", "reshape", "flatten", "transpose", "swapaxes",
               "swapdims", "permute", "t", "squeeze", "unsqueeze", "clone", "detach", "select", "narrow",
               "numel"):
-    if _name not in globals() or _name in ("numel",):
+    if _name not in globals():  # methods without a C++ module function of their own
         globals()[_name] = _method(_name)
 del _name
 
-
-def square(input):
-    return input * input
-
-
-# Every public function the C++ module defines is a smalltorch.<name> function
-# unless the Python layer above already defines that name.
-for _name in dir(_C):
-    if not _name.startswith("_") and _name not in globals():
-        globals()[_name] = getattr(_C, _name)
-del _name
 
 __all__ = [n for n in dir() if not n.startswith("_")]

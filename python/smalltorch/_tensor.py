@@ -217,7 +217,6 @@ def _install():
     T.new_empty = _new(_creation.empty)
     T.new_full = lambda self, size, fill_value, dtype=None, device=None, requires_grad=False: _creation.full(
         size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
-    T.square = lambda self: self * self
 
 
 _install()

@@ -1,0 +1,750 @@
+// Floor 2: every kernel against a naive index loop, on contiguous, transposed,
+// stepped and broadcast operands, single- and multi-threaded.
+#include <gtest/gtest.h>
+#include <cmath>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+#include "kernels/kernels.h"
+#include "kernels/parallel.h"
+#include "ops/ops.h"
+#include "test_util.h"
+
+using namespace st;
+using st_test::all_dtypes;
+using st_test::for_each_index;
+using st_test::get;
+
+namespace {
+
+DimVector dv(std::initializer_list<int64_t> il) { return DimVector(il); }
+
+// Restores the thread count when a test ends.
+struct ThreadGuard {
+  int prev = kernels::get_num_threads();
+  ~ThreadGuard() { kernels::set_num_threads(prev); }
+};
+
+// Value of `t` at the index `out_idx` of the broadcast shape (right-aligned, size-1 dims read at 0).
+double get_bcast(const Tensor& t, const DimVector& out_idx) {
+  DimVector idx(t.dim());
+  size_t off = out_idx.size() - static_cast<size_t>(t.dim());
+  for (int64_t d = 0; d < t.dim(); ++d) idx[d] = t.sizes()[d] == 1 ? 0 : out_idx[off + d];
+  return get(t, idx);
+}
+
+// Operand layouts: every one yields a tensor of logical shape `sizes` whose
+// element k (row-major) is f(k).
+enum class Layout { Contiguous, Transposed, Stepped, Offset };
+const char* layout_name(Layout l) {
+  switch (l) {
+    case Layout::Contiguous: return "contiguous";
+    case Layout::Transposed: return "transposed";
+    case Layout::Stepped: return "stepped";
+    default: return "offset";
+  }
+}
+
+Tensor make_layout(const DimVector& sizes, ScalarType dt, Layout l, const std::function<double(int64_t)>& f) {
+  switch (l) {
+    case Layout::Contiguous: return st_test::make(sizes, dt, f);
+    case Layout::Transposed: {
+      // storage laid out with the dims reversed, viewed back as `sizes`
+      std::vector<int64_t> sv = sizes.vec();
+      DimVector rev(sv.rbegin(), sv.rend());
+      Tensor base = st::empty(rev, dt);
+      std::vector<int64_t> rs = base.strides().vec();
+      DimVector strides(rs.rbegin(), rs.rend());
+      Tensor v = make_view(base, sizes, strides, 0);
+      int64_t k = 0;
+      for_each_index(sizes, [&](const DimVector& i) { st_test::set(v, i, f(k++)); });
+      return v;
+    }
+    case Layout::Stepped: {
+      // every other element of the last dim of a wider buffer, starting at offset 1
+      DimVector wide = sizes;
+      wide.back() = wide.back() * 2 + 1;
+      Tensor base = st_test::make(wide, dt, [](int64_t) { return 0.0; });
+      DimVector strides = base.strides();
+      strides.back() = 2;
+      Tensor v = make_view(base, sizes, strides, 1);
+      int64_t k = 0;
+      for_each_index(sizes, [&](const DimVector& i) { st_test::set(v, i, f(k++)); });
+      return v;
+    }
+    default: {
+      // contiguous data at a nonzero storage offset
+      int64_t n = 1;
+      for (auto s : sizes) n *= s;
+      Tensor base = st::empty(dv({n + 3}), dt);
+      Tensor v = make_view(base, sizes, contiguous_strides(sizes), 3);
+      int64_t k = 0;
+      for_each_index(sizes, [&](const DimVector& i) { st_test::set(v, i, f(k++)); });
+      return v;
+    }
+  }
+}
+
+// Reference semantics of the binary kernels, computed in T like the library documents.
+template <typename T>
+T ref_binary(kernels::BinaryOp op, T a, T b) {
+  using kernels::BinaryOp;
+  if constexpr (std::is_same<T, bool>::value) {
+    switch (op) {
+      case BinaryOp::Add: return a || b;
+      case BinaryOp::Mul: return a && b;
+      default: return false;
+    }
+  } else if constexpr (std::is_floating_point<T>::value) {
+    switch (op) {
+      case BinaryOp::Add: return a + b;
+      case BinaryOp::Sub: return a - b;
+      case BinaryOp::Mul: return a * b;
+      case BinaryOp::Div: return a / b;
+      case BinaryOp::Pow: return static_cast<T>(std::pow(a, b));
+    }
+  } else {
+    int64_t x = a, y = b;
+    switch (op) {
+      case BinaryOp::Add: return static_cast<T>(x + y);
+      case BinaryOp::Sub: return static_cast<T>(x - y);
+      case BinaryOp::Mul: return static_cast<T>(x * y);
+      case BinaryOp::Div: return static_cast<T>(x / y);
+      case BinaryOp::Pow: {
+        int64_t r = 1;
+        for (int64_t i = 0; i < y; ++i) r *= x;
+        return static_cast<T>(r);
+      }
+    }
+  }
+  return T();
+}
+
+std::vector<kernels::BinaryOp> ops_for(ScalarType dt) {
+  using kernels::BinaryOp;
+  if (dt == ScalarType::Bool) return {BinaryOp::Add, BinaryOp::Mul};
+  if (is_floating(dt)) return {BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div, BinaryOp::Pow};
+  return {BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div, BinaryOp::Pow};
+}
+
+// Operand values chosen so every op is well defined for the dtype
+// (no zero divisors, small non-negative integer exponents, no signed overflow).
+double val_a(ScalarType dt, int64_t k) {
+  if (dt == ScalarType::Bool) return (k % 3) == 0;
+  if (is_floating(dt)) return 0.25 + static_cast<double>(k % 17) * 0.5;
+  return static_cast<double>(k % 13);
+}
+double val_b(ScalarType dt, int64_t k) {
+  if (dt == ScalarType::Bool) return (k % 2) == 0;
+  if (is_floating(dt)) return 0.5 + static_cast<double>((k * 7) % 5) * 0.25;
+  return static_cast<double>(1 + (k * 7) % 3);
+}
+
+std::string op_name(kernels::BinaryOp op) {
+  const char* n[] = {"Add", "Sub", "Mul", "Div", "Pow"};
+  return n[static_cast<int>(op)];
+}
+
+// Runs kernels::binary into `out` and compares each element with ref_binary.
+void check_binary(kernels::BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, const std::string& what) {
+  kernels::binary(op, out, a, b);
+  dispatch_all(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    int64_t bad = 0;
+    for_each_index(out.sizes(), [&](const DimVector& i) {
+      T x = static_cast<T>(get_bcast(a, i)), y = static_cast<T>(get_bcast(b, i));
+      T want = ref_binary<T>(op, x, y);
+      T got = static_cast<T>(get(out, i));
+      if (!(got == want) && bad++ < 3)
+        ADD_FAILURE() << what << " " << op_name(op) << " " << dtype_name(out.dtype()) << " at "
+                      << shape_str(i) << ": got " << +got << " want " << +want;
+    });
+  });
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ binary
+
+TEST(KernelBinary, AllLayoutsAllDtypes) {
+  const DimVector shape{5, 7};
+  const Layout layouts[] = {Layout::Contiguous, Layout::Transposed, Layout::Stepped, Layout::Offset};
+  for (auto dt : all_dtypes())
+    for (auto op : ops_for(dt))
+      for (Layout la : layouts)
+        for (Layout lb : {Layout::Contiguous, Layout::Stepped, Layout::Transposed}) {
+          Tensor a = make_layout(shape, dt, la, [&](int64_t k) { return val_a(dt, k); });
+          Tensor b = make_layout(shape, dt, lb, [&](int64_t k) { return val_b(dt, k); });
+          Tensor out = st::empty(shape, dt);
+          check_binary(op, out, a, b, std::string(layout_name(la)) + "/" + layout_name(lb));
+        }
+}
+
+TEST(KernelBinary, NonContiguousOutput) {
+  const DimVector shape{6, 4};
+  for (auto dt : all_dtypes())
+    for (auto op : ops_for(dt)) {
+      Tensor a = make_layout(shape, dt, Layout::Stepped, [&](int64_t k) { return val_a(dt, k); });
+      Tensor b = make_layout(shape, dt, Layout::Contiguous, [&](int64_t k) { return val_b(dt, k); });
+      Tensor out = make_layout(shape, dt, Layout::Transposed, [](int64_t) { return 0.0; });
+      check_binary(op, out, a, b, "transposed out");
+    }
+}
+
+TEST(KernelBinary, BroadcastStrideZero) {
+  const DimVector shape{4, 3, 5};
+  // b shapes that broadcast to `shape`, and a few broadcasting a as well
+  const std::vector<std::pair<DimVector, DimVector>> cases = {
+      {shape, dv({5})},          {shape, dv({3, 1})},    {shape, dv({})},
+      {shape, dv({4, 1, 5})},    {dv({3, 1}), dv({4, 1, 5})}, {dv({1, 1, 5}), dv({4, 3, 1})},
+      {dv({}), shape},
+  };
+  for (auto dt : all_dtypes())
+    for (auto op : ops_for(dt))
+      for (auto& [sa, sb] : cases) {
+        Tensor a = st_test::make(sa, dt, [&](int64_t k) { return val_a(dt, k); });
+        Tensor b = st_test::make(sb, dt, [&](int64_t k) { return val_b(dt, k); });
+        Tensor out = st::empty(shape, dt);
+        check_binary(op, out, a, b, shape_str(sa) + " op " + shape_str(sb));
+      }
+}
+
+TEST(KernelBinary, ExpandedViewOperand) {
+  // an explicitly expanded operand (stride 0 on a size > 1 dim, as ops::expand makes)
+  for (auto dt : {ScalarType::Int32, ScalarType::Float64}) {
+    Tensor row = st_test::make(dv({6}), dt, [&](int64_t k) { return val_b(dt, k); });
+    Tensor b = make_view(row, dv({4, 6}), dv({0, 1}), 0);
+    Tensor a = make_layout(dv({4, 6}), dt, Layout::Transposed, [&](int64_t k) { return val_a(dt, k); });
+    for (auto op : ops_for(dt)) check_binary(op, st::empty(dv({4, 6}), dt), a, b, "expanded");
+  }
+}
+
+TEST(KernelBinary, IntegerWrapAround) {
+  Tensor a = st_test::from(dv({3}), ScalarType::UInt8, {250, 0, 128});
+  Tensor b = st_test::from(dv({3}), ScalarType::UInt8, {10, 1, 2});
+  Tensor out = st::empty(dv({3}), ScalarType::UInt8);
+  kernels::binary(kernels::BinaryOp::Add, out, a, b);
+  EXPECT_EQ(st_test::values(out), (std::vector<double>{4, 1, 130}));  // (250 + 10) mod 256
+  kernels::binary(kernels::BinaryOp::Sub, out, b, a);
+  EXPECT_EQ(st_test::values(out), (std::vector<double>{(10 + 256 - 250) % 256, 1, (2 + 256 - 128) % 256}));
+}
+
+TEST(KernelBinary, LargeTwoThreadsMatchesOneThread) {
+  ThreadGuard g;
+  const DimVector shape{300, 500};  // 150000 > 2^17 elements
+  ASSERT_GT(300 * 500, 1 << 17);
+  for (auto dt : {ScalarType::Float32, ScalarType::Int64}) {
+    Tensor a = st_test::make(shape, dt, [&](int64_t k) { return val_a(dt, k); });
+    Tensor at = make_layout(shape, dt, Layout::Transposed, [&](int64_t k) { return val_a(dt, k); });
+    Tensor b = st_test::make(dv({500}), dt, [&](int64_t k) { return val_b(dt, k); });
+    Tensor bf = st_test::make(shape, dt, [&](int64_t k) { return val_b(dt, k * 3); });
+    for (auto op : {kernels::BinaryOp::Add, kernels::BinaryOp::Mul, kernels::BinaryOp::Div}) {
+      for (auto [x, y] : {std::pair<Tensor, Tensor>{a, bf}, {a, b}, {at, b}, {at, bf}}) {
+        kernels::set_num_threads(1);
+        ASSERT_EQ(kernels::get_num_threads(), 1);
+        Tensor o1 = st::empty(shape, dt);
+        kernels::binary(op, o1, x, y);
+        kernels::set_num_threads(2);
+        ASSERT_EQ(kernels::get_num_threads(), 2);
+        Tensor o2 = st::empty(shape, dt);
+        check_binary(op, o2, x, y, "2 threads");
+        EXPECT_EQ(std::memcmp(o1.raw_data(), o2.raw_data(), o1.numel() * element_size(dt)), 0);
+      }
+    }
+  }
+}
+
+TEST(KernelBinary, InPlaceAliasedOutput) {
+  // out == a (as in-place ops call it)
+  Tensor a = st_test::make(dv({3, 4}), ScalarType::Float64, [](int64_t k) { return k + 1.0; });
+  Tensor b = st_test::make(dv({4}), ScalarType::Float64, [](int64_t k) { return 10.0 * k; });
+  kernels::binary(kernels::BinaryOp::Add, a, a, b);
+  std::vector<double> want;
+  for (int64_t k = 0; k < 12; ++k) want.push_back(k + 1.0 + 10.0 * (k % 4));
+  EXPECT_EQ(st_test::values(a), want);
+}
+
+// ------------------------------------------------------------------ binary_scalar
+
+TEST(KernelBinaryScalar, BothOrders) {
+  const DimVector shape{4, 5};
+  for (auto dt : all_dtypes()) {
+    if (dt == ScalarType::Bool) continue;
+    Scalar s = is_floating(dt) ? Scalar(1.75) : Scalar(int64_t(2));
+    for (auto op : ops_for(dt))
+      for (bool first : {false, true})
+        for (Layout l : {Layout::Contiguous, Layout::Transposed, Layout::Stepped}) {
+          // keep a >= 1 so int division and powers stay well defined in both orders
+          Tensor a = make_layout(shape, dt, l, [&](int64_t k) { return is_floating(dt) ? val_a(dt, k) : 1 + k % 4; });
+          Tensor out = st::empty(shape, dt);
+          kernels::binary_scalar(op, out, a, s, first);
+          dispatch_all(dt, [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            T sv = s.to<T>();
+            for_each_index(shape, [&](const DimVector& i) {
+              T x = static_cast<T>(get(a, i));
+              T want = first ? ref_binary<T>(op, sv, x) : ref_binary<T>(op, x, sv);
+              ASSERT_EQ(static_cast<T>(get(out, i)), want)
+                  << op_name(op) << " " << dtype_name(dt) << " first=" << first << " " << layout_name(l);
+            });
+          });
+        }
+  }
+}
+
+TEST(KernelBinaryScalar, ScalarConvertedToTensorDtype) {
+  // 2.9 becomes 2 in an int32 kernel
+  Tensor a = st_test::from(dv({3}), ScalarType::Int32, {1, 2, 3});
+  Tensor out = st::empty(dv({3}), ScalarType::Int32);
+  kernels::binary_scalar(kernels::BinaryOp::Mul, out, a, Scalar(2.9), false);
+  EXPECT_EQ(st_test::values(out), (std::vector<double>{2, 4, 6}));
+}
+
+// ------------------------------------------------------------------ unary
+
+TEST(KernelUnary, Neg) {
+  for (auto dt : all_dtypes()) {
+    if (dt == ScalarType::Bool) continue;
+    for (Layout l : {Layout::Contiguous, Layout::Transposed, Layout::Stepped}) {
+      Tensor a = make_layout(dv({3, 6}), dt, l, [&](int64_t k) { return val_a(dt, k); });
+      Tensor out = make_layout(dv({3, 6}), dt, l, [](int64_t) { return 0.0; });
+      kernels::unary(kernels::UnaryOp::Neg, out, a);
+      dispatch_all(dt, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        for_each_index(a.sizes(), [&](const DimVector& i) {
+          T x = static_cast<T>(get(a, i));
+          EXPECT_EQ(static_cast<T>(get(out, i)), static_cast<T>(-x)) << dtype_name(dt);
+        });
+      });
+    }
+  }
+}
+
+// ------------------------------------------------------------------ copy / fill
+
+namespace {
+// Values representable (after truncation) in every dtype: non-negative, < 128.
+double copy_val(ScalarType src, int64_t k) {
+  if (src == ScalarType::Bool) return k % 3 == 1;
+  if (is_floating(src)) return static_cast<double>(k % 9) * 0.75;  // fractional parts truncate
+  return static_cast<double>((k * 5) % 120);
+}
+
+void check_copy(const Tensor& dst, const Tensor& src, const std::string& what) {
+  kernels::copy(dst, src);
+  dispatch_all(dst.dtype(), [&](auto dtag) {
+    using D = typename decltype(dtag)::type;
+    dispatch_all(src.dtype(), [&](auto stag) {
+      using S = typename decltype(stag)::type;
+      int64_t bad = 0;
+      for_each_index(dst.sizes(), [&](const DimVector& i) {
+        S s = static_cast<S>(get_bcast(src, i));
+        D want = static_cast<D>(s);
+        D got = static_cast<D>(get(dst, i));
+        if (!(got == want) && bad++ < 3)
+          ADD_FAILURE() << what << " " << dtype_name(src.dtype()) << " -> " << dtype_name(dst.dtype()) << " at "
+                        << shape_str(i) << ": got " << +got << " want " << +want;
+      });
+    });
+  });
+}
+}  // namespace
+
+TEST(KernelCopy, AllDtypePairsAndLayouts) {
+  int pairs = 0;
+  for (auto sdt : all_dtypes())
+    for (auto ddt : all_dtypes()) {
+      ++pairs;
+      for (Layout ls : {Layout::Contiguous, Layout::Transposed, Layout::Stepped})
+        for (Layout ld : {Layout::Contiguous, Layout::Transposed}) {
+          Tensor src = make_layout(dv({4, 5}), sdt, ls, [&](int64_t k) { return copy_val(sdt, k); });
+          Tensor dst = make_layout(dv({4, 5}), ddt, ld, [](int64_t) { return 0.0; });
+          check_copy(dst, src, std::string(layout_name(ls)) + "->" + layout_name(ld));
+        }
+    }
+  EXPECT_EQ(pairs, 36);
+}
+
+TEST(KernelCopy, FromBroadcastSources) {
+  for (auto sdt : all_dtypes())
+    for (auto ddt : all_dtypes())
+      for (DimVector ss : {dv({}), dv({5}), dv({3, 1}), dv({1, 5}), dv({2, 1, 5})}) {
+        Tensor src = st_test::make(ss, sdt, [&](int64_t k) { return copy_val(sdt, k + 1); });
+        Tensor dst = st::empty(dv({2, 3, 5}), ddt);
+        check_copy(dst, src, "broadcast " + shape_str(ss));
+      }
+}
+
+TEST(KernelCopy, BoolAndTruncationSemantics) {
+  Tensor f = st_test::from(dv({4}), ScalarType::Float64, {0.0, 0.25, -2.0, 3.99});
+  Tensor b = st::empty(dv({4}), ScalarType::Bool);
+  kernels::copy(b, f);
+  EXPECT_EQ(st_test::values(b), (std::vector<double>{0, 1, 1, 1}));
+  Tensor i = st::empty(dv({4}), ScalarType::Int32);
+  kernels::copy(i, f);
+  EXPECT_EQ(st_test::values(i), (std::vector<double>{0, 0, -2, 3}));
+  Tensor big = st_test::from(dv({2}), ScalarType::Int64, {300, 511});
+  Tensor u = st::empty(dv({2}), ScalarType::UInt8);
+  kernels::copy(u, big);
+  EXPECT_EQ(st_test::values(u), (std::vector<double>{300 % 256, 511 % 256}));
+}
+
+TEST(KernelCopy, LargeSameDtypeAndCast) {
+  ThreadGuard g;
+  kernels::set_num_threads(2);
+  const DimVector shape{400, 400};
+  Tensor src = st_test::make(shape, ScalarType::Float32, [](int64_t k) { return double(k % 1000) + 0.5; });
+  Tensor dst = st::empty(shape, ScalarType::Float32);
+  kernels::copy(dst, src);
+  EXPECT_EQ(std::memcmp(dst.raw_data(), src.raw_data(), src.numel() * 4), 0);
+  Tensor d64 = st::empty(shape, ScalarType::Float64);
+  Tensor srcT = make_view(src, dv({400, 400}), dv({1, 400}), 0);
+  check_copy(d64, srcT, "large transposed");
+}
+
+TEST(KernelFill, AllDtypesContiguousAndStrided) {
+  for (auto dt : all_dtypes()) {
+    Scalar v = dt == ScalarType::Bool ? Scalar(true) : is_floating(dt) ? Scalar(2.5) : Scalar(int64_t(7));
+    double want = dt == ScalarType::Bool ? 1.0 : is_floating(dt) ? 2.5 : 7.0;
+    Tensor t = st::empty(dv({3, 4}), dt);
+    kernels::fill(t, v);
+    for (double x : st_test::values(t)) EXPECT_EQ(x, want) << dtype_name(dt);
+    // fill only column 1 of a zero buffer: the rest must stay untouched
+    Tensor base = st_test::make(dv({3, 4}), dt, [](int64_t) { return 0.0; });
+    Tensor col = make_view(base, dv({3}), dv({4}), 1);
+    kernels::fill(col, v);
+    for_each_index(base.sizes(), [&](const DimVector& i) {
+      EXPECT_EQ(get(base, i), i[1] == 1 ? want : 0.0) << dtype_name(dt) << shape_str(i);
+    });
+  }
+  Tensor z = st::empty(dv({0, 3}), ScalarType::Float32);
+  EXPECT_NO_THROW(kernels::fill(z, Scalar(1.0)));
+}
+
+// ------------------------------------------------------------------ sum
+
+namespace {
+
+ScalarType acc_type(ScalarType t) { return is_floating(t) ? t : ScalarType::Int64; }
+
+DimVector keep_shape(const DimVector& sizes, const std::vector<bool>& reduce) {
+  DimVector o = sizes;
+  for (size_t d = 0; d < o.size(); ++d)
+    if (reduce[d]) o[d] = 1;
+  return o;
+}
+
+// Naive sums (in long double) into the keepdim layout.
+std::vector<long double> naive_sum(const Tensor& in, const std::vector<bool>& reduce) {
+  DimVector os = keep_shape(in.sizes(), reduce);
+  DimVector ostr = contiguous_strides(os);
+  int64_t on = 1;
+  for (auto s : os) on *= s;
+  std::vector<long double> out(static_cast<size_t>(on), 0.0L);
+  for_each_index(in.sizes(), [&](const DimVector& i) {
+    int64_t o = 0;
+    for (size_t d = 0; d < i.size(); ++d) o += (reduce[d] ? 0 : i[d]) * ostr[d];
+    out[static_cast<size_t>(o)] += static_cast<long double>(get(in, i));
+  });
+  return out;
+}
+
+void check_sum(const Tensor& in, const std::vector<bool>& reduce, const std::string& what) {
+  Tensor out = st::empty(keep_shape(in.sizes(), reduce), acc_type(in.dtype()));
+  kernels::sum(out, in, reduce);
+  std::vector<long double> want = naive_sum(in, reduce);
+  std::vector<double> got = st_test::values(out);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t k = 0; k < got.size(); ++k) {
+    if (is_floating(in.dtype())) {
+      double tol = (in.dtype() == ScalarType::Float32 ? 1e-5 : 1e-12) * (1.0 + std::fabs((double)want[k]));
+      EXPECT_NEAR(got[k], (double)want[k], tol) << what << " " << dtype_name(in.dtype()) << " out[" << k << "]";
+    } else {
+      EXPECT_EQ(got[k], (double)want[k]) << what << " " << dtype_name(in.dtype()) << " out[" << k << "]";
+    }
+  }
+}
+
+std::vector<std::vector<bool>> reduce_sets(size_t nd) {
+  std::vector<std::vector<bool>> r;
+  for (uint32_t mask = 1; mask < (1u << nd); ++mask) {
+    std::vector<bool> v(nd);
+    for (size_t d = 0; d < nd; ++d) v[d] = (mask >> d) & 1;
+    r.push_back(v);
+  }
+  return r;
+}
+
+std::string mask_str(const std::vector<bool>& m) {
+  std::string s;
+  for (bool b : m) s += b ? '1' : '0';
+  return s;
+}
+
+double sum_val(ScalarType dt, int64_t k) {
+  if (dt == ScalarType::Bool) return (k % 3) != 0;
+  if (is_floating(dt)) return std::sin(static_cast<double>(k)) * 3.0;
+  return static_cast<double>((k * 37) % 101);
+}
+
+}  // namespace
+
+TEST(KernelSum, EveryDimSubsetContiguous) {
+  const DimVector shape{4, 5, 6};
+  for (auto dt : all_dtypes()) {
+    Tensor in = st_test::make(shape, dt, [&](int64_t k) { return sum_val(dt, k); });
+    for (auto& m : reduce_sets(3)) check_sum(in, m, "contiguous " + mask_str(m));
+  }
+}
+
+TEST(KernelSum, EveryDimSubsetPermutedAndStepped) {
+  for (auto dt : all_dtypes()) {
+    // a permuted view: storage [6, 4, 5] seen as [4, 5, 6]
+    Tensor base = st_test::make(dv({6, 4, 5}), dt, [&](int64_t k) { return sum_val(dt, k); });
+    Tensor perm = make_view(base, dv({4, 5, 6}), dv({5, 1, 20}), 0);
+    for (auto& m : reduce_sets(3)) check_sum(perm, m, "permuted " + mask_str(m));
+    Tensor trans = make_layout(dv({4, 5, 6}), dt, Layout::Transposed, [&](int64_t k) { return sum_val(dt, k); });
+    for (auto& m : reduce_sets(3)) check_sum(trans, m, "reversed " + mask_str(m));
+    Tensor step = make_layout(dv({4, 5, 6}), dt, Layout::Stepped, [&](int64_t k) { return sum_val(dt, k); });
+    for (auto& m : reduce_sets(3)) check_sum(step, m, "stepped " + mask_str(m));
+  }
+}
+
+TEST(KernelSum, SizeOneDimsZeroDimAndEmpty) {
+  Tensor a = st_test::make(dv({3, 1, 4}), ScalarType::Float64, [](int64_t k) { return k * 0.5; });
+  for (auto& m : reduce_sets(3)) check_sum(a, m, "size-1 " + mask_str(m));
+  Tensor s = st_test::from(dv({}), ScalarType::Int32, {42});
+  Tensor o = st::empty(dv({}), ScalarType::Int64);
+  kernels::sum(o, s, {});
+  EXPECT_EQ(get(o, {}), 42.0);
+  Tensor e = st::empty(dv({3, 0}), ScalarType::Float32);
+  Tensor eo = st::empty(dv({3, 1}), ScalarType::Float32);
+  kernels::sum(eo, e, {false, true});
+  EXPECT_EQ(st_test::values(eo), (std::vector<double>{0, 0, 0}));
+}
+
+// following out's strides, so a non-contiguous `out` gets stray zeros and unzeroed elements.
+TEST(KernelSum, KeepdimLayoutWithStridedOutput) {
+  // output given as a non-contiguous [3, 1] view: only its elements are written
+  Tensor in = st_test::make(dv({3, 4}), ScalarType::Float64, [](int64_t k) { return double(k); });
+  Tensor buf = st_test::make(dv({6}), ScalarType::Float64, [](int64_t) { return -1.0; });
+  Tensor out = make_view(buf, dv({3, 1}), dv({2, 1}), 0);
+  kernels::sum(out, in, {false, true});
+  EXPECT_EQ(st_test::values(buf), (std::vector<double>{0 + 1 + 2 + 3, -1, 4 + 5 + 6 + 7, -1, 8 + 9 + 10 + 11, -1}));
+}
+
+TEST(KernelSum, KeepdimLayoutContiguousOutput) {
+  Tensor in = st_test::make(dv({3, 4}), ScalarType::Float64, [](int64_t k) { return double(k); });
+  Tensor out = st_test::make(dv({3, 1}), ScalarType::Float64, [](int64_t) { return -1.0; });  // garbage first
+  kernels::sum(out, in, {false, true});
+  EXPECT_EQ(st_test::values(out), (std::vector<double>{0 + 1 + 2 + 3, 4 + 5 + 6 + 7, 8 + 9 + 10 + 11}));
+  Tensor out0 = st_test::make(dv({1, 4}), ScalarType::Float64, [](int64_t) { return 5.0; });
+  kernels::sum(out0, in, {true, false});
+  EXPECT_EQ(st_test::values(out0), (std::vector<double>{12, 15, 18, 21}));
+}
+
+TEST(KernelSum, Float32OnesAreExact) {
+  const int64_t n = 10000000;
+  Tensor ones = ops::ones(dv({n}), ScalarType::Float32);
+  Tensor out = st::empty(dv({1}), ScalarType::Float32);
+  kernels::sum(out, ones, {true});
+  EXPECT_EQ(out.data<float>()[0], 1e7f);
+  Tensor m = ops::mean(ones);
+  ASSERT_EQ(m.dtype(), ScalarType::Float32);
+  EXPECT_EQ(m.data<float>()[0], 1.0f);
+  // as a 2-d tensor reduced over the inner dim only, too
+  Tensor ones2 = ops::ones(dv({2, n / 2}), ScalarType::Float32);
+  Tensor out2 = st::empty(dv({2, 1}), ScalarType::Float32);
+  kernels::sum(out2, ones2, {false, true});
+  EXPECT_EQ(st_test::values(out2), (std::vector<double>{5e6, 5e6}));
+}
+
+TEST(KernelSum, Float32PairwiseAccuracy) {
+  // 10^7 copies of 0.1f: a naive float32 loop is off by ~10%, pairwise by ~1e-7.
+  const int64_t n = 10000000;
+  Tensor t = ops::full(dv({n}), Scalar(0.1), ScalarType::Float32);
+  Tensor out = st::empty(dv({1}), ScalarType::Float32);
+  kernels::sum(out, t, {true});
+  double exact = static_cast<double>(0.1f) * static_cast<double>(n);
+  EXPECT_NEAR(out.data<float>()[0], exact, exact * 1e-5);
+  Tensor m = ops::mean(t);
+  EXPECT_NEAR(m.data<float>()[0], 0.1f, 1e-6);
+}
+
+TEST(KernelSum, LargeInputOneVsTwoThreadsRowReductions) {
+  ThreadGuard g;
+  const DimVector shape{384, 400};  // 153600 > 2^17
+  Tensor in = st_test::make(shape, ScalarType::Float32, [](int64_t k) { return std::sin(double(k)); });
+  Tensor inT = make_layout(shape, ScalarType::Float32, Layout::Transposed, [](int64_t k) { return std::sin(double(k)); });
+  for (const Tensor& x : {in, inT})
+    for (auto m : {std::vector<bool>{false, true}, std::vector<bool>{true, false}}) {
+      kernels::set_num_threads(1);
+      Tensor o1 = st::empty(keep_shape(shape, m), ScalarType::Float32);
+      kernels::sum(o1, x, m);
+      kernels::set_num_threads(2);
+      Tensor o2 = st::empty(keep_shape(shape, m), ScalarType::Float32);
+      kernels::sum(o2, x, m);
+      EXPECT_EQ(std::memcmp(o1.raw_data(), o2.raw_data(), o1.numel() * 4), 0) << mask_str(m);
+      check_sum(x, m, "large " + mask_str(m));
+    }
+}
+
+TEST(KernelSum, LargeInputAllDimsTwoThreadsCorrect) {
+  ThreadGuard g;
+  kernels::set_num_threads(2);
+  const int64_t n = (1 << 17) + 1000;
+  Tensor f = st_test::make(dv({n}), ScalarType::Float64, [](int64_t k) { return std::cos(double(k)); });
+  check_sum(f, {true}, "large float64");
+  Tensor i = st_test::make(dv({n}), ScalarType::Int32, [](int64_t k) { return double(k % 1000); });
+  check_sum(i, {true}, "large int32");
+  Tensor b = st_test::make(dv({n}), ScalarType::Bool, [](int64_t k) { return double(k % 2); });
+  check_sum(b, {true}, "large bool");
+}
+
+TEST(KernelSum, WholeSumOneVsTwoThreadsIdenticalEvenSplit) {
+  ThreadGuard g;
+  // n/2 a multiple of 8: both thread counts split the pairwise tree at the same place
+  const int64_t n = 1 << 18;
+  Tensor x = st_test::make(dv({n}), ScalarType::Float32, [](int64_t k) { return std::sin(double(k)) * 10; });
+  Tensor o1 = st::empty(dv({1}), ScalarType::Float32), o2 = st::empty(dv({1}), ScalarType::Float32);
+  kernels::set_num_threads(1);
+  kernels::sum(o1, x, {true});
+  kernels::set_num_threads(2);
+  kernels::sum(o2, x, {true});
+  EXPECT_EQ(o1.data<float>()[0], o2.data<float>()[0]);
+}
+
+// not a multiple of 8 (the 2-thread path splits at n/2, the pairwise tree at round_up(n/2, 8)).
+TEST(KernelSum, WholeSumOneVsTwoThreadsIdenticalOddSplit) {
+  ThreadGuard g;
+  bool all_same = true;
+  for (int64_t n : {(1 << 17) + 2, (1 << 17) + 6, (1 << 17) + 1002, 200003}) {
+    Tensor x = st_test::make(dv({n}), ScalarType::Float32, [](int64_t k) { return std::sin(double(k)) * 10; });
+    Tensor o1 = st::empty(dv({1}), ScalarType::Float32), o2 = st::empty(dv({1}), ScalarType::Float32);
+    kernels::set_num_threads(1);
+    kernels::sum(o1, x, {true});
+    kernels::set_num_threads(2);
+    kernels::sum(o2, x, {true});
+    EXPECT_EQ(o1.data<float>()[0], o2.data<float>()[0]) << "n=" << n;
+    all_same = all_same && o1.data<float>()[0] == o2.data<float>()[0];
+  }
+  EXPECT_TRUE(all_same);
+}
+
+// ------------------------------------------------------------------ threads
+
+TEST(KernelThreads, SetAndGet) {
+  ThreadGuard g;
+  kernels::set_num_threads(1);
+  EXPECT_EQ(kernels::get_num_threads(), 1);
+  kernels::set_num_threads(2);
+  EXPECT_EQ(kernels::get_num_threads(), 2);
+  kernels::set_num_threads(0);  // clamped to at least one
+  EXPECT_GE(kernels::get_num_threads(), 1);
+}
+
+TEST(KernelThreads, ParallelForCoversRangeOnce) {
+  ThreadGuard g;
+  kernels::set_num_threads(2);
+  const int64_t n = 5 * kernels::kGrainSize + 17;
+  std::vector<int> hits(static_cast<size_t>(n), 0);
+  kernels::parallel_for(0, n, kernels::kGrainSize, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) hits[static_cast<size_t>(i)]++;
+  });
+  for (int64_t i = 0; i < n; ++i) ASSERT_EQ(hits[static_cast<size_t>(i)], 1) << i;
+  int calls = 0;
+  kernels::parallel_for(0, 0, kernels::kGrainSize, [&](int64_t, int64_t) { ++calls; });
+  EXPECT_EQ(calls, 0);
+}
+
+// ------------------------------------------------------------------ random
+
+namespace {
+std::vector<double> draw(const std::function<void(const Tensor&)>& fill, ScalarType dt, int64_t n) {
+  Tensor t = st::empty(dv({n}), dt);
+  fill(t);
+  return st_test::values(t);
+}
+}  // namespace
+
+TEST(KernelRandom, UniformReproducibleAndInRange) {
+  for (auto dt : {ScalarType::Float32, ScalarType::Float64}) {
+    auto f = [](const Tensor& t) { kernels::uniform(t, -2.0, 3.0); };
+    kernels::manual_seed(1234);
+    EXPECT_EQ(kernels::initial_seed(), 1234u);
+    auto a = draw(f, dt, 100000);
+    kernels::manual_seed(1234);
+    auto b = draw(f, dt, 100000);
+    EXPECT_EQ(a, b);
+    kernels::manual_seed(4321);
+    auto c = draw(f, dt, 100000);
+    EXPECT_NE(a, c);
+    double mean = 0, lo = 1e9, hi = -1e9;
+    for (double v : a) {
+      ASSERT_GE(v, -2.0);
+      ASSERT_LT(v, 3.0);
+      mean += v;
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+    mean /= a.size();
+    EXPECT_NEAR(mean, 0.5, 0.05);  // sd of the mean is 5/sqrt(12 * 1e5) ~ 0.0046
+    EXPECT_LT(lo, -1.99);
+    EXPECT_GT(hi, 2.99);
+  }
+  // a degenerate float32 range near 1: every value stays < hi
+  kernels::manual_seed(7);
+  auto d = draw([](const Tensor& t) { kernels::uniform(t, 1.0, 1.0000001); }, ScalarType::Float32, 10000);
+  for (double v : d) ASSERT_LT(v, static_cast<double>(1.0000001f));
+}
+
+TEST(KernelRandom, NormalReproducibleMoments) {
+  auto f = [](const Tensor& t) { kernels::normal(t, 3.0, 2.0); };
+  kernels::manual_seed(99);
+  auto a = draw(f, ScalarType::Float64, 200000);
+  kernels::manual_seed(99);
+  auto b = draw(f, ScalarType::Float64, 200000);
+  EXPECT_EQ(a, b);
+  double m = 0, v = 0;
+  for (double x : a) m += x;
+  m /= a.size();
+  for (double x : a) v += (x - m) * (x - m);
+  v /= a.size();
+  EXPECT_NEAR(m, 3.0, 0.03);  // sd of the mean ~ 0.0045
+  EXPECT_NEAR(std::sqrt(v), 2.0, 0.03);
+  kernels::manual_seed(99);
+  auto c = draw(f, ScalarType::Float32, 1000);
+  for (size_t k = 0; k < c.size(); ++k) EXPECT_FLOAT_EQ(c[k], static_cast<float>(a[k]));
+}
+
+TEST(KernelRandom, RandintReproducibleAndCoversRange) {
+  for (auto dt : {ScalarType::Int64, ScalarType::Int32, ScalarType::UInt8, ScalarType::Float32}) {
+    auto f = [](const Tensor& t) { kernels::randint(t, 3, 10); };
+    kernels::manual_seed(5);
+    auto a = draw(f, dt, 20000);
+    kernels::manual_seed(5);
+    auto b = draw(f, dt, 20000);
+    EXPECT_EQ(a, b);
+    std::set<double> seen(a.begin(), a.end());
+    EXPECT_EQ(seen.size(), 7u) << dtype_name(dt);
+    EXPECT_EQ(*seen.begin(), 3.0);
+    EXPECT_EQ(*seen.rbegin(), 9.0);
+  }
+  kernels::manual_seed(5);
+  auto neg = draw([](const Tensor& t) { kernels::randint(t, -5, -2); }, ScalarType::Int64, 1000);
+  std::set<double> s(neg.begin(), neg.end());
+  EXPECT_EQ(s, (std::set<double>{-5, -4, -3}));
+}
+
+TEST(KernelRandom, LogicalOrderIndependentOfStrides) {
+  // values are drawn in row-major logical order, so a transposed destination
+  // holds the same logical sequence as a contiguous one
+  kernels::manual_seed(11);
+  Tensor a = st::empty(dv({6, 7}), ScalarType::Float64);
+  kernels::uniform(a, 0, 1);
+  kernels::manual_seed(11);
+  Tensor b = make_layout(dv({6, 7}), ScalarType::Float64, Layout::Transposed, [](int64_t) { return 0.0; });
+  kernels::uniform(b, 0, 1);
+  EXPECT_EQ(st_test::values(a), st_test::values(b));
+}
