@@ -104,9 +104,22 @@ constexpr bool same_str(const char* a, const char* b) {
 ST_UNARY_OPS(ST_UNARY_DEFINE)
 #undef ST_UNARY_DEFINE
 
+// Ops with a hand-vectorised float loop in the kernels' ISA tables.
+constexpr int fast_unary(const char* name) {
+  return same_str(name, "exp") ? static_cast<int>(kernels::UnaryOp::Exp)
+         : same_str(name, "sigmoid") ? static_cast<int>(kernels::UnaryOp::Sigmoid) : -1;
+}
+
 // out = Op::f(in) elementwise; `in` already has the compute dtype.
 template <class Op>
 void run_kernel(const Tensor& out, const Tensor& in) {
+  constexpr int fast = fast_unary(Op::op_name);
+  if constexpr (fast >= 0) {
+    if (is_floating(in.dtype()) && out.dtype() == in.dtype()) {
+      kernels::unary(static_cast<kernels::UnaryOp>(fast), out, in);
+      return;
+    }
+  }
   dispatch_all(in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (allows<Op::rule, T>()) {

@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 #include "../autograd/engine.h"
 #include "../kernels/kernels.h"
+#include "../kernels/isa.h"
 #include "../kernels/parallel.h"
 #include "../ops/ops.h"
 #include "bind_util.h"
@@ -408,6 +409,10 @@ PYBIND11_MODULE(_C, m) {
     ST_CHECK_T(n > 0, ValueError, "set_num_threads expects a positive integer, got ", n);
     kernels::set_num_threads(n);
   });
+  m.def("_isa", [] { return std::string(kernels::isa().name); });
+  m.def("_set_isa", [](const std::string& name) { return kernels::set_isa(name.c_str()); });
+  m.def("_empty_cache", [] { st::empty_cache(); });
+  m.def("_cached_bytes", [] { return st::cached_bytes(); });
   m.def("manual_seed", [](py::object seed) {
     kernels::manual_seed(static_cast<uint64_t>(seed.cast<int64_t>()));
   });
