@@ -2,10 +2,12 @@
 
 Each operator family lists its ops as OpInfo entries in a module named
 ``opinfo_<family>.py`` exposing ``OPS``; ``test_opinfo.py`` runs every entry:
-forward against numpy for each dtype on contiguous, transposed and strided
-inputs (samples include 0-d, empty and broadcast cases), result dtype and
+forward against numpy for each dtype on contiguous, transposed, strided and
+expanded (stride-0) inputs (samples include 0-d, empty and broadcast cases), result dtype and
 grad_fn name against PyTorch when it is installed, gradcheck (and optionally
 gradgradcheck) in float64, and the in-place form against the out-of-place one.
+See test_opinfo.py's docstring for the full list of checks and the optional
+fields below (layouts, per-layout grad_fn, xfail_checks, ...).
 
 ``op`` and ``inplace`` receive the module first (``smalltorch`` or ``torch``)
 so that one lambda serves both libraries: ``op=lambda T, a: T.exp(a)``.
@@ -43,6 +45,19 @@ class OpInfo:
     atol: float = 1e-6
     diff_args: Optional[tuple] = None   # indices of array args that require grad (default: all)
     check_torch_dtype: bool = True
+    # ---- optional fields (added when tests/op_table.py was folded in; all have defaults)
+    layouts: Optional[tuple] = None     # input layouts to try (default: all of test_opinfo.LAYOUTS)
+    grad_fn_by_layout: dict = field(default_factory=dict)  # expected grad_fn per layout, overriding grad_fn
+    returns_input: tuple = ()           # layouts on which op returns args[0] itself (no new grad_fn)
+    gradcheck_op: Optional[Callable] = None  # replaces op in gradcheck, e.g. a dtype conversion made float64-only
+    gradcheck_kwargs: dict = field(default_factory=dict)    # extra gradcheck arguments (eps, atol, rtol)
+    dtype_tols: dict = field(default_factory=dict)  # dtype name -> (rtol, atol) overriding rtol/atol in forward
+    # check name (or "check[param-id suffix]", e.g. "forward[float32-expanded]") -> reason: a known library
+    # bug, run as a strict xfail; check names are listed in test_opinfo.py
+    xfail_checks: dict = field(default_factory=dict)
+
+    def expected_grad_fn(self, layout):
+        return self.grad_fn_by_layout.get(layout, self.grad_fn)
 
 
 def rand_array(rng, shape, dtype, low=-3.0, high=3.0):
