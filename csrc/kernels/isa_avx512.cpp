@@ -10,7 +10,9 @@
 namespace st::kernels::avx512 {
 #ifdef ST_HAVE_ISA
 #define ST_ISA_NAME "avx512"
+#define ST_VEC_BYTES 64
 #include "isa_impl.h"
+#undef ST_VEC_BYTES
 #undef ST_ISA_NAME
 #else
 const IsaTable& table() { return base::table(); }

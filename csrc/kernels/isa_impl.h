@@ -33,36 +33,91 @@ template <> struct PowF<bool> { static bool f(bool a, bool b) { return a || !b; 
 template <typename T> struct NegF { static T f(T a) { return static_cast<T>(-a); } };
 template <> struct NegF<bool> { static bool f(bool a) { return a; } };
 
-// exp for float32 written so the compiler vectorises it (no calls, no
-// branches): Cephes-style range reduction x = n ln2 + r, a degree-6
+// exp for float32: Cephes-style range reduction x = n ln2 + r, a degree-6
 // polynomial for e^r, and 2^n applied as two factors 2^(n/2) 2^(n-n/2) built
 // from exponent bits (so results near overflow and subnormal results are
-// right). Within 2 ulp of expf; inf above 88.7228, 0 below -103.98, NaN stays NaN.
-inline float exp_f32(float x) {
-  float xc = x < -104.0f ? -104.0f : x;
-  xc = xc > 88.75f ? 88.75f : xc;
-  float t = xc * 1.44269504088896341f + 0.5f;
-  int32_t n = static_cast<int32_t>(t);
-  n -= (static_cast<float>(n) > t);  // floor for negatives
-  float fn = static_cast<float>(n);
-  float r = xc - fn * 0.693359375f + fn * 2.12194440e-4f;
-  float z = r * r;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
+// right). Within 2 ulp of expf; inf above 88.7228, 0 below -103.98, NaN
+// stays NaN. Written once for any float type V (a scalar, or a GCC vector of
+// ST_VEC_BYTES) with VI the matching int32 type; selects are branch-free.
+template <typename VI, typename V> inline VI cvt_to_int(V v) { return __builtin_convertvector(v, VI); }
+template <typename V, typename VI> inline V cvt_to_float(VI v) { return __builtin_convertvector(v, V); }
+template <typename V, typename VI> inline V bits_to_float(VI v) {
+  V r;
+  std::memcpy(&r, &v, sizeof r);
+  return r;
+}
+
+template <typename V, typename VI>
+inline V exp_f32_impl(V x) {
+  const V zero = V(), lo = zero - 104.0f, hi = zero + 88.75f;  // broadcast constants for either type
+  V xc = x < lo ? lo : x;
+  xc = xc > hi ? hi : xc;
+  V t = xc * 1.44269504088896341f + 0.5f;
+  VI n = cvt_to_int<VI>(t);
+  V fn = cvt_to_float<V>(n);
+  n = fn > t ? n - 1 : n;  // floor for negatives
+  fn = cvt_to_float<V>(n);
+  V r = xc - fn * 0.693359375f + fn * 2.12194440e-4f;
+  V z = r * r;
+  V p = r * 1.9875691500e-4f + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
-  float y = p * z + r + 1.0f;
-  int32_t n1 = n >> 1, n2 = n - n1;
-  uint32_t b1 = static_cast<uint32_t>(n1 + 127) << 23, b2 = static_cast<uint32_t>(n2 + 127) << 23;
-  float s1, s2;
-  std::memcpy(&s1, &b1, sizeof s1);
-  std::memcpy(&s2, &b2, sizeof s2);
-  float res = (y * s1) * s2;
-  res = x > 88.72283935546875f ? __builtin_inff() : res;
-  res = x < -103.972084f ? 0.0f : res;
+  V y = p * z + r + 1.0f;
+  VI n1 = n >> 1, n2 = n - n1;
+  V s1 = bits_to_float<V>((n1 + 127) << 23), s2 = bits_to_float<V>((n2 + 127) << 23);
+  V res = (y * s1) * s2;
+  V inf = zero + __builtin_inff();
+  res = x > 88.72283935546875f ? inf : res;
+  res = x < -103.972084f ? zero : res;
   return x != x ? x : res;
+}
+
+typedef float vfloat __attribute__((vector_size(ST_VEC_BYTES)));
+typedef int32_t vint __attribute__((vector_size(ST_VEC_BYTES)));
+typedef float v1float __attribute__((vector_size(4)));
+typedef int32_t v1int __attribute__((vector_size(4)));
+constexpr int kVecLanes = ST_VEC_BYTES / 4;
+template <typename V> struct IntVec;
+template <> struct IntVec<vfloat> { using type = vint; };
+#if ST_VEC_BYTES != 4
+template <> struct IntVec<v1float> { using type = v1int; };
+#endif
+
+template <typename V> inline V vexp(V x) { return exp_f32_impl<V, typename IntVec<V>::type>(x); }
+template <typename V> inline V vsigmoid(V x) { return 1.0f / (1.0f + vexp(-x)); }
+
+inline float exp_f32(float x) {
+  v1float v = {x};
+  return vexp(v)[0];
+}
+
+// out = g(a) over float32, a vector at a time where both are contiguous.
+template <typename G>
+void float_vec_loop(char** d, const int64_t* s, int64_t n, G g) {
+  float* o = reinterpret_cast<float*>(d[0]);
+  const float* a = reinterpret_cast<const float*>(d[1]);
+  if (s[0] == 4 && s[1] == 4) {
+    int64_t i = 0;
+    for (; i + kVecLanes <= n; i += kVecLanes) {
+      vfloat v;
+      std::memcpy(&v, a + i, sizeof v);
+      vfloat r = g(v);
+      std::memcpy(o + i, &r, sizeof r);
+    }
+    for (; i < n; ++i) o[i] = g(v1float{a[i]})[0];
+  } else {
+    for (int64_t i = 0; i < n; ++i)
+      *reinterpret_cast<float*>(d[0] + i * s[0]) = g(v1float{*reinterpret_cast<const float*>(d[1] + i * s[1])})[0];
+  }
+}
+
+void exp_loop_f32(char** d, const int64_t* s, int64_t n, const void*) {
+  float_vec_loop(d, s, n, [](auto v) { return vexp(v); });
+}
+void sigmoid_loop_f32(char** d, const int64_t* s, int64_t n, const void*) {
+  float_vec_loop(d, s, n, [](auto v) { return vsigmoid(v); });
 }
 
 template <typename T> struct ExpF {
@@ -207,8 +262,8 @@ Loop pick_unary_float(ScalarType t) {
 Loop unary_table(UnaryOp op, ScalarType t) {
   switch (op) {
     case UnaryOp::Neg: return pick_unary<NegF>(t);
-    case UnaryOp::Exp: return pick_unary_float<ExpF>(t);
-    case UnaryOp::Sigmoid: return pick_unary_float<SigmoidF>(t);
+    case UnaryOp::Exp: return t == ScalarType::Float32 ? &exp_loop_f32 : pick_unary_float<ExpF>(t);
+    case UnaryOp::Sigmoid: return t == ScalarType::Float32 ? &sigmoid_loop_f32 : pick_unary_float<SigmoidF>(t);
   }
   return nullptr;
 }
