@@ -279,6 +279,15 @@ Tensor expand_raw(const Tensor& t, const DimVector& sizes) {
   return make_view(t, sizes, broadcast_strides(t.sizes(), t.strides(), sizes), t.impl()->offset());
 }
 
+// a[mask] with no history: the view and index tensors for gather_raw / put_raw.
+Walked walk_mask(const Tensor& a, const Tensor& mask) {
+  TensorIndex k;
+  k.kind = TensorIndex::Array;
+  k.tensor = mask;
+  AutoGradMode off(false);
+  return walk(a, {k});
+}
+
 }  // namespace
 
 // ------------------------------------------------------------ keys
@@ -308,7 +317,7 @@ Tensor& index_put_(Tensor& a, const std::vector<TensorIndex>& key, const Tensor&
     w = walk(a, key);
   }
   check_inplace(a, "index_put_", &value);
-  check_no_internal_overlap(a, "index_put_");
+  if (a.numel() > 0) check_no_internal_overlap(a, "index_put_");
   auto n = make_node<IndexPutBackward0>({&a, &value});
   DimVector kept = put_raw(w.view, w.adv, value, accumulate);
   a.impl()->bump_version();
@@ -370,7 +379,7 @@ Tensor& index_add_(Tensor& a, int64_t dim, const Tensor& index, const Tensor& so
   ST_CHECK_T(kernels::indices_in_range(idx, 0, size, bad), IndexError, "index out of range in self: index ", bad,
              " for dimension ", d, " with size ", size);
   check_inplace(a, "index_add_", &source);
-  check_no_internal_overlap(a, "index_add_");
+  if (a.numel() > 0) check_no_internal_overlap(a, "index_add_");
   auto n = make_node<IndexAddBackward0>({&a, &source});
   Tensor src = sv;
   if (alpha.to<double>() != 1.0) {
@@ -411,14 +420,7 @@ Tensor masked_select(const Tensor& a, const Tensor& mask) {
   ST_CHECK(mask.dtype() == ScalarType::Bool, "masked_select: expected BoolTensor for mask");
   DimVector B = broadcast_shapes(a.sizes(), mask.sizes());
   Tensor mb = expand_raw(mask, B);
-  TensorIndex k;
-  k.kind = TensorIndex::Array;
-  k.tensor = mb;
-  Walked w;
-  {
-    AutoGradMode off(false);
-    w = walk(expand_raw(a, B), {k});
-  }
+  Walked w = walk_mask(expand_raw(a, B), mb);
   Tensor out = gather_raw(w.view, w.adv);
   if (auto n = make_node<MaskedSelectBackward0>({&a})) {
     n->mask = mb;
@@ -437,21 +439,14 @@ Tensor& masked_scatter_(Tensor& a, const Tensor& mask, const Tensor& source) {
   ST_CHECK(B == a.sizes(), "masked_scatter_: the mask of shape ", shape_str(mask.sizes()),
            " cannot be broadcast to self of shape ", shape_str(a.sizes()));
   Tensor mb = expand_raw(mask, B);
-  TensorIndex k;
-  k.kind = TensorIndex::Array;
-  k.tensor = mb;
-  Walked w;
-  {
-    AutoGradMode off(false);
-    w = walk(a, {k});
-  }
+  Walked w = walk_mask(a, mb);
   int64_t count = 1;
   for (auto& t : w.adv)
     if (t.defined()) count = t.numel();
   ST_CHECK(source.numel() >= count, "masked_scatter_: number of elements of source (", source.numel(),
            ") < number of ones in mask (", count, ")");
   check_inplace(a, "masked_scatter_", &source);
-  check_no_internal_overlap(a, "masked_scatter_");
+  if (a.numel() > 0) check_no_internal_overlap(a, "masked_scatter_");
   auto n = make_node<MaskedScatterBackward0>({&a, &source});
   Tensor src = source;
   if (!src.is_contiguous()) { src = st::empty(source.sizes(), source.dtype()); kernels::copy(src, source); }

@@ -143,7 +143,7 @@ Tensor as_tensor_arg(py::handle h, const char* fn) {
 }
 
 // A sequence (or numpy array) used as an index -> a tensor: ints give int64,
-// bools a mask, an empty sequence an empty int64 index.
+// bools a mask, floats (as PyTorch) are truncated to int64.
 Tensor index_sequence(py::handle k) {
   PyObject* o = k.ptr();
   if (PyList_Check(o) || PyTuple_Check(o)) {  // fast path: a flat list of ints, or of bools
@@ -173,7 +173,11 @@ Tensor index_sequence(py::handle k) {
                                  "tensors or sequences are valid indices (got a ", Py_TYPE(o)->tp_name,
                                  " that is not a sequence of integers or bools)"));
   }
-  if (t.numel() == 0 && !is_integral(t.dtype(), true)) return st::empty(t.sizes(), ScalarType::Int64);
+  if (is_floating(t.dtype())) {  // PyTorch truncates a sequence of floats to int64 indices
+    Tensor i = st::empty(t.sizes(), ScalarType::Int64);
+    kernels::copy(i, t);
+    return i;
+  }
   return t;
 }
 
