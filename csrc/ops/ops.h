@@ -99,16 +99,7 @@ Tensor to_dtype(const Tensor& a, ScalarType dtype, bool copy = false);
 Tensor select_backward(const Tensor& g, const IntList& sizes, int64_t dim, int64_t index);
 Tensor slice_backward(const Tensor& g, const IntList& sizes, int64_t dim, int64_t start, int64_t end, int64_t step);
 
-// ---- basic indexing: x[i, a:b:c, None, ...] ----
-struct TensorIndex {
-  enum Kind : int8_t { Int, Slice, None, Ellipsis } kind = Int;
-  int64_t i = 0;
-  std::optional<int64_t> start, stop;
-  int64_t step = 1;
-};
-Tensor index(const Tensor& a, const std::vector<TensorIndex>& idx);
-void index_put_(Tensor& a, const std::vector<TensorIndex>& idx, const Tensor& value);
-void index_put_(Tensor& a, const std::vector<TensorIndex>& idx, const Scalar& value);
+// ---- indexing (TensorIndex, index, index_put_): see indexing.h
 
 // ---- scalars ----
 Scalar item(const Tensor& a);

@@ -1,5 +1,5 @@
-// Views (sharing storage), copies, conversions, basic indexing and the
-// in-place fills, each with its backward.
+// Views (sharing storage), copies, conversions and the in-place fills, each
+// with its backward (indexing lives in indexing.cpp).
 #include <cstring>
 #include "internal.h"
 
@@ -464,65 +464,6 @@ Tensor& fill_(Tensor& self, const Tensor& v) {
   self.impl()->bump_version();
   if (n) { n->which = "FillBackward3"; autograd::set_history(self, n); }
   return self;
-}
-
-// ------------------------------------------------------------ indexing
-
-Tensor index(const Tensor& a, const std::vector<TensorIndex>& idx) {
-  int64_t specified = 0;
-  bool ellipsis = false;
-  for (auto& i : idx) {
-    if (i.kind == TensorIndex::Int || i.kind == TensorIndex::Slice) ++specified;
-    if (i.kind == TensorIndex::Ellipsis) {
-      ST_CHECK_T(!ellipsis, IndexError, "an index can only have a single ellipsis ('...')");
-      ellipsis = true;
-    }
-  }
-  ST_CHECK_T(specified <= a.dim(), IndexError, "too many indices for tensor of dimension ", a.dim(),
-             " (got ", specified, ")");
-  Tensor r = a;
-  int64_t dim = 0;      // position in the result so far
-  int64_t src_dim = 0;  // dim of `a` being indexed (for messages)
-  bool any_view = false;
-  for (auto& i : idx) {
-    switch (i.kind) {
-      case TensorIndex::Int: {
-        int64_t size = r.sizes()[dim];
-        ST_CHECK_T(i.i >= -size && i.i < size, IndexError, "index ", i.i, " is out of bounds for dimension ",
-                   src_dim, " with size ", size);
-        r = select(r, dim, i.i);
-        any_view = true;
-        ++src_dim;
-        break;
-      }
-      case TensorIndex::Slice:
-        r = slice(r, dim, i.start, i.stop, i.step);
-        any_view = true;
-        ++dim;
-        ++src_dim;
-        break;
-      case TensorIndex::None:
-        r = unsqueeze(r, dim);
-        any_view = true;
-        ++dim;
-        break;
-      case TensorIndex::Ellipsis:
-        dim += a.dim() - specified;
-        src_dim += a.dim() - specified;
-        break;
-    }
-  }
-  return any_view ? r : alias(a);
-}
-
-void index_put_(Tensor& a, const std::vector<TensorIndex>& idx, const Tensor& value) {
-  Tensor target = index(a, idx);
-  copy_(target, value);
-}
-
-void index_put_(Tensor& a, const std::vector<TensorIndex>& idx, const Scalar& value) {
-  Tensor target = index(a, idx);
-  fill_(target, value);
 }
 
 }  // namespace st::ops

@@ -143,7 +143,46 @@ Tensor as_tensor_arg(py::handle h, const char* fn) {
   throw st::TypeError(st::str(fn, "(): expected a Tensor or a number, but got ", Py_TYPE(h.ptr())->tp_name));
 }
 
-// Python index -> list of basic indices.
+// A sequence (or numpy array) used as an index -> a tensor: ints give int64,
+// bools a mask, floats (as PyTorch) are truncated to int64.
+Tensor index_sequence(py::handle k) {
+  PyObject* o = k.ptr();
+  if (PyList_Check(o) || PyTuple_Check(o)) {  // fast path: a flat list of ints, or of bools
+    const Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
+    PyObject** items = PySequence_Fast_ITEMS(o);
+    bool all_bool = true, all_int = true;
+    for (Py_ssize_t j = 0; j < n; ++j) {
+      all_bool = all_bool && PyBool_Check(items[j]);
+      all_int = all_int && PyLong_Check(items[j]) && !PyBool_Check(items[j]);
+    }
+    if (n == 0 || all_int) {
+      Tensor t = st::empty({static_cast<int64_t>(n)}, ScalarType::Int64);
+      for (Py_ssize_t j = 0; j < n; ++j) t.data<int64_t>()[j] = to_int(items[j], "index", "index", j);
+      return t;
+    }
+    if (all_bool) {
+      Tensor t = st::empty({static_cast<int64_t>(n)}, ScalarType::Bool);
+      for (Py_ssize_t j = 0; j < n; ++j) t.data<bool>()[j] = items[j] == Py_True;
+      return t;
+    }
+  }
+  Tensor t;
+  try {
+    t = py::module_::import("smalltorch").attr("tensor")(k).cast<Tensor>();
+  } catch (py::error_already_set&) {
+    throw st::IndexError(st::str("only integers, slices (`:`), ellipsis (`...`), None, bools and integer or boolean "
+                                 "tensors or sequences are valid indices (got a ", Py_TYPE(o)->tp_name,
+                                 " that is not a sequence of integers or bools)"));
+  }
+  if (is_floating(t.dtype())) {  // PyTorch truncates a sequence of floats to int64 indices
+    Tensor i = st::empty(t.sizes(), ScalarType::Int64);
+    kernels::copy(i, t);
+    return i;
+  }
+  return t;
+}
+
+// Python index -> list of indices (basic ones and advanced tensors / bools).
 std::vector<ops::TensorIndex> parse_index(py::handle key) {
   std::vector<ops::TensorIndex> out;
   auto one = [&](py::handle k) {
@@ -163,26 +202,28 @@ std::vector<ops::TensorIndex> parse_index(py::handle key) {
       if (sl->stop != Py_None) ix.stop = stop;
       ix.step = step;
     } else if (PyBool_Check(o)) {
-      throw st::NotImplementedError("indexing with a bool is not supported by smalltorch yet");
-    } else if (PyLong_Check(o) || (PyIndex_Check(o) && !is_tensor(k))) {
+      ix.kind = ops::TensorIndex::Bool;
+      ix.i = o == Py_True;
+    } else if (PyLong_Check(o) || (PyIndex_Check(o) && !is_tensor(k) && !py::isinstance<py::array>(k))) {
       ix.kind = ops::TensorIndex::Int;
       ix.i = to_int(k, "index", "index", 0);
     } else if (is_tensor(k)) {
       Tensor t = k.cast<Tensor>();
-      if (t.dim() == 0 && is_integral(t.dtype(), false)) {
-        ix.kind = ops::TensorIndex::Int;
+      if (t.dim() == 0 && is_integral(t.dtype(), false) && t.dtype() != ScalarType::UInt8) {
+        ix.kind = ops::TensorIndex::Int;  // as PyTorch: a 0-d integer tensor selects (a view)
         ix.i = ops::item(t).to<int64_t>();
       } else {
-        throw st::NotImplementedError(st::str("advanced indexing with a ", dtype_name(t.dtype()), " tensor of shape ",
-                                              shape_str(t.sizes()), " is not supported by smalltorch yet"));
+        ix.kind = ops::TensorIndex::Array;
+        ix.tensor = t;
       }
-    } else if (PyList_Check(o)) {
-      throw st::NotImplementedError("advanced indexing with a list is not supported by smalltorch yet");
+    } else if (PySequence_Check(o) && !PyUnicode_Check(o) && !PyBytes_Check(o)) {
+      ix.kind = ops::TensorIndex::Array;
+      ix.tensor = index_sequence(k);
     } else {
       throw st::IndexError(st::str("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
                                    "are valid indices (got ", Py_TYPE(o)->tp_name, ")"));
     }
-    out.push_back(ix);
+    out.push_back(std::move(ix));
   };
   if (PyTuple_Check(key.ptr())) {
     for (auto k : py::reinterpret_borrow<py::tuple>(key)) one(k);
