@@ -58,13 +58,7 @@ BY_NAME = {op.name: op for op in OPS}
 LAYOUTS = ("contiguous", "transposed", "strided", "expanded")
 
 # op name -> {check key: reason}: library bugs in entries of family files (merged into op.xfail_checks)
-KNOWN_BUGS = {
-    "unique": {"grad_fn": "BUG: unique's outputs never require grad; torch's values output requires grad "
-                          "(grad_fn Unique2Backward0, whose backward raises 'not implemented')"},
-    "movedim": {"grad_fn[*-contiguous]": "BUG: movedim(x, (), ()) gives PermuteBackward0, torch AliasBackward0"},
-    "moveaxis": {"grad_fn[*-contiguous]": "BUG: moveaxis(x, (), ()) gives PermuteBackward0, torch AliasBackward0"},
-    "std": {"grad_vs_torch[expanded]": "BUG: std's gradient at a constant input (std == 0) is NaN; torch gives 0",
-            "gradcheck[expanded]": "BUG: std's gradient at a constant input (std == 0) is NaN; torch gives 0"},
+KNOWN_BUGS = {  # op name -> {check: "BUG: ..."} for library bugs not yet fixed (strict xfail)
 }
 for _name, _bugs in KNOWN_BUGS.items():
     BY_NAME[_name].xfail_checks = {**_bugs, **BY_NAME[_name].xfail_checks}
@@ -582,9 +576,6 @@ def test_layouts_are_what_they_claim():
     assert smalltorch.tensor(a[:1]).expand(3, 4).stride() == (0, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: in-place ops on an empty tensor with zero strides (what from_numpy "
-                   "gives for np.zeros((0, 3)), as torch.from_numpy does) raise the internal-overlap error; torch "
-                   "accepts them")
 def test_inplace_on_empty_from_numpy():
     a = np.zeros((0, 3))
     assert smalltorch.from_numpy(a).stride() == tuple(torch.from_numpy(a).stride()) if torch else True

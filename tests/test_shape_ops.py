@@ -366,12 +366,16 @@ def test_topk_keywords_and_large_rows():
     np.testing.assert_array_equal(i.numpy(), np.argsort(a, 1)[:, :3])
 
 
-def test_unique_forms_and_no_grad():
+def test_unique_forms_and_grad():
     x = st.tensor([[3.0, 1.0], [1.0, 2.0]], requires_grad=True)
     u = st.unique(x)
-    np.testing.assert_array_equal(u.numpy(), [1.0, 2.0, 3.0])
-    assert u.grad_fn is None
+    np.testing.assert_array_equal(u.detach().numpy(), [1.0, 2.0, 3.0])
+    # like PyTorch: the values record Unique2Backward0, whose backward is not implemented
+    assert u.grad_fn.name() == "Unique2Backward0"
+    with pytest.raises(NotImplementedError, match="_unique2"):
+        u.sum().backward()
     u, inv = x.unique(return_inverse=True)
+    assert not inv.requires_grad
     np.testing.assert_array_equal(inv.numpy(), [[2, 0], [0, 1]])
     u, cnt = x.unique(sorted=False, return_counts=True)
     np.testing.assert_array_equal(cnt.numpy(), [2, 1, 1])

@@ -195,7 +195,12 @@ struct VarStdBackward : ReduceNode {
     double denom = std::max(0.0, static_cast<double>(count(x)) - correction);
     Tensor centered = sub(x, mask.empty() ? x : mean(x, dims(), true));
     Tensor g = keep(grads[0]);
-    if (is_std) return {div(mul(g, centered), mul(keep(result.unpack(*this)), Scalar(denom)))};
+    if (is_std) {
+      // d std = (x - mean) / (std * denom); where std is 0 the gradient is 0 (as in PyTorch), not 0/0
+      Tensor sd = keep(result.unpack(*this));
+      Tensor zero = cmp(CmpOp::Eq, alias_raw(sd), 0.0, sd.dtype());
+      return {mul(div(mul(g, centered), mul(add(sd, zero), Scalar(denom))), rsub(zero, Scalar(int64_t(1))))};
+    }
     return {mul(mul(g, centered), Scalar(2.0 / denom))};
   }
   void release_variables() override { self.release(); result.release(); }

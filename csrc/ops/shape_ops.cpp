@@ -503,7 +503,7 @@ Tensor movedim(const Tensor& a, const DimVector& source, const DimVector& destin
     used[s] = filled[t] = true;
     perm[t] = s;
   }
-  if (nd == 0) return permute(a, {});
+  if (nd == 0) return alias(a);  // PyTorch: a 0-d movedim is an alias (AliasBackward0)
   for (int64_t t = 0, next = 0; t < nd; ++t) {
     if (filled[t]) continue;
     while (used[next]) ++next;
@@ -770,11 +770,22 @@ std::pair<Tensor, Tensor> topk(const Tensor& a, int64_t k, int64_t dim, bool lar
   return sort_impl(a, k, d, largest, "TopkBackward0");
 }
 
+namespace {
+// PyTorch records a node for unique's values whose backward is not implemented.
+struct Unique2Backward0 : Node {
+  const char* name() const override { return "Unique2Backward0"; }
+  TensorList apply(TensorList&&) override {
+    throw NotImplementedError("the derivative for '_unique2' is not implemented.");
+  }
+};
+}  // namespace
+
 std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& a) {
   Tensor c = a.is_contiguous() ? a : copy_raw(a);
   Tensor inverse, counts;
   Tensor values = kernels::unique(make_view(c, {a.numel()}, {1}, c.impl()->offset()), inverse, counts);
   inverse.impl()->set_geometry(a.sizes(), contiguous_strides(a.sizes()), 0);
+  if (auto n = make_node<Unique2Backward0>({&a})) autograd::set_history(values, n);
   return {values, inverse, counts};
 }
 
