@@ -389,6 +389,62 @@ Tensor reciprocal(const Tensor& a) {
   return out;
 }
 
+// ------------------------------------------------------------ out= forms
+namespace {
+
+Tensor& binary_out(BinaryOp op, Tensor& out, const Tensor& a, const Tensor& b, ScalarType compute, const char* name) {
+  ST_CHECK(!autograd::GradMode::is_enabled() ||
+               !(autograd::requires_grad(a) || autograd::requires_grad(b) || autograd::requires_grad(out)),
+           name, "(): functions with out=... arguments don't support automatic differentiation, but one of the "
+           "arguments requires grad.");
+  DimVector shape = a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes());
+  ST_CHECK(out.sizes() == shape, name, "(): out= has shape ", shape_str(out.sizes()), " but the result has shape ",
+           shape_str(shape));
+  ST_CHECK(can_cast(compute, out.dtype()), name, "(): result type ", dtype_name(compute),
+           " can't be cast to the desired output type ", dtype_name(out.dtype()));
+  check_no_internal_overlap(out, name);
+  auto shares = [&](const Tensor& t) { return t.impl()->storage() == out.impl()->storage(); };
+  bool direct = out.dtype() == compute && (!shares(a) || a.is_same(out) || (a.sizes() == out.sizes() &&
+                a.strides() == out.strides() && a.impl()->offset() == out.impl()->offset())) &&
+                (!shares(b) || b.is_same(out) || (b.sizes() == out.sizes() && b.strides() == out.strides() &&
+                b.impl()->offset() == out.impl()->offset()));
+  Tensor ca = cast_raw(a, compute), cb = cast_raw(b, compute);
+  if (direct) {
+    kernels::binary(op, out, ca, cb);
+  } else {
+    Tensor tmp = st::empty(shape, compute);
+    kernels::binary(op, tmp, ca, cb);
+    kernels::copy(out, tmp);
+  }
+  out.impl()->bump_version();
+  return out;
+}
+
+}  // namespace
+
+Tensor& add_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  ScalarType rt = result_type(a, b);
+  check_alpha(rt, alpha);
+  Tensor bb = is_one(alpha) ? b : scalar_raw(BinaryOp::Mul, b, alpha, false, rt);
+  return binary_out(BinaryOp::Add, out, a, bb, rt, "add");
+}
+
+Tensor& sub_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  check_sub_bool(a, b.dtype());
+  ScalarType rt = result_type(a, b);
+  check_alpha(rt, alpha);
+  Tensor bb = is_one(alpha) ? b : scalar_raw(BinaryOp::Mul, b, alpha, false, rt);
+  return binary_out(BinaryOp::Sub, out, a, bb, rt, "sub");
+}
+
+Tensor& mul_out(Tensor& out, const Tensor& a, const Tensor& b) {
+  return binary_out(BinaryOp::Mul, out, a, b, result_type(a, b), "mul");
+}
+
+Tensor& div_out(Tensor& out, const Tensor& a, const Tensor& b) {
+  return binary_out(BinaryOp::Div, out, a, b, div_type(result_type(a, b)), "div");
+}
+
 // ------------------------------------------------------------ in-place ops
 namespace {
 

@@ -48,6 +48,13 @@ Tensor reciprocal(const Tensor& a);
 Tensor exp(const Tensor& a);
 Tensor log(const Tensor& a);
 
+// out= forms: the result is written straight into `out` (its shape must be the
+// broadcast shape; its dtype must hold the result type). No autograd.
+Tensor& add_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
+Tensor& sub_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
+Tensor& mul_out(Tensor& out, const Tensor& a, const Tensor& b);
+Tensor& div_out(Tensor& out, const Tensor& a, const Tensor& b);
+
 // in place: self is modified and returned
 Tensor& add_(Tensor& self, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
 Tensor& add_(Tensor& self, const Scalar& b, const Scalar& alpha = Scalar(int64_t(1)));

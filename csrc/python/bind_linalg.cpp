@@ -47,9 +47,15 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
         return self;
       }, py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = one, py::arg("alpha") = one);
 
-  m.def("matmul", &ops::matmul, py::arg("input"), py::arg("other"));
-  m.def("mm", &ops::mm, py::arg("input"), py::arg("mat2"));
-  m.def("bmm", &ops::bmm, py::arg("input"), py::arg("mat2"));
+  m.def("matmul", [](const Tensor& a, const Tensor& b, py::handle out) {
+    return result_or_out(ops::matmul(a, b), out, "matmul");
+  }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = py::none());
+  m.def("mm", [](const Tensor& a, const Tensor& b, py::handle out) {
+    return result_or_out(ops::mm(a, b), out, "mm");
+  }, py::arg("input"), py::arg("mat2"), py::kw_only(), py::arg("out") = py::none());
+  m.def("bmm", [](const Tensor& a, const Tensor& b, py::handle out) {
+    return result_or_out(ops::bmm(a, b), out, "bmm");
+  }, py::arg("input"), py::arg("mat2"), py::kw_only(), py::arg("out") = py::none());
   m.def("mv", &ops::mv, py::arg("input"), py::arg("vec"));
   m.def("dot", &ops::dot, py::arg("input"), py::arg("tensor"));
   m.def("outer", &ops::outer, py::arg("input"), py::arg("vec2"));

@@ -42,6 +42,17 @@ py::object binop(const Tensor& a, py::handle other, TT tt, TS ts) {
 
 // TensorClass (tensor_type.h): binding files add methods with cls.def(...).
 
+// The out= convention for ops computed into a fresh result: with out given,
+// the result is written into it (ops::write_out checks shape, dtype and grad)
+// and out itself is returned.
+inline py::object result_or_out(const Tensor& result, py::handle out, const char* op) {
+  if (out.is_none()) return py::cast(result);
+  ST_CHECK_T(is_tensor(out), TypeError, op, "(): argument 'out' must be Tensor, not ", Py_TYPE(out.ptr())->tp_name);
+  Tensor o = unwrap(out.ptr());
+  ops::write_out(o, result, op);
+  return py::reinterpret_borrow<py::object>(out);
+}
+
 void bind_tensor(py::module_& m, TensorClass& cls);
 void bind_pointwise(py::module_& m, TensorClass& cls);
 void bind_reductions(py::module_& m, TensorClass& cls);

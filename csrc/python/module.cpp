@@ -538,30 +538,57 @@ PYBIND11_MODULE(_C, m) {
   m.def("_scalar_tensor", [](const Scalar& s, ScalarType t) { return ops::scalar_tensor(s, t); });
 
   // free functions that mirror methods
-  m.def("add", [](py::handle a, py::handle b, const Scalar& alpha) {
+  // add/sub/mul/div with out=: a number operand becomes a wrapped 0-d tensor
+  auto out_arg = [](py::handle out, const char* fn) {
+    ST_CHECK_T(is_tensor(out), TypeError, fn, "(): argument 'out' must be Tensor, not ", Py_TYPE(out.ptr())->tp_name);
+    return unwrap(out.ptr());
+  };
+  m.def("add", [=](py::handle a, py::handle b, const Scalar& alpha, py::handle out) -> py::object {
     Tensor ta = as_tensor_arg(a, "add");
     Scalar s;
-    if (!is_tensor(b) && scalar_from_object(b, s)) return ops::add(ta, s, alpha);
-    return ops::add(ta, as_tensor_arg(b, "add"), alpha);
-  }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)));
-  m.def("sub", [](py::handle a, py::handle b, const Scalar& alpha) {
+    if (!out.is_none()) {
+      Tensor o = out_arg(out, "add");
+      ops::add_out(o, ta, as_tensor_arg(b, "add"), alpha);
+      return py::reinterpret_borrow<py::object>(out);
+    }
+    if (!is_tensor(b) && scalar_from_object(b, s)) return py::cast(ops::add(ta, s, alpha));
+    return py::cast(ops::add(ta, as_tensor_arg(b, "add"), alpha));
+  }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)),
+     py::arg("out") = py::none());
+  m.def("sub", [=](py::handle a, py::handle b, const Scalar& alpha, py::handle out) -> py::object {
     Tensor ta = as_tensor_arg(a, "sub");
     Scalar s;
-    if (!is_tensor(b) && scalar_from_object(b, s)) return ops::sub(ta, s, alpha);
-    return ops::sub(ta, as_tensor_arg(b, "sub"), alpha);
-  }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)));
-  m.def("mul", [](py::handle a, py::handle b) {
+    if (!out.is_none()) {
+      Tensor o = out_arg(out, "sub");
+      ops::sub_out(o, ta, as_tensor_arg(b, "sub"), alpha);
+      return py::reinterpret_borrow<py::object>(out);
+    }
+    if (!is_tensor(b) && scalar_from_object(b, s)) return py::cast(ops::sub(ta, s, alpha));
+    return py::cast(ops::sub(ta, as_tensor_arg(b, "sub"), alpha));
+  }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)),
+     py::arg("out") = py::none());
+  m.def("mul", [=](py::handle a, py::handle b, py::handle out) -> py::object {
     Tensor ta = as_tensor_arg(a, "mul");
     Scalar s;
-    if (!is_tensor(b) && scalar_from_object(b, s)) return ops::mul(ta, s);
-    return ops::mul(ta, as_tensor_arg(b, "mul"));
-  }, py::arg("input"), py::arg("other"));
-  m.def("div", [](py::handle a, py::handle b) {
+    if (!out.is_none()) {
+      Tensor o = out_arg(out, "mul");
+      ops::mul_out(o, ta, as_tensor_arg(b, "mul"));
+      return py::reinterpret_borrow<py::object>(out);
+    }
+    if (!is_tensor(b) && scalar_from_object(b, s)) return py::cast(ops::mul(ta, s));
+    return py::cast(ops::mul(ta, as_tensor_arg(b, "mul")));
+  }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = py::none());
+  m.def("div", [=](py::handle a, py::handle b, py::handle out) -> py::object {
     Tensor ta = as_tensor_arg(a, "div");
     Scalar s;
-    if (!is_tensor(b) && scalar_from_object(b, s)) return ops::div(ta, s);
-    return ops::div(ta, as_tensor_arg(b, "div"));
-  }, py::arg("input"), py::arg("other"));
+    if (!out.is_none()) {
+      Tensor o = out_arg(out, "div");
+      ops::div_out(o, ta, as_tensor_arg(b, "div"));
+      return py::reinterpret_borrow<py::object>(out);
+    }
+    if (!is_tensor(b) && scalar_from_object(b, s)) return py::cast(ops::div(ta, s));
+    return py::cast(ops::div(ta, as_tensor_arg(b, "div")));
+  }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = py::none());
   m.def("pow", [](py::handle a, py::handle b) {
     Scalar s;
     if (!is_tensor(a) && scalar_from_object(a, s)) return ops::pow(s, as_tensor_arg(b, "pow"));

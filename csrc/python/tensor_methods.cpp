@@ -260,10 +260,14 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
           py::arg("dtype") = py::none())
       .def("mean", &mean_any, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
            py::arg("dtype") = py::none());
-  m.def("sum", &sum_any, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
-        py::arg("dtype") = py::none());
-  m.def("mean", &mean_any, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
-        py::arg("dtype") = py::none());
+  m.def("sum", [](const Tensor& t, py::object dim, bool keepdim, py::object dtype, py::handle out) {
+    return result_or_out(sum_any(t, dim, keepdim, dtype), out, "sum");
+  }, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+        py::arg("dtype") = py::none(), py::arg("out") = py::none());
+  m.def("mean", [](const Tensor& t, py::object dim, bool keepdim, py::object dtype, py::handle out) {
+    return result_or_out(mean_any(t, dim, keepdim, dtype), out, "mean");
+  }, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+        py::arg("dtype") = py::none(), py::arg("out") = py::none());
 }
 
 }  // namespace st::py_bind

@@ -1,0 +1,68 @@
+"""out= arguments: the result lands in the given tensor, which is returned."""
+
+import numpy as np
+import pytest
+
+import smalltorch as torch
+from conftest import assert_close
+
+
+@pytest.mark.parametrize("name,ref", [("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
+                                      ("div", np.true_divide)])
+def test_binary_out_writes_into_out(name, ref):
+    rng = np.random.default_rng(0)
+    a, b = rng.uniform(1, 2, (3, 4)).astype(np.float32), rng.uniform(1, 2, (4,)).astype(np.float32)
+    out = torch.empty(3, 4)
+    ptr = out.data_ptr()
+    r = getattr(torch, name)(torch.from_numpy(a), torch.from_numpy(b), out=out)
+    assert r is out and out.data_ptr() == ptr
+    assert_close(out, ref(a, b), rtol=1e-6)
+    # a Python number as the other operand
+    r = getattr(torch, name)(torch.from_numpy(a), 2.0, out=out)
+    assert_close(out, ref(a, np.float32(2.0)), rtol=1e-6)
+
+
+def test_out_may_alias_an_input_and_be_strided():
+    a = torch.arange(12.0).reshape(3, 4)
+    want = a.numpy() + a.numpy()
+    torch.add(a, a, out=a)
+    assert_close(a, want)
+    base = torch.zeros(4, 3)
+    out = base.t()  # non-contiguous out
+    torch.mul(torch.ones(3, 4), 3.0, out=out)
+    assert_close(base, np.full((4, 3), 3.0, dtype=np.float32))
+    # out overlapping an input with another layout: the result must not depend on the write order
+    x = torch.arange(4.0)
+    torch.add(x[:3], x[1:], out=x[1:])
+    assert_close(x, np.array([0.0, 1.0, 3.0, 5.0], dtype=np.float32))
+
+
+def test_out_dtype_promotion_and_errors(torch_ref):
+    out = torch.empty(3, dtype=torch.float64)
+    torch.add(torch.ones(3), torch.ones(3), out=out)  # float32 result into a float64 out: allowed
+    assert_close(out, np.full(3, 2.0))
+    for m in (torch, torch_ref):
+        with pytest.raises(RuntimeError, match="can't be cast"):
+            m.add(m.ones(3), m.ones(3), out=m.empty(3, dtype=m.int64))
+        with pytest.raises(RuntimeError, match="requires grad"):
+            m.add(m.ones(3, requires_grad=True), m.ones(3), out=m.empty(3))
+    with pytest.raises(RuntimeError, match=r"\[2\]"):
+        torch.add(torch.ones(3), torch.ones(3), out=torch.empty(2))
+    with pytest.raises(TypeError):
+        torch.add(torch.ones(3), torch.ones(3), out=[1, 2, 3])
+
+
+def test_reduction_and_matmul_out():
+    a = np.random.default_rng(1).standard_normal((5, 6)).astype(np.float32)
+    out = torch.empty(5)
+    assert torch.sum(torch.from_numpy(a), 1, out=out) is out
+    assert_close(out, a.sum(1), rtol=1e-5)
+    torch.mean(torch.from_numpy(a), 1, out=out)
+    assert_close(out, a.mean(1), rtol=1e-5)
+    m = torch.empty(5, 5)
+    assert torch.matmul(torch.from_numpy(a), torch.from_numpy(a.T.copy()), out=m) is m
+    assert_close(m, a @ a.T, rtol=1e-4, atol=1e-5)
+    assert torch.mm(torch.from_numpy(a), torch.from_numpy(a.T.copy()), out=m) is m
+    unary_out = torch.empty(5, 6)
+    assert torch.exp(torch.from_numpy(a), out=unary_out) is unary_out
+    assert_close(unary_out, np.exp(a), rtol=1e-6)
