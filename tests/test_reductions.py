@@ -196,3 +196,18 @@ def test_max_two_tensor_form():
     else:
         with pytest.raises(TypeError, match="maximum"):
             st.max(a, b)
+
+
+@pytest.mark.parametrize("n", [5, 63, 64, 65, 1000, 300_001])  # vector tails and the multi-thread split
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64, np.uint8])
+def test_whole_max_min_match_numpy_with_nan_anywhere(n, dtype):
+    rng = np.random.default_rng(n)
+    a = (rng.standard_normal(n) * 50).astype(dtype) if np.dtype(dtype).kind == "f" else \
+        rng.integers(0, 200, n).astype(dtype)
+    t = st.from_numpy(a)
+    assert t.max().item() == a.max() and t.min().item() == a.min()
+    if np.dtype(dtype).kind == "f":
+        for pos in (0, n // 2, n - 1):
+            b = a.copy()
+            b[pos] = np.nan
+            assert np.isnan(st.from_numpy(b).max().item()) and np.isnan(st.from_numpy(b).min().item())

@@ -2,6 +2,7 @@
 // line (the last dim of the input as ops/ arranged it), parallel over lines.
 #include "reductions.h"
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include "loop.h"
 
@@ -66,6 +67,78 @@ void run_reduce(const Tensor& out, const Tensor& in, R&& red) {
 
 template <typename T> inline bool is_nan(T x) { return x != x; }
 
+// Max (or min) of a contiguous run, NaN-propagating: four 16-byte vectors
+// of compare-selects (`x > m ? x : m` is one maxps), NaN tracked on the side.
+template <typename T>
+T minmax_block(const T* a, int64_t n, bool mx) {
+  T m = a[0];
+  bool any_nan = false;
+  int64_t i = 0;
+  if constexpr (!std::is_same<T, bool>::value) {
+    typedef T V __attribute__((vector_size(16)));
+    constexpr int W = 16 / sizeof(T);
+    if (n >= 4 * W) {
+      using M = decltype(V() != V());  // the integer mask vector of V
+      V acc[4];
+      M nan[4];
+      for (int k = 0; k < 4; ++k) {
+        std::memcpy(&acc[k], a, sizeof(V));
+        nan[k] = acc[k] != acc[k];
+      }
+      for (; i + 4 * W <= n; i += 4 * W)
+        for (int k = 0; k < 4; ++k) {
+          V x;
+          std::memcpy(&x, a + i + k * W, sizeof(V));
+          acc[k] = mx ? (x > acc[k] ? x : acc[k]) : (x < acc[k] ? x : acc[k]);
+          nan[k] |= x != x;
+        }
+      for (int k = 0; k < 4; ++k)
+        for (int l = 0; l < W; ++l) {
+          T v = acc[k][l];
+          m = mx ? (v > m ? v : m) : (v < m ? v : m);
+          any_nan = any_nan || nan[k][l] != 0;
+        }
+    }
+  }
+  for (; i < n; ++i) {
+    T x = a[i];
+    m = mx ? (x > m ? x : m) : (x < m ? x : m);
+    any_nan = any_nan || x != x;
+  }
+  if constexpr (std::is_floating_point<T>::value)
+    if (any_nan) return std::numeric_limits<T>::quiet_NaN();
+  return m;
+}
+
+// One line of max/min; a long contiguous line is split over the threads.
+template <typename T>
+T minmax_line(const char* p, int64_t s, int64_t n, bool mx) {
+  if (n == 0) return T(0);
+  if (s != static_cast<int64_t>(sizeof(T))) {
+    T m = *reinterpret_cast<const T*>(p);
+    if (mx) visit<T>(p, s, n, [&](T x) { m = (x > m || is_nan(x)) && !is_nan(m) ? x : m; });
+    else visit<T>(p, s, n, [&](T x) { m = (x < m || is_nan(x)) && !is_nan(m) ? x : m; });
+    return m;
+  }
+  const T* a = reinterpret_cast<const T*>(p);
+  if (n < 2 * kGrainSize || get_num_threads() < 2) return minmax_block(a, n, mx);
+  const int64_t parts = std::min<int64_t>(get_num_threads(), 64);
+  T res[64];
+  const int64_t step = (n + parts - 1) / parts;
+  parallel_for(0, parts, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t k = lo; k < hi; ++k) {
+      int64_t b = k * step, e = std::min(n, b + step);
+      res[k] = minmax_block(a + b, e - b, mx);
+    }
+  });
+  T m = res[0];
+  for (int64_t k = 1; k < parts; ++k) {
+    if (is_nan(res[k]) || is_nan(m)) return is_nan(m) ? m : res[k];
+    m = mx ? (res[k] > m ? res[k] : m) : (res[k] < m ? res[k] : m);
+  }
+  return m;
+}
+
 template <typename T>
 void reduce_typed(LineReduce op, const Tensor& out, const Tensor& in, double param) {
   using Acc = std::conditional_t<std::is_floating_point<T>::value, double, int64_t>;
@@ -80,11 +153,7 @@ void reduce_typed(LineReduce op, const Tensor& out, const Tensor& in, double par
     case LineReduce::Min: {
       bool mx = op == LineReduce::Max;
       return run_reduce<T, T>(out, in, [mx](const char* p, int64_t s, int64_t n) {
-        if (n == 0) return T(0);
-        T m = *reinterpret_cast<const T*>(p);
-        if (mx) visit<T>(p, s, n, [&](T x) { m = (x > m || is_nan(x)) && !is_nan(m) ? x : m; });
-        else visit<T>(p, s, n, [&](T x) { m = (x < m || is_nan(x)) && !is_nan(m) ? x : m; });
-        return m;
+        return minmax_line<T>(p, s, n, mx);
       });
     }
     case LineReduce::All:
