@@ -213,4 +213,6 @@ void dot(const Tensor& out, const Tensor& a, const Tensor& b) {
   });
 }
 
+void blas_set_num_threads(int n) { scipy_openblas_set_num_threads(n); }
+
 }  // namespace st::kernels

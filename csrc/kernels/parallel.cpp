@@ -1,4 +1,5 @@
 #include "parallel.h"
+#include "blas.h"
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -104,7 +105,10 @@ thread_local bool Pool::in_worker_ = false;
 }  // namespace
 
 int get_num_threads() { return Pool::get().threads(); }
-void set_num_threads(int n) { Pool::get().set_threads(n); }
+void set_num_threads(int n) {
+  Pool::get().set_threads(n);
+  blas_set_num_threads(n);  // one knob for our loops and OpenBLAS's
+}
 void parallel_for_impl(int64_t begin, int64_t end, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
   Pool::get().run(begin, end, grain, fn);
 }
