@@ -59,3 +59,19 @@ def test_binary_loops_match_numpy(isa, op, dtype):
     np.testing.assert_allclose((torch.from_numpy(a) * 3).numpy(), a * dtype(3))
     np.testing.assert_allclose((torch.from_numpy(a)[:, None] + torch.from_numpy(b[:5])).numpy(),
                                (a[:, None] + b[:5]).astype(a.dtype))
+
+
+@pytest.mark.parametrize("shape", [(64, 64), (130, 67), (257, 1000), (1000, 3)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_transposed_operands_tiled_path(shape, dtype):
+    # out is contiguous, a.T walks memory across rows: the loop runs over cache-sized tiles
+    rng = np.random.default_rng(7)
+    a = (rng.standard_normal(shape[::-1]) * 10).astype(dtype)
+    b = (rng.standard_normal(shape) * 10).astype(dtype)
+    ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+    np.testing.assert_array_equal((ta.T + tb).numpy(), a.T + b)
+    np.testing.assert_array_equal((tb * ta.T).numpy(), b * a.T)
+    np.testing.assert_array_equal((ta.T - 1).numpy(), a.T - dtype(1))
+    out = torch.empty(*shape, dtype=tb.dtype)
+    torch.add(ta.T, tb, out=out)
+    np.testing.assert_array_equal(out.numpy(), a.T + b)

@@ -8,6 +8,41 @@
 namespace st::kernels {
 namespace {
 
+// A 2-d plan where some operand runs across the inner dim with a large stride
+// but is contiguous along the outer one (a transposed input): walking whole
+// rows would touch a new cache line per element of that operand.
+bool needs_tiling(const LoopPlan& p, int64_t item) {
+  if (p.ndim != 2 || p.shape[0] < 64 || p.shape[1] < 64) return false;
+  for (int k = 1; k < p.nops; ++k)
+    if (p.strides[1][k] == item && (p.strides[0][k] > 64 * item || p.strides[0][k] < -64 * item)) return true;
+  return false;
+}
+
+// Runs f over 2-d tiles small enough that every operand's lines stay in
+// cache while the tile is done; tile rows are split over the threads.
+template <typename F>
+void run_tiled(const LoopPlan& p, F&& f) {
+  constexpr int64_t kTile = 64;
+  const int64_t inner = p.shape[0], outer = p.shape[1];
+  const int64_t row_tiles = (outer + kTile - 1) / kTile;
+  const int64_t work_per_tile = kTile * inner;
+  parallel_for(0, row_tiles, std::max<int64_t>(1, kGrainSize / work_per_tile), [&](int64_t t0, int64_t t1) {
+    char* ptrs[kMaxOperands];
+    int64_t s[kMaxOperands];
+    for (int k = 0; k < p.nops; ++k) s[k] = p.strides[0][k];
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t r0 = t * kTile, r1 = std::min(outer, r0 + kTile);
+      for (int64_t c0 = 0; c0 < inner; c0 += kTile) {
+        const int64_t n = std::min(kTile, inner - c0);
+        for (int64_t r = r0; r < r1; ++r) {
+          for (int k = 0; k < p.nops; ++k) ptrs[k] = p.data[k] + r * p.strides[1][k] + c0 * p.strides[0][k];
+          f(ptrs, s, n);
+        }
+      }
+    }
+  });
+}
+
 // Runs `loop` over out (operand 0) and the inputs, all viewed with out's shape.
 void run_loop(Loop loop, const Tensor& out, std::initializer_list<const Tensor*> ins, const void* extra) {
   const int64_t n = out.numel();
@@ -42,6 +77,10 @@ void run_loop(Loop loop, const Tensor& out, std::initializer_list<const Tensor*>
   }
   LoopPlan plan;
   build_plan(plan, shape, specs, nops);
+  if (needs_tiling(plan, item)) {
+    run_tiled(plan, [&](char** d, const int64_t* s, int64_t m) { loop(d, s, m, extra); });
+    return;
+  }
   run_plan(plan, [&](char** d, const int64_t* s, int64_t m) { loop(d, s, m, extra); });
 }
 
