@@ -5,10 +5,23 @@ package on PYTHONPATH). PyTorch is optional: tests that compare with it use
 the `torch_ref` fixture and skip when it is absent.
 """
 
+import os
+
 import numpy as np
 import pytest
 
 import smalltorch
+
+
+# Subprocesses must import the same smalltorch as this process (the installed
+# package in CI, a dev build on PYTHONPATH locally), never the bare source tree.
+SMALLTORCH_PATH = os.path.dirname(os.path.dirname(os.path.abspath(smalltorch.__file__)))
+
+
+def subprocess_env(**extra):
+    """Environment for a child Python that imports this smalltorch (and the tests' helpers)."""
+    paths = [SMALLTORCH_PATH, os.path.dirname(os.path.abspath(__file__)), os.environ.get("PYTHONPATH", "")]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p), **extra)
 
 
 @pytest.fixture

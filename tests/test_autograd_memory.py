@@ -13,13 +13,10 @@ import weakref
 import pytest
 
 import smalltorch as torch
-
-PYTHONPATH = os.pathsep.join(p for p in [os.path.join(os.path.dirname(__file__), "..", "python"),
-                                         os.path.dirname(__file__), os.environ.get("PYTHONPATH", "")] if p)
-
+from conftest import subprocess_env
 
 def run_py(code, timeout=120):
-    env = dict(os.environ, PYTHONPATH=PYTHONPATH)
+    env = subprocess_env()
     r = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
                        timeout=timeout, env=env)
     assert r.returncode == 0, f"exit code {r.returncode} (negative: killed by signal)\nstdout:\n{r.stdout}\n" \

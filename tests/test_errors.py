@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import smalltorch as torch
+from conftest import subprocess_env
 
 # (id, op taking the module (smalltorch or torch), exception type, regex the smalltorch message must match,
 #  whether PyTorch raises the same type for the same call)
@@ -398,9 +399,7 @@ _isolated_cache = {}
 def _run_isolated(code):
     """Runs `code` in a fresh interpreter (a crash must not take pytest down); all snippets start in parallel."""
     if not _isolated_cache:
-        env = dict(os.environ)
-        here = os.path.dirname(os.path.abspath(__file__))
-        env["PYTHONPATH"] = os.path.join(os.path.dirname(here), "python") + os.pathsep + env.get("PYTHONPATH", "")
+        env = subprocess_env()
         procs = {}
         for c in ISOLATED + ISOLATED_BYTE_OVERFLOW:
             prog = ("import smalltorch as torch\n"

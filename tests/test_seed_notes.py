@@ -3,6 +3,8 @@
 import os
 import re
 import subprocess
+
+from conftest import subprocess_env
 import sys
 
 
@@ -18,9 +20,7 @@ def normalise(text):
 
 
 def run_file(path, cwd):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in [os.path.join(HERE, "..", "python"), os.environ.get("PYTHONPATH", "")] if p),
-        PYTHONIOENCODING="utf-8")
+    env = subprocess_env(PYTHONIOENCODING="utf-8")
     r = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, encoding="utf-8", timeout=120,
                        env=env, cwd=str(cwd))
     assert r.returncode == 0, r.stderr

@@ -65,23 +65,46 @@ void sum_typed(const Tensor& out, const Tensor& in, const std::vector<bool>& red
   build_plan(plan, in.sizes(), specs, 2);
   if (out.is_contiguous()) std::memset(o, 0, out.numel() * sizeof(Acc));
   else fill(out, Scalar(int64_t(0)));
+  auto add_rows = [](char** d, const int64_t* s, int64_t n) {
+    if (s[0] == sizeof(Acc) && s[1] == sizeof(T)) {
+      Acc* q = reinterpret_cast<Acc*>(d[0]);
+      const T* a = reinterpret_cast<const T*>(d[1]);
+      for (int64_t i = 0; i < n; ++i) q[i] += static_cast<Acc>(a[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<Acc*>(d[0] + i * s[0]) += static_cast<Acc>(*reinterpret_cast<const T*>(d[1] + i * s[1]));
+    }
+  };
   if (plan.ndim >= 1 && plan.strides[0][0] == 0) {
-    // Innermost dim is reduced: each inner run is one pairwise sum.
-    run_plan_range(plan, 0, plan.numel, [](char** d, const int64_t* s, int64_t n) {
+    // Innermost dim is reduced: each inner run is one pairwise sum. When every
+    // outer dim is kept, runs write distinct outputs and split over threads.
+    auto row_sum = [](char** d, const int64_t* s, int64_t n) {
       *reinterpret_cast<Acc*>(d[0]) += pairwise_sum<Acc, T>(d[1], s[1], n);
-    });
-  } else {
-    // Innermost dim is kept: accumulate whole rows into the output.
-    run_plan_range(plan, 0, plan.numel, [](char** d, const int64_t* s, int64_t n) {
-      if (s[0] == sizeof(Acc) && s[1] == sizeof(T)) {
-        Acc* q = reinterpret_cast<Acc*>(d[0]);
-        const T* a = reinterpret_cast<const T*>(d[1]);
-        for (int64_t i = 0; i < n; ++i) q[i] += static_cast<Acc>(a[i]);
-      } else {
-        for (int64_t i = 0; i < n; ++i)
-          *reinterpret_cast<Acc*>(d[0] + i * s[0]) += static_cast<Acc>(*reinterpret_cast<const T*>(d[1] + i * s[1]));
+    };
+    bool distinct = true;
+    for (int k = 1; k < plan.ndim; ++k) distinct = distinct && plan.strides[k][0] != 0;
+    const int64_t inner = plan.shape[0], rows = plan.numel / std::max<int64_t>(inner, 1);
+    if (distinct && rows > 1) {
+      parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(inner, 1)), [&](int64_t r0, int64_t r1) {
+        run_plan_range(plan, r0 * inner, r1 * inner, row_sum);
+      });
+    } else {
+      run_plan_range(plan, 0, plan.numel, row_sum);
+    }
+  } else if (plan.ndim == 2 && plan.strides[1][0] == 0) {
+    // rows accumulate into one output row: split the row's columns over threads
+    const int64_t cols = plan.shape[0], rows = plan.shape[1];
+    parallel_for(0, cols, std::max<int64_t>(16, kGrainSize / std::max<int64_t>(rows, 1)), [&](int64_t c0, int64_t c1) {
+      char* d[2];
+      const int64_t st[2] = {plan.strides[0][0], plan.strides[0][1]};
+      for (int64_t r = 0; r < rows; ++r) {
+        d[0] = plan.data[0] + c0 * st[0];
+        d[1] = plan.data[1] + r * plan.strides[1][1] + c0 * st[1];
+        add_rows(d, st, c1 - c0);
       }
     });
+  } else {
+    run_plan_range(plan, 0, plan.numel, add_rows);
   }
 }
 
