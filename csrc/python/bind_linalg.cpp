@@ -6,11 +6,6 @@ namespace st::py_bind {
 
 namespace {
 // `a @ o`: a tensor on the other side, else NotImplemented so Python tries the reflected form.
-template <typename F>
-py::object matmul_or_not(py::handle o, F f) {
-  if (!is_tensor(o)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-  return py::cast(f(o.cast<Tensor>()));
-}
 
 double ord_value(py::handle ord) {
   if (py::isinstance<py::str>(ord))
@@ -25,15 +20,16 @@ double ord_value(py::handle ord) {
 void bind_linalg(py::module_& m, TensorClass& cls) {
   const Scalar one(int64_t(1));
 
-  cls.def("__matmul__", [](const Tensor& a, py::handle o) {
-        return matmul_or_not(o, [&](const Tensor& b) { return ops::matmul(a, b); });
-      })
-      .def("__rmatmul__", [](const Tensor& a, py::handle o) {
-        return matmul_or_not(o, [&](const Tensor& b) { return ops::matmul(b, a); });
-      })
-      .def("matmul", &ops::matmul, py::arg("other"))
-      .def("mm", &ops::mm, py::arg("mat2"))
-      .def("bmm", &ops::bmm, py::arg("mat2"))
+  // `@` is a C slot of the type (tensor_type.cpp)
+  cls.def("matmul", [](const Tensor& a, const Tensor& b) {
+        return without_gil_if(matmul_work(a, b), [&] { return ops::matmul(a, b); });
+      }, py::arg("other"))
+      .def("mm", [](const Tensor& a, const Tensor& b) {
+        return without_gil_if(matmul_work(a, b), [&] { return ops::mm(a, b); });
+      }, py::arg("mat2"))
+      .def("bmm", [](const Tensor& a, const Tensor& b) {
+        return without_gil_if(matmul_work(a, b), [&] { return ops::bmm(a, b); });
+      }, py::arg("mat2"))
       .def("mv", &ops::mv, py::arg("vec"))
       .def("dot", &ops::dot, py::arg("tensor"))
       .def("outer", &ops::outer, py::arg("vec2"))
@@ -48,7 +44,9 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
       }, py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = one, py::arg("alpha") = one);
 
   m.def("matmul", [](const Tensor& a, const Tensor& b, py::handle out) {
-    return result_or_out(ops::matmul(a, b), out, "matmul");
+    Tensor r = without_gil_if(a.numel() * std::max<int64_t>(b.dim() ? b.sizes().back() : 1, 1),
+                              [&] { return ops::matmul(a, b); });
+    return result_or_out(r, out, "matmul");
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = py::none());
   m.def("mm", [](const Tensor& a, const Tensor& b, py::handle out) {
     return result_or_out(ops::mm(a, b), out, "mm");

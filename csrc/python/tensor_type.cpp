@@ -94,12 +94,17 @@ template <typename TT, typename TS, typename ST>
 PyObject* binary_slot(PyObject* a, PyObject* b, TT tt, TS ts, ST st) noexcept {
   try {
     if (is_tensor(a)) {
-      if (is_tensor(b)) return wrap(tt(unwrap(a), unwrap(b)));
+      const Tensor& x = unwrap(a);
+      if (is_tensor(b)) {
+        const Tensor& y = unwrap(b);
+        return wrap(without_gil_if(std::max(x.numel(), y.numel()), [&] { return tt(x, y); }));
+      }
       Scalar s;
-      if (scalar_from_object(b, s)) return wrap(ts(unwrap(a), s));
+      if (scalar_from_object(b, s)) return wrap(without_gil_if(x.numel(), [&] { return ts(x, s); }));
     } else {
       Scalar s;
-      if (scalar_from_object(a, s)) return wrap(st(s, unwrap(b)));
+      const Tensor& y = unwrap(b);
+      if (scalar_from_object(a, s)) return wrap(without_gil_if(y.numel(), [&] { return st(s, y); }));
     }
     Py_RETURN_NOTIMPLEMENTED;
   } catch (...) {
@@ -113,11 +118,12 @@ PyObject* inplace_slot(PyObject* a, PyObject* b, TT tt, TS ts) noexcept {
   try {
     Tensor self = unwrap(a);
     if (is_tensor(b)) {
-      tt(self, unwrap(b));
+      const Tensor& y = unwrap(b);
+      without_gil_if(self.numel(), [&] { tt(self, y); });
     } else {
       Scalar s;
       if (!scalar_from_object(b, s)) Py_RETURN_NOTIMPLEMENTED;
-      ts(self, s);
+      without_gil_if(self.numel(), [&] { ts(self, s); });
     }
     Py_INCREF(a);
     return a;
@@ -153,6 +159,16 @@ PyObject* nb_pow(PyObject* a, PyObject* b, PyObject* mod) {
   }
   return binary_slot(a, b, [](T x, T y) { return ops::pow(x, y); }, [](T x, S s) { return ops::pow(x, s); },
                      [](S s, T x) { return ops::pow(s, x); });
+}
+PyObject* nb_matmul(PyObject* a, PyObject* b) {
+  try {
+    if (!is_tensor(a) || !is_tensor(b)) Py_RETURN_NOTIMPLEMENTED;
+    const Tensor &x = unwrap(a), &y = unwrap(b);
+    return wrap(without_gil_if(matmul_work(x, y), [&] { return ops::matmul(x, y); }));
+  } catch (...) {
+    set_error_from_current_exception();
+    return nullptr;
+  }
 }
 PyObject* nb_negative(PyObject* a) {
   try {
@@ -203,6 +219,7 @@ PyType_Slot tensor_slots[] = {
     {Py_nb_true_divide, reinterpret_cast<void*>(nb_truediv)},
     {Py_nb_power, reinterpret_cast<void*>(nb_pow)},
     {Py_nb_negative, reinterpret_cast<void*>(nb_negative)},
+    {Py_nb_matrix_multiply, reinterpret_cast<void*>(nb_matmul)},
     {Py_nb_positive, reinterpret_cast<void*>(nb_positive)},
     {Py_nb_inplace_add, reinterpret_cast<void*>(nb_iadd)},
     {Py_nb_inplace_subtract, reinterpret_cast<void*>(nb_isub)},

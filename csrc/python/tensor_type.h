@@ -31,6 +31,21 @@ inline const Tensor& unwrap(PyObject* o) { return reinterpret_cast<PyTensor*>(o)
 // New reference to the (unique) Python object of t; None for an undefined tensor.
 PyObject* wrap(Tensor t);
 
+// Runs f (C++ only: no Python objects touched) without the GIL when `work`
+// (elements or flops) is large enough for other Python threads to gain.
+constexpr int64_t kReleaseGilWork = int64_t(1) << 16;
+template <typename F>
+auto without_gil_if(int64_t work, F&& f) -> decltype(f()) {
+  if (work < kReleaseGilWork) return f();
+  py::gil_scoped_release nogil;
+  return f();
+}
+
+// Rough multiply-add count of a @ b, for without_gil_if.
+inline int64_t matmul_work(const Tensor& a, const Tensor& b) {
+  return a.numel() * (b.dim() >= 2 ? b.sizes()[b.dim() - 1] : 1);
+}
+
 // Creates the type and adds it to the module as "Tensor".
 py::handle make_tensor_type(py::module_& m);
 // Sets the Python error for the C++ exception being handled (used by the C slots).
