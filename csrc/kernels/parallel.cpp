@@ -1,17 +1,46 @@
 #include "parallel.h"
-#include "blas.h"
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
+#include "blas.h"
 
 namespace st::kernels {
 namespace {
 
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Spins up to `budget` for pred() to become true, then sleeps on cv.
+template <typename P>
+void spin_then_wait(std::mutex& mu, std::condition_variable& cv, P pred) {
+  using clock = std::chrono::steady_clock;
+  constexpr auto kSpin = std::chrono::microseconds(50);
+  const auto until = clock::now() + kSpin;
+  for (int i = 0;; ++i) {
+    if (pred()) return;
+    cpu_relax();
+    if ((i & 63) == 63 && clock::now() > until) break;
+  }
+  std::unique_lock<std::mutex> lk(mu);
+  cv.wait(lk, pred);
+}
+
 // Persistent workers; the calling thread always runs the first chunk itself.
+// A job is published by one atomic store of `state_` = (generation << 8) |
+// chunks: a worker reads it once, so it knows consistently whether it takes
+// part (worker `id` runs chunk `id` when id < chunks). The caller waits for
+// the participants only, so the job's fields stay put while they read them.
+// Workers spin briefly before sleeping (a kernel split over threads should
+// not wait on a futex wake-up of tens of microseconds); the caller spins
+// likewise for completion.
 class Pool {
  public:
   static Pool& get() {
@@ -22,10 +51,12 @@ class Pool {
   int threads() const { return nthreads_.load(); }
   void set_threads(int n) {
     std::lock_guard<std::mutex> g(run_mu_);
-    n = std::max(1, n);
+    n = std::min(std::max(1, n), 255);  // the chunk count must fit in state_'s low byte
     while (static_cast<int>(workers_.size()) < n - 1) {
       int id = static_cast<int>(workers_.size()) + 1;
-      workers_.emplace_back([this, id] { worker(id); });
+      // the state as of now (no job runs: run_mu_ is held); the worker takes part from the next job on
+      uint64_t start = state_.load(std::memory_order_acquire);
+      workers_.emplace_back([this, id, start] { worker(id, start); });
       workers_.back().detach();
     }
     nthreads_ = n;
@@ -41,23 +72,24 @@ class Pool {
     int chunks = static_cast<int>(std::min<int64_t>(nthreads_, n / grain));
     chunks = std::max(chunks, 1);
     int64_t step = (n + chunks - 1) / chunks;
+    fn_ = &fn;
+    begin_ = begin;
+    end_ = end;
+    step_ = step;
+    error_ = nullptr;
+    pending_.store(chunks - 1, std::memory_order_relaxed);
     {
-      std::lock_guard<std::mutex> g(mu_);
-      fn_ = &fn;
-      begin_ = begin; end_ = end; step_ = step; chunks_ = chunks;
-      pending_ = chunks - 1;
-      error_ = nullptr;
-      ++generation_;
+      std::lock_guard<std::mutex> g(mu_);  // pairs with the sleepers' predicate check
+      uint64_t gen = (state_.load(std::memory_order_relaxed) >> 8) + 1;
+      state_.store((gen << 8) | static_cast<uint64_t>(chunks), std::memory_order_release);
     }
     cv_.notify_all();
     try {
       fn(begin, std::min(end, begin + step));
     } catch (...) {
-      std::lock_guard<std::mutex> g(mu_);
-      if (!error_) error_ = std::current_exception();
+      record_error(std::current_exception());
     }
-    std::unique_lock<std::mutex> lk(mu_);
-    done_cv_.wait(lk, [&] { return pending_ == 0; });
+    spin_then_wait(mu_, done_cv_, [&] { return pending_.load(std::memory_order_acquire) == 0; });
     fn_ = nullptr;
     if (error_) std::rethrow_exception(error_);
   }
@@ -68,35 +100,41 @@ class Pool {
     set_threads(hc == 0 ? 1 : static_cast<int>(hc));
   }
 
-  void worker(int id) {
+  void record_error(std::exception_ptr e) {
+    std::lock_guard<std::mutex> g(err_mu_);
+    if (!error_) error_ = e;
+  }
+
+  void worker(int id, uint64_t seen) {
     in_worker_ = true;
-    uint64_t seen = 0;
     for (;;) {
-      std::unique_lock<std::mutex> lk(mu_);
-      cv_.wait(lk, [&] { return generation_ != seen; });
-      seen = generation_;
-      if (id >= chunks_) continue;
-      auto* fn = fn_;
+      spin_then_wait(mu_, cv_, [&] { return state_.load(std::memory_order_acquire) != seen; });
+      seen = state_.load(std::memory_order_acquire);  // read once: generation and chunk count together
+      if (id >= static_cast<int>(seen & 0xff)) continue;
       int64_t b = begin_ + id * step_, e = std::min(end_, b + step_);
-      lk.unlock();
-      std::exception_ptr err;
       if (b < e) {
-        try { (*fn)(b, e); } catch (...) { err = std::current_exception(); }
+        try {
+          (*fn_)(b, e);
+        } catch (...) {
+          record_error(std::current_exception());
+        }
       }
-      lk.lock();
-      if (err && !error_) error_ = err;
-      if (--pending_ == 0) done_cv_.notify_one();
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> g(mu_);
+        done_cv_.notify_one();
+      }
     }
   }
 
-  std::mutex run_mu_, mu_;
+  std::mutex run_mu_, mu_, err_mu_;
   std::condition_variable cv_, done_cv_;
   std::vector<std::thread> workers_;
   std::atomic<int> nthreads_{1};
+  // the job, written by run() before state_ is published
   const std::function<void(int64_t, int64_t)>* fn_ = nullptr;
   int64_t begin_ = 0, end_ = 0, step_ = 0;
-  int chunks_ = 0, pending_ = 0;
-  uint64_t generation_ = 0;
+  std::atomic<int> pending_{0};
+  std::atomic<uint64_t> state_{0};  // (generation << 8) | chunks
   std::exception_ptr error_;
   static thread_local bool in_worker_;
 };

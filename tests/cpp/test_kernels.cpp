@@ -1,5 +1,6 @@
 // Floor 2: every kernel against a naive index loop, on contiguous, transposed,
 // stepped and broadcast operands, single- and multi-threaded.
+#include <atomic>
 #include <gtest/gtest.h>
 #include <cmath>
 #include <cstdint>
@@ -747,4 +748,38 @@ TEST(KernelRandom, LogicalOrderIndependentOfStrides) {
   Tensor b = make_layout(dv({6, 7}), ScalarType::Float64, Layout::Transposed, [](int64_t) { return 0.0; });
   kernels::uniform(b, 0, 1);
   EXPECT_EQ(st_test::values(a), st_test::values(b));
+}
+
+// The pool: every index of every job is visited exactly once, also right
+// after threads are added (a new worker must not mistake the job in flight
+// for one it has seen), across many back-to-back jobs of mixed sizes.
+TEST(ThreadPool, EveryIndexOnceUnderChurn) {
+  const int before = st::kernels::get_num_threads();
+  for (int threads : {1, 2, 3, 4, 2}) {
+    st::kernels::set_num_threads(threads);
+    for (int rep = 0; rep < 300; ++rep) {
+      const int64_t n = (rep % 7 == 0) ? 3 : 1000 + rep * 37;
+      std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+      st::kernels::parallel_for(0, n, 64, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) hits[static_cast<size_t>(i)].fetch_add(1);
+      });
+      for (int64_t i = 0; i < n; ++i) ASSERT_EQ(hits[static_cast<size_t>(i)].load(), 1) << "threads " << threads;
+    }
+  }
+  st::kernels::set_num_threads(before);
+}
+
+TEST(ThreadPool, ExceptionInAChunkReachesTheCaller) {
+  const int before = st::kernels::get_num_threads();
+  st::kernels::set_num_threads(2);
+  EXPECT_THROW(st::kernels::parallel_for(0, 1 << 20, 1 << 10,
+                                         [](int64_t b, int64_t) {
+                                           if (b > 0) throw st::Error("chunk failed");
+                                         }),
+               st::Error);
+  // and the pool still works afterwards
+  std::atomic<int64_t> total{0};
+  st::kernels::parallel_for(0, 1 << 20, 1 << 10, [&](int64_t b, int64_t e) { total += e - b; });
+  EXPECT_EQ(total.load(), 1 << 20);
+  st::kernels::set_num_threads(before);
 }
