@@ -75,3 +75,20 @@ def test_transposed_operands_tiled_path(shape, dtype):
     out = torch.empty(*shape, dtype=tb.dtype)
     torch.add(ta.T, tb, out=out)
     np.testing.assert_array_equal(out.numpy(), a.T + b)
+
+
+@pytest.mark.parametrize("n", [0, 1, 65, 1000, 10_000, 300_001])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_vector_sums_match_float64_reference(isa, n, dtype):
+    x = np.random.default_rng(n).standard_normal(n).astype(dtype)
+    got = torch.from_numpy(x).sum().item()
+    want = x.astype(np.float64).sum()
+    tol = (2e-6 if dtype == np.float32 else 1e-13) * max(1.0, np.abs(x).sum())
+    assert abs(got - want) <= tol
+    # rows of a matrix (the innermost dim reduced) take the same loops
+    if n >= 1000:
+        m = x[: (n // 10) * 10].reshape(10, -1)
+        np.testing.assert_allclose(torch.from_numpy(m).sum(1).numpy(), m.astype(np.float64).sum(1),
+                                   rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-3)
+    ones = torch.ones(10_000_000, dtype=torch.float32)
+    assert ones.mean().item() == 1.0

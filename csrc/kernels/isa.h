@@ -19,7 +19,14 @@ struct IsaTable {
   Loop (*binary)(BinaryOp op, ScalarType t);                         // out = a op b
   Loop (*binary_scalar)(BinaryOp op, ScalarType t, bool scalar_first);  // out = a op s, or s op a
   Loop (*unary)(UnaryOp op, ScalarType t);                           // out = f(a)
+  // Pairwise sums of contiguous values (split points: sum_split, for all ISAs).
+  float (*sum_f32)(const float* a, int64_t n);
+  double (*sum_f64)(const double* a, int64_t n);
 };
+
+// Where a contiguous pairwise sum of n values splits (the same in every ISA,
+// so a sum split over threads at this point equals the one-thread sum).
+inline int64_t sum_split(int64_t n) { return (n / 2 + 63) / 64 * 64; }
 
 const IsaTable& isa();
 // Forces a table ("base", "avx2", "avx512"); false if the CPU lacks it. For tests and benchmarks.

@@ -268,9 +268,38 @@ Loop unary_table(UnaryOp op, ScalarType t) {
   return nullptr;
 }
 
+// Pairwise sum of contiguous values: leaves of up to 32 vectors are summed
+// in four vector accumulators; longer runs split at sum_split and recurse.
+template <typename T>
+T pairwise_contig(const T* a, int64_t n) {
+  typedef T V __attribute__((vector_size(ST_VEC_BYTES)));
+  constexpr int W = ST_VEC_BYTES / sizeof(T);
+  constexpr int64_t kLeaf = 32 * W;
+  if (n > kLeaf && n > 64) {
+    int64_t half = sum_split(n);
+    return pairwise_contig(a, half) + pairwise_contig(a + half, n - half);
+  }
+  V acc[4] = {};
+  int64_t i = 0;
+  for (; i + 4 * W <= n; i += 4 * W)
+    for (int k = 0; k < 4; ++k) {
+      V x;
+      std::memcpy(&x, a + i + k * W, sizeof x);
+      acc[k] += x;
+    }
+  V t = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  T s = 0;
+  for (int l = 0; l < W; ++l) s += t[l];
+  for (; i < n; ++i) s += a[i];
+  return s;
+}
+
+float sum_f32(const float* a, int64_t n) { return pairwise_contig(a, n); }
+double sum_f64(const double* a, int64_t n) { return pairwise_contig(a, n); }
+
 }  // namespace
 
 const IsaTable& table() {
-  static const IsaTable t{ST_ISA_NAME, &binary_table, &binary_scalar_table, &unary_table};
+  static const IsaTable t{ST_ISA_NAME, &binary_table, &binary_scalar_table, &unary_table, &sum_f32, &sum_f64};
   return t;
 }

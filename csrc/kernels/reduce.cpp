@@ -1,5 +1,6 @@
 #include <cstring>
 #include "kernels.h"
+#include "isa.h"
 #include "loop.h"
 
 namespace st::kernels {
@@ -32,6 +33,18 @@ Acc pairwise_sum(const char* p, int64_t stride, int64_t n) {
   return pairwise_sum<Acc, T>(p, stride, half) + pairwise_sum<Acc, T>(p + half * stride, stride, n - half);
 }
 
+// Contiguous float sums go to the per-ISA vector loops; the rest stay here.
+template <typename Acc, typename T>
+Acc sum_run(const char* p, int64_t stride, int64_t n) {
+  if (stride == sizeof(T)) {
+    if constexpr (std::is_same<T, float>::value && std::is_same<Acc, float>::value)
+      return isa().sum_f32(reinterpret_cast<const float*>(p), n);
+    if constexpr (std::is_same<T, double>::value && std::is_same<Acc, double>::value)
+      return isa().sum_f64(reinterpret_cast<const double*>(p), n);
+  }
+  return pairwise_sum<Acc, T>(p, stride, n);
+}
+
 template <typename Acc, typename T>
 void sum_typed(const Tensor& out, const Tensor& in, const std::vector<bool>& reduce) {
   Acc* o = out.data<Acc>();
@@ -44,15 +57,16 @@ void sum_typed(const Tensor& out, const Tensor& in, const std::vector<bool>& red
     int64_t n = in.numel();
     if (n >= 2 * kGrainSize && get_num_threads() > 1) {
       Acc parts[2] = {0, 0};
-      int64_t mid = pairwise_split(n);  // the same split as one thread: results do not depend on threads
+      // split where the one-thread sum splits: results do not depend on threads
+      int64_t mid = std::is_floating_point<T>::value ? sum_split(n) : pairwise_split(n);
       parallel_for(0, 2, 1, [&](int64_t lo, int64_t hi) {
         for (int64_t k = lo; k < hi; ++k)
-          parts[k] = k == 0 ? pairwise_sum<Acc, T>(p, sizeof(T), mid)
-                            : pairwise_sum<Acc, T>(p + mid * sizeof(T), sizeof(T), n - mid);
+          parts[k] = k == 0 ? sum_run<Acc, T>(p, sizeof(T), mid)
+                            : sum_run<Acc, T>(p + mid * sizeof(T), sizeof(T), n - mid);
       });
       *o = parts[0] + parts[1];
     } else {
-      *o = pairwise_sum<Acc, T>(p, sizeof(T), n);
+      *o = sum_run<Acc, T>(p, sizeof(T), n);
     }
     return;
   }
@@ -79,7 +93,7 @@ void sum_typed(const Tensor& out, const Tensor& in, const std::vector<bool>& red
     // Innermost dim is reduced: each inner run is one pairwise sum. When every
     // outer dim is kept, runs write distinct outputs and split over threads.
     auto row_sum = [](char** d, const int64_t* s, int64_t n) {
-      *reinterpret_cast<Acc*>(d[0]) += pairwise_sum<Acc, T>(d[1], s[1], n);
+      *reinterpret_cast<Acc*>(d[0]) += sum_run<Acc, T>(d[1], s[1], n);
     };
     bool distinct = true;
     for (int k = 1; k < plan.ndim; ++k) distinct = distinct && plan.strides[k][0] != 0;
