@@ -1,4 +1,5 @@
 #include <cstring>
+#include <vector>
 #include "kernels.h"
 #include "isa.h"
 #include "loop.h"
@@ -106,17 +107,46 @@ void sum_typed(const Tensor& out, const Tensor& in, const std::vector<bool>& red
       run_plan_range(plan, 0, plan.numel, row_sum);
     }
   } else if (plan.ndim == 2 && plan.strides[1][0] == 0) {
-    // rows accumulate into one output row: split the row's columns over threads
+    // rows accumulate into one output row. Each thread streams through its own
+    // block of rows into a private row (same-typed floats use the per-ISA add
+    // loop, out = out + row); the private rows are added at the end.
     const int64_t cols = plan.shape[0], rows = plan.shape[1];
-    parallel_for(0, cols, std::max<int64_t>(16, kGrainSize / std::max<int64_t>(rows, 1)), [&](int64_t c0, int64_t c1) {
-      char* d[2];
-      const int64_t st[2] = {plan.strides[0][0], plan.strides[0][1]};
-      for (int64_t r = 0; r < rows; ++r) {
-        d[0] = plan.data[0] + c0 * st[0];
-        d[1] = plan.data[1] + r * plan.strides[1][1] + c0 * st[1];
-        add_rows(d, st, c1 - c0);
+    Loop vec_add = std::is_same<Acc, T>::value && std::is_floating_point<T>::value
+                       ? isa().binary(BinaryOp::Add, scalar_type_of<T>()) : nullptr;
+    auto accumulate = [&](char* acc, int64_t acc_stride, int64_t r0, int64_t r1) {
+      const int64_t st[3] = {acc_stride, acc_stride, plan.strides[0][1]};
+      char* d[3];
+      for (int64_t r = r0; r < r1; ++r) {
+        d[0] = d[1] = acc;
+        d[2] = plan.data[1] + r * plan.strides[1][1];
+        if (vec_add) {
+          vec_add(d, st, cols, nullptr);
+        } else {
+          char* dd[2] = {d[0], d[2]};
+          const int64_t ss[2] = {st[0], st[2]};
+          add_rows(dd, ss, cols);
+        }
       }
-    });
+    };
+    // A fixed number of row blocks (not one per thread), added in a fixed
+    // order: the result does not depend on how many threads ran.
+    constexpr int64_t kBlocks = 8;
+    if (rows < 2 * kBlocks || plan.numel < 2 * kGrainSize) {
+      accumulate(plan.data[0], plan.strides[0][0], 0, rows);
+    } else {
+      std::vector<Acc> partial(static_cast<size_t>(cols) * (kBlocks - 1), Acc(0));
+      const int64_t step = (rows + kBlocks - 1) / kBlocks;
+      parallel_for(0, kBlocks, 1, [&](int64_t k0, int64_t k1) {
+        for (int64_t k = k0; k < k1; ++k) {
+          char* acc = k == 0 ? plan.data[0] : reinterpret_cast<char*>(partial.data() + (k - 1) * cols);
+          accumulate(acc, k == 0 ? plan.strides[0][0] : int64_t(sizeof(Acc)), k * step,
+                     std::min(rows, (k + 1) * step));
+        }
+      });
+      for (int64_t k = 1; k < kBlocks; ++k)
+        for (int64_t c = 0; c < cols; ++c)
+          *reinterpret_cast<Acc*>(plan.data[0] + c * plan.strides[0][0]) += partial[(k - 1) * cols + c];
+    }
   } else {
     run_plan_range(plan, 0, plan.numel, add_rows);
   }
