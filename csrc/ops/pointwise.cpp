@@ -10,18 +10,6 @@ using kernels::PointwiseOp;
 
 namespace {
 
-// PyTorch's C++ type names, used in its "not implemented for 'Long'" errors.
-const char* torch_type_name(ScalarType t) {
-  switch (t) {
-    case ScalarType::Bool: return "Bool";
-    case ScalarType::UInt8: return "Byte";
-    case ScalarType::Int32: return "Int";
-    case ScalarType::Int64: return "Long";
-    case ScalarType::Float32: return "Float";
-    default: return "Double";
-  }
-}
-
 void check_supported(bool ok, const char* kernel, ScalarType t) {
   if (!ok) throw NotImplementedError(str("\"", kernel, "\" not implemented for '", torch_type_name(t), "'"));
 }

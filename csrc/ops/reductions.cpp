@@ -288,17 +288,6 @@ struct SoftmaxBackward : Node {
 
 // ------------------------------------------------------------------ checks
 
-const char* torch_type_name(ScalarType t) {
-  switch (t) {
-    case ScalarType::Bool: return "Bool";
-    case ScalarType::UInt8: return "Byte";
-    case ScalarType::Int32: return "Int";
-    case ScalarType::Int64: return "Long";
-    case ScalarType::Float32: return "Float";
-    default: return "Double";
-  }
-}
-
 // max/min/amax/amin/argmax/argmin have no identity: an empty reduction raises.
 void check_nonempty(const Tensor& a, const std::vector<bool>& mask, bool all, const char* op) {
   if (all) {

@@ -48,17 +48,6 @@ template <typename T> T bnot(T x) {
 
 Tensor zero_grad(const Tensor& g) { return zeros(g.sizes(), g.dtype()); }
 
-const char* torch_type_name(ScalarType t) {
-  switch (t) {
-    case ScalarType::Bool: return "Bool";
-    case ScalarType::UInt8: return "Byte";
-    case ScalarType::Int32: return "Int";
-    case ScalarType::Int64: return "Long";
-    case ScalarType::Float32: return "Float";
-    default: return "Double";
-  }
-}
-
 void check_rule(Rule r, ScalarType t, const char* name) {
   bool ok = r == Rule::Float || r == Rule::Any || r == Rule::Pred || (r == Rule::FloatOnly && is_floating(t)) ||
             (r == Rule::Keep && t != ScalarType::Bool) || (r == Rule::Bits && !is_floating(t));

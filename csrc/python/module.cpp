@@ -401,23 +401,7 @@ using namespace st::py_bind;
 PYBIND11_MODULE(_C, m) {
   m.doc() = "smalltorch C++ core";
 
-  py::register_exception_translator([](std::exception_ptr p) {
-    try {
-      if (p) std::rethrow_exception(p);
-    } catch (const st::IndexError& e) {
-      PyErr_SetString(PyExc_IndexError, e.what());
-    } catch (const st::TypeError& e) {
-      PyErr_SetString(PyExc_TypeError, e.what());
-    } catch (const st::ValueError& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
-    } catch (const st::NotImplementedError& e) {
-      PyErr_SetString(PyExc_NotImplementedError, e.what());
-    } catch (const st::Error& e) {
-      PyErr_SetString(PyExc_RuntimeError, e.what());
-    } catch (const std::bad_alloc&) {
-      PyErr_SetString(PyExc_MemoryError, "smalltorch: out of memory");
-    }
-  });
+  py::register_exception_translator(&translate_st_exception);
 
   // dtypes
   py::class_<st::py_bind::DType>(m, "dtype")

@@ -7,12 +7,9 @@ namespace st::py_bind {
 
 PyTypeObject* g_tensor_type = nullptr;
 
-void set_error_from_current_exception() {
+void translate_st_exception(std::exception_ptr p) {
   try {
-    throw;
-  } catch (const py::error_already_set& e) {
-    py::error_already_set& err = const_cast<py::error_already_set&>(e);
-    err.restore();
+    std::rethrow_exception(p);
   } catch (const st::IndexError& e) {
     PyErr_SetString(PyExc_IndexError, e.what());
   } catch (const st::TypeError& e) {
@@ -25,8 +22,24 @@ void set_error_from_current_exception() {
     PyErr_SetString(PyExc_RuntimeError, e.what());
   } catch (const std::bad_alloc&) {
     PyErr_SetString(PyExc_MemoryError, "smalltorch: out of memory");
-  } catch (const std::exception& e) {
-    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+}
+
+void set_error_from_current_exception() {
+  try {
+    throw;
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (const py::builtin_exception& e) {
+    e.set_error();
+  } catch (...) {
+    try {
+      translate_st_exception(std::current_exception());
+    } catch (const std::exception& e) {
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+    } catch (...) {
+      PyErr_SetString(PyExc_RuntimeError, "smalltorch: unknown C++ exception");
+    }
   }
 }
 

@@ -48,6 +48,9 @@ inline int64_t matmul_work(const Tensor& a, const Tensor& b) {
 
 // Creates the type and adds it to the module as "Tensor".
 py::handle make_tensor_type(py::module_& m);
+// Sets the Python error for a st:: exception (IndexError, TypeError, ...) or
+// bad_alloc; any other exception propagates (pybind11's translators see it).
+void translate_st_exception(std::exception_ptr p);
 // Sets the Python error for the C++ exception being handled (used by the C slots).
 void set_error_from_current_exception();
 
