@@ -211,3 +211,19 @@ def test_whole_max_min_match_numpy_with_nan_anywhere(n, dtype):
             b = a.copy()
             b[pos] = np.nan
             assert np.isnan(st.from_numpy(b).max().item()) and np.isnan(st.from_numpy(b).min().item())
+
+
+def test_sum_and_mean_methods_all_call_forms():
+    # x.sum() / x.mean() take a C fast path; every other form goes to the full binding
+    x = st.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    a = x.detach().numpy()
+    assert x.sum().item() == a.sum() and x.sum().grad_fn.name() == "SumBackward0"
+    assert x.mean().item() == a.mean() and x.mean().grad_fn.name() == "MeanBackward0"
+    np.testing.assert_allclose(x.sum(0).detach().numpy(), a.sum(0))
+    np.testing.assert_allclose(x.sum(dim=1, keepdim=True).detach().numpy(), a.sum(1, keepdims=True))
+    np.testing.assert_allclose(x.mean((0, 1)).detach().numpy(), a.mean())
+    assert x.sum(dtype=st.float64).dtype == st.float64
+    with pytest.raises(TypeError):
+        x.sum(foo=1)
+    with pytest.raises(RuntimeError, match="mean"):
+        st.tensor([1, 2]).mean()

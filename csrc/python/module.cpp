@@ -486,6 +486,7 @@ PYBIND11_MODULE(_C, m) {
   bind_shape_ops(m, cls);
   bind_indexing(m, cls);
   bind_unary(m, cls);
+  install_fast_methods(cls.type());
 
   // engine
   m.def("_backward", [](py::object outputs, py::object grads, std::optional<bool> retain_graph, bool create_graph,

@@ -1,5 +1,7 @@
 #include "tensor_type.h"
 #include <structmember.h>
+#include <optional>
+#include <vector>
 #include "../ops/ops.h"
 #include "casters.h"
 
@@ -249,6 +251,64 @@ void release_python_object(void* p) {
   PyGILState_STATE g = PyGILState_Ensure();
   Py_DECREF(static_cast<PyObject*>(p));  // its tensor is empty: a plain dealloc
   PyGILState_Release(g);
+}
+
+namespace {
+
+// ---- methods with a no-argument fast path (x.sum(), x.mean()); any other
+// call goes to the full pybind11 binding installed earlier under that name.
+PyObject* g_sum_full = nullptr;
+PyObject* g_mean_full = nullptr;
+
+PyObject* call_full(PyObject* full, PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  // prepend self to the positional arguments
+  std::vector<PyObject*> all(static_cast<size_t>(nargs) + 1 + (kwnames ? PyTuple_GET_SIZE(kwnames) : 0));
+  all[0] = self;
+  for (size_t i = 1; i < all.size(); ++i) all[i] = args[i - 1];
+  return PyObject_Vectorcall(full, all.data(), static_cast<size_t>(nargs) + 1, kwnames);
+}
+
+template <Tensor (*Op)(const Tensor&, std::optional<ScalarType>)>
+PyObject* fast_reduce(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames, PyObject* full) {
+  if (nargs != 0 || kwnames) return call_full(full, self, args, nargs, kwnames);
+  try {
+    const Tensor& t = unwrap(self);
+    return wrap(without_gil_if(t.numel(), [&] { return Op(t, std::nullopt); }));
+  } catch (...) {
+    set_error_from_current_exception();
+    return nullptr;
+  }
+}
+
+Tensor sum_all(const Tensor& t, std::optional<ScalarType> d) { return ops::sum(t, d); }
+Tensor mean_all(const Tensor& t, std::optional<ScalarType> d) { return ops::mean(t, d); }
+
+PyObject* method_sum(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  return fast_reduce<sum_all>(self, args, nargs, kwnames, g_sum_full);
+}
+PyObject* method_mean(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  return fast_reduce<mean_all>(self, args, nargs, kwnames, g_mean_full);
+}
+
+PyMethodDef g_fast_methods[] = {
+    {"sum", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(method_sum)), METH_FASTCALL | METH_KEYWORDS,
+     "Sum of all elements, or over dims (see smalltorch.sum)."},
+    {"mean", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(method_mean)), METH_FASTCALL | METH_KEYWORDS,
+     "Mean of all elements, or over dims (see smalltorch.mean)."},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+}  // namespace
+
+void install_fast_methods(py::handle type) {
+  auto* tp = reinterpret_cast<PyTypeObject*>(type.ptr());
+  g_sum_full = py::getattr(type, "sum").release().ptr();   // kept for the life of the module
+  g_mean_full = py::getattr(type, "mean").release().ptr();
+  for (PyMethodDef* d = g_fast_methods; d->ml_name; ++d) {
+    py::object descr = py::reinterpret_steal<py::object>(PyDescr_NewMethod(tp, d));
+    if (!descr) throw py::error_already_set();
+    type.attr(d->ml_name) = descr;
+  }
 }
 
 py::handle make_tensor_type(py::module_& m) {

@@ -46,6 +46,10 @@ inline int64_t matmul_work(const Tensor& a, const Tensor& b) {
   return a.numel() * (b.dim() >= 2 ? b.sizes()[b.dim() - 1] : 1);
 }
 
+// Replaces x.sum / x.mean by C methods with a no-argument fast path that
+// fall back to the pybind11 bindings already on the type (call after binding).
+void install_fast_methods(py::handle type);
+
 // Creates the type and adds it to the module as "Tensor".
 py::handle make_tensor_type(py::module_& m);
 // Sets the Python error for a st:: exception (IndexError, TypeError, ...) or
