@@ -92,3 +92,20 @@ def test_vector_sums_match_float64_reference(isa, n, dtype):
                                    rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-3)
     ones = torch.ones(10_000_000, dtype=torch.float32)
     assert ones.mean().item() == 1.0
+
+
+@pytest.mark.parametrize("offset", [0, 1, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32])
+def test_streaming_stores_for_big_outputs(isa, offset, dtype):
+    # outputs of several MB are written with non-temporal stores; a misaligned
+    # start (offset) and a ragged end must still give every element
+    n = 3_000_017
+    rng = np.random.default_rng(offset)
+    a = rng.integers(-50, 50, n).astype(dtype)
+    b = rng.integers(-50, 50, n).astype(dtype)
+    np.testing.assert_array_equal((torch.from_numpy(a) + torch.from_numpy(b)).numpy(), a + b)
+    base = torch.zeros(n + offset, dtype=torch.from_numpy(a).dtype)
+    out = base[offset:]
+    torch.mul(torch.from_numpy(a), torch.from_numpy(b), out=out)
+    np.testing.assert_array_equal(out.numpy(), a * b)
+    assert (base[:offset] == 0).all().item()

@@ -133,6 +133,42 @@ template <typename T> struct SigmoidF {
   }
 };
 
+// Copies `bytes` (a multiple of 64) from the L1-resident `src` to `dst`
+// (ST_VEC_BYTES-aligned) with non-temporal stores: a result far bigger than
+// the caches is written without first reading its lines in (no
+// read-for-ownership), which saves a quarter of the memory traffic of a+b.
+inline void stream_store(char* dst, const char* src, int64_t bytes) {
+  for (int64_t i = 0; i < bytes; i += ST_VEC_BYTES) {
+#if ST_VEC_BYTES == 64
+    _mm512_stream_si512(reinterpret_cast<__m512i*>(dst + i), _mm512_loadu_si512(src + i));
+#elif ST_VEC_BYTES == 32
+    _mm256_stream_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i)));
+#else
+    _mm_stream_si128(reinterpret_cast<__m128i*>(dst + i), _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
+#endif
+  }
+}
+
+// A contiguous run whose output is this big is written with streaming stores.
+constexpr int64_t kStreamBytes = int64_t(4) << 20;
+
+// o = f(a, b) over n contiguous elements, computed a block at a time into a
+// small buffer and streamed out (see stream_store).
+template <typename T, typename F>
+void binary_streamed(T* o, const T* a, const T* b, int64_t n) {
+  constexpr int64_t kBlock = 2048;
+  alignas(64) T buf[kBlock];
+  int64_t i = 0;
+  for (; i < n && reinterpret_cast<uintptr_t>(o + i) % ST_VEC_BYTES != 0; ++i) o[i] = F::f(a[i], b[i]);
+  while (n - i >= kBlock) {
+    for (int64_t k = 0; k < kBlock; ++k) buf[k] = F::f(a[i + k], b[i + k]);
+    stream_store(reinterpret_cast<char*>(o + i), reinterpret_cast<const char*>(buf), kBlock * sizeof(T));
+    i += kBlock;
+  }
+  _mm_sfence();  // order the streaming stores before the caller signals completion
+  for (; i < n; ++i) o[i] = F::f(a[i], b[i]);
+}
+
 template <typename T, typename F>
 void binary_loop(char** d, const int64_t* s, int64_t n, const void*) {
   constexpr int64_t z = sizeof(T);
@@ -140,6 +176,7 @@ void binary_loop(char** d, const int64_t* s, int64_t n, const void*) {
   const T* a = reinterpret_cast<const T*>(d[1]);
   const T* b = reinterpret_cast<const T*>(d[2]);
   if (s[0] == z && s[1] == z && s[2] == z) {
+    if (n * z >= kStreamBytes && o != a && o != b) return binary_streamed<T, F>(o, a, b, n);
     for (int64_t i = 0; i < n; ++i) o[i] = F::f(a[i], b[i]);
   } else if (s[0] == z && s[1] == z && s[2] == 0) {
     const T bv = *b;

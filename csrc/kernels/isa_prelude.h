@@ -4,6 +4,7 @@
 // the whole program).
 #pragma once
 #include <cmath>
+#include <immintrin.h>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
