@@ -291,8 +291,17 @@ def _autorange(fn, target=0.02):
         n *= 4
 
 
+SETTLE = 0.2  # seconds of quiet before each sample (set by --settle)
+
+
 def measure(fns, repeat):
-    """Median seconds per call for each callable, sampled round-robin."""
+    """Median seconds per call for each callable, sampled round-robin.
+
+    Before each sample the script sleeps SETTLE seconds: OpenBLAS, OpenMP and
+    smalltorch's pool keep their threads spinning for a while after work, and
+    on 2 cores the spinning threads of the library measured last would slow
+    the one measured next.
+    """
     numbers = {k: _autorange(f) for k, f in fns.items()}
     samples = {k: [] for k in fns}
     gc_was_enabled = gc.isenabled()
@@ -300,6 +309,9 @@ def measure(fns, repeat):
         for _ in range(repeat):
             for k, f in fns.items():
                 n = numbers[k]
+                if SETTLE > 0:
+                    time.sleep(SETTLE)
+                    f()  # wake this library's threads again
                 gc.collect()
                 gc.disable()  # as timeit does
                 t0 = time.perf_counter()
@@ -439,7 +451,11 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=None,
                    help="intra-op threads for smalltorch and torch (default: torch uses as many as smalltorch; "
                         "numpy's BLAS follows OPENBLAS_NUM_THREADS)")
+    p.add_argument("--settle", type=float, default=0.2,
+                   help="seconds of quiet before each sample, so the thread pools of the library measured last "
+                        "stop spinning (default %(default)s; 0 to disable)")
     args = p.parse_args(argv)
+    globals()["SETTLE"] = args.settle
     if args.threads:
         st.set_num_threads(args.threads)
     if torch is not None:
