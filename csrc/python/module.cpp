@@ -434,6 +434,7 @@ PYBIND11_MODULE(_C, m) {
     ST_CHECK_T(n > 0, ValueError, "set_num_threads expects a positive integer, got ", n);
     kernels::set_num_threads(n);
   });
+  m.def("_elided_temporaries", &elided_temporaries);
   m.def("_isa", [] { return std::string(kernels::isa().name); });
   m.def("_set_isa", [](const std::string& name) { return kernels::set_isa(name.c_str()); });
   m.def("_empty_cache", [] { st::empty_cache(); });

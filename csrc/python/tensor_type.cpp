@@ -1,7 +1,10 @@
 #include "tensor_type.h"
 #include <structmember.h>
+#include <dlfcn.h>
+#include <execinfo.h>
 #include <optional>
 #include <vector>
+#include "../autograd/node.h"
 #include "../ops/ops.h"
 #include "casters.h"
 
@@ -104,18 +107,83 @@ PyObject* tensor_new(PyTypeObject*, PyObject*, PyObject*) {
   return nullptr;
 }
 
+// ---- temporary elision: in `a * 2 + 1` the product is a temporary nothing
+// else can see, so `+ 1` may write into it instead of a new buffer (as numpy
+// does). Nothing else can see it when Python holds the only reference, C++
+// holds no other (no views, no graph, no .grad), and the call comes straight
+// from the interpreter's eval loop: a C extension may pass a borrowed
+// reference whose count is 1, so the native call stack is checked, which
+// costs a few microseconds and is done only for large tensors.
+constexpr int64_t kElideBytes = int64_t(256) << 10;
+int64_t g_elided = 0;  // how many results were written into a temporary (for tests)
+
+bool called_from_eval_loop() {
+  static void* py_base = [] {
+    Dl_info i;
+    return dladdr(reinterpret_cast<void*>(&PyNumber_Add), &i) ? i.dli_fbase : nullptr;
+  }();
+  static void* my_base = [] {
+    Dl_info i;
+    return dladdr(reinterpret_cast<void*>(&called_from_eval_loop), &i) ? i.dli_fbase : nullptr;
+  }();
+  static void* eval = dlsym(RTLD_DEFAULT, "_PyEval_EvalFrameDefault");
+  if (!py_base || !my_base || !eval || py_base == my_base) return false;
+  void* frames[24];
+  int n = backtrace(frames, 24);
+  bool in_python = false;
+  for (int k = 1; k < n; ++k) {
+    Dl_info info;
+    if (!dladdr(frames[k], &info)) return false;
+    if (info.dli_fbase == my_base && !in_python) continue;  // this slot's own frames
+    if (info.dli_fbase != py_base) return false;            // anything else between us and the eval loop
+    in_python = true;
+    if (info.dli_saddr == eval) return true;
+  }
+  return false;
+}
+
+// Whether x (the left operand, held by Python object a) may take the result of `x op other` in place.
+bool elidable(PyObject* a, const Tensor& x, ScalarType result, const DimVector& result_shape,
+              bool other_requires_grad) {
+  if (Py_REFCNT(a) != 1 || x.use_count() != 1 || x.impl()->storage().use_count() != 1) return false;
+  if (x.impl()->storage()->is_foreign() || !x.is_contiguous() || x.dtype() != result) return false;
+  if (x.numel() * static_cast<int64_t>(element_size(x.dtype())) < kElideBytes) return false;
+  if (x.sizes() != result_shape || other_requires_grad || autograd::get_meta(x)) return false;
+  return called_from_eval_loop();
+}
+
 // ---- arithmetic slots: Tensor (op) Tensor, Tensor (op) number, number (op) Tensor
-template <typename TT, typename TS, typename ST>
-PyObject* binary_slot(PyObject* a, PyObject* b, TT tt, TS ts, ST st) noexcept {
+// tt/ts/st compute a new result; itt/its do `x op= other` for an elided temporary.
+template <typename TT, typename TS, typename ST, typename ITT, typename ITS>
+PyObject* binary_slot(PyObject* a, PyObject* b, TT tt, TS ts, ST st, ITT itt, ITS its, bool elide, bool div) noexcept {
   try {
     if (is_tensor(a)) {
       const Tensor& x = unwrap(a);
       if (is_tensor(b)) {
         const Tensor& y = unwrap(b);
+        if (elide && is_floating(x.dtype()) && y.numel() <= x.numel() &&
+            elidable(a, x, ops::result_type(x, y), broadcast_shapes(x.sizes(), y.sizes()),
+                     autograd::requires_grad(y))) {
+          Tensor self = x;
+          without_gil_if(x.numel(), [&] { itt(self, y); });
+          ++g_elided;
+          Py_INCREF(a);
+          return a;
+        }
         return wrap(without_gil_if(std::max(x.numel(), y.numel()), [&] { return tt(x, y); }));
       }
       Scalar s;
-      if (scalar_from_object(b, s)) return wrap(without_gil_if(x.numel(), [&] { return ts(x, s); }));
+      if (scalar_from_object(b, s)) {
+        if (elide && is_floating(x.dtype()) && !(div && s.kind == Scalar::Bool) &&
+            elidable(a, x, ops::result_type(x, s), x.sizes(), false)) {
+          Tensor self = x;
+          without_gil_if(x.numel(), [&] { its(self, s); });
+          ++g_elided;
+          Py_INCREF(a);
+          return a;
+        }
+        return wrap(without_gil_if(x.numel(), [&] { return ts(x, s); }));
+      }
     } else {
       Scalar s;
       const Tensor& y = unwrap(b);
@@ -150,22 +218,27 @@ PyObject* inplace_slot(PyObject* a, PyObject* b, TT tt, TS ts) noexcept {
 
 using T = const Tensor&;
 using S = const Scalar&;
+using M = Tensor&;
 
 PyObject* nb_add(PyObject* a, PyObject* b) {
   return binary_slot(a, b, [](T x, T y) { return ops::add(x, y); }, [](T x, S s) { return ops::add(x, s); },
-                     [](S s, T x) { return ops::add(x, s); });
+                     [](S s, T x) { return ops::add(x, s); }, [](M x, T y) { ops::add_(x, y); },
+                     [](M x, S s) { ops::add_(x, s); }, true, false);
 }
 PyObject* nb_sub(PyObject* a, PyObject* b) {
   return binary_slot(a, b, [](T x, T y) { return ops::sub(x, y); }, [](T x, S s) { return ops::sub(x, s); },
-                     [](S s, T x) { return ops::rsub(x, s); });
+                     [](S s, T x) { return ops::rsub(x, s); }, [](M x, T y) { ops::sub_(x, y); },
+                     [](M x, S s) { ops::sub_(x, s); }, true, false);
 }
 PyObject* nb_mul(PyObject* a, PyObject* b) {
   return binary_slot(a, b, [](T x, T y) { return ops::mul(x, y); }, [](T x, S s) { return ops::mul(x, s); },
-                     [](S s, T x) { return ops::mul(x, s); });
+                     [](S s, T x) { return ops::mul(x, s); }, [](M x, T y) { ops::mul_(x, y); },
+                     [](M x, S s) { ops::mul_(x, s); }, true, false);
 }
 PyObject* nb_truediv(PyObject* a, PyObject* b) {
   return binary_slot(a, b, [](T x, T y) { return ops::div(x, y); }, [](T x, S s) { return ops::div(x, s); },
-                     [](S s, T x) { return ops::rdiv(x, s); });
+                     [](S s, T x) { return ops::rdiv(x, s); }, [](M x, T y) { ops::div_(x, y); },
+                     [](M x, S s) { ops::div_(x, s); }, true, true);
 }
 PyObject* nb_pow(PyObject* a, PyObject* b, PyObject* mod) {
   if (mod != Py_None) {
@@ -173,7 +246,7 @@ PyObject* nb_pow(PyObject* a, PyObject* b, PyObject* mod) {
     return nullptr;
   }
   return binary_slot(a, b, [](T x, T y) { return ops::pow(x, y); }, [](T x, S s) { return ops::pow(x, s); },
-                     [](S s, T x) { return ops::pow(s, x); });
+                     [](S s, T x) { return ops::pow(s, x); }, [](M, T) {}, [](M, S) {}, false, false);
 }
 PyObject* nb_matmul(PyObject* a, PyObject* b) {
   try {
@@ -198,7 +271,6 @@ PyObject* nb_positive(PyObject* a) {
   return a;
 }
 
-using M = Tensor&;
 PyObject* nb_iadd(PyObject* a, PyObject* b) {
   return inplace_slot(a, b, [](M x, T y) { ops::add_(x, y); }, [](M x, S s) { ops::add_(x, s); });
 }
@@ -299,6 +371,8 @@ PyMethodDef g_fast_methods[] = {
 };
 
 }  // namespace
+
+int64_t elided_temporaries() { return g_elided; }
 
 void install_fast_methods(py::handle type) {
   auto* tp = reinterpret_cast<PyTypeObject*>(type.ptr());

@@ -46,6 +46,9 @@ inline int64_t matmul_work(const Tensor& a, const Tensor& b) {
   return a.numel() * (b.dim() >= 2 ? b.sizes()[b.dim() - 1] : 1);
 }
 
+// Number of arithmetic results written into a temporary operand so far.
+int64_t elided_temporaries();
+
 // Replaces x.sum / x.mean by C methods with a no-argument fast path that
 // fall back to the pybind11 bindings already on the type (call after binding).
 void install_fast_methods(py::handle type);
