@@ -66,3 +66,21 @@ def test_reduction_and_matmul_out():
     unary_out = torch.empty(5, 6)
     assert torch.exp(torch.from_numpy(a), out=unary_out) is unary_out
     assert_close(unary_out, np.exp(a), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name,args,ref", [
+    ("maximum", (np.array([1.0, 5.0, 3.0]), np.array([4.0, 2.0, 6.0])), np.maximum),
+    ("atan2", (np.array([1.0, -1.0, 0.5]), np.array([2.0, 2.0, -1.0])), np.arctan2),
+    ("eq", (np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 3.0])), np.equal),
+    ("amax", (np.arange(6.0).reshape(2, 3), 1), lambda a, d: a.max(d)),
+    ("cumsum", (np.arange(6.0).reshape(2, 3), 1), lambda a, d: a.cumsum(d)),
+    ("prod", (np.arange(1.0, 7.0).reshape(2, 3), 1), lambda a, d: a.prod(d)),
+])
+def test_out_on_the_other_functions(name, args, ref):
+    targs = tuple(torch.from_numpy(a.astype(np.float32)) if isinstance(a, np.ndarray) else a for a in args)
+    want = ref(*(a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in args))
+    out = torch.empty(*want.shape, dtype=torch.bool if want.dtype == np.bool_ else torch.float32)
+    assert getattr(torch, name)(*targs, out=out) is out
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-6)
+    with pytest.raises(RuntimeError):
+        getattr(torch, name)(*targs, out=torch.empty(7))

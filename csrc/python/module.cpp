@@ -435,6 +435,9 @@ PYBIND11_MODULE(_C, m) {
     kernels::set_num_threads(n);
   });
   m.def("_elided_temporaries", &elided_temporaries);
+  m.def("_write_out", [](py::handle out, const Tensor& result, const std::string& op) {
+    return result_or_out(result, out, op.c_str());
+  });
   m.def("_isa", [] { return std::string(kernels::isa().name); });
   m.def("_set_isa", [](const std::string& name) { return kernels::set_isa(name.c_str()); });
   m.def("_empty_cache", [] { st::empty_cache(); });

@@ -81,6 +81,26 @@ for _name in dir(_C):
 del _name
 
 
+# out= for the functions whose C++ binding has none: the result is computed,
+# then written into `out` (checked like PyTorch: shape, dtype, no grad).
+def _out_form(name, fn):
+    def f(*args, out=None, **kwargs):
+        result = fn(*args, **kwargs)
+        return result if out is None else _C._write_out(out, result, name)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = fn.__doc__
+    return f
+
+
+for _name in ("maximum", "minimum", "atan2", "remainder", "fmod", "floor_divide", "eq", "ne", "lt", "le", "gt",
+              "ge", "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "where",
+              "lerp", "addcmul", "addcdiv", "pow", "prod", "amax", "amin", "argmax", "argmin", "var", "std",
+              "norm", "logsumexp", "all", "any", "cumsum", "cumprod", "mv", "dot", "addmm", "cat", "stack",
+              "index_select", "gather", "take", "masked_select"):
+    globals()[_name] = _out_form(_name, getattr(_C, _name))
+del _name
+
+
 def _method(name):
     def fn(input, *args, **kwargs):
         return getattr(input, name)(*args, **kwargs)
