@@ -227,3 +227,27 @@ def test_sum_and_mean_methods_all_call_forms():
         x.sum(foo=1)
     with pytest.raises(RuntimeError, match="mean"):
         st.tensor([1, 2]).mean()
+
+
+def test_cumsum_cumprod_in_place(torch_ref):
+    a = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=np.float32)
+    t = st.from_numpy(a.copy())
+    assert t.cumsum_(1) is t
+    np.testing.assert_allclose(t.numpy(), a.cumsum(1))
+    t = st.from_numpy(a.copy())
+    t.cumprod_(0)
+    np.testing.assert_allclose(t.numpy(), a.cumprod(0))
+    # on a non-leaf: the gradient matches the out-of-place op's, and the node is named like torch's
+    for m in (st, torch_ref):
+        x = m.tensor(a.tolist(), dtype=m.float64, requires_grad=True)
+        y = x * 1
+        y.cumsum_(1)
+        y.sum().backward()
+        if m is st:
+            got, name = x.grad.numpy(), y.grad_fn.name()
+        else:
+            want, tname = x.grad.numpy(), y.grad_fn.name()
+    np.testing.assert_allclose(got, want)
+    assert name == tname
+    with pytest.raises(RuntimeError, match="leaf"):
+        st.ones(3, requires_grad=True).cumsum_(0)

@@ -25,31 +25,6 @@ void finish(const std::shared_ptr<N>& node, const Tensor& out) {
   if (node) autograd::set_history(out, node);
 }
 
-// self = compute(src), where src holds self's current value (and, when grad is
-// needed, its history through a clone); the node compute records becomes self's.
-template <typename F>
-Tensor& inplace_via(Tensor& self, const char* name, const Tensor* other, std::initializer_list<const Tensor*> inputs,
-                    F compute) {
-  check_inplace(self, name, other);
-  const bool grad = autograd::any_requires_grad(inputs);
-  Tensor src = grad ? clone(self) : alias_raw(self);
-  Tensor r = compute(src);
-  ST_CHECK(can_cast(r.dtype(), self.dtype()), "result type ", dtype_name(r.dtype()),
-           " can't be cast to the desired output type ", dtype_name(self.dtype()));
-  ST_CHECK(r.sizes() == self.sizes(), "output with shape ", shape_str(self.sizes()),
-           " doesn't match the broadcast shape ", shape_str(r.sizes()));
-  check_no_internal_overlap(self, name);
-  kernels::copy(self, r);
-  self.impl()->bump_version();
-  if (grad)
-    if (auto* m = autograd::get_meta(r); m && m->grad_fn) autograd::set_history(self, m->grad_fn);
-  return self;
-}
-// Inside inplace_via's compute: t itself unless it is self, then src.
-inline const Tensor& same(const Tensor& t, const Tensor& self, const Tensor& src) {
-  return t.is_same(self) ? src : t;
-}
-
 // ---------------------------------------------------------------- backward nodes
 
 // A node whose inputs get zero gradients (rounding division, in-place comparisons).

@@ -490,4 +490,11 @@ Tensor log_softmax(const Tensor& a, int64_t dim, std::optional<ScalarType> dtype
   return softmax_impl(a, dim, dtype, true);
 }
 
+Tensor& cumsum_(Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+  return inplace_via(self, "cumsum_", nullptr, {&self}, [&](const Tensor& s) { return cumsum(s, dim, dtype); });
+}
+Tensor& cumprod_(Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+  return inplace_via(self, "cumprod_", nullptr, {&self}, [&](const Tensor& s) { return cumprod(s, dim, dtype); });
+}
+
 }  // namespace st::ops

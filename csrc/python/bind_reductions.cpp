@@ -140,6 +140,16 @@ void bind_reductions(py::module_& m, TensorClass& cls) {
   both("cumprod", [](const Tensor& t, int64_t dim, py::object dtype) {
     return ops::cumprod(t, dim, opt_dtype(dtype));
   }, py::arg("dim"), py::kw_only(), py::arg("dtype") = none);
+  cls.def("cumsum_", [](py::object self, int64_t dim, py::object dtype) {
+    Tensor t = self.cast<Tensor>();
+    ops::cumsum_(t, dim, opt_dtype(dtype));
+    return self;
+  }, py::arg("dim"), py::kw_only(), py::arg("dtype") = none);
+  cls.def("cumprod_", [](py::object self, int64_t dim, py::object dtype) {
+    Tensor t = self.cast<Tensor>();
+    ops::cumprod_(t, dim, opt_dtype(dtype));
+    return self;
+  }, py::arg("dim"), py::kw_only(), py::arg("dtype") = none);
   both("softmax", [](const Tensor& t, int64_t dim, py::object dtype) {
     return ops::softmax(t, dim, opt_dtype(dtype));
   }, py::arg("dim"), py::arg("dtype") = none);
