@@ -50,3 +50,16 @@ def assert_close(actual, expected, rtol=1e-5, atol=1e-6, check_dtype=True):
         assert a.dtype == e.dtype, f"dtype {a.dtype} != {e.dtype}"
     np.testing.assert_allclose(a.astype(np.float64) if a.dtype != np.bool_ else a,
                                e.astype(np.float64) if e.dtype != np.bool_ else e, rtol=rtol, atol=atol)
+
+
+# The six dtypes, their numpy types and names (for tests that loop over dtypes).
+DTYPES = [smalltorch.bool, smalltorch.uint8, smalltorch.int32, smalltorch.int64, smalltorch.float32,
+          smalltorch.float64]
+NP_OF = {smalltorch.bool: np.bool_, smalltorch.uint8: np.uint8, smalltorch.int32: np.int32,
+         smalltorch.int64: np.int64, smalltorch.float32: np.float32, smalltorch.float64: np.float64}
+NAMES = {d: repr(d).split(".")[1] for d in DTYPES}
+
+
+def ref_dtype(torch_ref, d):
+    """PyTorch's dtype of the same name."""
+    return getattr(torch_ref, NAMES[d])

@@ -6,18 +6,7 @@ import numpy as np
 import pytest
 
 import smalltorch as torch
-from conftest import assert_close, to_np
-
-DTYPES = [torch.bool, torch.uint8, torch.int32, torch.int64, torch.float32, torch.float64]
-NP_OF = {torch.bool: np.bool_, torch.uint8: np.uint8, torch.int32: np.int32, torch.int64: np.int64,
-         torch.float32: np.float32, torch.float64: np.float64}
-NAMES = {torch.bool: "bool", torch.uint8: "uint8", torch.int32: "int32", torch.int64: "int64",
-         torch.float32: "float32", torch.float64: "float64"}
-
-
-def ref_dtype(torch_ref, d):
-    return getattr(torch_ref, NAMES[d])
-
+from conftest import DTYPES, NAMES, NP_OF, assert_close, ref_dtype, to_np
 
 # ----------------------------------------------------------------------------- as_tensor / from_numpy / numpy()
 
