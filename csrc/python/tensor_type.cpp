@@ -142,28 +142,31 @@ bool called_from_eval_loop() {
   return false;
 }
 
+// Cheap first test: x is large, held only by Python object a, and sees no autograd.
+inline bool may_elide(PyObject* a, const Tensor& x) {
+  return Py_REFCNT(a) == 1 && is_floating(x.dtype()) &&
+         x.numel() * static_cast<int64_t>(element_size(x.dtype())) >= kElideBytes && x.use_count() == 1 &&
+         !autograd::get_meta(x);
+}
+
 // Whether x (the left operand, held by Python object a) may take the result of `x op other` in place.
-bool elidable(PyObject* a, const Tensor& x, ScalarType result, const DimVector& result_shape,
-              bool other_requires_grad) {
-  if (Py_REFCNT(a) != 1 || x.use_count() != 1 || x.impl()->storage().use_count() != 1) return false;
-  if (x.impl()->storage()->is_foreign() || !x.is_contiguous() || x.dtype() != result) return false;
-  if (x.numel() * static_cast<int64_t>(element_size(x.dtype())) < kElideBytes) return false;
-  if (x.sizes() != result_shape || other_requires_grad || autograd::get_meta(x)) return false;
+bool elidable(const Tensor& x, ScalarType result, const DimVector& result_shape, bool other_requires_grad) {
+  if (x.impl()->storage().use_count() != 1 || x.impl()->storage()->is_foreign() || !x.is_contiguous()) return false;
+  if (x.dtype() != result || x.sizes() != result_shape || other_requires_grad) return false;
   return called_from_eval_loop();
 }
 
 // ---- arithmetic slots: Tensor (op) Tensor, Tensor (op) number, number (op) Tensor
 // tt/ts/st compute a new result; itt/its do `x op= other` for an elided temporary.
 template <typename TT, typename TS, typename ST, typename ITT, typename ITS>
-PyObject* binary_slot(PyObject* a, PyObject* b, TT tt, TS ts, ST st, ITT itt, ITS its, bool elide, bool div) noexcept {
+PyObject* binary_slot(PyObject* a, PyObject* b, TT tt, TS ts, ST st, ITT itt, ITS its, bool elide) noexcept {
   try {
     if (is_tensor(a)) {
       const Tensor& x = unwrap(a);
       if (is_tensor(b)) {
         const Tensor& y = unwrap(b);
-        if (elide && is_floating(x.dtype()) && y.numel() <= x.numel() &&
-            elidable(a, x, ops::result_type(x, y), broadcast_shapes(x.sizes(), y.sizes()),
-                     autograd::requires_grad(y))) {
+        if (elide && may_elide(a, x) && y.numel() <= x.numel() &&
+            elidable(x, ops::result_type(x, y), broadcast_shapes(x.sizes(), y.sizes()), autograd::requires_grad(y))) {
           Tensor self = x;
           without_gil_if(x.numel(), [&] { itt(self, y); });
           ++g_elided;
@@ -174,8 +177,7 @@ PyObject* binary_slot(PyObject* a, PyObject* b, TT tt, TS ts, ST st, ITT itt, IT
       }
       Scalar s;
       if (scalar_from_object(b, s)) {
-        if (elide && is_floating(x.dtype()) && !(div && s.kind == Scalar::Bool) &&
-            elidable(a, x, ops::result_type(x, s), x.sizes(), false)) {
+        if (elide && may_elide(a, x) && elidable(x, ops::result_type(x, s), x.sizes(), false)) {
           Tensor self = x;
           without_gil_if(x.numel(), [&] { its(self, s); });
           ++g_elided;
@@ -223,22 +225,22 @@ using M = Tensor&;
 PyObject* nb_add(PyObject* a, PyObject* b) {
   return binary_slot(a, b, [](T x, T y) { return ops::add(x, y); }, [](T x, S s) { return ops::add(x, s); },
                      [](S s, T x) { return ops::add(x, s); }, [](M x, T y) { ops::add_(x, y); },
-                     [](M x, S s) { ops::add_(x, s); }, true, false);
+                     [](M x, S s) { ops::add_(x, s); }, true);
 }
 PyObject* nb_sub(PyObject* a, PyObject* b) {
   return binary_slot(a, b, [](T x, T y) { return ops::sub(x, y); }, [](T x, S s) { return ops::sub(x, s); },
                      [](S s, T x) { return ops::rsub(x, s); }, [](M x, T y) { ops::sub_(x, y); },
-                     [](M x, S s) { ops::sub_(x, s); }, true, false);
+                     [](M x, S s) { ops::sub_(x, s); }, true);
 }
 PyObject* nb_mul(PyObject* a, PyObject* b) {
   return binary_slot(a, b, [](T x, T y) { return ops::mul(x, y); }, [](T x, S s) { return ops::mul(x, s); },
                      [](S s, T x) { return ops::mul(x, s); }, [](M x, T y) { ops::mul_(x, y); },
-                     [](M x, S s) { ops::mul_(x, s); }, true, false);
+                     [](M x, S s) { ops::mul_(x, s); }, true);
 }
 PyObject* nb_truediv(PyObject* a, PyObject* b) {
   return binary_slot(a, b, [](T x, T y) { return ops::div(x, y); }, [](T x, S s) { return ops::div(x, s); },
                      [](S s, T x) { return ops::rdiv(x, s); }, [](M x, T y) { ops::div_(x, y); },
-                     [](M x, S s) { ops::div_(x, s); }, true, true);
+                     [](M x, S s) { ops::div_(x, s); }, true);
 }
 PyObject* nb_pow(PyObject* a, PyObject* b, PyObject* mod) {
   if (mod != Py_None) {
@@ -246,7 +248,7 @@ PyObject* nb_pow(PyObject* a, PyObject* b, PyObject* mod) {
     return nullptr;
   }
   return binary_slot(a, b, [](T x, T y) { return ops::pow(x, y); }, [](T x, S s) { return ops::pow(x, s); },
-                     [](S s, T x) { return ops::pow(s, x); }, [](M, T) {}, [](M, S) {}, false, false);
+                     [](S s, T x) { return ops::pow(s, x); }, [](M, T) {}, [](M, S) {}, false);
 }
 PyObject* nb_matmul(PyObject* a, PyObject* b) {
   try {
