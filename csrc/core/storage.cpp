@@ -46,6 +46,17 @@ struct BlockCache {
   }
   bool give(void* p, size_t cls) {
     std::lock_guard<std::mutex> g(mu);
+    if (cls > kMaxCached) return false;
+    // Full: return blocks of other sizes to the system first, so a workload
+    // whose sizes change keeps caching the sizes it uses now.
+    for (auto it = free_blocks.begin(); cached + cls > kMaxCached && it != free_blocks.end(); ++it) {
+      if (it->first == cls) continue;
+      while (!it->second.empty() && cached + cls > kMaxCached) {
+        std::free(it->second.back());
+        it->second.pop_back();
+        cached -= it->first;
+      }
+    }
     if (cached + cls > kMaxCached) return false;
     free_blocks[cls].push_back(p);
     cached += cls;
