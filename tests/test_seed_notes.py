@@ -1,22 +1,18 @@
 """examples/seed_notes.py prints exactly what PyTorch prints for the same code."""
 
 import os
-import re
 import subprocess
+import sys
 
 from conftest import subprocess_env
-import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools"))
+from seed_output import first_difference, normalise  # noqa: E402
 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "..", "examples", "seed_notes.py")
 EXPECTED = os.path.join(HERE, "data", "seed_notes_expected.txt")
-ADDRESS = re.compile(r"0x[0-9a-f]+")
-
-
-def normalise(text):
-    # the expected file writes addresses as "0x…"; the regex turns real ones into the same token
-    return [ADDRESS.sub("0x…", line.rstrip()).replace("0x……", "0x…") for line in text.rstrip("\n").split("\n")]
 
 
 def run_file(path, cwd):
@@ -45,10 +41,7 @@ def test_normalise():
 
 def test_seed_notes_output_matches_expected(tmp_path):
     r = run_file(SCRIPT, tmp_path)
-    got, expected = normalise(r.stdout), normalise(read(EXPECTED))
-    for i, (g, e) in enumerate(zip(got, expected)):
-        assert g == e, f"line {i + 1}: {g!r} != {e!r}"
-    assert len(got) == len(expected)
+    assert first_difference(r.stdout, read(EXPECTED)) is None, first_difference(r.stdout, read(EXPECTED))
     # the notes read y.grad of a non-leaf: PyTorch warns about it
     assert "retain_grad" in r.stderr
 
@@ -58,8 +51,5 @@ def test_seed_notes_matches_pytorch(tmp_path, torch_ref):
     assert "import smalltorch as torch" in source
     ours = run_script(source, tmp_path, "ours.py")
     theirs = run_script(source.replace("import smalltorch as torch", "import torch"), tmp_path, "theirs.py")
-    got, expected = normalise(ours.stdout), normalise(theirs.stdout)
-    for i, (g, e) in enumerate(zip(got, expected)):
-        assert g == e, f"line {i + 1}: {g!r} != {e!r}"
-    assert len(got) == len(expected)
+    assert first_difference(ours.stdout, theirs.stdout) is None, first_difference(ours.stdout, theirs.stdout)
     assert normalise(theirs.stdout) == normalise(read(EXPECTED))
