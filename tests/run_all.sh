@@ -40,4 +40,18 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 echo "== Python tests"
 # Run from tests/ so that `import smalltorch` finds the installed package, not the source tree.
 # -rs lists every skipped test with its reason (.ci/run fails on a skip that names PyTorch).
-cd tests && "$PY" -m pytest -q -rs -p no:cacheprovider "$@" .
+(cd tests && "$PY" -m pytest -q -rs -p no:cacheprovider "$@" .)
+
+echo "== generic build (plain C++ loops, as off x86-64): C++ and Python tests"
+GENERIC_SITE=build/generic-site
+rm -rf "$GENERIC_SITE"
+"$PY" -m pip install -q --disable-pip-version-check --no-build-isolation --no-deps --target "$GENERIC_SITE" . \
+  -Cbuild-dir=build/generic -Ccmake.define.SMALLTORCH_GENERIC=ON -Ccmake.define.SMALLTORCH_BUILD_TESTS=ON \
+  -Ccmake.define.Python_EXECUTABLE="$PY"
+# The extension finds OpenBLAS beside it (RPATH $ORIGIN/../scipy_openblas32/lib): link the installed wheel there.
+ln -s "$("$PY" -c 'import os, scipy_openblas32; print(os.path.dirname(scipy_openblas32.__file__))')" \
+  "$GENERIC_SITE/scipy_openblas32"
+ctest --test-dir build/generic --output-on-failure -j "$JOBS"
+GENERIC_SITE=$(cd "$GENERIC_SITE" && pwd)
+(cd tests && PYTHONPATH="$GENERIC_SITE" "$PY" -c 'import smalltorch; assert smalltorch._C._isa() == "generic", smalltorch.__file__' \
+  && PYTHONPATH="$GENERIC_SITE" "$PY" -m pytest -q -rs -p no:cacheprovider "$@" .)

@@ -1,20 +1,30 @@
-"""The inner loops are compiled for baseline x86-64, AVX2 and AVX-512 and one
-set is picked at run time: every set this CPU can run must give the same
-results (checked against numpy), including special values and ragged tails."""
+"""The inner loops are compiled for baseline x86-64, AVX2 and AVX-512 (or, in the
+generic build, once as plain C++) and one set is picked at run time: every set
+this CPU and build can run must give the same results (checked against numpy),
+including special values and ragged tails."""
 
 import numpy as np
 import pytest
 
 import smalltorch as torch
 
-ISAS = [name for name in ("base", "avx2", "avx512")]
+ISAS = torch._C._isas()  # the tables this CPU and build can run
+
+
+def test_available_isas():
+    assert torch._C._isa() in ISAS
+    assert ISAS in (["generic"], ["base"], ["base", "avx2"], ["base", "avx2", "avx512"])
+    for name in ("base", "avx2", "avx512", "generic"):
+        if name not in ISAS:
+            before = torch._C._isa()
+            assert not torch._C._set_isa(name)
+            assert torch._C._isa() == before
 
 
 @pytest.fixture(params=ISAS)
 def isa(request):
     before = torch._C._isa()
-    if not torch._C._set_isa(request.param):
-        pytest.skip(f"this CPU cannot run the {request.param} loops")
+    assert torch._C._set_isa(request.param)
     yield request.param
     torch._C._set_isa(before)
 

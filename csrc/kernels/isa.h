@@ -1,10 +1,14 @@
 // Runtime CPU dispatch for inner loops. The same loop templates are compiled
 // three times — baseline x86-64, AVX2+FMA and AVX-512 — and one table of loop
-// pointers is chosen at startup from what the CPU supports. Kernels fetch a
+// pointers is chosen at startup from what the CPU supports. The generic build
+// (ST_GENERIC, CMake option SMALLTORCH_GENERIC, automatic off x86-64) has a
+// single table of plain C++ loops. Kernels fetch a
 // loop pointer once per call (never inside a loop) and run it per row of a
 // LoopPlan or per chunk of a contiguous range.
 #pragma once
 #include <cstdint>
+#include <string>
+#include <vector>
 #include "../core/scalar_type.h"
 #include "kernels.h"
 
@@ -29,8 +33,11 @@ struct IsaTable {
 inline int64_t sum_split(int64_t n) { return (n / 2 + 63) / 64 * 64; }
 
 const IsaTable& isa();
-// Forces a table ("base", "avx2", "avx512"); false if the CPU lacks it. For tests and benchmarks.
+// Forces a table ("base", "avx2", "avx512"; "generic" in the generic build); false if
+// this CPU or build lacks it. For tests and benchmarks.
 bool set_isa(const char* name);
+// The tables this CPU and build can run, in order of width.
+std::vector<std::string> available_isas();
 
 namespace base { const IsaTable& table(); }
 namespace avx2 { const IsaTable& table(); }

@@ -1,7 +1,7 @@
 // Inner loops for AVX2 + FMA (chosen at run time; see isa.h).
 #include "isa_prelude.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if !ST_GENERIC && defined(__x86_64__) && defined(__GNUC__)
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 #define ST_HAVE_ISA 1

@@ -1,7 +1,7 @@
 // Inner loops for AVX-512 (F, BW, DQ, VL; chosen at run time; see isa.h).
 #include "isa_prelude.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if !ST_GENERIC && defined(__x86_64__) && defined(__GNUC__)
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,prefer-vector-width=512")
 #define ST_HAVE_ISA 1

@@ -39,8 +39,14 @@ template <> struct NegF<bool> { static bool f(bool a) { return a; } };
 // right). Within 2 ulp of expf; inf above 88.7228, 0 below -103.98, NaN
 // stays NaN. Written once for any float type V (a scalar, or a GCC vector of
 // ST_VEC_BYTES) with VI the matching int32 type; selects are branch-free.
+// (In the generic build V is plain float and VI int32_t: the same formula, one value at a time.)
+#if ST_GENERIC
+template <typename VI, typename V> inline VI cvt_to_int(V v) { return static_cast<VI>(v); }
+template <typename V, typename VI> inline V cvt_to_float(VI v) { return static_cast<V>(v); }
+#else
 template <typename VI, typename V> inline VI cvt_to_int(V v) { return __builtin_convertvector(v, VI); }
 template <typename V, typename VI> inline V cvt_to_float(VI v) { return __builtin_convertvector(v, V); }
+#endif
 template <typename V, typename VI> inline V bits_to_float(VI v) {
   V r;
   std::memcpy(&r, &v, sizeof r);
@@ -68,12 +74,24 @@ inline V exp_f32_impl(V x) {
   VI n1 = n >> 1, n2 = n - n1;
   V s1 = bits_to_float<V>((n1 + 127) << 23), s2 = bits_to_float<V>((n2 + 127) << 23);
   V res = (y * s1) * s2;
-  V inf = zero + __builtin_inff();
+  V inf = zero + std::numeric_limits<float>::infinity();
   res = x > 88.72283935546875f ? inf : res;
   res = x < -103.972084f ? zero : res;
   return x != x ? x : res;
 }
 
+#if ST_GENERIC
+// Plain C++: one float at a time, through the same exp formula.
+inline float vexp(float x) { return exp_f32_impl<float, int32_t>(x); }
+inline float vsigmoid(float x) { return 1.0f / (1.0f + vexp(-x)); }
+inline float exp_f32(float x) { return vexp(x); }
+
+template <typename G>
+void float_vec_loop(char** d, const int64_t* s, int64_t n, G g) {
+  for (int64_t i = 0; i < n; ++i)
+    *reinterpret_cast<float*>(d[0] + i * s[0]) = g(*reinterpret_cast<const float*>(d[1] + i * s[1]));
+}
+#else
 typedef float vfloat __attribute__((vector_size(ST_VEC_BYTES)));
 typedef int32_t vint __attribute__((vector_size(ST_VEC_BYTES)));
 typedef float v1float __attribute__((vector_size(4)));
@@ -112,6 +130,7 @@ void float_vec_loop(char** d, const int64_t* s, int64_t n, G g) {
       *reinterpret_cast<float*>(d[0] + i * s[0]) = g(v1float{*reinterpret_cast<const float*>(d[1] + i * s[1])})[0];
   }
 }
+#endif  // ST_GENERIC
 
 void exp_loop_f32(char** d, const int64_t* s, int64_t n, const void*) {
   float_vec_loop(d, s, n, [](auto v) { return vexp(v); });
@@ -138,6 +157,9 @@ template <typename T> struct SigmoidF {
 // the caches is written without first reading its lines in (no
 // read-for-ownership), which saves a quarter of the memory traffic of a+b.
 inline void stream_store(char* dst, const char* src, int64_t bytes) {
+#if ST_GENERIC
+  std::memcpy(dst, src, static_cast<size_t>(bytes));
+#else
   for (int64_t i = 0; i < bytes; i += ST_VEC_BYTES) {
 #if ST_VEC_BYTES == 64
     _mm512_stream_si512(reinterpret_cast<__m512i*>(dst + i), _mm512_loadu_si512(src + i));
@@ -147,6 +169,14 @@ inline void stream_store(char* dst, const char* src, int64_t bytes) {
     _mm_stream_si128(reinterpret_cast<__m128i*>(dst + i), _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
 #endif
   }
+#endif
+}
+
+// Orders streaming stores before the caller signals completion.
+inline void stream_fence() {
+#if !ST_GENERIC
+  _mm_sfence();
+#endif
 }
 
 // A contiguous run whose output is this big is written with streaming stores.
@@ -165,7 +195,7 @@ void binary_streamed(T* o, const T* a, const T* b, int64_t n) {
     stream_store(reinterpret_cast<char*>(o + i), reinterpret_cast<const char*>(buf), kBlock * sizeof(T));
     i += kBlock;
   }
-  _mm_sfence();  // order the streaming stores before the caller signals completion
+  stream_fence();
   for (; i < n; ++i) o[i] = F::f(a[i], b[i]);
 }
 
@@ -309,8 +339,17 @@ Loop unary_table(UnaryOp op, ScalarType t) {
 // in four vector accumulators; longer runs split at sum_split and recurse.
 template <typename T>
 T pairwise_contig(const T* a, int64_t n) {
-  typedef T V __attribute__((vector_size(ST_VEC_BYTES)));
   constexpr int W = ST_VEC_BYTES / sizeof(T);
+#if ST_GENERIC
+  struct V {  // W lanes as a plain array: the same summation order as a vector of ST_VEC_BYTES
+    T l[W] = {};
+    T operator[](int i) const { return l[i]; }
+    V& operator+=(const V& o) { for (int i = 0; i < W; ++i) l[i] += o.l[i]; return *this; }
+    V operator+(const V& o) const { V r = *this; r += o; return r; }
+  };
+#else
+  typedef T V __attribute__((vector_size(ST_VEC_BYTES)));
+#endif
   constexpr int64_t kLeaf = 32 * W;
   if (n > kLeaf && n > 64) {
     int64_t half = sum_split(n);

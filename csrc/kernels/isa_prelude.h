@@ -4,7 +4,10 @@
 // the whole program).
 #pragma once
 #include <cmath>
+#include <limits>
+#if !ST_GENERIC
 #include <immintrin.h>
+#endif
 #include <cstdint>
 #include <cstring>
 #include <type_traits>

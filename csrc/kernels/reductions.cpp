@@ -74,6 +74,7 @@ T minmax_block(const T* a, int64_t n, bool mx) {
   T m = a[0];
   bool any_nan = false;
   int64_t i = 0;
+#if !ST_GENERIC
   if constexpr (!std::is_same<T, bool>::value) {
     typedef T V __attribute__((vector_size(16)));
     constexpr int W = 16 / sizeof(T);
@@ -100,6 +101,7 @@ T minmax_block(const T* a, int64_t n, bool mx) {
         }
     }
   }
+#endif
   for (; i < n; ++i) {
     T x = a[i];
     m = mx ? (x > m ? x : m) : (x < m ? x : m);

@@ -440,6 +440,7 @@ PYBIND11_MODULE(_C, m) {
   });
   m.def("_isa", [] { return std::string(kernels::isa().name); });
   m.def("_set_isa", [](const std::string& name) { return kernels::set_isa(name.c_str()); });
+  m.def("_isas", [] { return kernels::available_isas(); });
   m.def("_empty_cache", [] { st::empty_cache(); });
   m.def("_cached_bytes", [] { return st::cached_bytes(); });
   m.def("manual_seed", [](py::object seed) {
