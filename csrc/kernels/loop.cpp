@@ -10,10 +10,10 @@ void build_plan(LoopPlan& p, const DimVector& sizes, const OperandSpec* ops, int
   for (int k = 0; k < nops; ++k) p.data[k] = ops[k].data;
   // Collect non-trivial dims, innermost first.
   int nd = 0;
-  int64_t shape[64];
-  int64_t strides[64][kMaxOperands];
+  int64_t shape[kMaxInputDims];
+  int64_t strides[kMaxInputDims][kMaxOperands];
   int64_t ndim_in = static_cast<int64_t>(sizes.size());
-  ST_CHECK(ndim_in <= 64, "tensors with more than 64 dimensions are not supported");
+  ST_CHECK(ndim_in <= kMaxInputDims, "tensors with more than ", kMaxInputDims, " dimensions are not supported");
   for (int64_t d = ndim_in - 1; d >= 0; --d) {
     if (sizes[d] == 1) continue;
     shape[nd] = sizes[d];
@@ -30,7 +30,7 @@ void build_plan(LoopPlan& p, const DimVector& sizes, const OperandSpec* ops, int
     }
     return false;
   };
-  int order[64];
+  int order[kMaxInputDims];
   for (int i = 0; i < nd; ++i) order[i] = i;
   for (int i = 1; i < nd; ++i)
     for (int j = i; j > 0 && less(order[j], order[j - 1]); --j) std::swap(order[j], order[j - 1]);
@@ -45,7 +45,7 @@ void build_plan(LoopPlan& p, const DimVector& sizes, const OperandSpec* ops, int
         merge = strides[d][k] == p.strides[out - 1][k] * p.shape[out - 1];
       if (merge) { p.shape[out - 1] *= shape[d]; continue; }
     }
-    ST_CHECK(out < 16, "too many non-contiguous dimensions for one kernel (more than 16)");
+    ST_CHECK(out < kMaxLoopDims, "too many non-contiguous dimensions for one kernel (more than ", kMaxLoopDims, ")");
     p.shape[out] = shape[d];
     for (int k = 0; k < nops; ++k) p.strides[out][k] = strides[d][k];
     ++out;

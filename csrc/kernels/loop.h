@@ -14,15 +14,19 @@
 namespace st::kernels {
 
 constexpr int kMaxOperands = 4;
+// Dims a tensor may have when it enters a loop (checked in build_plan).
+constexpr int kMaxInputDims = 64;
+// Dims left after dropping size-1 dims and merging contiguous ones: a plan needs
+// more only for a tensor with over 16 dims that are all non-contiguous (checked).
+constexpr int kMaxLoopDims = 16;
 
 struct LoopPlan {
   int nops = 0;
   int ndim = 0;                           // after coalescing; 0 means one element
-  int64_t shape[16];                      // innermost first
-  int64_t strides[16][kMaxOperands];      // in bytes, innermost first
+  int64_t shape[kMaxLoopDims];                  // innermost first
+  int64_t strides[kMaxLoopDims][kMaxOperands];  // in bytes, innermost first
   char* data[kMaxOperands];
   int64_t numel = 1;
-  bool too_many_dims = false;
 };
 
 // `sizes` is the common shape; each operand gives data, element strides
@@ -50,7 +54,7 @@ void run_plan_range(const LoopPlan& p, int64_t begin, int64_t end, F&& f) {
   for (int k = 0; k < nops; ++k) inner_strides[k] = p.strides[0][k];
   const int64_t inner = p.shape[0];
   // multi-index of `begin` over dims 1..ndim-1, and offset within the inner dim
-  int64_t idx[16] = {0};
+  int64_t idx[kMaxLoopDims] = {0};
   int64_t row = begin / inner, col = begin % inner;
   for (int d = 1; d < p.ndim; ++d) { idx[d] = row % p.shape[d]; row /= p.shape[d]; }
   int64_t remaining = end - begin;

@@ -124,8 +124,9 @@ T minmax_line(const char* p, int64_t s, int64_t n, bool mx) {
   }
   const T* a = reinterpret_cast<const T*>(p);
   if (n < 2 * kGrainSize || get_num_threads() < 2) return minmax_block(a, n, mx);
-  const int64_t parts = std::min<int64_t>(get_num_threads(), 64);
-  T res[64];
+  constexpr int64_t kMaxParts = 64;  // per-thread partial results kept on the stack
+  const int64_t parts = std::min<int64_t>(get_num_threads(), kMaxParts);
+  T res[kMaxParts];
   const int64_t step = (n + parts - 1) / parts;
   parallel_for(0, parts, 1, [&](int64_t lo, int64_t hi) {
     for (int64_t k = lo; k < hi; ++k) {
