@@ -192,6 +192,7 @@ std::vector<Edge> root_edges(const std::vector<Tensor>& outputs, std::vector<Ten
   std::vector<Edge> roots;
   for (size_t i = 0; i < outputs.size(); ++i) {
     const Tensor& out = outputs[i];
+    ST_CHECK(out.defined(), "element ", i, " of tensors is None, expected a Tensor");
     ST_CHECK(requires_grad(out), "element ", i, " of tensors does not require grad and does not have a grad_fn");
     if (!grads[i].defined()) {
       ST_CHECK(out.numel() == 1, "grad can be implicitly created only for scalar outputs (got a tensor of shape ",
@@ -211,6 +212,7 @@ std::vector<Edge> root_edges(const std::vector<Tensor>& outputs, std::vector<Ten
 std::vector<Edge> input_edges(const std::vector<Tensor>& inputs) {
   std::vector<Edge> edges;
   for (size_t i = 0; i < inputs.size(); ++i) {
+    ST_CHECK(inputs[i].defined(), "all inputs have to be Tensors, but input ", i, " is None");
     ST_CHECK(requires_grad(inputs[i]), "One of the differentiated Tensors (input ", i, ") does not require grad");
     edges.push_back(gradient_edge(inputs[i]));
   }

@@ -11,10 +11,10 @@ TensorImpl::TensorImpl(StoragePtr storage, int64_t offset, DimVector sizes, DimV
   refresh();
 }
 
-void (*tensor_release_hook)(void*) = nullptr;
+void (*tensor_release_hook)(void*, TensorImpl*) = nullptr;
 
 TensorImpl::~TensorImpl() {
-  if (python_object && tensor_release_hook) tensor_release_hook(python_object);
+  if (python_object && tensor_release_hook) tensor_release_hook(python_object, this);
 }
 
 void TensorImpl::refresh() {

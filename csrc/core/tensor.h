@@ -51,6 +51,7 @@ class TensorImpl {
 
   AutogradMetaBase* autograd_meta() const { return autograd_.get(); }
   void set_autograd_meta(std::unique_ptr<AutogradMetaBase> m) { autograd_ = std::move(m); }
+  std::unique_ptr<AutogradMetaBase> take_autograd_meta() { return std::move(autograd_); }
 
   // A Python scalar turned into a 0-d tensor: it does not raise the result dtype.
   bool is_wrapped_number = false;
@@ -79,7 +80,8 @@ using ImplPtr = std::shared_ptr<TensorImpl>;
 
 // Set by the bindings: called with python_object when a TensorImpl that still
 // has one dies (the bindings keep a Python object alive while C++ uses it).
-extern void (*tensor_release_hook)(void* python_object);
+// `dying` is still whole during the call (it runs first in ~TensorImpl).
+extern void (*tensor_release_hook)(void* python_object, TensorImpl* dying);
 
 // A cheap handle: copying a Tensor shares the TensorImpl.
 class Tensor {

@@ -340,19 +340,7 @@ void data_set(const Tensor& t, const Tensor& src) {
 
 int g_hook_id = 0;
 
-ag::Hook wrap_hook(py::function fn) {
-  auto f = std::make_shared<py::function>(std::move(fn));
-  return [f](const Tensor& g) -> Tensor {
-    py::object r = (*f)(g);
-    if (r.is_none()) return Tensor();
-    ST_CHECK_T(is_tensor(r), TypeError, "hook returned an object of type ",
-               Py_TYPE(r.ptr())->tp_name, " but expected a Tensor or None");
-    Tensor rt = r.cast<Tensor>();
-    ST_CHECK(rt.sizes() == g.sizes(), "hook returned a gradient of shape ", shape_str(rt.sizes()),
-             " but expected shape ", shape_str(g.sizes()));
-    return rt;
-  };
-}
+ag::Hook wrap_hook(py::function fn) { return PyHook{std::make_shared<PyHook::Callable>(fn.ptr())}; }
 
 int register_hook(const Tensor& t, py::function fn) {
   ST_CHECK(ag::requires_grad(t), "cannot register a hook on a tensor that doesn't require gradient");
@@ -435,6 +423,8 @@ PYBIND11_MODULE(_C, m) {
     kernels::set_num_threads(n);
   });
   m.def("_elided_temporaries", &elided_temporaries);
+  m.def("_elision_supported", [](unsigned long hexversion) { return elision_supported(hexversion); });
+  m.def("_elision_enabled", &elision_enabled);
   m.def("_write_out", [](py::handle out, const Tensor& result, const std::string& op) {
     return result_or_out(result, out, op.c_str());
   });
@@ -467,11 +457,37 @@ PYBIND11_MODULE(_C, m) {
         throw py::attribute_error("'" + std::string(n.name()) + "' object has no attribute 'variable'");
       })
       .def("__call__", [](ag::Node& n, py::args args) {
-        ag::TensorList gs;
-        for (auto a : args) gs.push_back(a.is_none() ? Tensor() : a.cast<Tensor>());
-        auto outs = n.apply(std::move(gs));
+        // As the engine calls it: one gradient per forward output (None for
+        // none); nothing runs when none is given, zeros stand in for the rest.
+        const size_t want = n.input_meta.size();
+        if (args.size() != want)
+          throw py::type_error(st::str("expected ", want, " arguments, got ", args.size(), " instead"));
+        ag::TensorList gs(want);
+        bool any = false;
+        for (size_t i = 0; i < want; ++i) {
+          py::handle a = args[i];
+          if (a.is_none()) continue;
+          if (!is_tensor(a)) throw py::type_error(st::str("argument ", i, " is not a Variable"));
+          const ag::InputMeta& m = n.input_meta[i];
+          Tensor g = unwrap(a.ptr());
+          if (g.sizes() != m.sizes) {
+            DimVector b = broadcast_shapes(g.sizes(), m.sizes);  // RuntimeError when they do not broadcast
+            ST_CHECK(b == m.sizes, "The size of tensor a (", shape_str(g.sizes()), ") must match the size of ",
+                     "tensor b (", shape_str(m.sizes), ") expected by ", n.name());
+            g = ops::expand(g, m.sizes);
+          }
+          gs[i] = std::move(g);
+          any = true;
+        }
+        ag::TensorList outs;
+        if (any) {
+          for (size_t i = 0; i < want; ++i)
+            if (!gs[i].defined()) gs[i] = ops::zeros(n.input_meta[i].sizes, n.input_meta[i].dtype);
+          outs = n.apply(std::move(gs));
+        }
+        outs.resize(n.next_edges.size());
         py::tuple t(outs.size());
-        for (size_t i = 0; i < outs.size(); ++i) t[i] = py::cast(outs[i]);
+        for (size_t i = 0; i < outs.size(); ++i) t[i] = py::reinterpret_steal<py::object>(wrap(outs[i]));
         return outs.size() == 1 ? py::object(t[0]) : py::object(t);
       })
       .def("__repr__", [](py::object self) {

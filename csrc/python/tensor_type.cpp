@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <execinfo.h>
 #include <optional>
+#include <utility>
 #include <vector>
 #include "../autograd/node.h"
 #include "../ops/ops.h"
@@ -56,6 +57,7 @@ PyObject* wrap(Tensor t) {
     if (!o->tensor.defined()) {
       // owned by the TensorImpl: its reference becomes the caller's
       o->tensor = std::move(t);
+      o->borrowed.reset();
       return reinterpret_cast<PyObject*>(o);
     }
     Py_INCREF(o);
@@ -64,18 +66,73 @@ PyObject* wrap(Tensor t) {
   auto* o = reinterpret_cast<PyTensor*>(g_tensor_type->tp_alloc(g_tensor_type, 0));
   if (!o) throw py::error_already_set();
   new (&o->tensor) Tensor(std::move(t));
+  new (&o->borrowed) std::weak_ptr<TensorImpl>();
   impl->python_object = o;
   return reinterpret_cast<PyObject*>(o);
 }
 
+void reclaim(PyTensor* o) {
+  ImplPtr impl = o->borrowed.lock();
+  // Only possible while another thread is destroying the TensorImpl (its
+  // release hook, waiting for the GIL, will give the object a tensor).
+  if (!impl) throw st::Error("smalltorch: this tensor is being freed by another thread");
+  o->tensor = Tensor(std::move(impl));
+  o->borrowed.reset();
+  // The TensorImpl's reference goes: the caller's keeps the object alive now.
+  if (Py_REFCNT(o) > 1) Py_DECREF(o);
+}
+
+PyHook::Callable::~Callable() {
+  if (!fn || !Py_IsInitialized()) return;
+  PyGILState_STATE g = PyGILState_Ensure();
+  Py_CLEAR(fn);
+  PyGILState_Release(g);
+}
+
+Tensor PyHook::operator()(const Tensor& g) const {
+  if (!callable->fn) return Tensor();  // cleared by the garbage collector
+  py::object fn = py::reinterpret_borrow<py::object>(callable->fn);
+  py::object r = fn(g);
+  if (r.is_none()) return Tensor();
+  ST_CHECK_T(is_tensor(r), TypeError, "hook returned an object of type ", Py_TYPE(r.ptr())->tp_name,
+             " but expected a Tensor or None");
+  Tensor rt = unwrap(r.ptr());
+  ST_CHECK(rt.sizes() == g.sizes(), "hook returned a gradient of shape ", shape_str(rt.sizes()),
+           " but expected shape ", shape_str(g.sizes()));
+  return rt;
+}
+
 namespace {
+
+// Calls f on every Python hook held by t's autograd data that only t can reach:
+// the leaf hooks, and the hooks of a grad_fn that t alone owns. Only valid when
+// the Python object is t's sole owner (nothing else in C++ can reach them).
+template <typename F>
+int for_each_owned_hook(const Tensor& t, F&& f) {
+  auto* m = autograd::get_meta(t);
+  if (!m) return 0;
+  for (auto& h : m->leaf_hooks)
+    if (auto* p = h.second.target<PyHook>())
+      if (int r = f(*p->callable)) return r;
+  if (m->grad_fn && m->grad_fn.use_count() == 1)
+    for (auto& h : m->grad_fn->tensor_hooks)
+      if (auto* p = h.fn.target<PyHook>())
+        if (int r = f(*p->callable)) return r;
+  return 0;
+}
+
+// C++ holds the tensor too: the object may be resurrected, so the collector
+// must treat it as a root (traverse nothing) and never clear it.
+inline bool shared_with_cpp(const PyTensor* o) { return o->tensor.defined() && o->tensor.use_count() > 1; }
 
 void tensor_dealloc(PyObject* self) {
   auto* o = reinterpret_cast<PyTensor*>(self);
-  if (o->tensor.defined() && o->tensor.use_count() > 1 && Py_IsInitialized()) {
-    // C++ still uses this tensor: keep the object (identity, attributes) for
-    // when it comes back to Python; the TensorImpl now owns this reference.
+  if (shared_with_cpp(o) && Py_IsInitialized()) {
+    // C++ still uses this tensor: keep the object (identity, attributes, weak
+    // references) for when it comes back to Python; the TensorImpl now owns
+    // this reference and the object only borrows the TensorImpl.
     Py_SET_REFCNT(self, 1);
+    o->borrowed = o->tensor.impl_ptr();
     o->tensor = Tensor();
     return;
   }
@@ -85,18 +142,34 @@ void tensor_dealloc(PyObject* self) {
   Py_CLEAR(o->dict);
   if (o->tensor.defined() && o->tensor.impl()->python_object == self) o->tensor.impl()->python_object = nullptr;
   o->tensor.~Tensor();
+  o->borrowed.~weak_ptr();
   tp->tp_free(self);
   Py_DECREF(tp);
 }
 
 int tensor_traverse(PyObject* self, visitproc visit, void* arg) {
-  Py_VISIT(reinterpret_cast<PyTensor*>(self)->dict);
+  auto* o = reinterpret_cast<PyTensor*>(self);
   Py_VISIT(Py_TYPE(self));
-  return 0;
+  if (shared_with_cpp(o)) return 0;
+  Py_VISIT(o->dict);
+  if (!o->tensor.defined()) return 0;  // owned by its TensorImpl: a root
+  return for_each_owned_hook(o->tensor, [&](PyHook::Callable& c) {
+    Py_VISIT(c.fn);
+    return 0;
+  });
 }
 
 int tensor_clear(PyObject* self) {
-  Py_CLEAR(reinterpret_cast<PyTensor*>(self)->dict);
+  auto* o = reinterpret_cast<PyTensor*>(self);
+  if (shared_with_cpp(o)) return 0;
+  Py_CLEAR(o->dict);
+  if (!o->tensor.defined()) return 0;
+  std::vector<PyObject*> dropped;  // released after the walk: a decref may run code that edits the lists
+  for_each_owned_hook(o->tensor, [&](PyHook::Callable& c) {
+    if (c.fn) dropped.push_back(std::exchange(c.fn, nullptr));
+    return 0;
+  });
+  for (PyObject* f : dropped) Py_DECREF(f);
   return 0;
 }
 
@@ -142,9 +215,14 @@ bool called_from_eval_loop() {
   return false;
 }
 
+// The reference count proves nothing from Python 3.14 on: the eval loop may
+// keep borrowed references on its stack (so `a + 1` on a local `a` sees a
+// count of 1), which is why numpy turned its elision off there too.
+const bool g_elision = elision_supported(PY_VERSION_HEX);
+
 // Cheap first test: x is large, held only by Python object a, and sees no autograd.
 inline bool may_elide(PyObject* a, const Tensor& x) {
-  return Py_REFCNT(a) == 1 && is_floating(x.dtype()) &&
+  return g_elision && Py_REFCNT(a) == 1 && is_floating(x.dtype()) &&
          x.numel() * static_cast<int64_t>(element_size(x.dtype())) >= kElideBytes && x.use_count() == 1 &&
          !autograd::get_meta(x);
 }
@@ -154,6 +232,15 @@ bool elidable(const Tensor& x, ScalarType result, const DimVector& result_shape,
   if (x.impl()->storage().use_count() != 1 || x.impl()->storage()->is_foreign() || !x.is_contiguous()) return false;
   if (x.dtype() != result || x.sizes() != result_shape || other_requires_grad) return false;
   return called_from_eval_loop();
+}
+
+// The result of an elided `x op= other`: x's buffer under a new tensor (and
+// Python object), so the temporary's attributes and weak references stay with
+// the temporary, which dies right after.
+PyObject* elided_result(const Tensor& x) {
+  ++g_elided;
+  auto* i = x.impl();
+  return wrap(Tensor(std::make_shared<TensorImpl>(i->storage(), i->offset(), i->sizes(), i->strides(), i->dtype())));
 }
 
 // ---- arithmetic slots: Tensor (op) Tensor, Tensor (op) number, number (op) Tensor
@@ -169,9 +256,7 @@ PyObject* binary_slot(PyObject* a, PyObject* b, TT tt, TS ts, ST st, ITT itt, IT
             elidable(x, ops::result_type(x, y), broadcast_shapes(x.sizes(), y.sizes()), autograd::requires_grad(y))) {
           Tensor self = x;
           without_gil_if(x.numel(), [&] { itt(self, y); });
-          ++g_elided;
-          Py_INCREF(a);
-          return a;
+          return elided_result(x);
         }
         return wrap(without_gil_if(std::max(x.numel(), y.numel()), [&] { return tt(x, y); }));
       }
@@ -180,9 +265,7 @@ PyObject* binary_slot(PyObject* a, PyObject* b, TT tt, TS ts, ST st, ITT itt, IT
         if (elide && may_elide(a, x) && elidable(x, ops::result_type(x, s), x.sizes(), false)) {
           Tensor self = x;
           without_gil_if(x.numel(), [&] { its(self, s); });
-          ++g_elided;
-          Py_INCREF(a);
-          return a;
+          return elided_result(x);
         }
         return wrap(without_gil_if(x.numel(), [&] { return ts(x, s); }));
       }
@@ -320,10 +403,24 @@ PyType_Slot tensor_slots[] = {
 
 }  // namespace
 
-void release_python_object(void* p) {
+void release_python_object(void* p, TensorImpl* dying) {
   if (!Py_IsInitialized()) return;
   PyGILState_STATE g = PyGILState_Ensure();
-  Py_DECREF(static_cast<PyObject*>(p));  // its tensor is empty: a plain dealloc
+  auto* o = static_cast<PyTensor*>(p);
+  if (Py_REFCNT(o) > 1) {
+    // Python reached the object again (a weak reference, gc.get_objects())
+    // but has not used it since: it keeps the same memory, history and
+    // attributes under a new TensorImpl.
+    auto impl = std::make_shared<TensorImpl>(dying->storage(), dying->offset(), dying->sizes(), dying->strides(),
+                                             dying->dtype(), dying->version_counter());
+    impl->is_wrapped_number = dying->is_wrapped_number;
+    impl->is_view = dying->is_view;
+    impl->set_autograd_meta(dying->take_autograd_meta());
+    impl->python_object = o;
+    o->borrowed.reset();
+    o->tensor = Tensor(std::move(impl));
+  }
+  Py_DECREF(o);  // the TensorImpl's reference; with no other, a plain dealloc (its tensor is empty)
   PyGILState_Release(g);
 }
 
@@ -375,6 +472,8 @@ PyMethodDef g_fast_methods[] = {
 }  // namespace
 
 int64_t elided_temporaries() { return g_elided; }
+bool elision_supported(unsigned long hexversion) { return hexversion < 0x030E0000UL; }
+bool elision_enabled() { return g_elision; }
 
 void install_fast_methods(py::handle type) {
   auto* tp = reinterpret_cast<PyTypeObject*>(type.ptr());

@@ -10,15 +10,21 @@ namespace st::py_bind {
 
 namespace py = pybind11;
 
-// Ownership: normally the Python object owns the tensor (holds a strong
-// reference) and the TensorImpl points back at it. When Python drops its last
-// reference while C++ still uses the tensor (a graph node, a .grad), the
-// object is kept alive with its attributes and ownership flips: the TensorImpl
-// holds the object's one reference and `tensor` is empty until the object is
-// handed to Python again (wrap) or the TensorImpl dies (release hook).
+// Ownership ("PyObject preservation", as in PyTorch): normally the Python
+// object owns the tensor (`tensor` holds a strong reference) and the TensorImpl
+// points back at it. When Python drops its last reference while C++ still uses
+// the tensor (a graph node, a .grad), the object is kept alive with its
+// attributes and ownership flips: the TensorImpl holds the object's one
+// reference, `tensor` is empty and `borrowed` points at the TensorImpl. The
+// object is still reachable from Python (weak references, gc.get_objects(),
+// its own attributes) and stays a valid tensor: the first use from Python
+// (unwrap) or wrap() flips ownership back. When the TensorImpl dies first, the
+// release hook either frees the object or, if Python still holds it, gives it a
+// history-free tensor over the same memory.
 struct PyTensor {
   PyObject_HEAD
   Tensor tensor;
+  std::weak_ptr<TensorImpl> borrowed;
   PyObject* dict;
   PyObject* weakrefs;
 };
@@ -27,9 +33,30 @@ extern PyTypeObject* g_tensor_type;
 
 inline bool is_tensor(PyObject* o) { return PyObject_TypeCheck(o, g_tensor_type); }
 inline bool is_tensor(py::handle h) { return is_tensor(h.ptr()); }
-inline const Tensor& unwrap(PyObject* o) { return reinterpret_cast<PyTensor*>(o)->tensor; }
+// Makes a C++-owned object own its tensor again (the caller holds a reference).
+void reclaim(PyTensor* o);
+inline const Tensor& unwrap(PyObject* o) {
+  auto* p = reinterpret_cast<PyTensor*>(o);
+  if (__builtin_expect(!p->tensor.defined(), 0)) reclaim(p);
+  return p->tensor;
+}
 // New reference to the (unique) Python object of t; None for an undefined tensor.
 PyObject* wrap(Tensor t);
+
+// A Python callable registered as a tensor hook. It lives in C++ (a node's or
+// a leaf's hook list) where the garbage collector cannot see it, so the Tensor
+// type's tp_traverse/tp_clear reach it through the tensor that owns the list.
+struct PyHook {
+  struct Callable {
+    PyObject* fn;  // strong; nullptr once cleared by the garbage collector
+    explicit Callable(PyObject* f) : fn(f) { Py_INCREF(f); }
+    Callable(const Callable&) = delete;
+    Callable& operator=(const Callable&) = delete;
+    ~Callable();  // takes the GIL (a node may die on a thread without it)
+  };
+  std::shared_ptr<Callable> callable;
+  Tensor operator()(const Tensor& grad) const;
+};
 
 // Runs f (C++ only: no Python objects touched) without the GIL when `work`
 // (elements or flops) is large enough for other Python threads to gain.
@@ -48,6 +75,10 @@ inline int64_t matmul_work(const Tensor& a, const Tensor& b) {
 
 // Number of arithmetic results written into a temporary operand so far.
 int64_t elided_temporaries();
+// Whether elision is sound on the interpreter with this PY_VERSION_HEX / sys.hexversion
+// (not from 3.14 on), and whether this build does it.
+bool elision_supported(unsigned long hexversion);
+bool elision_enabled();
 
 // Replaces x.sum / x.mean by C methods with a no-argument fast path that
 // fall back to the pybind11 bindings already on the type (call after binding).

@@ -14,15 +14,32 @@ __all__ = ["backward", "grad", "gradcheck", "gradgradcheck", "no_grad", "enable_
            "functional", "GradcheckError"]
 
 
-def _tensors(x, what):
+def _outputs(x):
+    """The differentiated tensors: a Tensor or a sequence of them (as PyTorch, None is rejected)."""
+    out = [x] if isinstance(x, Tensor) else list(x)  # list(None): TypeError, as in PyTorch
+    for t in out:
+        if not isinstance(t, Tensor):
+            raise AssertionError(f"Expected output to be a Tensor, but got {type(t).__name__}")
+    return out
+
+
+def _inputs(x):
+    """The tensors to differentiate with respect to."""
+    out = [x] if isinstance(x, Tensor) else list(x)
+    for t in out:
+        if not isinstance(t, Tensor):
+            raise RuntimeError(f"all inputs have to be Tensors or GradientEdges, but got {type(t).__name__}")
+    return out
+
+
+def _grads(x):
+    """Weights of the outputs' gradients: Tensors, or None for an implicit 1 (scalar outputs only)."""
     if x is None:
-        return None
-    if isinstance(x, Tensor):
-        return [x]
-    out = list(x)
+        return []
+    out = [x] if isinstance(x, Tensor) else list(x)
     for t in out:
         if t is not None and not isinstance(t, Tensor):
-            raise TypeError(f"{what} must be Tensors, got {type(t).__name__}")
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(t).__name__}")
     return out
 
 
@@ -30,20 +47,20 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """Accumulates into the ``.grad`` of graph leaves the gradient of ``tensors`` (weighted by ``grad_tensors``)."""
     if grad_variables is not None:
         grad_tensors = grad_variables
-    outputs = _tensors(tensors, "tensors")
-    grads = _tensors(grad_tensors, "grad_tensors") or []
-    ins = _tensors(inputs, "inputs") or []
+    outputs = _outputs(tensors)
+    grads = _grads(grad_tensors)
+    ins = _inputs(inputs) if inputs is not None else []
     if inputs is not None and not ins:
-        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     _C._backward(outputs, grads, retain_graph, create_graph, ins)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Returns the gradients of ``outputs`` w.r.t. ``inputs`` as a tuple, without touching ``.grad``."""
-    outs = _tensors(outputs, "outputs")
-    ins = _tensors(inputs, "inputs")
-    gos = _tensors(grad_outputs, "grad_outputs") or []
+    outs = _outputs(outputs)
+    ins = _inputs(inputs)
+    gos = _grads(grad_outputs)
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
                          "allow_unused=False.")

@@ -3,22 +3,42 @@
 from .._C import Tensor
 
 
-def _tuple(x):
-    return x if isinstance(x, tuple) else tuple(x) if isinstance(x, list) else (x,)
+def _as_tuple(x, what, fn):
+    """x as a tuple of Tensors (and whether it was a tuple); TypeError otherwise, as PyTorch."""
+    if isinstance(x, Tensor):
+        return False, (x,)
+    if not isinstance(x, tuple):
+        raise TypeError(f"The {what} given to {fn} must be either a Tensor or a tuple of Tensors but the given "
+                        f"{what} has type {type(x)}.")
+    for i, t in enumerate(x):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"The {what} given to {fn} must be either a Tensor or a tuple of Tensors but the value "
+                            f"at index {i} has type {type(t)}.")
+    return True, x
 
 
-def _prepare(inputs):
-    return tuple(x.detach().requires_grad_(True) for x in _tuple(inputs))
+def _outputs(out, fn):
+    return _as_tuple(out, "outputs of the user-provided function", fn)[1]
+
+
+def _prepare(inputs, fn):
+    is_tuple, ins = _as_tuple(inputs, "inputs", fn)
+    return is_tuple, tuple(x.detach().requires_grad_(True) for x in ins)
 
 
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
     """Returns (func(inputs), v^T J) for the Jacobian J of func at inputs."""
     from . import grad
-    is_tuple = isinstance(inputs, (tuple, list))
-    ins = _prepare(inputs)
+    is_tuple, ins = _prepare(inputs, "vjp")
     out = func(*ins)
-    outs = _tuple(out)
-    vs = _tuple(v) if v is not None else tuple(None for _ in outs)
+    outs = _outputs(out, "vjp")
+    if v is None:
+        if len(outs) != 1 or outs[0].numel() != 1:
+            raise RuntimeError("The vector v can only be None if the user-provided function returns a single "
+                               "Tensor with a single element.")
+        vs = (None,)
+    else:
+        vs = _as_tuple(v, "v", "vjp")[1]
     gs = grad(outs, ins, grad_outputs=[x for x in vs] if v is not None else None, create_graph=create_graph,
               allow_unused=True)
     from .._creation import zeros_like
@@ -33,10 +53,9 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
     from . import grad
     from .._creation import zeros_like
     from .. import _C
-    is_tuple = isinstance(inputs, (tuple, list))
-    ins = _prepare(inputs)
+    is_tuple, ins = _prepare(inputs, "jacobian")
     out = func(*ins)
-    outs = _tuple(out)
+    outs = _outputs(out, "jacobian")
     rows = []
     for o in outs:
         per_input = [[] for _ in ins]
@@ -58,11 +77,14 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
 
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):
     """The Hessian of a scalar function at inputs."""
-    is_tuple = isinstance(inputs, (tuple, list))
+    is_tuple = _as_tuple(inputs, "inputs", "hessian")[0]
 
     def grad_fn(*ins):
         from . import grad
         out = func(*ins)
+        outs = _outputs(out, "hessian")
+        if len(outs) != 1 or isinstance(out, tuple):
+            raise RuntimeError("The function given to hessian should return a single Tensor")
         gs = grad(out, ins, create_graph=True, allow_unused=True)
         from .._creation import zeros_like
         gs = tuple(zeros_like(i) if g is None else g for g, i in zip(gs, ins))
