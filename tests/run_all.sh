@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of smalltorch: the C++ core under GoogleTest (a release
-# build and an AddressSanitizer + UndefinedBehaviorSanitizer build), then the
-# Python API under pytest against the installed package.
+# build and an AddressSanitizer + UndefinedBehaviorSanitizer build), the
+# tensor-lifetime tests against a sanitized build of the extension, the Python
+# API under pytest against the installed package, and the generic (plain C++
+# loops) build under both ctest and pytest.
 #
 # Installs what it needs into the Python it runs with ($PYTHON, default python3):
 # the build requirements, runtime dependencies and the `test` extra, read from
@@ -36,6 +38,9 @@ cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSMALLTORCH
 cmake --build build/asan -j "$JOBS"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/asan --output-on-failure -j "$JOBS"
+
+echo "== Python lifetime tests against an AddressSanitizer + UndefinedBehaviorSanitizer build of the extension"
+PYTHON="$PY" bash tests/tools/asan_python.sh
 
 echo "== Python tests"
 # Run from tests/ so that `import smalltorch` finds the installed package, not the source tree.
