@@ -136,3 +136,6 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(_LAZY_SUBMODULES))
+
+
+from ._random import normal  # noqa: E402
