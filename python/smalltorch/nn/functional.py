@@ -213,8 +213,6 @@ def _class_weight_shape(input, weight):
 
 
 def _check_nll_target(input, target, weight):
-    if target.dtype not in (_C.int64, _C.uint8):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_dtype_name(target.dtype)}")
     if input.dim() < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
     if input.dim() == 1:
@@ -235,6 +233,8 @@ def _check_nll_target(input, target, weight):
                 raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
                                  f"({target.shape[0]}).")
             raise RuntimeError(f"Expected target size {expected}, got {list(target.shape)}")
+    if target.dtype not in (_C.int64, _C.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_dtype_name(target.dtype)}")
     n_classes = input.shape[1] if input.dim() >= 2 else input.shape[0]
     if weight is not None and weight.numel() != n_classes:
         raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes but "
