@@ -276,7 +276,9 @@ def test_train_eval_dropout_apply_zero_grad_requires_grad():
 def test_to_float_double_and_cuda(torch_ref):
     m = nn.Sequential(nn.Linear(2, 2))
     m.register_buffer("count", smalltorch.zeros(1, dtype=smalltorch.int64))
-    assert m.double() is m
+    w = m[0].weight
+    m(smalltorch.ones(1, 2)).sum().backward()
+    assert m.double() is m and m[0].weight is w and w.grad.dtype == smalltorch.float64
     assert m[0].weight.dtype == smalltorch.float64 and isinstance(m[0].weight, nn.Parameter)
     assert m.count.dtype == smalltorch.int64
     assert m.to(smalltorch.float32)[0].bias.dtype == smalltorch.float32

@@ -413,11 +413,10 @@ class Module:
                 new = fn(param)
                 if new is param:
                     continue
-                p = Parameter(new, param.requires_grad)
+                # the same Parameter object keeps its identity (an optimizer made before .double() still holds it)
+                param.data = new.data
                 if param.grad is not None:
-                    g = fn(param.grad)
-                    p.grad = g
-                self._parameters[key] = p
+                    param.grad.data = fn(param.grad).data
             for key, buf in self._buffers.items():
                 if buf is not None:
                     self._buffers[key] = fn(buf)
