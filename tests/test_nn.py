@@ -296,6 +296,29 @@ def test_to_float_double_and_cuda(torch_ref):
         assert str(e.value) == str(te.value)
 
 
+def test_deepcopy_gives_independent_parameters_and_buffers():
+    import copy
+    m = nn.Sequential(nn.Linear(2, 2))
+    m.register_buffer("b", smalltorch.ones(2))
+    m2 = copy.deepcopy(m)
+    assert isinstance(m2[0].weight, nn.Parameter) and m2[0].weight.requires_grad
+    assert m2[0].weight is not m[0].weight and m2.b is not m.b
+    assert list(m2.state_dict()) == list(m.state_dict())
+    with smalltorch.no_grad():
+        m2[0].weight.fill_(5.0)
+    assert not np.any(m[0].weight.detach().numpy() == 5.0)
+
+
+def test_buffer_assignment_registers_as_torch(torch_ref):
+    def run(lib, n):
+        m = n.Module()
+        m.a = n.Buffer(lib.ones(2))
+        m.b = n.Buffer(lib.zeros(1), persistent=False)
+        m.a = lib.zeros(3)  # a registered buffer takes a plain tensor
+        return list(m.state_dict()), [k for k, _ in m.named_buffers()], tuple(m.a.shape)
+    assert run(smalltorch, nn) == run(torch_ref, torch_ref.nn)
+
+
 def test_forward_hooks():
     m = nn.Linear(2, 2)
     calls = []

@@ -109,6 +109,13 @@ def test_param_groups_defaults_and_errors(torch_ref):
                 {"state": {}, "param_groups": []})
 
 
+def test_repr_matches_torch(torch_ref):
+    for name, kwargs in CASES:
+        ours = getattr(optim, name)([smalltorch.ones(1, requires_grad=True)], **kwargs)
+        theirs = getattr(torch_ref.optim, name)([torch_ref.ones(1, requires_grad=True)], **kwargs)
+        assert repr(ours) == repr(theirs)
+
+
 def test_zero_grad_and_closure():
     p = nn.Parameter(smalltorch.tensor([1.0, 2.0]))
     opt = optim.SGD([p], lr=0.1)
