@@ -145,7 +145,8 @@ def test_datasets_subset_concat_random_split(torch_ref):
 def test_dataloader_argument_errors(torch_ref):
     ds = list(range(4))
     for kwargs in (dict(sampler=[0], shuffle=True), dict(batch_sampler=[[0]], batch_size=2),
-                   dict(batch_size=None, drop_last=True), dict(num_workers=-1)):
+                   dict(batch_size=None, drop_last=True), dict(num_workers=-1), dict(persistent_workers=True),
+                   dict(prefetch_factor=2)):
         with pytest.raises(ValueError):
             torch_ref.utils.data.DataLoader(ds, **kwargs)
         with pytest.raises(ValueError):

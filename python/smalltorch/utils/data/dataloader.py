@@ -20,6 +20,11 @@ class DataLoader:
                 f"DataLoader(num_workers={num_workers}): smalltorch loads data in the calling process only "
                 "(worker processes would need tensors shared across processes, which smalltorch does not support "
                 "yet); use num_workers=0")
+        if persistent_workers:
+            raise ValueError("persistent_workers option needs num_workers > 0")
+        if prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in multiprocessing.let num_workers > 0 "
+                             "to enable multiprocessing, otherwise set prefetch_factor to None.")
         if timeout < 0:
             raise ValueError("timeout option should be non-negative")
         self.dataset = dataset

@@ -2,7 +2,7 @@ import bisect
 import math
 import warnings
 
-from ..._C import Tensor
+from .sampler import _permutation
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"]
 
@@ -87,13 +87,6 @@ class ConcatDataset(Dataset):
         return self.datasets[dataset_idx][sample_idx]
 
 
-def _randperm(n):
-    from ... import _creation
-    if n == 0:
-        return []
-    return _creation.rand(n).argsort().tolist()
-
-
 def random_split(dataset, lengths, generator=None):
     """Splits dataset into non-overlapping Subsets of the given lengths (or fractions summing to 1)."""
     n = len(dataset)
@@ -113,7 +106,7 @@ def random_split(dataset, lengths, generator=None):
                               stacklevel=2)
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    indices = _randperm(sum(lengths))
+    indices = _permutation(sum(lengths))
     out = []
     offset = 0
     for length in lengths:

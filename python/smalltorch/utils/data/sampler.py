@@ -1,4 +1,4 @@
-from ... import _creation
+from ... import _C, _creation
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler"]
 
@@ -26,7 +26,8 @@ def _permutation(n):
     """A random permutation of range(n) from smalltorch's global generator (manual_seed makes it repeat)."""
     if n == 0:
         return []
-    return _creation.rand(n).argsort().tolist()
+    # float64 keys: with float32's 2**24 values, ties (resolved by position) would be common for large n
+    return _creation.rand(n, dtype=_C.float64).argsort().tolist()
 
 
 class RandomSampler(Sampler):
