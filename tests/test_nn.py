@@ -67,6 +67,11 @@ def test_parameter_prints_and_behaves_as_torch(torch_ref):
     assert isinstance(p, nn.Parameter) and isinstance(p, smalltorch.Tensor)
     assert p.requires_grad and p.is_leaf
     assert not nn.Parameter(smalltorch.ones(2), requires_grad=False).requires_grad
+    t = smalltorch.zeros(2)
+    shared = nn.Parameter(t)
+    assert type(t) is smalltorch.Tensor and shared is not t  # the data keeps its class and shares its storage
+    shared.data.fill_(4.0)
+    assert t.tolist() == [4.0, 4.0]
     (p * 3).sum().backward()
     np.testing.assert_array_equal(p.grad.numpy(), np.full((2, 2), 3.0, np.float32))
     assert type(p * 3) is smalltorch.Tensor

@@ -4,9 +4,8 @@ import copy
 from collections import defaultdict
 from itertools import chain
 
-from .. import _creation
 from .._C import Tensor
-from ..grad_mode import enable_grad, no_grad
+from ..grad_mode import enable_grad
 
 __all__ = ["Optimizer", "required"]
 
@@ -171,12 +170,3 @@ class Optimizer:
 
     def step(self, closure=None):
         raise NotImplementedError
-
-
-def _step_tensor():
-    return _creation.tensor(0.0)
-
-
-def _zeros_like(p):
-    return _creation.zeros_like(p)
-

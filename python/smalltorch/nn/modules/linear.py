@@ -1,6 +1,6 @@
 import math
 
-from ... import _C, _creation
+from ... import _creation
 from .. import functional as F, init
 from ..parameter import Parameter
 from .module import Module
