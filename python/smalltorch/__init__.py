@@ -119,3 +119,23 @@ del _name
 
 
 __all__ = [n for n in dir() if not n.startswith("_")]
+
+
+# nn, optim and utils are imported on first use, so that `import smalltorch` stays fast.
+_LAZY_SUBMODULES = ("nn", "optim", "utils")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        module = importlib.import_module("." + name, __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'smalltorch' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES))
+
+
+from ._random import normal  # noqa: E402

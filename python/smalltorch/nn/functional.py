@@ -1,0 +1,349 @@
+"""nn.functional: layers, activations and losses as functions, composed from smalltorch's ops.
+
+Each follows PyTorch's arithmetic, argument checks and exception classes. Functions PyTorch
+computes with a fused kernel show here the grad_fn of the last op they are composed of.
+"""
+
+import math
+import warnings
+
+from .. import _C, _creation
+
+__all__ = ["linear", "relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "mse_loss",
+           "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+           "leaky_relu", "gelu", "silu", "elu", "softplus", "one_hot", "flatten", "unflatten"]
+
+
+def linear(input, weight, bias=None):
+    """y = input @ weight.T + bias; a 2-D input with a bias is one addmm (AddmmBackward0), as PyTorch's."""
+    if input.dim() == 2:
+        if bias is None:
+            return input.mm(weight.t())
+        return _C.addmm(bias, input, weight.t())
+    if input.dim() == 0:
+        raise RuntimeError("both arguments to linear need to be at least 1D, but they are 0D and "
+                           f"{weight.dim()}D")
+    lead = input.shape[:-1]
+    flat = input.reshape(-1, input.shape[-1])
+    out = flat.mm(weight.t()) if bias is None else _C.addmm(bias, flat, weight.t())
+    return out.reshape(*lead, weight.shape[0]) if weight.dim() == 2 else out.reshape(*lead)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    return input.flatten(start_dim, end_dim)
+
+
+def unflatten(input, dim, sizes):
+    d = dim + input.dim() if dim < 0 else dim
+    sizes = list(sizes)
+    if -1 in sizes:
+        known = 1
+        for s in sizes:
+            if s != -1:
+                known *= s
+        sizes[sizes.index(-1)] = input.shape[d] // known if known else 0
+    prod = 1
+    for s in sizes:
+        prod *= s
+    if prod != input.shape[d]:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
+                           f"({input.shape[d]}) in the input tensor")
+    return input.reshape(*input.shape[:d], *sizes, *input.shape[d + 1:])
+
+
+# ---- activations ------------------------------------------------------------------------------
+def relu(input, inplace=False):
+    return input.relu_() if inplace else input.relu()
+
+
+def relu_(input):
+    return input.relu_()
+
+
+def sigmoid(input):
+    return input.sigmoid()
+
+
+def tanh(input):
+    return input.tanh()
+
+
+def _inplace_result(input, result, inplace):
+    if inplace:
+        return input.copy_(result)
+    return result
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return _inplace_result(input, _C.where(input > 0, input, input * negative_slope), inplace)
+
+
+def gelu(input, approximate="none"):
+    if approximate == "none":
+        return input * 0.5 * (1.0 + _C.erf(input * (1.0 / math.sqrt(2.0))))
+    if approximate == "tanh":
+        inner = math.sqrt(2.0 / math.pi) * (input + 0.044715 * input * input * input)
+        return 0.5 * input * (1.0 + inner.tanh())
+    raise RuntimeError("approximate argument must be either none or tanh.")
+
+
+def silu(input, inplace=False):
+    return _inplace_result(input, input * input.sigmoid(), inplace)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    # expm1 of the clamped input: the branch where() drops must not overflow (0 * inf in backward)
+    neg = input.clamp(max=0).expm1() * alpha
+    return _inplace_result(input, _C.where(input > 0, input, neg), inplace)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    scaled = input * beta
+    soft = scaled.clamp(max=threshold).exp().log1p() / beta
+    return _C.where(scaled > threshold, input, soft)
+
+
+def _softmax_dim(name, ndim):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+                  "dim=X as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("softmax", input.dim())
+    if dtype is not None:
+        input = input.to(dtype)
+    return input.softmax(dim)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.dim())
+    if dtype is not None:
+        input = input.to(dtype)
+    return input.log_softmax(dim)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return _inplace_result(input, input * 0.0, inplace)
+    keep = (_creation.rand_like(input) >= p).to(input.dtype)
+    return _inplace_result(input, input * keep * (1.0 / (1.0 - p)), inplace)
+
+
+def one_hot(tensor, num_classes=-1):
+    if tensor.dtype != _C.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if tensor.numel() > 0:
+        if tensor.min().item() < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if num_classes == -1:
+            num_classes = tensor.max().item() + 1
+        elif tensor.max().item() >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    elif num_classes == -1:
+        raise RuntimeError("Can not infer total number of classes from empty tensor.")
+    return (tensor.unsqueeze(-1) == _creation.arange(num_classes)).to(_C.int64)
+
+
+# ---- losses -------------------------------------------------------------------------------------
+def _legacy_reduction(size_average, reduce, reduction):
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if not reduce:
+        return "none"
+    return "mean" if size_average else "sum"
+
+
+def _check_reduction(reduction):
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _reduce(loss, reduction):
+    _check_reduction(reduction)
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _pointwise_target(input, target):
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+                      "This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
+                      "same size.", stacklevel=3)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _pointwise_target(input, target)
+    d = input - target
+    loss = d * d
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _pointwise_target(input, target)
+    loss = (input - target).abs()
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def _class_weight_shape(input, weight):
+    """The class weights shaped to broadcast against input's class dimension (dim 1, or 0 for 1-D input)."""
+    if input.dim() < 2:
+        return weight
+    return weight.reshape(weight.shape[0], *([1] * (input.dim() - 2)))
+
+
+def _check_nll_target(input, target, weight):
+    if input.dim() < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
+    if input.dim() == 1:
+        if target.dim() > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if target.dim() == 1 and target.shape[0] != 1:
+            raise ValueError(f"Expected input batch_size (1) to match target batch_size ({target.shape[0]}).")
+    elif input.dim() == 2:
+        if target.dim() > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if target.dim() == 0 or input.shape[0] != target.shape[0]:
+            tb = target.shape[0] if target.dim() else 1
+            raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({tb}).")
+    else:
+        expected = [input.shape[0]] + list(input.shape[2:])
+        if list(target.shape) != expected:
+            if target.dim() and target.shape[0] != input.shape[0]:
+                raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                                 f"({target.shape[0]}).")
+            raise RuntimeError(f"Expected target size {expected}, got {list(target.shape)}")
+    if target.dtype not in (_C.int64, _C.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_dtype_name(target.dtype)}")
+    n_classes = input.shape[1] if input.dim() >= 2 else input.shape[0]
+    if weight is not None and weight.numel() != n_classes:
+        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes but "
+                           f"got weight tensor of shape: {list(weight.shape)}")
+    return n_classes
+
+
+def _dtype_name(d):
+    return {_C.int32: "Int", _C.int64: "Long", _C.uint8: "Byte", _C.bool: "Bool", _C.float32: "Float",
+            _C.float64: "Double"}.get(d, str(d))
+
+
+def _picked(input, target, weight, ignore_index):
+    """-input[target] per element (class dim 1), its weights (0 where ignored); checks the range of target."""
+    n_classes = _check_nll_target(input, target, weight)
+    target = target.to(_C.int64)
+    if input.dim() == 1:
+        input = input.unsqueeze(0)
+        target = target.reshape(1)
+    valid = target != ignore_index
+    if target.numel():
+        bad = valid.logical_and((target < 0).logical_or(target >= n_classes))
+        if bad.any().item():
+            raise IndexError(f"Target {target.masked_select(bad)[0].item()} is out of bounds.")
+    safe = target.masked_fill(valid.logical_not(), 0)
+    picked = input.gather(1, safe.unsqueeze(1)).squeeze(1)
+    w = valid.to(input.dtype)
+    if weight is not None:
+        w = w * weight.index_select(0, safe.reshape(-1)).reshape(safe.shape)
+    return picked, w
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    scalar_target = input.dim() == 1
+    picked, w = _picked(input, target, weight, ignore_index)
+    loss = -(picked * w)
+    if reduction == "none":
+        return loss.reshape(()) if scalar_target else loss
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / w.sum()
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+                  label_smoothing=0.0):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if label_smoothing < 0.0 or label_smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    class_dim = 0 if input.dim() == 1 else 1
+    logp = input.log_softmax(class_dim)
+    n_classes = input.shape[class_dim] if input.dim() else 1
+    if target.is_floating_point() and tuple(target.shape) == tuple(input.shape):
+        # class probabilities
+        if label_smoothing > 0.0:
+            target = target * (1.0 - label_smoothing) + label_smoothing / n_classes
+        terms = logp * target
+        if weight is not None:
+            terms = terms * _class_weight_shape(input, weight)
+        loss = -terms.sum(class_dim)
+        if reduction == "mean":
+            return loss.sum() / (input.numel() // n_classes) if input.numel() else loss.sum() / 0.0
+        return _reduce(loss, reduction)
+    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    if label_smoothing <= 0.0:
+        return nll
+    terms = logp if weight is None else logp * _class_weight_shape(input, weight)
+    smooth = -terms.sum(class_dim)
+    valid = (target != ignore_index).to(input.dtype)
+    smooth = smooth * valid
+    if reduction == "none":
+        pass
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    elif weight is None:
+        smooth = smooth.sum() / valid.sum()
+    else:
+        _, w = _picked(input.detach(), target, weight, ignore_index)
+        smooth = smooth.sum() / w.sum()
+    return nll * (1.0 - label_smoothing) + smooth * (label_smoothing / n_classes)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    if input.numel() and ((input < 0).logical_or(input > 1)).any().item():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    loss = -(target * input.log().clamp(min=-100) + (1.0 - target) * (1.0 - input).log().clamp(min=-100))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+                                     pos_weight=None):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    softplus_neg = input.abs().neg().exp().log1p() + input.neg().relu()  # log(1 + exp(-x)), stably
+    if pos_weight is not None:
+        log_weight = (pos_weight - 1.0) * target + 1.0
+        loss = (1.0 - target) * input + log_weight * softplus_neg
+    else:
+        loss = (1.0 - target) * input + softplus_neg
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)

@@ -1,0 +1,5 @@
+"""smalltorch.utils: data loading (smalltorch.utils.data)."""
+
+from . import data
+
+__all__ = ["data"]
