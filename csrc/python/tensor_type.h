@@ -5,6 +5,7 @@
 #pragma once
 #include <pybind11/pybind11.h>
 #include "../core/tensor.h"
+#include "nogil.h"  // without_gil_if
 
 namespace st::py_bind {
 
@@ -30,16 +31,6 @@ inline bool is_tensor(py::handle h) { return is_tensor(h.ptr()); }
 inline const Tensor& unwrap(PyObject* o) { return reinterpret_cast<PyTensor*>(o)->tensor; }
 // New reference to the (unique) Python object of t; None for an undefined tensor.
 PyObject* wrap(Tensor t);
-
-// Runs f (C++ only: no Python objects touched) without the GIL when `work`
-// (elements or flops) is large enough for other Python threads to gain.
-constexpr int64_t kReleaseGilWork = int64_t(1) << 16;
-template <typename F>
-auto without_gil_if(int64_t work, F&& f) -> decltype(f()) {
-  if (work < kReleaseGilWork) return f();
-  py::gil_scoped_release nogil;
-  return f();
-}
 
 // Rough multiply-add count of a @ b, for without_gil_if.
 inline int64_t matmul_work(const Tensor& a, const Tensor& b) {
