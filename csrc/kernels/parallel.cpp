@@ -106,6 +106,7 @@ class Pool {
       pthread_atfork(nullptr, nullptr, after_fork_in_child);
       return p;
     }();
+    (void)pool;  // the current pool: after a fork in a child, no longer the first one
     return *current_.load(std::memory_order_acquire);
   }
   static void after_fork_in_child() {
