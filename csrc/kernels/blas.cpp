@@ -1,6 +1,10 @@
 // Matrix products through OpenBLAS (see blas.h).
 #include "blas.h"
+#include <pthread.h>
+#include <atomic>
+#include <chrono>
 #include <climits>
+#include <thread>
 #include <cstring>
 #include <cblas.h>
 #include "kernels.h"
@@ -10,28 +14,70 @@ namespace st::kernels {
 
 namespace {
 
+// ---------------------------------------------------------------- fork safety
+// OpenBLAS's own at-fork handler stops its worker threads before fork(); a
+// call running meanwhile in another thread then waits forever for them. Our
+// handler (registered after OpenBLAS's, so it runs first) lets running calls
+// finish and holds new ones back until the fork is done. Each call costs two
+// atomic increments; `active` and `forking` are sequentially consistent, so
+// either a call sees the fork coming or the fork sees the call.
+std::atomic<int> g_active_calls{0};
+std::atomic<bool> g_forking{false};
+
+void before_fork() {
+  g_forking.store(true);
+  while (g_active_calls.load() != 0) std::this_thread::yield();
+}
+void after_fork() { g_forking.store(false); }
+void after_fork_in_child() {
+  g_active_calls.store(0);  // the callers in other threads do not exist here
+  g_forking.store(false);
+}
+
+struct BlasCall {
+  BlasCall() {
+    static const bool registered = pthread_atfork(before_fork, after_fork, after_fork_in_child) == 0;
+    (void)registered;
+    for (;;) {
+      g_active_calls.fetch_add(1);
+      if (!g_forking.load()) return;
+      g_active_calls.fetch_sub(1);
+      while (g_forking.load()) std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+  }
+  ~BlasCall() { g_active_calls.fetch_sub(1); }
+  BlasCall(const BlasCall&) = delete;
+  BlasCall& operator=(const BlasCall&) = delete;
+};
+
 // ---------------------------------------------------------------- BLAS entry points
 // One overload per float type so the templated drivers below stay dtype-free.
 void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k, float alpha, const float* a,
                blasint lda, const float* b, blasint ldb, float beta, float* c, blasint ldc) {
+  BlasCall call;
   scipy_cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k, double alpha, const double* a,
                blasint lda, const double* b, blasint ldb, double beta, double* c, blasint ldc) {
+  BlasCall call;
   scipy_cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 void blas_gemv(CBLAS_TRANSPOSE ta, blasint m, blasint n, const float* a, blasint lda, const float* x, blasint incx,
                float* y) {
+  BlasCall call;
   scipy_cblas_sgemv(CblasRowMajor, ta, m, n, 1.0f, a, lda, x, incx, 0.0f, y, 1);
 }
 void blas_gemv(CBLAS_TRANSPOSE ta, blasint m, blasint n, const double* a, blasint lda, const double* x, blasint incx,
                double* y) {
+  BlasCall call;
   scipy_cblas_dgemv(CblasRowMajor, ta, m, n, 1.0, a, lda, x, incx, 0.0, y, 1);
 }
 float blas_dot(blasint n, const float* x, blasint incx, const float* y, blasint incy) {
+  BlasCall call;
   return scipy_cblas_sdot(n, x, incx, y, incy);
 }
 double blas_dot(blasint n, const double* x, blasint incx, const double* y, blasint incy) {
+  BlasCall call;
   return scipy_cblas_ddot(n, x, incx, y, incy);
 }
 
@@ -213,6 +259,9 @@ void dot(const Tensor& out, const Tensor& a, const Tensor& b) {
   });
 }
 
-void blas_set_num_threads(int n) { scipy_openblas_set_num_threads(n); }
+void blas_set_num_threads(int n) {
+  BlasCall call;
+  scipy_openblas_set_num_threads(n);
+}
 
 }  // namespace st::kernels

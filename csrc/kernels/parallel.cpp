@@ -1,10 +1,12 @@
 #include "parallel.h"
+#include <pthread.h>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 #include "blas.h"
@@ -41,25 +43,23 @@ void spin_then_wait(std::mutex& mu, std::condition_variable& cv, P pred) {
 // Workers spin briefly before sleeping (a kernel split over threads should
 // not wait on a futex wake-up of tens of microseconds); the caller spins
 // likewise for completion.
+//
+// Workers start on the first job that needs them. After fork() the child has
+// none of the parent's workers and may inherit the pool's mutexes locked by
+// threads that do not exist there: its at-fork handler leaves the old pool
+// untouched (leaked) and installs a fresh one with the same thread count,
+// whose workers the child's first large job starts.
 class Pool {
  public:
   static Pool& get() {
-    static Pool* pool = new Pool();  // never destroyed: workers may outlive static teardown
-    return *pool;
+    Pool* p = current_.load(std::memory_order_acquire);
+    return p ? *p : first();
   }
 
   int threads() const { return nthreads_.load(); }
   void set_threads(int n) {
     std::lock_guard<std::mutex> g(run_mu_);
-    n = std::min(std::max(1, n), 255);  // the chunk count must fit in state_'s low byte
-    while (static_cast<int>(workers_.size()) < n - 1) {
-      int id = static_cast<int>(workers_.size()) + 1;
-      // the state as of now (no job runs: run_mu_ is held); the worker takes part from the next job on
-      uint64_t start = state_.load(std::memory_order_acquire);
-      workers_.emplace_back([this, id, start] { worker(id, start); });
-      workers_.back().detach();
-    }
-    nthreads_ = n;
+    nthreads_ = std::min(std::max(1, n), 255);  // the chunk count must fit in state_'s low byte
   }
 
   void run(int64_t begin, int64_t end, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
@@ -71,6 +71,7 @@ class Pool {
     int64_t n = end - begin;
     int chunks = static_cast<int>(std::min<int64_t>(nthreads_, n / grain));
     chunks = std::max(chunks, 1);
+    chunks = std::min(chunks, start_workers(chunks - 1) + 1);
     int64_t step = (n + chunks - 1) / chunks;
     fn_ = &fn;
     begin_ = begin;
@@ -95,9 +96,38 @@ class Pool {
   }
 
  private:
-  Pool() {
-    unsigned hc = std::thread::hardware_concurrency();
-    set_threads(hc == 0 ? 1 : static_cast<int>(hc));
+  explicit Pool(int n) { nthreads_ = n; }
+
+  static Pool& first() {
+    static Pool* pool = [] {
+      unsigned hc = std::thread::hardware_concurrency();
+      auto* p = new Pool(std::min(hc == 0 ? 1 : static_cast<int>(hc), 255));  // never destroyed: workers
+      current_.store(p, std::memory_order_release);                          // may outlive static teardown
+      pthread_atfork(nullptr, nullptr, after_fork_in_child);
+      return p;
+    }();
+    (void)pool;  // the current pool: after a fork in a child, no longer the first one
+    return *current_.load(std::memory_order_acquire);
+  }
+  static void after_fork_in_child() {
+    if (Pool* p = current_.load(std::memory_order_relaxed)) current_.store(new Pool(p->threads()));
+  }
+
+  // Starts workers 1..n that do not run yet (run_mu_ held, no job running);
+  // returns how many workers there are (fewer than n if the system refuses threads).
+  int start_workers(int n) {
+    while (static_cast<int>(workers_.size()) < n) {
+      int id = static_cast<int>(workers_.size()) + 1;
+      // the state as of now; the worker takes part from the next job on
+      uint64_t start = state_.load(std::memory_order_acquire);
+      try {
+        workers_.emplace_back([this, id, start] { worker(id, start); });
+      } catch (const std::system_error&) {
+        break;
+      }
+      workers_.back().detach();
+    }
+    return static_cast<int>(workers_.size());
   }
 
   void record_error(std::exception_ptr e) {
@@ -137,8 +167,10 @@ class Pool {
   std::atomic<uint64_t> state_{0};  // (generation << 8) | chunks
   std::exception_ptr error_;
   static thread_local bool in_worker_;
+  static std::atomic<Pool*> current_;
 };
 thread_local bool Pool::in_worker_ = false;
+std::atomic<Pool*> Pool::current_{nullptr};
 
 }  // namespace
 

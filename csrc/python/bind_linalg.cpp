@@ -22,13 +22,13 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
 
   // `@` is a C slot of the type (tensor_type.cpp)
   cls.def("matmul", [](const Tensor& a, const Tensor& b) {
-        return without_gil_if(matmul_work(a, b), [&] { return ops::matmul(a, b); });
+        return without_gil_if(matmul_work(a, b), {&a, &b}, [&] { return ops::matmul(a, b); });
       }, py::arg("other"))
       .def("mm", [](const Tensor& a, const Tensor& b) {
-        return without_gil_if(matmul_work(a, b), [&] { return ops::mm(a, b); });
+        return without_gil_if(matmul_work(a, b), {&a, &b}, [&] { return ops::mm(a, b); });
       }, py::arg("mat2"))
       .def("bmm", [](const Tensor& a, const Tensor& b) {
-        return without_gil_if(matmul_work(a, b), [&] { return ops::bmm(a, b); });
+        return without_gil_if(matmul_work(a, b), {&a, &b}, [&] { return ops::bmm(a, b); });
       }, py::arg("mat2"))
       .def("mv", &ops::mv, py::arg("vec"))
       .def("dot", &ops::dot, py::arg("tensor"))
@@ -44,7 +44,7 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
       }, py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = one, py::arg("alpha") = one);
 
   m.def("matmul", [](const Tensor& a, const Tensor& b, py::handle out) {
-    Tensor r = without_gil_if(a.numel() * std::max<int64_t>(b.dim() ? b.sizes().back() : 1, 1),
+    Tensor r = without_gil_if(a.numel() * std::max<int64_t>(b.dim() ? b.sizes().back() : 1, 1), {&a, &b},
                               [&] { return ops::matmul(a, b); });
     return result_or_out(r, out, "matmul");
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = py::none());

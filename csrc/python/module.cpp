@@ -250,7 +250,10 @@ py::array to_numpy(py::object self_obj) {
   std::vector<py::ssize_t> shape(t.sizes().begin(), t.sizes().end());
   std::vector<py::ssize_t> strides;
   for (auto s : t.strides()) strides.push_back(s * static_cast<py::ssize_t>(t.impl()->itemsize()));
-  return py::array(py::dtype(fmt), shape, strides, t.raw_data(), self_obj);
+  // The array's base owns the storage (not the tensor, whose storage `.data =` may replace).
+  auto* keep = new StoragePtr(t.impl()->storage());
+  py::capsule base(keep, [](void* p) { delete static_cast<StoragePtr*>(p); });
+  return py::array(py::dtype(fmt), shape, strides, t.raw_data(), base);
 }
 
 Tensor from_numpy(py::array arr) {
@@ -334,6 +337,7 @@ Tensor data_get(const Tensor& t) {
 
 void data_set(const Tensor& t, const Tensor& src) {
   ST_CHECK(!ag::requires_grad(src) || true, "");
+  wait_until_unused(t.impl());  // a kernel in another thread may still read the old storage
   auto* s = src.impl();
   t.impl()->set_storage(s->storage(), s->offset(), s->sizes(), s->strides(), s->dtype());
 }
@@ -433,6 +437,32 @@ PYBIND11_MODULE(_C, m) {
   m.def("_isas", [] { return kernels::available_isas(); });
   m.def("_empty_cache", [] { st::empty_cache(); });
   m.def("_cached_bytes", [] { return st::cached_bytes(); });
+  m.def("_allocator_stats", [] {
+    AllocatorStats s = st::allocator_stats();
+    py::dict d;
+    d["allocated"] = s.allocated;
+    d["allocated_peak"] = s.allocated_peak;
+    d["reserved"] = s.reserved;
+    d["reserved_peak"] = s.reserved_peak;
+    d["requested"] = s.requested;
+    d["requested_peak"] = s.requested_peak;
+    d["cached"] = s.cached;
+    d["cache_limit"] = s.cache_limit;
+    d["allocations"] = s.allocations;
+    d["frees"] = s.frees;
+    d["active_blocks"] = s.active_blocks;
+    d["active_blocks_peak"] = s.active_blocks_peak;
+    d["cache_hits"] = s.cache_hits;
+    d["idle_releases"] = s.idle_releases;
+    d["num_alloc_retries"] = s.num_alloc_retries;
+    d["num_ooms"] = s.num_ooms;
+    return d;
+  });
+  m.def("_reset_peak_allocator_stats", [] { st::reset_peak_allocator_stats(); });
+  m.def("_set_allocator_cache_limit", [](size_t n) { st::set_allocator_cache_limit(n); });
+  m.def("_allocator_cache_limit", [] { return st::allocator_cache_limit(); });
+  m.def("_set_allocator_idle_seconds", [](double s) { st::set_allocator_idle_seconds(s); });
+  m.def("_allocator_idle_seconds", [] { return st::allocator_idle_seconds(); });
   m.def("manual_seed", [](py::object seed) {
     kernels::manual_seed(static_cast<uint64_t>(seed.cast<int64_t>()));
   });

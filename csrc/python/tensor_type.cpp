@@ -255,24 +255,24 @@ PyObject* binary_slot(PyObject* a, PyObject* b, TT tt, TS ts, ST st, ITT itt, IT
         if (elide && may_elide(a, x) && y.numel() <= x.numel() &&
             elidable(x, ops::result_type(x, y), broadcast_shapes(x.sizes(), y.sizes()), autograd::requires_grad(y))) {
           Tensor self = x;
-          without_gil_if(x.numel(), [&] { itt(self, y); });
+          without_gil_if(x.numel(), {&self, &y}, [&] { itt(self, y); });
           return elided_result(x);
         }
-        return wrap(without_gil_if(std::max(x.numel(), y.numel()), [&] { return tt(x, y); }));
+        return wrap(without_gil_if(std::max(x.numel(), y.numel()), {&x, &y}, [&] { return tt(x, y); }));
       }
       Scalar s;
       if (scalar_from_object(b, s)) {
         if (elide && may_elide(a, x) && elidable(x, ops::result_type(x, s), x.sizes(), false)) {
           Tensor self = x;
-          without_gil_if(x.numel(), [&] { its(self, s); });
+          without_gil_if(x.numel(), {&self}, [&] { its(self, s); });
           return elided_result(x);
         }
-        return wrap(without_gil_if(x.numel(), [&] { return ts(x, s); }));
+        return wrap(without_gil_if(x.numel(), {&x}, [&] { return ts(x, s); }));
       }
     } else {
       Scalar s;
       const Tensor& y = unwrap(b);
-      if (scalar_from_object(a, s)) return wrap(without_gil_if(y.numel(), [&] { return st(s, y); }));
+      if (scalar_from_object(a, s)) return wrap(without_gil_if(y.numel(), {&y}, [&] { return st(s, y); }));
     }
     Py_RETURN_NOTIMPLEMENTED;
   } catch (...) {
@@ -287,11 +287,11 @@ PyObject* inplace_slot(PyObject* a, PyObject* b, TT tt, TS ts) noexcept {
     Tensor self = unwrap(a);
     if (is_tensor(b)) {
       const Tensor& y = unwrap(b);
-      without_gil_if(self.numel(), [&] { tt(self, y); });
+      without_gil_if(self.numel(), {&self, &y}, [&] { tt(self, y); });
     } else {
       Scalar s;
       if (!scalar_from_object(b, s)) Py_RETURN_NOTIMPLEMENTED;
-      without_gil_if(self.numel(), [&] { ts(self, s); });
+      without_gil_if(self.numel(), {&self}, [&] { ts(self, s); });
     }
     Py_INCREF(a);
     return a;
@@ -337,7 +337,7 @@ PyObject* nb_matmul(PyObject* a, PyObject* b) {
   try {
     if (!is_tensor(a) || !is_tensor(b)) Py_RETURN_NOTIMPLEMENTED;
     const Tensor &x = unwrap(a), &y = unwrap(b);
-    return wrap(without_gil_if(matmul_work(x, y), [&] { return ops::matmul(x, y); }));
+    return wrap(without_gil_if(matmul_work(x, y), {&x, &y}, [&] { return ops::matmul(x, y); }));
   } catch (...) {
     set_error_from_current_exception();
     return nullptr;
@@ -444,7 +444,7 @@ PyObject* fast_reduce(PyObject* self, PyObject* const* args, Py_ssize_t nargs, P
   if (nargs != 0 || kwnames) return call_full(full, self, args, nargs, kwnames);
   try {
     const Tensor& t = unwrap(self);
-    return wrap(without_gil_if(t.numel(), [&] { return Op(t, std::nullopt); }));
+    return wrap(without_gil_if(t.numel(), {&t}, [&] { return Op(t, std::nullopt); }));
   } catch (...) {
     set_error_from_current_exception();
     return nullptr;

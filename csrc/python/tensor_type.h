@@ -5,6 +5,7 @@
 #pragma once
 #include <pybind11/pybind11.h>
 #include "../core/tensor.h"
+#include "nogil.h"  // without_gil_if
 
 namespace st::py_bind {
 
@@ -57,16 +58,6 @@ struct PyHook {
   std::shared_ptr<Callable> callable;
   Tensor operator()(const Tensor& grad) const;
 };
-
-// Runs f (C++ only: no Python objects touched) without the GIL when `work`
-// (elements or flops) is large enough for other Python threads to gain.
-constexpr int64_t kReleaseGilWork = int64_t(1) << 16;
-template <typename F>
-auto without_gil_if(int64_t work, F&& f) -> decltype(f()) {
-  if (work < kReleaseGilWork) return f();
-  py::gil_scoped_release nogil;
-  return f();
-}
 
 // Rough multiply-add count of a @ b, for without_gil_if.
 inline int64_t matmul_work(const Tensor& a, const Tensor& b) {
