@@ -125,6 +125,27 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
         return self;
       }, py::arg("src"));
 
+  // ---- storage identity and aliasing, for copy.deepcopy (views copied together keep sharing memory)
+  cls.def("_storage_key", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.impl()->storage().get()); })
+      .def("_storage_copy", [](const Tensor& t) {  // the whole storage, copied, as a flat tensor
+        const int64_t n = static_cast<int64_t>(t.impl()->storage()->nbytes() / element_size(t.dtype()));
+        Tensor flat(std::make_shared<TensorImpl>(t.impl()->storage(), 0, DimVector{n}, DimVector{1}, t.dtype()));
+        return ops::clone(flat);
+      })
+      .def("_alias_storage", [](const Tensor& flat, const DimVector& sizes, const DimVector& strides, int64_t offset) {
+        // a new tensor (no history, not a view) on flat's storage with the given geometry, bounds-checked
+        ST_CHECK(sizes.size() == strides.size() && offset >= 0, "_alias_storage: bad geometry");
+        int64_t last = offset;
+        bool empty = false;
+        for (size_t d = 0; d < sizes.size(); ++d) {
+          ST_CHECK(sizes[d] >= 0 && strides[d] >= 0, "_alias_storage: bad geometry");
+          if (sizes[d] == 0) empty = true;
+          else last += (sizes[d] - 1) * strides[d];
+        }
+        ST_CHECK(empty || last < flat.numel(), "_alias_storage: geometry out of the storage's bounds");
+        return Tensor(std::make_shared<TensorImpl>(flat.impl()->storage(), offset, sizes, strides, flat.dtype()));
+      });
+
   // ---- views
   cls.def("view", [](const Tensor& t, py::args a) { return ops::view(t, parse_sizes(a, "view")); })
       .def("reshape", [](const Tensor& t, py::args a) { return ops::reshape(t, parse_sizes(a, "reshape", "shape")); })

@@ -295,7 +295,14 @@ PyMemberDef tensor_members[] = {
     {nullptr, 0, 0, 0, nullptr},
 };
 
+// t.__dict__ (the attributes set on a tensor), for copy, deepcopy and pickle
+PyGetSetDef tensor_getset[] = {
+    {"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict, nullptr, nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr},
+};
+
 PyType_Slot tensor_slots[] = {
+    {Py_tp_getset, tensor_getset},
     {Py_tp_dealloc, reinterpret_cast<void*>(tensor_dealloc)},
     {Py_tp_traverse, reinterpret_cast<void*>(tensor_traverse)},
     {Py_tp_clear, reinterpret_cast<void*>(tensor_clear)},
