@@ -27,10 +27,13 @@ def _sizes(args, kwargs_size, fn):
     out = []
     for i, a in enumerate(args):
         if isinstance(a, builtins.bool) or not isinstance(a, (numbers.Integral, Tensor)) or isinstance(a, Tensor) and (
-                a.numel() != 1 or a.dtype in (_C.bool, _C.float32, _C.float64)):
+                a.numel() != 1 or a.dtype in (_C.float32, _C.float64)):
             # a float or many-element tensor is no size: zeros(tensor(3.5)) is a TypeError in PyTorch
             raise TypeError(f"{fn}(): argument 'size' must be tuple of ints, but found element of type "
                             f"{type(a).__name__} at pos {i}")
+        if isinstance(a, Tensor) and a.dtype == _C.bool:
+            raise RuntimeError("Expected scalar.isIntegral(false) to be true, but got false: a bool tensor is "
+                               f"no size ({fn}(), pos {i})")
         out.append(builtins.int(a))
     for s in out:
         if s < 0:
