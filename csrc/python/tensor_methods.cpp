@@ -82,7 +82,7 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       .def("requires_grad_", [](py::object self, bool on) {
         ag::set_requires_grad(self_of(self), on);
         return self;
-      }, py::arg("requires_grad") = true)
+      }, py::arg("requires_grad").noconvert() = true)
       .def_property_readonly("is_leaf", [](const Tensor& t) { return ag::is_leaf(t); })
       .def_property_readonly("grad_fn", [](const Tensor& t) -> py::object {
         auto* m = ag::get_meta(t);
@@ -277,17 +277,17 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       }, py::arg("mean") = 0.0, py::arg("std") = 1.0);
 
   // reductions
-  cls.def("sum", &sum_any, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+  cls.def("sum", &sum_any, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(),
           py::arg("dtype") = py::none())
-      .def("mean", &mean_any, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+      .def("mean", &mean_any, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(),
            py::arg("dtype") = py::none());
   m.def("sum", [](const Tensor& t, py::object dim, bool keepdim, py::object dtype, py::handle out) {
     return result_or_out(sum_any(t, dim, keepdim, dtype), out, "sum");
-  }, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+  }, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(),
         py::arg("dtype") = py::none(), py::arg("out") = py::none());
   m.def("mean", [](const Tensor& t, py::object dim, bool keepdim, py::object dtype, py::handle out) {
     return result_or_out(mean_any(t, dim, keepdim, dtype), out, "mean");
-  }, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+  }, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(),
         py::arg("dtype") = py::none(), py::arg("out") = py::none());
 }
 

@@ -27,6 +27,9 @@ void translate_st_exception(std::exception_ptr p) {
     PyErr_SetString(PyExc_RuntimeError, e.what());
   } catch (const std::bad_alloc&) {
     PyErr_SetString(PyExc_MemoryError, "smalltorch: out of memory");
+  } catch (const py::cast_error& e) {
+    // an argument of the wrong type reached a .cast<>() (pybind11 would say RuntimeError): PyTorch's TypeError
+    PyErr_SetString(PyExc_TypeError, st::str("argument of the wrong type: ", e.what()).c_str());
   }
 }
 

@@ -218,7 +218,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     return _finish(t, requires_grad)
 
 
-def as_tensor(data, dtype=None, device=None):
+def as_tensor(data, *, dtype=None, device=None):
     """Like tensor(), but shares memory with a tensor or numpy array when no conversion is needed."""
     _device.check(device)
     if isinstance(data, Tensor):

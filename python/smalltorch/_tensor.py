@@ -183,11 +183,11 @@ def __deepcopy__(self, memo):
     return t
 
 
-def cpu(self, memory_format=None):
+def cpu(self, *, memory_format=None):
     return self
 
 
-def cuda(self, device=None, non_blocking=False, memory_format=None):
+def cuda(self, device=None, non_blocking=False, *, memory_format=None):
     _device.check("cuda")
 
 
