@@ -20,10 +20,20 @@ import os
 import random
 import subprocess
 import sys
+import zlib
 
 # Exceptions a misuse may raise (any subclass counts: NotImplementedError is a RuntimeError).
 ALLOWED = ("TypeError", "ValueError", "RuntimeError", "IndexError", "KeyError", "OverflowError", "MemoryError",
            "ZeroDivisionError", "NotImplementedError", "AttributeError", "StopIteration", "UserWarning")
+# The classes PyTorch raises for a misuse; where it does, smalltorch must raise too.
+TORCH_RAISES = ("TypeError", "RuntimeError", "ValueError", "IndexError", "NotImplementedError")
+
+
+def torch_has(torch, call):
+    """Whether PyTorch has the function or method the call names (only those calls are compared)."""
+    return hasattr(torch if call[0] == "fn" else torch.Tensor, call[1])
+
+
 # Messages that show a C++ exception leaking untranslated (pybind11's generic forms).
 LEAK_MARKERS = ("unknown C++ exception", "std::", "basic_string", "bad_alloc", "bad_function_call",
                 "Unknown internal error", "vector::")
@@ -167,14 +177,34 @@ def public_callables(T):
     return fns, methods + [d for d in DUNDERS if hasattr(T.Tensor, d)]
 
 
+WRONG_TYPED = ["None", "str", "object", "list_mixed", "bad_index", "bad_float", "dict", "complex", "bytes",
+               "fn", "np_str_array"]
+
+
+def wrong_typed_calls(fns, methods):
+    """Every callable with each wrong-typed argument: alone, after a tensor, and as each common keyword."""
+    calls = []
+    for kind, names in (("fn", fns), ("method", methods)):
+        for name in names:
+            for i, a in enumerate(WRONG_TYPED):
+                self_id = SELVES[i % len(SELVES)] if kind == "method" else None
+                calls.append((kind, name, self_id, [a], []))
+                if kind == "fn":
+                    calls.append((kind, name, None, [SELVES[i % len(SELVES)], a], []))
+                for key in ("dim", "dtype", "out"):
+                    lead = [SELVES[i % len(SELVES)]] if kind == "fn" else []
+                    calls.append((kind, name, self_id, lead, [[key, a]]))
+    return calls
+
+
 def generate_calls(fns, methods, seed=0, pairs=12, kw=4):
     """Deterministic list of calls: every callable with no argument, with each pool argument alone, after a
     tensor, and with seeded random pairs and keyword arguments."""
-    rng = random.Random(seed)
     pool = sorted(ARGS)
     calls = []
     for kind, names in (("fn", fns), ("method", methods)):
         for name in names:
+            rng = random.Random(zlib.crc32(f"{seed}/{kind}/{name}".encode()))  # stable per callable
             def add(args, kwargs=(), i=[0]):  # noqa: B006 (a counter rotating the receiver)
                 i[0] += 1
                 self_id = SELVES[i[0] % len(SELVES)] if kind == "method" else None
@@ -205,6 +235,8 @@ def run_one(T, np, call):
     else:
         fn = getattr(ARGS[self_id](T, np), name)
     r = fn(*args, **kwargs)
+    if r is NotImplemented:  # a binary dunder declining: the operator itself raises TypeError
+        raise TypeError(f"unsupported operand for {name}")
     if hasattr(r, "__next__"):  # a generator (split, __iter__): run it
         for _ in zip(range(10), r):
             pass

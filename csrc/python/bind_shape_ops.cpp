@@ -47,7 +47,11 @@ py::tuple split_any(const Tensor& t, py::handle size, int64_t dim) {
 }
 
 DimVector flip_dims(const py::args& args, const py::kwargs& kw) {
+  for (auto item : kw)  // x.flip(dims=...) only; x.flip() with no dims is a TypeError, as in PyTorch
+    ST_CHECK_T(item.first.cast<std::string>() == "dims" && args.size() == 0, TypeError,
+               "flip() got an unexpected keyword argument '", item.first.cast<std::string>(), "'");
   if (kw.contains("dims")) return to_dims(kw["dims"], "flip");
+  ST_CHECK_T(args.size() > 0, TypeError, "flip() missing 1 required positional arguments: \"dims\"");
   return parse_sizes(args, "flip", "dims");
 }
 

@@ -108,8 +108,8 @@ int64_t to_int(py::handle h, const char* fn, const char* arg, size_t pos) {
   }
   if (PyIndex_Check(o) && !PyBool_Check(o)) {
     py::object i = py::reinterpret_steal<py::object>(PyNumber_Index(o));
-    if (!i) throw py::error_already_set();
-    return to_int(i, fn, arg, pos);
+    if (i) return to_int(i, fn, arg, pos);
+    PyErr_Clear();  // a broken __index__ makes it no int: PyTorch's TypeError, whatever __index__ raised
   }
   throw st::TypeError(st::str(fn, "(): argument '", arg, "' must be tuple of ints, but found element of type ",
                               Py_TYPE(o)->tp_name, " at pos ", pos));

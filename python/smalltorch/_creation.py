@@ -22,6 +22,8 @@ def _sizes(args, kwargs_size, fn):
         if args:
             raise TypeError(f"{fn}() got multiple values for argument 'size'")
         args = (kwargs_size,)
+    if not args:
+        raise TypeError(f'{fn}() missing 1 required positional arguments: "size"')
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
     out = []
@@ -103,7 +105,8 @@ def _infer(data, fn):
             return _C.get_default_dtype()
         if isinstance(x, numbers.Complex):
             raise TypeError(f"{fn}(): complex numbers are not supported by smalltorch")
-        raise TypeError(f"{fn}(): invalid data type '{type(x).__name__}'")
+        # not a number (None, a dict, any object): PyTorch cannot infer a dtype, a RuntimeError
+        raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
 
     def ragged(depth, got):
         want = shape[depth] if depth < len(shape) else "a number"
@@ -191,7 +194,7 @@ def _flat_array(flat, target):
         return np.array(flat, dtype=_NP_OF[target])
 
 
-def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of ``data`` (a number, nested lists/tuples, a numpy array or a tensor)."""
     _device.check(device)
     _check_dtype(dtype, "tensor")
@@ -221,6 +224,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
 def as_tensor(data, *, dtype=None, device=None):
     """Like tensor(), but shares memory with a tensor or numpy array when no conversion is needed."""
     _device.check(device)
+    _check_dtype(dtype, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype is None or dtype == data.dtype else data.to(dtype)
     if isinstance(data, np.ndarray):
@@ -267,6 +271,8 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
          pin_memory=False):
     _device.check(device)
     _check_dtype(dtype, "full")
+    if not isinstance(size, (tuple, list)):  # full(3, 1.0) is a TypeError in PyTorch: the size is a sequence
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
     fill_value = _check_number(fill_value, "full", "fill_value", 2)
     dt = dtype or _scalar_dtype(fill_value)
     return _finish(_C._full(_sizes((size,), None, "full"), fill_value, dt), requires_grad)
@@ -304,11 +310,14 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return _finish(_C._linspace(float(start), float(end), builtins.int(steps), _float_dtype(dtype)), requires_grad)
 
 
-def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+_NO_M = object()
+
+
+def eye(n, m=_NO_M, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _device.check(device)
     _check_dtype(dtype, "eye")
     n = _check_int(n, "eye", "n", 1)
-    m = n if m is None else _check_int(m, "eye", "m", 2)
+    m = n if m is _NO_M else _check_int(m, "eye", "m", 2)
     return _finish(_C._eye(n, m, _float_dtype(dtype)), requires_grad)
 
 
@@ -348,6 +357,11 @@ randn_like = _like("randn_like", lambda t, a, dt: _C._randn(list(t.shape), dt))
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"randint_like(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    low = _check_int(low, "randint_like", "low", 2)
+    if high is not None:
+        high = _check_int(high, "randint_like", "high", 3)
     if high is None:
         low, high = 0, low
     return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device,

@@ -39,6 +39,8 @@ class RemovableHandle:
 
 def register_hook(self, hook):
     """Registers ``hook(grad)`` to run when this tensor's gradient is computed; it may return a replacement."""
+    if not self.requires_grad:  # PyTorch checks this first
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
     if not callable(hook):
         raise TypeError(f"register_hook expects a callable, got {type(hook).__name__}")
     return RemovableHandle(self, self._register_hook(hook))
@@ -133,6 +135,8 @@ def __index__(self):
 
 
 def __format__(self, spec):
+    if not isinstance(spec, str):
+        raise TypeError(f"__format__() argument must be str, not {type(spec).__name__}")
     if self.dim() == 0 and spec:
         return self.item().__format__(spec)
     return object.__format__(self, spec) if spec else repr(self)
@@ -183,6 +187,12 @@ def __deepcopy__(self, memo):
     return t
 
 
+def type_as(self, other):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"type_as(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+    return self._to_dtype(other.dtype, False)
+
+
 def cpu(self, *, memory_format=None):
     return self
 
@@ -191,7 +201,7 @@ def cuda(self, device=None, non_blocking=False, *, memory_format=None):
     _device.check("cuda")
 
 
-def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     from ._creation import tensor
     return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
@@ -219,7 +229,7 @@ def _install():
     T.int = _caster(_C.int32, "int")
     T.bool = _caster(_C.bool, "bool")
     T.byte = _caster(_C.uint8, "byte")
-    T.type_as = lambda self, other: self._to_dtype(other.dtype, False)
+    T.type_as = type_as
     T.tolist = tolist
     T.__array__ = __array__
     T.__iter__ = __iter__
@@ -241,7 +251,7 @@ def _install():
     T.new_zeros = _new(_creation.zeros)
     T.new_ones = _new(_creation.ones)
     T.new_empty = _new(_creation.empty)
-    T.new_full = lambda self, size, fill_value, dtype=None, device=None, requires_grad=False: _creation.full(
+    T.new_full = lambda self, size, fill_value, *, dtype=None, device=None, requires_grad=False: _creation.full(
         size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
 
