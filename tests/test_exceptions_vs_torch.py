@@ -98,3 +98,40 @@ def test_wrong_typed_arguments_raise_like_torch(torch_ref, calls, ours):
             wrong_class.append(f"{F.describe(c)}: smalltorch {oc}, PyTorch {tc}")
     assert not missing, f"{len(missing)} calls return where PyTorch raises:\n" + "\n".join(missing[:50])
     assert not wrong_class, f"{len(wrong_class)} calls raise another class:\n" + "\n".join(wrong_class[:50])
+
+
+# The misuses named in the issue, one by one (the generic tests above cover them in bulk).
+NAMED_MISUSES = {
+    "module function given a list": lambda T: T.exp([1.0]),
+    "module reshape given None": lambda T: T.reshape(None, (1,)),
+    "module neg given None": lambda T: T.neg(None),
+    "tensor as a size": lambda T: T.zeros(T.tensor(3.5)),
+    "tensor as a view size": lambda T: T.zeros(6).view(T.tensor(2.0), 3),
+    "bitwise_and of floats": lambda T: T.bitwise_and(T.ones(2), T.ones(2)),
+    "& of floats": lambda T: T.ones(2) & T.ones(2),
+    "~ of floats": lambda T: ~T.ones(2),
+    "bitwise_not of floats": lambda T: T.bitwise_not(T.ones(2)),
+    "zeros_like extra positional": lambda T: T.zeros_like(T.ones(2), 5),
+    "ones_like extra positional": lambda T: T.ones_like(T.ones(2), T.float64),
+    "full_like two values": lambda T: T.full_like(T.ones(2), 1, 2),
+    "double() extra positional": lambda T: T.ones(2).double(5),
+    "bool() extra positional": lambda T: T.ones(2).bool(5),
+    "float() extra positional": lambda T: T.ones(2).float(T.float32),
+    "cpu() extra positional": lambda T: T.ones(2).cpu(1),
+    "unsqueeze by a bool": lambda T: T.ones(2).unsqueeze(True),
+    "sum keepdim=None": lambda T: T.ones(2).sum(0, keepdim=None),
+    "requires_grad_(None)": lambda T: T.ones(2).requires_grad_(None),
+    "flip(x, 0)": lambda T: T.flip(T.ones(2), 0),
+    "bool - number": lambda T: T.ones(2).bool() - 1,
+    "number - bool": lambda T: 1 - T.ones(2).bool(),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NAMED_MISUSES))
+def test_named_misuse_raises_torch_class(torch_ref, case):
+    fn = NAMED_MISUSES[case]
+    with pytest.raises(Exception) as ref:
+        fn(torch_ref)
+    with pytest.raises(Exception) as got:
+        fn(smalltorch)
+    assert type(got.value) is type(ref.value), (case, got.value, ref.value)

@@ -1,6 +1,7 @@
 """tensor(), as_tensor() and the factories, with PyTorch's call forms."""
 
 import builtins
+import math
 import numbers
 
 import numpy as np
@@ -173,6 +174,7 @@ def _from_numpy_copy(arr, dtype):
     return _C.from_numpy(np.array(arr, copy=True, order="C")).clone()
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 _INT_RANGE = {_C.uint8: (0, 255), _C.int32: (-(1 << 31), (1 << 31) - 1), _C.int64: (-(1 << 63), (1 << 63) - 1)}
 
 
@@ -208,7 +210,10 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         t = _from_numpy_copy(np.asarray(data), dtype)  # a numpy scalar keeps its dtype
     elif isinstance(data, (builtins.bool, numbers.Number)):
         shape, dt = _infer(data, "tensor")
-        t = _C.from_numpy(_flat_array([data], dtype or dt).reshape(())).clone()
+        target = dtype or dt
+        if target == _C.float32 and isinstance(data, builtins.float) and abs(data) > _FLOAT32_MAX:
+            data = data * math.inf  # tensor() rounds a finite double beyond float32 to inf (scalar_tensor raises)
+        t = _C._scalar_tensor(data, target)  # checks integer ranges as PyTorch does
     else:
         shape, dt = _infer(data, "tensor")
         flat = []
