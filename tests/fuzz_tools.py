@@ -145,6 +145,11 @@ for _dt in DTYPE_NAMES:
         ARGS[f"t_{_dt}_{_form}"] = (lambda dt, form: lambda T, np: _tensor(T, dt, form))(_dt, _form)
 del _dt, _form
 
+# Not in the pool (names starting with "_"): they check that a crash or a hang in a child is reported with
+# the call that caused it.
+ARGS["_segfault"] = lambda T, np: __import__("ctypes").string_at(0)
+ARGS["_hang"] = lambda T, np: __import__("time").sleep(3600)
+
 # Receivers of the method calls: a few tensors of different dtypes and layouts.
 SELVES = ["t_float32_mat", "t_int64_vec", "t_bool_mat", "t_float64_scalar", "t_uint8_empty",
           "t_float32_noncontig", "t_int32_mat", "leaf_grad"]
@@ -200,7 +205,7 @@ def wrong_typed_calls(fns, methods):
 def generate_calls(fns, methods, seed=0, pairs=12, kw=4):
     """Deterministic list of calls: every callable with no argument, with each pool argument alone, after a
     tensor, and with seeded random pairs and keyword arguments."""
-    pool = sorted(ARGS)
+    pool = sorted(a for a in ARGS if not a.startswith("_"))
     calls = []
     for kind, names in (("fn", fns), ("method", methods)):
         for name in names:

@@ -56,6 +56,15 @@ def test_fuzz_covers_every_public_callable(fuzz_calls):
     assert called == {("fn", n) for n in fns} | {("method", n) for n in methods}
 
 
+@pytest.mark.parametrize("arg,what", [("_segfault", "crashed"), ("_hang", "hung")])
+def test_fuzz_machinery_names_the_call_that_crashed_or_hung(arg, what):
+    calls = [("fn", "abs", None, ["t_float32_mat"], []), ("fn", "neg", None, [arg], []),
+             ("fn", "exp", None, ["t_float32_mat"], [])]
+    outcomes, failure = F.run_batch("smalltorch", calls, subprocess_env(), 10)
+    assert outcomes[0] == "ok" and outcomes[2] is None
+    assert failure and what in failure and f"smalltorch.neg({arg})" in failure, failure
+
+
 def test_fuzz_no_crash_no_hang_no_leaked_exception(fuzz_calls, our_outcomes):
     outcomes, failures = our_outcomes
     assert not failures, "\n".join(failures)
