@@ -166,6 +166,9 @@ TensorList AccumulateGrad::apply(TensorList&& grads) {
   Tensor g = std::move(grads[0]);
   grads.clear();
   if (!g.defined()) return {};
+  // The engine passes gradients of the leaf's shape; a direct call (node(g)) may not.
+  ST_CHECK(g.sizes() == variable.sizes(), "AccumulateGrad: the gradient of shape ", shape_str(g.sizes()),
+           " does not match the shape ", shape_str(variable.sizes()), " of the tensor it accumulates into");
   g = apply_leaf_hooks(variable, std::move(g));
   accumulate_into_grad(variable, g);
   return {};

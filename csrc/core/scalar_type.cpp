@@ -1,4 +1,6 @@
 #include "scalar_type.h"
+#include <cmath>
+#include <limits>
 
 namespace st {
 
@@ -24,6 +26,45 @@ const char* torch_type_name(ScalarType t) {
     case ScalarType::Float64: return "Double";
     default: return "Undefined";
   }
+}
+
+bool scalar_overflows(const Scalar& s, ScalarType t) {
+  if (t == ScalarType::Bool || s.kind == Scalar::Bool) return false;
+  if (t == ScalarType::Float64) return false;
+  if (t == ScalarType::Float32) {
+    if (s.kind == Scalar::Int) return false;
+    double d = s.v.d;
+    return std::isfinite(d) && (d > std::numeric_limits<float>::max() || d < std::numeric_limits<float>::lowest());
+  }
+  int64_t lo = 0, hi = 0;
+  switch (t) {
+    case ScalarType::UInt8: lo = 0; hi = 255; break;
+    case ScalarType::Int32: lo = std::numeric_limits<int32_t>::min(); hi = std::numeric_limits<int32_t>::max(); break;
+    default: lo = std::numeric_limits<int64_t>::min(); hi = std::numeric_limits<int64_t>::max(); break;
+  }
+  if (s.kind == Scalar::Int) {
+    if (t == ScalarType::UInt8) return s.v.i > hi || s.v.i < -hi;  // two's complement wrap of -1..-255
+    return s.v.i > hi || s.v.i < lo;
+  }
+  double d = s.v.d;
+  if (std::isnan(d)) return true;
+  return d < static_cast<double>(lo) || d > static_cast<double>(hi);
+}
+
+static const char* c_type_name(ScalarType t) {
+  switch (t) {
+    case ScalarType::Bool: return "bool";
+    case ScalarType::UInt8: return "uint8_t";
+    case ScalarType::Int32: return "int";
+    case ScalarType::Int64: return "int64_t";
+    case ScalarType::Float32: return "float";
+    default: return "double";
+  }
+}
+
+void check_scalar_fits(const Scalar& s, ScalarType t) {
+  if (scalar_overflows(s, t))
+    throw Error(str("value cannot be converted to type ", c_type_name(t), " without overflow"));
 }
 
 ScalarType promote_types(ScalarType a, ScalarType b) {

@@ -105,4 +105,12 @@ struct Scalar {
   }
 };
 
+// Whether writing `s` into a tensor of dtype `t` overflows, by PyTorch's rule: bool takes anything;
+// a float dtype takes nan, inf and any int but not a finite double beyond its range; an integer dtype
+// takes no nan/inf and nothing outside its range, except that uint8 wraps ints in [-255, -1].
+bool scalar_overflows(const Scalar& s, ScalarType t);
+// RuntimeError "value cannot be converted to type uint8_t without overflow" when it does (as the
+// factories, fill_, clamp and masked_fill check their scalar in PyTorch).
+void check_scalar_fits(const Scalar& s, ScalarType t);
+
 }  // namespace st

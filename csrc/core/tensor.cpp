@@ -18,8 +18,13 @@ TensorImpl::~TensorImpl() {
 }
 
 void TensorImpl::refresh() {
-  numel_ = 1;
-  for (auto s : sizes_) numel_ *= s;
+  // Every shape-taking entry point (view, reshape, expand, empty, ...) ends here: a size product that
+  // overflows int64 is refused, as PyTorch does, even when a zero later in the shape makes numel 0.
+  int64_t n = 1;
+  bool overflow = false;
+  for (auto s : sizes_) overflow |= __builtin_mul_overflow(n, s, &n);
+  if (overflow) throw Error(str("numel: integer multiplication overflow (sizes ", shape_str(sizes_), ")"));
+  numel_ = n;
   contiguous_ = compute_contiguous(sizes_, strides_);
 }
 

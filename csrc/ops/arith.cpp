@@ -121,6 +121,10 @@ void check_sub_bool(const Tensor& a, ScalarType other) {
   ST_CHECK(!(a.dtype() == ScalarType::Bool && other == ScalarType::Bool),
            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
            "operator instead.");
+  // as PyTorch, one bool operand is refused too (x - True, bool_tensor - x)
+  ST_CHECK(a.dtype() != ScalarType::Bool && other != ScalarType::Bool,
+           "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+           "use the `~` or `logical_not()` operator instead.");
 }
 
 }  // namespace

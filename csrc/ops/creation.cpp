@@ -1,8 +1,10 @@
 // Factories and random fills.
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include "../autograd/node.h"
 #include "../kernels/kernels.h"
+#include "internal.h"
 #include "ops.h"
 
 namespace st::ops {
@@ -10,6 +12,7 @@ namespace st::ops {
 Tensor empty(const IntList& sizes, ScalarType dtype) { return st::empty(sizes, dtype); }
 
 Tensor full(const IntList& sizes, const Scalar& v, ScalarType dtype) {
+  check_scalar_fits(v, dtype);
   Tensor t = st::empty(sizes, dtype);
   kernels::fill(t, v);
   return t;
@@ -42,6 +45,27 @@ Tensor arange(double start, double end, double step, ScalarType dtype) {
     using T = typename decltype(tag)::type;
     T* p = t.data<T>();
     for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + step * static_cast<double>(i));
+  });
+  return t;
+}
+
+Tensor arange_int(int64_t start, int64_t end, int64_t step, ScalarType dtype) {
+  ST_CHECK(step != 0, "arange: step must be nonzero");
+  ST_CHECK((step > 0 && end >= start) || (step < 0 && end <= start),
+           "arange: upper bound and larger bound inconsistent with step sign (start=", start, ", end=", end,
+           ", step=", step, ")");
+  // exact count in 128 bits: end - start can exceed int64 (arange(-2**63, 2**63 - 1))
+  __int128 span = static_cast<__int128>(end) - start, st = step;
+  __int128 n128 = (span + st + (step > 0 ? -1 : 1)) / st;
+  ST_CHECK(n128 <= std::numeric_limits<int64_t>::max(), "arange: too many elements (start=", start, ", end=", end,
+           ", step=", step, ")");
+  int64_t n = static_cast<int64_t>(n128);
+  Tensor t = st::empty({n}, dtype);
+  dispatch_all(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* p = t.data<T>();
+    uint64_t v = static_cast<uint64_t>(start);  // every value lies in [start, end): no overflow, computed unsigned
+    for (int64_t i = 0; i < n; ++i, v += static_cast<uint64_t>(step)) p[i] = static_cast<T>(static_cast<int64_t>(v));
   });
   return t;
 }
@@ -89,6 +113,18 @@ Tensor randn(const IntList& sizes, ScalarType dtype) {
 }
 Tensor randint(int64_t low, int64_t high, const IntList& sizes, ScalarType dtype) {
   ST_CHECK(high > low, "random_ expects 'from' to be less than 'to', but got from=", low, " >= to=", high);
+  if (is_integral(dtype, true)) {  // both ends must be values of the dtype, as PyTorch's random_ checks
+    int64_t lo = 0, hi = 1;
+    const char* name = "bool";
+    switch (dtype) {
+      case ScalarType::UInt8: hi = 255; name = "unsigned char"; break;
+      case ScalarType::Int32: lo = INT32_MIN; hi = INT32_MAX; name = "int"; break;
+      case ScalarType::Int64: lo = INT64_MIN; hi = INT64_MAX; name = "long"; break;
+      default: break;
+    }
+    ST_CHECK(low >= lo && low <= hi, "from is out of bounds for ", name);
+    ST_CHECK(high - 1 >= lo && high - 1 <= hi, "to - 1 is out of bounds for ", name);
+  }
   Tensor t = st::empty(sizes, dtype);
   kernels::randint(t, low, high);
   return t;
@@ -96,6 +132,7 @@ Tensor randint(int64_t low, int64_t high, const IntList& sizes, ScalarType dtype
 
 Tensor& uniform_(Tensor& self, double lo, double hi) {
   check_inplace(self, "uniform_");
+  check_no_internal_overlap(self, "uniform_");
   ST_CHECK(lo <= hi, "uniform_ expects to return a [from, to) range, but found from=", lo, " > to=", hi);
   ST_CHECK_T(is_floating(self.dtype()), NotImplementedError, "uniform_ is only implemented for floating dtypes, got ",
            dtype_name(self.dtype()));
@@ -105,6 +142,7 @@ Tensor& uniform_(Tensor& self, double lo, double hi) {
 }
 Tensor& normal_(Tensor& self, double mean, double std) {
   check_inplace(self, "normal_");
+  check_no_internal_overlap(self, "normal_");
   ST_CHECK(std >= 0.0, "normal expects std >= 0.0, but found std ", std);
   ST_CHECK_T(is_floating(self.dtype()), NotImplementedError, "normal_ is only implemented for floating dtypes, got ",
            dtype_name(self.dtype()));

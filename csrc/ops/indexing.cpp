@@ -332,6 +332,7 @@ Tensor& index_put_(Tensor& a, const std::vector<TensorIndex>& key, const Tensor&
 }
 
 Tensor& index_put_(Tensor& a, const std::vector<TensorIndex>& key, const Scalar& value) {
+  check_scalar_fits(value, a.dtype());
   if (!has_advanced(key)) {
     Tensor target = index(a, key);
     fill_(target, value);

@@ -161,9 +161,9 @@ Tensor mv(const Tensor& m, const Tensor& v) {
   ST_CHECK(m.dim() == 2 && v.dim() == 1, "vector + matrix @ vector expected, got 1, ", m.dim(), ", ", v.dim());
   ST_CHECK(m.dtype() == v.dtype(), "mv: expected the matrix and the vector to have the same dtype, but got ",
            short_name(m.dtype()), " and ", short_name(v.dtype()));
-  check_not_bool(m.dtype(), "addmv_impl_cpu");
   ST_CHECK(m.sizes()[1] == v.sizes()[0], "size mismatch, got input (", m.sizes()[0], "), mat (", m.sizes()[0], "x",
            m.sizes()[1], "), vec (", v.sizes()[0], ")");
+  check_not_bool(m.dtype(), "addmv_impl_cpu");  // after the sizes, as PyTorch checks
   Tensor out = st::empty({m.sizes()[0]}, m.dtype());
   kernels::gemv(out, m, v);
   if (auto n = make_node<MvBackward0>({&m, &v})) {

@@ -19,6 +19,7 @@ Tensor ones(const IntList& sizes, ScalarType dtype);
 Tensor scalar_tensor(const Scalar& v, ScalarType dtype);
 Tensor wrapped_scalar(const Scalar& v);  // 0-d tensor that does not raise dtypes
 Tensor arange(double start, double end, double step, ScalarType dtype);
+Tensor arange_int(int64_t start, int64_t end, int64_t step, ScalarType dtype);  // exact integer arithmetic
 Tensor linspace(double start, double end, int64_t steps, ScalarType dtype);
 Tensor eye(int64_t n, int64_t m, ScalarType dtype);
 Tensor rand(const IntList& sizes, ScalarType dtype);

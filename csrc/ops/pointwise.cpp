@@ -445,6 +445,7 @@ Tensor masked_fill_impl(const Tensor& self, const Tensor& mask, const Tensor& va
 }  // namespace
 
 Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value) {
+  check_scalar_fits(value, self.dtype());
   return masked_fill_impl(self, mask, wrapped_scalar(value), false);
 }
 Tensor masked_fill(const Tensor& self, const Tensor& mask, const Tensor& value) {

@@ -32,9 +32,9 @@ Tensor sum_raw(const Tensor& a, const std::vector<bool>& mask, bool keepdim, Sca
   }
   ScalarType acc = is_floating(a.dtype()) ? a.dtype() : ScalarType::Int64;
   Tensor src = a;
-  if (is_floating(out_type) && out_type != a.dtype()) {  // sum(dtype=float64) of float32: accumulate in float64
+  if (out_type != a.dtype()) {  // sum(dtype=...) casts the input first, as PyTorch: [1.5, 2.5] -> int64 sums 1 + 2
     src = cast_raw(a, out_type);
-    acc = out_type;
+    acc = is_floating(out_type) ? out_type : ScalarType::Int64;
   }
   Tensor out = st::empty(kept, acc);
   kernels::sum(out, src, mask);

@@ -368,7 +368,8 @@ Tensor var_std(const Tensor& a, const std::optional<DimVector>& dims, double cor
 }
 
 Tensor all_any(const Tensor& a, const std::optional<DimVector>& dims, bool keepdim, bool is_all) {
-  auto mask = reduce_mask(a, dims ? *dims : DimVector{}, true);
+  // dim=[] reduces no dimension (PyTorch); no dim at all reduces every one
+  auto mask = reduce_mask(a, dims ? *dims : DimVector{}, !dims);
   ScalarType rt = a.dtype() == ScalarType::UInt8 ? ScalarType::UInt8 : ScalarType::Bool;
   return reduce_raw(is_all ? LineReduce::All : LineReduce::Any, a, mask, keepdim, rt);
 }

@@ -276,6 +276,8 @@ Tensor clamp_scalar(const Tensor& a, const std::optional<Scalar>& lo, const std:
                     const char* node) {
   ST_CHECK(lo || hi, kNoBound);
   ScalarType rt = clamp_type(a, lo, hi);
+  if (lo) check_scalar_fits(*lo, rt);
+  if (hi) check_scalar_fits(*hi, rt);
   Tensor out = st::empty(a.sizes(), rt);
   kernels::clamp(out, cast_raw(a, rt), lo ? &*lo : nullptr, hi ? &*hi : nullptr);
   if (auto n = make_node<ClampScalarBackward>({&a})) {

@@ -448,6 +448,7 @@ Tensor& zero_(Tensor& self) {
 
 Tensor& fill_(Tensor& self, const Scalar& v) {
   check_inplace(self, "fill_");
+  check_scalar_fits(v, self.dtype());
   auto n = make_node<FillBackward>({&self});
   kernels::fill(self, v);
   self.impl()->bump_version();

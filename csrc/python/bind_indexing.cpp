@@ -34,12 +34,12 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
   auto masked_scatter = [](const Tensor& t, const Tensor& mask, const Tensor& source) {
     return ops::masked_scatter(t, mask, source);
   };
-  cls.def("index_put", index_put, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false)
+  cls.def("index_put", index_put, py::arg("indices"), py::arg("values"), py::arg("accumulate").noconvert() = false)
       .def("index_put_", [](py::object self, py::handle indices, const Tensor& values, bool accumulate) {
         Tensor t = self.cast<Tensor>();
         ops::index_put_(t, index_list(indices), values, accumulate);
         return self;
-      }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false)
+      }, py::arg("indices"), py::arg("values"), py::arg("accumulate").noconvert() = false)
       .def("index_add", index_add, py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(),
            py::arg("alpha") = one)
       .def("index_add_", [](py::object self, int64_t dim, const Tensor& index, const Tensor& source,
@@ -48,7 +48,7 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
         ops::index_add_(t, dim, index, source, alpha);
         return self;
       }, py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("alpha") = one)
-      .def("nonzero", nonzero_any, py::kw_only(), py::arg("as_tuple") = false)
+      .def("nonzero", nonzero_any, py::kw_only(), py::arg("as_tuple").noconvert() = false)
       .def("argwhere", [](const Tensor& t) { return ops::nonzero(t); })
       .def("masked_select", [](const Tensor& t, const Tensor& mask) { return ops::masked_select(t, mask); },
            py::arg("mask"))
@@ -60,10 +60,10 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
       }, py::arg("mask"), py::arg("source"));
 
   m.def("index_put", index_put, py::arg("input"), py::arg("indices"), py::arg("values"),
-        py::arg("accumulate") = false);
+        py::arg("accumulate").noconvert() = false);
   m.def("index_add", index_add, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(),
         py::arg("alpha") = one);
-  m.def("nonzero", nonzero_any, py::arg("input"), py::kw_only(), py::arg("as_tuple") = false);
+  m.def("nonzero", nonzero_any, py::arg("input"), py::kw_only(), py::arg("as_tuple").noconvert() = false);
   m.def("argwhere", [](const Tensor& t) { return ops::nonzero(t); }, py::arg("input"));
   m.def("masked_select", [](const Tensor& t, const Tensor& mask) { return ops::masked_select(t, mask); },
         py::arg("input"), py::arg("mask"));

@@ -65,7 +65,7 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
   m.def("_linalg_vector_norm", [](const Tensor& x, py::handle ord, py::handle dim, bool keepdim, py::handle dtype) {
     DimVector dims = dim.is_none() ? DimVector{} : to_dims(dim, "linalg.vector_norm");
     return ops::linalg_vector_norm(x, ord_value(ord), dims, keepdim, opt_dtype(dtype));
-  }, py::arg("x"), py::arg("ord") = 2, py::arg("dim") = py::none(), py::arg("keepdim") = false,
+  }, py::arg("x"), py::arg("ord") = 2, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false,
         py::arg("dtype") = py::none());
 }
 

@@ -103,38 +103,38 @@ void bind_reductions(py::module_& m, TensorClass& cls) {
     m.def(name, fn, py::arg("input"), args...);
   };
 
-  both("prod", &prod_any, py::arg("dim") = none, py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = none);
+  both("prod", &prod_any, py::arg("dim") = none, py::arg("keepdim").noconvert() = false, py::kw_only(), py::arg("dtype") = none);
   both("max", [](const Tensor& t, py::object dim, bool keepdim) { return extreme(t, dim, keepdim, true); },
-       py::arg("dim") = none, py::arg("keepdim") = false);
+       py::arg("dim") = none, py::arg("keepdim").noconvert() = false);
   both("min", [](const Tensor& t, py::object dim, bool keepdim) { return extreme(t, dim, keepdim, false); },
-       py::arg("dim") = none, py::arg("keepdim") = false);
+       py::arg("dim") = none, py::arg("keepdim").noconvert() = false);
   both("amax", [](const Tensor& t, py::object dim, bool keepdim) { return amax_any(t, dim, keepdim, true); },
-       py::arg("dim") = empty_dims, py::arg("keepdim") = false);
+       py::arg("dim") = empty_dims, py::arg("keepdim").noconvert() = false);
   both("amin", [](const Tensor& t, py::object dim, bool keepdim) { return amax_any(t, dim, keepdim, false); },
-       py::arg("dim") = empty_dims, py::arg("keepdim") = false);
+       py::arg("dim") = empty_dims, py::arg("keepdim").noconvert() = false);
   both("argmax", [](const Tensor& t, py::object dim, bool keepdim) {
     return ops::argmax(t, opt_int(dim, "argmax"), keepdim);
-  }, py::arg("dim") = none, py::arg("keepdim") = false);
+  }, py::arg("dim") = none, py::arg("keepdim").noconvert() = false);
   both("argmin", [](const Tensor& t, py::object dim, bool keepdim) {
     return ops::argmin(t, opt_int(dim, "argmin"), keepdim);
-  }, py::arg("dim") = none, py::arg("keepdim") = false);
+  }, py::arg("dim") = none, py::arg("keepdim").noconvert() = false);
   both("var", [](const Tensor& t, py::object dim, py::object unbiased, bool keepdim, py::object correction) {
     return var_std(t, dim, unbiased, keepdim, correction, false);
-  }, py::arg("dim") = none, py::arg("unbiased") = none, py::arg("keepdim") = false, py::kw_only(),
+  }, py::arg("dim") = none, py::arg("unbiased") = none, py::arg("keepdim").noconvert() = false, py::kw_only(),
        py::arg("correction") = none);
   both("std", [](const Tensor& t, py::object dim, py::object unbiased, bool keepdim, py::object correction) {
     return var_std(t, dim, unbiased, keepdim, correction, true);
-  }, py::arg("dim") = none, py::arg("unbiased") = none, py::arg("keepdim") = false, py::kw_only(),
+  }, py::arg("dim") = none, py::arg("unbiased") = none, py::arg("keepdim").noconvert() = false, py::kw_only(),
        py::arg("correction") = none);
-  both("norm", &norm_any, py::arg("p") = "fro", py::arg("dim") = none, py::arg("keepdim") = false,
+  both("norm", &norm_any, py::arg("p") = "fro", py::arg("dim") = none, py::arg("keepdim").noconvert() = false,
        py::arg("dtype") = none);
   both("logsumexp", [](const Tensor& t, py::object dim, bool keepdim) {
     return ops::logsumexp(t, to_dims(dim, "logsumexp"), keepdim);
-  }, py::arg("dim"), py::arg("keepdim") = false);
+  }, py::arg("dim"), py::arg("keepdim").noconvert() = false);
   both("all", [](const Tensor& t, py::object dim, bool keepdim) { return ops::all(t, opt_dims(dim, "all"), keepdim); },
-       py::arg("dim") = none, py::arg("keepdim") = false);
+       py::arg("dim") = none, py::arg("keepdim").noconvert() = false);
   both("any", [](const Tensor& t, py::object dim, bool keepdim) { return ops::any(t, opt_dims(dim, "any"), keepdim); },
-       py::arg("dim") = none, py::arg("keepdim") = false);
+       py::arg("dim") = none, py::arg("keepdim").noconvert() = false);
   both("cumsum", [](const Tensor& t, int64_t dim, py::object dtype) { return ops::cumsum(t, dim, opt_dtype(dtype)); },
        py::arg("dim"), py::kw_only(), py::arg("dtype") = none);
   both("cumprod", [](const Tensor& t, int64_t dim, py::object dtype) {

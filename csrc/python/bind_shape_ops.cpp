@@ -47,7 +47,11 @@ py::tuple split_any(const Tensor& t, py::handle size, int64_t dim) {
 }
 
 DimVector flip_dims(const py::args& args, const py::kwargs& kw) {
+  for (auto item : kw)  // x.flip(dims=...) only; x.flip() with no dims is a TypeError, as in PyTorch
+    ST_CHECK_T(item.first.cast<std::string>() == "dims" && args.size() == 0, TypeError,
+               "flip() got an unexpected keyword argument '", item.first.cast<std::string>(), "'");
   if (kw.contains("dims")) return to_dims(kw["dims"], "flip");
+  ST_CHECK_T(args.size() > 0, TypeError, "flip() missing 1 required positional arguments: \"dims\"");
   return parse_sizes(args, "flip", "dims");
 }
 
@@ -113,7 +117,12 @@ void bind_shape_ops(py::module_& m, TensorClass& cls) {
   cls.def("unbind", unbind, dim0);
 
   // ---- flip, roll, repeat, movedim
-  m.def("flip", [](const Tensor& t, py::handle dims) { return ops::flip(t, to_dims(dims, "flip")); },
+  m.def("flip", [](const Tensor& t, py::handle dims) {
+    // smalltorch.flip(x, 0) is a TypeError in PyTorch (dims is a tuple); x.flip(0) is fine
+    ST_CHECK_T(PyTuple_Check(dims.ptr()) || PyList_Check(dims.ptr()), TypeError,
+               "flip(): argument 'dims' (position 2) must be tuple of ints, not ", Py_TYPE(dims.ptr())->tp_name);
+    return ops::flip(t, to_dims(dims, "flip"));
+  },
         py::arg("input"), py::arg("dims"));
   cls.def("flip", [](const Tensor& t, py::args a, py::kwargs kw) { return ops::flip(t, flip_dims(a, kw)); });
   m.def("roll", &roll_any, py::arg("input"), py::arg("shifts"), py::arg("dims") = py::none());
@@ -158,8 +167,8 @@ void bind_shape_ops(py::module_& m, TensorClass& cls) {
   cls.def("index_select", index_select, py::arg("dim"), py::arg("index"));
   auto gather = [](const Tensor& t, int64_t dim, const Tensor& i, bool) { return ops::gather(t, dim, i); };
   m.def("gather", gather, py::arg("input"), py::arg("dim"), py::arg("index"), py::kw_only(),
-        py::arg("sparse_grad") = false);
-  cls.def("gather", gather, py::arg("dim"), py::arg("index"), py::kw_only(), py::arg("sparse_grad") = false);
+        py::arg("sparse_grad").noconvert() = false);
+  cls.def("gather", gather, py::arg("dim"), py::arg("index"), py::kw_only(), py::arg("sparse_grad").noconvert() = false);
   auto scatter = [](const Tensor& t, int64_t dim, const Tensor& i, py::handle src, py::handle value) {
     return scatter_any(t, dim, i, src, value, false);
   };
@@ -189,24 +198,24 @@ void bind_shape_ops(py::module_& m, TensorClass& cls) {
   auto sort = [](const Tensor& t, int64_t dim, bool desc, std::optional<bool> stable) {
     return named_pair("sort", ops::sort(t, dim, desc, stable));
   };
-  m.def("sort", sort, py::arg("input"), py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(),
+  m.def("sort", sort, py::arg("input"), py::arg("dim") = -1, py::arg("descending").noconvert() = false, py::kw_only(),
         py::arg("stable") = py::none());
-  cls.def("sort", sort, py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(),
+  cls.def("sort", sort, py::arg("dim") = -1, py::arg("descending").noconvert() = false, py::kw_only(),
           py::arg("stable") = py::none());
   auto argsort = [](const Tensor& t, int64_t dim, bool desc, bool stable) { return ops::argsort(t, dim, desc, stable); };
-  m.def("argsort", argsort, py::arg("input"), py::arg("dim") = -1, py::arg("descending") = false,
-        py::arg("stable") = false);
-  cls.def("argsort", argsort, py::arg("dim") = -1, py::arg("descending") = false, py::arg("stable") = false);
+  m.def("argsort", argsort, py::arg("input"), py::arg("dim") = -1, py::arg("descending").noconvert() = false,
+        py::arg("stable").noconvert() = false);
+  cls.def("argsort", argsort, py::arg("dim") = -1, py::arg("descending").noconvert() = false, py::arg("stable").noconvert() = false);
   auto topk = [](const Tensor& t, int64_t k, int64_t dim, bool largest, bool sorted) {
     return named_pair("topk", ops::topk(t, k, dim, largest, sorted));
   };
-  m.def("topk", topk, py::arg("input"), py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true,
-        py::arg("sorted") = true);
-  cls.def("topk", topk, py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true);
-  m.def("unique", &unique_any, py::arg("input"), py::arg("sorted") = true, py::arg("return_inverse") = false,
-        py::arg("return_counts") = false, py::arg("dim") = py::none());
-  cls.def("unique", &unique_any, py::arg("sorted") = true, py::arg("return_inverse") = false,
-          py::arg("return_counts") = false, py::arg("dim") = py::none());
+  m.def("topk", topk, py::arg("input"), py::arg("k"), py::arg("dim") = -1, py::arg("largest").noconvert() = true,
+        py::arg("sorted").noconvert() = true);
+  cls.def("topk", topk, py::arg("k"), py::arg("dim") = -1, py::arg("largest").noconvert() = true, py::arg("sorted").noconvert() = true);
+  m.def("unique", &unique_any, py::arg("input"), py::arg("sorted").noconvert() = true, py::arg("return_inverse").noconvert() = false,
+        py::arg("return_counts").noconvert() = false, py::arg("dim") = py::none());
+  cls.def("unique", &unique_any, py::arg("sorted").noconvert() = true, py::arg("return_inverse").noconvert() = false,
+          py::arg("return_counts").noconvert() = false, py::arg("dim") = py::none());
 }
 
 }  // namespace st::py_bind

@@ -33,6 +33,28 @@ struct type_caster<st::Tensor> {
   static handle cast(const st::Tensor& t, return_value_policy, handle) { return st::py_bind::wrap(t); }
 };
 
+// int64_t arguments (dims, sizes, counts) take what PyTorch's int parameters take: a Python int or
+// anything with a working __index__ (numpy ints, one-element integer tensors), but not a bool, a float
+// or a float tensor (pybind11's default would call __int__ and truncate them). A mismatch is a TypeError.
+static_assert(std::is_same<int64_t, long>::value || std::is_same<int64_t, long long>::value, "int64_t");
+template <>
+struct type_caster<int64_t> {
+  PYBIND11_TYPE_CASTER(int64_t, const_name("int"));
+  bool load(handle src, bool) {
+    PyObject* o = src.ptr();
+    if (!o || PyBool_Check(o) || PyFloat_Check(o) || !(PyLong_Check(o) || PyIndex_Check(o))) return false;
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);  // calls __index__
+    if ((v == -1 && PyErr_Occurred()) || overflow) {
+      PyErr_Clear();
+      return false;
+    }
+    value = static_cast<int64_t>(v);
+    return true;
+  }
+  static handle cast(int64_t v, return_value_policy, handle) { return PyLong_FromLongLong(v); }
+};
+
 template <>
 struct type_caster<st::DimVector> : list_caster<st::DimVector, int64_t> {};
 

@@ -57,7 +57,17 @@ bool scalar_from_object(py::handle h, Scalar& out) {
     py::object kind = py::reinterpret_borrow<py::object>(h).attr("dtype").attr("kind");
     std::string k = kind.cast<std::string>();
     if (k == "b") { out = Scalar(static_cast<bool>(PyObject_IsTrue(o))); return true; }
-    if (k == "i" || k == "u") { out = Scalar(static_cast<int64_t>(py::int_(py::reinterpret_borrow<py::object>(h)))); return true; }
+    if (k == "i" || k == "u") {
+      // np.uint64(2**63) does not fit: not a number we take (a binary operator then returns NotImplemented and
+      // numpy computes it, as with PyTorch), and no Python error may be left pending
+      py::int_ v(py::reinterpret_borrow<py::object>(h));
+      int overflow = 0;
+      long long x = PyLong_AsLongLongAndOverflow(v.ptr(), &overflow);
+      if (overflow) return false;
+      if (x == -1 && PyErr_Occurred()) throw py::error_already_set();
+      out = Scalar(static_cast<int64_t>(x));
+      return true;
+    }
     if (k == "f") { out = Scalar(static_cast<double>(py::float_(py::reinterpret_borrow<py::object>(h)))); return true; }
   }
   return false;
@@ -98,8 +108,8 @@ int64_t to_int(py::handle h, const char* fn, const char* arg, size_t pos) {
   }
   if (PyIndex_Check(o) && !PyBool_Check(o)) {
     py::object i = py::reinterpret_steal<py::object>(PyNumber_Index(o));
-    if (!i) throw py::error_already_set();
-    return to_int(i, fn, arg, pos);
+    if (i) return to_int(i, fn, arg, pos);
+    PyErr_Clear();  // a broken __index__ makes it no int: PyTorch's TypeError, whatever __index__ raised
   }
   throw st::TypeError(st::str(fn, "(): argument '", arg, "' must be tuple of ints, but found element of type ",
                               Py_TYPE(o)->tp_name, " at pos ", pos));
@@ -269,6 +279,20 @@ Tensor from_numpy(py::array arr) {
   else
     throw st::TypeError(st::str("can't convert np.ndarray of type numpy.", py::str(arr.dtype()).cast<std::string>(),
                                 ". The only supported types are: float64, float32, int64, int32, uint8, and bool."));
+  if (kind == 'b' && arr.size() > 0) {
+    // numpy keeps whatever byte a bool was given (np.frombuffer(b'\x02', np.bool_)); our kernels read a bool
+    // byte as 0/1, so a non-canonical array is replaced by a canonical copy (nonzero = True, as numpy reads it)
+    py::object any_big = py::module_::import("numpy").attr("any")(arr.attr("view")("uint8").attr("__gt__")(1));
+    if (PyObject_IsTrue(any_big.ptr()))
+      arr = py::array(py::module_::import("numpy").attr("not_equal")(arr.attr("view")("uint8"), 0));
+  }
+  if (!arr.writeable()) {
+    if (PyErr_WarnEx(PyExc_UserWarning,
+                     "The given NumPy array is not writable, and PyTorch does not support non-writable tensors. This "
+                     "means writing to this tensor will result in undefined behavior. You may want to copy the array "
+                     "to protect its data or make it writable before converting it to a tensor.", 1) < 0)
+      throw py::error_already_set();
+  }
   ST_CHECK_T(arr.dtype().attr("byteorder").cast<std::string>() != ">", ValueError,
              "given numpy array has byte order different from the native byte order. Conversion between byte orders "
              "is currently not supported.");
@@ -336,7 +360,8 @@ Tensor data_get(const Tensor& t) {
 }
 
 void data_set(const Tensor& t, const Tensor& src) {
-  ST_CHECK(!ag::requires_grad(src) || true, "");
+  ST_CHECK(!ag::requires_grad(t) || is_floating(src.dtype()),
+           "data set to a tensor that requires gradients must be floating point or complex dtype");
   wait_until_unused(t.impl());  // a kernel in another thread may still read the old storage
   auto* s = src.impl();
   t.impl()->set_storage(s->storage(), s->offset(), s->sizes(), s->strides(), s->dtype());
@@ -560,6 +585,7 @@ PYBIND11_MODULE(_C, m) {
   m.def("_ones", [](const DimVector& s, ScalarType t) { return ops::ones(s, t); });
   m.def("_full", [](const DimVector& s, const Scalar& v, ScalarType t) { return ops::full(s, v, t); });
   m.def("_arange", [](double a, double b, double step, ScalarType t) { return ops::arange(a, b, step, t); });
+  m.def("_arange_int", [](int64_t a, int64_t b, int64_t step, ScalarType t) { return ops::arange_int(a, b, step, t); });
   m.def("_linspace", [](double a, double b, int64_t n, ScalarType t) { return ops::linspace(a, b, n, t); });
   m.def("_eye", [](int64_t n, int64_t mm, ScalarType t) { return ops::eye(n, mm, t); });
   m.def("_rand", [](const DimVector& s, ScalarType t) { return ops::rand(s, t); });

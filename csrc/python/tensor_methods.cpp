@@ -82,7 +82,7 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       .def("requires_grad_", [](py::object self, bool on) {
         ag::set_requires_grad(self_of(self), on);
         return self;
-      }, py::arg("requires_grad") = true)
+      }, py::arg("requires_grad").noconvert() = true)
       .def_property_readonly("is_leaf", [](const Tensor& t) { return ag::is_leaf(t); })
       .def_property_readonly("grad_fn", [](const Tensor& t) -> py::object {
         auto* m = ag::get_meta(t);
@@ -124,6 +124,27 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
         ops::copy_(t, src);
         return self;
       }, py::arg("src"));
+
+  // ---- storage identity and aliasing, for copy.deepcopy (views copied together keep sharing memory)
+  cls.def("_storage_key", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.impl()->storage().get()); })
+      .def("_storage_copy", [](const Tensor& t) {  // the whole storage, copied, as a flat tensor
+        const int64_t n = static_cast<int64_t>(t.impl()->storage()->nbytes() / element_size(t.dtype()));
+        Tensor flat(std::make_shared<TensorImpl>(t.impl()->storage(), 0, DimVector{n}, DimVector{1}, t.dtype()));
+        return ops::clone(flat);
+      })
+      .def("_alias_storage", [](const Tensor& flat, const DimVector& sizes, const DimVector& strides, int64_t offset) {
+        // a new tensor (no history, not a view) on flat's storage with the given geometry, bounds-checked
+        ST_CHECK(sizes.size() == strides.size() && offset >= 0, "_alias_storage: bad geometry");
+        int64_t last = offset;
+        bool empty = false;
+        for (size_t d = 0; d < sizes.size(); ++d) {
+          ST_CHECK(sizes[d] >= 0 && strides[d] >= 0, "_alias_storage: bad geometry");
+          if (sizes[d] == 0) empty = true;
+          else last += (sizes[d] - 1) * strides[d];
+        }
+        ST_CHECK(empty || last < flat.numel(), "_alias_storage: geometry out of the storage's bounds");
+        return Tensor(std::make_shared<TensorImpl>(flat.impl()->storage(), offset, sizes, strides, flat.dtype()));
+      });
 
   // ---- views
   cls.def("view", [](const Tensor& t, py::args a) { return ops::view(t, parse_sizes(a, "view")); })
@@ -256,17 +277,17 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       }, py::arg("mean") = 0.0, py::arg("std") = 1.0);
 
   // reductions
-  cls.def("sum", &sum_any, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+  cls.def("sum", &sum_any, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(),
           py::arg("dtype") = py::none())
-      .def("mean", &mean_any, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+      .def("mean", &mean_any, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(),
            py::arg("dtype") = py::none());
   m.def("sum", [](const Tensor& t, py::object dim, bool keepdim, py::object dtype, py::handle out) {
     return result_or_out(sum_any(t, dim, keepdim, dtype), out, "sum");
-  }, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+  }, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(),
         py::arg("dtype") = py::none(), py::arg("out") = py::none());
   m.def("mean", [](const Tensor& t, py::object dim, bool keepdim, py::object dtype, py::handle out) {
     return result_or_out(mean_any(t, dim, keepdim, dtype), out, "mean");
-  }, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+  }, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(),
         py::arg("dtype") = py::none(), py::arg("out") = py::none());
 }
 

@@ -28,6 +28,9 @@ void translate_st_exception(std::exception_ptr p) {
     PyErr_SetString(PyExc_RuntimeError, e.what());
   } catch (const std::bad_alloc&) {
     PyErr_SetString(PyExc_MemoryError, "smalltorch: out of memory");
+  } catch (const py::cast_error& e) {
+    // an argument of the wrong type reached a .cast<>() (pybind11 would say RuntimeError): PyTorch's TypeError
+    PyErr_SetString(PyExc_TypeError, st::str("argument of the wrong type: ", e.what()).c_str());
   }
 }
 
@@ -97,8 +100,12 @@ Tensor PyHook::operator()(const Tensor& g) const {
   ST_CHECK_T(is_tensor(r), TypeError, "hook returned an object of type ", Py_TYPE(r.ptr())->tp_name,
              " but expected a Tensor or None");
   Tensor rt = unwrap(r.ptr());
-  ST_CHECK(rt.sizes() == g.sizes(), "hook returned a gradient of shape ", shape_str(rt.sizes()),
-           " but expected shape ", shape_str(g.sizes()));
+  py::object n = py::getattr(fn, "__name__", py::none());
+  const std::string name = n.is_none() ? std::string("<hook>") : py::str(n).cast<std::string>();
+  ST_CHECK(rt.sizes() == g.sizes(), "hook '", name, "' has changed the size of value (was ", shape_str(g.sizes()),
+           " got ", shape_str(rt.sizes()), ")");
+  ST_CHECK(rt.dtype() == g.dtype(), "hook '", name, "' has changed the type of value (was ", dtype_name(g.dtype()),
+           " got ", dtype_name(rt.dtype()), ")");
   return rt;
 }
 
@@ -378,7 +385,14 @@ PyMemberDef tensor_members[] = {
     {nullptr, 0, 0, 0, nullptr},
 };
 
+// t.__dict__ (the attributes set on a tensor), for copy, deepcopy and pickle
+PyGetSetDef tensor_getset[] = {
+    {"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict, nullptr, nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr},
+};
+
 PyType_Slot tensor_slots[] = {
+    {Py_tp_getset, tensor_getset},
     {Py_tp_dealloc, reinterpret_cast<void*>(tensor_dealloc)},
     {Py_tp_traverse, reinterpret_cast<void*>(tensor_traverse)},
     {Py_tp_clear, reinterpret_cast<void*>(tensor_clear)},

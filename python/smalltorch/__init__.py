@@ -64,11 +64,18 @@ def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
+def _need_tensor(fn, t):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not {type(t).__name__}")
+
+
 def is_floating_point(t):
+    _need_tensor("is_floating_point", t)
     return t.is_floating_point()
 
 
 def numel(t):
+    _need_tensor("numel", t)
     return t.numel()
 
 
@@ -88,6 +95,8 @@ del _name
 # then written into `out` (checked like PyTorch: shape, dtype, no grad).
 def _out_form(name, fn):
     def f(*args, out=None, **kwargs):
+        if out is not None and not isinstance(out, Tensor):  # checked before computing, as PyTorch does
+            raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
         result = fn(*args, **kwargs)
         return result if out is None else _C._write_out(out, result, name)
     f.__name__ = f.__qualname__ = name
@@ -104,8 +113,32 @@ for _name in ("maximum", "minimum", "atan2", "remainder", "fmod", "floor_divide"
 del _name
 
 
+def _sequence_arg_fn(name, arg):
+    """smalltorch.<name>(input, <arg>) where <arg> is a tuple (or list) of ints, as in PyTorch (the method
+    also takes them unpacked: x.reshape(2, 3))."""
+    def fn(input, *args, **kwargs):
+        if len(args) + len(kwargs) != 1 or (kwargs and arg not in kwargs):
+            raise TypeError(f"{name}() takes 2 arguments (input, {arg}) but got {len(args) + 1} positional and "
+                            f"keywords {sorted(kwargs)}")
+        value = args[0] if args else kwargs[arg]
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        if not isinstance(value, (tuple, list)):
+            raise TypeError(f"{name}(): argument '{arg}' (position 2) must be tuple of ints, not "
+                            f"{type(value).__name__}")
+        return getattr(input, name)(value)
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+reshape = _sequence_arg_fn("reshape", "shape")
+permute = _sequence_arg_fn("permute", "dims")
+
+
 def _method(name):
     def fn(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
         return getattr(input, name)(*args, **kwargs)
     fn.__name__ = name
     fn.__qualname__ = name

@@ -1,6 +1,7 @@
 """tensor(), as_tensor() and the factories, with PyTorch's call forms."""
 
 import builtins
+import math
 import numbers
 
 import numpy as np
@@ -22,13 +23,20 @@ def _sizes(args, kwargs_size, fn):
         if args:
             raise TypeError(f"{fn}() got multiple values for argument 'size'")
         args = (kwargs_size,)
+    if not args:
+        raise TypeError(f'{fn}() missing 1 required positional arguments: "size"')
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
     out = []
     for i, a in enumerate(args):
-        if isinstance(a, builtins.bool) or not isinstance(a, (numbers.Integral, Tensor)):
+        if isinstance(a, builtins.bool) or not isinstance(a, (numbers.Integral, Tensor)) or isinstance(a, Tensor) and (
+                a.numel() != 1 or a.dtype in (_C.float32, _C.float64)):
+            # a float or many-element tensor is no size: zeros(tensor(3.5)) is a TypeError in PyTorch
             raise TypeError(f"{fn}(): argument 'size' must be tuple of ints, but found element of type "
                             f"{type(a).__name__} at pos {i}")
+        if isinstance(a, Tensor) and a.dtype == _C.bool:
+            raise RuntimeError("Expected scalar.isIntegral(false) to be true, but got false: a bool tensor is "
+                               f"no size ({fn}(), pos {i})")
         out.append(builtins.int(a))
     for s in out:
         if s < 0:
@@ -98,7 +106,8 @@ def _infer(data, fn):
             return _C.get_default_dtype()
         if isinstance(x, numbers.Complex):
             raise TypeError(f"{fn}(): complex numbers are not supported by smalltorch")
-        raise TypeError(f"{fn}(): invalid data type '{type(x).__name__}'")
+        # not a number (None, a dict, any object): PyTorch cannot infer a dtype, a RuntimeError
+        raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
 
     def ragged(depth, got):
         want = shape[depth] if depth < len(shape) else "a number"
@@ -165,7 +174,29 @@ def _from_numpy_copy(arr, dtype):
     return _C.from_numpy(np.array(arr, copy=True, order="C")).clone()
 
 
-def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+_INT_RANGE = {_C.uint8: (0, 255), _C.int32: (-(1 << 31), (1 << 31) - 1), _C.int64: (-(1 << 63), (1 << 63) - 1)}
+
+
+def _flat_array(flat, target):
+    """A numpy array of dtype ``target`` holding the Python numbers in ``flat``, converted as PyTorch's
+    tensor() does: float overflow to float32 gives inf, an integer dtype refuses nan, inf and values
+    outside its range (uint8 wraps -255..-1, as two's complement), floats are truncated."""
+    if target in _INT_RANGE:
+        lo, hi = _INT_RANGE[target]
+        for v in flat:
+            if isinstance(v, (builtins.bool, np.bool_)):
+                continue
+            bad = (v != v or not lo <= v <= hi) if isinstance(v, (builtins.float, np.floating)) else \
+                not (-hi <= v <= hi if target == _C.uint8 else lo <= v <= hi)
+            if bad:
+                raise RuntimeError(f"value cannot be converted to type {repr(target).split('.')[-1]} without overflow")
+        return np.array([builtins.int(v) for v in flat], dtype=np.int64).astype(_NP_OF[target])
+    with np.errstate(over="ignore"):
+        return np.array(flat, dtype=_NP_OF[target])
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of ``data`` (a number, nested lists/tuples, a numpy array or a tensor)."""
     _device.check(device)
     _check_dtype(dtype, "tensor")
@@ -179,25 +210,26 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         t = _from_numpy_copy(np.asarray(data), dtype)  # a numpy scalar keeps its dtype
     elif isinstance(data, (builtins.bool, numbers.Number)):
         shape, dt = _infer(data, "tensor")
-        t = _C._scalar_tensor(data, dtype or dt)
+        target = dtype or dt
+        if target == _C.float32 and isinstance(data, builtins.float) and abs(data) > _FLOAT32_MAX:
+            data = data * math.inf  # tensor() rounds a finite double beyond float32 to inf (scalar_tensor raises)
+        t = _C._scalar_tensor(data, target)  # checks integer ranges as PyTorch does
     else:
         shape, dt = _infer(data, "tensor")
         flat = []
         _flatten(data, flat)
         target = dtype or dt
-        try:
-            arr = np.array(flat, dtype=_NP_OF[target]).reshape(shape)
-        except OverflowError as e:
-            raise RuntimeError(f"value cannot be converted to type {target} without overflow") from e
+        arr = _flat_array(flat, target).reshape(shape)
         t = _C.from_numpy(arr).clone() if arr.size else _C._empty(shape, target)
     if requires_grad and not t.is_floating_point():
         raise RuntimeError(f"Only Tensors of floating point dtype can require gradients (got {t.dtype})")
     return _finish(t, requires_grad)
 
 
-def as_tensor(data, dtype=None, device=None):
+def as_tensor(data, *, dtype=None, device=None):
     """Like tensor(), but shares memory with a tensor or numpy array when no conversion is needed."""
     _device.check(device)
+    _check_dtype(dtype, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype is None or dtype == data.dtype else data.to(dtype)
     if isinstance(data, np.ndarray):
@@ -244,6 +276,8 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
          pin_memory=False):
     _device.check(device)
     _check_dtype(dtype, "full")
+    if not isinstance(size, (tuple, list)):  # full(3, 1.0) is a TypeError in PyTorch: the size is a sequence
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
     fill_value = _check_number(fill_value, "full", "fill_value", 2)
     dt = dtype or _scalar_dtype(fill_value)
     return _finish(_C._full(_sizes((size,), None, "full"), fill_value, dt), requires_grad)
@@ -263,8 +297,11 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
     for v in vals:
         if not isinstance(v, numbers.Real):
             raise TypeError(f"arange(): argument must be a number, not {type(v).__name__}")
+    all_int = all(isinstance(v, numbers.Integral) for v in vals)
     if dtype is None:
-        dtype = _C.int64 if all(isinstance(v, numbers.Integral) for v in vals) else _C.get_default_dtype()
+        dtype = _C.int64 if all_int else _C.get_default_dtype()
+    if all_int and not dtype.is_floating_point:  # exact: arange(2**53, 2**53 + 4) has four distinct values
+        return _finish(_C._arange_int(*(builtins.int(v) for v in vals), dtype), requires_grad)
     return _finish(_C._arange(float(vals[0]), float(vals[1]), float(vals[2]), dtype), requires_grad)
 
 
@@ -278,11 +315,14 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return _finish(_C._linspace(float(start), float(end), builtins.int(steps), _float_dtype(dtype)), requires_grad)
 
 
-def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+_NO_M = object()
+
+
+def eye(n, m=_NO_M, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _device.check(device)
     _check_dtype(dtype, "eye")
     n = _check_int(n, "eye", "n", 1)
-    m = n if m is None else _check_int(m, "eye", "m", 2)
+    m = n if m is _NO_M else _check_int(m, "eye", "m", 2)
     return _finish(_C._eye(n, m, _float_dtype(dtype)), requires_grad)
 
 
@@ -297,8 +337,14 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
                                dtype or _C.int64), requires_grad)
 
 
-def _like(name, maker):
+def _like(name, maker, nargs=0):
     def fn(input, *args, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None, **kw):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        if len(args) > nargs:
+            raise TypeError(f"{name}() takes {nargs + 1} positional argument{'s' if nargs else ''} but "
+                            f"{len(args) + 1} were given")
+        _check_dtype(dtype, name)
         _device.check(device)
         return _finish(maker(input, args, dtype or input.dtype, **kw), requires_grad)
     fn.__name__ = name
@@ -309,12 +355,18 @@ def _like(name, maker):
 zeros_like = _like("zeros_like", lambda t, a, dt: _C._zeros(list(t.shape), dt))
 ones_like = _like("ones_like", lambda t, a, dt: _C._ones(list(t.shape), dt))
 empty_like = _like("empty_like", lambda t, a, dt: _C._empty(list(t.shape), dt))
-full_like = _like("full_like", lambda t, a, dt, fill_value=None: _C._full(list(t.shape), a[0] if a else fill_value, dt))
+full_like = _like("full_like", lambda t, a, dt, fill_value=None: _C._full(list(t.shape), a[0] if a else fill_value, dt),
+                  nargs=1)
 rand_like = _like("rand_like", lambda t, a, dt: _C._rand(list(t.shape), dt))
 randn_like = _like("randn_like", lambda t, a, dt: _C._randn(list(t.shape), dt))
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"randint_like(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    low = _check_int(low, "randint_like", "low", 2)
+    if high is not None:
+        high = _check_int(high, "randint_like", "high", 3)
     if high is None:
         low, high = 0, low
     return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device,

@@ -5,6 +5,7 @@ so every tensor the core returns has them.
 """
 
 import builtins
+import copy
 import weakref
 
 import numpy as np
@@ -38,6 +39,8 @@ class RemovableHandle:
 
 def register_hook(self, hook):
     """Registers ``hook(grad)`` to run when this tensor's gradient is computed; it may return a replacement."""
+    if not self.requires_grad:  # PyTorch checks this first
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
     if not callable(hook):
         raise TypeError(f"register_hook expects a callable, got {type(hook).__name__}")
     return RemovableHandle(self, self._register_hook(hook))
@@ -75,9 +78,10 @@ def to(self, *args, **kwargs):
     return self._to_dtype(dtype, copy)
 
 
-def _caster(dtype):
-    def fn(self, memory_format=None):
+def _caster(dtype, name):
+    def fn(self, *, memory_format=None):
         return self._to_dtype(dtype, False)
+    fn.__name__ = fn.__qualname__ = name
     return fn
 
 
@@ -131,13 +135,17 @@ def __index__(self):
 
 
 def __format__(self, spec):
+    if not isinstance(spec, str):
+        raise TypeError(f"__format__() argument must be str, not {type(spec).__name__}")
     if self.dim() == 0 and spec:
         return self.item().__format__(spec)
     return object.__format__(self, spec) if spec else repr(self)
 
 
 def __reduce_ex__(self, proto):
-    return (_rebuild, (self.detach().numpy().copy(), self.requires_grad))
+    # data (with its strides), requires_grad and the attributes set on the tensor, as PyTorch's pickle keeps
+    arr = self.detach().numpy().copy(order="K")
+    return (_rebuild, (arr, self.requires_grad), self.__dict__ or None)
 
 
 def _rebuild(arr, requires_grad):
@@ -147,26 +155,53 @@ def _rebuild(arr, requires_grad):
     return t
 
 
-def __deepcopy__(self, memo):
-    if not self.is_leaf:
-        raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol "
-                           "at the moment.")
-    t = self.detach().clone()
+def __copy__(self):
+    # PyTorch's copy.copy shares the data: a new leaf on the same memory, with the same attributes
+    t = self.detach()
     if self.requires_grad:
         t.requires_grad_(True)
-    memo[id(self)] = t
+    t.__dict__.update(self.__dict__)
     return t
 
 
-def cpu(self, memory_format=None):
+def __deepcopy__(self, memo):
+    if not self.is_leaf:
+        raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol "
+                           "at the moment.  If you were attempting to deepcopy a module, this may be because of a "
+                           "torch.nn.utils.weight_norm usage, see https://github.com/pytorch/pytorch/pull/103001")
+    if id(self) in memo:
+        return memo[id(self)]
+    # one copy of each storage per deepcopy: views copied together still share memory
+    key = ("smalltorch.storage", self._storage_key(), self.dtype)
+    flat = memo.get(key)
+    if flat is None:
+        flat = memo[key] = self._storage_copy()
+    t = flat._alias_storage(list(self.shape), list(self.stride()), self.storage_offset())
+    if self.requires_grad:
+        t.requires_grad_(True)
+    memo[id(self)] = t
+    if self.grad is not None:
+        t.grad = copy.deepcopy(self.grad, memo)
+    for k, v in self.__dict__.items():
+        setattr(t, k, copy.deepcopy(v, memo))
+    return t
+
+
+def type_as(self, other):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"type_as(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+    return self._to_dtype(other.dtype, False)
+
+
+def cpu(self, *, memory_format=None):
     return self
 
 
-def cuda(self, device=None, non_blocking=False, memory_format=None):
+def cuda(self, device=None, non_blocking=False, *, memory_format=None):
     _device.check("cuda")
 
 
-def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     from ._creation import tensor
     return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
@@ -188,13 +223,13 @@ def _install():
     T.register_hook = register_hook
     T.backward = backward
     T.to = to
-    T.float = _caster(_C.float32)
-    T.double = _caster(_C.float64)
-    T.long = _caster(_C.int64)
-    T.int = _caster(_C.int32)
-    T.bool = _caster(_C.bool)
-    T.byte = _caster(_C.uint8)
-    T.type_as = lambda self, other: self._to_dtype(other.dtype, False)
+    T.float = _caster(_C.float32, "float")
+    T.double = _caster(_C.float64, "double")
+    T.long = _caster(_C.int64, "long")
+    T.int = _caster(_C.int32, "int")
+    T.bool = _caster(_C.bool, "bool")
+    T.byte = _caster(_C.uint8, "byte")
+    T.type_as = type_as
     T.tolist = tolist
     T.__array__ = __array__
     T.__iter__ = __iter__
@@ -206,6 +241,7 @@ def _install():
     T.__format__ = __format__
     T.__reduce_ex__ = __reduce_ex__
     T.__deepcopy__ = __deepcopy__
+    T.__copy__ = __copy__
     T.device = property(lambda self: _device.CPU)
     T.is_cuda = property(lambda self: False)
     T.is_cpu = property(lambda self: True)
@@ -215,7 +251,7 @@ def _install():
     T.new_zeros = _new(_creation.zeros)
     T.new_ones = _new(_creation.ones)
     T.new_empty = _new(_creation.empty)
-    T.new_full = lambda self, size, fill_value, dtype=None, device=None, requires_grad=False: _creation.full(
+    T.new_full = lambda self, size, fill_value, *, dtype=None, device=None, requires_grad=False: _creation.full(
         size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
 
