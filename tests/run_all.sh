@@ -32,15 +32,8 @@ echo "== building and installing smalltorch (with the C++ tests)"
 echo "== C++ tests (release)"
 ctest --test-dir build/release --output-on-failure -j "$JOBS"
 
-echo "== C++ tests (AddressSanitizer + UndefinedBehaviorSanitizer)"
-cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSMALLTORCH_BUILD_PYTHON=OFF \
-  -DSMALLTORCH_BUILD_TESTS=ON -DSMALLTORCH_SANITIZE=ON -DPython_EXECUTABLE="$PY" > /dev/null
-cmake --build build/asan -j "$JOBS"
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build/asan --output-on-failure -j "$JOBS"
-
-echo "== Python lifetime tests against an AddressSanitizer + UndefinedBehaviorSanitizer build of the extension"
-PYTHON="$PY" bash tests/tools/asan_python.sh
+echo "== AddressSanitizer + UndefinedBehaviorSanitizer: C++ tests, and the Python lifetime tests against the sanitized extension"
+PYTHON="$PY" JOBS="$JOBS" bash tests/tools/sanitizer_tests.sh
 
 echo "== Python tests"
 # Run from tests/ so that `import smalltorch` finds the installed package, not the source tree.

@@ -6,7 +6,7 @@ C++ side owns it; weak references, gc.get_objects() and hook handles still
 reach it and it must stay a valid tensor ("PyObject preservation", as in
 PyTorch). Every scenario that used to crash runs in a child process; where
 PyTorch defines the behaviour, the child's result is compared with PyTorch's.
-tests/tools/asan_python.sh runs this file against an ASan+UBSan build.
+tests/tools/sanitizer_tests.sh runs this file against an ASan+UBSan build.
 """
 
 import gc
