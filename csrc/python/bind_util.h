@@ -1,4 +1,4 @@
-// Argument conversion shared by the binding files (floor 5 only).
+// Argument conversion shared by the binding files (bindings layer only).
 #pragma once
 #include <optional>
 #include <pybind11/numpy.h>

@@ -9,28 +9,22 @@ namespace {
 Tensor self_of(py::handle h) { return h.cast<Tensor>(); }
 const Scalar kOne(int64_t(1));
 
-Tensor sum_any(const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
-  if (dim.is_none()) {
-    if (keepdim) {
-      DimVector all;
-      for (int64_t d = 0; d < t.dim(); ++d) all.push_back(d);
-      return ops::sum(t, all, true, opt_dtype(dtype));
-    }
-    return ops::sum(t, opt_dtype(dtype));
-  }
-  return ops::sum(t, to_dims(dim, "sum"), keepdim, opt_dtype(dtype));
+// sum or mean over dim (None: all dims; an int or a sequence), keepdim and dtype as PyTorch's.
+Tensor sum_or_mean(bool mean, const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
+  const std::optional<ScalarType> dt = opt_dtype(dtype);
+  if (dim.is_none() && !keepdim) return mean ? ops::mean(t, dt) : ops::sum(t, dt);
+  DimVector dims;
+  if (dim.is_none())
+    for (int64_t d = 0; d < t.dim(); ++d) dims.push_back(d);
+  else
+    dims = to_dims(dim, mean ? "mean" : "sum");
+  return mean ? ops::mean(t, dims, keepdim, dt) : ops::sum(t, dims, keepdim, dt);
 }
-
+Tensor sum_any(const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
+  return sum_or_mean(false, t, dim, keepdim, dtype);
+}
 Tensor mean_any(const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
-  if (dim.is_none()) {
-    if (keepdim) {
-      DimVector all;
-      for (int64_t d = 0; d < t.dim(); ++d) all.push_back(d);
-      return ops::mean(t, all, true, opt_dtype(dtype));
-    }
-    return ops::mean(t, opt_dtype(dtype));
-  }
-  return ops::mean(t, to_dims(dim, "mean"), keepdim, opt_dtype(dtype));
+  return sum_or_mean(true, t, dim, keepdim, dtype);
 }
 
 Tensor squeeze_any(const Tensor& t, py::object dim) {
