@@ -1,6 +1,9 @@
 // Python bindings of the "unary" operator family. The rows of ST_UNARY_OPS
 // (ops/unary.h) are bound generically: Tensor.<name>(), Tensor.<name>_()
 // and smalltorch.<name>(input, *, out=None).
+#include <algorithm>
+#include <iterator>
+#include <string>
 #include "bind_util.h"
 
 namespace st::py_bind {
@@ -58,10 +61,10 @@ Tensor clamp_one(const Tensor& a, py::handle v) {
 
 }  // namespace
 
-void bind_unary(py::module_& m, TensorClass& cls) {
+void bind_unary(Module& m, TensorClass& cls) {
   auto none = py::none();
 
-  // ---- ops with arguments, bound by hand (before the table, which skips taken names)
+  // ---- ops with arguments, bound by hand (the table below skips these rows: kByHand)
   // decimals given (even 0) is the overload PyTorch records as RoundBackward1
   auto round_any = [](const Tensor& a, py::object decimals) {
     return decimals.is_none() ? ops::round(a) : ops::round(a, to_int(decimals, "round", "decimals", 1));
@@ -121,17 +124,22 @@ void bind_unary(py::module_& m, TensorClass& cls) {
     return ops::bitwise_not(a);
   });
 
-  // ---- the table: one method, one in-place method and one function per row
+  // ---- the table: one method, one in-place method and one function per row (but the rows bound by hand)
+  const std::string kByHand[] = {"round"};
+  auto by_hand = [&](const char* name) {
+    return std::find(std::begin(kByHand), std::end(kByHand), name) != std::end(kByHand);
+  };
 #define ST_UNARY_BIND(nm, rule, inplace, ...)                                                          \
-  if (!py::hasattr(cls.type(), #nm)) cls.def(#nm, [](const Tensor& a) { return ops::nm(a); });              \
-  if (!py::hasattr(m, #nm))                                                                            \
-    m.def(#nm, [](const Tensor& a, py::object out) { return result_or_out(ops::nm(a), out, #nm); },       \
+  if (!by_hand(#nm)) {                                                                                 \
+    cls.def(#nm, [](const Tensor& a) { return ops::nm(a); });                                          \
+    m.def(#nm, [](const Tensor& a, py::object out) { return result_or_out(ops::nm(a), out, #nm); },    \
           py::arg("input"), py::kw_only(), py::arg("out") = py::none());                               \
-  ST_UNARY_IF_##inplace(if (!py::hasattr(cls.type(), #nm "_")) cls.def(#nm "_", [](py::object s) {          \
-    Tensor t = self_of(s);                                                                             \
-    ops::nm##_(t);                                                                                     \
-    return s;                                                                                          \
-  });)
+    ST_UNARY_IF_##inplace(cls.def(#nm "_", [](py::object s) {                                          \
+      Tensor t = self_of(s);                                                                           \
+      ops::nm##_(t);                                                                                   \
+      return s;                                                                                        \
+    });)                                                                                               \
+  }
   ST_UNARY_OPS(ST_UNARY_BIND)
 #undef ST_UNARY_BIND
 
