@@ -95,8 +95,7 @@ OPS = [
            grad=False),
     OpInfo("round_decimals0", lambda T, a: T.round(a, decimals=0), np.round, unary_samples(), dtypes=FLOATS,
            grad_fn="RoundBackward1", inplace=lambda T, a: a.round_(decimals=0)),
-    # smalltorch/__init__.py and _tensor.py still define square as a * a (MulBackward0): call the C++ op
-    OpInfo("square", lambda T, a: T._C.square(a) if T.__name__ == "smalltorch" else T.square(a), np.square,
+    OpInfo("square", lambda T, a: T.square(a), np.square,
            unary_samples(), dtypes=NUMERIC, gradgrad=True,
            grad_fn="PowBackward0", inplace=lambda T, a: a.square_()),
     OpInfo("invert_operator", lambda T, a: ~a, np.invert, _samples(), dtypes=("bool",) + INTS, grad=False),

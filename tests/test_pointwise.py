@@ -318,3 +318,20 @@ def test_large_tensor_uses_threads_consistently():
     np.testing.assert_array_equal(st.where(a > 0, a, b).numpy(), np.where(an > 0, an, bn))
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
         a // st.where(a == n // 3, st.zeros(1, dtype=st.int64), b)
+
+
+@pytest.mark.parametrize("fn", ["div", "divide"])
+@pytest.mark.parametrize("mode", [None, "trunc", "floor"])
+def test_div_rounding_mode_with_out(torch_ref, fn, mode):
+    # one binding takes rounding_mode and out= together (two chained overloads took one or the other)
+    for lib in (st, torch_ref):
+        a = lib.tensor([7.0, -7.0, 5.5])
+        out = lib.empty(3)
+        r = getattr(lib, fn)(a, 2, rounding_mode=mode, out=out)
+        assert r is out
+        if lib is st:
+            got = out.tolist()
+        else:
+            assert got == out.tolist()
+    with pytest.raises(TypeError, match="argument 'out' must be Tensor"):
+        getattr(st, fn)(st.ones(2), 2, rounding_mode=mode, out=3)

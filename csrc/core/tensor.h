@@ -16,7 +16,7 @@ struct VersionCounter {
   std::atomic<uint32_t> version{0};
 };
 
-// Autograd fills this in (floor 4); the core only owns it.
+// The autograd layer fills this in; the core only owns it.
 struct AutogradMetaBase {
   virtual ~AutogradMetaBase() = default;
 };

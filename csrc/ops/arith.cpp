@@ -246,11 +246,6 @@ struct ReciprocalBackward0 : Node {
   void release_variables() override { result.release(); }
 };
 
-template <typename N>
-void finish(const std::shared_ptr<N>& node, const Tensor& out) {
-  if (node) autograd::set_history(out, node);
-}
-
 }  // namespace
 
 // ------------------------------------------------------------ out-of-place ops

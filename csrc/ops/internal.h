@@ -23,6 +23,16 @@ std::vector<bool> reduce_mask(const Tensor& a, const IntList& dims, bool all_if_
 // Raises unless the memory behind t has no element written twice (expanded dims).
 void check_no_internal_overlap(const Tensor& t, const char* op);
 
+// A fresh contiguous copy with no history.
+inline Tensor copy_raw(const Tensor& a) {
+  Tensor out = st::empty(a.sizes(), a.dtype());
+  kernels::copy(out, a);
+  return out;
+}
+
+// 0-d tensors are handled by the kernels as one-element 1-d tensors.
+inline Tensor as1d(const Tensor& t) { return t.dim() == 0 ? make_view(t, {1}, {1}, t.impl()->offset()) : t; }
+
 // In-place forms built on the out-of-place op (used where no in-place kernel exists).
 // self = compute(src), where src holds self's current value (and, when grad is
 // needed, its history through a clone); the node compute records becomes self's.
@@ -44,6 +54,12 @@ inline Tensor& inplace_via(Tensor& self, const char* name, const Tensor* other, 
     if (auto* m = autograd::get_meta(r); m && m->grad_fn) autograd::set_history(self, m->grad_fn);
   return self;
 }
+// Records node (when the op needs one) as the grad_fn of out.
+template <typename N>
+inline void finish(const std::shared_ptr<N>& node, const Tensor& out) {
+  if (node) autograd::set_history(out, node);
+}
+
 // Inside inplace_via's compute: t itself unless it is self, then src.
 inline const Tensor& same(const Tensor& t, const Tensor& self, const Tensor& src) {
   return t.is_same(self) ? src : t;

@@ -21,16 +21,6 @@ const char* cpp_name(ScalarType t) {
     default: return "bool";
   }
 }
-const char* short_name(ScalarType t) {
-  switch (t) {
-    case ScalarType::Float32: return "Float";
-    case ScalarType::Float64: return "Double";
-    case ScalarType::Int64: return "Long";
-    case ScalarType::Int32: return "Int";
-    case ScalarType::UInt8: return "Byte";
-    default: return "Bool";
-  }
-}
 
 void check_not_bool(ScalarType t, const char* kernel) {
   ST_CHECK_T(t != ScalarType::Bool, NotImplementedError, "\"", kernel, "\" not implemented for 'Bool'");
@@ -143,8 +133,8 @@ void save_operands(N& n, SavedTensor& s0, SavedTensor& s1, const Tensor& a, cons
 
 Tensor dot(const Tensor& a, const Tensor& b) {
   ST_CHECK(a.dim() == 1 && b.dim() == 1, "1D tensors expected, but got ", a.dim(), "D and ", b.dim(), "D tensors");
-  ST_CHECK(a.dtype() == b.dtype(), "dot : expected both vectors to have same dtype, but found ", short_name(a.dtype()),
-           " and ", short_name(b.dtype()));
+  ST_CHECK(a.dtype() == b.dtype(), "dot : expected both vectors to have same dtype, but found ", torch_type_name(a.dtype()),
+           " and ", torch_type_name(b.dtype()));
   check_not_bool(a.dtype(), "dot");
   ST_CHECK(a.numel() == b.numel(), "inconsistent tensor size, expected tensor [", a.numel(), "] and src [", b.numel(),
            "] to have the same number of elements, but got ", a.numel(), " and ", b.numel(), " elements respectively");
@@ -160,7 +150,7 @@ Tensor dot(const Tensor& a, const Tensor& b) {
 Tensor mv(const Tensor& m, const Tensor& v) {
   ST_CHECK(m.dim() == 2 && v.dim() == 1, "vector + matrix @ vector expected, got 1, ", m.dim(), ", ", v.dim());
   ST_CHECK(m.dtype() == v.dtype(), "mv: expected the matrix and the vector to have the same dtype, but got ",
-           short_name(m.dtype()), " and ", short_name(v.dtype()));
+           torch_type_name(m.dtype()), " and ", torch_type_name(v.dtype()));
   ST_CHECK(m.sizes()[1] == v.sizes()[0], "size mismatch, got input (", m.sizes()[0], "), mat (", m.sizes()[0], "x",
            m.sizes()[1], "), vec (", v.sizes()[0], ")");
   check_not_bool(m.dtype(), "addmv_impl_cpu");  // after the sizes, as PyTorch checks
@@ -287,8 +277,8 @@ namespace {
 Tensor addmm_raw(const Tensor& input, const Tensor& m1, const Tensor& m2, const Scalar& beta, const Scalar& alpha) {
   ST_CHECK(m1.dim() == 2, "mat1 must be a matrix, got ", m1.dim(), "-D tensor");
   ST_CHECK(m2.dim() == 2, "mat2 must be a matrix, got ", m2.dim(), "-D tensor");
-  ST_CHECK(input.dtype() == m2.dtype(), "self and mat2 must have the same dtype, but got ", short_name(input.dtype()),
-           " and ", short_name(m2.dtype()));
+  ST_CHECK(input.dtype() == m2.dtype(), "self and mat2 must have the same dtype, but got ", torch_type_name(input.dtype()),
+           " and ", torch_type_name(m2.dtype()));
   check_mm_args(m1, m2);
   DimVector shape{m1.sizes()[0], m2.sizes()[1]};
   Tensor in = expand(alias_raw(input), shape);  // checks that input broadcasts to the product
@@ -457,9 +447,9 @@ struct LinalgVectorNormBackward0 : Node {
 Tensor linalg_vector_norm(const Tensor& x, double ord, const DimVector& dims, bool keepdim,
                           std::optional<ScalarType> dtype) {
   ST_CHECK(is_floating(x.dtype()), "linalg.vector_norm: Expected a floating point or complex tensor as input. Got ",
-           short_name(x.dtype()));
+           torch_type_name(x.dtype()));
   ScalarType dt = dtype ? *dtype : x.dtype();
-  ST_CHECK(is_floating(dt), "linalg.vector_norm: dtype should be floating point or complex. Got ", short_name(dt));
+  ST_CHECK(is_floating(dt), "linalg.vector_norm: dtype should be floating point or complex. Got ", torch_type_name(dt));
   std::vector<bool> mask = reduce_mask(x, dims, true);
   if (x.numel() == 0 && (ord < 0 || std::isinf(ord)))
     for (int64_t d = 0; d < x.dim(); ++d)

@@ -1,4 +1,4 @@
-// Floor 3: the operators users call. Each checks its arguments, picks a
+// The ops layer: the operators users call. Each checks its arguments, picks a
 // kernel and, when grad mode is on and an input requires grad, records its
 // backward node (defined next to the forward in the same .cpp file).
 #pragma once
@@ -124,4 +124,5 @@ void check_inplace(const Tensor& self, const char* op, const Tensor* other = nul
 #include "pointwise.h"
 #include "reductions.h"
 #include "shape_ops.h"
+#include "sorting.h"
 #include "unary.h"

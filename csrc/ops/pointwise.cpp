@@ -20,11 +20,6 @@ Tensor run_pointwise(PointwiseOp op, const Tensor& a, const Tensor& b, ScalarTyp
   return out;
 }
 
-template <typename N>
-void finish(const std::shared_ptr<N>& node, const Tensor& out) {
-  if (node) autograd::set_history(out, node);
-}
-
 // ---------------------------------------------------------------- backward nodes
 
 // A node whose inputs get zero gradients (rounding division, in-place comparisons).

@@ -1,5 +1,5 @@
 // Operator declarations of the "reductions" family (definitions in reductions.cpp).
-// sum/mean live in reduce.cpp; these follow their dims/keepdim conventions:
+// sum/mean (ops.h) live in sum_mean.cpp; these follow their dims/keepdim conventions:
 // an empty dim list (or std::nullopt) reduces every dim.
 #pragma once
 #include <optional>

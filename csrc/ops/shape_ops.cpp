@@ -1,6 +1,6 @@
 // Shape and data-movement ops (cat/stack/split, flip/roll/repeat, diagonals
-// and triangles, gather/scatter/index_select/take, sort/topk/unique), each
-// with its backward node next to it.
+// and triangles, gather/scatter/index_select/take), each with its backward
+// node next to it. Sorting and searching (sort/topk/unique) is in sorting.cpp.
 #include "../kernels/gather.h"
 #include "internal.h"
 
@@ -29,16 +29,6 @@ void set_view_output(const Tensor& out, const Tensor& base, const NodePtr& fn, u
   auto* bm = autograd::get_meta(base);
   autograd::meta(out).view_base = bm && bm->view_base ? bm->view_base : base.impl_ptr();
 }
-
-// A fresh contiguous copy with no history.
-Tensor copy_raw(const Tensor& a) {
-  Tensor out = st::empty(a.sizes(), a.dtype());
-  kernels::copy(out, a);
-  return out;
-}
-
-// 0-d tensors are handled by the kernels as one-element 1-d tensors.
-Tensor as1d(const Tensor& t) { return t.dim() == 0 ? make_view(t, {1}, {1}, t.impl()->offset()) : t; }
 
 void check_range(const Tensor& index, int64_t dim, int64_t size) {
   int64_t bad = 0;
@@ -215,18 +205,6 @@ struct TakeBackward0 : Node {
     return {reshape(scatter_add(flat, 0, reshape(idx, {-1}), reshape(g[0], {-1})), sizes)};
   }
   void release_variables() override { index.release(); }
-};
-
-struct SortBackward : Node {  // SortBackward0 / TopkBackward0
-  const char* which = "SortBackward0";
-  SavedTensor indices;
-  DimVector sizes;
-  int64_t dim = 0;
-  const char* name() const override { return which; }
-  TensorList apply(TensorList&& g) override {
-    return {scatter(zeros(sizes, g[0].dtype()), dim, indices.unpack(*this), g[0])};
-  }
-  void release_variables() override { indices.release(); }
 };
 
 }  // namespace
@@ -735,58 +713,6 @@ Tensor take(const Tensor& a, const Tensor& index) {
     autograd::set_history(out, node);
   }
   return out;
-}
-
-// ------------------------------------------------------------ sorting
-
-namespace {
-std::pair<Tensor, Tensor> sort_impl(const Tensor& a, int64_t k, int64_t d, bool descending, const char* which) {
-  DimVector os = a.sizes();
-  if (a.dim() > 0) os[d] = k;
-  Tensor values = st::empty(os, a.dtype()), indices = st::empty(os, ScalarType::Int64);
-  kernels::sort(as1d(values), as1d(indices), as1d(a), d, descending);
-  if (auto n = make_node<SortBackward>({&a})) {
-    n->which = which; n->indices.save(indices); n->sizes = a.sizes(); n->dim = d;
-    autograd::set_history(values, n);
-  }
-  return {values, indices};
-}
-}  // namespace
-
-std::pair<Tensor, Tensor> sort(const Tensor& a, int64_t dim, bool descending, std::optional<bool> stable) {
-  const int64_t d = wrap_dim(dim, a.dim());  // the sort is always stable
-  return sort_impl(a, a.dim() ? a.sizes()[d] : 1, d, descending, stable ? "SortBackward1" : "SortBackward0");
-}
-
-Tensor argsort(const Tensor& a, int64_t dim, bool descending, std::optional<bool> stable) {
-  AutoGradMode off(false);
-  return sort(a, dim, descending, stable).second;
-}
-
-std::pair<Tensor, Tensor> topk(const Tensor& a, int64_t k, int64_t dim, bool largest, bool /*sorted: always*/) {
-  const int64_t d = wrap_dim(dim, a.dim());
-  const int64_t n = a.dim() ? a.sizes()[d] : 1;
-  ST_CHECK(k >= 0 && k <= n, "selected index k out of range (k = ", k, ", size of dimension ", d, " = ", n, ")");
-  return sort_impl(a, k, d, largest, "TopkBackward0");
-}
-
-namespace {
-// PyTorch records a node for unique's values whose backward is not implemented.
-struct Unique2Backward0 : Node {
-  const char* name() const override { return "Unique2Backward0"; }
-  TensorList apply(TensorList&&) override {
-    throw NotImplementedError("the derivative for '_unique2' is not implemented.");
-  }
-};
-}  // namespace
-
-std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& a) {
-  Tensor c = a.is_contiguous() ? a : copy_raw(a);
-  Tensor inverse, counts;
-  Tensor values = kernels::unique(make_view(c, {a.numel()}, {1}, c.impl()->offset()), inverse, counts);
-  inverse.impl()->set_geometry(a.sizes(), contiguous_strides(a.sizes()), 0);
-  if (auto n = make_node<Unique2Backward0>({&a})) autograd::set_history(values, n);
-  return {values, inverse, counts};
 }
 
 }  // namespace st::ops

@@ -1,6 +1,6 @@
 // Operator declarations of the "shape_ops" family (definitions in shape_ops.cpp):
 // joining and splitting, flips and rolls, repeats, diagonals and triangles,
-// index-driven gather/scatter, sorting and unique.
+// index-driven gather/scatter (sorting and unique: sorting.h).
 #pragma once
 #include <optional>
 #include <tuple>
@@ -41,14 +41,5 @@ Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, const Scalar& v
 Tensor scatter_add(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor& scatter_add_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor take(const Tensor& a, const Tensor& index);
-
-// (values, int64 indices); the sort is always stable (`stable` given only picks the
-// node name, SortBackward1, as PyTorch's sort.stable overload does).
-std::pair<Tensor, Tensor> sort(const Tensor& a, int64_t dim = -1, bool descending = false,
-                               std::optional<bool> stable = std::nullopt);
-Tensor argsort(const Tensor& a, int64_t dim = -1, bool descending = false, std::optional<bool> stable = std::nullopt);
-std::pair<Tensor, Tensor> topk(const Tensor& a, int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true);
-// (sorted distinct values, inverse indices shaped like a, counts); no gradient.
-std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& a);
 
 }  // namespace st::ops

@@ -23,7 +23,7 @@ py::object nonzero_any(const Tensor& t, bool as_tuple) {
 
 }  // namespace
 
-void bind_indexing(py::module_& m, TensorClass& cls) {
+void bind_indexing(Module& m, TensorClass& cls) {
   const Scalar one(int64_t(1));
   auto index_put = [](const Tensor& t, py::handle indices, const Tensor& values, bool accumulate) {
     return ops::index_put(t, index_list(indices), values, accumulate);

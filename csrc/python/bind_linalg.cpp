@@ -17,7 +17,7 @@ double ord_value(py::handle ord) {
 }
 }  // namespace
 
-void bind_linalg(py::module_& m, TensorClass& cls) {
+void bind_linalg(Module& m, TensorClass& cls) {
   const Scalar one(int64_t(1));
 
   // `@` is a C slot of the type (tensor_type.cpp)

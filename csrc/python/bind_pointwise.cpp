@@ -57,7 +57,7 @@ py::object iop2(py::object self, py::handle o, const ITT& tt, const ITS& ts) {
 
 // Defines Tensor.<name>(other), Tensor.<name>_(other) (when itt is set) and
 // smalltorch.<name>(input, other); a number is accepted where ts / st are set.
-void def_binary(py::module_& m, TensorClass& cls, const char* name, TT tt, TS ts, ST st, ITT itt, ITS its) {
+void def_binary(Module& m, TensorClass& cls, const char* name, TT tt, TS ts, ST st, ITT itt, ITS its) {
   cls.def(name, [=](const Tensor& a, py::handle o) { return call2(name, a, o, tt, ts); }, py::arg("other"));
   if (itt) {
     std::string iname = std::string(name) + "_";
@@ -83,16 +83,25 @@ std::optional<std::string> mode_of(py::handle h) {
 
 }  // namespace
 
-void bind_pointwise(py::module_& m, TensorClass& cls) {
+void bind_pointwise(Module& m, TensorClass& cls) {
   using namespace ops;
 
-  // ---- div with rounding_mode (the plain forms are bound in tensor_methods.cpp / module.cpp)
+  // ---- div / divide: Tensor.div(other, *, rounding_mode), div_, and smalltorch.div(input, other, *,
+  // rounding_mode, out); a number operand becomes a wrapped 0-d tensor
   auto div_any = [](const Tensor& a, py::handle o, py::handle mode) {
     auto md = mode_of(mode);
     return call2("div", a, o, [&](const Tensor& x, const Tensor& y) { return div_mode(x, y, md); },
                  [&](const Tensor& x, const Scalar& y) { return div_mode(x, y, md); });
   };
-  cls.def("div", div_any, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
+  // Tensor.div(other) and div_(other) without rounding_mode keep the direct path (and message) of the plain op
+  cls.def("div", [=](const Tensor& a, py::handle o, py::handle mode) -> py::object {
+    if (!mode.is_none()) return py::cast(div_any(a, o, mode));
+    py::object r = binop(a, o, [](const Tensor& x, const Tensor& y) { return div(x, y); },
+                         [](const Tensor& x, const Scalar& y) { return div(x, y); });
+    ST_CHECK_T(r.ptr() != Py_NotImplemented, TypeError, "div(): argument 'other' must be Tensor or Number, not ",
+               type_name(o));
+    return r;
+  }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
   cls.def("divide", div_any, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
   auto div_inplace = [](py::object self, py::handle o, py::handle mode) {
     auto md = mode_of(mode);
@@ -101,13 +110,30 @@ void bind_pointwise(py::module_& m, TensorClass& cls) {
            [&](Tensor& x, const Scalar& y) { div_mode_(x, y, md); });
     return self;
   };
-  cls.def("div_", div_inplace, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
+  cls.def("div_", [=](py::object self, py::handle o, py::handle mode) -> py::object {
+    if (!mode.is_none()) return div_inplace(self, o, mode);
+    Tensor t = self.cast<Tensor>();
+    Scalar s;
+    if (is_tensor(o)) div_(t, o.cast<Tensor>());
+    else if (scalar_from_object(o, s)) div_(t, s);
+    else throw TypeError(str("div_(): argument 'other' must be Tensor or Number, not ", type_name(o)));
+    return self;
+  }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
   cls.def("divide_", div_inplace, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
-  auto div_fn = [=](py::handle a, py::handle b, py::handle mode) {
-    return div_any(need_tensor(a, "div", "input", 1), b, mode);
+  auto div_fn = [=](py::handle a, py::handle b, py::handle mode, py::handle out) -> py::object {
+    if (out.is_none()) return py::cast(div_any(need_tensor(a, "div", "input", 1), b, mode));
+    if (mode.is_none()) {  // into out with the out= kernel
+      Tensor ta = as_tensor_arg(a, "div");
+      Tensor o = out_tensor(out, "div");
+      ops::div_out(o, ta, as_tensor_arg(b, "div"));
+      return py::reinterpret_borrow<py::object>(out);
+    }
+    return result_or_out(div_any(need_tensor(a, "div", "input", 1), b, mode), out, "div");
   };
-  m.def("div", div_fn, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
-  m.def("divide", div_fn, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
+  m.def("div", div_fn, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none(),
+        py::arg("out") = py::none());
+  m.def("divide", div_fn, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none(),
+        py::arg("out") = py::none());
 
   // ---- binary ops with a number allowed on the right (and, for some, on the left)
   def_binary(m, cls, "floor_divide", [](const Tensor& a, const Tensor& b) { return floor_divide(a, b); },

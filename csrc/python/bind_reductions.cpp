@@ -93,7 +93,7 @@ Tensor amax_any(const Tensor& t, py::object dim, bool keepdim, bool is_max) {
 
 }  // namespace
 
-void bind_reductions(py::module_& m, TensorClass& cls) {
+void bind_reductions(Module& m, TensorClass& cls) {
   auto none = py::none();
   auto empty_dims = py::tuple();
 

@@ -97,7 +97,7 @@ py::object unique_any(const Tensor& t, bool sorted, bool return_inverse, bool re
 
 }  // namespace
 
-void bind_shape_ops(py::module_& m, TensorClass& cls) {
+void bind_shape_ops(Module& m, TensorClass& cls) {
   const auto dim0 = py::arg("dim") = 0;
   // ---- joining and splitting
   for (const char* name : {"cat", "concat", "concatenate"}) {

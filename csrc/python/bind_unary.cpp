@@ -1,6 +1,9 @@
 // Python bindings of the "unary" operator family. The rows of ST_UNARY_OPS
 // (ops/unary.h) are bound generically: Tensor.<name>(), Tensor.<name>_()
 // and smalltorch.<name>(input, *, out=None).
+#include <algorithm>
+#include <iterator>
+#include <string>
 #include "bind_util.h"
 
 namespace st::py_bind {
@@ -8,16 +11,6 @@ namespace st::py_bind {
 namespace {
 
 Tensor self_of(py::handle h) { return h.cast<Tensor>(); }
-
-// The result, or `out` filled with it when out= was given.
-py::object with_out(const Tensor& result, py::object out, const char* op) {
-  if (out.is_none()) return py::cast(result);
-  ST_CHECK_T(is_tensor(out), TypeError, op, "(): argument 'out' must be Tensor, not ",
-             Py_TYPE(out.ptr())->tp_name);
-  Tensor o = self_of(out);
-  ops::write_out(o, result, op);
-  return out;
-}
 
 // A clamp bound: a Tensor, a number or None.
 struct Bound {
@@ -68,10 +61,10 @@ Tensor clamp_one(const Tensor& a, py::handle v) {
 
 }  // namespace
 
-void bind_unary(py::module_& m, TensorClass& cls) {
+void bind_unary(Module& m, TensorClass& cls) {
   auto none = py::none();
 
-  // ---- ops with arguments, bound by hand (before the table, which skips taken names)
+  // ---- ops with arguments, bound by hand (the table below skips these rows: kByHand)
   // decimals given (even 0) is the overload PyTorch records as RoundBackward1
   auto round_any = [](const Tensor& a, py::object decimals) {
     return decimals.is_none() ? ops::round(a) : ops::round(a, to_int(decimals, "round", "decimals", 1));
@@ -84,12 +77,12 @@ void bind_unary(py::module_& m, TensorClass& cls) {
     return s;
   }, py::kw_only(), py::arg("decimals") = none);
   m.def("round", [round_any](const Tensor& a, py::object decimals, py::object out) {
-    return with_out(round_any(a, decimals), out, "round");
+    return result_or_out(round_any(a, decimals), out, "round");
   }, py::arg("input"), py::kw_only(), py::arg("decimals") = none, py::arg("out") = none);
 
   cls.def("square", [](const Tensor& a) { return ops::square(a); });
   cls.def("square_", [](py::object s) { Tensor t = self_of(s); ops::square_(t); return s; });
-  m.def("square", [](const Tensor& a, py::object out) { return with_out(ops::square(a), out, "square"); },
+  m.def("square", [](const Tensor& a, py::object out) { return result_or_out(ops::square(a), out, "square"); },
         py::arg("input"), py::kw_only(), py::arg("out") = none);
 
   for (const char* name : {"clamp", "clip"}) {
@@ -101,7 +94,7 @@ void bind_unary(py::module_& m, TensorClass& cls) {
       return s;
     }, py::arg("min") = none, py::arg("max") = none);
     m.def(name, [name](const Tensor& a, py::handle min, py::handle max, py::object out) {
-      return with_out(clamp_any(a, min, max, name), out, name);
+      return result_or_out(clamp_any(a, min, max, name), out, name);
     }, py::arg("input"), py::arg("min") = none, py::arg("max") = none, py::kw_only(), py::arg("out") = none);
   }
   cls.def("clamp_min", &clamp_one<true>, py::arg("min"));
@@ -120,7 +113,7 @@ void bind_unary(py::module_& m, TensorClass& cls) {
   }, py::arg("nan") = 0.0, py::arg("posinf") = none, py::arg("neginf") = none);
   m.def("nan_to_num", [](const Tensor& a, std::optional<double> nan, std::optional<double> posinf,
                          std::optional<double> neginf, py::object out) {
-    return with_out(ops::nan_to_num(a, nan, posinf, neginf), out, "nan_to_num");
+    return result_or_out(ops::nan_to_num(a, nan, posinf, neginf), out, "nan_to_num");
   }, py::arg("input"), py::arg("nan") = 0.0, py::arg("posinf") = none, py::arg("neginf") = none, py::kw_only(),
         py::arg("out") = none);
 
@@ -131,17 +124,22 @@ void bind_unary(py::module_& m, TensorClass& cls) {
     return ops::bitwise_not(a);
   });
 
-  // ---- the table: one method, one in-place method and one function per row
+  // ---- the table: one method, one in-place method and one function per row (but the rows bound by hand)
+  const std::string kByHand[] = {"round"};
+  auto by_hand = [&](const char* name) {
+    return std::find(std::begin(kByHand), std::end(kByHand), name) != std::end(kByHand);
+  };
 #define ST_UNARY_BIND(nm, rule, inplace, ...)                                                          \
-  if (!py::hasattr(cls.type(), #nm)) cls.def(#nm, [](const Tensor& a) { return ops::nm(a); });              \
-  if (!py::hasattr(m, #nm))                                                                            \
-    m.def(#nm, [](const Tensor& a, py::object out) { return with_out(ops::nm(a), out, #nm); },       \
+  if (!by_hand(#nm)) {                                                                                 \
+    cls.def(#nm, [](const Tensor& a) { return ops::nm(a); });                                          \
+    m.def(#nm, [](const Tensor& a, py::object out) { return result_or_out(ops::nm(a), out, #nm); },    \
           py::arg("input"), py::kw_only(), py::arg("out") = py::none());                               \
-  ST_UNARY_IF_##inplace(if (!py::hasattr(cls.type(), #nm "_")) cls.def(#nm "_", [](py::object s) {          \
-    Tensor t = self_of(s);                                                                             \
-    ops::nm##_(t);                                                                                     \
-    return s;                                                                                          \
-  });)
+    ST_UNARY_IF_##inplace(cls.def(#nm "_", [](py::object s) {                                          \
+      Tensor t = self_of(s);                                                                           \
+      ops::nm##_(t);                                                                                   \
+      return s;                                                                                        \
+    });)                                                                                               \
+  }
   ST_UNARY_OPS(ST_UNARY_BIND)
 #undef ST_UNARY_BIND
 

@@ -1,4 +1,4 @@
-// Argument conversion shared by the binding files (floor 5 only).
+// Argument conversion shared by the binding files (bindings layer only).
 #pragma once
 #include <optional>
 #include <pybind11/numpy.h>
@@ -45,20 +45,32 @@ py::object binop(const Tensor& a, py::handle other, TT tt, TS ts) {
 // The out= convention for ops computed into a fresh result: with out given,
 // the result is written into it (ops::write_out checks shape, dtype and grad)
 // and out itself is returned.
+// out= given: the Tensor, or TypeError naming op.
+inline Tensor out_tensor(py::handle out, const char* op) {
+  ST_CHECK_T(is_tensor(out), TypeError, op, "(): argument 'out' must be Tensor, not ", Py_TYPE(out.ptr())->tp_name);
+  return unwrap(out.ptr());
+}
+
 inline py::object result_or_out(const Tensor& result, py::handle out, const char* op) {
   if (out.is_none()) return py::cast(result);
-  ST_CHECK_T(is_tensor(out), TypeError, op, "(): argument 'out' must be Tensor, not ", Py_TYPE(out.ptr())->tp_name);
-  Tensor o = unwrap(out.ptr());
+  Tensor o = out_tensor(out, op);
   ops::write_out(o, result, op);
   return py::reinterpret_borrow<py::object>(out);
 }
 
-void bind_tensor(py::module_& m, TensorClass& cls);
-void bind_pointwise(py::module_& m, TensorClass& cls);
-void bind_reductions(py::module_& m, TensorClass& cls);
-void bind_linalg(py::module_& m, TensorClass& cls);
-void bind_shape_ops(py::module_& m, TensorClass& cls);
-void bind_indexing(py::module_& m, TensorClass& cls);
-void bind_unary(py::module_& m, TensorClass& cls);
+// One init function per binding file, called by module.cpp.
+void bind_dtypes(Module& m);
+void bind_runtime(Module& m);
+void bind_autograd(Module& m);
+void bind_factories(Module& m);
+void bind_numpy(Module& m);
+void bind_arith(Module& m);
+void bind_tensor(Module& m, TensorClass& cls);
+void bind_pointwise(Module& m, TensorClass& cls);
+void bind_reductions(Module& m, TensorClass& cls);
+void bind_linalg(Module& m, TensorClass& cls);
+void bind_shape_ops(Module& m, TensorClass& cls);
+void bind_indexing(Module& m, TensorClass& cls);
+void bind_unary(Module& m, TensorClass& cls);
 
 }  // namespace st::py_bind

@@ -9,28 +9,22 @@ namespace {
 Tensor self_of(py::handle h) { return h.cast<Tensor>(); }
 const Scalar kOne(int64_t(1));
 
-Tensor sum_any(const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
-  if (dim.is_none()) {
-    if (keepdim) {
-      DimVector all;
-      for (int64_t d = 0; d < t.dim(); ++d) all.push_back(d);
-      return ops::sum(t, all, true, opt_dtype(dtype));
-    }
-    return ops::sum(t, opt_dtype(dtype));
-  }
-  return ops::sum(t, to_dims(dim, "sum"), keepdim, opt_dtype(dtype));
+// sum or mean over dim (None: all dims; an int or a sequence), keepdim and dtype as PyTorch's.
+Tensor sum_or_mean(bool mean, const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
+  const std::optional<ScalarType> dt = opt_dtype(dtype);
+  if (dim.is_none() && !keepdim) return mean ? ops::mean(t, dt) : ops::sum(t, dt);
+  DimVector dims;
+  if (dim.is_none())
+    for (int64_t d = 0; d < t.dim(); ++d) dims.push_back(d);
+  else
+    dims = to_dims(dim, mean ? "mean" : "sum");
+  return mean ? ops::mean(t, dims, keepdim, dt) : ops::sum(t, dims, keepdim, dt);
 }
-
+Tensor sum_any(const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
+  return sum_or_mean(false, t, dim, keepdim, dtype);
+}
 Tensor mean_any(const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
-  if (dim.is_none()) {
-    if (keepdim) {
-      DimVector all;
-      for (int64_t d = 0; d < t.dim(); ++d) all.push_back(d);
-      return ops::mean(t, all, true, opt_dtype(dtype));
-    }
-    return ops::mean(t, opt_dtype(dtype));
-  }
-  return ops::mean(t, to_dims(dim, "mean"), keepdim, opt_dtype(dtype));
+  return sum_or_mean(true, t, dim, keepdim, dtype);
 }
 
 Tensor squeeze_any(const Tensor& t, py::object dim) {
@@ -40,7 +34,7 @@ Tensor squeeze_any(const Tensor& t, py::object dim) {
 }
 }  // namespace
 
-void bind_tensor(py::module_& m, TensorClass& cls) {
+void bind_tensor(Module& m, TensorClass& cls) {
   // ---- geometry
   cls.def_property_readonly("shape", [](const Tensor& t) { return make_size(t.sizes()); })
       .def("size", [](const Tensor& t, py::object dim) -> py::object {
@@ -196,8 +190,6 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
   auto sub_ts = [](const Tensor& a, const Scalar& b) { return ops::sub(a, b); };
   auto mul_tt = [](const Tensor& a, const Tensor& b) { return ops::mul(a, b); };
   auto mul_ts = [](const Tensor& a, const Scalar& b) { return ops::mul(a, b); };
-  auto div_tt = [](const Tensor& a, const Tensor& b) { return ops::div(a, b); };
-  auto div_ts = [](const Tensor& a, const Scalar& b) { return ops::div(a, b); };
   auto pow_tt = [](const Tensor& a, const Tensor& b) { return ops::pow(a, b); };
   auto pow_ts = [](const Tensor& a, const Scalar& b) { return ops::pow(a, b); };
   // The operators + - * / ** and unary -/+ are C slots of the type (tensor_type.cpp).
@@ -216,8 +208,6 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
   auto isub_s = [](Tensor& t, const Scalar& b) { ops::sub_(t, b); };
   auto imul_t = [](Tensor& t, const Tensor& b) { ops::mul_(t, b); };
   auto imul_s = [](Tensor& t, const Scalar& b) { ops::mul_(t, b); };
-  auto idiv_t = [](Tensor& t, const Tensor& b) { ops::div_(t, b); };
-  auto idiv_s = [](Tensor& t, const Scalar& b) { ops::div_(t, b); };
   auto ipow_t = [](Tensor& t, const Tensor& b) { ops::pow_(t, b); };
   auto ipow_s = [](Tensor& t, const Scalar& b) { ops::pow_(t, b); };
 
@@ -226,7 +216,7 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       throw st::TypeError(st::str(fn, "(): argument 'other' must be Tensor or Number, not ", Py_TYPE(o.ptr())->tp_name));
     return r;
   };
-  // named methods
+  // named methods (div, with rounding_mode: bind_pointwise.cpp; exp, log: the unary table, bind_unary.cpp)
   cls.def("add", [=](const Tensor& a, py::handle o, const Scalar& alpha) {
         return need(binop(a, o, [&](const Tensor& x, const Tensor& y) { return ops::add(x, y, alpha); },
                           [&](const Tensor& x, const Scalar& y) { return ops::add(x, y, alpha); }), "add", o);
@@ -236,13 +226,10 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
                           [&](const Tensor& x, const Scalar& y) { return ops::sub(x, y, alpha); }), "sub", o);
       }, py::arg("other"), py::kw_only(), py::arg("alpha") = kOne)
       .def("mul", [=](const Tensor& a, py::handle o) { return need(binop(a, o, mul_tt, mul_ts), "mul", o); })
-      .def("div", [=](const Tensor& a, py::handle o) { return need(binop(a, o, div_tt, div_ts), "div", o); })
       .def("pow", [=](const Tensor& a, py::handle o) { return need(binop(a, o, pow_tt, pow_ts), "pow", o); })
       .def("neg", [](const Tensor& a) { return ops::neg(a); })
       .def("negative", [](const Tensor& a) { return ops::neg(a); })
       .def("reciprocal", [](const Tensor& a) { return ops::reciprocal(a); })
-      .def("exp", [](const Tensor& a) { return ops::exp(a); })
-      .def("log", [](const Tensor& a) { return ops::log(a); })
       .def("add_", [=](py::object s, py::handle o, const Scalar& alpha) {
         return need(inplace(s, o, [&](Tensor& t, const Tensor& b) { ops::add_(t, b, alpha); },
                             [&](Tensor& t, const Scalar& b) { ops::add_(t, b, alpha); }), "add_", o);
@@ -252,7 +239,6 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
                             [&](Tensor& t, const Scalar& b) { ops::sub_(t, b, alpha); }), "sub_", o);
       }, py::arg("other"), py::kw_only(), py::arg("alpha") = kOne)
       .def("mul_", [=](py::object s, py::handle o) { return need(inplace(s, o, imul_t, imul_s), "mul_", o); })
-      .def("div_", [=](py::object s, py::handle o) { return need(inplace(s, o, idiv_t, idiv_s), "div_", o); })
       .def("pow_", [=](py::object s, py::handle o) { return need(inplace(s, o, ipow_t, ipow_s), "pow_", o); })
       .def("neg_", [](py::object s) { Tensor t = self_of(s); ops::neg_(t); return s; })
       .def("zero_", [](py::object s) { Tensor t = self_of(s); ops::zero_(t); return s; })

@@ -3,6 +3,8 @@
 // ops directly (no pybind11 dispatch on the hottest path); every other method
 // is a pybind11 function attached to the type by TensorClass::def.
 #pragma once
+#include <string>
+#include <vector>
 #include <pybind11/pybind11.h>
 #include "../core/tensor.h"
 #include "nogil.h"  // without_gil_if
@@ -83,12 +85,34 @@ void translate_st_exception(std::exception_ptr p);
 // Sets the Python error for the C++ exception being handled (used by the C slots).
 void set_error_from_current_exception();
 
-// Adds methods and properties to the Tensor type with the pybind11 class_ API.
+// Every name the binding files define is noted here, per scope ("smalltorch"
+// for module functions, "Tensor" for methods and properties). A name defined
+// twice in one scope (pybind11 chains the second as an overload, a property
+// replaces the first), or over one the scope already had (defined_before),
+// is listed by duplicate_bindings() as "scope.name".
+void note_binding(const char* scope, const char* name, bool defined_before = false);
+std::vector<std::string> duplicate_bindings();
+
+// The module smalltorch._C as the binding files see it: def() notes each name.
+class Module : public py::module_ {
+ public:
+  explicit Module(const py::module_& m) : py::module_(m) {}
+  template <typename F, typename... Extra>
+  Module& def(const char* name, F&& f, const Extra&... extra) {
+    note_binding("smalltorch", name, py::hasattr(*this, name));
+    py::module_::def(name, std::forward<F>(f), extra...);
+    return *this;
+  }
+};
+
+// Adds methods and properties to the Tensor type with the pybind11 class_ API
+// (each name noted by note_binding).
 class TensorClass {
  public:
   explicit TensorClass(py::handle type) : type_(type) {}
   template <typename F, typename... Extra>
   TensorClass& def(const char* name, F&& f, const Extra&... extra) {
+    note_binding("Tensor", name, defined_here(name));
     py::cpp_function cf(std::forward<F>(f), py::name(name), py::is_method(type_),
                         py::sibling(py::getattr(type_, name, py::none())), extra...);
     type_.attr(name) = cf;
@@ -96,12 +120,14 @@ class TensorClass {
   }
   template <typename G, typename... Extra>
   TensorClass& def_property_readonly(const char* name, G&& getter, const Extra&... extra) {
+    note_binding("Tensor", name, defined_here(name));
     py::cpp_function g(std::forward<G>(getter), py::is_method(type_), extra...);
     type_.attr(name) = make_property(g, py::none());
     return *this;
   }
   template <typename G, typename S, typename... Extra>
   TensorClass& def_property(const char* name, G&& getter, S&& setter, const Extra&... extra) {
+    note_binding("Tensor", name, defined_here(name));
     py::cpp_function g(std::forward<G>(getter), py::is_method(type_), extra...);
     py::cpp_function s(std::forward<S>(setter), py::is_method(type_), extra...);
     type_.attr(name) = make_property(g, s);
@@ -110,6 +136,9 @@ class TensorClass {
   py::handle type() const { return type_; }
 
  private:
+  bool defined_here(const char* name) const {  // in the type's own dict (not inherited from object)
+    return PyDict_GetItemString(reinterpret_cast<PyTypeObject*>(type_.ptr())->tp_dict, name) != nullptr;
+  }
   static py::object make_property(py::handle getter, py::handle setter) {
     py::object property = py::module_::import("builtins").attr("property");
     return property(getter, setter);

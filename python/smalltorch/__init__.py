@@ -146,9 +146,8 @@ def _method(name):
     return fn
 
 
-for _name in ("neg", "negative", "reciprocal", "exp", "log", "reshape", "flatten", "transpose", "swapaxes",
-              "swapdims", "permute", "t", "squeeze", "unsqueeze", "clone", "detach", "select", "narrow",
-              "numel"):
+for _name in ("neg", "negative", "reciprocal", "flatten", "transpose", "swapaxes", "swapdims", "t", "squeeze",
+              "unsqueeze", "clone", "detach", "select", "narrow"):
     if _name not in globals():  # methods without a C++ module function of their own
         globals()[_name] = _method(_name)
 del _name

@@ -1,4 +1,4 @@
-// Floor 1: SmallVec, dtypes and promotion, shape helpers, TensorImpl/Tensor, devices.
+// core layer: SmallVec, dtypes and promotion, shape helpers, TensorImpl/Tensor, devices.
 #include <gtest/gtest.h>
 #include <cstdint>
 #include <limits>

@@ -1,4 +1,4 @@
-// Floor 4: the autograd engine on hand-made graphs.
+// autograd layer: the autograd engine on hand-made graphs.
 #include <gtest/gtest.h>
 #include <cmath>
 #include <memory>

@@ -1,4 +1,4 @@
-// Floor 2: every kernel against a naive index loop, on contiguous, transposed,
+// kernels layer: every kernel against a naive index loop, on contiguous, transposed,
 // stepped and broadcast operands, single- and multi-threaded.
 #include <atomic>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Floor 3: forward semantics of the ops layer: promotion, views, copies, errors.
+// ops layer: forward semantics of the ops layer: promotion, views, copies, errors.
 #include <gtest/gtest.h>
 #include <cmath>
 #include <vector>

@@ -1,4 +1,5 @@
-// Reductions: sum and mean over all elements or over dims, with backward.
+// Reductions: sum and mean over all elements or over dims, with backward; also
+// reduce_mask (internal.h) and sum_to (ops.h). The other reductions: reductions.cpp.
 #include "internal.h"
 
 namespace st::ops {

@@ -1,0 +1,76 @@
+// Library state: devices, the default dtype, promotion queries, threads,
+// temporary elision, the kernel ISA, the allocator and the random seed.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include "../kernels/isa.h"
+#include "../kernels/parallel.h"
+#include "../kernels/kernels.h"
+#include "bind_util.h"
+
+namespace py = pybind11;
+using namespace st;
+namespace ag = st::autograd;
+
+namespace st::py_bind {
+
+void bind_runtime(Module& m) {
+  m.def("_parse_device", [](const std::string& s) -> py::tuple {
+    Device d = parse_device(s);
+    return py::make_tuple(d.type_name(), d.index < 0 ? py::object(py::none()) : py::object(py::int_(d.index)));
+  });
+  m.def("_check_device", [](const std::string& s) { check_device_available(parse_device(s)); });
+  m.def("_set_size_type", [](py::object t) { g_size_type = t; });
+  m.def("get_default_dtype", [] { return default_dtype(); });
+  m.def("set_default_dtype", [](ScalarType t) { set_default_dtype(t); });
+  m.def("promote_types", [](ScalarType a, ScalarType b) { return promote_types(a, b); });
+  m.def("can_cast", [](ScalarType a, ScalarType b) { return can_cast(a, b); });
+  m.def("get_num_threads", [] { return kernels::get_num_threads(); });
+  m.def("set_num_threads", [](int n) {
+    ST_CHECK_T(n > 0, ValueError, "set_num_threads expects a positive integer, got ", n);
+    kernels::set_num_threads(n);
+  });
+  m.def("_elided_temporaries", &elided_temporaries);
+  m.def("_elision_supported", [](unsigned long hexversion) { return elision_supported(hexversion); });
+  m.def("_elision_enabled", &elision_enabled);
+  m.def("_write_out", [](py::handle out, const Tensor& result, const std::string& op) {
+    return result_or_out(result, out, op.c_str());
+  });
+  m.def("_isa", [] { return std::string(kernels::isa().name); });
+  m.def("_set_isa", [](const std::string& name) { return kernels::set_isa(name.c_str()); });
+  m.def("_isas", [] { return kernels::available_isas(); });
+  m.def("_empty_cache", [] { st::empty_cache(); });
+  m.def("_cached_bytes", [] { return st::cached_bytes(); });
+  m.def("_allocator_stats", [] {
+    AllocatorStats s = st::allocator_stats();
+    py::dict d;
+    d["allocated"] = s.allocated;
+    d["allocated_peak"] = s.allocated_peak;
+    d["reserved"] = s.reserved;
+    d["reserved_peak"] = s.reserved_peak;
+    d["requested"] = s.requested;
+    d["requested_peak"] = s.requested_peak;
+    d["cached"] = s.cached;
+    d["cache_limit"] = s.cache_limit;
+    d["allocations"] = s.allocations;
+    d["frees"] = s.frees;
+    d["active_blocks"] = s.active_blocks;
+    d["active_blocks_peak"] = s.active_blocks_peak;
+    d["cache_hits"] = s.cache_hits;
+    d["idle_releases"] = s.idle_releases;
+    d["num_alloc_retries"] = s.num_alloc_retries;
+    d["num_ooms"] = s.num_ooms;
+    return d;
+  });
+  m.def("_reset_peak_allocator_stats", [] { st::reset_peak_allocator_stats(); });
+  m.def("_set_allocator_cache_limit", [](size_t n) { st::set_allocator_cache_limit(n); });
+  m.def("_allocator_cache_limit", [] { return st::allocator_cache_limit(); });
+  m.def("_set_allocator_idle_seconds", [](double s) { st::set_allocator_idle_seconds(s); });
+  m.def("_allocator_idle_seconds", [] { return st::allocator_idle_seconds(); });
+  m.def("manual_seed", [](py::object seed) {
+    kernels::manual_seed(static_cast<uint64_t>(seed.cast<int64_t>()));
+  });
+  m.def("initial_seed", [] { return kernels::initial_seed(); });
+}
+
+}  // namespace st::py_bind
