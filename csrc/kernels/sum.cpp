@@ -1,3 +1,6 @@
+// The sum kernel (kernels::sum, kernels.h): pairwise sums over any set of
+// reduced dims, the contiguous float runs through the per-ISA vector loops.
+// The other reductions, one pass per line, are in reductions.cpp.
 #include <cstring>
 #include <vector>
 #include "kernels.h"
