@@ -370,12 +370,12 @@ SumVec<T> pairwise_lanes(const T* a, int64_t n) {
   for (; i + 4 * W <= n; i += 4 * W)
     for (int k = 0; k < 4; ++k) {
       V x;
-      std::memcpy(&x, a + i + k * W, sizeof x);
+      std::memcpy(static_cast<void*>(&x), a + i + k * W, sizeof x);  // void*: V may be the generic struct
       acc[k] += x;
     }
   for (int k = 0; i < n; i += W, ++k) {  // up to 3 whole vectors, then a zero-padded one
     V x = {};
-    std::memcpy(&x, a + i, sizeof(T) * static_cast<size_t>(std::min<int64_t>(W, n - i)));
+    std::memcpy(static_cast<void*>(&x), a + i, sizeof(T) * static_cast<size_t>(std::min<int64_t>(W, n - i)));
     acc[k] += x;
   }
   return (acc[0] + acc[1]) + (acc[2] + acc[3]);
