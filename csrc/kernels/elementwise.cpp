@@ -18,24 +18,89 @@ bool needs_tiling(const LoopPlan& p, int64_t item) {
   return false;
 }
 
+// Copies the rows x cols tile at `src` (element (r, c) at src + r * item +
+// c * cstride: contiguous along r) into buf[r * cols + c], transposing it.
+// Reading runs of `rows` contiguous elements keeps every line of the source
+// whole; the strided writes land in L1.
+template <typename E>
+void transpose_tile(char* buf, const char* src, int64_t cstride, int64_t rows, int64_t cols) {
+  E* o = reinterpret_cast<E*>(buf);
+  for (int64_t c = 0; c < cols; ++c) {
+    const E* a = reinterpret_cast<const E*>(src + c * cstride);
+    for (int64_t r = 0; r < rows; ++r) o[r * cols + c] = a[r];
+  }
+}
+
+using TransposeFn = void (*)(char*, const char*, int64_t, int64_t, int64_t);
+TransposeFn transpose_for(int64_t item) {
+  switch (item) {
+    case 1: return &transpose_tile<uint8_t>;
+    case 2: return &transpose_tile<uint16_t>;
+    case 4: return &transpose_tile<uint32_t>;
+    case 8: return &transpose_tile<uint64_t>;
+    default: return nullptr;
+  }
+}
+
+// Asks for the lines of every operand's tile (rows r0..r1, inner c0..c0+n) to
+// be brought into cache. A tile reads short runs of its transposed operands at a large
+// stride, which the hardware prefetchers do not follow: without this each
+// tile waits on its lines one run at a time.
+inline void prefetch_tile(const LoopPlan& p, int64_t item, int64_t r0, int64_t r1, int64_t c0, int64_t n) {
+  for (int k = 0; k < p.nops; ++k) {
+    const int64_t s0 = p.strides[0][k], s1 = p.strides[1][k];
+    const char* base = p.data[k] + r0 * s1 + c0 * s0;
+    if (s0 == item) {  // contiguous along the inner dim: a run per row
+      for (int64_t r = 0; r < r1 - r0; ++r)
+        for (int64_t b = 0; b < n * item; b += 64) __builtin_prefetch(base + r * s1 + b, k == 0 ? 1 : 0);
+    } else if (s1 == item) {  // contiguous along the outer dim: a run per column
+      for (int64_t c = 0; c < n; ++c)
+        for (int64_t b = 0; b < (r1 - r0) * item; b += 64) __builtin_prefetch(base + c * s0 + b, k == 0 ? 1 : 0);
+    }
+  }
+}
+
 // Runs f over 2-d tiles small enough that every operand's lines stay in
-// cache while the tile is done; tile rows are split over the threads.
+// cache while the tile is done; tile rows are split over the threads. When
+// the transposed operands are the only ones not contiguous along the inner
+// dim, each tile of them is first transposed into a contiguous buffer, so f
+// runs its contiguous (vectorised) loop on every row of the tile.
 template <typename F>
-void run_tiled(const LoopPlan& p, F&& f) {
-  constexpr int64_t kTile = 64;
+void run_tiled(const LoopPlan& p, int64_t item, F&& f) {
+  // Tiles are kRows outer by kCols inner: the transposed operand is read in
+  // runs of kRows elements (a cache line of float32), the others in runs of
+  // kCols, so that each tile row continues the previous tile's row (a stream
+  // the hardware prefetcher follows) and the tile fits in L1.
+  constexpr int64_t kRows = 16, kCols = 256;
   const int64_t inner = p.shape[0], outer = p.shape[1];
-  const int64_t row_tiles = (outer + kTile - 1) / kTile;
-  const int64_t work_per_tile = kTile * inner;
+  const int64_t row_tiles = (outer + kRows - 1) / kRows;
+  const int64_t work_per_tile = kRows * inner;
+  bool staged[kMaxOperands] = {};
+  bool stage = p.strides[0][0] == item && item <= 8 && transpose_for(item) != nullptr;
+  for (int k = 1; k < p.nops && stage; ++k) {
+    staged[k] = p.strides[1][k] == item && p.strides[0][k] != item;
+    stage = staged[k] || p.strides[0][k] == item || p.strides[0][k] == 0;
+  }
+  TransposeFn transpose = stage ? transpose_for(item) : nullptr;
   parallel_for(0, row_tiles, std::max<int64_t>(1, kGrainSize / work_per_tile), [&](int64_t t0, int64_t t1) {
+    alignas(64) char bufs[kMaxOperands - 1][kRows * kCols * 8];
     char* ptrs[kMaxOperands];
     int64_t s[kMaxOperands];
-    for (int k = 0; k < p.nops; ++k) s[k] = p.strides[0][k];
+    for (int k = 0; k < p.nops; ++k) s[k] = transpose && staged[k] ? item : p.strides[0][k];
     for (int64_t t = t0; t < t1; ++t) {
-      const int64_t r0 = t * kTile, r1 = std::min(outer, r0 + kTile);
-      for (int64_t c0 = 0; c0 < inner; c0 += kTile) {
-        const int64_t n = std::min(kTile, inner - c0);
+      const int64_t r0 = t * kRows, r1 = std::min(outer, r0 + kRows);
+      for (int64_t c0 = 0; c0 < inner; c0 += kCols) {
+        const int64_t n = std::min(kCols, inner - c0);
+        if (c0 + kCols < inner) prefetch_tile(p, item, r0, r1, c0 + kCols, std::min(kCols, inner - c0 - kCols));
+        if (transpose)
+          for (int k = 1; k < p.nops; ++k)
+            if (staged[k])
+              transpose(bufs[k - 1], p.data[k] + r0 * p.strides[1][k] + c0 * p.strides[0][k], p.strides[0][k],
+                        r1 - r0, n);
         for (int64_t r = r0; r < r1; ++r) {
-          for (int k = 0; k < p.nops; ++k) ptrs[k] = p.data[k] + r * p.strides[1][k] + c0 * p.strides[0][k];
+          for (int k = 0; k < p.nops; ++k)
+            ptrs[k] = transpose && staged[k] ? bufs[k - 1] + (r - r0) * n * item
+                                             : p.data[k] + r * p.strides[1][k] + c0 * p.strides[0][k];
           f(ptrs, s, n);
         }
       }
@@ -78,7 +143,7 @@ void run_loop(Loop loop, const Tensor& out, std::initializer_list<const Tensor*>
   LoopPlan plan;
   build_plan(plan, shape, specs, nops);
   if (needs_tiling(plan, item)) {
-    run_tiled(plan, [&](char** d, const int64_t* s, int64_t m) { loop(d, s, m, extra); });
+    run_tiled(plan, item, [&](char** d, const int64_t* s, int64_t m) { loop(d, s, m, extra); });
     return;
   }
   run_plan(plan, [&](char** d, const int64_t* s, int64_t m) { loop(d, s, m, extra); });

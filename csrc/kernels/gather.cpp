@@ -11,17 +11,6 @@
 namespace st::kernels {
 namespace {
 
-// Element copies only need the element's width, not its type.
-template <typename F>
-void dispatch_bytes(size_t n, F&& f) {
-  switch (n) {
-    case 1: return f(Tag<uint8_t>{});
-    case 4: return f(Tag<uint32_t>{});
-    case 8: return f(Tag<uint64_t>{});
-    default: throw Error(str("gather/scatter: unsupported element size ", n));
-  }
-}
-
 template <typename T>
 inline T load(const char* p) { return *reinterpret_cast<const T*>(p); }
 template <typename T>
@@ -108,7 +97,7 @@ void gather(const Tensor& out, const Tensor& src, int64_t dim, const Tensor& ind
   int64_t dim_stride = 0, dim_size = 1;
   LoopPlan plan;
   index_plan(plan, out.sizes(), out, index, src, 2, dim, dim_stride, dim_size);
-  dispatch_bytes(item, [&](auto tag) {
+  dispatch_width(item, "gather/scatter", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const int64_t ds = dim_stride * static_cast<int64_t>(sizeof(T));
     run_plan(plan, [=](char** d, const int64_t* s, int64_t n) {
@@ -150,7 +139,7 @@ void scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor&
     });
   };
   if (!accumulate) {
-    dispatch_bytes(item, [&](auto tag) { run(tag, [](auto, auto v) { return v; }); });
+    dispatch_width(item, "gather/scatter", [&](auto tag) { run(tag, [](auto, auto v) { return v; }); });
     return;
   }
   dispatch_all(self.dtype(), [&](auto tag) {

@@ -11,17 +11,6 @@ OperandSpec spec(const Tensor& t) {
   return {static_cast<char*>(t.raw_data()), t.strides().data(), static_cast<int64_t>(element_size(t.dtype()))};
 }
 
-// Moving an element only needs its width.
-template <typename F>
-void dispatch_width(size_t n, F&& f) {
-  switch (n) {
-    case 1: return f(Tag<uint8_t>{});
-    case 4: return f(Tag<uint32_t>{});
-    case 8: return f(Tag<uint64_t>{});
-    default: throw Error(str("index: unsupported element size ", n));
-  }
-}
-
 }  // namespace
 
 bool index_offsets(const Tensor& off, const Tensor& idx, int64_t size, int64_t stride, int64_t& bad) {
@@ -46,7 +35,7 @@ void index_gather(const Tensor& out, const Tensor& src, const Tensor& off) {
   OperandSpec specs[3] = {spec(out), spec(src), spec(off)};
   LoopPlan plan;
   build_plan(plan, out.sizes(), specs, 3);
-  dispatch_width(element_size(out.dtype()), [&](auto tag) {
+  dispatch_width(element_size(out.dtype()), "index", [&](auto tag) {
     using T = typename decltype(tag)::type;
     constexpr int64_t w = sizeof(T);
     run_plan(plan, [](char** d, const int64_t* s, int64_t n) {
@@ -86,7 +75,7 @@ void index_put(const Tensor& dst, const Tensor& off, const Tensor& val, bool acc
     });
   };
   if (accumulate) dispatch_all(dst.dtype(), body);
-  else dispatch_width(element_size(dst.dtype()), body);
+  else dispatch_width(element_size(dst.dtype()), "index", body);
 }
 
 Tensor nonzero(const Tensor& t) {

@@ -31,6 +31,11 @@ struct IsaTable {
 // Where a contiguous pairwise sum of n values splits (the same in every ISA,
 // so a sum split over threads at this point equals the one-thread sum).
 inline int64_t sum_split(int64_t n) { return (n / 2 + 63) / 64 * 64; }
+// From this many values up a contiguous pairwise sum reduces each half to a
+// scalar before adding the halves (below it the halves stay vectors of lane
+// sums): a sum split over threads at sum_split, which only happens from
+// 2 * kGrainSize values, then equals the one-thread sum.
+constexpr int64_t kSumLanesMax = int64_t(1) << 15;
 
 const IsaTable& isa();
 // Forces a table ("base", "avx2", "avx512"; "generic" in the generic build); false if

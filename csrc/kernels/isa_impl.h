@@ -335,39 +335,65 @@ Loop unary_table(UnaryOp op, ScalarType t) {
   return nullptr;
 }
 
-// Pairwise sum of contiguous values: leaves of up to 32 vectors are summed
-// in four vector accumulators; longer runs split at sum_split and recurse.
-template <typename T>
-T pairwise_contig(const T* a, int64_t n) {
-  constexpr int W = ST_VEC_BYTES / sizeof(T);
+// Pairwise sum of contiguous values, kept as a vector of W lane sums through
+// the recursion: leaves of up to 32 vectors are summed in four vector
+// accumulators (a partial last vector is zero-padded), longer runs split at
+// sum_split and add their halves lane by lane; the lanes are reduced to a
+// scalar once, by halving (see pairwise_contig). A row of a few thousand
+// values so pays for one horizontal reduction, not one per leaf.
 #if ST_GENERIC
-  struct V {  // W lanes as a plain array: the same summation order as a vector of ST_VEC_BYTES
-    T l[W] = {};
-    T operator[](int i) const { return l[i]; }
-    V& operator+=(const V& o) { for (int i = 0; i < W; ++i) l[i] += o.l[i]; return *this; }
-    V operator+(const V& o) const { V r = *this; r += o; return r; }
-  };
+template <typename T>
+struct SumVec {  // W lanes as a plain array: the same summation order as a vector of ST_VEC_BYTES
+  static constexpr int W = ST_VEC_BYTES / sizeof(T);
+  T l[W] = {};
+  T operator[](int i) const { return l[i]; }
+  T& operator[](int i) { return l[i]; }
+  SumVec& operator+=(const SumVec& o) { for (int i = 0; i < W; ++i) l[i] += o.l[i]; return *this; }
+  SumVec operator+(const SumVec& o) const { SumVec r = *this; r += o; return r; }
+};
 #else
-  typedef T V __attribute__((vector_size(ST_VEC_BYTES)));
+template <typename T> struct SumVecOf { typedef T type __attribute__((vector_size(ST_VEC_BYTES))); };
+template <typename T> using SumVec = typename SumVecOf<T>::type;
 #endif
+
+template <typename T>
+SumVec<T> pairwise_lanes(const T* a, int64_t n) {
+  using V = SumVec<T>;
+  constexpr int W = ST_VEC_BYTES / sizeof(T);
   constexpr int64_t kLeaf = 32 * W;
   if (n > kLeaf && n > 64) {
     int64_t half = sum_split(n);
-    return pairwise_contig(a, half) + pairwise_contig(a + half, n - half);
+    return pairwise_lanes(a, half) + pairwise_lanes(a + half, n - half);
   }
   V acc[4] = {};
   int64_t i = 0;
   for (; i + 4 * W <= n; i += 4 * W)
     for (int k = 0; k < 4; ++k) {
       V x;
-      std::memcpy(&x, a + i + k * W, sizeof x);
+      std::memcpy(static_cast<void*>(&x), a + i + k * W, sizeof x);  // void*: V may be the generic struct
       acc[k] += x;
     }
-  V t = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-  T s = 0;
-  for (int l = 0; l < W; ++l) s += t[l];
-  for (; i < n; ++i) s += a[i];
-  return s;
+  for (int k = 0; i < n; i += W, ++k) {  // up to 3 whole vectors, then a zero-padded one
+    V x = {};
+    std::memcpy(static_cast<void*>(&x), a + i, sizeof(T) * static_cast<size_t>(std::min<int64_t>(W, n - i)));
+    acc[k] += x;
+  }
+  return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+}
+
+template <typename T>
+T pairwise_contig(const T* a, int64_t n) {
+  if (n >= kSumLanesMax) {  // see kSumLanesMax (isa.h)
+    int64_t half = sum_split(n);
+    return pairwise_contig(a, half) + pairwise_contig(a + half, n - half);
+  }
+  constexpr int W = ST_VEC_BYTES / sizeof(T);
+  SumVec<T> v = pairwise_lanes(a, n);
+  T l[W];
+  std::memcpy(l, &v, sizeof l);
+  for (int w = W / 2; w >= 1; w /= 2)
+    for (int k = 0; k < w; ++k) l[k] += l[k + w];
+  return l[0];
 }
 
 float sum_f32(const float* a, int64_t n) { return pairwise_contig(a, n); }

@@ -3,6 +3,7 @@
 // linker could otherwise keep an AVX-512 copy of, say, std::vector code for
 // the whole program).
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #if !ST_GENERIC

@@ -130,9 +130,11 @@ template <typename T> struct XorF { bool operator()(T a, T b) const { return (a 
 inline char* ptr(const Tensor& t) { return static_cast<char*>(t.raw_data()); }
 
 // out (O) = f(a (I), b (I)) over the broadcast plan, with the contiguous and
-// scalar-operand inner loops specialised.
+// scalar-operand inner loops specialised: the functor form, for ops without a
+// per-ISA inner loop (those are binary_loop & co. in isa_impl.h, run by
+// elementwise.cpp); kernels::map (unary.h) is its one-operand sibling.
 template <typename O, typename I, typename F>
-void loop_binary(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
+void map_binary(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
   const DimVector& shape = out.sizes();
   DimVector sa = broadcast_strides(a.sizes(), a.strides(), shape);
   DimVector sb = broadcast_strides(b.sizes(), b.strides(), shape);
@@ -164,7 +166,7 @@ void loop_binary(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
 
 // out (T) = f(a (A), b (T), c (T)) over the broadcast plan.
 template <typename T, typename A, typename F>
-void loop_ternary(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& c, F f) {
+void map_ternary(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& c, F f) {
   const DimVector& shape = out.sizes();
   DimVector sa = broadcast_strides(a.sizes(), a.strides(), shape);
   DimVector sb = broadcast_strides(b.sizes(), b.strides(), shape);
@@ -233,15 +235,15 @@ bool pointwise(PointwiseOp op, const Tensor& out, const Tensor& a, const Tensor&
       // only the NaN-free min/max and bitwise ops reach bool
       switch (op) {
         case PointwiseOp::Maximum: case PointwiseOp::BitOr:
-          return loop_binary<bool, bool>(out, a, b, [](bool x, bool y) { return x || y; });
+          return map_binary<bool, bool>(out, a, b, [](bool x, bool y) { return x || y; });
         case PointwiseOp::Minimum: case PointwiseOp::BitAnd:
-          return loop_binary<bool, bool>(out, a, b, [](bool x, bool y) { return x && y; });
+          return map_binary<bool, bool>(out, a, b, [](bool x, bool y) { return x && y; });
         case PointwiseOp::BitXor:
-          return loop_binary<bool, bool>(out, a, b, [](bool x, bool y) { return x != y; });
+          return map_binary<bool, bool>(out, a, b, [](bool x, bool y) { return x != y; });
         default: throw Error("pointwise kernel: op not supported for bool");
       }
     } else {
-      with_pointwise<T>(op, ZeroFlag{&zero}, [&](auto f) { loop_binary<T, T>(out, a, b, f); });
+      with_pointwise<T>(op, ZeroFlag{&zero}, [&](auto f) { map_binary<T, T>(out, a, b, f); });
     }
   });
   return !zero.load();
@@ -250,14 +252,14 @@ bool pointwise(PointwiseOp op, const Tensor& out, const Tensor& a, const Tensor&
 void compare(CompareOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
   dispatch_all(a.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    with_compare<T>(op, [&](auto f) { loop_binary<bool, T>(out, a, b, f); });
+    with_compare<T>(op, [&](auto f) { map_binary<bool, T>(out, a, b, f); });
   });
 }
 
 void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {
   dispatch_all(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    loop_ternary<T, bool>(out, cond, a, b, [](bool c, T x, T y) { return c ? x : y; });
+    map_ternary<T, bool>(out, cond, a, b, [](bool c, T x, T y) { return c ? x : y; });
   });
 }
 
@@ -267,9 +269,9 @@ void addcmul(const Tensor& out, const Tensor& self, const Tensor& t1, const Tens
     using T = typename decltype(tag)::type;
     const T v = value.to<T>();
     if (divide) {
-      loop_ternary<T, T>(out, self, t1, t2, [v](T s, T x, T y) { return static_cast<T>(s + v * (x / y)); });
+      map_ternary<T, T>(out, self, t1, t2, [v](T s, T x, T y) { return static_cast<T>(s + v * (x / y)); });
     } else {
-      loop_ternary<T, T>(out, self, t1, t2, [v](T s, T x, T y) { return static_cast<T>(s + v * (x * y)); });
+      map_ternary<T, T>(out, self, t1, t2, [v](T s, T x, T y) { return static_cast<T>(s + v * (x * y)); });
     }
   });
 }
@@ -278,7 +280,7 @@ void lerp(const Tensor& out, const Tensor& start, const Tensor& end, const Tenso
   dispatch_floating(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     // two formulas so that weight 0 gives start and weight 1 gives end exactly
-    loop_ternary<T, T>(out, start, end, weight, [](T a, T b, T w) {
+    map_ternary<T, T>(out, start, end, weight, [](T a, T b, T w) {
       return std::abs(w) < T(0.5) ? a + w * (b - a) : b - (b - a) * (T(1) - w);
     });
   });

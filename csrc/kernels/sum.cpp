@@ -1,3 +1,6 @@
+// The sum kernel (kernels::sum, kernels.h): pairwise sums over any set of
+// reduced dims, the contiguous float runs through the per-ISA vector loops.
+// The other reductions, one pass per line, are in reductions.cpp.
 #include <cstring>
 #include <vector>
 #include "kernels.h"
@@ -59,6 +62,7 @@ void sum_typed(const Tensor& out, const Tensor& in, const std::vector<bool>& red
     if (n >= 2 * kGrainSize && get_num_threads() > 1) {
       Acc parts[2] = {0, 0};
       // split where the one-thread sum splits: results do not depend on threads
+      static_assert(2 * kGrainSize >= kSumLanesMax, "the one-thread sum must split into scalar halves here");
       int64_t mid = std::is_floating_point<T>::value ? sum_split(n) : pairwise_split(n);
       parallel_for(0, 2, 1, [&](int64_t lo, int64_t hi) {
         for (int64_t k = lo; k < hi; ++k)
