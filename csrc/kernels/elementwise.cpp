@@ -42,6 +42,17 @@ TransposeFn transpose_for(int64_t item) {
   }
 }
 
+// A cache-line prefetch hint (read, or write for the output); nothing in the generic build.
+inline void prefetch_line(const char* p, bool write) {
+#if !ST_GENERIC && defined(__GNUC__)
+  if (write) __builtin_prefetch(p, 1);  // the hint's kind must be a compile-time constant
+  else __builtin_prefetch(p, 0);
+#else
+  (void)p;
+  (void)write;
+#endif
+}
+
 // Asks for the lines of every operand's tile (rows r0..r1, inner c0..c0+n) to
 // be brought into cache. A tile reads short runs of its transposed operands at a large
 // stride, which the hardware prefetchers do not follow: without this each
@@ -52,10 +63,10 @@ inline void prefetch_tile(const LoopPlan& p, int64_t item, int64_t r0, int64_t r
     const char* base = p.data[k] + r0 * s1 + c0 * s0;
     if (s0 == item) {  // contiguous along the inner dim: a run per row
       for (int64_t r = 0; r < r1 - r0; ++r)
-        for (int64_t b = 0; b < n * item; b += 64) __builtin_prefetch(base + r * s1 + b, k == 0 ? 1 : 0);
+        for (int64_t b = 0; b < n * item; b += 64) prefetch_line(base + r * s1 + b, k == 0);
     } else if (s1 == item) {  // contiguous along the outer dim: a run per column
       for (int64_t c = 0; c < n; ++c)
-        for (int64_t b = 0; b < (r1 - r0) * item; b += 64) __builtin_prefetch(base + c * s0 + b, k == 0 ? 1 : 0);
+        for (int64_t b = 0; b < (r1 - r0) * item; b += 64) prefetch_line(base + c * s0 + b, k == 0);
     }
   }
 }
