@@ -52,8 +52,8 @@ def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=
     autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
 
-def to(self, *args, **kwargs):
-    """Returns a tensor with the given dtype (and device, which must be the CPU); self if nothing changes."""
+def _to_args(args, kwargs):
+    """(dtype, device, copy) from the arguments of Tensor.to / Module.to; the device checked (CPU only)."""
     dtype = kwargs.pop("dtype", None)
     copy = kwargs.pop("copy", False)
     dev = kwargs.pop("device", None)
@@ -72,7 +72,12 @@ def to(self, *args, **kwargs):
             pass  # non_blocking
         else:
             raise TypeError(f"to() received an invalid combination of arguments: {type(a).__name__}")
-    _device.check(dev)
+    return dtype, _device.check(dev), copy
+
+
+def to(self, *args, **kwargs):
+    """Returns a tensor with the given dtype (and device, which must be the CPU); self if nothing changes."""
+    dtype, _, copy = _to_args(args, kwargs)
     if dtype is None:
         return self.clone() if copy else self
     return self._to_dtype(dtype, copy)

@@ -5,6 +5,7 @@ from collections import defaultdict
 from itertools import chain
 
 from .._C import Tensor
+from .._grads import zero_grads
 from ..grad_mode import enable_grad
 
 __all__ = ["Optimizer", "required"]
@@ -92,18 +93,7 @@ class Optimizer:
         self.param_groups.append(param_group)
 
     def zero_grad(self, set_to_none=True):
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    if set_to_none:
-                        p.grad = None
-                    else:
-                        g = p.grad
-                        if g.grad_fn is not None:
-                            g.detach_()
-                        else:
-                            g.requires_grad_(False)
-                        g.zero_()
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def state_dict(self):
         mapping = {}

@@ -3,8 +3,9 @@
 import itertools
 from collections import OrderedDict, namedtuple
 
-from ... import _C
 from ..._C import Tensor
+from ..._grads import zero_grads
+from ..._tensor import _to_args
 from ...grad_mode import no_grad
 from ..parameter import Parameter
 
@@ -384,17 +385,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        for p in self.parameters():
-            if p.grad is not None:
-                if set_to_none:
-                    p.grad = None
-                else:
-                    g = p.grad
-                    if g.grad_fn is not None:
-                        g.detach_()
-                    else:
-                        g.requires_grad_(False)
-                    g.zero_()
+        zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn):
         for module in self.children():
@@ -423,23 +414,7 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
-        from ..._device import check
-        dtype = kwargs.pop("dtype", None)
-        dev = kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        kwargs.pop("memory_format", None)
-        if kwargs:
-            raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
-        for a in args:
-            if isinstance(a, _C.dtype):
-                dtype = a
-            elif isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, bool):
-                pass
-            else:
-                dev = a
-        check(dev)
+        dtype, _, _ = _to_args(args, kwargs)
         if dtype is not None and not dtype.is_floating_point:
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got desired "
                             f"dtype={dtype}")
