@@ -1,4 +1,4 @@
-"""Op table entries: the pointwise family (rounding division, remainder, fmod, atan2, maximum/minimum,
+"""Op table entries: the pointwise family (rounding division, remainder, fmod, atan2, hypot, maximum/minimum,
 comparisons, logical and bitwise ops, where, masked_fill, lerp, addcmul, addcdiv)."""
 
 import numpy as np
@@ -104,6 +104,8 @@ OPS = [
            grad_fn="FmodBackward0", inplace=lambda T, a: a.fmod_(1.5)),
     OpInfo("atan2", lambda T, a, b: T.atan2(a, b), lambda a, b: np.arctan2(a.astype(np.float64), b), divisor_samples(), dtypes=ALL, grad_fn="Atan2Backward0",
            gradgrad=True, inplace=lambda T, a, b: a.atan2_(b), rtol=1e-4, atol=1e-5),
+    OpInfo("hypot", lambda T, a, b: T.hypot(a, b), np.hypot, divisor_samples(), grad_fn="HypotBackward0",
+           gradgrad=True, inplace=lambda T, a, b: a.hypot_(b)),
     OpInfo("maximum", lambda T, a, b: T.maximum(a, b), np.maximum, binary_samples(), dtypes=ALL,
            grad_fn="MaximumBackward0", gradgrad=True),
     OpInfo("minimum", lambda T, a, b: a.minimum(b), np.minimum, binary_samples(), dtypes=ALL,

@@ -1,4 +1,4 @@
-// Floor 2: matrix products. float32/float64 go to OpenBLAS (the scipy-openblas32
+// Matrix products. float32/float64 go to OpenBLAS (the scipy-openblas32
 // wheel); integer dtypes run a plain strided loop. Operands may have any
 // strides: a matrix whose rows or columns are unit-stride is handed to BLAS as
 // is (NoTrans / Trans with its leading dimension); only a matrix with neither

@@ -1,4 +1,4 @@
-// Floor 2: data-movement kernels driven by an index tensor (gather, scatter,
+// Data-movement kernels driven by an index tensor (gather, scatter,
 // index_select, take) plus the per-row sort behind sort/topk/unique, and the
 // triangle mask of tril/triu. Outputs are allocated by ops/; indices are int64
 // and already range-checked there (see indices_in_range).

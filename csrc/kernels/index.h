@@ -1,4 +1,4 @@
-// Floor 2: kernels of advanced indexing. The op (ops/indexing.cpp) folds the
+// Kernels of advanced indexing. The op (ops/indexing.cpp) folds the
 // index tensors into one int64 tensor of element offsets over their broadcast
 // shape B, then views source/destination and offsets with the result's shape
 // (pre dims, B, post dims): the data operand has stride 0 on B, the offsets

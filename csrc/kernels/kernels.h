@@ -1,4 +1,4 @@
-// Floor 2: loops over memory. Every function here takes fully allocated
+// The kernels layer: loops over memory. Every function here takes fully allocated
 // outputs; shape/dtype checks and result allocation happen in ops/.
 #pragma once
 #include <cstdint>

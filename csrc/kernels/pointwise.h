@@ -1,19 +1,14 @@
-// Floor 2: kernels of the pointwise family (rounding division, remainder,
-// min/max, comparisons, logical and bitwise ops, where, lerp, addcmul/addcdiv).
+// Kernels of the pointwise ops that are not rows of the elementwise registry
+// (ops/binary.h): rounding division, where, lerp, addcmul/addcdiv.
 // Every function takes fully allocated outputs; inputs broadcast to out's shape.
 #pragma once
 #include "../core/tensor.h"
 
 namespace st::kernels {
 
-// out = op(a, b); out, a and b share one dtype.
-enum class PointwiseOp : int8_t { DivTrunc, DivFloor, Remainder, Fmod, Atan2, Maximum, Minimum, BitAnd, BitOr, BitXor };
-// Returns false when an integer division by zero was met (out is then garbage).
-bool pointwise(PointwiseOp op, const Tensor& out, const Tensor& a, const Tensor& b);
-
-// out (bool) = op(a, b); a and b share one dtype.
-enum class CompareOp : int8_t { Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor };
-void compare(CompareOp op, const Tensor& out, const Tensor& a, const Tensor& b);
+// out = a / b rounded toward zero (trunc) or down (floor); out, a and b share
+// one numeric dtype. Returns false when an integer division by zero was met.
+bool div_rounded(bool floor, const Tensor& out, const Tensor& a, const Tensor& b);
 
 // out = cond ? a : b; cond is bool, out, a and b share one dtype.
 void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b);

@@ -1,4 +1,4 @@
-// Floor 2 kernels of the reduction family (prod, max/min, norms, var, scans,
+// Kernels of the reduction family (prod, max/min, norms, var, scans,
 // softmax). Every kernel works on "lines": ops/ arranges the input so the
 // dimension being reduced or scanned is its last one, and each kernel makes
 // one pass per line (per output element), in parallel over lines.

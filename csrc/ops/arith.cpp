@@ -103,8 +103,10 @@ void check_bool_pow(ScalarType compute) {
 
 void check_int_pow(ScalarType compute, const Scalar& e) {
   check_bool_pow(compute);
-  if (!is_floating(compute) && e.kind != Scalar::Float)
+  if (!is_floating(compute) && e.kind != Scalar::Float) {
     ST_CHECK(e.to<int64_t>() >= 0, "Integers to negative integer powers are not allowed.");
+    check_scalar_fits(e, compute);  // the exponent is converted to the integer dtype, as in PyTorch
+  }
 }
 
 void check_int_pow_tensor(ScalarType compute, const Tensor& e) {
@@ -446,17 +448,6 @@ Tensor& div_out(Tensor& out, const Tensor& a, const Tensor& b) {
 
 // ------------------------------------------------------------ in-place ops
 namespace {
-
-void check_inplace_result(const Tensor& self, ScalarType rt, const DimVector& other_sizes, const char* op) {
-  ST_CHECK(can_cast(rt, self.dtype()), op, ": result type ", dtype_name(rt),
-           " can't be cast to the desired output type ", dtype_name(self.dtype()));
-  if (other_sizes != self.sizes()) {
-    DimVector bs = broadcast_shapes(self.sizes(), other_sizes);
-    ST_CHECK(bs == self.sizes(), op, ": output with shape ", shape_str(self.sizes()),
-             " doesn't match the broadcast shape ", shape_str(bs));
-  }
-  check_no_internal_overlap(self, op);
-}
 
 // Applies op in place: self = op(self, other) computed in self's dtype.
 void inplace_binary(BinaryOp op, Tensor& self, const Tensor& other, const char* name, ScalarType rt) {

@@ -22,6 +22,17 @@ void set_view_history(const Tensor& view, const Tensor& base, const std::shared_
 std::vector<bool> reduce_mask(const Tensor& a, const IntList& dims, bool all_if_empty);
 // Raises unless the memory behind t has no element written twice (expanded dims).
 void check_no_internal_overlap(const Tensor& t, const char* op);
+// The checks of an in-place op writing a result of dtype rt, broadcast from
+// self and an operand of other_sizes, into self: castable, same shape, no overlap.
+void check_inplace_result(const Tensor& self, ScalarType rt, const DimVector& other_sizes, const char* op);
+// Zero gradients shaped like g (the formula of ops that pass none).
+inline Tensor zero_grad(const Tensor& g) { return zeros(g.sizes(), g.dtype()); }
+
+// String equality at compile time (the op tables compare their name columns).
+constexpr bool same_str(const char* a, const char* b) {
+  while (*a && *a == *b) { ++a; ++b; }
+  return *a == *b;
+}
 
 // A fresh contiguous copy with no history.
 inline Tensor copy_raw(const Tensor& a) {

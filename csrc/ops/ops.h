@@ -119,6 +119,7 @@ void check_inplace(const Tensor& self, const char* op, const Tensor* other = nul
 }  // namespace st::ops
 
 // Operator families, each in its own file pair.
+#include "binary.h"
 #include "indexing.h"
 #include "linalg.h"
 #include "pointwise.h"

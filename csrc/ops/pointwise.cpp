@@ -1,12 +1,10 @@
-// The pointwise family: rounding division, remainder/fmod, atan2, maximum/minimum,
-// comparisons, logical/bitwise ops, where, masked_fill, lerp, addcmul/addcdiv.
+// The pointwise family: div with rounding_mode, where, masked_fill, lerp,
+// addcmul/addcdiv (the two-tensor elementwise ops are rows of binary.h).
 // Forward and backward node side by side; kernels in kernels/pointwise.cpp.
 #include "../kernels/pointwise.h"
 #include "internal.h"
 
 namespace st::ops {
-
-using kernels::PointwiseOp;
 
 namespace {
 
@@ -14,15 +12,10 @@ void check_supported(bool ok, const char* kernel, ScalarType t) {
   if (!ok) throw NotImplementedError(str("\"", kernel, "\" not implemented for '", torch_type_name(t), "'"));
 }
 
-Tensor run_pointwise(PointwiseOp op, const Tensor& a, const Tensor& b, ScalarType ct) {
-  Tensor out = st::empty(broadcast_shapes(a.sizes(), b.sizes()), ct);
-  ST_CHECK(kernels::pointwise(op, out, cast_raw(a, ct), cast_raw(b, ct)), "ZeroDivisionError");
-  return out;
-}
 
 // ---------------------------------------------------------------- backward nodes
 
-// A node whose inputs get zero gradients (rounding division, in-place comparisons).
+// A node whose inputs get zero gradients (div with a rounding mode).
 struct ZeroBackward : Node {
   const char* nm = "";
   const char* name() const override { return nm; }
@@ -32,67 +25,6 @@ struct ZeroBackward : Node {
       if (should_compute(i)) r[i] = zeros(g[0].sizes(), g[0].dtype());
     return r;
   }
-};
-
-// PyTorch records this node where an op has no derivative formula.
-struct NotImplementedBackward : Node {
-  const char* op = "";
-  const char* name() const override { return "torch::autograd::NotImplemented"; }
-  TensorList apply(TensorList&&) override {
-    throw NotImplementedError(str("the derivative for '", op, "' is not implemented."));
-  }
-};
-
-// Gradient passes to the first input unchanged (remainder/fmod by a number).
-struct PassBackward : Node {
-  const char* nm = "";
-  const char* name() const override { return nm; }
-  TensorList apply(TensorList&& g) override { return {g[0]}; }
-};
-
-// remainder / fmod of two tensors: d/db (a - b * round(a / b)) = -round(a / b).
-struct ModBackward1 : Node {
-  const char* nm = "";
-  const char* mode = "floor";
-  SavedTensor self, other;
-  const char* name() const override { return nm; }
-  TensorList apply(TensorList&& g) override {
-    TensorList r(2);
-    if (should_compute(0)) r[0] = g[0];
-    if (should_compute(1)) r[1] = neg(mul(g[0], div_mode(self.unpack(*this), other.unpack(*this), std::string(mode))));
-    return r;
-  }
-  void release_variables() override { self.release(); other.release(); }
-};
-
-struct Atan2Backward0 : Node {
-  SavedTensor self, other;
-  const char* name() const override { return "Atan2Backward0"; }
-  TensorList apply(TensorList&& g) override {
-    Tensor a = self.unpack(*this), b = other.unpack(*this);
-    Tensor scale = div(g[0], add(mul(a, a), mul(b, b)));
-    TensorList r(2);
-    if (should_compute(0)) r[0] = mul(scale, b);
-    if (should_compute(1)) r[1] = neg(mul(scale, a));
-    return r;
-  }
-  void release_variables() override { self.release(); other.release(); }
-};
-
-// maximum/minimum: the gradient goes to the chosen input; ties split it half/half.
-struct MaxMinBackward : Node {
-  bool is_max = true;
-  SavedTensor self, other;
-  const char* name() const override { return is_max ? "MaximumBackward0" : "MinimumBackward0"; }
-  TensorList apply(TensorList&& g) override {
-    Tensor a = self.unpack(*this), b = other.unpack(*this);
-    Tensor shared = where(eq(a, b), div(g[0], Scalar(int64_t(2))), g[0]);
-    TensorList r(2);
-    if (should_compute(0)) r[0] = masked_fill(shared, is_max ? lt(a, b) : gt(a, b), Scalar(int64_t(0)));
-    if (should_compute(1)) r[1] = masked_fill(shared, is_max ? gt(a, b) : lt(a, b), Scalar(int64_t(0)));
-    return r;
-  }
-  void release_variables() override { self.release(); other.release(); }
 };
 
 struct WhereBackward0 : Node {
@@ -183,35 +115,15 @@ Round parse_mode(const std::string& m) {
 Tensor div_round(const Tensor& a, const Tensor& b, Round mode, bool scalar_other) {
   ScalarType rt = result_type(a, b);
   check_supported(rt != ScalarType::Bool, mode == Round::Trunc ? "div_trunc_cpu" : "div_floor_cpu", rt);
-  Tensor out = run_pointwise(mode == Round::Trunc ? PointwiseOp::DivTrunc : PointwiseOp::DivFloor, a, b, rt);
+  Tensor out = st::empty(broadcast_shapes(a.sizes(), b.sizes()), rt);
+  ST_CHECK(kernels::div_rounded(mode == Round::Floor, out, cast_raw(a, rt), cast_raw(b, rt)), "ZeroDivisionError");
   if (auto n = make_node<ZeroBackward>({&a, scalar_other ? nullptr : &b})) { n->nm = "DivBackward2"; finish(n, out); }
   return out;
 }
 
-// remainder / fmod: scalar_other selects the ...Backward0 node (gradient only to a).
-Tensor mod_op(bool floor, const Tensor& a, const Tensor& b, bool scalar_other) {
-  ScalarType rt = result_type(a, b);
-  check_supported(rt != ScalarType::Bool, floor ? "remainder_cpu" : "fmod_cpu", rt);
-  Tensor out = run_pointwise(floor ? PointwiseOp::Remainder : PointwiseOp::Fmod, a, b, rt);
-  if (scalar_other) {
-    if (auto n = make_node<PassBackward>({&a})) { n->nm = floor ? "RemainderBackward0" : "FmodBackward0"; finish(n, out); }
-  } else if (auto n = make_node<ModBackward1>({&a, &b})) {
-    n->nm = floor ? "RemainderBackward1" : "FmodBackward1";
-    n->mode = floor ? "floor" : "trunc";
-    n->self.save(a);
-    n->other.save(b);
-    finish(n, out);
-  }
-  return out;
-}
-
-void not_implemented_node(const Tensor& out, const Tensor& a, const Tensor* b, const char* op) {
-  if (auto n = make_node<NotImplementedBackward>({&a, b})) { n->op = op; finish(n, out); }
-}
-
 }  // namespace
 
-// ---------------------------------------------------------------- div / floor_divide
+// ---------------------------------------------------------------- div with rounding_mode
 
 Tensor div_mode(const Tensor& a, const Tensor& b, const std::optional<std::string>& mode) {
   if (!mode) return div(a, b);
@@ -236,161 +148,6 @@ Tensor& div_mode_(Tensor& self, const Scalar& b, const std::optional<std::string
   return inplace_via(self, "div_", nullptr, {&self},
                      [&](const Tensor& s) { return div_round(s, wrapped_scalar(b), m, true); });
 }
-
-Tensor floor_divide(const Tensor& a, const Tensor& b) {
-  ScalarType rt = result_type(a, b);
-  check_supported(rt != ScalarType::Bool, "div_floor_cpu", rt);
-  Tensor out = run_pointwise(PointwiseOp::DivFloor, a, b, rt);
-  not_implemented_node(out, a, &b, "floor_divide");
-  return out;
-}
-
-Tensor floor_divide(const Tensor& a, const Scalar& b) { return floor_divide(a, wrapped_scalar(b)); }
-Tensor floor_divide(const Scalar& a, const Tensor& b) { return floor_divide(wrapped_scalar(a), b); }
-
-Tensor& floor_divide_(Tensor& self, const Tensor& b) {
-  return inplace_via(self, "floor_divide_", &b, {&self, &b},
-                     [&](const Tensor& s) { return floor_divide(s, same(b, self, s)); });
-}
-Tensor& floor_divide_(Tensor& self, const Scalar& b) {
-  return inplace_via(self, "floor_divide_", nullptr, {&self}, [&](const Tensor& s) { return floor_divide(s, b); });
-}
-
-// ---------------------------------------------------------------- remainder / fmod
-
-Tensor remainder(const Tensor& a, const Tensor& b) { return mod_op(true, a, b, false); }
-Tensor remainder(const Tensor& a, const Scalar& b) { return mod_op(true, a, wrapped_scalar(b), true); }
-Tensor remainder(const Scalar& a, const Tensor& b) {
-  Tensor wa = wrapped_scalar(a);
-  ScalarType rt = result_type(wa, b);
-  check_supported(rt != ScalarType::Bool, "remainder_cpu", rt);
-  Tensor out = run_pointwise(PointwiseOp::Remainder, wa, b, rt);
-  not_implemented_node(out, b, nullptr, "remainder");
-  return out;
-}
-Tensor& remainder_(Tensor& self, const Tensor& b) {
-  return inplace_via(self, "remainder_", &b, {&self, &b},
-                     [&](const Tensor& s) { return remainder(s, same(b, self, s)); });
-}
-Tensor& remainder_(Tensor& self, const Scalar& b) {
-  return inplace_via(self, "remainder_", nullptr, {&self}, [&](const Tensor& s) { return remainder(s, b); });
-}
-
-Tensor fmod(const Tensor& a, const Tensor& b) { return mod_op(false, a, b, false); }
-Tensor fmod(const Tensor& a, const Scalar& b) { return mod_op(false, a, wrapped_scalar(b), true); }
-Tensor& fmod_(Tensor& self, const Tensor& b) {
-  return inplace_via(self, "fmod_", &b, {&self, &b}, [&](const Tensor& s) { return fmod(s, same(b, self, s)); });
-}
-Tensor& fmod_(Tensor& self, const Scalar& b) {
-  return inplace_via(self, "fmod_", nullptr, {&self}, [&](const Tensor& s) { return fmod(s, b); });
-}
-
-// ---------------------------------------------------------------- atan2, maximum, minimum
-
-Tensor atan2(const Tensor& a, const Tensor& b) {
-  ScalarType rt = result_type(a, b);
-  if (!is_floating(rt)) rt = default_dtype();
-  Tensor out = run_pointwise(PointwiseOp::Atan2, a, b, rt);
-  if (auto n = make_node<Atan2Backward0>({&a, &b})) {
-    n->self.save(a);
-    n->other.save(b);
-    finish(n, out);
-  }
-  return out;
-}
-
-Tensor& atan2_(Tensor& self, const Tensor& b) {
-  return inplace_via(self, "atan2_", &b, {&self, &b}, [&](const Tensor& s) { return atan2(s, same(b, self, s)); });
-}
-
-namespace {
-Tensor max_min(bool is_max, const Tensor& a, const Tensor& b) {
-  Tensor out = run_pointwise(is_max ? PointwiseOp::Maximum : PointwiseOp::Minimum, a, b, result_type(a, b));
-  if (auto n = make_node<MaxMinBackward>({&a, &b})) {
-    n->is_max = is_max;
-    n->self.save(a);
-    n->other.save(b);
-    finish(n, out);
-  }
-  return out;
-}
-}  // namespace
-
-Tensor maximum(const Tensor& a, const Tensor& b) { return max_min(true, a, b); }
-Tensor minimum(const Tensor& a, const Tensor& b) { return max_min(false, a, b); }
-
-// ---------------------------------------------------------------- comparisons and logical ops
-
-namespace {
-Tensor compare_raw(kernels::CompareOp op, const Tensor& a, const Tensor& b, ScalarType ct) {
-  Tensor out = st::empty(broadcast_shapes(a.sizes(), b.sizes()), ScalarType::Bool);
-  kernels::compare(op, out, cast_raw(a, ct), cast_raw(b, ct));
-  return out;
-}
-kernels::CompareOp kop(Compare op) { return static_cast<kernels::CompareOp>(static_cast<int>(op)); }
-const char* compare_node_name(Compare op, bool tensor_other) {
-  static const char* names[6][2] = {{"EqBackward0", "EqBackward1"}, {"NeBackward0", "NeBackward1"},
-                                    {"LtBackward0", "LtBackward1"}, {"LeBackward0", "LeBackward1"},
-                                    {"GtBackward0", "GtBackward1"}, {"GeBackward0", "GeBackward1"}};
-  return names[static_cast<int>(op)][tensor_other ? 1 : 0];
-}
-}  // namespace
-
-Tensor compare(Compare op, const Tensor& a, const Tensor& b) { return compare_raw(kop(op), a, b, result_type(a, b)); }
-Tensor compare(Compare op, const Tensor& a, const Scalar& b) { return compare(op, a, wrapped_scalar(b)); }
-
-// In place the 0/1 result is written in self's dtype; like PyTorch, self then
-// gets a node passing zero gradients.
-Tensor& compare_(Compare op, Tensor& self, const Tensor& b) {
-  const bool scalar_other = b.impl()->is_wrapped_number;
-  return inplace_via(self, "compare_", scalar_other ? nullptr : &b, {&self, &b}, [&](const Tensor& s) {
-    Tensor r = cast_raw(compare(op, s, same(b, self, s)), self.dtype());
-    if (auto n = make_node<ZeroBackward>({&s, scalar_other ? nullptr : &b})) {
-      n->nm = compare_node_name(op, !scalar_other);
-      finish(n, r);
-    }
-    return r;
-  });
-}
-Tensor& compare_(Compare op, Tensor& self, const Scalar& b) { return compare_(op, self, wrapped_scalar(b)); }
-
-Tensor eq(const Tensor& a, const Tensor& b) { return compare(Compare::Eq, a, b); }
-Tensor eq(const Tensor& a, const Scalar& b) { return compare(Compare::Eq, a, b); }
-Tensor ne(const Tensor& a, const Tensor& b) { return compare(Compare::Ne, a, b); }
-Tensor lt(const Tensor& a, const Tensor& b) { return compare(Compare::Lt, a, b); }
-Tensor le(const Tensor& a, const Tensor& b) { return compare(Compare::Le, a, b); }
-Tensor gt(const Tensor& a, const Tensor& b) { return compare(Compare::Gt, a, b); }
-Tensor ge(const Tensor& a, const Tensor& b) { return compare(Compare::Ge, a, b); }
-
-Tensor logical(Logical op, const Tensor& a, const Tensor& b) {
-  auto k = static_cast<kernels::CompareOp>(static_cast<int>(kernels::CompareOp::LogicalAnd) + static_cast<int>(op));
-  return compare_raw(k, a, b, result_type(a, b));
-}
-
-Tensor& logical_(Logical op, Tensor& self, const Tensor& b) {
-  // no node, as in PyTorch (self keeps its history)
-  check_inplace(self, "logical_", &b);
-  Tensor r = logical(op, alias_raw(self), b);
-  ST_CHECK(r.sizes() == self.sizes(), "output with shape ", shape_str(self.sizes()),
-           " doesn't match the broadcast shape ", shape_str(r.sizes()));
-  check_no_internal_overlap(self, "logical_");
-  kernels::copy(self, r);
-  self.impl()->bump_version();
-  return self;
-}
-
-Tensor bitwise(Bitwise op, const Tensor& a, const Tensor& b) {
-  static const char* kernels_names[3] = {"bitwise_and_cpu", "bitwise_or_cpu", "bitwise_xor_cpu"};
-  ScalarType rt = result_type(a, b);
-  check_supported(!is_floating(rt), kernels_names[static_cast<int>(op)], rt);
-  auto k = static_cast<PointwiseOp>(static_cast<int>(PointwiseOp::BitAnd) + static_cast<int>(op));
-  return run_pointwise(k, a, b, rt);
-}
-Tensor bitwise(Bitwise op, const Tensor& a, const Scalar& b) { return bitwise(op, a, wrapped_scalar(b)); }
-Tensor& bitwise_(Bitwise op, Tensor& self, const Tensor& b) {
-  return inplace_via(self, "bitwise_", &b, {}, [&](const Tensor& s) { return bitwise(op, s, b); });
-}
-Tensor& bitwise_(Bitwise op, Tensor& self, const Scalar& b) { return bitwise_(op, self, wrapped_scalar(b)); }
 
 // ---------------------------------------------------------------- where / masked_fill
 

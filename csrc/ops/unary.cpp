@@ -7,12 +7,12 @@
 #include <type_traits>
 #include "../autograd/node.h"
 #include "../kernels/unary.h"
+#include "dtype_rules.h"
 #include "internal.h"
 
 namespace st::ops {
 namespace {
 
-enum class Rule { Float, FloatOnly, Keep, Any, Pred, Bits };
 enum class Save { None, Self, Result };
 
 // Scalar helpers used by the table's functors: integers pass through the
@@ -45,30 +45,6 @@ template <typename T> T bnot(T x) {
   else return static_cast<T>(~x);
 }
 }  // namespace sf
-
-Tensor zero_grad(const Tensor& g) { return zeros(g.sizes(), g.dtype()); }
-
-void check_rule(Rule r, ScalarType t, const char* name) {
-  bool ok = r == Rule::Float || r == Rule::Any || r == Rule::Pred || (r == Rule::FloatOnly && is_floating(t)) ||
-            (r == Rule::Keep && t != ScalarType::Bool) || (r == Rule::Bits && !is_floating(t));
-  ST_CHECK_T(ok, NotImplementedError, '"', name, "\" not implemented for '", torch_type_name(t), "'");
-}
-ScalarType compute_type(Rule r, ScalarType t) { return r == Rule::Float && !is_floating(t) ? default_dtype() : t; }
-ScalarType result_dtype(Rule r, ScalarType t) { return r == Rule::Pred ? ScalarType::Bool : compute_type(r, t); }
-
-template <Rule R, typename T>
-constexpr bool allows() {
-  constexpr bool fp = std::is_floating_point<T>::value;
-  if constexpr (R == Rule::Float || R == Rule::FloatOnly) return fp;
-  else if constexpr (R == Rule::Keep) return !std::is_same<T, bool>::value;
-  else if constexpr (R == Rule::Bits) return !fp;
-  else return true;
-}
-
-constexpr bool same_str(const char* a, const char* b) {
-  while (*a && *a == *b) { ++a; ++b; }
-  return *a == *b;
-}
 
 // One struct per table row: the functor, the rules and the backward node.
 #define ST_UNARY_DEFINE(nm, rule_, inplace, Node_, save_, fwd, bwd)                   \
@@ -139,12 +115,10 @@ Tensor unary_forward(const Tensor& a) {
   return out;
 }
 
-// The checks every in-place form makes before writing a `rt` result into self.
+// The checks an in-place form makes before writing an `rt` result into self.
 void check_inplace_unary(const Tensor& self, ScalarType rt, const char* op) {
   check_inplace(self, op);
-  ST_CHECK(can_cast(rt, self.dtype()), op, ": result type ", dtype_name(rt),
-           " can't be cast to the desired output type ", dtype_name(self.dtype()));
-  check_no_internal_overlap(self, op);
+  check_inplace_result(self, rt, self.sizes(), op);
 }
 
 template <class Op>

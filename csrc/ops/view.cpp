@@ -37,6 +37,17 @@ void check_inplace(const Tensor& self, const char* op, const Tensor* other) {
            "a leaf Variable that requires grad is being used in an in-place operation (", op, ").");
 }
 
+void check_inplace_result(const Tensor& self, ScalarType rt, const DimVector& other_sizes, const char* op) {
+  ST_CHECK(can_cast(rt, self.dtype()), op, ": result type ", dtype_name(rt),
+           " can't be cast to the desired output type ", dtype_name(self.dtype()));
+  if (other_sizes != self.sizes()) {
+    DimVector bs = broadcast_shapes(self.sizes(), other_sizes);
+    ST_CHECK(bs == self.sizes(), op, ": output with shape ", shape_str(self.sizes()),
+             " doesn't match the broadcast shape ", shape_str(bs));
+  }
+  check_no_internal_overlap(self, op);
+}
+
 namespace {
 
 struct ViewBackward0 : Node {

@@ -1,4 +1,5 @@
-// Python bindings of the "pointwise" operator family.
+// Python bindings of the "pointwise" operator family (the rows of the
+// elementwise registry are bound by bind_binary.cpp).
 #include <functional>
 #include "bind_util.h"
 
@@ -8,7 +9,6 @@ namespace {
 
 using TT = std::function<Tensor(const Tensor&, const Tensor&)>;
 using TS = std::function<Tensor(const Tensor&, const Scalar&)>;
-using ST = std::function<Tensor(const Scalar&, const Tensor&)>;
 using ITT = std::function<void(Tensor&, const Tensor&)>;
 using ITS = std::function<void(Tensor&, const Scalar&)>;
 
@@ -37,41 +37,6 @@ void icall2(const char* fn, Tensor& a, py::handle o, const ITT& tt, const ITS& t
   if (is_tensor(o)) return tt(a, o.cast<Tensor>());
   throw TypeError(str(fn, "(): argument 'other' (position 2) must be Tensor", ts ? " or Number" : "", ", not ",
                       type_name(o)));
-}
-
-// Python operator: NotImplemented for anything but a Tensor or a number.
-py::object op2(const Tensor& a, py::handle o, const TT& tt, const TS& ts) {
-  Scalar s;
-  if (as_scalar(o, s)) return py::cast(ts(a, s));
-  if (is_tensor(o)) return py::cast(tt(a, o.cast<Tensor>()));
-  return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-}
-py::object iop2(py::object self, py::handle o, const ITT& tt, const ITS& ts) {
-  Tensor t = self.cast<Tensor>();
-  Scalar s;
-  if (as_scalar(o, s)) ts(t, s);
-  else if (is_tensor(o)) tt(t, o.cast<Tensor>());
-  else return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-  return self;
-}
-
-// Defines Tensor.<name>(other), Tensor.<name>_(other) (when itt is set) and
-// smalltorch.<name>(input, other); a number is accepted where ts / st are set.
-void def_binary(Module& m, TensorClass& cls, const char* name, TT tt, TS ts, ST st, ITT itt, ITS its) {
-  cls.def(name, [=](const Tensor& a, py::handle o) { return call2(name, a, o, tt, ts); }, py::arg("other"));
-  if (itt) {
-    std::string iname = std::string(name) + "_";
-    cls.def(iname.c_str(), [=](py::object self, py::handle o) {
-      Tensor t = self.cast<Tensor>();
-      icall2(name, t, o, itt, its);
-      return self;
-    }, py::arg("other"));
-  }
-  m.def(name, [=](py::handle a, py::handle b) {
-    Scalar s;
-    if (st && as_scalar(a, s)) return st(s, need_tensor(b, name, "other", 2));
-    return call2(name, need_tensor(a, name, "input", 1), b, tt, ts);
-  }, py::arg("input"), py::arg("other"));
 }
 
 std::optional<std::string> mode_of(py::handle h) {
@@ -135,91 +100,6 @@ void bind_pointwise(Module& m, TensorClass& cls) {
   m.def("divide", div_fn, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none(),
         py::arg("out") = py::none());
 
-  // ---- binary ops with a number allowed on the right (and, for some, on the left)
-  def_binary(m, cls, "floor_divide", [](const Tensor& a, const Tensor& b) { return floor_divide(a, b); },
-             [](const Tensor& a, const Scalar& b) { return floor_divide(a, b); },
-             [](const Scalar& a, const Tensor& b) { return floor_divide(a, b); },
-             [](Tensor& a, const Tensor& b) { floor_divide_(a, b); }, [](Tensor& a, const Scalar& b) { floor_divide_(a, b); });
-  def_binary(m, cls, "remainder", [](const Tensor& a, const Tensor& b) { return remainder(a, b); },
-             [](const Tensor& a, const Scalar& b) { return remainder(a, b); },
-             [](const Scalar& a, const Tensor& b) { return remainder(a, b); },
-             [](Tensor& a, const Tensor& b) { remainder_(a, b); }, [](Tensor& a, const Scalar& b) { remainder_(a, b); });
-  def_binary(m, cls, "fmod", [](const Tensor& a, const Tensor& b) { return fmod(a, b); },
-             [](const Tensor& a, const Scalar& b) { return fmod(a, b); }, nullptr,
-             [](Tensor& a, const Tensor& b) { fmod_(a, b); }, [](Tensor& a, const Scalar& b) { fmod_(a, b); });
-  def_binary(m, cls, "atan2", [](const Tensor& a, const Tensor& b) { return atan2(a, b); }, nullptr, nullptr,
-             [](Tensor& a, const Tensor& b) { atan2_(a, b); }, nullptr);
-  def_binary(m, cls, "arctan2", [](const Tensor& a, const Tensor& b) { return atan2(a, b); }, nullptr, nullptr,
-             [](Tensor& a, const Tensor& b) { atan2_(a, b); }, nullptr);
-  def_binary(m, cls, "maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); }, nullptr, nullptr,
-             nullptr, nullptr);
-  def_binary(m, cls, "minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); }, nullptr, nullptr,
-             nullptr, nullptr);
-
-  struct CmpName { const char* name; const char* alias; const char* dunder; Compare op; };
-  static const CmpName cmps[] = {{"eq", nullptr, "__eq__", Compare::Eq},       {"ne", "not_equal", "__ne__", Compare::Ne},
-                                 {"lt", "less", "__lt__", Compare::Lt},        {"le", "less_equal", "__le__", Compare::Le},
-                                 {"gt", "greater", "__gt__", Compare::Gt},     {"ge", "greater_equal", "__ge__", Compare::Ge}};
-  for (const auto& c : cmps) {
-    Compare op = c.op;
-    TT tt = [op](const Tensor& a, const Tensor& b) { return compare(op, a, b); };
-    TS ts = [op](const Tensor& a, const Scalar& b) { return compare(op, a, b); };
-    ITT itt = [op](Tensor& a, const Tensor& b) { compare_(op, a, b); };
-    ITS its = [op](Tensor& a, const Scalar& b) { compare_(op, a, b); };
-    def_binary(m, cls, c.name, tt, ts, nullptr, itt, its);
-    if (c.alias) def_binary(m, cls, c.alias, tt, ts, nullptr, itt, its);
-    cls.def(c.dunder, [tt, ts](const Tensor& a, py::handle o) { return op2(a, o, tt, ts); });
-  }
-
-  struct LogName { const char* name; Logical op; };
-  static const LogName logs[] = {{"logical_and", Logical::And}, {"logical_or", Logical::Or}, {"logical_xor", Logical::Xor}};
-  for (const auto& l : logs) {
-    Logical op = l.op;
-    def_binary(m, cls, l.name, [op](const Tensor& a, const Tensor& b) { return logical(op, a, b); }, nullptr, nullptr,
-               [op](Tensor& a, const Tensor& b) { logical_(op, a, b); }, nullptr);
-  }
-
-  struct BitName { const char* name; const char* dunder; const char* rdunder; const char* idunder; Bitwise op; };
-  static const BitName bits[] = {{"bitwise_and", "__and__", "__rand__", "__iand__", Bitwise::And},
-                                 {"bitwise_or", "__or__", "__ror__", "__ior__", Bitwise::Or},
-                                 {"bitwise_xor", "__xor__", "__rxor__", "__ixor__", Bitwise::Xor}};
-  for (const auto& b : bits) {
-    Bitwise op = b.op;
-    TT tt = [op](const Tensor& x, const Tensor& y) { return bitwise(op, x, y); };
-    TS ts = [op](const Tensor& x, const Scalar& y) { return bitwise(op, x, y); };
-    ST st = [op](const Scalar& x, const Tensor& y) { return bitwise(op, y, x); };  // commutative
-    ITT itt = [op](Tensor& x, const Tensor& y) { bitwise_(op, x, y); };
-    ITS its = [op](Tensor& x, const Scalar& y) { bitwise_(op, x, y); };
-    def_binary(m, cls, b.name, tt, ts, st, itt, its);
-    cls.def(b.dunder, [tt, ts](const Tensor& a, py::handle o) { return op2(a, o, tt, ts); });
-    cls.def(b.rdunder, [tt, ts](const Tensor& a, py::handle o) { return op2(a, o, tt, ts); });
-    cls.def(b.idunder, [itt, its](py::object s, py::handle o) { return iop2(s, o, itt, its); });
-  }
-
-  // ---- // and % operators
-  TT fd_tt = [](const Tensor& a, const Tensor& b) { return floor_divide(a, b); };
-  TS fd_ts = [](const Tensor& a, const Scalar& b) { return floor_divide(a, b); };
-  TT rem_tt = [](const Tensor& a, const Tensor& b) { return remainder(a, b); };
-  TS rem_ts = [](const Tensor& a, const Scalar& b) { return remainder(a, b); };
-  cls.def("__floordiv__", [=](const Tensor& a, py::handle o) { return op2(a, o, fd_tt, fd_ts); });
-  cls.def("__rfloordiv__", [](const Tensor& a, py::handle o) {
-    return op2(a, o, [](const Tensor& x, const Tensor& y) { return floor_divide(y, x); },
-               [](const Tensor& x, const Scalar& s) { return floor_divide(s, x); });
-  });
-  cls.def("__ifloordiv__", [](py::object s, py::handle o) {
-    return iop2(s, o, [](Tensor& x, const Tensor& y) { floor_divide_(x, y); },
-                [](Tensor& x, const Scalar& y) { floor_divide_(x, y); });
-  });
-  cls.def("__mod__", [=](const Tensor& a, py::handle o) { return op2(a, o, rem_tt, rem_ts); });
-  cls.def("__rmod__", [](const Tensor& a, py::handle o) {
-    return op2(a, o, [](const Tensor& x, const Tensor& y) { return remainder(y, x); },
-               [](const Tensor& x, const Scalar& s) { return remainder(s, x); });
-  });
-  cls.def("__imod__", [](py::object s, py::handle o) {
-    return iop2(s, o, [](Tensor& x, const Tensor& y) { remainder_(x, y); },
-                [](Tensor& x, const Scalar& y) { remainder_(x, y); });
-  });
-
   // ---- where / masked_fill
   auto where_any = [](py::handle cond, py::handle a, py::handle b) {
     Tensor c = need_tensor(cond, "where", "condition", 1);
@@ -230,7 +110,10 @@ void bind_pointwise(Module& m, TensorClass& cls) {
     if (nb) return where(c, need_tensor(a, "where", "input", 2), sb);
     return where(c, need_tensor(a, "where", "input", 2), need_tensor(b, "where", "other", 3));
   };
-  m.def("where", where_any, py::arg("condition"), py::arg("input"), py::arg("other"));
+  m.def("where", [=](py::handle cond, py::handle a, py::handle b, py::handle out) {
+    check_out_arg(out, "where");
+    return result_or_out(where_any(cond, a, b), out, "where");
+  }, py::arg("condition"), py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = py::none());
   cls.def("where", [=](py::handle self, py::handle cond, py::handle other) { return where_any(cond, self, other); },
           py::arg("condition"), py::arg("other"));
 
@@ -256,7 +139,10 @@ void bind_pointwise(Module& m, TensorClass& cls) {
     return lerp(self, end, need_tensor(w, "lerp", "weight", 3));
   };
   cls.def("lerp", lerp_any, py::arg("end"), py::arg("weight"));
-  m.def("lerp", lerp_any, py::arg("input"), py::arg("end"), py::arg("weight"));
+  m.def("lerp", [=](const Tensor& self, const Tensor& end, py::handle w, py::handle out) {
+    check_out_arg(out, "lerp");
+    return result_or_out(lerp_any(self, end, w), out, "lerp");
+  }, py::arg("input"), py::arg("end"), py::arg("weight"), py::kw_only(), py::arg("out") = py::none());
   cls.def("lerp_", [](py::object self, const Tensor& end, py::handle w) {
     Tensor t = self.cast<Tensor>();
     Scalar s;
@@ -271,10 +157,16 @@ void bind_pointwise(Module& m, TensorClass& cls) {
           py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = one);
   cls.def("addcdiv", [](const Tensor& s, const Tensor& a, const Tensor& b, const Scalar& v) { return addcdiv(s, a, b, v); },
           py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = one);
-  m.def("addcmul", [](const Tensor& s, const Tensor& a, const Tensor& b, const Scalar& v) { return addcmul(s, a, b, v); },
-        py::arg("input"), py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = one);
-  m.def("addcdiv", [](const Tensor& s, const Tensor& a, const Tensor& b, const Scalar& v) { return addcdiv(s, a, b, v); },
-        py::arg("input"), py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = one);
+  m.def("addcmul", [](const Tensor& s, const Tensor& a, const Tensor& b, const Scalar& v, py::handle out) {
+    check_out_arg(out, "addcmul");
+    return result_or_out(addcmul(s, a, b, v), out, "addcmul");
+  }, py::arg("input"), py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = one,
+        py::arg("out") = py::none());
+  m.def("addcdiv", [](const Tensor& s, const Tensor& a, const Tensor& b, const Scalar& v, py::handle out) {
+    check_out_arg(out, "addcdiv");
+    return result_or_out(addcdiv(s, a, b, v), out, "addcdiv");
+  }, py::arg("input"), py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = one,
+        py::arg("out") = py::none());
   cls.def("addcmul_", [](py::object self, const Tensor& a, const Tensor& b, const Scalar& v) {
     Tensor t = self.cast<Tensor>();
     addcmul_(t, a, b, v);

@@ -51,6 +51,11 @@ inline Tensor out_tensor(py::handle out, const char* op) {
   return unwrap(out.ptr());
 }
 
+// Raises the TypeError for a non-Tensor out= before anything is computed, as PyTorch does.
+inline void check_out_arg(py::handle out, const char* op) {
+  if (!out.is_none()) out_tensor(out, op);
+}
+
 inline py::object result_or_out(const Tensor& result, py::handle out, const char* op) {
   if (out.is_none()) return py::cast(result);
   Tensor o = out_tensor(out, op);
@@ -66,6 +71,7 @@ void bind_factories(Module& m);
 void bind_numpy(Module& m);
 void bind_arith(Module& m);
 void bind_tensor(Module& m, TensorClass& cls);
+void bind_binary(Module& m, TensorClass& cls);
 void bind_pointwise(Module& m, TensorClass& cls);
 void bind_reductions(Module& m, TensorClass& cls);
 void bind_linalg(Module& m, TensorClass& cls);

@@ -104,9 +104,7 @@ def _out_form(name, fn):
     return f
 
 
-for _name in ("maximum", "minimum", "atan2", "remainder", "fmod", "floor_divide", "eq", "ne", "lt", "le", "gt",
-              "ge", "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "where",
-              "lerp", "addcmul", "addcdiv", "pow", "prod", "amax", "amin", "argmax", "argmin", "var", "std",
+for _name in ("pow", "prod", "amax", "amin", "argmax", "argmin", "var", "std",
               "norm", "logsumexp", "all", "any", "cumsum", "cumprod", "mv", "dot", "addmm", "cat", "stack",
               "index_select", "gather", "take", "masked_select"):
     globals()[_name] = _out_form(_name, getattr(_C, _name))

@@ -1,0 +1,183 @@
+// The elementwise registry of two-input ops: every row of ST_BINARY_OPS
+// (binary.h) becomes its ops, its in-place forms and its backward node through
+// the generic code below. One path for every row: promote, check the rule,
+// broadcast, cast, run the functor map (kernels/map.h) over the loop plan,
+// record the node.
+#include "binary.h"
+#include <atomic>
+#include <string>
+#include <type_traits>
+#include "../kernels/map.h"
+#include "../kernels/scalar_math.h"
+#include "dtype_rules.h"
+#include "internal.h"
+
+namespace st::ops {
+namespace {
+
+namespace sm = kernels::sm;
+
+enum class Save { None, In, InOut };
+// Which operands are tensors: both, `other` a number, or `input` a number.
+enum class Form { TT, TS, ST };
+
+// maximum/minimum's gradient: to the larger (smaller) input, halved on ties;
+// `loses` marks where this input was not chosen.
+Tensor tie_split(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& loses) {
+  return masked_fill(where(eq(a, b), div(g, Scalar(int64_t(2))), g), loses, Scalar(int64_t(0)));
+}
+
+// PyTorch's kernel names, which its dtype errors quote.
+std::string kernel_name(const char* op) {
+  return same_str(op, "floor_divide") ? "div_floor_cpu" : std::string(op) + "_cpu";
+}
+
+// One struct per table row: its columns, its functor and its gradient formulas.
+#define ST_BINARY_DEFINE(nm, rule_, forms, inplace, Node_, SNode_, save_, oper, fwd, gself, gother)       \
+  struct Op_##nm {                                                                                          \
+    static constexpr const char* op_name = #nm;                                                             \
+    static constexpr Rule rule = Rule::rule_;                                                               \
+    static constexpr Save saves = Save::save_;                                                              \
+    static constexpr const char* node = #Node_;                                                             \
+    static constexpr const char* snode = #SNode_;                                                           \
+    static constexpr bool differentiable = !same_str(#Node_, "NoNode");                                     \
+    template <typename T>                                                                                   \
+    static auto f(T a, T b, sm::ZeroFlag z) {                                                               \
+      (void)z;                                                                                              \
+      return fwd;                                                                                           \
+    }                                                                                                       \
+    static Tensor grad_self(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& r) {            \
+      (void)a, (void)b, (void)r;                                                                            \
+      return gself;                                                                                         \
+    }                                                                                                       \
+    static Tensor grad_other(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& r) {           \
+      (void)a, (void)b, (void)r;                                                                            \
+      return gother;                                                                                        \
+    }                                                                                                       \
+  };
+ST_BINARY_OPS(ST_BINARY_DEFINE)
+#undef ST_BINARY_DEFINE
+
+const char* node_name(const char* column) {
+  return same_str(column, "NotImplemented") ? "torch::autograd::NotImplemented" : column;
+}
+
+// The backward node of every row. Form::ST (a number as `input`) has no
+// formula in PyTorch: its node raises when reached.
+template <class Op>
+struct BinaryBackward : Node {
+  Form form = Form::TT;
+  SavedTensor self, other, result;
+  const char* name() const override {
+    return node_name(form == Form::TT ? Op::node : form == Form::TS ? Op::snode : "NotImplemented");
+  }
+  TensorList apply(TensorList&& grads) override {
+    ST_CHECK_T(!same_str(name(), "torch::autograd::NotImplemented"), NotImplementedError, "the derivative for '",
+               Op::op_name, "' is not implemented.");
+    const Tensor& g = grads[0];
+    const Tensor a = self.defined() ? self.unpack(*this) : Tensor();
+    const Tensor b = other.defined() ? other.unpack(*this) : Tensor();
+    const Tensor r = result.defined() ? result.unpack(*this) : Tensor();
+    TensorList out(next_edges.size());
+    if (should_compute(0)) out[0] = form == Form::ST ? Tensor() : Op::grad_self(g, a, b, r);
+    if (should_compute(1)) out[1] = Op::grad_other(g, a, b, r);
+    return out;
+  }
+  void release_variables() override { self.release(); other.release(); result.release(); }
+};
+
+// out = Op::f(a, b) elementwise; a and b already have the compute dtype.
+template <class Op>
+void run_kernel(const Tensor& out, const Tensor& a, const Tensor& b) {
+  std::atomic<bool> zero{false};
+  const sm::ZeroFlag z{&zero};
+  dispatch_all(a.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (allows<Op::rule, T>()) {
+      using O = std::conditional_t<Op::rule == Rule::Pred, bool, T>;
+      kernels::map_binary<O, T>(out, a, b, [z](T x, T y) { return static_cast<O>(Op::template f<T>(x, y, z)); });
+    }
+  });
+  ST_CHECK(!zero.load(), "ZeroDivisionError");
+}
+
+// Records the node of `out` = op(a, b). `a_before` is the value a had before
+// an in-place op overwrote it (a itself otherwise). Integer and bool results
+// carry no gradient, as in PyTorch.
+template <class Op>
+void record(const Tensor& out, const Tensor& a, const Tensor& b, Form form, const Tensor& a_before) {
+  if constexpr (Op::differentiable) {
+    if (!is_floating(out.dtype())) return;
+    auto n = form == Form::TT   ? make_node<BinaryBackward<Op>>({&a, &b})
+             : form == Form::TS ? make_node<BinaryBackward<Op>>({&a})
+                                : make_node<BinaryBackward<Op>>({&b});
+    if (!n) return;
+    n->form = form;
+    if (Op::saves != Save::None && form != Form::ST) {
+      n->self.save(a_before);
+      n->other.save(b.is_same(a) ? a_before : b);
+    }
+    autograd::set_history(out, n);
+    if (Op::saves == Save::InOut) n->result.save(out, true);
+  }
+}
+
+template <class Op>
+Tensor binary_forward(const Tensor& a, const Tensor& b, Form form) {
+  const ScalarType pt = result_type(a, b);
+  check_rule(Op::rule, pt, kernel_name(Op::op_name).c_str());
+  const ScalarType ct = compute_type(Op::rule, pt);
+  Tensor out = st::empty(broadcast_shapes(a.sizes(), b.sizes()), result_dtype(Op::rule, pt));
+  run_kernel<Op>(out, cast_raw(a, ct), cast_raw(b, ct));
+  record<Op>(out, a, b, form, a);
+  return out;
+}
+
+template <class Op>
+Tensor& binary_inplace(Tensor& self, const Tensor& b, Form form) {
+  const std::string op = std::string(Op::op_name) + "_";
+  check_inplace(self, op.c_str(), form == Form::TT ? &b : nullptr);
+  const ScalarType pt = result_type(self, b);
+  check_rule(Op::rule, pt, kernel_name(Op::op_name).c_str());
+  const ScalarType ct = compute_type(Op::rule, pt), rt = result_dtype(Op::rule, pt);
+  check_inplace_result(self, rt, b.sizes(), op.c_str());
+  // the value before the update, when the node will read it
+  Tensor before = self;
+  if (Op::differentiable && Op::saves != Save::None && is_floating(self.dtype()) &&
+      autograd::any_requires_grad({&self, form == Form::TT ? &b : nullptr}))
+    before = clone(alias_raw(self));
+  // Straight into self when nothing else reads its memory and no error can
+  // leave it half-written (integer division by zero); else through a result.
+  const bool shares = b.impl()->storage() == self.impl()->storage() && !b.is_same(self);
+  if (ct == self.dtype() && rt == self.dtype() && is_floating(ct) && !shares) {
+    run_kernel<Op>(self, self, cast_raw(b, ct));
+  } else {
+    Tensor tmp = st::empty(self.sizes(), rt);
+    run_kernel<Op>(tmp, cast_raw(self, ct), cast_raw(b, ct));
+    kernels::copy(self, tmp);
+  }
+  self.impl()->bump_version();
+  record<Op>(self, self, b, form, before);
+  return self;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------ the table's ops
+#define ST_BINARY_FUNCTIONS(nm, rule, forms, inplace, ...)                                                      \
+  Tensor nm(const Tensor& a, const Tensor& b) { return binary_forward<Op_##nm>(a, b, Form::TT); }             \
+  ST_BINARY_IF_##forms##_2(Tensor nm(const Tensor& a, const Scalar& b) {                                     \
+    return binary_forward<Op_##nm>(a, wrapped_scalar(b), Form::TS);                                           \
+  })                                                                                                          \
+  ST_BINARY_IF_##forms##_1(Tensor nm(const Scalar& a, const Tensor& b) {                                     \
+    return binary_forward<Op_##nm>(wrapped_scalar(a), b, Form::ST);                                           \
+  })                                                                                                          \
+  ST_BINARY_IF_INPLACE_##inplace(                                                                             \
+      Tensor& nm##_(Tensor& self, const Tensor& b) { return binary_inplace<Op_##nm>(self, b, Form::TT); }    \
+      ST_BINARY_IF_##forms##_2(Tensor& nm##_(Tensor& self, const Scalar& b) {                                \
+        return binary_inplace<Op_##nm>(self, wrapped_scalar(b), Form::TS);                                    \
+      }))
+ST_BINARY_OPS(ST_BINARY_FUNCTIONS)
+#undef ST_BINARY_FUNCTIONS
+
+}  // namespace st::ops

@@ -1,0 +1,114 @@
+// The elementwise registry of two-input ops (definitions in binary.cpp).
+//
+// Every elementwise op of two tensors that has no hand-vectorised loop is ONE
+// row of ST_BINARY_OPS below. Generic code turns the row into the op
+// `name(a, b)` (and its number forms), the in-place form `name_`, the backward
+// node, and the Python bindings (csrc/python/bind_binary.cpp: the function with
+// out=, the method, the in-place method and the operators). Adding an op is
+// one row here plus one OpInfo row in tests/opinfo_pointwise.py.
+// (add/sub/mul/div/pow keep hand-vectorised loops and elision in arith.cpp;
+// the one-input ops have their own table, ST_UNARY_OPS in unary.h.)
+//
+// Columns:
+//   name     C++ and Python name
+//   rule     dtypes accepted (judged on the promoted dtype of the two inputs)
+//            and the result dtype:
+//              Float, FloatOnly, Keep, Any, Pred or Bits (dtype_rules.h)
+//   forms    where a Python number may stand for a tensor:
+//              TT  tensors only;  TS  `other` may be a number;
+//              TSS `other` or `input` may be a number
+//   inplace  1 when PyTorch has the `name_` method
+//   node     PyTorch's node name with two tensor inputs (NoNode: not
+//            differentiable; NotImplemented: PyTorch's node without a formula)
+//   snode    the node name when `other` is a number (gradient to input only)
+//   save     what backward reads: None, In (both inputs) or InOut (and the result)
+//   oper     the Python operator's stem: "" (none), a comparison ("eq" … "ge":
+//            `__eq__`) or "and", "or", "xor", "mod", "floordiv" (`__x__`,
+//            `__rx__` and `__ix__`)
+//   fwd      the scalar functor, an expression of `a`, `b` (C++ type T) and,
+//            for integer division, the zero-divisor flag `z`
+//   gself    gradient to input: an expression of ops on `g` (incoming
+//   gother   gradient), `a`, `b` (the saved inputs) and `r` (the saved result)
+// The helpers sm:: (kernels/scalar_math.h), zero_grad and tie_split are
+// defined for the table in binary.cpp.
+#pragma once
+#include "../core/tensor.h"
+
+// clang-format off
+#define ST_BINARY_OPS(X)                                                                                                    \
+  X(atan2,        Float,     TT,  1, Atan2Backward0,     NoNode,             In,    "",         std::atan2(a, b),           \
+    mul(g, div(b, add(mul(a, a), mul(b, b)))), neg(mul(g, div(a, add(mul(a, a), mul(b, b))))))                              \
+  X(hypot,        FloatOnly, TT,  1, HypotBackward0,     NoNode,             InOut, "",         std::hypot(a, b),           \
+    mul(g, div(a, r)), mul(g, div(b, r)))                                                                                   \
+  X(maximum,      Any,       TT,  0, MaximumBackward0,   NoNode,             In,    "",         sm::maximum(a, b),          \
+    tie_split(g, a, b, lt(a, b)), tie_split(g, a, b, gt(a, b)))                                                             \
+  X(minimum,      Any,       TT,  0, MinimumBackward0,   NoNode,             In,    "",         sm::minimum(a, b),          \
+    tie_split(g, a, b, gt(a, b)), tie_split(g, a, b, lt(a, b)))                                                             \
+  X(remainder,    Keep,      TSS, 1, RemainderBackward1, RemainderBackward0, In,    "mod",      sm::remainder(a, b, z),     \
+    g, neg(mul(g, div_mode(a, b, std::string("floor")))))                                                                   \
+  X(fmod,         Keep,      TS,  1, FmodBackward1,      FmodBackward0,      In,    "",         sm::fmod(a, b, z),          \
+    g, neg(mul(g, div_mode(a, b, std::string("trunc")))))                                                                   \
+  X(floor_divide, Keep,      TSS, 1, NotImplemented,     NotImplemented,     None,  "floordiv", sm::div_floor(a, b, z),     \
+    g, g)                                                                                                                   \
+  X(bitwise_and,  Bits,      TSS, 1, NoNode,             NoNode,             None,  "and",      T(a & b),                   \
+    g, g)                                                                                                                   \
+  X(bitwise_or,   Bits,      TSS, 1, NoNode,             NoNode,             None,  "or",       T(a | b),                   \
+    g, g)                                                                                                                   \
+  X(bitwise_xor,  Bits,      TSS, 1, NoNode,             NoNode,             None,  "xor",      T(a ^ b),                   \
+    g, g)                                                                                                                   \
+  X(logical_and,  Pred,      TT,  1, NoNode,             NoNode,             None,  "",         a != T(0) && b != T(0),     \
+    g, g)                                                                                                                   \
+  X(logical_or,   Pred,      TT,  1, NoNode,             NoNode,             None,  "",         a != T(0) || b != T(0),     \
+    g, g)                                                                                                                   \
+  X(logical_xor,  Pred,      TT,  1, NoNode,             NoNode,             None,  "",         (a != T(0)) != (b != T(0)), \
+    g, g)                                                                                                                   \
+  X(eq,           Pred,      TS,  1, EqBackward1,        EqBackward0,        None,  "eq",       a == b,                     \
+    zero_grad(g), zero_grad(g))                                                                                             \
+  X(ne,           Pred,      TS,  1, NeBackward1,        NeBackward0,        None,  "ne",       a != b,                     \
+    zero_grad(g), zero_grad(g))                                                                                             \
+  X(lt,           Pred,      TS,  1, LtBackward1,        LtBackward0,        None,  "lt",       a < b,                      \
+    zero_grad(g), zero_grad(g))                                                                                             \
+  X(le,           Pred,      TS,  1, LeBackward1,        LeBackward0,        None,  "le",       a <= b,                     \
+    zero_grad(g), zero_grad(g))                                                                                             \
+  X(gt,           Pred,      TS,  1, GtBackward1,        GtBackward0,        None,  "gt",       a > b,                      \
+    zero_grad(g), zero_grad(g))                                                                                             \
+  X(ge,           Pred,      TS,  1, GeBackward1,        GeBackward0,        None,  "ge",       a >= b,                     \
+    zero_grad(g), zero_grad(g))
+
+// PyTorch's other names for rows of the table: (alias, name).
+#define ST_BINARY_ALIASES(X) \
+  X(arctan2, atan2) X(not_equal, ne) X(less, lt) X(less_equal, le) X(greater, gt) X(greater_equal, ge)
+// clang-format on
+
+namespace st::ops {
+
+// ST_BINARY_IF_<form>_<n>(code): keeps code for the forms that take a number
+// as `other` (n = 2) or as `input` (n = 1); ST_BINARY_UNLESS_… keeps it for
+// the others. ST_BINARY_IF_INPLACE_<inplace> and UNLESS likewise.
+#define ST_BINARY_IF_TT_2(...)
+#define ST_BINARY_IF_TS_2(...) __VA_ARGS__
+#define ST_BINARY_IF_TSS_2(...) __VA_ARGS__
+#define ST_BINARY_IF_TT_1(...)
+#define ST_BINARY_IF_TS_1(...)
+#define ST_BINARY_IF_TSS_1(...) __VA_ARGS__
+#define ST_BINARY_IF_INPLACE_0(...)
+#define ST_BINARY_IF_INPLACE_1(...) __VA_ARGS__
+#define ST_BINARY_UNLESS_TT_2(...) __VA_ARGS__
+#define ST_BINARY_UNLESS_TS_2(...)
+#define ST_BINARY_UNLESS_TSS_2(...)
+#define ST_BINARY_UNLESS_TT_1(...) __VA_ARGS__
+#define ST_BINARY_UNLESS_TS_1(...) __VA_ARGS__
+#define ST_BINARY_UNLESS_TSS_1(...)
+#define ST_BINARY_UNLESS_INPLACE_0(...) __VA_ARGS__
+#define ST_BINARY_UNLESS_INPLACE_1(...)
+
+#define ST_BINARY_DECLARE(name, rule, forms, inplace, ...)                                     \
+  Tensor name(const Tensor& a, const Tensor& b);                                               \
+  ST_BINARY_IF_##forms##_2(Tensor name(const Tensor& a, const Scalar& b);)                     \
+  ST_BINARY_IF_##forms##_1(Tensor name(const Scalar& a, const Tensor& b);)                     \
+  ST_BINARY_IF_INPLACE_##inplace(Tensor& name##_(Tensor& self, const Tensor& b);               \
+                                 ST_BINARY_IF_##forms##_2(Tensor& name##_(Tensor& self, const Scalar& b);))
+ST_BINARY_OPS(ST_BINARY_DECLARE)
+#undef ST_BINARY_DECLARE
+
+}  // namespace st::ops

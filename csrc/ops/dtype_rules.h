@@ -1,0 +1,40 @@
+// The dtype rules of the elementwise registries (unary.h and binary.h): which
+// dtypes a row accepts and which dtype it computes in and returns.
+#pragma once
+#include <type_traits>
+#include "../core/error.h"
+#include "../core/scalar_type.h"
+
+namespace st::ops {
+
+enum class Rule {
+  Float,      // integers and bool compute in the default float dtype
+  FloatOnly,  // floating dtypes only, kept
+  Keep,       // every dtype but bool, kept
+  Any,        // every dtype, kept
+  Pred,       // every dtype, bool result
+  Bits,       // integers and bool only, kept
+};
+
+// NotImplementedError naming `kernel` (PyTorch's kernel name) unless rule r accepts t.
+inline void check_rule(Rule r, ScalarType t, const char* kernel) {
+  const bool ok = r == Rule::Float || r == Rule::Any || r == Rule::Pred || (r == Rule::FloatOnly && is_floating(t)) ||
+                  (r == Rule::Keep && t != ScalarType::Bool) || (r == Rule::Bits && !is_floating(t));
+  ST_CHECK_T(ok, NotImplementedError, '"', kernel, "\" not implemented for '", torch_type_name(t), "'");
+}
+inline ScalarType compute_type(Rule r, ScalarType t) {
+  return r == Rule::Float && !is_floating(t) ? default_dtype() : t;
+}
+inline ScalarType result_dtype(Rule r, ScalarType t) { return r == Rule::Pred ? ScalarType::Bool : compute_type(r, t); }
+
+// Whether a row of rule R is instantiated for the C++ element type T.
+template <Rule R, typename T>
+constexpr bool allows() {
+  constexpr bool fp = std::is_floating_point<T>::value;
+  if constexpr (R == Rule::Float || R == Rule::FloatOnly) return fp;
+  else if constexpr (R == Rule::Keep) return !std::is_same<T, bool>::value;
+  else if constexpr (R == Rule::Bits) return !fp;
+  else return true;
+}
+
+}  // namespace st::ops

@@ -1,0 +1,142 @@
+// The one binder of the elementwise registry (ops/binary.h): from each row it
+// makes smalltorch.<name>(input, other, *, out=None), Tensor.<name>(other),
+// Tensor.<name>_(other), the row's Python operators, and the aliases. A
+// Python number is accepted where the row's forms column allows it.
+#include <string>
+#include "bind_util.h"
+
+namespace st::py_bind {
+
+namespace {
+
+using TT = Tensor (*)(const Tensor&, const Tensor&);
+using TS = Tensor (*)(const Tensor&, const Scalar&);
+using ST = Tensor (*)(const Scalar&, const Tensor&);
+using ITT = Tensor& (*)(Tensor&, const Tensor&);
+using ITS = Tensor& (*)(Tensor&, const Scalar&);
+
+// What the binder needs of one row: its name, its C++ functions (null where
+// the row has no such form) and its operator stem.
+struct Row {
+  const char* name;
+  TT tt;
+  TS ts;
+  ST st;
+  ITT itt;
+  ITS its;
+  const char* oper;
+};
+
+bool as_number(py::handle h, Scalar& s) { return !is_tensor(h) && scalar_from_object(h, s); }
+
+[[noreturn]] void bad_other(const Row& r, const char* fn, py::handle o) {
+  throw TypeError(str(fn, "(): argument 'other' (position 2) must be Tensor", r.ts ? " or Number" : "", ", not ",
+                      Py_TYPE(o.ptr())->tp_name));
+}
+
+Tensor call(const Row& r, const Tensor& a, py::handle o) {
+  if (is_tensor(o)) return r.tt(a, unwrap(o.ptr()));
+  Scalar s;
+  if (r.ts && scalar_from_object(o, s)) return r.ts(a, s);
+  bad_other(r, r.name, o);
+}
+
+void call_inplace(const Row& r, const char* fn, Tensor& a, py::handle o) {
+  Scalar s;
+  if (is_tensor(o)) r.itt(a, unwrap(o.ptr()));
+  else if (r.its && scalar_from_object(o, s)) r.its(a, s);
+  else bad_other(r, fn, o);
+}
+
+// Python operators answer NotImplemented for anything but a Tensor or a number.
+py::object operator_result(const Row& r, const Tensor& a, py::handle o, bool reflected) {
+  Scalar s;
+  if (is_tensor(o)) return py::cast(reflected ? r.tt(unwrap(o.ptr()), a) : r.tt(a, unwrap(o.ptr())));
+  if (as_number(o, s)) {
+    if (!reflected && r.ts) return py::cast(r.ts(a, s));
+    if (reflected && r.st) return py::cast(r.st(s, a));
+  }
+  return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+}
+
+bool is_comparison(const std::string& stem) {
+  return stem == "eq" || stem == "ne" || stem == "lt" || stem == "le" || stem == "gt" || stem == "ge";
+}
+
+void bind_row(Module& m, TensorClass& cls, const Row& r) {
+  const py::object none = py::none();
+  m.def(r.name, [r](py::handle a, py::handle b, py::handle out) {
+    Scalar s;
+    if (r.st && as_number(a, s) && is_tensor(b)) return result_or_out(r.st(s, unwrap(b.ptr())), out, r.name);
+    ST_CHECK_T(is_tensor(a), TypeError, r.name, "(): argument 'input' (position 1) must be Tensor, not ",
+               Py_TYPE(a.ptr())->tp_name);
+    check_out_arg(out, r.name);
+    return result_or_out(call(r, unwrap(a.ptr()), b), out, r.name);
+  }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = none);
+  cls.def(r.name, [r](const Tensor& a, py::handle o) { return call(r, a, o); }, py::arg("other"));
+  const std::string iname = std::string(r.name) + "_";
+  if (r.itt) {
+    cls.def(iname.c_str(), [r, iname](py::object self, py::handle o) {
+      Tensor t = unwrap(self.ptr());
+      call_inplace(r, iname.c_str(), t, o);
+      return self;
+    }, py::arg("other"));
+  }
+  const std::string stem = r.oper;
+  if (stem.empty()) return;
+  cls.def(("__" + stem + "__").c_str(), [r](const Tensor& a, py::handle o) { return operator_result(r, a, o, false); });
+  if (is_comparison(stem)) return;  // Python reflects a comparison by swapping it (1 < t is t > 1)
+  cls.def(("__r" + stem + "__").c_str(), [r](const Tensor& a, py::handle o) { return operator_result(r, a, o, true); });
+  cls.def(("__i" + stem + "__").c_str(), [r](py::object self, py::handle o) -> py::object {
+    Tensor t = unwrap(self.ptr());
+    Scalar s;
+    if (is_tensor(o)) r.itt(t, unwrap(o.ptr()));
+    else if (r.its && as_number(o, s)) r.its(t, s);
+    else return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+    return self;
+  });
+}
+
+// Binds `alias` to the very objects bound for `name` (function, method and in-place method).
+void bind_alias(Module& m, TensorClass& cls, const char* alias, const char* name) {
+  py::object methods = cls.type().attr("__dict__");
+  cls.type().attr(alias) = methods[name];
+  const std::string iname = std::string(name) + "_";
+  if (methods.contains(iname.c_str())) cls.type().attr((std::string(alias) + "_").c_str()) = methods[iname.c_str()];
+  m.attr(alias) = m.attr(name);
+}
+
+}  // namespace
+
+void bind_binary(Module& m, TensorClass& cls) {
+#define ST_BINARY_PICK(forms, n, fn) ST_BINARY_IF_##forms##_##n(fn) ST_BINARY_UNLESS_##forms##_##n(nullptr)
+#define ST_BINARY_ROW(nm, rule, forms, inplace, node, snode, save, oper, ...)                              \
+  bind_row(m, cls,                                                                                          \
+           Row{#nm, static_cast<TT>(&ops::nm), ST_BINARY_PICK(forms, 2, static_cast<TS>(&ops::nm)),          \
+               ST_BINARY_PICK(forms, 1, static_cast<ST>(&ops::nm)),                                          \
+               ST_BINARY_PICK(INPLACE, inplace, static_cast<ITT>(&ops::nm##_)),                              \
+               ST_BINARY_IF_INPLACE_##inplace(ST_BINARY_PICK(forms, 2, static_cast<ITS>(&ops::nm##_)))       \
+                   ST_BINARY_UNLESS_INPLACE_##inplace(nullptr),                                              \
+               oper});
+  ST_BINARY_OPS(ST_BINARY_ROW)
+#undef ST_BINARY_ROW
+#undef ST_BINARY_PICK
+#define ST_BINARY_ALIAS(alias, name) bind_alias(m, cls, #alias, #name);
+  ST_BINARY_ALIASES(ST_BINARY_ALIAS)
+#undef ST_BINARY_ALIAS
+
+  // The registry as data, for tests that walk every row: name -> (forms, inplace, node, number node, operator).
+  py::dict rows;
+#define ST_BINARY_DESCRIBE(nm, rule, forms, inplace, node, snode, save, oper, ...) \
+  rows[#nm] = py::make_tuple(#forms, bool(inplace), #node, #snode, oper);
+  ST_BINARY_OPS(ST_BINARY_DESCRIBE)
+#undef ST_BINARY_DESCRIBE
+  py::dict aliases;
+#define ST_BINARY_ALIAS(alias, name) aliases[#alias] = #name;
+  ST_BINARY_ALIASES(ST_BINARY_ALIAS)
+#undef ST_BINARY_ALIAS
+  m.attr("_binary_registry") = rows;
+  m.attr("_binary_aliases") = aliases;
+}
+
+}  // namespace st::py_bind
