@@ -106,9 +106,7 @@ def _out_form(name, fn):
 
 for _name in ("maximum", "minimum", "atan2", "remainder", "fmod", "floor_divide", "eq", "ne", "lt", "le", "gt",
               "ge", "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "where",
-              "lerp", "addcmul", "addcdiv", "pow", "prod", "amax", "amin", "argmax", "argmin", "var", "std",
-              "norm", "logsumexp", "all", "any", "cumsum", "cumprod", "mv", "dot", "addmm", "cat", "stack",
-              "index_select", "gather", "take", "masked_select"):
+              "lerp", "addcmul", "addcdiv"):
     globals()[_name] = _out_form(_name, getattr(_C, _name))
 del _name
 
@@ -133,24 +131,6 @@ def _sequence_arg_fn(name, arg):
 
 reshape = _sequence_arg_fn("reshape", "shape")
 permute = _sequence_arg_fn("permute", "dims")
-
-
-def _method(name):
-    def fn(input, *args, **kwargs):
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-        return getattr(input, name)(*args, **kwargs)
-    fn.__name__ = name
-    fn.__qualname__ = name
-    fn.__doc__ = f"smalltorch.{name}(input, ...) is input.{name}(...)."
-    return fn
-
-
-for _name in ("neg", "negative", "reciprocal", "flatten", "transpose", "swapaxes", "swapdims", "t", "squeeze",
-              "unsqueeze", "clone", "detach", "select", "narrow"):
-    if _name not in globals():  # methods without a C++ module function of their own
-        globals()[_name] = _method(_name)
-del _name
 
 
 __all__ = [n for n in dir() if not n.startswith("_")]
