@@ -1,5 +1,5 @@
 // smalltorch.add/sub/mul/pow: a number operand becomes a wrapped 0-d tensor; out= for
-// add/sub/mul. (div, with rounding_mode, is in bind_pointwise.cpp.)
+// add/sub/mul/pow. (div, with rounding_mode, is in bind_pointwise.cpp.)
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -46,13 +46,15 @@ void bind_arith(Module& m) {
     return arith("mul", [](const Tensor& x, const auto& y) { return ops::mul(x, y); },
                  [](Tensor& o, const Tensor& x, const Tensor& y) { ops::mul_out(o, x, y); }, a, b, out);
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = py::none());
-  m.def("pow", [](py::handle a, py::handle b) {
-    Scalar s;
-    if (!is_tensor(a) && scalar_from_object(a, s)) return ops::pow(s, as_tensor_arg(b, "pow"));
-    Tensor ta = as_tensor_arg(a, "pow");
-    if (!is_tensor(b) && scalar_from_object(b, s)) return ops::pow(ta, s);
-    return ops::pow(ta, as_tensor_arg(b, "pow"));
-  }, py::arg("input"), py::arg("exponent"));
+  m.def("pow", [](py::handle a, py::handle b, py::handle out) {
+    return result_or_out(out, "pow", [&] {
+      Scalar s;
+      if (!is_tensor(a) && scalar_from_object(a, s)) return ops::pow(s, as_tensor_arg(b, "pow"));
+      Tensor ta = as_tensor_arg(a, "pow");
+      if (!is_tensor(b) && scalar_from_object(b, s)) return ops::pow(ta, s);
+      return ops::pow(ta, as_tensor_arg(b, "pow"));
+    });
+  }, py::arg("input"), py::arg("exponent"), py::kw_only(), py::arg("out") = py::none());
 }
 
 }  // namespace st::py_bind

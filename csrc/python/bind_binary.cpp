@@ -70,8 +70,7 @@ void bind_row(Module& m, TensorClass& cls, const Row& r) {
     if (r.st && as_number(a, s) && is_tensor(b)) return result_or_out(r.st(s, unwrap(b.ptr())), out, r.name);
     ST_CHECK_T(is_tensor(a), TypeError, r.name, "(): argument 'input' (position 1) must be Tensor, not ",
                Py_TYPE(a.ptr())->tp_name);
-    check_out_arg(out, r.name);
-    return result_or_out(call(r, unwrap(a.ptr()), b), out, r.name);
+    return result_or_out(out, r.name, [&] { return call(r, unwrap(a.ptr()), b); });
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = none);
   cls.def(r.name, [r](const Tensor& a, py::handle o) { return call(r, a, o); }, py::arg("other"));
   const std::string iname = std::string(r.name) + "_";

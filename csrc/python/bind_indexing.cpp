@@ -65,8 +65,9 @@ void bind_indexing(Module& m, TensorClass& cls) {
         py::arg("alpha") = one);
   m.def("nonzero", nonzero_any, py::arg("input"), py::kw_only(), py::arg("as_tuple").noconvert() = false);
   m.def("argwhere", [](const Tensor& t) { return ops::nonzero(t); }, py::arg("input"));
-  m.def("masked_select", [](const Tensor& t, const Tensor& mask) { return ops::masked_select(t, mask); },
-        py::arg("input"), py::arg("mask"));
+  m.def("masked_select", function_with_out("masked_select", +[](const Tensor& t, const Tensor& mask) {
+    return ops::masked_select(t, mask);
+  }), py::arg("input"), py::arg("mask"), py::kw_only(), py::arg("out") = py::none());
   m.def("masked_scatter", masked_scatter, py::arg("input"), py::arg("mask"), py::arg("source"));
 }
 

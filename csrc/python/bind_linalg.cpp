@@ -54,13 +54,16 @@ void bind_linalg(Module& m, TensorClass& cls) {
   m.def("bmm", [](const Tensor& a, const Tensor& b, py::handle out) {
     return result_or_out(ops::bmm(a, b), out, "bmm");
   }, py::arg("input"), py::arg("mat2"), py::kw_only(), py::arg("out") = py::none());
-  m.def("mv", &ops::mv, py::arg("input"), py::arg("vec"));
-  m.def("dot", &ops::dot, py::arg("input"), py::arg("tensor"));
+  m.def("mv", function_with_out("mv", &ops::mv), py::arg("input"), py::arg("vec"), py::kw_only(),
+        py::arg("out") = py::none());
+  m.def("dot", function_with_out("dot", &ops::dot), py::arg("input"), py::arg("tensor"), py::kw_only(),
+        py::arg("out") = py::none());
   m.def("outer", &ops::outer, py::arg("input"), py::arg("vec2"));
-  m.def("addmm", [](const Tensor& input, const Tensor& m1, const Tensor& m2, const Scalar& beta,
-                    const Scalar& alpha) { return ops::addmm(input, m1, m2, beta, alpha); },
-        py::arg("input"), py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = one,
-        py::arg("alpha") = one);
+  m.def("addmm", function_with_out("addmm", +[](const Tensor& input, const Tensor& m1, const Tensor& m2,
+                                                const Scalar& beta, const Scalar& alpha) {
+    return ops::addmm(input, m1, m2, beta, alpha);
+  }), py::arg("input"), py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = one, py::arg("alpha") = one,
+        py::arg("out") = py::none());
   // smalltorch.linalg.vector_norm (python/smalltorch/linalg.py) wraps this one.
   m.def("_linalg_vector_norm", [](const Tensor& x, py::handle ord, py::handle dim, bool keepdim, py::handle dtype) {
     DimVector dims = dim.is_none() ? DimVector{} : to_dims(dim, "linalg.vector_norm");

@@ -111,8 +111,7 @@ void bind_pointwise(Module& m, TensorClass& cls) {
     return where(c, need_tensor(a, "where", "input", 2), need_tensor(b, "where", "other", 3));
   };
   m.def("where", [=](py::handle cond, py::handle a, py::handle b, py::handle out) {
-    check_out_arg(out, "where");
-    return result_or_out(where_any(cond, a, b), out, "where");
+    return result_or_out(out, "where", [&] { return where_any(cond, a, b); });
   }, py::arg("condition"), py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = py::none());
   cls.def("where", [=](py::handle self, py::handle cond, py::handle other) { return where_any(cond, self, other); },
           py::arg("condition"), py::arg("other"));
@@ -140,8 +139,7 @@ void bind_pointwise(Module& m, TensorClass& cls) {
   };
   cls.def("lerp", lerp_any, py::arg("end"), py::arg("weight"));
   m.def("lerp", [=](const Tensor& self, const Tensor& end, py::handle w, py::handle out) {
-    check_out_arg(out, "lerp");
-    return result_or_out(lerp_any(self, end, w), out, "lerp");
+    return result_or_out(out, "lerp", [&] { return lerp_any(self, end, w); });
   }, py::arg("input"), py::arg("end"), py::arg("weight"), py::kw_only(), py::arg("out") = py::none());
   cls.def("lerp_", [](py::object self, const Tensor& end, py::handle w) {
     Tensor t = self.cast<Tensor>();
@@ -158,13 +156,11 @@ void bind_pointwise(Module& m, TensorClass& cls) {
   cls.def("addcdiv", [](const Tensor& s, const Tensor& a, const Tensor& b, const Scalar& v) { return addcdiv(s, a, b, v); },
           py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = one);
   m.def("addcmul", [](const Tensor& s, const Tensor& a, const Tensor& b, const Scalar& v, py::handle out) {
-    check_out_arg(out, "addcmul");
-    return result_or_out(addcmul(s, a, b, v), out, "addcmul");
+    return result_or_out(out, "addcmul", [&] { return addcmul(s, a, b, v); });
   }, py::arg("input"), py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = one,
         py::arg("out") = py::none());
   m.def("addcdiv", [](const Tensor& s, const Tensor& a, const Tensor& b, const Scalar& v, py::handle out) {
-    check_out_arg(out, "addcdiv");
-    return result_or_out(addcdiv(s, a, b, v), out, "addcdiv");
+    return result_or_out(out, "addcdiv", [&] { return addcdiv(s, a, b, v); });
   }, py::arg("input"), py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = one,
         py::arg("out") = py::none());
   cls.def("addcmul_", [](py::object self, const Tensor& a, const Tensor& b, const Scalar& v) {

@@ -102,42 +102,58 @@ void bind_reductions(Module& m, TensorClass& cls) {
     cls.def(name, fn, args...);
     m.def(name, fn, py::arg("input"), args...);
   };
+  // The same with smalltorch.<op>(input, ..., *, out=None) (fn: a captureless lambda or a function pointer).
+  auto both_out = [&](const char* name, auto fn, auto... args) {
+    cls.def(name, fn, args...);
+    constexpr bool has_kw_only = (std::is_same_v<decltype(args), py::kw_only> || ...);
+    if constexpr (has_kw_only)
+      m.def(name, function_with_out(name, +fn), py::arg("input"), args..., py::arg("out") = none);
+    else
+      m.def(name, function_with_out(name, +fn), py::arg("input"), args..., py::kw_only(), py::arg("out") = none);
+  };
 
-  both("prod", &prod_any, py::arg("dim") = none, py::arg("keepdim").noconvert() = false, py::kw_only(), py::arg("dtype") = none);
+  both_out("prod", &prod_any, py::arg("dim") = none, py::arg("keepdim").noconvert() = false, py::kw_only(),
+           py::arg("dtype") = none);
   both("max", [](const Tensor& t, py::object dim, bool keepdim) { return extreme(t, dim, keepdim, true); },
        py::arg("dim") = none, py::arg("keepdim").noconvert() = false);
   both("min", [](const Tensor& t, py::object dim, bool keepdim) { return extreme(t, dim, keepdim, false); },
        py::arg("dim") = none, py::arg("keepdim").noconvert() = false);
-  both("amax", [](const Tensor& t, py::object dim, bool keepdim) { return amax_any(t, dim, keepdim, true); },
-       py::arg("dim") = empty_dims, py::arg("keepdim").noconvert() = false);
-  both("amin", [](const Tensor& t, py::object dim, bool keepdim) { return amax_any(t, dim, keepdim, false); },
-       py::arg("dim") = empty_dims, py::arg("keepdim").noconvert() = false);
-  both("argmax", [](const Tensor& t, py::object dim, bool keepdim) {
+  both_out("amax", [](const Tensor& t, py::object dim, bool keepdim) { return amax_any(t, dim, keepdim, true); },
+           py::arg("dim") = empty_dims, py::arg("keepdim").noconvert() = false);
+  both_out("amin", [](const Tensor& t, py::object dim, bool keepdim) { return amax_any(t, dim, keepdim, false); },
+           py::arg("dim") = empty_dims, py::arg("keepdim").noconvert() = false);
+  both_out("argmax", [](const Tensor& t, py::object dim, bool keepdim) {
     return ops::argmax(t, opt_int(dim, "argmax"), keepdim);
   }, py::arg("dim") = none, py::arg("keepdim").noconvert() = false);
-  both("argmin", [](const Tensor& t, py::object dim, bool keepdim) {
+  both_out("argmin", [](const Tensor& t, py::object dim, bool keepdim) {
     return ops::argmin(t, opt_int(dim, "argmin"), keepdim);
   }, py::arg("dim") = none, py::arg("keepdim").noconvert() = false);
-  both("var", [](const Tensor& t, py::object dim, py::object unbiased, bool keepdim, py::object correction) {
+  both_out("var", [](const Tensor& t, py::object dim, py::object unbiased, bool keepdim, py::object correction) {
     return var_std(t, dim, unbiased, keepdim, correction, false);
   }, py::arg("dim") = none, py::arg("unbiased") = none, py::arg("keepdim").noconvert() = false, py::kw_only(),
        py::arg("correction") = none);
-  both("std", [](const Tensor& t, py::object dim, py::object unbiased, bool keepdim, py::object correction) {
+  both_out("std", [](const Tensor& t, py::object dim, py::object unbiased, bool keepdim, py::object correction) {
     return var_std(t, dim, unbiased, keepdim, correction, true);
   }, py::arg("dim") = none, py::arg("unbiased") = none, py::arg("keepdim").noconvert() = false, py::kw_only(),
        py::arg("correction") = none);
-  both("norm", &norm_any, py::arg("p") = "fro", py::arg("dim") = none, py::arg("keepdim").noconvert() = false,
-       py::arg("dtype") = none);
-  both("logsumexp", [](const Tensor& t, py::object dim, bool keepdim) {
+  cls.def("norm", &norm_any, py::arg("p") = "fro", py::arg("dim") = none, py::arg("keepdim").noconvert() = false,
+          py::arg("dtype") = none);
+  // torch.norm takes out before dtype, both positional-or-keyword.
+  m.def("norm", [](py::handle input, py::object p, py::object dim, bool keepdim, py::handle out, py::object dtype) {
+    return result_or_out(out, "norm", [&] { return norm_any(tensor_arg(input, "norm"), p, dim, keepdim, dtype); });
+  }, py::arg("input"), py::arg("p") = "fro", py::arg("dim") = none, py::arg("keepdim").noconvert() = false,
+        py::arg("out") = none, py::arg("dtype") = none);
+  both_out("logsumexp", [](const Tensor& t, py::object dim, bool keepdim) {
     return ops::logsumexp(t, to_dims(dim, "logsumexp"), keepdim);
   }, py::arg("dim"), py::arg("keepdim").noconvert() = false);
-  both("all", [](const Tensor& t, py::object dim, bool keepdim) { return ops::all(t, opt_dims(dim, "all"), keepdim); },
-       py::arg("dim") = none, py::arg("keepdim").noconvert() = false);
-  both("any", [](const Tensor& t, py::object dim, bool keepdim) { return ops::any(t, opt_dims(dim, "any"), keepdim); },
-       py::arg("dim") = none, py::arg("keepdim").noconvert() = false);
-  both("cumsum", [](const Tensor& t, int64_t dim, py::object dtype) { return ops::cumsum(t, dim, opt_dtype(dtype)); },
-       py::arg("dim"), py::kw_only(), py::arg("dtype") = none);
-  both("cumprod", [](const Tensor& t, int64_t dim, py::object dtype) {
+  both_out("all", [](const Tensor& t, py::object dim, bool keep) { return ops::all(t, opt_dims(dim, "all"), keep); },
+           py::arg("dim") = none, py::arg("keepdim").noconvert() = false);
+  both_out("any", [](const Tensor& t, py::object dim, bool keep) { return ops::any(t, opt_dims(dim, "any"), keep); },
+           py::arg("dim") = none, py::arg("keepdim").noconvert() = false);
+  both_out("cumsum", [](const Tensor& t, int64_t dim, py::object dtype) {
+    return ops::cumsum(t, dim, opt_dtype(dtype));
+  }, py::arg("dim"), py::kw_only(), py::arg("dtype") = none);
+  both_out("cumprod", [](const Tensor& t, int64_t dim, py::object dtype) {
     return ops::cumprod(t, dim, opt_dtype(dtype));
   }, py::arg("dim"), py::kw_only(), py::arg("dtype") = none);
   cls.def("cumsum_", [](py::object self, int64_t dim, py::object dtype) {

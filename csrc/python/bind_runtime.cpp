@@ -33,9 +33,6 @@ void bind_runtime(Module& m) {
   m.def("_elided_temporaries", &elided_temporaries);
   m.def("_elision_supported", [](unsigned long hexversion) { return elision_supported(hexversion); });
   m.def("_elision_enabled", &elision_enabled);
-  m.def("_write_out", [](py::handle out, const Tensor& result, const std::string& op) {
-    return result_or_out(result, out, op.c_str());
-  });
   m.def("_isa", [] { return std::string(kernels::isa().name); });
   m.def("_set_isa", [](const std::string& name) { return kernels::set_isa(name.c_str()); });
   m.def("_isas", [] { return kernels::available_isas(); });

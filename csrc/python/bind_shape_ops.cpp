@@ -102,11 +102,13 @@ void bind_shape_ops(Module& m, TensorClass& cls) {
   // ---- joining and splitting
   for (const char* name : {"cat", "concat", "concatenate"}) {
     const char* dimname = std::string(name) == "concatenate" ? "axis" : "dim";
-    m.def(name, [name](py::handle ts, int64_t dim) { return ops::cat(tensor_seq(ts, name), dim); },
-          py::arg("tensors"), py::arg(dimname) = 0);
+    m.def(name, [name](py::handle ts, int64_t dim, py::handle out) {
+      return result_or_out(out, name, [&] { return ops::cat(tensor_seq(ts, name), dim); });
+    }, py::arg("tensors"), py::arg(dimname) = 0, py::kw_only(), py::arg("out") = py::none());
   }
-  m.def("stack", [](py::handle ts, int64_t dim) { return ops::stack(tensor_seq(ts, "stack"), dim); },
-        py::arg("tensors"), dim0);
+  m.def("stack", [](py::handle ts, int64_t dim, py::handle out) {
+    return result_or_out(out, "stack", [&] { return ops::stack(tensor_seq(ts, "stack"), dim); });
+  }, py::arg("tensors"), dim0, py::kw_only(), py::arg("out") = py::none());
   m.def("split", &split_any, py::arg("tensor"), py::arg("split_size_or_sections"), dim0);
   cls.def("split", &split_any, py::arg("split_size"), dim0);
   auto chunk = [](const Tensor& t, int64_t chunks, int64_t dim) { return to_tuple(ops::chunk(t, chunks, dim)); };
@@ -163,11 +165,12 @@ void bind_shape_ops(Module& m, TensorClass& cls) {
 
   // ---- index-driven ops
   auto index_select = [](const Tensor& t, int64_t dim, const Tensor& i) { return ops::index_select(t, dim, i); };
-  m.def("index_select", index_select, py::arg("input"), py::arg("dim"), py::arg("index"));
+  m.def("index_select", function_with_out("index_select", +index_select), py::arg("input"), py::arg("dim"),
+        py::arg("index"), py::kw_only(), py::arg("out") = py::none());
   cls.def("index_select", index_select, py::arg("dim"), py::arg("index"));
   auto gather = [](const Tensor& t, int64_t dim, const Tensor& i, bool) { return ops::gather(t, dim, i); };
-  m.def("gather", gather, py::arg("input"), py::arg("dim"), py::arg("index"), py::kw_only(),
-        py::arg("sparse_grad").noconvert() = false);
+  m.def("gather", function_with_out("gather", +gather), py::arg("input"), py::arg("dim"), py::arg("index"),
+        py::kw_only(), py::arg("sparse_grad").noconvert() = false, py::arg("out") = py::none());
   cls.def("gather", gather, py::arg("dim"), py::arg("index"), py::kw_only(), py::arg("sparse_grad").noconvert() = false);
   auto scatter = [](const Tensor& t, int64_t dim, const Tensor& i, py::handle src, py::handle value) {
     return scatter_any(t, dim, i, src, value, false);
@@ -191,7 +194,8 @@ void bind_shape_ops(Module& m, TensorClass& cls) {
     return s;
   }, py::arg("dim"), py::arg("index"), py::arg("src"));
   auto take = [](const Tensor& t, const Tensor& i) { return ops::take(t, i); };
-  m.def("take", take, py::arg("input"), py::arg("index"));
+  m.def("take", function_with_out("take", +take), py::arg("input"), py::arg("index"), py::kw_only(),
+        py::arg("out") = py::none());
   cls.def("take", take, py::arg("index"));
 
   // ---- sorting

@@ -51,16 +51,41 @@ inline Tensor out_tensor(py::handle out, const char* op) {
   return unwrap(out.ptr());
 }
 
-// Raises the TypeError for a non-Tensor out= before anything is computed, as PyTorch does.
-inline void check_out_arg(py::handle out, const char* op) {
-  if (!out.is_none()) out_tensor(out, op);
+// result_or_out(out, op, compute): out (None or a Tensor, else TypeError naming op) is checked before
+// compute() runs, as PyTorch's argument parser does; result_or_out(result, out, op) for a result in hand.
+template <typename F>
+py::object result_or_out(py::handle out, const char* op, F&& compute) {
+  if (out.is_none()) return py::cast(compute());
+  Tensor o = out_tensor(out, op);
+  ops::write_out(o, compute(), op);
+  return py::reinterpret_borrow<py::object>(out);
 }
 
 inline py::object result_or_out(const Tensor& result, py::handle out, const char* op) {
-  if (out.is_none()) return py::cast(result);
-  Tensor o = out_tensor(out, op);
-  ops::write_out(o, result, op);
-  return py::reinterpret_borrow<py::object>(out);
+  return result_or_out(out, op, [&] { return result; });
+}
+
+// A Tensor argument taken as a py::handle, so that anything else is PyTorch's TypeError
+// "<fn>(): argument '<arg>' (position <pos>) must be Tensor, not <type>".
+inline Tensor tensor_arg(py::handle h, const char* fn, const char* arg = "input", int pos = 1) {
+  ST_CHECK_T(is_tensor(h), TypeError, fn, "(): argument '", arg, "' (position ", pos, ") must be Tensor, not ",
+             Py_TYPE(h.ptr())->tp_name);
+  return unwrap(h.ptr());
+}
+
+// smalltorch.<name>(input, ...) from a method body f(self, args...): input checked by tensor_arg.
+// (f is a function pointer: pass a captureless lambda as +[](const Tensor& t, ...) {...}.)
+template <typename R, typename... A>
+auto function_of(const char* name, R (*f)(const Tensor&, A...)) {
+  return [name, f](py::handle input, A... a) { return f(tensor_arg(input, name), a...); };
+}
+
+// The same with a keyword-only out= after the arguments (the result written into it, see result_or_out).
+template <typename R, typename... A>
+auto function_with_out(const char* name, R (*f)(const Tensor&, A...)) {
+  return [name, f](py::handle input, A... a, py::handle out) {
+    return result_or_out(out, name, [&] { return f(tensor_arg(input, name), a...); });
+  };
 }
 
 // One init function per binding file, called by module.cpp.
@@ -71,7 +96,6 @@ void bind_factories(Module& m);
 void bind_numpy(Module& m);
 void bind_arith(Module& m);
 void bind_tensor(Module& m, TensorClass& cls);
-void bind_binary(Module& m, TensorClass& cls);
 void bind_pointwise(Module& m, TensorClass& cls);
 void bind_reductions(Module& m, TensorClass& cls);
 void bind_linalg(Module& m, TensorClass& cls);

@@ -27,6 +27,17 @@ Tensor mean_any(const Tensor& t, py::object dim, bool keepdim, py::object dtype)
   return sum_or_mean(true, t, dim, keepdim, dtype);
 }
 
+Tensor narrow(const Tensor& t, int64_t d, int64_t start, int64_t len) {
+  int64_t wd = wrap_dim(d, t.dim());
+  int64_t size = t.sizes()[wd];
+  if (start < 0) start += size;
+  ST_CHECK_T(start >= 0 && start <= size, IndexError, "start (", start, ") is out of bounds for dimension ", wd,
+             " with size ", size);
+  ST_CHECK(len >= 0 && start + len <= size, "start (", start, ") + length (", len, ") exceeds dimension size (",
+           size, ").");
+  return ops::slice(t, wd, start, start + len, 1);
+}
+
 Tensor squeeze_any(const Tensor& t, py::object dim) {
   if (dim.is_none()) return ops::squeeze(t);
   if (PyTuple_Check(dim.ptr()) || PyList_Check(dim.ptr())) return ops::squeeze(t, to_dims(dim, "squeeze"));
@@ -35,6 +46,17 @@ Tensor squeeze_any(const Tensor& t, py::object dim) {
 }  // namespace
 
 void bind_tensor(Module& m, TensorClass& cls) {
+  // A method that is also smalltorch.<name>(input, ...) (f: a captureless lambda or a function), with PyTorch's
+  // argument names; method_and_function_out adds the function's keyword-only out=.
+  auto method_and_function = [&](const char* name, auto f, auto... args) {
+    cls.def(name, f, args...);
+    m.def(name, function_of(name, +f), py::arg("input"), args...);
+  };
+  auto method_and_function_out = [&](const char* name, auto f) {
+    cls.def(name, f);
+    m.def(name, function_with_out(name, +f), py::arg("input"), py::kw_only(), py::arg("out") = py::none());
+  };
+
   // ---- geometry
   cls.def_property_readonly("shape", [](const Tensor& t) { return make_size(t.sizes()); })
       .def("size", [](const Tensor& t, py::object dim) -> py::object {
@@ -96,7 +118,6 @@ void bind_tensor(Module& m, TensorClass& cls) {
       .def("retain_grad", &retain_grad)
       .def("_register_hook", &register_hook)
       .def("_remove_hook", &remove_hook)
-      .def("detach", [](const Tensor& t) { return ops::detach(t); })
       .def("detach_", [](py::object self) {
         Tensor t = self_of(self);
         if (auto* m = ag::get_meta(t)) {
@@ -106,18 +127,19 @@ void bind_tensor(Module& m, TensorClass& cls) {
         }
         return self;
       });
+  method_and_function("detach", [](const Tensor& t) { return ops::detach(t); });
 
   // ---- conversion
   cls.def("item", [](const Tensor& t) { return ops::item(t); })
       .def("numpy", [](py::object self) { return to_numpy(self); })
       .def("_to_dtype", [](const Tensor& t, ScalarType d, bool copy) { return ops::to_dtype(t, d, copy); })
       .def("contiguous", [](const Tensor& t) { return ops::contiguous(t); })
-      .def("clone", [](const Tensor& t) { return ops::clone(t); })
       .def("copy_", [](py::object self, const Tensor& src) {
         Tensor t = self_of(self);
         ops::copy_(t, src);
         return self;
       }, py::arg("src"));
+  method_and_function("clone", [](const Tensor& t) { return ops::clone(t); });
 
   // ---- storage identity and aliasing, for copy.deepcopy (views copied together keep sharing memory)
   cls.def("_storage_key", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.impl()->storage().get()); })
@@ -145,30 +167,11 @@ void bind_tensor(Module& m, TensorClass& cls) {
       .def("reshape", [](const Tensor& t, py::args a) { return ops::reshape(t, parse_sizes(a, "reshape", "shape")); })
       .def("view_as", [](const Tensor& t, const Tensor& o) { return ops::view(t, o.sizes()); })
       .def("reshape_as", [](const Tensor& t, const Tensor& o) { return ops::reshape(t, o.sizes()); })
-      .def("flatten", [](const Tensor& t, int64_t s, int64_t e) { return ops::flatten(t, s, e); },
-           py::arg("start_dim") = 0, py::arg("end_dim") = -1)
-      .def("transpose", [](const Tensor& t, int64_t a, int64_t b) { return ops::transpose(t, a, b); })
-      .def("swapaxes", [](const Tensor& t, int64_t a, int64_t b) { return ops::transpose(t, a, b); })
-      .def("swapdims", [](const Tensor& t, int64_t a, int64_t b) { return ops::transpose(t, a, b); })
-      .def("t", [](const Tensor& t) { return ops::t(t); })
       .def_property_readonly("T", [](const Tensor& t) { return ops::numpy_T(t); })
       .def_property_readonly("mT", [](const Tensor& t) { return ops::mT(t); })
       .def("permute", [](const Tensor& t, py::args a) { return ops::permute(t, parse_sizes(a, "permute", "dims")); })
       .def("expand", [](const Tensor& t, py::args a) { return ops::expand(t, parse_sizes(a, "expand")); })
       .def("expand_as", [](const Tensor& t, const Tensor& o) { return ops::expand(t, o.sizes()); })
-      .def("squeeze", &squeeze_any, py::arg("dim") = py::none())
-      .def("unsqueeze", [](const Tensor& t, int64_t d) { return ops::unsqueeze(t, d); }, py::arg("dim"))
-      .def("select", [](const Tensor& t, int64_t d, int64_t i) { return ops::select(t, d, i); })
-      .def("narrow", [](const Tensor& t, int64_t d, int64_t start, int64_t len) {
-        int64_t wd = wrap_dim(d, t.dim());
-        int64_t size = t.sizes()[wd];
-        if (start < 0) start += size;
-        ST_CHECK_T(start >= 0 && start <= size, IndexError, "start (", start, ") is out of bounds for dimension ",
-                   wd, " with size ", size);
-        ST_CHECK(len >= 0 && start + len <= size, "start (", start, ") + length (", len, ") exceeds dimension size (",
-                 size, ").");
-        return ops::slice(t, wd, start, start + len, 1);
-      })
       .def("__getitem__", [](const Tensor& t, py::handle key) { return ops::index(t, parse_index(key)); })
       .def("__setitem__", [](const Tensor& t, py::handle key, py::handle value) {
         Tensor self = t;
@@ -182,6 +185,18 @@ void bind_tensor(Module& m, TensorClass& cls) {
                    " to a ", dtype_name(t.dtype()), " tensor");
         ops::index_put_(self, idx, s);
       });
+  method_and_function("flatten", [](const Tensor& t, int64_t s, int64_t e) { return ops::flatten(t, s, e); },
+                      py::arg("start_dim") = 0, py::arg("end_dim") = -1);
+  auto transpose = [](const Tensor& t, int64_t a, int64_t b) { return ops::transpose(t, a, b); };
+  method_and_function("transpose", transpose, py::arg("dim0"), py::arg("dim1"));
+  method_and_function("swapaxes", transpose, py::arg("axis0"), py::arg("axis1"));
+  method_and_function("swapdims", transpose, py::arg("dim0"), py::arg("dim1"));
+  method_and_function("t", [](const Tensor& t) { return ops::t(t); });
+  method_and_function("squeeze", &squeeze_any, py::arg("dim") = py::none());
+  method_and_function("unsqueeze", [](const Tensor& t, int64_t d) { return ops::unsqueeze(t, d); }, py::arg("dim"));
+  method_and_function("select", [](const Tensor& t, int64_t d, int64_t i) { return ops::select(t, d, i); },
+                      py::arg("dim"), py::arg("index"));
+  method_and_function("narrow", &narrow, py::arg("dim"), py::arg("start"), py::arg("length"));
 
   // ---- arithmetic operators
   auto add_tt = [](const Tensor& a, const Tensor& b) { return ops::add(a, b); };
@@ -227,9 +242,6 @@ void bind_tensor(Module& m, TensorClass& cls) {
       }, py::arg("other"), py::kw_only(), py::arg("alpha") = kOne)
       .def("mul", [=](const Tensor& a, py::handle o) { return need(binop(a, o, mul_tt, mul_ts), "mul", o); })
       .def("pow", [=](const Tensor& a, py::handle o) { return need(binop(a, o, pow_tt, pow_ts), "pow", o); })
-      .def("neg", [](const Tensor& a) { return ops::neg(a); })
-      .def("negative", [](const Tensor& a) { return ops::neg(a); })
-      .def("reciprocal", [](const Tensor& a) { return ops::reciprocal(a); })
       .def("add_", [=](py::object s, py::handle o, const Scalar& alpha) {
         return need(inplace(s, o, [&](Tensor& t, const Tensor& b) { ops::add_(t, b, alpha); },
                             [&](Tensor& t, const Scalar& b) { ops::add_(t, b, alpha); }), "add_", o);
@@ -261,6 +273,10 @@ void bind_tensor(Module& m, TensorClass& cls) {
         ops::normal_(t, mean, std);
         return s;
       }, py::arg("mean") = 0.0, py::arg("std") = 1.0);
+  auto neg = [](const Tensor& a) { return ops::neg(a); };
+  method_and_function_out("neg", neg);
+  method_and_function_out("negative", neg);
+  method_and_function_out("reciprocal", [](const Tensor& a) { return ops::reciprocal(a); });
 
   // reductions
   cls.def("sum", &sum_any, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(),

@@ -91,26 +91,6 @@ for _name in dir(_C):
 del _name
 
 
-# out= for the functions whose C++ binding has none: the result is computed,
-# then written into `out` (checked like PyTorch: shape, dtype, no grad).
-def _out_form(name, fn):
-    def f(*args, out=None, **kwargs):
-        if out is not None and not isinstance(out, Tensor):  # checked before computing, as PyTorch does
-            raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
-        result = fn(*args, **kwargs)
-        return result if out is None else _C._write_out(out, result, name)
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = fn.__doc__
-    return f
-
-
-for _name in ("pow", "prod", "amax", "amin", "argmax", "argmin", "var", "std",
-              "norm", "logsumexp", "all", "any", "cumsum", "cumprod", "mv", "dot", "addmm", "cat", "stack",
-              "index_select", "gather", "take", "masked_select"):
-    globals()[_name] = _out_form(_name, getattr(_C, _name))
-del _name
-
-
 def _sequence_arg_fn(name, arg):
     """smalltorch.<name>(input, <arg>) where <arg> is a tuple (or list) of ints, as in PyTorch (the method
     also takes them unpacked: x.reshape(2, 3))."""
@@ -131,24 +111,6 @@ def _sequence_arg_fn(name, arg):
 
 reshape = _sequence_arg_fn("reshape", "shape")
 permute = _sequence_arg_fn("permute", "dims")
-
-
-def _method(name):
-    def fn(input, *args, **kwargs):
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-        return getattr(input, name)(*args, **kwargs)
-    fn.__name__ = name
-    fn.__qualname__ = name
-    fn.__doc__ = f"smalltorch.{name}(input, ...) is input.{name}(...)."
-    return fn
-
-
-for _name in ("neg", "negative", "reciprocal", "flatten", "transpose", "swapaxes", "swapdims", "t", "squeeze",
-              "unsqueeze", "clone", "detach", "select", "narrow"):
-    if _name not in globals():  # methods without a C++ module function of their own
-        globals()[_name] = _method(_name)
-del _name
 
 
 __all__ = [n for n in dir() if not n.startswith("_")]
