@@ -891,7 +891,8 @@ class _Archive:
         self.mm = mm
         try:
             self.zf = zipfile.ZipFile(fileobj)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, struct.error) as e:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, struct.error,
+                NotImplementedError) as e:
             raise _corrupt(name, f"is not a readable zip archive ({e}: its central directory is missing or "
                                  "damaged)") from None
         names = self.zf.namelist()
@@ -913,7 +914,7 @@ class _Archive:
         info = self.info(record)
         try:
             return self.zf.read(info)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, struct.error, zlib.error) as e:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, struct.error, zlib.error, NotImplementedError) as e:
             raise _corrupt(f"{self.name} record '{record}'", f"cannot be read ({e})") from None
 
     def data_offset(self, info, record):
