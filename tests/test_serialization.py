@@ -543,6 +543,20 @@ def test_corrupted_tensor_bytes_fail_the_crc_check():
         smalltorch.load(io.BytesIO(bytes(raw)))
 
 
+@pytest.mark.parametrize("dtype,numel", [(smalltorch.float32, 5_000_000), (smalltorch.bool, 5_000_000),
+                                         (smalltorch.int64, 1000)], ids=["large", "large-bool", "small"])
+def test_large_records_round_trip_and_fail_the_crc_check_when_changed(dtype, numel):
+    # large records are read in chunks whose CRC-32 a helper thread checks; bool storages are checked
+    # before their bytes are normalised to 0/1
+    t = sample(dtype, (numel,))
+    raw = saved_bytes({"w": t, "small": smalltorch.ones(3)})
+    assert_same(smalltorch.load(io.BytesIO(raw))["w"], t)
+    bad = bytearray(raw)
+    bad[record_data_offset(raw, "archive/data/0") + t.element_size() * numel * 2 // 3] ^= 0x04
+    with pytest.raises(RuntimeError, match="record 'data/0' fails its CRC-32 check"):
+        smalltorch.load(io.BytesIO(bytes(bad)))
+
+
 @pytest.mark.parametrize("record", ["data.pkl", "data/0"])
 def test_missing_record_is_named(record):
     raw = rezip(saved_bytes({"w": smalltorch.arange(10.0)}), drop=(record,))

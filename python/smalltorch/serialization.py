@@ -878,6 +878,14 @@ class _FullUnpickler(pickle.Unpickler):
 # ---------------------------------------------------------------------------------------------------------
 # load: the archive
 
+_CHUNK_BYTES = 1 << 23  # records are read in 8 MiB chunks when their CRC-32 is computed in the background
+_BACKGROUND_CRC_BYTES = 1 << 22
+
+
+def _crc_update(state, chunk):  # one worker runs these in submission order: the chained CRC is correct
+    state[0] = zlib.crc32(chunk, state[0])
+
+
 def _corrupt(name, what):
     return RuntimeError(f"smalltorch.load: {name} {what}; the file is corrupted or was not written completely")
 
@@ -889,6 +897,8 @@ class _Archive:
         self.f = fileobj
         self.name = name
         self.mm = mm
+        self.pool = None  # the helper thread computing CRC-32s of large records while the next chunk is read
+        self.pending = []  # (record, expected CRC-32, [computed]) for records checked in the background
         try:
             self.zf = zipfile.ZipFile(fileobj)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, struct.error,
@@ -928,8 +938,10 @@ class _Archive:
         name_len, extra_len = struct.unpack("<HH", head[26:30])
         return info.header_offset + 30 + name_len + extra_len
 
-    def read_into(self, record, out):
-        """Reads record's bytes into `out` (a writable byte memoryview of exactly its size)."""
+    def read_into(self, record, out, check_now=False):
+        """Reads record's bytes into `out` (a writable byte memoryview of exactly its size). Large records are
+        read in chunks whose CRC-32 a helper thread computes meanwhile (both release the GIL), checked by
+        finish(); check_now: checked before returning (the caller changes the bytes next)."""
         info = self.info(record)
         if info.file_size != out.nbytes:
             raise _corrupt(f"{self.name} record '{record}'", f"has {info.file_size} bytes where its tensor "
@@ -938,14 +950,42 @@ class _Archive:
             out[:] = self.read_small(record)  # compressed by some other tool: zipfile checks its CRC
             return
         self.f.seek(self.data_offset(info, record))
+        background = not check_now and out.nbytes >= _BACKGROUND_CRC_BYTES
+        crc = [0]
         done = 0
         while done < out.nbytes:
-            n = self.f.readinto(out[done:])
-            if not n:
-                raise _corrupt(f"{self.name} record '{record}'", f"is truncated ({done} of {out.nbytes} bytes)")
-            done += n
-        if zlib.crc32(out) != info.CRC:
-            raise _corrupt(f"{self.name} record '{record}'", "fails its CRC-32 check (its bytes changed)")
+            end = min(done + _CHUNK_BYTES, out.nbytes) if background else out.nbytes
+            start = done
+            while done < end:
+                n = self.f.readinto(out[done:end])
+                if not n:
+                    raise _corrupt(f"{self.name} record '{record}'", f"is truncated ({done} of {out.nbytes} bytes)")
+                done += n
+            if background:
+                self._crc_pool().submit(_crc_update, crc, out[start:end])
+        if background:
+            self.pending.append((record, info.CRC, crc))
+        elif zlib.crc32(out) != info.CRC:
+            raise self._crc_error(record)
+
+    def _crc_error(self, record):
+        return _corrupt(f"{self.name} record '{record}'", "fails its CRC-32 check (its bytes changed)")
+
+    def _crc_pool(self):
+        if self.pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smalltorch-load-crc")
+        return self.pool
+
+    def finish(self):
+        """Waits for the background CRC-32s and raises if one record's bytes do not match."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+            self.pool = None
+        pending, self.pending = self.pending, []
+        for record, expected, crc in pending:
+            if crc[0] != expected:
+                raise self._crc_error(record)
 
     def map(self, record, np_dtype, count):
         """The record's bytes in the memory map, as a writable (copy-on-write) numpy array."""
@@ -1029,7 +1069,8 @@ class _StorageLoader:
         else:
             from ._creation import empty
             flat = empty(numel, dtype=dtype)
-            self.archive.read_into(record, memoryview(flat.numpy().view(np.uint8)))
+            changed_next = (self.swap and np_dtype.itemsize > 1) or dtype == _C.bool
+            self.archive.read_into(record, memoryview(flat.numpy().view(np.uint8)), check_now=changed_next)
         if self.swap and np_dtype.itemsize > 1:
             flat.numpy().byteswap(inplace=True)
         if dtype == _C.bool:  # a bool byte must be 0 or 1 for the kernels: nonzero reads as True
@@ -1098,12 +1139,15 @@ def _load(fh, name, map_location, weights_only, encoding, mm):
         raise RuntimeError(f"smalltorch.load: {name} is a TorchScript archive (torch.jit.save), not a checkpoint")
     data = archive.read_small("data.pkl")
     storages = _StorageLoader(archive, map_location, mm is not None)
-    if weights_only:
-        obj = _WeightsOnlyUnpickler(data, storages, encoding).load()
-    else:
-        try:
-            obj = _FullUnpickler(io.BytesIO(data), storages, encoding=encoding).load()
-        except (EOFError, IndexError, struct.error, UnicodeDecodeError) as e:
-            raise pickle.UnpicklingError(f"smalltorch.load: {name}: malformed pickle data ({type(e).__name__}: "
-                                         f"{e})") from None
+    try:
+        if weights_only:
+            obj = _WeightsOnlyUnpickler(data, storages, encoding).load()
+        else:
+            try:
+                obj = _FullUnpickler(io.BytesIO(data), storages, encoding=encoding).load()
+            except (EOFError, IndexError, struct.error, UnicodeDecodeError) as e:
+                raise pickle.UnpicklingError(f"smalltorch.load: {name}: malformed pickle data "
+                                             f"({type(e).__name__}: {e})") from None
+    finally:
+        archive.finish()
     return obj
