@@ -150,12 +150,32 @@ def test_requires_grad_and_parameters_preserved():
     np.testing.assert_array_equal(to_np(got["p"]), [0.0, 1.0, 2.0, 3.0])
 
 
-def test_tensor_attributes_round_trip():
+def test_tensor_and_parameter_attributes_round_trip():
     t = smalltorch.ones(2)
     t.note = "kept"
-    got = round_trip(t)
-    assert got.note == "kept"
-    np.testing.assert_array_equal(to_np(got), [1.0, 1.0])
+    p = nn.Parameter(smalltorch.ones(1))
+    p.tag = 3
+    got = round_trip({"t": t, "p": p})
+    assert got["t"].note == "kept" and got["p"].tag == 3 and type(got["p"]) is nn.Parameter
+    np.testing.assert_array_equal(to_np(got["t"]), [1.0, 1.0])
+
+
+def test_tensor_and_parameter_attributes_cross_both_ways(torch_ref):
+    t = smalltorch.ones(2)
+    t.note = "kept"
+    p = nn.Parameter(smalltorch.ones(1))
+    p.tag = 3
+    got = torch_ref.load(io.BytesIO(saved_bytes({"t": t, "p": p})))
+    assert got["t"].note == "kept" and got["p"].tag == 3 and type(got["p"]) is torch_ref.nn.Parameter
+    tt = torch_ref.ones(2)
+    tt.note = "x"
+    tp = torch_ref.nn.Parameter(torch_ref.ones(1))
+    tp.tag = 4
+    buf = io.BytesIO()
+    torch_ref.save({"t": tt, "p": tp}, buf)
+    buf.seek(0)
+    back = smalltorch.load(buf)
+    assert back["t"].note == "x" and back["p"].tag == 4 and type(back["p"]) is nn.Parameter
 
 
 def test_paths_pathlib_and_file_objects(tmp_path):
