@@ -400,24 +400,34 @@ def with_location(raw, location):
     return rezip(raw, {"data.pkl": pkl.replace(old, pickle.BINUNICODE + struct.pack("<I", len(loc)) + loc)})
 
 
-def test_map_location_forms(torch_ref):
+def test_map_location_forms():
     t = sample(smalltorch.float32, (2, 3))
     raw = saved_bytes({"t": t})
-    for ml in (None, "cpu", smalltorch.device("cpu"), torch_ref.device("cpu"), {"cpu": "cpu"},
-               lambda storage, loc: storage, lambda storage, loc: None, lambda storage, loc: storage.cpu()):
+    for ml in (None, "cpu", smalltorch.device("cpu"), {"cpu": "cpu"}, lambda storage, loc: storage,
+               lambda storage, loc: None, lambda storage, loc: storage.cpu()):
         assert_same(smalltorch.load(io.BytesIO(raw), map_location=ml)["t"], t)
     cuda = with_location(raw, "cuda:0")
     with pytest.raises(RuntimeError, match="map_location"):
         smalltorch.load(io.BytesIO(cuda))
     seen = []
-    for ml in ("cpu", {"cuda:0": "cpu"}, lambda storage, loc: seen.append(loc) or storage,
-               torch_ref.device("cpu")):
+    for ml in ("cpu", {"cuda:0": "cpu"}, lambda storage, loc: seen.append(loc) or storage):
         assert_same(smalltorch.load(io.BytesIO(cuda), map_location=ml)["t"], t)
     assert seen == ["cuda:0"]
+    with pytest.raises(TypeError, match="map_location returned int"):
+        smalltorch.load(io.BytesIO(raw), map_location=lambda storage, loc: 3)
     with pytest.raises(RuntimeError, match="cuda"):
         smalltorch.load(io.BytesIO(raw), map_location="cuda")
     with pytest.raises(RuntimeError, match="cuda"):
         smalltorch.load(io.BytesIO(cuda), map_location={"cuda:1": "cpu"})
+
+
+def test_map_location_torch_device(torch_ref):
+    t = sample(smalltorch.float32, (2, 3))
+    raw = saved_bytes({"t": t})
+    for data in (raw, with_location(raw, "cuda:0")):
+        assert_same(smalltorch.load(io.BytesIO(data), map_location=torch_ref.device("cpu"))["t"], t)
+    with pytest.raises(RuntimeError, match="cuda"):
+        smalltorch.load(io.BytesIO(raw), map_location=torch_ref.device("cuda"))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -493,6 +503,8 @@ def hand_pickle(*ops):
     (hand_pickle(pickle.EMPTY_DICT, pickle.EMPTY_DICT, pickle.BUILD), "build"),
     (hand_pickle(pickle.GLOBAL + b"collections\nOrderedDict\n", pickle.EMPTY_TUPLE, pickle.REDUCE,
                  pickle.EMPTY_DICT, pickle.BUILD, pickle.EMPTY_DICT, pickle.EMPTY_TUPLE, pickle.REDUCE),
+     "unrecognized function"),
+    (hand_pickle(pickle.GLOBAL + b"torch\nTensor\n", pickle.BININT1 + b"\x05", pickle.TUPLE1, pickle.REDUCE),
      "unrecognized function"),
     (hand_pickle(pickle.SHORT_BINSTRING + b"\x01x", pickle.BINPERSID), "persistent_load of storage"),
     (hand_pickle(pickle.MARK, pickle.SHORT_BINSTRING + b"\x07storage", pickle.NONE, pickle.NONE, pickle.NONE,

@@ -108,8 +108,8 @@ _MISSING_DTYPES = ("int8", "int16", "float16", "half", "bfloat16", "complex32", 
 
 
 def _unsupported_dtype(torch_name):
-    raise pickle.UnpicklingError(f"the checkpoint holds a tensor of dtype torch.{torch_name}, which smalltorch "
-                                 "does not have (its dtypes: bool, uint8, int32, int64, float32, float64)")
+    raise pickle.UnpicklingError(f"the checkpoint uses dtype torch.{torch_name}, which smalltorch does not have "
+                                 "(its dtypes: bool, uint8, int32, int64, float32, float64)")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -126,16 +126,20 @@ class _StorageRecord:
         self.numel = flat.numel()
 
 
+def _write_global(pickler, module, name, obj):
+    pickler.write(pickle.GLOBAL + f"{module}\n{name}\n".encode("utf-8"))
+    pickler.memoize(obj)  # later uses of obj are memo references
+
+
 def _save_torch_name(pickler, obj):
-    pickler.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode("utf-8"))
-    pickler.memoize(obj)
+    _write_global(pickler, obj.module, obj.name, obj)
 
 
 def _save_dtype(pickler, obj):
     name = _DTYPE_NAME.get(obj)
     if name is None:
         raise pickle.PicklingError(f"cannot save dtype {obj}")
-    _save_torch_name(pickler, _TorchName("torch", name))
+    _write_global(pickler, "torch", name, obj)  # torch.float32, as PyTorch pickles its dtypes
 
 
 def _object_state(obj):
@@ -311,7 +315,7 @@ def _rebuild(storage, storage_offset, size, stride, requires_grad, dtype=None, m
     if type(storage) is not _LoadedStorage:
         raise pickle.UnpicklingError(f"a tensor in the checkpoint is built on {type(storage).__name__}, "
                                      "not on a storage record")
-    if metadata and any(metadata.values()):
+    if metadata and (not isinstance(metadata, dict) or any(metadata.values())):
         raise pickle.UnpicklingError(f"tensor metadata {metadata!r} (conjugate/negative bits) is not supported")
     flat = storage.flat if dtype is None or dtype == storage.dtype else storage.as_dtype(dtype)
     size, stride, offset = _ints(size, "size"), _ints(stride, "stride"), operator.index(storage_offset)
@@ -554,6 +558,8 @@ class _WeightsOnlyUnpickler:
                 op(self)
         except pickle.UnpicklingError:
             raise
+        except _StorageLoadError as e:  # reading a record (or the user's map_location) failed: as raised
+            raise e.error from None
         except (IndexError, KeyError, struct.error, UnicodeDecodeError, ValueError, TypeError, OverflowError,
                 AttributeError, RecursionError) as e:
             raise pickle.UnpicklingError(f"malformed pickle data at byte {self.pos}: "
@@ -599,7 +605,7 @@ def _op_stack_global(u):
 def _op_reduce(u):
     args = u.stack.pop()
     func = u.stack[-1]
-    if not u.is_allowed(func) or not callable(func):
+    if not u.is_allowed(func) or not callable(func) or func is Tensor:  # (torch.Tensor only names a type)
         raise pickle.UnpicklingError(f"Trying to call reduce for unrecognized function {func!r}")
     if type(args) is not tuple:
         raise pickle.UnpicklingError("REDUCE arguments must be a tuple")
@@ -700,7 +706,21 @@ def _op_persid(u):
     pid = u.stack.pop()
     if type(pid) is not tuple or not pid or pid[0] not in ("storage", b"storage"):
         raise pickle.UnpicklingError(f"Only persistent_load of storage is allowed, but got {pid!r}")
-    u.stack.append(u.persistent_load(pid))
+    try:
+        storage = u.persistent_load(pid)
+    except pickle.UnpicklingError:
+        raise
+    except Exception as e:
+        raise _StorageLoadError(e) from None
+    u.stack.append(storage)
+
+
+class _StorageLoadError(Exception):
+    """Carries an error of reading a storage through the unpickler's own error wrapping, unchanged."""
+
+    def __init__(self, error):
+        super().__init__(error)
+        self.error = error
 
 
 def _op_proto(u):
