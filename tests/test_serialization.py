@@ -206,6 +206,42 @@ def test_non_seekable_file_object_loads():
     np.testing.assert_array_equal(to_np(smalltorch.load(Stream(raw))["x"]), np.arange(5))
 
 
+@pytest.mark.parametrize("numel", [10, 3_000_000], ids=["small", "large"])
+def test_a_failing_write_raises(numel):
+    # large saves write from a helper thread: its error must still reach the caller
+    class Full(io.BytesIO):
+        def write(self, b):
+            if self.tell() + memoryview(b).nbytes > 1_000_000 or numel == 10:
+                raise OSError(28, "No space left on device")
+            return super().write(b)
+
+    with pytest.raises(OSError, match="No space left"):
+        smalltorch.save({"w": smalltorch.ones(numel)}, Full())
+
+
+def test_large_save_to_path_and_file_object_match(tmp_path):
+    t = sample(smalltorch.float32, (3_000_000,))
+    smalltorch.save({"w": t, "v": t[5:]}, tmp_path / "big.pt")
+    buf = io.BytesIO()
+    smalltorch.save({"w": t, "v": t[5:]}, buf)
+    raw = (tmp_path / "big.pt").read_bytes()
+    for data in (raw, buf.getvalue()):
+        got = smalltorch.load(io.BytesIO(data))
+        assert_same(got["w"], t)
+        assert_same(got["v"], t[5:])
+        z = zipfile.ZipFile(io.BytesIO(data))
+        for info in z.infolist():
+            assert record_data_offset(data, info.filename) % 64 == 0
+
+
+def test_torch_loads_large_smalltorch_file(torch_ref, tmp_path):
+    t = sample(smalltorch.float64, (1_500_000,))  # 12 MB: written in chunks by the helper thread
+    smalltorch.save({"w": t, "v": t[7:]}, tmp_path / "big.pt")
+    for got in (torch_ref.load(tmp_path / "big.pt"), torch_ref.load(tmp_path / "big.pt", mmap=True)):
+        np.testing.assert_array_equal(got["w"].numpy(), to_np(t))
+        assert got["v"].storage_offset() == 7 and torch_ref.equal(got["v"], got["w"][7:])
+
+
 def test_records_are_aligned_and_stored_uncompressed():
     obj = {f"t{i}": smalltorch.ones(i + 1) for i in range(5)}
     raw = saved_bytes(obj)

@@ -41,6 +41,8 @@ from . import _device
 __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals"]
 
 _ALIGNMENT = 64  # PyTorch's storage alignment: record data starts on a multiple of it
+_CHUNK_BYTES = 1 << 23  # large records are written and read in 8 MiB chunks, CRC-32s computed alongside
+_BACKGROUND_BYTES = 1 << 22  # from this size on, a helper thread writes (save) or checks the CRC-32 (load)
 _FORMAT_VERSION = "1"
 _ARCHIVE_VERSION = "3\n"
 
@@ -215,7 +217,54 @@ def _write_record(zf, name, data):
     pad = -(zf.fp.tell() + header) % _ALIGNMENT
     info.extra = b"FB" + struct.pack("<H", pad) + b"Z" * pad  # a padding extra field, as PyTorch writes
     with zf.open(info, "w", force_zip64=zip64) as out:
-        out.write(view)
+        for start in range(0, view.nbytes, _CHUNK_BYTES):  # zipfile computes each chunk's CRC-32, then writes it
+            out.write(view[start:start + _CHUNK_BYTES])
+
+
+class _BackgroundWriter:
+    """A file wrapper whose writes a helper thread performs in order, so that zipfile computes the CRC-32 of
+    the next chunk while the previous one is written (both release the GIL). tell() is the logical position;
+    seek() and close() wait for the writes queued before them. The written buffers must not change meanwhile
+    (they are tensor storages and finished headers)."""
+
+    def __init__(self, f):
+        from concurrent.futures import ThreadPoolExecutor
+        self.f = f
+        self.pos = f.tell()
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smalltorch-save")
+        self.queued = []
+
+    def write(self, b):
+        n = memoryview(b).nbytes
+        self.queued.append(self.pool.submit(self.f.write, b))
+        self.pos += n
+        return n
+
+    def drain(self):
+        queued, self.queued = self.queued, []
+        for fut in queued:
+            fut.result()  # re-raises a failed write (disk full, ...)
+
+    def tell(self):
+        return self.pos
+
+    def seek(self, offset, whence=0):
+        self.drain()
+        self.pos = self.f.seek(offset, whence)
+        return self.pos
+
+    def seekable(self):
+        return True
+
+    def flush(self):
+        self.drain()
+        self.f.flush()
+
+    def close(self):
+        try:
+            self.drain()
+        finally:
+            self.pool.shutdown(wait=True)
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_serialization=True,
@@ -256,9 +305,16 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
 
 
 def _write_archive(fileobj, prefix, records):
-    with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-        for name, data in records:
-            _write_record(zf, f"{prefix}/{name}", data)
+    total = sum(memoryview(data).nbytes for _, data in records if not isinstance(data, str))
+    seekable = getattr(fileobj, "seekable", lambda: False)()
+    target = _BackgroundWriter(fileobj) if total >= _BACKGROUND_BYTES and seekable else fileobj
+    try:
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+            for name, data in records:
+                _write_record(zf, f"{prefix}/{name}", data)
+    finally:
+        if target is not fileobj:
+            target.close()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -898,10 +954,6 @@ class _FullUnpickler(pickle.Unpickler):
 # ---------------------------------------------------------------------------------------------------------
 # load: the archive
 
-_CHUNK_BYTES = 1 << 23  # records are read in 8 MiB chunks when their CRC-32 is computed in the background
-_BACKGROUND_CRC_BYTES = 1 << 22
-
-
 def _crc_update(state, chunk):  # one worker runs these in submission order: the chained CRC is correct
     state[0] = zlib.crc32(chunk, state[0])
 
@@ -970,7 +1022,7 @@ class _Archive:
             out[:] = self.read_small(record)  # compressed by some other tool: zipfile checks its CRC
             return
         self.f.seek(self.data_offset(info, record))
-        background = not check_now and out.nbytes >= _BACKGROUND_CRC_BYTES
+        background = not check_now and out.nbytes >= _BACKGROUND_BYTES
         crc = [0]
         done = 0
         while done < out.nbytes:
