@@ -319,6 +319,18 @@ def test_optimizer_state_dict_round_trip(make_opt, tmp_path):
         np.testing.assert_array_equal(to_np(a), to_np(b))
 
 
+def test_whole_module_needs_weights_only_false():
+    model = make_model()
+    raw = saved_bytes(model)
+    with pytest.raises(pickle.UnpicklingError, match="smalltorch.nn.modules.container.Sequential"):
+        smalltorch.load(io.BytesIO(raw))
+    got = smalltorch.load(io.BytesIO(raw), weights_only=False)
+    assert type(got) is nn.Sequential and repr(got) == repr(model)
+    assert type(got[0].weight) is nn.Parameter and got[0].weight.requires_grad
+    x = smalltorch.ones(2, 3)
+    np.testing.assert_array_equal(to_np(got(x)), to_np(model(x)))
+
+
 # ---------------------------------------------------------------------------------------------------------
 # PyTorch reads smalltorch's files, smalltorch reads PyTorch's
 
@@ -411,6 +423,14 @@ def test_state_dicts_cross_both_ways(torch_ref, tmp_path):
     for k, v in topt.state_dict()["state"][0].items():
         np.testing.assert_array_equal(to_np(back["optim"]["state"][0][k]), v.numpy())
     assert back["optim"]["param_groups"] == topt.state_dict()["param_groups"]
+
+
+def test_torch_legacy_format_is_named(torch_ref):
+    buf = io.BytesIO()
+    torch_ref.save({"w": torch_ref.ones(2)}, buf, _use_new_zipfile_serialization=False)
+    buf.seek(0)
+    with pytest.raises(RuntimeError, match="legacy"):
+        smalltorch.load(buf)
 
 
 def test_torch_dtype_smalltorch_lacks_raises(torch_ref):
