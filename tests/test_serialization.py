@@ -565,6 +565,8 @@ def hand_pickle(*ops):
     (hand_pickle(pickle.SHORT_BINSTRING + b"\x01x", pickle.BINPERSID), "persistent_load of storage"),
     (hand_pickle(pickle.MARK, pickle.SHORT_BINSTRING + b"\x07storage", pickle.NONE, pickle.NONE, pickle.NONE,
                  pickle.NONE, pickle.TUPLE, pickle.BINPERSID), "storage type"),
+    (hand_pickle(pickle.GLOBAL + b"_codecs\nencode\n", pickle.SHORT_BINSTRING + b"\x01x",
+                 pickle.SHORT_BINSTRING + b"\x04nope", pickle.TUPLE2, pickle.REDUCE), "unknown encoding"),
     (hand_pickle(b"i__main__\nEvil\n"), "opcode"),
     (hand_pickle(pickle.BINGET + b"\x05"), "malformed"),
     (pickle.PROTO + b"\x02" + pickle.BINUNICODE + b"\xff\xff\x00\x00ab", "truncated"),

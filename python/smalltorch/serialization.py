@@ -616,7 +616,7 @@ class _WeightsOnlyUnpickler:
             raise
         except _StorageLoadError as e:  # reading a record (or the user's map_location) failed: as raised
             raise e.error from None
-        except (IndexError, KeyError, struct.error, UnicodeDecodeError, ValueError, TypeError, OverflowError,
+        except (IndexError, KeyError, LookupError, struct.error, ValueError, TypeError, OverflowError,
                 AttributeError, RecursionError) as e:
             raise pickle.UnpicklingError(f"malformed pickle data at byte {self.pos}: "
                                          f"{type(e).__name__}: {e}") from None
@@ -1153,7 +1153,7 @@ class _StorageLoader:
 
 def _text(x):
     if isinstance(x, bytes):
-        x = x.decode("ascii")
+        x = x.decode("ascii", "replace")
     if type(x) is not str:
         raise pickle.UnpicklingError(f"storage key and location must be strings, got {x!r}")
     return x
