@@ -242,6 +242,22 @@ def test_torch_loads_large_smalltorch_file(torch_ref, tmp_path):
         assert got["v"].storage_offset() == 7 and torch_ref.equal(got["v"], got["w"][7:])
 
 
+def test_zip64_records_stay_aligned(monkeypatch, torch_ref):
+    # records over zipfile's ZIP64 limit (2 GiB; lowered here) get a 20-byte zip64 extra field in their local
+    # header, which the alignment padding must account for
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 1000)
+    t = sample(smalltorch.float64, (500,))
+    raw = saved_bytes({"w": t, "s": smalltorch.ones(2)})
+    monkeypatch.undo()
+    z = zipfile.ZipFile(io.BytesIO(raw))
+    info = z.getinfo("archive/data/0")
+    assert info.file_size == 4000 and record_data_offset(raw, info.filename) % 64 == 0
+    header = raw[info.header_offset:record_data_offset(raw, info.filename)]
+    assert struct.pack("<HH", 1, 16) in header  # the zip64 extra field is there
+    assert_same(smalltorch.load(io.BytesIO(raw))["w"], t)
+    np.testing.assert_array_equal(torch_ref.load(io.BytesIO(raw))["w"].numpy(), to_np(t))
+
+
 def test_records_are_aligned_and_stored_uncompressed():
     obj = {f"t{i}": smalltorch.ones(i + 1) for i in range(5)}
     raw = saved_bytes(obj)
