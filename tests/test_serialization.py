@@ -9,6 +9,7 @@ import struct
 import subprocess
 import sys
 import zipfile
+import zlib
 
 import numpy as np
 import pytest
@@ -661,6 +662,18 @@ def test_large_records_round_trip_and_fail_the_crc_check_when_changed(dtype, num
     bad[record_data_offset(raw, "archive/data/0") + t.element_size() * numel * 2 // 3] ^= 0x04
     with pytest.raises(RuntimeError, match="record 'data/0' fails its CRC-32 check"):
         smalltorch.load(io.BytesIO(bytes(bad)))
+
+
+def test_crc32_of_chunks_combines_as_zlib():
+    # large records' chunks are checked in parallel; their CRC-32s combine into the record's
+    from smalltorch.serialization import _crc_of_chunks
+    rng = np.random.default_rng(0)
+    data = rng.integers(0, 256, 100_000, dtype=np.uint8).tobytes()
+    for cuts in ([], [0], [1], [50_000], [3, 7, 99_999], [0, 0, 10], sorted(rng.integers(0, 100_000, 6).tolist())):
+        bounds = [0, *cuts, len(data)]
+        parts = [(zlib.crc32(data[a:b]), b - a) for a, b in zip(bounds, bounds[1:])]
+        assert _crc_of_chunks(parts) == zlib.crc32(data), cuts
+    assert _crc_of_chunks([]) == zlib.crc32(b"")
 
 
 @pytest.mark.parametrize("record", ["data.pkl", "data/0"])

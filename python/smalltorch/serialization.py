@@ -954,8 +954,45 @@ class _FullUnpickler(pickle.Unpickler):
 # ---------------------------------------------------------------------------------------------------------
 # load: the archive
 
-def _crc_update(state, chunk):  # one worker runs these in submission order: the chained CRC is correct
-    state[0] = zlib.crc32(chunk, state[0])
+# CRC-32 of a concatenation from the CRC-32s of its parts (zlib's crc32_combine, which Python's zlib lacks):
+# crc(A + B) = crc(A) * x^(8 * len(B)) + crc(B), in GF(2)[x] modulo the CRC polynomial (bit-reflected).
+_CRC_POLY = 0xEDB88320
+
+
+def _crc_mulmod(a, b):
+    """a * b modulo the CRC polynomial (reflected bit order: 1 << 31 is x^0)."""
+    p = 0
+    m = 1 << 31
+    while m and a:
+        if a & m:
+            p ^= b
+            a ^= m
+        m >>= 1
+        b = (b >> 1) ^ _CRC_POLY if b & 1 else b >> 1
+    return p
+
+
+def _crc_x_pow_8n(n):
+    """x^(8 n) modulo the CRC polynomial, by squaring."""
+    result, power = 1 << 31, 1 << 23  # x^0 and x^8
+    while n:
+        if n & 1:
+            result = _crc_mulmod(power, result)
+        power = _crc_mulmod(power, power)
+        n >>= 1
+    return result
+
+
+def _crc32_combine(crc1, crc2, len2):
+    return _crc_mulmod(_crc_x_pow_8n(len2), crc1) ^ crc2
+
+
+def _crc_of_chunks(parts):
+    """The CRC-32 of a record from its chunks' (crc, length) pairs, in order."""
+    crc = 0
+    for c, n in parts:
+        crc = _crc32_combine(crc, c, n)
+    return crc
 
 
 def _corrupt(name, what):
@@ -969,8 +1006,8 @@ class _Archive:
         self.f = fileobj
         self.name = name
         self.mm = mm
-        self.pool = None  # the helper thread computing CRC-32s of large records while the next chunk is read
-        self.pending = []  # (record, expected CRC-32, [computed]) for records checked in the background
+        self.pool = None  # helper threads computing CRC-32s of large records' chunks while the next is read
+        self.pending = []  # (record, expected CRC-32, [(future CRC-32, length) per chunk]) checked by finish()
         try:
             self.zf = zipfile.ZipFile(fileobj)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, struct.error,
@@ -1012,8 +1049,9 @@ class _Archive:
 
     def read_into(self, record, out, check_now=False):
         """Reads record's bytes into `out` (a writable byte memoryview of exactly its size). Large records are
-        read in chunks whose CRC-32 a helper thread computes meanwhile (both release the GIL), checked by
-        finish(); check_now: checked before returning (the caller changes the bytes next)."""
+        read in chunks whose CRC-32s helper threads compute meanwhile (reads and zlib.crc32 release the GIL),
+        combined and checked by finish(); check_now: checked before returning (the caller changes the bytes
+        next)."""
         info = self.info(record)
         if info.file_size != out.nbytes:
             raise _corrupt(f"{self.name} record '{record}'", f"has {info.file_size} bytes where its tensor "
@@ -1023,7 +1061,7 @@ class _Archive:
             return
         self.f.seek(self.data_offset(info, record))
         background = not check_now and out.nbytes >= _BACKGROUND_BYTES
-        crc = [0]
+        chunk_crcs = []
         done = 0
         while done < out.nbytes:
             end = min(done + _CHUNK_BYTES, out.nbytes) if background else out.nbytes
@@ -1034,9 +1072,9 @@ class _Archive:
                     raise _corrupt(f"{self.name} record '{record}'", f"is truncated ({done} of {out.nbytes} bytes)")
                 done += n
             if background:
-                self._crc_pool().submit(_crc_update, crc, out[start:end])
+                chunk_crcs.append((self._crc_pool().submit(zlib.crc32, out[start:end]), end - start))
         if background:
-            self.pending.append((record, info.CRC, crc))
+            self.pending.append((record, info.CRC, chunk_crcs))
         elif zlib.crc32(out) != info.CRC:
             raise self._crc_error(record)
 
@@ -1046,7 +1084,8 @@ class _Archive:
     def _crc_pool(self):
         if self.pool is None:
             from concurrent.futures import ThreadPoolExecutor
-            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smalltorch-load-crc")
+            workers = max(1, min(4, os.cpu_count() or 1))  # zlib.crc32 releases the GIL: chunks in parallel
+            self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="smalltorch-load-crc")
         return self.pool
 
     def finish(self):
@@ -1055,8 +1094,8 @@ class _Archive:
             self.pool.shutdown(wait=True)
             self.pool = None
         pending, self.pending = self.pending, []
-        for record, expected, crc in pending:
-            if crc[0] != expected:
+        for record, expected, chunk_crcs in pending:
+            if _crc_of_chunks((fut.result(), n) for fut, n in chunk_crcs) != expected:
                 raise self._crc_error(record)
 
     def map(self, record, np_dtype, count):
