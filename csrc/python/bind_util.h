@@ -102,5 +102,6 @@ void bind_linalg(Module& m, TensorClass& cls);
 void bind_shape_ops(Module& m, TensorClass& cls);
 void bind_indexing(Module& m, TensorClass& cls);
 void bind_unary(Module& m, TensorClass& cls);
+void bind_storage(Module& m, TensorClass& cls);
 
 }  // namespace st::py_bind

@@ -49,6 +49,7 @@ PYBIND11_MODULE(_C, module) {
   bind_shape_ops(m, cls);
   bind_indexing(m, cls);
   bind_unary(m, cls);
+  bind_storage(m, cls);
   install_fast_methods(cls.type());
 
   bind_factories(m);

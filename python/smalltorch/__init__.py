@@ -116,21 +116,24 @@ permute = _sequence_arg_fn("permute", "dims")
 __all__ = [n for n in dir() if not n.startswith("_")]
 
 
-# nn, optim and utils are imported on first use, so that `import smalltorch` stays fast.
-_LAZY_SUBMODULES = ("nn", "optim", "utils")
+# nn, optim, utils and serialization (save, load) are imported on first use, so that `import smalltorch`
+# stays fast.
+_LAZY_SUBMODULES = ("nn", "optim", "utils", "serialization")
+_LAZY_FUNCTIONS = {"save": "serialization", "load": "serialization"}
 
 
 def __getattr__(name):
-    if name in _LAZY_SUBMODULES:
+    if name in _LAZY_SUBMODULES or name in _LAZY_FUNCTIONS:
         import importlib
-        module = importlib.import_module("." + name, __name__)
-        globals()[name] = module
-        return module
+        module = importlib.import_module("." + _LAZY_FUNCTIONS.get(name, name), __name__)
+        value = getattr(module, name) if name in _LAZY_FUNCTIONS else module
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'smalltorch' has no attribute '{name}'")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY_SUBMODULES))
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES) | set(_LAZY_FUNCTIONS))
 
 
 from ._random import normal  # noqa: E402
