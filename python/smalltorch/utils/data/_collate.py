@@ -6,6 +6,7 @@ import numpy as np
 
 from ... import _C, _creation
 from ..._C import Tensor
+from . import _shm
 
 _ERR = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
 
@@ -41,9 +42,24 @@ def default_convert(data):
     return data
 
 
+def _stack_shared(batch, elem):
+    dtype, shape = elem.dtype, elem.shape
+    if not all(isinstance(b, Tensor) and not b.requires_grad and b.dtype == dtype and b.shape == shape
+               for b in batch):
+        return None  # the ordinary stack raises or promotes as usual
+    out = _shm.empty_shared([len(batch)] + list(shape), dtype)
+    if out is not None:
+        np.stack([b.numpy() for b in batch], out=out.numpy())
+    return out
+
+
 def default_collate(batch):
     elem = batch[0]
     if isinstance(elem, Tensor):
+        if _shm.active():  # in a DataLoader worker: stack straight into shared memory
+            out = _stack_shared(batch, elem)
+            if out is not None:
+                return out
         return _C.stack(list(batch), 0)
     if isinstance(elem, np.ndarray) or (isinstance(elem, np.generic) and not isinstance(elem, (np.str_, np.bytes_))):
         if elem.dtype.kind in "SaUO":

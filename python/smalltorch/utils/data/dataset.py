@@ -106,7 +106,7 @@ def random_split(dataset, lengths, generator=None):
                               stacklevel=2)
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    indices = _permutation(sum(lengths))
+    indices = _permutation(sum(lengths), generator)
     out = []
     offset = 0
     for length in lengths:
