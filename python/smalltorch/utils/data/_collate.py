@@ -1,6 +1,7 @@
 """default_collate / default_convert: a list of samples into a batch, as PyTorch's."""
 
 import collections.abc
+import copy
 
 import numpy as np
 
@@ -9,6 +10,19 @@ from ..._C import Tensor
 from . import _shm
 
 _ERR = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
+
+
+def _same_mapping(like, items):
+    """items in a mapping of like's type: a copy of a mutable one updated (a defaultdict keeps its factory, an
+    OrderedDict its class), a new one otherwise; a plain dict where the type cannot be made so."""
+    try:
+        if isinstance(like, collections.abc.MutableMapping):
+            clone = copy.copy(like)
+            clone.update(items)
+            return clone
+        return type(like)(items)
+    except TypeError:
+        return items
 
 
 def _is_namedtuple(obj):
@@ -26,10 +40,7 @@ def default_convert(data):
     if isinstance(data, np.generic) and data.dtype.kind not in "SaUO":
         return _creation.as_tensor(data)
     if isinstance(data, collections.abc.Mapping):
-        try:
-            return type(data)({k: default_convert(v) for k, v in data.items()})
-        except TypeError:
-            return {k: default_convert(v) for k, v in data.items()}
+        return _same_mapping(data, {k: default_convert(v) for k, v in data.items()})
     if _is_namedtuple(data):
         return type(data)(*(default_convert(d) for d in data))
     if isinstance(data, tuple):
@@ -76,11 +87,7 @@ def default_collate(batch):
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
-        collated = {key: default_collate([d[key] for d in batch]) for key in elem}
-        try:
-            return type(elem)(collated)
-        except TypeError:
-            return collated
+        return _same_mapping(elem, {key: default_collate([d[key] for d in batch]) for key in elem})
     if _is_namedtuple(elem):
         return type(elem)(*(default_collate(samples) for samples in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):

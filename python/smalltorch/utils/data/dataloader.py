@@ -300,6 +300,9 @@ def _gather_iter(tensors, n, batch_size, drop_last, generator):
     for start in range(0, stop, batch_size):
         idx = perm[start:start + batch_size]
         yield _Gathered([t[idx] for t in tensors])
+    # RandomSampler (as PyTorch's) draws one more, empty-sliced permutation when it runs out: draw it too, so
+    # that the generator is where the row-by-row path would leave it
+    _permutation_tensor(n, generator)
 
 
 # --- worker processes -------------------------------------------------------------------------------------------

@@ -122,17 +122,16 @@ class SubsetRandomSampler(Sampler):
 def _multinomial(weights, num_samples, replacement, generator):
     """num_samples category indices drawn with probabilities proportional to the float64 weights (as
     PyTorch's multinomial on a 1-d distribution, with its errors)."""
-    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+    if not replacement and num_samples > weights.size:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if not np.all(np.isfinite(weights)) or (not replacement and np.any(weights < 0)):
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if np.any(weights < 0):
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
     total = weights.sum()
     if not total > 0:
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     if not replacement:
-        if num_samples > weights.size:
-            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-        if num_samples > np.count_nonzero(weights):
-            raise RuntimeError("invalid multinomial distribution (with replacement=False, not enough non-negative "
-                               "category to sample)")
         # keys w / E with E ~ Exp(1): the largest num_samples keys are a weighted draw without replacement
         e = -np.log1p(-_uniform(weights.size, generator))
         with np.errstate(divide="ignore"):
