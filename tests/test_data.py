@@ -253,7 +253,8 @@ def test_weighted_random_sampler_matches_torch(torch_ref):
             list(data.WeightedRandomSampler(weights, n, replacement))
         assert str(e.value) == str(te.value)
     s, ts = data.WeightedRandomSampler([1, 2, 3], 5), tdata.WeightedRandomSampler([1, 2, 3], 5)
-    assert len(s) == len(ts) == 5 and s.weights.dtype == smalltorch.float64 and s.weights.tolist() == ts.weights.tolist()
+    assert len(s) == len(ts) == 5 and s.weights.dtype == smalltorch.float64
+    assert s.weights.tolist() == ts.weights.tolist()
     smalltorch.manual_seed(0)
     weights = np.array([1.0, 0.0, 3.0, 6.0])
     counts = np.bincount(list(data.WeightedRandomSampler(weights, 20000)), minlength=4) / 20000
@@ -277,7 +278,8 @@ def test_tensor_dataset_fast_path_is_identical_to_collating_rows(torch_ref):
         def __getitem__(self, i):
             return super().__getitem__(i)
 
-    tensors = (smalltorch.arange(51.0).reshape(17, 3), smalltorch.arange(17), smalltorch.arange(34).reshape(17, 2) % 3 == 0)
+    tensors = (smalltorch.arange(51.0).reshape(17, 3), smalltorch.arange(17),
+               smalltorch.arange(34).reshape(17, 2) % 3 == 0)
     for shuffle in (False, True):
         for batch_size, drop_last in ((4, False), (4, True), (17, False), (1, False), (20, True)):
             runs = []

@@ -14,6 +14,7 @@ import re
 import signal
 import subprocess
 import sys
+import textwrap
 import pytest
 
 import smalltorch
@@ -222,13 +223,27 @@ def test_tensor_transfer_keeps_requires_grad_and_refuses_non_leaf(torch_ref):
     assert back["view"].tolist() == smalltorch.arange(12).reshape(3, 4).t().tolist()
 
 
+def _segments(prefix):
+    return [n for n in os.listdir("/dev/shm") if n.startswith(prefix.lstrip("/"))]
+
+
 def test_worker_collate_stacks_into_the_segment_it_sends(torch_ref):
     """In a worker, default_collate writes the batch straight into a shared-memory segment, and sending it
     creates no second segment (no copy); the values are those of an ordinary stack, as in PyTorch."""
     from smalltorch.utils.data import _shm
     rows = [smalltorch.arange(6.0).reshape(2, 3) * i for i in range(5)]
-    _shm.set_worker_prefix(_shm.new_prefix() + "t_")
+    prefix = _shm.new_prefix() + "t_"
+    _shm.set_worker_prefix(prefix)
     try:
+        # a shared batch dropped without being sent, or a message that fails to pickle: no segment stays
+        unsent = data.default_collate(rows)
+        assert len(_segments(prefix)) == 1
+        del unsent
+        assert not _segments(prefix) and not _shm._owned
+        with pytest.raises(Exception):
+            _shm.dumps([data.default_collate(rows), smalltorch.ones(3), lambda: 0])
+        assert not _segments(prefix)
+        _shm.set_worker_prefix(prefix)
         batch = data.default_collate(rows)
         assert batch.data_ptr() in _shm._owned and _shm._counter == 1
         payload = _shm.dumps([batch, batch])
@@ -242,9 +257,51 @@ def test_worker_collate_stacks_into_the_segment_it_sends(torch_ref):
     expect = torch_ref.utils.data.default_collate([torch_ref.tensor(r.numpy()) for r in rows])
     assert a.numpy().tolist() == expect.numpy().tolist() and a.dtype == smalltorch.float32
     assert _shm.loads(other).tolist() == expect.tolist()
+    assert not _segments(prefix)  # every name was removed on arrival
     from torch.multiprocessing.reductions import reduce_tensor
     with pytest.raises(RuntimeError) as theirs_e:
         reduce_tensor(torch_ref.ones(2, requires_grad=True) * 2)
     with pytest.raises(RuntimeError) as ours_e:
         _shm.dumps(smalltorch.ones(2, requires_grad=True) * 2)
     assert str(ours_e.value) == str(theirs_e.value)
+
+
+def test_exit_with_live_workers_is_prompt_and_clean(tmp_path):
+    """A script that ends with a persistent loader and a half-read iterator alive exits at once, stopping its
+    workers and removing its segments."""
+    script = tmp_path / "live.py"
+    script.write_text(textwrap.dedent("""
+        import os
+        import smalltorch as torch
+        from smalltorch.utils import data
+        ds = data.TensorDataset(torch.ones(64, 500), torch.arange(64))
+        keep = data.DataLoader(ds, batch_size=4, num_workers=2, persistent_workers=True, prefetch_factor=4)
+        it1 = iter(keep)
+        next(it1)
+        it2 = iter(data.DataLoader(ds, batch_size=4, num_workers=2, prefetch_factor=4))
+        next(it2)
+        print(os.getpid())
+    """))
+    p = subprocess.Popen([sys.executable, str(script)], env=subprocess_env(), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        raise AssertionError("the script did not exit") from None
+    assert p.returncode == 0 and "Error" not in err, err
+    pid = int(out.split()[0])
+    assert not _segments(f"/stdl_{pid}_")
+    # no worker of it left: a child of the script would have been reparented, so look for its session
+    left = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == p.pid:  # session id == the script's pid (start_new_session)
+                left.append(entry)
+    assert not left

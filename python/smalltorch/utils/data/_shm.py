@@ -62,9 +62,24 @@ def _map(name, nbytes, create):
     try:
         if create:
             os.ftruncate(fd, nbytes)
+            if hasattr(os, "posix_fallocate"):
+                try:
+                    # reserve the pages now: a full /dev/shm (a container's 64 MB default) is an OSError
+                    # here rather than a SIGBUS at the first write into the mapping
+                    os.posix_fallocate(fd, 0, nbytes)
+                except OSError:
+                    _unlink(name)
+                    raise
         return mmap.mmap(fd, nbytes)
     finally:
         os.close(fd)
+
+
+def _unlink(name):
+    try:
+        _posixshmem.shm_unlink(name)
+    except OSError:
+        pass
 
 
 def empty_shared(shape, dtype):
@@ -84,8 +99,18 @@ def empty_shared(shape, dtype):
     mm = _map(name, nbytes, create=True)
     arr = np.frombuffer(mm, dtype=np_dtype, count=numel).reshape(shape)
     t = _C.from_numpy(arr)
-    _owned[t.data_ptr()] = (name, nbytes, weakref.ref(arr))
+    ptr = t.data_ptr()
+    _owned[ptr] = (name, nbytes, weakref.ref(arr, lambda _, ptr=ptr, name=name: _drop_unsent(ptr, name)))
     return t
+
+
+def _drop_unsent(ptr, name):
+    """A worker's shared tensor freed without having been sent (a collate_fn that reduced it, say): its segment
+    goes too, instead of holding memory until the loader shuts down."""
+    entry = _owned.get(ptr)
+    if entry is not None and entry[0] == name:
+        del _owned[ptr]
+        _unlink(name)
 
 
 def _rebuild(name, shape, dtype_name, requires_grad, cls):
@@ -95,7 +120,7 @@ def _rebuild(name, shape, dtype_name, requires_grad, cls):
     for s in shape:
         numel *= s
     mm = _map(name, numel * np_dtype.itemsize, create=False)
-    _posixshmem.shm_unlink(name)  # the mapping keeps the memory; the name is no longer needed
+    _unlink(name)  # the mapping keeps the memory; the name is no longer needed
     t = _C.from_numpy(np.frombuffer(mm, dtype=np_dtype, count=numel).reshape(shape))
     return _finish(t, requires_grad, cls)
 
@@ -129,12 +154,15 @@ def _reduce_tensor(t):
         name, nbytes, arr_ref = entry
         # the array alive means the mapping is: no other tensor can have this address
         if arr_ref() is not None and t.is_contiguous() and t.numel() * t.element_size() == nbytes:
+            _in_flight.append(name)
             return _rebuild, (name, shape, str(t.dtype), requires_grad, cls)
+        _owned[t.data_ptr()] = entry  # not this tensor's segment (a view of it): leave it registered
     dest = empty_shared(shape, t.dtype)
     if dest is None:  # empty, or no shared memory here: the values travel inside the pickle
         return _rebuild_inline, (np.array(t.numpy()), requires_grad, cls)
     dest.copy_(t)
     name, _, _ = _owned.pop(dest.data_ptr())
+    _in_flight.append(name)
     return _rebuild, (name, shape, str(t.dtype), requires_grad, cls)
 
 
@@ -147,9 +175,21 @@ class _Pickler(ForkingPickler):
         return NotImplemented
 
 
+# names handed to the message being pickled: if pickling fails half-way, nobody will receive them
+_in_flight = []
+
+
 def dumps(obj):
     buf = io.BytesIO()
-    _Pickler(buf, pickle.HIGHEST_PROTOCOL).dump(obj)
+    del _in_flight[:]
+    try:
+        _Pickler(buf, pickle.HIGHEST_PROTOCOL).dump(obj)
+    except BaseException:
+        for name in _in_flight:
+            _unlink(name)
+        raise
+    finally:
+        del _in_flight[:]
     return buf.getvalue()
 
 
@@ -167,7 +207,4 @@ def sweep(prefix):
         return
     for n in names:
         if n.startswith(stem):
-            try:
-                _posixshmem.shm_unlink("/" + n)
-            except OSError:
-                pass
+            _unlink("/" + n)
