@@ -217,6 +217,9 @@ def errors():
             out[kind] = "no error"
         except Exception as e:
             out[kind] = err(e)
+        # the iterator went with the exception (no reference cycle waiting for the garbage collector): its
+        # workers are already stopped
+        out[kind + "_children_at_once"] = len(multiprocessing.active_children())
     try:
         list(data.DataLoader(Failing("none"), batch_size=2, num_workers=2, worker_init_fn=bad_init, timeout=30))
         out["init"] = "no error"

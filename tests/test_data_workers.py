@@ -116,6 +116,7 @@ def test_worker_errors_reraised_with_worker_id_and_traceback(torch_ref):
     assert "KeyError: 'missing'" in r["key"]["message"]
     assert "raise TypeError(f\"init failed in {worker_id}\")" in r["init"]["message"]
     assert r["children"] == 0 and r["shm"] == []
+    assert r["value_children_at_once"] == r["key_children_at_once"] == r["two_args_children_at_once"] == 0
 
 
 def test_timeout_and_dead_worker_match_torch(torch_ref):
