@@ -291,6 +291,28 @@ def test_tensor_dataset_fast_path_is_identical_to_collating_rows(torch_ref):
                               for b in batches], type(batches[0]).__name__ if batches else None,
                              smalltorch.rand(1).item()))
             assert runs[0] == runs[1]
+    # any other index source is gathered too (same results, and dataset[i]'s errors for bad indices)
+    base = smalltorch.arange(40.0).reshape(4, 10).t()  # not contiguous
+    for kwargs in (dict(sampler=[3, -1, 0, 9, 9]), dict(sampler=data.WeightedRandomSampler([1.0] * 10, 7)),
+                   dict(sampler=data.SubsetRandomSampler([1, 5, 7])), dict(batch_sampler=[[2, 2], [0], [9, -10]])):
+        runs = []
+        for cls in (data.TensorDataset, RowByRow):
+            smalltorch.manual_seed(5)
+            runs.append([[(str(t.dtype), tuple(t.shape), t.tolist()) for t in b]
+                         for b in data.DataLoader(cls(base, tensors[1][:10]), batch_size=3 if "sampler" in kwargs
+                                                  else 1, **kwargs)])
+        assert runs[0] == runs[1]
+    for batches in ([[True, True]], [[np.int64(3), 1]]):  # bool indices read as dataset[True]: row by row
+        assert [_as_plain(b) for b in data.DataLoader(data.TensorDataset(smalltorch.arange(10)),
+                                                      batch_sampler=batches)] == \
+            [_as_plain(b) for b in torch_ref.utils.data.DataLoader(
+                torch_ref.utils.data.TensorDataset(torch_ref.arange(10)), batch_sampler=batches)]
+    for bad in ([[10]], [[1.5]], [[-11]]):
+        with pytest.raises(Exception) as te:
+            list(torch_ref.utils.data.DataLoader(torch_ref.utils.data.TensorDataset(torch_ref.arange(10)),
+                                                 batch_sampler=bad))
+        with pytest.raises(te.type):
+            list(data.DataLoader(data.TensorDataset(smalltorch.arange(10)), batch_sampler=bad))
     x = smalltorch.zeros(6, 2)
     batch = next(iter(data.DataLoader(data.TensorDataset(x), batch_size=3)))[0]
     batch += 1

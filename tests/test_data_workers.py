@@ -19,7 +19,6 @@ import pytest
 
 import smalltorch
 from smalltorch.utils import data
-from smalltorch.utils.data._generator import Generator
 from conftest import subprocess_env
 
 HERE = os.path.dirname(os.path.abspath(__file__))

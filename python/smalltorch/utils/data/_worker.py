@@ -9,6 +9,8 @@ import traceback
 
 import numpy as np
 
+from ... import _C
+from ..._C import Tensor
 from . import _shm
 
 # how often a waiting worker checks that the main process is still there (seconds)
@@ -119,8 +121,46 @@ class _IterableFetcher:
         return self.collate_fn(data)
 
 
+class _TensorGatherFetcher(_MapFetcher):
+    """A TensorDataset collated by default_collate: each batch gathered from the whole tensors by index (into
+    shared memory in a worker), which is exactly default_collate of the rows; indices that are not plain
+    in-range integers take the row-by-row path, so that errors stay those of dataset[i]."""
+
+    def __init__(self, dataset, auto_collation, collate_fn, drop_last):
+        super().__init__(dataset, auto_collation, collate_fn, drop_last)
+        self.arrays = [t.numpy() for t in dataset.tensors]
+        self.n = len(dataset)
+
+    def fetch(self, index):
+        idx = np.asarray(index)
+        if idx.dtype.kind not in "iu" or idx.ndim != 1 or not idx.size or idx.min() < -self.n or idx.max() >= self.n:
+            return super().fetch(index)
+        out = []
+        for t, arr in zip(self.dataset.tensors, self.arrays):
+            shape = [idx.size] + list(t.shape[1:])
+            dest = _shm.empty_shared(shape, t.dtype) if _shm.active() else None
+            if dest is None:
+                dest = _C.from_numpy(np.take(arr, idx, axis=0))
+            else:
+                np.take(arr, idx, axis=0, out=dest.numpy())
+            out.append(dest)
+        return out
+
+
+def gathers(dataset, auto_collation, collate_fn):
+    """Whether batches of this dataset may be gathered by index instead of collated row by row."""
+    from ._collate import default_collate
+    from .dataset import TensorDataset
+    return bool(auto_collation and type(dataset) is TensorDataset and collate_fn is default_collate
+                and dataset.tensors and all(type(t) is Tensor and not t.requires_grad for t in dataset.tensors))
+
+
 def make_fetcher(iterable, dataset, auto_collation, collate_fn, drop_last):
-    return (_IterableFetcher if iterable else _MapFetcher)(dataset, auto_collation, collate_fn, drop_last)
+    if iterable:
+        return _IterableFetcher(dataset, auto_collation, collate_fn, drop_last)
+    if gathers(dataset, auto_collation, collate_fn):
+        return _TensorGatherFetcher(dataset, auto_collation, collate_fn, drop_last)
+    return _MapFetcher(dataset, auto_collation, collate_fn, drop_last)
 
 
 def _put(data_queue, idx, data, worker_id):

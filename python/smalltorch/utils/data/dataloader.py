@@ -16,13 +16,10 @@ import time
 import warnings
 import weakref
 
-import numpy as np
 
-from ... import _C
-from ..._C import Tensor
 from . import _shm, _worker
 from ._collate import default_collate, default_convert
-from .dataset import IterableDataset, TensorDataset
+from .dataset import IterableDataset
 from .sampler import (BatchSampler, RandomSampler, SequentialSampler, _InfiniteConstantSampler, _check_generator,
                       _permutation_tensor, _random_int64)
 
@@ -270,12 +267,13 @@ class _Gathered:
 
 def _gather_plan(loader):
     """For a TensorDataset read in order or in one shuffled permutation and collated by default_collate: the
-    batches gathered from the whole tensors by index (one index op per tensor instead of batch_size row reads
-    and a stack). default_collate of TensorDataset rows is exactly [t[indices] for t in tensors]: same values,
-    dtypes and shapes, fresh contiguous tensors. Returns None where that does not hold."""
+    batches sliced or gathered from the whole tensors (no list of indices, no row reads and stack; other index
+    sources are gathered by the fetcher, see _worker._TensorGatherFetcher). default_collate of TensorDataset
+    rows is exactly [t[indices] for t in tensors]: same values, dtypes and shapes, fresh contiguous tensors.
+    Returns None where that does not hold."""
     ds, bs = loader.dataset, loader.batch_sampler
-    if (type(ds) is not TensorDataset or loader.collate_fn is not default_collate or type(bs) is not BatchSampler
-            or getattr(bs.sampler, "data_source", None) is not ds or not ds.tensors):
+    if (not _worker.gathers(ds, loader._auto_collation, loader.collate_fn) or type(bs) is not BatchSampler
+            or getattr(bs.sampler, "data_source", None) is not ds):
         return None
     sampler = bs.sampler
     if type(sampler) is SequentialSampler:
@@ -284,10 +282,7 @@ def _gather_plan(loader):
         shuffle = True
     else:
         return None
-    tensors = ds.tensors
-    if any(type(t) is not Tensor or t.requires_grad for t in tensors):
-        return None
-    return tensors, len(ds), bs.batch_size, bs.drop_last, (sampler.generator if shuffle else False)
+    return ds.tensors, len(ds), bs.batch_size, bs.drop_last, (sampler.generator if shuffle else False)
 
 
 def _gather_iter(tensors, n, batch_size, drop_last, generator):
