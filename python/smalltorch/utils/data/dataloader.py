@@ -16,7 +16,6 @@ import time
 import warnings
 import weakref
 
-
 from . import _shm, _worker
 from ._collate import default_collate, default_convert
 from .dataset import IterableDataset
