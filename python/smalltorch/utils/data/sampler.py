@@ -1,6 +1,12 @@
-from ... import _C, _creation
+import numbers
 
-__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler"]
+import numpy as np
+
+from ... import _C, _creation
+from ._generator import Generator
+
+__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
+           "BatchSampler"]
 
 
 class Sampler:
@@ -22,12 +28,44 @@ class SequentialSampler(Sampler):
         return len(self.data_source)
 
 
-def _permutation(n):
-    """A random permutation of range(n) from smalltorch's global generator (manual_seed makes it repeat)."""
+def _check_generator(generator):
+    if generator is not None and not isinstance(generator, Generator):
+        raise TypeError(f"generator must be a smalltorch Generator or None, not {type(generator).__name__}")
+
+
+def _permutation_tensor(n, generator=None):
+    """A random permutation of range(n) as an int64 tensor: PyTorch's randperm order with a Generator; from
+    smalltorch's global generator otherwise (manual_seed makes it repeat)."""
+    _check_generator(generator)
+    if generator is not None:
+        return _C.from_numpy(np.array(generator._randperm(n), dtype=np.int64))
     if n == 0:
-        return []
+        return _creation.zeros(0, dtype=_C.int64)
     # float64 keys: with float32's 2**24 values, ties (resolved by position) would be common for large n
-    return _creation.rand(n, dtype=_C.float64).argsort().tolist()
+    return _creation.rand(n, dtype=_C.float64).argsort()
+
+
+def _permutation(n, generator=None):
+    if generator is not None:
+        _check_generator(generator)
+        return generator._randperm(n)
+    return _permutation_tensor(n).tolist()
+
+
+def _random_int64(generator=None):
+    """A non-negative 63-bit integer, as PyTorch's empty((), dtype=int64).random_(generator=...) draws."""
+    _check_generator(generator)
+    if generator is not None:
+        return generator._random64() & ((1 << 63) - 1)
+    hi, lo = _creation.randint(0, 1 << 32, (2,)).tolist()
+    return ((hi << 32) | lo) & ((1 << 63) - 1)
+
+
+def _uniform(n, generator=None):
+    _check_generator(generator)
+    if generator is not None:
+        return generator._uniform_double(n)
+    return _creation.rand(n, dtype=_C.float64).numpy()
 
 
 class RandomSampler(Sampler):
@@ -36,6 +74,7 @@ class RandomSampler(Sampler):
         self.replacement = replacement
         self._num_samples = num_samples
         self.generator = generator
+        _check_generator(generator)
         if not isinstance(self.replacement, bool):
             raise TypeError(f"replacement should be a boolean value, but got replacement={self.replacement}")
         if not isinstance(self.num_samples, int) or self.num_samples <= 0:
@@ -47,12 +86,20 @@ class RandomSampler(Sampler):
 
     def __iter__(self):
         n = len(self.data_source)
+        g = self.generator
         if self.replacement:
-            yield from _creation.randint(high=n, size=(self.num_samples,)).tolist()
+            if g is not None and n < (1 << 32):
+                yield from g._randint(n, self.num_samples).tolist()
+            else:
+                yield from _creation.randint(high=n, size=(self.num_samples,)).tolist()
             return
         for _ in range(self.num_samples // n):
-            yield from _permutation(n)
-        yield from _permutation(n)[:self.num_samples % n]
+            yield from _permutation(n, g)
+        yield from _permutation(n, g)[:self.num_samples % n]
+
+    def _is_plain_permutation(self):
+        """One permutation of the whole data source per epoch (what the DataLoader's fast path may batch)."""
+        return type(self) is RandomSampler and not self.replacement and self._num_samples is None
 
     def __len__(self):
         return self.num_samples
@@ -60,15 +107,71 @@ class RandomSampler(Sampler):
 
 class SubsetRandomSampler(Sampler):
     def __init__(self, indices, generator=None):
+        _check_generator(generator)
         self.indices = indices
         self.generator = generator
 
     def __iter__(self):
-        for i in _permutation(len(self.indices)):
+        for i in _permutation(len(self.indices), self.generator):
             yield self.indices[i]
 
     def __len__(self):
         return len(self.indices)
+
+
+def _multinomial(weights, num_samples, replacement, generator):
+    """num_samples category indices drawn with probabilities proportional to the float64 weights (as
+    PyTorch's multinomial on a 1-d distribution, with its errors)."""
+    if not replacement and num_samples > weights.size:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if not np.all(np.isfinite(weights)) or (not replacement and np.any(weights < 0)):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if np.any(weights < 0):
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+    total = weights.sum()
+    if not total > 0:
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    if not replacement:
+        # keys w / E with E ~ Exp(1): the largest num_samples keys are a weighted draw without replacement
+        e = -np.log1p(-_uniform(weights.size, generator))
+        with np.errstate(divide="ignore"):
+            keys = weights / e
+        return np.argsort(-keys, kind="stable")[:num_samples].tolist()
+    cdf = np.cumsum(weights) / total
+    cdf[-1] = 1.0
+    return np.searchsorted(cdf, _uniform(num_samples, generator), side="right").tolist()
+
+
+class WeightedRandomSampler(Sampler):
+    """Indices in [0, len(weights)) drawn with probabilities proportional to the weights."""
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if not isinstance(num_samples, numbers.Integral) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        _check_generator(generator)
+        weights = _creation.as_tensor(weights, dtype=_C.float64)
+        if weights.dim() != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(weights.shape)}")
+        self.weights = weights
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self):
+        yield from _multinomial(self.weights.numpy(), self.num_samples, self.replacement, self.generator)
+
+    def __len__(self):
+        return self.num_samples
+
+
+class _InfiniteConstantSampler(Sampler):
+    """The sampler of an IterableDataset's loader: None forever (the dataset decides what comes next)."""
+
+    def __iter__(self):
+        while True:
+            yield None
 
 
 class BatchSampler(Sampler):
