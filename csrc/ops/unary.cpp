@@ -88,6 +88,10 @@ constexpr bool same_str(const char* a, const char* b) {
         return {bwd};                                                                 \
       }                                                                               \
       void release_variables() override { saved.release(); }                          \
+      void saved_fields(std::vector<SavedField>& out) const override {                \
+        if (saves != Save::None)                                                      \
+          out.push_back(SavedField::of(saves == Save::Self ? "self" : "result", saved)); \
+      }                                                                               \
     };                                                                                \
   };
 ST_UNARY_OPS(ST_UNARY_DEFINE)
