@@ -435,3 +435,31 @@ def test_backward_runs_on_other_threads_and_frees_its_ctx():
     r = subprocess.run([sys.executable, "-c", code], env=subprocess_env(), capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
+def test_ctx_keeping_its_output_is_collected(torch_ref):
+    # ctx.out = out makes a cycle ctx -> out -> grad_fn (the node, which owns ctx): the
+    # garbage collector must see it, as in PyTorch.
+    import gc
+    import weakref
+
+    def program(lib):
+        class Keep(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                out = x * 2
+                ctx.out = out
+                return out
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+        x = x_of(lib)
+        y = Keep.apply(x)
+        y.sum().backward(retain_graph=True)
+        ref = weakref.ref(y.grad_fn)
+        del y
+        gc.collect()
+        return ref() is None, arr(x.grad)
+    assert both(torch_ref, program)[0] is True

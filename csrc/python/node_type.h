@@ -36,6 +36,10 @@ struct PyRef {
   ~PyRef();
 };
 
+// The ctx object a custom Function's node owns (nullptr for any other node):
+// the garbage collector reaches it through the tensors whose grad_fn it is.
+PyObject* owned_ctx(const autograd::Node& n);
+
 // Module setup: the node type, its methods, anomaly mode and saved-tensor hooks.
 class Module;
 void bind_nodes(Module& m);

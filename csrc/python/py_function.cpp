@@ -51,6 +51,11 @@ bool same_impl(const Tensor& a, const Tensor& b) { return a.impl() == b.impl(); 
 
 }  // namespace
 
+PyObject* owned_ctx(const ag::Node& n) {
+  auto* fn = dynamic_cast<const PyFunctionNode*>(&n);
+  return fn && fn->ctx ? fn->ctx->obj : nullptr;
+}
+
 void bind_functions(Module& m) {
   // Records the node of a Function call whose forward ran (without grad):
   // edges to the tensor arguments, history on the outputs, the saved tensors.

@@ -8,6 +8,7 @@
 #include "../autograd/node.h"
 #include "../ops/ops.h"
 #include "casters.h"
+#include "node_type.h"
 
 namespace st::py_bind {
 
@@ -160,6 +161,9 @@ int tensor_traverse(PyObject* self, visitproc visit, void* arg) {
   if (shared_with_cpp(o)) return 0;
   Py_VISIT(o->dict);
   if (!o->tensor.defined()) return 0;  // owned by its TensorImpl: a root
+  // A custom Function's ctx, owned by a grad_fn only this tensor holds (ctx.out = out makes a cycle)
+  if (auto* m = autograd::get_meta(o->tensor); m && m->grad_fn && m->grad_fn.use_count() == 1)
+    Py_VISIT(owned_ctx(*m->grad_fn));
   return for_each_owned_hook(o->tensor, [&](PyHook::Callable& c) {
     Py_VISIT(c.fn);
     return 0;
