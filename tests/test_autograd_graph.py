@@ -49,10 +49,11 @@ PROGRAMS = {
     "dot": lambda L, a, b, m1, m2: L.dot(a, b),
     "addmm": lambda L, a, b, m1, m2: L.addmm(m1 @ m2, m1, m2, alpha=2, beta=3),
     "sum": lambda L, a, b, m1, m2: (a * b).sum(),
+    "vector_norm": lambda L, a, b, m1, m2: L.linalg.vector_norm(m1, 3, dim=1),
 }
 
 # saved values PyTorch shows that smalltorch does not keep (its formula does not need them)
-NOT_KEPT = {("PowBackward2", "_saved_exponent")}
+NOT_KEPT = {("PowBackward2", "_saved_exponent"), ("LinalgVectorNormBackward0", "_saved_dim")}
 
 
 def run(lib, name):

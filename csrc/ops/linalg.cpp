@@ -432,6 +432,14 @@ struct LinalgVectorNormBackward0 : Node {
   bool keepdim = false;
   ScalarType dtype = ScalarType::Float32;  // the compute dtype
   const char* name() const override { return "LinalgVectorNormBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("keepdim", Scalar(keepdim)));
+    // an integral order shows as an int, as the number PyTorch was given usually is
+    bool integral = std::isfinite(ord) && ord == std::floor(ord);
+    out.push_back(SavedField::of("ord", integral ? Scalar(static_cast<int64_t>(ord)) : Scalar(ord)));
+    out.push_back(SavedField::of("result", result));
+    out.push_back(SavedField::of("self", self));
+  }
   TensorList apply(TensorList&& g) override {
     Tensor x = to_dtype(self.unpack(*this), dtype);
     Tensor norm = result.unpack(*this), gk = g[0];
