@@ -121,3 +121,31 @@ def test_no_error_without_nan(torch_ref):
             with lib.autograd.detect_anomaly():
                 (a * a).sum().backward()
         assert a.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+def double_backward_program(lib):
+    """NaN in the backward of a node made by an earlier backward (create_graph=True)."""
+    x = lib.tensor([0.0, 1.0], requires_grad=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with lib.autograd.detect_anomaly():
+            y = x.sqrt()
+            g, = lib.autograd.grad(y.sum(), x, create_graph=True)
+            md = g.grad_fn.metadata
+            parent = type(md["parent_"]).__name__, md["parent_"] is y.grad_fn
+            with pytest.raises(RuntimeError) as err:
+                (g * 0).sum().backward()
+    return parent, str(err.value), [str(w.message) for w in caught[1:]]
+
+
+def test_node_made_by_backward_names_its_parent(torch_ref):
+    parent, err, warns = double_backward_program(smalltorch)
+    ref_parent, ref_err, ref_warns = double_backward_program(torch_ref)
+    assert parent == ref_parent == ("SqrtBackward0", True)
+    assert err == ref_err == "Function 'DivBackward0' returned nan values in its 1th output."
+    assert len(warns) == len(ref_warns) == 2
+    assert warns[0].startswith("Error detected in DivBackward0. Traceback of forward call that caused the error:")
+    prev = ("\n\nPrevious calculation was induced by SqrtBackward0. Traceback of forward call that induced the "
+            "previous calculation:\n")
+    assert warns[1].startswith(prev) and ref_warns[1].startswith(prev)
+    assert warns[1].rstrip().endswith("y = x.sqrt()")

@@ -88,6 +88,11 @@ TensorList call_function(Node& fn, TensorList&& grads) {
   if (!AnomalyMode::is_enabled()) {
     outs = fn.apply(std::move(grads));
   } else {
+    struct Parent {  // nodes the backward makes (create_graph) record fn as their parent
+      Node* prev;
+      explicit Parent(Node* n) : prev(anomaly_parent()) { set_anomaly_parent(n); }
+      ~Parent() { set_anomaly_parent(prev); }
+    } parent(&fn);
     try {
       outs = fn.apply(std::move(grads));
       if (AnomalyMode::check_nan())

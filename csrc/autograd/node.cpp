@@ -9,6 +9,7 @@ thread_local bool t_grad_enabled = true;
 std::atomic<uint64_t> g_sequence{0};
 std::atomic<bool> g_anomaly{false}, g_anomaly_nan{true};
 AnomalyHandler* g_anomaly_handler = nullptr;
+thread_local Node* t_anomaly_parent = nullptr;
 thread_local std::vector<std::shared_ptr<SavedTensorHooksFactory>> t_saved_hooks;
 std::atomic<int> g_saved_hooks_depth{0};  // factories pushed on all threads: saving checks this first
 }  // namespace
@@ -23,6 +24,8 @@ void AnomalyMode::set(bool enabled, bool check_nan) {
   g_anomaly_nan = check_nan;
 }
 void set_anomaly_handler(AnomalyHandler* h) { g_anomaly_handler = h; }
+Node* anomaly_parent() { return t_anomaly_parent; }
+void set_anomaly_parent(Node* n) { t_anomaly_parent = n; }
 AnomalyHandler* anomaly_handler() { return g_anomaly_handler; }
 
 void push_saved_tensor_hooks(std::shared_ptr<SavedTensorHooksFactory> f) {

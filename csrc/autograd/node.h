@@ -58,12 +58,16 @@ struct AnomalyMode {
   static void set(bool enabled, bool check_nan);
 };
 // Installed by the binding layer: record the creating (Python) stack on a new
-// node, and report it (a warning) when that node's backward fails.
+// node (and, for a node made by a backward, the node whose backward made it:
+// anomaly_parent()), and report them (a warning) when that node's backward fails.
 struct AnomalyHandler {
   virtual ~AnomalyHandler() = default;
   virtual void store_stack(Node& n) = 0;
   virtual void print_stack(const Node& n) = 0;
 };
+// The node whose backward runs on this thread in anomaly mode (nullptr outside).
+Node* anomaly_parent();
+void set_anomaly_parent(Node* n);
 void set_anomaly_handler(AnomalyHandler* h);
 AnomalyHandler* anomaly_handler();
 

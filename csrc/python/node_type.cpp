@@ -150,28 +150,49 @@ struct PyAnomalyHandler : ag::AnomalyHandler {
     py::gil_scoped_acquire gil;
     if (!Py_IsInitialized()) return;
     try {
-      metadata_of(n)["traceback_"] = py::module_::import("traceback").attr("format_stack")();
+      py::dict md = metadata_of(n);
+      md["traceback_"] = py::module_::import("traceback").attr("format_stack")();
+      if (ag::Node* parent = ag::anomaly_parent())
+        md["parent_"] = py::reinterpret_steal<py::object>(wrap_node(parent->shared_from_this()));
     } catch (py::error_already_set& e) {
       e.discard_as_unraisable("smalltorch anomaly mode: recording the forward stack");
     }
   }
   void print_stack(const ag::Node& n) override {
     py::gil_scoped_acquire gil;
-    std::string msg;
-    py::object tb;
-    if (n.extras && n.extras->annex) {
-      py::dict d = py::reinterpret_borrow<py::dict>(static_cast<PyNodeAnnex*>(n.extras->annex.get())->dict.obj);
-      if (d.contains("traceback_")) tb = d["traceback_"];
+    // the node's forward stack, then (one warning each, as PyTorch) for a node made by a
+    // backward, the stacks of the nodes whose backward made it
+    auto warn = [](const std::string& msg) {
+      if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), 1) < 0) throw py::error_already_set();
+    };
+    std::string head = "Error detected in " + class_name(n.name()) + ". ";
+    py::dict md = metadata_dict(n);
+    if (!md.contains("traceback_")) {
+      warn(head + "No forward pass information available. Enable detect anomaly during forward pass for more "
+           "information.");
+      return;
     }
-    if (tb) {
-      msg = "Error detected in " + class_name(n.name()) + ". Traceback of forward call that caused the error:\n" +
-            py::str("").attr("join")(tb).cast<std::string>();
-    } else {
-      msg = "Error detected in " + class_name(n.name()) + ". No forward pass information available. Enable detect "
-            "anomaly during forward pass for more information.";
+    warn(head + "Traceback of forward call that caused the error:\n" + join(md["traceback_"]));
+    for (int depth = 0; md.contains("parent_") && depth < 100; ++depth) {
+      ag::NodePtr parent = node_of(py::object(md["parent_"]).ptr());
+      if (!parent) break;
+      md = metadata_dict(*parent);
+      head = "\n\nPrevious calculation was induced by " + class_name(parent->name()) + ". ";
+      if (!md.contains("traceback_")) {
+        warn(head + "No forward pass information available.");
+        break;
+      }
+      warn(head + "Traceback of forward call that induced the previous calculation:\n" + join(md["traceback_"]));
     }
-    if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), 1) < 0) throw py::error_already_set();
   }
+
+ private:
+  static py::dict metadata_dict(const ag::Node& n) {
+    if (n.extras && n.extras->annex)
+      return py::reinterpret_borrow<py::dict>(static_cast<PyNodeAnnex*>(n.extras->annex.get())->dict.obj);
+    return py::dict();
+  }
+  static std::string join(py::handle lines) { return py::str("").attr("join")(lines).cast<std::string>(); }
 };
 PyAnomalyHandler g_anomaly_handler;
 
