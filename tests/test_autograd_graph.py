@@ -49,6 +49,12 @@ PROGRAMS = {
     "dot": lambda L, a, b, m1, m2: L.dot(a, b),
     "addmm": lambda L, a, b, m1, m2: L.addmm(m1 @ m2, m1, m2, alpha=2, beta=3),
     "sum": lambda L, a, b, m1, m2: (a * b).sum(),
+    "sum_dim": lambda L, a, b, m1, m2: m1.sum(1),
+    "sum_dims_keepdim": lambda L, a, b, m1, m2: m1.sum((0, 1), keepdim=True),
+    "mean": lambda L, a, b, m1, m2: m1.mean(),
+    "mean_dim": lambda L, a, b, m1, m2: m1.mean(0, keepdim=True),
+    "softmax": lambda L, a, b, m1, m2: m1.softmax(1),
+    "log_softmax": lambda L, a, b, m1, m2: m1.log_softmax(0),
     "vector_norm": lambda L, a, b, m1, m2: L.linalg.vector_norm(m1, 3, dim=1),
 }
 

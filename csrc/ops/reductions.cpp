@@ -277,6 +277,10 @@ struct SoftmaxBackward : Node {
   int64_t dim = 0;
   bool log = false;
   const char* name() const override { return log ? "LogSoftmaxBackward0" : "SoftmaxBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("dim", Scalar(dim)));
+    out.push_back(SavedField::of("result", result));
+  }
   TensorList apply(TensorList&& grads) override {
     Tensor y = result.unpack(*this);
     const Tensor& g = grads[0];
