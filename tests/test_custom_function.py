@@ -463,3 +463,27 @@ def test_ctx_keeping_its_output_is_collected(torch_ref):
         gc.collect()
         return ref() is None, arr(x.grad)
     assert both(torch_ref, program)[0] is True
+
+
+def test_setup_context_sees_default_arguments(torch_ref):
+    def program(lib):
+        class Scaled(lib.autograd.Function):
+            @staticmethod
+            def forward(x, scale=3.0):
+                return x * scale
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                ctx.inputs_len = len(inputs)
+                ctx.scale = inputs[1]
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * ctx.scale, None
+
+        x = x_of(lib)
+        y = Scaled.apply(x)
+        y.sum().backward()
+        z = Scaled.apply(x, scale=2.0)
+        return y.grad_fn.inputs_len, arr(x.grad), z.grad_fn.scale
+    assert both(torch_ref, program) == (2, [3.0, 3.0, 3.0], 2.0)

@@ -145,12 +145,18 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        setup_style = cls.setup_context is not Function.setup_context
+        if setup_style:  # setup_context sees every input, defaults included (as PyTorch)
+            import inspect
+            bound = inspect.signature(cls.forward).bind(*args, **kwargs)
+            bound.apply_defaults()
+            args, kwargs = bound.args, bound.kwargs
         ctx = cls._backward_cls()
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         ctx._input_is_tensor = tuple(isinstance(a, Tensor) for a in args)
         record = _C.is_grad_enabled() and any(ctx.needs_input_grad)
         with no_grad():
-            if cls.setup_context is not Function.setup_context:
+            if setup_style:
                 outputs = cls.forward(*args, **kwargs)
                 cls.setup_context(ctx, args, outputs)
             else:
