@@ -357,3 +357,23 @@ def test_variable_is_the_old_wrapper(torch_ref):
         assert isinstance(lib.zeros(1), Variable)
         with pytest.raises(TypeError):
             Variable(3)
+
+
+def test_hooks_referring_to_their_tensor_are_collected(torch_ref):
+    # a node hook (or post-accumulate hook) whose closure holds the tensor that owns the node
+    # (or the leaf) makes a cycle through C++: the garbage collector must see it, as in PyTorch
+    import weakref
+
+    def program(lib):
+        a, b = leaves(lib)
+        y = a * b
+        y.grad_fn.register_hook(lambda gi, go: print(y))
+        y.grad_fn.register_prehook(lambda go: print(y))
+        node = weakref.ref(y)
+        p = leaves(lib, 1)[0]
+        p.register_post_accumulate_grad_hook(lambda t: print(p))
+        leaf = weakref.ref(p)
+        del y, p
+        gc.collect()
+        return node() is None, leaf() is None
+    assert program(smalltorch) == program(torch_ref) == (True, True)

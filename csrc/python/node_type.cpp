@@ -14,13 +14,6 @@ namespace ag = st::autograd;
 
 PyTypeObject* g_node_type = nullptr;
 
-PyRef::~PyRef() {
-  if (!obj || !Py_IsInitialized()) return;
-  PyGILState_STATE g = PyGILState_Ensure();
-  Py_CLEAR(obj);
-  PyGILState_Release(g);
-}
-
 namespace {
 
 PyObject* node_new(PyTypeObject* type, PyObject*, PyObject*) {
@@ -286,6 +279,29 @@ void def_property(py::handle type, const char* name, F&& f) {
 
 }  // namespace
 
+// The hooks keep nothing but the callable (a cleared one, nullptr, does nothing).
+ag::TensorList PyPreHook::operator()(const ag::TensorList& go) const {
+  py::gil_scoped_acquire gil;
+  if (!ref->obj) return {};
+  py::handle f(ref->obj);
+  return hook_result(f, f(grads_tuple(go)), go.size());
+}
+
+ag::TensorList PyPostHook::operator()(const ag::TensorList& gi, const ag::TensorList& go) const {
+  py::gil_scoped_acquire gil;
+  if (!ref->obj) return {};
+  py::handle f(ref->obj);
+  return hook_result(f, f(grads_tuple(gi), grads_tuple(go)), gi.size());
+}
+
+void PyPostAccumulateHook::operator()(const Tensor& leaf) const {
+  py::gil_scoped_acquire gil;
+  if (!ref->obj) return;
+  py::object r = py::reinterpret_borrow<py::object>(ref->obj)(py::reinterpret_steal<py::object>(wrap(leaf)));
+  ST_CHECK(r.is_none(), "post accumulate grad hooks should not return anything (got ", Py_TYPE(r.ptr())->tp_name,
+           ")");
+}
+
 PyObject* wrap_node(const ag::NodePtr& n) {
   if (!n) Py_RETURN_NONE;
   if (n->py_object) {
@@ -341,25 +357,15 @@ void bind_nodes(Module& m) {
   // fn(grad_inputs, grad_outputs) after the node ran; returns (handle id, remover)
   def_method(t, "_register_hook", [](py::handle self, py::function fn) {
     ag::NodePtr n = checked_node(self);
-    auto ref = std::make_shared<PyRef>(fn.ptr());
     int id = ++g_node_hook_id;
-    n->get_extras().post_hooks.push_back({id, [ref](const ag::TensorList& gi, const ag::TensorList& go) {
-      py::gil_scoped_acquire gil;
-      py::handle f(ref->obj);
-      return hook_result(f, f(grads_tuple(gi), grads_tuple(go)), gi.size());
-    }});
+    n->get_extras().post_hooks.push_back({id, PyPostHook{std::make_shared<PyRef>(fn.ptr())}});
     return remover(n, &ag::NodeExtras::post_hooks, id);
   });
   // fn(grad_outputs) before the node runs
   def_method(t, "_register_prehook", [](py::handle self, py::function fn) {
     ag::NodePtr n = checked_node(self);
-    auto ref = std::make_shared<PyRef>(fn.ptr());
     int id = ++g_node_hook_id;
-    n->get_extras().pre_hooks.push_back({id, [ref](const ag::TensorList& go) {
-      py::gil_scoped_acquire gil;
-      py::handle f(ref->obj);
-      return hook_result(f, f(grads_tuple(go)), go.size());
-    }});
+    n->get_extras().pre_hooks.push_back({id, PyPreHook{std::make_shared<PyRef>(fn.ptr())}});
     return remover(n, &ag::NodeExtras::pre_hooks, id);
   });
 
@@ -419,14 +425,8 @@ void bind_nodes(Module& m) {
   m.def("_register_post_accumulate_grad_hook", [](const Tensor& t, py::function fn) {
     ST_CHECK(ag::requires_grad(t), "cannot register a hook on a tensor that doesn't require gradient");
     ST_CHECK(ag::is_leaf(t), "post accumulate grad hooks cannot be registered on non-leaf tensors");
-    auto ref = std::make_shared<PyRef>(fn.ptr());
     int id = ++g_node_hook_id;
-    ag::meta(t).post_accumulate_hooks.push_back({id, [ref](const Tensor& v) {
-      py::gil_scoped_acquire gil;
-      py::object r = py::reinterpret_borrow<py::object>(ref->obj)(py::reinterpret_steal<py::object>(wrap(v)));
-      ST_CHECK(r.is_none(), "post accumulate grad hooks should not return anything (got ",
-               Py_TYPE(r.ptr())->tp_name, ")");
-    }});
+    ag::meta(t).post_accumulate_hooks.push_back({id, PyPostAccumulateHook{std::make_shared<PyRef>(fn.ptr())}});
     return id;
   });
   m.def("_remove_post_accumulate_grad_hook", [](const Tensor& t, int id) {

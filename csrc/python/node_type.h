@@ -10,6 +10,7 @@
 #pragma once
 #include <pybind11/pybind11.h>
 #include "../autograd/node.h"
+#include "tensor_type.h"
 
 namespace st::py_bind {
 
@@ -26,14 +27,21 @@ extern PyTypeObject* g_node_type;
 
 inline bool is_node_object(PyObject* o) { return g_node_type && PyObject_TypeCheck(o, g_node_type); }
 
-// A Python object the C++ side keeps (hooks, pack results, metadata dicts):
-// freeing it takes the GIL, since a node may die on a thread without it.
-struct PyRef {
-  PyObject* obj;
-  explicit PyRef(PyObject* o) : obj(o) { Py_XINCREF(o); }
-  PyRef(const PyRef&) = delete;
-  PyRef& operator=(const PyRef&) = delete;
-  ~PyRef();
+// Python hooks on nodes (grad_fn.register_prehook / register_hook) and on
+// leaves (register_post_accumulate_grad_hook), as named types so the Tensor
+// type's garbage-collector support finds them (see PyHook in tensor_type.h).
+struct PyPreHook {
+  std::shared_ptr<PyRef> ref;
+  autograd::TensorList operator()(const autograd::TensorList& grad_outputs) const;
+};
+struct PyPostHook {
+  std::shared_ptr<PyRef> ref;
+  autograd::TensorList operator()(const autograd::TensorList& grad_inputs,
+                                  const autograd::TensorList& grad_outputs) const;
+};
+struct PyPostAccumulateHook {
+  std::shared_ptr<PyRef> ref;
+  void operator()(const Tensor& leaf) const;
 };
 
 // The ctx object a custom Function's node owns (nullptr for any other node):
