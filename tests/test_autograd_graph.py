@@ -55,6 +55,15 @@ PROGRAMS = {
     "mean_dim": lambda L, a, b, m1, m2: m1.mean(0, keepdim=True),
     "softmax": lambda L, a, b, m1, m2: m1.softmax(1),
     "log_softmax": lambda L, a, b, m1, m2: m1.log_softmax(0),
+    "prod": lambda L, a, b, m1, m2: a.prod(),
+    "prod_dim": lambda L, a, b, m1, m2: m1.prod(1, keepdim=True),
+    "max": lambda L, a, b, m1, m2: a.max(),
+    "max_dim": lambda L, a, b, m1, m2: m1.max(1)[0],
+    "min_dim_keepdim": lambda L, a, b, m1, m2: m1.min(0, keepdim=True)[0],
+    "amax": lambda L, a, b, m1, m2: m1.amax(1),
+    "logsumexp": lambda L, a, b, m1, m2: L.logsumexp(m1, 1),
+    "cumsum": lambda L, a, b, m1, m2: m1.cumsum(1),
+    "cumprod": lambda L, a, b, m1, m2: m1.cumprod(0),
     "vector_norm": lambda L, a, b, m1, m2: L.linalg.vector_norm(m1, 3, dim=1),
 }
 
@@ -118,6 +127,7 @@ def test_grad_fn_object_is_cached_and_classes_are_shared():
     acc = y.grad_fn.next_functions[0][0]
     assert acc is y.grad_fn.next_functions[0][0] and acc.variable is a
     assert type(acc).__name__ == "AccumulateGrad" and acc.name() == "torch::autograd::AccumulateGrad"
+    assert not [k for k in dir(acc) if k.startswith("_saved_")]
 
 
 def test_metadata_is_a_dict_kept_with_the_node(torch_ref):

@@ -241,7 +241,6 @@ struct AccumulateGrad : Node {
   explicit AccumulateGrad(Tensor var);
   const char* name() const override { return "torch::autograd::AccumulateGrad"; }
   TensorList apply(TensorList&& grads) override;
-  void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("variable", variable)); }
   Tensor variable;
 };
 
