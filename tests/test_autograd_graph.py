@@ -64,11 +64,23 @@ PROGRAMS = {
     "logsumexp": lambda L, a, b, m1, m2: L.logsumexp(m1, 1),
     "cumsum": lambda L, a, b, m1, m2: m1.cumsum(1),
     "cumprod": lambda L, a, b, m1, m2: m1.cumprod(0),
+    "sort": lambda L, a, b, m1, m2: m1.sort(1)[0],
+    "topk": lambda L, a, b, m1, m2: a.topk(2, dim=0)[0],  # (dim=-1: PyTorch shows 2**64 - 1)
+    "cat": lambda L, a, b, m1, m2: L.cat([m1, m1], 1),
+    "stack": lambda L, a, b, m1, m2: L.stack([a, b], 1),
+    "unbind": lambda L, a, b, m1, m2: m1.unbind(1)[0],
+    "flip": lambda L, a, b, m1, m2: m1.flip(0),
+    "roll": lambda L, a, b, m1, m2: m1.roll(1, 0),
+    "repeat": lambda L, a, b, m1, m2: m1.repeat(2, 1),
+    "tril": lambda L, a, b, m1, m2: m1.tril(1),
+    "index_select": lambda L, a, b, m1, m2: m1.index_select(1, L.tensor([0, 2])),
+    "gather": lambda L, a, b, m1, m2: m1.gather(1, L.tensor([[0], [2]])),
     "vector_norm": lambda L, a, b, m1, m2: L.linalg.vector_norm(m1, 3, dim=1),
 }
 
 # saved values PyTorch shows that smalltorch does not keep (its formula does not need them)
-NOT_KEPT = {("PowBackward2", "_saved_exponent"), ("LinalgVectorNormBackward0", "_saved_dim")}
+NOT_KEPT = {("PowBackward2", "_saved_exponent"), ("LinalgVectorNormBackward0", "_saved_dim"),
+            ("GatherBackward0", "_saved_self")}
 
 
 def run(lib, name):
