@@ -64,6 +64,12 @@ PROGRAMS = {
     "logsumexp": lambda L, a, b, m1, m2: L.logsumexp(m1, 1),
     "cumsum": lambda L, a, b, m1, m2: m1.cumsum(1),
     "cumprod": lambda L, a, b, m1, m2: m1.cumprod(0),
+    "clamp": lambda L, a, b, m1, m2: a.clamp(2.0, 2.5),
+    "clamp_min": lambda L, a, b, m1, m2: a.clamp(min=2.0),
+    "clamp_min_method": lambda L, a, b, m1, m2: a.clamp_min(2.0),
+    "clamp_tensor": lambda L, a, b, m1, m2: a.clamp(max=b),
+    "clamp_tensors": lambda L, a, b, m1, m2: a.clamp(b * 0.9, b),
+    "nan_to_num": lambda L, a, b, m1, m2: a.nan_to_num(),
     "sort": lambda L, a, b, m1, m2: m1.sort(1)[0],
     "topk": lambda L, a, b, m1, m2: a.topk(2, dim=0)[0],  # (dim=-1: PyTorch shows 2**64 - 1)
     "cat": lambda L, a, b, m1, m2: L.cat([m1, m1], 1),
