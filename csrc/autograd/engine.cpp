@@ -32,12 +32,11 @@ Tensor conform(Tensor g, const Node& to, uint32_t slot, const Node& from, size_t
       int64_t want = m.sizes[m.sizes.size() - k], got = g.sizes()[g.dim() - k];
       expandable = want == got || want == 1;
     }
-    ST_CHECK(expandable,
-             "Function ", from.name(), " returned an invalid gradient at index ", index, " - got ", shape_str(g.sizes()),
-             " but expected shape compatible with ", shape_str(m.sizes));
-    g = ops::sum_to(g, m.sizes);
-    ST_CHECK(g.sizes() == m.sizes, "Function ", from.name(), " returned an invalid gradient at index ", index, " - got ",
+    ST_CHECK(expandable, "Function ", from.name(), " returned an invalid gradient at index ", index, " - got ",
              shape_str(g.sizes()), " but expected shape compatible with ", shape_str(m.sizes));
+    g = ops::sum_to(g, m.sizes);
+    ST_CHECK(g.sizes() == m.sizes, "Function ", from.name(), " returned an invalid gradient at index ", index,
+             " - got ", shape_str(g.sizes()), " but expected shape compatible with ", shape_str(m.sizes));
   }
   if (g.dtype() != m.dtype) g = ops::to_dtype(g, m.dtype);
   return g;
@@ -99,8 +98,8 @@ TensorList call_function(Node& fn, TensorList&& grads) {
         for (size_t i = 0; i < outs.size(); ++i)
           if (outs[i].defined() && is_floating(outs[i].dtype()) && outs[i].numel() > 0) {
             AutoGradMode off(false);
-            ST_CHECK(!ops::item(ops::any(ops::isnan(outs[i]), std::nullopt, false)).to<bool>(), "Function '", fn.name(), "' returned nan values in its ",
-                     i, "th output.");
+            bool nan = ops::item(ops::any(ops::isnan(outs[i]), std::nullopt, false)).to<bool>();
+            ST_CHECK(!nan, "Function '", fn.name(), "' returned nan values in its ", i, "th output.");
           }
     } catch (...) {
       if (auto* h = anomaly_handler()) h->print_stack(fn);

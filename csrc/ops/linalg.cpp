@@ -53,7 +53,9 @@ struct ReshapeResultBackward : Node {
   DimVector sizes;
   const char* name() const override { return node_name; }
   TensorList apply(TensorList&& g) override { return {reshape(g[0], sizes)}; }
-  void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("self_sym_sizes", sizes)); }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("self_sym_sizes", sizes));
+  }
 };
 
 Tensor reshape_result(const Tensor& t, const DimVector& sizes, const char* node_name) {

@@ -161,7 +161,9 @@ struct TriBackward : Node {  // TrilBackward0 / TriuBackward0
   int64_t k = 0;
   bool lower = true;
   const char* name() const override { return lower ? "TrilBackward0" : "TriuBackward0"; }
-  void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("diagonal", Scalar(k))); }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("diagonal", Scalar(k)));
+  }
   TensorList apply(TensorList&& g) override { return {lower ? tril(g[0], k) : triu(g[0], k)}; }
 };
 

@@ -54,7 +54,9 @@ DimVector mask_dims(const std::vector<bool>& mask) {
 struct SumBackward0 : Node {
   DimVector sizes;
   const char* name() const override { return "SumBackward0"; }
-  void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("self_sym_sizes", sizes)); }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("self_sym_sizes", sizes));
+  }
   TensorList apply(TensorList&& g) override { return {expand(g[0], sizes)}; }
 };
 
