@@ -212,7 +212,7 @@ TensorList run_backward(const std::vector<Edge>& roots, TensorList grads, bool k
     for (auto& g : inputs_now) any = any || g.defined();
     TensorList outs;
     if (any || fn == root) {
-      if (fn != root && fn->materialize_grads) {
+      if (fn != root && (!fn->extras || fn->extras->materialize_grads)) {
         for (uint32_t k = 0; k < inputs_now.size(); ++k)
           if (!inputs_now[k].defined() && k < fn->input_meta.size())
             inputs_now[k] = ops::zeros(fn->input_meta[k].sizes, fn->input_meta[k].dtype);

@@ -140,7 +140,8 @@ void SavedTensor::save(const Tensor& t, bool is_output) {
       hooked_->hooks->pack(is_output ? ops::detach(t) : t);
       return;
     }
-  data_ = is_output ? ops::detach(t) : t;
+  if (is_output) data_ = ops::detach(t);
+  else data_ = t;  // (not a ?: with detach: that would copy t into a temporary first)
 }
 
 Tensor SavedTensor::unpack(const Node& owner) const {

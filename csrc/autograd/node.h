@@ -76,6 +76,11 @@ struct NodeExtras {
   std::vector<std::pair<int, PreHook>> pre_hooks;
   std::vector<std::pair<int, PostHook>> post_hooks;
   std::unique_ptr<NodeAnnex> annex;
+  // The Python object of the node, if any (owned by the binding layer).
+  void* py_object = nullptr;
+  // false: the engine passes undefined gradients for outputs nobody used
+  // instead of zeros (a custom Function's ctx.set_materialize_grads(False)).
+  bool materialize_grads = true;
 };
 
 struct Edge {
@@ -123,11 +128,6 @@ struct Node : std::enable_shared_from_this<Node> {
   std::vector<TensorHook> tensor_hooks;
   // Non-leaf outputs that called retain_grad().
   std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained;
-  // false: the engine passes undefined gradients for outputs nobody used
-  // instead of zeros (a custom Function's ctx.set_materialize_grads(False)).
-  bool materialize_grads = true;
-  // The Python object of this node, if any (owned by the binding layer).
-  void* py_object = nullptr;
   std::unique_ptr<NodeExtras> extras;
   NodeExtras& get_extras() {
     if (!extras) extras = std::make_unique<NodeExtras>();

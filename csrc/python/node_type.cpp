@@ -29,7 +29,7 @@ void node_dealloc(PyObject* self) {
   auto* o = reinterpret_cast<PyNodeObject*>(self);
   PyTypeObject* tp = Py_TYPE(self);
   if (o->weakrefs) PyObject_ClearWeakRefs(self);
-  if (o->node && o->node->py_object == self) o->node->py_object = nullptr;
+  if (o->node && o->node->extras && o->node->extras->py_object == self) o->node->extras->py_object = nullptr;
   ag::NodePtr n = std::move(o->node);
   using NodeRef = ag::NodePtr;
   o->node.~NodeRef();
@@ -304,15 +304,16 @@ void PyPostAccumulateHook::operator()(const Tensor& leaf) const {
 
 PyObject* wrap_node(const ag::NodePtr& n) {
   if (!n) Py_RETURN_NONE;
-  if (n->py_object) {
-    Py_INCREF(static_cast<PyObject*>(n->py_object));
-    return static_cast<PyObject*>(n->py_object);
+  ag::NodeExtras& x = n->get_extras();
+  if (x.py_object) {
+    Py_INCREF(static_cast<PyObject*>(x.py_object));
+    return static_cast<PyObject*>(x.py_object);
   }
   PyTypeObject* cls = class_for(*n);
   auto* o = reinterpret_cast<PyNodeObject*>(node_new(cls, nullptr, nullptr));
   if (!o) throw py::error_already_set();
   o->node = n;
-  n->py_object = o;
+  x.py_object = o;
   return reinterpret_cast<PyObject*>(o);
 }
 

@@ -2,7 +2,7 @@
 //
 // A plain CPython base type, smalltorch._C._Node, holds the node: strongly for
 // a C++ node (the object is a view of it, made on first access and cached in
-// Node::py_object while it lives), weakly for a custom Function's ctx (a Python
+// NodeExtras::py_object while it lives), weakly for a custom Function's ctx (a Python
 // object the node itself owns). Each C++ node name gets its own subclass, made
 // the first time a node of that name reaches Python, so that
 // type(y.grad_fn).__name__ is "MulBackward0" as in PyTorch; nothing of this

@@ -125,9 +125,9 @@ void bind_functions(Module& m) {
         node->saved.back().save(t, is_output);
       }
     }
-    node->materialize_grads = materialize;
+    node->get_extras().materialize_grads = materialize;
     node->ctx = std::make_unique<PyRef>(ctx.ptr());
-    node->py_object = ctx.ptr();
+    node->get_extras().py_object = ctx.ptr();
     reinterpret_cast<PyNodeObject*>(ctx.ptr())->weak = node;
     return result;
   });
