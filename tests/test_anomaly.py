@@ -149,3 +149,13 @@ def test_node_made_by_backward_names_its_parent(torch_ref):
             "previous calculation:\n")
     assert warns[1].startswith(prev) and ref_warns[1].startswith(prev)
     assert warns[1].rstrip().endswith("y = x.sqrt()")
+
+
+def test_op_running_without_the_gil_records_its_stack():
+    # large ops release the GIL around the kernel; the node made there still records the stack
+    a = smalltorch.rand(300, 300, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with smalltorch.autograd.detect_anomaly():
+            y = a * a  # the recorded line
+    assert y.grad_fn.metadata["traceback_"][-1].strip().endswith("y = a * a  # the recorded line")

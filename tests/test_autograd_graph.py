@@ -405,3 +405,15 @@ def test_hooks_referring_to_their_tensor_are_collected(torch_ref):
         gc.collect()
         return node() is None, leaf() is None
     assert program(smalltorch) == program(torch_ref) == (True, True)
+
+
+def test_saved_tensors_hooks_on_an_op_running_without_the_gil(torch_ref):
+    def program(lib):
+        a = lib.tensor(np.linspace(0.5, 1.5, 90000).reshape(300, 300), requires_grad=True)
+        calls = []
+        with lib.autograd.graph.saved_tensors_hooks(lambda t: calls.append("pack") or t * 1, lambda t: t):
+            y = a * a
+        y.sum().backward()
+        return calls, float(a.grad.sum())
+    ours, ref = program(smalltorch), program(torch_ref)
+    assert ours[0] == ref[0] and abs(ours[1] - ref[1]) < 1e-6 * abs(ref[1])
