@@ -22,16 +22,21 @@ struct NodeState {
 
 // Makes a gradient fit the slot it flows into: same dtype, and summed down
 // when it arrives broadcast (PyTorch's validate_outputs).
-Tensor conform(Tensor g, const Node& to, uint32_t slot, const Node& from) {
+Tensor conform(Tensor g, const Node& to, uint32_t slot, const Node& from, size_t index) {
   if (slot >= to.input_meta.size()) return g;
   const InputMeta& m = to.input_meta[slot];
   if (g.sizes() != m.sizes) {
-    ST_CHECK(g.numel() == 0 || g.dim() >= static_cast<int64_t>(m.sizes.size()),
-             "Function ", from.name(), " returned an invalid gradient - got ", shape_str(g.sizes()),
-             " but expected shape compatible with ", shape_str(m.sizes));
-    g = ops::sum_to(g, m.sizes);
-    ST_CHECK(g.sizes() == m.sizes, "Function ", from.name(), " returned an invalid gradient - got ",
+    // m.sizes must expand to g's shape (then summing g down gives it back)
+    bool expandable = g.dim() >= static_cast<int64_t>(m.sizes.size());
+    for (size_t k = 1; expandable && k <= m.sizes.size(); ++k) {
+      int64_t want = m.sizes[m.sizes.size() - k], got = g.sizes()[g.dim() - k];
+      expandable = want == got || want == 1;
+    }
+    ST_CHECK(expandable, "Function ", from.name(), " returned an invalid gradient at index ", index, " - got ",
              shape_str(g.sizes()), " but expected shape compatible with ", shape_str(m.sizes));
+    g = ops::sum_to(g, m.sizes);
+    ST_CHECK(g.sizes() == m.sizes, "Function ", from.name(), " returned an invalid gradient at index ", index,
+             " - got ", shape_str(g.sizes()), " but expected shape compatible with ", shape_str(m.sizes));
   }
   if (g.dtype() != m.dtype) g = ops::to_dtype(g, m.dtype);
   return g;
@@ -55,6 +60,62 @@ Tensor apply_tensor_hooks(Node& fn, uint32_t slot, Tensor g) {
         else m.grad = ops::add(m.grad, g);
       }
   return g;
+}
+
+// A hook's replacement list must have one entry per gradient it replaces.
+void check_hook_result(const TensorList& r, size_t want, const char* what) {
+  ST_CHECK(r.size() == want, what, " has returned an incorrect number of values (got ", r.size(), ", but expected ",
+           want, ")");
+}
+
+// fn->apply with what is rarely on: node pre-hooks and hooks, and anomaly mode
+// (the node's forward stack reported on failure, NaN gradients refused).
+TensorList call_function(Node& fn, TensorList&& grads) {
+  NodeExtras* x = fn.extras.get();
+  if (x && !x->pre_hooks.empty()) {
+    auto hooks = x->pre_hooks;  // a hook may register or remove hooks
+    for (auto& h : hooks) {
+      TensorList r = h.second(grads);
+      if (r.empty()) continue;
+      check_hook_result(r, grads.size(), "hook");
+      grads = std::move(r);
+    }
+  }
+  const bool post = x && !x->post_hooks.empty();
+  TensorList grad_outputs = post ? grads : TensorList();
+  TensorList outs;
+  if (!AnomalyMode::is_enabled()) {
+    outs = fn.apply(std::move(grads));
+  } else {
+    struct Parent {  // nodes the backward makes (create_graph) record fn as their parent
+      Node* prev;
+      explicit Parent(Node* n) : prev(anomaly_parent()) { set_anomaly_parent(n); }
+      ~Parent() { set_anomaly_parent(prev); }
+    } parent(&fn);
+    try {
+      outs = fn.apply(std::move(grads));
+      if (AnomalyMode::check_nan())
+        for (size_t i = 0; i < outs.size(); ++i)
+          if (outs[i].defined() && is_floating(outs[i].dtype()) && outs[i].numel() > 0) {
+            AutoGradMode off(false);
+            bool nan = ops::item(ops::any(ops::isnan(outs[i]), std::nullopt, false)).to<bool>();
+            ST_CHECK(!nan, "Function '", fn.name(), "' returned nan values in its ", i, "th output.");
+          }
+    } catch (...) {
+      if (auto* h = anomaly_handler()) h->print_stack(fn);
+      throw;
+    }
+  }
+  if (post) {
+    auto hooks = fn.extras->post_hooks;
+    for (auto& h : hooks) {
+      TensorList r = h.second(outs, grad_outputs);
+      if (r.empty()) continue;
+      check_hook_result(r, outs.size(), "hook");
+      outs = std::move(r);
+    }
+  }
+  return outs;
 }
 
 }  // namespace
@@ -151,12 +212,13 @@ TensorList run_backward(const std::vector<Edge>& roots, TensorList grads, bool k
     for (auto& g : inputs_now) any = any || g.defined();
     TensorList outs;
     if (any || fn == root) {
-      if (fn != root) {
+      if (fn != root && (!fn->extras || fn->extras->materialize_grads)) {
         for (uint32_t k = 0; k < inputs_now.size(); ++k)
           if (!inputs_now[k].defined() && k < fn->input_meta.size())
             inputs_now[k] = ops::zeros(fn->input_meta[k].sizes, fn->input_meta[k].dtype);
       }
-      outs = fn->apply(std::move(inputs_now));
+      if (fn->extras || AnomalyMode::is_enabled()) outs = call_function(*fn, std::move(inputs_now));
+      else outs = fn->apply(std::move(inputs_now));
       if (!keep_graph) fn->release_variables();
     }
     ST_CHECK(outs.empty() || outs.size() == fn->next_edges.size(), "Function ", fn->name(), " returned ",
@@ -166,7 +228,7 @@ TensorList run_backward(const std::vector<Edge>& roots, TensorList grads, bool k
       if (!e.fn) continue;
       NodeState& ns = state[e.fn.get()];
       if (i < outs.size() && outs[i].defined()) {
-        Tensor g = conform(std::move(outs[i]), *e.fn, e.input_nr, *fn);
+        Tensor g = conform(std::move(outs[i]), *e.fn, e.input_nr, *fn, i);
         if (ns.buffer.size() <= e.input_nr) ns.buffer.resize(e.input_nr + 1);
         Tensor& slot = ns.buffer[e.input_nr];
         slot = slot.defined() ? ops::add(slot, g) : std::move(g);

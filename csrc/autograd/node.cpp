@@ -7,12 +7,44 @@ namespace st::autograd {
 namespace {
 thread_local bool t_grad_enabled = true;
 std::atomic<uint64_t> g_sequence{0};
+std::atomic<bool> g_anomaly{false}, g_anomaly_nan{true};
+AnomalyHandler* g_anomaly_handler = nullptr;
+thread_local Node* t_anomaly_parent = nullptr;
+thread_local std::vector<std::shared_ptr<SavedTensorHooksFactory>> t_saved_hooks;
+std::atomic<int> g_saved_hooks_depth{0};  // factories pushed on all threads: saving checks this first
 }  // namespace
 
 bool GradMode::is_enabled() { return t_grad_enabled; }
 void GradMode::set_enabled(bool on) { t_grad_enabled = on; }
 
-Node::Node() : sequence_nr(g_sequence.fetch_add(1, std::memory_order_relaxed)) {}
+bool AnomalyMode::is_enabled() { return g_anomaly.load(std::memory_order_relaxed); }
+bool AnomalyMode::check_nan() { return g_anomaly_nan.load(std::memory_order_relaxed); }
+void AnomalyMode::set(bool enabled, bool check_nan) {
+  g_anomaly = enabled;
+  g_anomaly_nan = check_nan;
+}
+void set_anomaly_handler(AnomalyHandler* h) { g_anomaly_handler = h; }
+Node* anomaly_parent() { return t_anomaly_parent; }
+void set_anomaly_parent(Node* n) { t_anomaly_parent = n; }
+AnomalyHandler* anomaly_handler() { return g_anomaly_handler; }
+
+void push_saved_tensor_hooks(std::shared_ptr<SavedTensorHooksFactory> f) {
+  t_saved_hooks.push_back(std::move(f));
+  ++g_saved_hooks_depth;
+}
+void pop_saved_tensor_hooks() {
+  if (t_saved_hooks.empty()) return;
+  t_saved_hooks.pop_back();
+  --g_saved_hooks_depth;
+}
+SavedTensorHooksFactory* current_saved_tensor_hooks() {
+  return t_saved_hooks.empty() ? nullptr : t_saved_hooks.back().get();
+}
+
+Node::Node() : sequence_nr(g_sequence.fetch_add(1, std::memory_order_relaxed)) {
+  if (__builtin_expect(g_anomaly.load(std::memory_order_relaxed), 0) && g_anomaly_handler)
+    g_anomaly_handler->store_stack(*this);
+}
 
 Node::~Node() {
   for (auto& e : next_edges) release_node(std::move(e.fn));
@@ -99,10 +131,17 @@ void SavedTensor::save(const Tensor& t, bool is_output) {
     auto* m = get_meta(t);
     requires_grad_ = m && m->grad_fn;
     output_nr_ = m ? m->output_nr : 0;
-    data_ = ops::detach(t);
-  } else {
-    data_ = t;
   }
+  if (__builtin_expect(g_saved_hooks_depth.load(std::memory_order_relaxed) != 0, 0))
+    if (auto* f = current_saved_tensor_hooks()) {
+      hooked_ = std::make_unique<Hooked>();
+      if (!is_output) hooked_->input_edge = gradient_edge(t);
+      hooked_->hooks = f->make();
+      hooked_->hooks->pack(is_output ? ops::detach(t) : t);
+      return;
+    }
+  if (is_output) data_ = ops::detach(t);
+  else data_ = t;  // (not a ?: with detach: that would copy t into a temporary first)
 }
 
 Tensor SavedTensor::unpack(const Node& owner) const {
@@ -112,6 +151,23 @@ Tensor SavedTensor::unpack(const Node& owner) const {
            "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
            "if you need to access saved tensors after calling backward.");
   if (!saved_) return Tensor();
+  if (hooked_) {
+    // As PyTorch: versions cannot be tracked through the hooks.
+    Tensor d = hooked_->hooks->unpack();
+    const Edge& input_edge = hooked_->input_edge;
+    if (!GradMode::is_enabled()) return d;
+    if (is_output_ ? !requires_grad_ : !input_edge.valid()) return d;
+    Tensor r = ops::detach(d);
+    auto& m = meta(r);
+    if (is_output_) {
+      m.grad_fn = std::const_pointer_cast<Node>(owner.shared_from_this());
+      m.output_nr = output_nr_;
+    } else {
+      m.grad_fn = input_edge.fn;  // gradients reach the saved input's own node (or accumulator)
+      m.output_nr = input_edge.input_nr;
+    }
+    return r;
+  }
   uint32_t now = data_.impl()->version();
   ST_CHECK(now == version_, "one of the variables needed for gradient computation has been modified by an inplace "
            "operation: [", dtype_name(data_.dtype()), " tensor of shape ", shape_str(data_.sizes()), "]",
@@ -171,6 +227,10 @@ TensorList AccumulateGrad::apply(TensorList&& grads) {
            " does not match the shape ", shape_str(variable.sizes()), " of the tensor it accumulates into");
   g = apply_leaf_hooks(variable, std::move(g));
   accumulate_into_grad(variable, g);
+  if (auto* m = get_meta(variable); m && !m->post_accumulate_hooks.empty()) {
+    auto hooks = m->post_accumulate_hooks;  // a hook may register or remove hooks
+    for (auto& h : hooks) h.second(variable);
+  }
   return {};
 }
 

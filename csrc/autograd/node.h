@@ -14,10 +14,74 @@
 namespace st::autograd {
 
 struct Node;
+class SavedTensor;
 using NodePtr = std::shared_ptr<Node>;
 using TensorList = std::vector<Tensor>;
 // A tensor hook sees a gradient and may return a replacement (or an undefined tensor to keep it).
 using Hook = std::function<Tensor(const Tensor&)>;
+// Node hooks, as PyTorch's grad_fn.register_prehook / register_hook: a pre-hook
+// sees the gradients flowing into the node (grad_outputs), a hook also sees what
+// the node computed (grad_inputs); either may return replacements (an empty list
+// keeps them).
+using PreHook = std::function<TensorList(const TensorList& grad_outputs)>;
+using PostHook = std::function<TensorList(const TensorList& grad_inputs, const TensorList& grad_outputs)>;
+
+// What the binding layer hangs on a node (the Python metadata dict with the
+// forward traceback of anomaly mode): core only owns and frees it.
+struct NodeAnnex {
+  virtual ~NodeAnnex() = default;
+};
+
+// One value a node keeps for backward, under PyTorch's attribute name (Python
+// shows it as grad_fn._saved_<name>): a SavedTensor, a plain tensor (a wrapped
+// number), a number, a list of ints, or None.
+struct SavedField {
+  enum class Kind { Saved, Tensor, Number, Ints, None };
+  const char* name;
+  Kind kind;
+  const SavedTensor* saved = nullptr;
+  Tensor tensor;
+  Scalar number;
+  DimVector ints;
+  static SavedField of(const char* n, const SavedTensor& s) { return {n, Kind::Saved, &s, {}, {}, {}}; }
+  static SavedField of(const char* n, const Tensor& t) { return {n, Kind::Tensor, nullptr, t, {}, {}}; }
+  static SavedField of(const char* n, const Scalar& s) { return {n, Kind::Number, nullptr, {}, s, {}}; }
+  static SavedField of(const char* n, const DimVector& v) { return {n, Kind::Ints, nullptr, {}, {}, v}; }
+  static SavedField none(const char* n) { return {n, Kind::None, nullptr, {}, {}, {}}; }
+};
+
+// Global anomaly mode (PyTorch's set_detect_anomaly): nodes record where they
+// were made; the engine reports it when their backward fails.
+struct AnomalyMode {
+  static bool is_enabled();
+  static bool check_nan();
+  static void set(bool enabled, bool check_nan);
+};
+// Installed by the binding layer: record the creating (Python) stack on a new
+// node (and, for a node made by a backward, the node whose backward made it:
+// anomaly_parent()), and report them (a warning) when that node's backward fails.
+struct AnomalyHandler {
+  virtual ~AnomalyHandler() = default;
+  virtual void store_stack(Node& n) = 0;
+  virtual void print_stack(const Node& n) = 0;
+};
+// The node whose backward runs on this thread in anomaly mode (nullptr outside).
+Node* anomaly_parent();
+void set_anomaly_parent(Node* n);
+void set_anomaly_handler(AnomalyHandler* h);
+AnomalyHandler* anomaly_handler();
+
+// Rarely used per-node state, allocated on first use (nothing on the forward path).
+struct NodeExtras {
+  std::vector<std::pair<int, PreHook>> pre_hooks;
+  std::vector<std::pair<int, PostHook>> post_hooks;
+  std::unique_ptr<NodeAnnex> annex;
+  // The Python object of the node, if any (owned by the binding layer).
+  void* py_object = nullptr;
+  // false: the engine passes undefined gradients for outputs nobody used
+  // instead of zeros (a custom Function's ctx.set_materialize_grads(False)).
+  bool materialize_grads = true;
+};
 
 struct Edge {
   NodePtr fn;
@@ -45,6 +109,9 @@ struct Node : std::enable_shared_from_this<Node> {
   virtual TensorList apply(TensorList&& grads) = 0;
   // Drops saved tensors after backward unless the graph is retained.
   virtual void release_variables() {}
+  // Appends what this node saved for backward, with PyTorch's names
+  // ("self", "other", "result", "exponent", "alpha", ...), for grad_fn._saved_*.
+  virtual void saved_fields(std::vector<SavedField>& out) const { (void)out; }
 
   bool should_compute(size_t i) const { return i < next_edges.size() && next_edges[i].valid(); }
 
@@ -61,6 +128,11 @@ struct Node : std::enable_shared_from_this<Node> {
   std::vector<TensorHook> tensor_hooks;
   // Non-leaf outputs that called retain_grad().
   std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained;
+  std::unique_ptr<NodeExtras> extras;
+  NodeExtras& get_extras() {
+    if (!extras) extras = std::make_unique<NodeExtras>();
+    return *extras;
+  }
 };
 
 // Frees a node reference without recursion, so destroying a chain of
@@ -76,6 +148,9 @@ struct AutogradMeta : AutogradMetaBase {
   std::weak_ptr<Node> grad_accumulator;
   std::vector<std::pair<int, Hook>> leaf_hooks;  // hooks of a leaf, applied before accumulation
   bool retains_grad = false;
+  // Leaf hooks run after the gradient was accumulated into .grad
+  // (Tensor.register_post_accumulate_grad_hook).
+  std::vector<std::pair<int, std::function<void(const Tensor&)>>> post_accumulate_hooks;
   // Set on views created from a tensor that requires grad (the base's impl).
   std::shared_ptr<TensorImpl> view_base;
 };
@@ -117,6 +192,24 @@ std::shared_ptr<N> make_node(std::initializer_list<const Tensor*> inputs) {
   return n;
 }
 
+// Pack/unpack hooks of saved tensors (PyTorch's saved_tensors_hooks): while a
+// factory is pushed (thread-local stack), every tensor saved for backward is
+// handed to a fresh hooks object's pack() and only what it keeps is held;
+// unpack() gives a tensor back when backward needs it.
+struct SavedTensorHooks {
+  virtual ~SavedTensorHooks() = default;
+  virtual void pack(const Tensor& t) = 0;
+  virtual Tensor unpack() = 0;
+};
+struct SavedTensorHooksFactory {
+  virtual ~SavedTensorHooksFactory() = default;
+  virtual std::unique_ptr<SavedTensorHooks> make() = 0;
+};
+void push_saved_tensor_hooks(std::shared_ptr<SavedTensorHooksFactory> f);
+void pop_saved_tensor_hooks();
+// The innermost factory, nullptr when none is pushed on this thread.
+SavedTensorHooksFactory* current_saved_tensor_hooks();
+
 // A tensor kept by a node for its backward formula.
 class SavedTensor {
  public:
@@ -126,11 +219,18 @@ class SavedTensor {
   void save(const Tensor& t, bool is_output = false);
   // RuntimeError when freed by an earlier backward or modified in place since.
   Tensor unpack(const Node& owner) const;
-  void release() { data_ = Tensor(); released_ = true; }
+  void release() { data_ = Tensor(); hooked_.reset(); released_ = true; }
   bool defined() const { return saved_; }
 
  private:
+  // Saved under saved_tensors_hooks (data_ is then empty): the hooks holding
+  // the packed value, and where an input's gradient goes (double backward).
+  struct Hooked {
+    std::unique_ptr<SavedTensorHooks> hooks;
+    Edge input_edge;
+  };
   Tensor data_;
+  std::unique_ptr<Hooked> hooked_;
   uint32_t version_ = 0;
   bool saved_ = false, released_ = false, is_output_ = false, requires_grad_ = false;
   uint32_t output_nr_ = 0;

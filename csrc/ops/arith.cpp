@@ -134,9 +134,22 @@ void check_sub_bool(const Tensor& a, ScalarType other) {
 // ------------------------------------------------------------ backward nodes
 namespace {
 
+// grad_fn._saved_self / _saved_other of mul and div; the scalar form shows it as a 0-d tensor.
+void operand_fields(std::vector<SavedField>& out, const SavedTensor& self, const SavedTensor& other,
+                    const Scalar& scalar) {
+  if (!other.defined()) {
+    out.push_back(SavedField::none("self"));
+    out.push_back(SavedField::of("other", scalar_tensor(scalar, scalar.natural_dtype())));
+    return;
+  }
+  out.push_back(SavedField::of("self", self));
+  out.push_back(SavedField::of("other", other));
+}
+
 struct AddBackward0 : Node {
   Scalar alpha;
   const char* name() const override { return "AddBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("alpha", alpha)); }
   TensorList apply(TensorList&& g) override {
     TensorList r(next_edges.size());
     if (should_compute(0)) r[0] = g[0];
@@ -148,6 +161,7 @@ struct AddBackward0 : Node {
 struct SubBackward0 : Node {
   Scalar alpha;
   const char* name() const override { return "SubBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("alpha", alpha)); }
   TensorList apply(TensorList&& g) override {
     TensorList r(next_edges.size());
     if (should_compute(0)) r[0] = g[0];
@@ -158,6 +172,9 @@ struct SubBackward0 : Node {
 
 struct RsubBackward1 : Node {
   const char* name() const override { return "RsubBackward1"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("alpha", Scalar(int64_t(1))));
+  }
   TensorList apply(TensorList&& g) override { return {neg(g[0])}; }
 };
 
@@ -165,6 +182,7 @@ struct MulBackward0 : Node {
   SavedTensor self, other;  // other is unset for the scalar form
   Scalar scalar;
   const char* name() const override { return "MulBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override { operand_fields(out, self, other, scalar); }
   TensorList apply(TensorList&& g) override {
     TensorList r(next_edges.size());
     if (!other.defined()) {
@@ -182,6 +200,7 @@ struct DivBackward0 : Node {
   SavedTensor self, other;
   Scalar scalar;
   const char* name() const override { return "DivBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override { operand_fields(out, self, other, scalar); }
   TensorList apply(TensorList&& g) override {
     TensorList r(next_edges.size());
     if (!other.defined()) {
@@ -200,6 +219,10 @@ struct PowBackward0 : Node {  // tensor ** scalar
   SavedTensor self;
   Scalar exponent;
   const char* name() const override { return "PowBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("self", self));
+    out.push_back(SavedField::of("exponent", exponent));
+  }
   TensorList apply(TensorList&& g) override {
     Tensor a = self.unpack(*this);
     double e = exponent.to_double();
@@ -213,6 +236,11 @@ struct PowBackward0 : Node {  // tensor ** scalar
 struct PowBackward1 : Node {  // tensor ** tensor
   SavedTensor self, exponent, result;
   const char* name() const override { return "PowBackward1"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("self", self));
+    out.push_back(SavedField::of("exponent", exponent));
+    out.push_back(SavedField::of("result", result));
+  }
   TensorList apply(TensorList&& g) override {
     TensorList r(2);
     Tensor a = self.unpack(*this), b = exponent.unpack(*this);
@@ -227,6 +255,10 @@ struct PowBackward2 : Node {  // scalar ** tensor
   SavedTensor result;
   Scalar base;
   const char* name() const override { return "PowBackward2"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("self", base));
+    out.push_back(SavedField::of("result", result));
+  }
   TensorList apply(TensorList&& g) override {
     return {mul(mul(g[0], result.unpack(*this)), Scalar(std::log(base.to_double())))};
   }
@@ -241,6 +273,7 @@ struct NegBackward0 : Node {
 struct ReciprocalBackward0 : Node {
   SavedTensor result;
   const char* name() const override { return "ReciprocalBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("result", result)); }
   TensorList apply(TensorList&& g) override {
     Tensor r = result.unpack(*this);
     return {neg(mul(g[0], mul(r, r)))};

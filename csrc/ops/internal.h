@@ -8,6 +8,7 @@ namespace st::ops {
 
 using autograd::make_node;
 using autograd::Node;
+using autograd::SavedField;
 using autograd::SavedTensor;
 using autograd::TensorList;
 

@@ -53,6 +53,9 @@ struct ReshapeResultBackward : Node {
   DimVector sizes;
   const char* name() const override { return node_name; }
   TensorList apply(TensorList&& g) override { return {reshape(g[0], sizes)}; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("self_sym_sizes", sizes));
+  }
 };
 
 Tensor reshape_result(const Tensor& t, const DimVector& sizes, const char* node_name) {
@@ -70,6 +73,10 @@ Tensor reshape_result(const Tensor& t, const DimVector& sizes, const char* node_
 struct DotBackward0 : Node {
   SavedTensor self, other;
   const char* name() const override { return "DotBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("self", self));
+    out.push_back(SavedField::of("tensor", other));
+  }
   TensorList apply(TensorList&& g) override {
     TensorList r(2);
     if (should_compute(0)) r[0] = mul(other.unpack(*this), g[0]);
@@ -82,6 +89,10 @@ struct DotBackward0 : Node {
 struct MvBackward0 : Node {
   SavedTensor self, vec;
   const char* name() const override { return "MvBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("self", self));
+    out.push_back(SavedField::of("vec", vec));
+  }
   TensorList apply(TensorList&& g) override {
     TensorList r(2);
     if (should_compute(0)) r[0] = outer(g[0], vec.unpack(*this));
@@ -96,6 +107,10 @@ struct MatProductBackward : Node {
   SavedTensor self, mat2;
   bool batched = false;
   const char* name() const override { return batched ? "BmmBackward0" : "MmBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("self", self));
+    out.push_back(SavedField::of("mat2", mat2));
+  }
   TensorList apply(TensorList&& g) override {
     auto prod = batched ? &bmm : &mm;
     TensorList r(2);
@@ -110,6 +125,12 @@ struct AddmmBackward0 : Node {
   SavedTensor mat1, mat2;
   Scalar alpha, beta;
   const char* name() const override { return "AddmmBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("alpha", alpha));
+    out.push_back(SavedField::of("beta", beta));
+    out.push_back(SavedField::of("mat1", mat1));
+    out.push_back(SavedField::of("mat2", mat2));
+  }
   TensorList apply(TensorList&& g) override {
     TensorList r(3);
     if (should_compute(0)) r[0] = scaled(g[0], beta);  // the engine sums it down to input's shape
@@ -413,6 +434,14 @@ struct LinalgVectorNormBackward0 : Node {
   bool keepdim = false;
   ScalarType dtype = ScalarType::Float32;  // the compute dtype
   const char* name() const override { return "LinalgVectorNormBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("keepdim", Scalar(keepdim)));
+    // an integral order shows as an int, as the number PyTorch was given usually is
+    bool integral = std::isfinite(ord) && ord == std::floor(ord);
+    out.push_back(SavedField::of("ord", integral ? Scalar(static_cast<int64_t>(ord)) : Scalar(ord)));
+    out.push_back(SavedField::of("result", result));
+    out.push_back(SavedField::of("self", self));
+  }
   TensorList apply(TensorList&& g) override {
     Tensor x = to_dtype(self.unpack(*this), dtype);
     Tensor norm = result.unpack(*this), gk = g[0];

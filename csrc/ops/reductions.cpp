@@ -136,6 +136,14 @@ struct ProdBackward : ReduceNode {
   SavedTensor self, result;
   bool all_dims = false;
   const char* name() const override { return all_dims ? "ProdBackward0" : "ProdBackward1"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    if (!all_dims) {
+      out.push_back(SavedField::of("dim", Scalar(dims().empty() ? int64_t(0) : dims()[0])));
+      out.push_back(SavedField::of("keepdim", Scalar(keepdim)));
+    }
+    out.push_back(SavedField::of("result", result));
+    out.push_back(SavedField::of("self", self));
+  }
   TensorList apply(TensorList&& grads) override {
     Tensor x = self.unpack(*this), res = result.unpack(*this);
     Tensor g = keep(grads[0]);
@@ -157,6 +165,14 @@ struct ExtremeBackward : ReduceNode {
   SavedTensor self, result;
   const char* nm = "";
   const char* name() const override { return nm; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    if (nm[0] == 'A') {  // amax/amin take dims; max()/min() reduce everything
+      out.push_back(SavedField::of("dim", dims()));
+      out.push_back(SavedField::of("keepdim", Scalar(keepdim)));
+    }
+    out.push_back(SavedField::of("result", result));
+    out.push_back(SavedField::of("self", self));
+  }
   TensorList apply(TensorList&& grads) override {
     Tensor x = self.unpack(*this);
     Tensor m = cmp(CmpOp::Eq, alias_raw(x), alias_raw(keep(result.unpack(*this))), x.dtype());
@@ -173,6 +189,12 @@ struct SelectedBackward : Node {
   bool keepdim = false;
   const char* nm = "";
   const char* name() const override { return nm; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("dim", Scalar(dim)));
+    out.push_back(SavedField::of("indices", keepdim || sizes.empty() ? indices : squeeze(indices, dim)));
+    out.push_back(SavedField::of("keepdim", Scalar(keepdim)));
+    out.push_back(SavedField::of("self_sym_sizes", sizes));
+  }
   TensorList apply(TensorList&& grads) override {
     Tensor g = grads[0];
     if (sizes.empty()) return {g};
@@ -231,6 +253,12 @@ struct LinalgVectorNormBackward0 : ReduceNode {
 struct LogsumexpBackward0 : ReduceNode {
   SavedTensor self, result;
   const char* name() const override { return "LogsumexpBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("dim", dims()));
+    out.push_back(SavedField::of("keepdim", Scalar(keepdim)));
+    out.push_back(SavedField::of("result", result));
+    out.push_back(SavedField::of("self", self));
+  }
   TensorList apply(TensorList&& grads) override {
     Tensor x = self.unpack(*this);
     return {mul(keep(grads[0]), exp(sub(x, keep(result.unpack(*this)))))};
@@ -241,6 +269,7 @@ struct LogsumexpBackward0 : ReduceNode {
 struct CumsumBackward0 : Node {
   int64_t dim = 0;
   const char* name() const override { return "CumsumBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("dim", Scalar(dim))); }
   TensorList apply(TensorList&& grads) override {
     const Tensor& g = grads[0];  // reversed cumsum: total - cumsum + g
     return {add(sub(sum(g, {dim}, true), cumsum(g, dim)), g)};
@@ -251,6 +280,11 @@ struct CumprodBackward0 : Node {
   SavedTensor self, result;
   int64_t dim = 0;
   const char* name() const override { return "CumprodBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("dim", Scalar(dim)));
+    out.push_back(SavedField::of("result", result));
+    out.push_back(SavedField::of("self", self));
+  }
   TensorList apply(TensorList&& grads) override {
     Tensor x = self.unpack(*this), y = result.unpack(*this);
     const Tensor& g = grads[0];
@@ -277,6 +311,10 @@ struct SoftmaxBackward : Node {
   int64_t dim = 0;
   bool log = false;
   const char* name() const override { return log ? "LogSoftmaxBackward0" : "SoftmaxBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("dim", Scalar(dim)));
+    out.push_back(SavedField::of("result", result));
+  }
   TensorList apply(TensorList&& grads) override {
     Tensor y = result.unpack(*this);
     const Tensor& g = grads[0];

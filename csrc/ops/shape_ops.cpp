@@ -54,6 +54,7 @@ struct CatBackward0 : Node {
   std::vector<int64_t> lens;    // -1: an empty 1-d input that cat skipped
   std::vector<DimVector> sizes;
   const char* name() const override { return "CatBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("dim", Scalar(dim))); }
   TensorList apply(TensorList&& g) override {
     TensorList r(next_edges.size());
     int64_t off = 0;
@@ -72,6 +73,7 @@ struct CatBackward0 : Node {
 struct StackBackward0 : Node {
   int64_t dim = 0;
   const char* name() const override { return "StackBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("dim", Scalar(dim))); }
   TensorList apply(TensorList&& g) override {
     TensorList r(next_edges.size());
     for (size_t i = 0; i < r.size(); ++i)
@@ -90,18 +92,24 @@ struct SplitBackward : Node {  // SplitBackward0 / SplitWithSizesBackward0
 struct UnbindBackward0 : Node {
   int64_t dim = 0;
   const char* name() const override { return "UnbindBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("dim", Scalar(dim))); }
   TensorList apply(TensorList&& g) override { return {stack(g, dim)}; }
 };
 
 struct FlipBackward0 : Node {
   DimVector dims;
   const char* name() const override { return "FlipBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("dims", dims)); }
   TensorList apply(TensorList&& g) override { return {flip(g[0], dims)}; }
 };
 
 struct RollBackward0 : Node {
   DimVector shifts, dims;
   const char* name() const override { return "RollBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("dims", dims));
+    out.push_back(SavedField::of("shifts", shifts));
+  }
   TensorList apply(TensorList&& g) override {
     DimVector back;
     for (auto s : shifts) back.push_back(-s);
@@ -112,6 +120,10 @@ struct RollBackward0 : Node {
 struct RepeatBackward0 : Node {
   DimVector self_sizes, repeats;
   const char* name() const override { return "RepeatBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("repeats", repeats));
+    out.push_back(SavedField::of("self_sym_sizes", self_sizes));
+  }
   TensorList apply(TensorList&& g) override {
     const int64_t pad = static_cast<int64_t>(repeats.size()) - static_cast<int64_t>(self_sizes.size());
     DimVector inter, rdims;
@@ -149,6 +161,9 @@ struct TriBackward : Node {  // TrilBackward0 / TriuBackward0
   int64_t k = 0;
   bool lower = true;
   const char* name() const override { return lower ? "TrilBackward0" : "TriuBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("diagonal", Scalar(k)));
+  }
   TensorList apply(TensorList&& g) override { return {lower ? tril(g[0], k) : triu(g[0], k)}; }
 };
 
@@ -157,6 +172,11 @@ struct IndexSelectBackward0 : Node {
   DimVector sizes;
   int64_t dim = 0;
   const char* name() const override { return "IndexSelectBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("dim", Scalar(dim)));
+    out.push_back(SavedField::of("index", index));
+    out.push_back(SavedField::of("self_sym_sizes", sizes));
+  }
   TensorList apply(TensorList&& g) override {
     Tensor idx = index.unpack(*this);
     DimVector vs(g[0].dim(), 1);
@@ -172,6 +192,11 @@ struct GatherBackward0 : Node {
   DimVector sizes;
   int64_t dim = 0;
   const char* name() const override { return "GatherBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("dim", Scalar(dim)));
+    out.push_back(SavedField::of("index", index));
+    out.push_back(SavedField::of("sparse_grad", Scalar(false)));
+  }
   TensorList apply(TensorList&& g) override {
     return {scatter_add(zeros(sizes, g[0].dtype()), dim, index.unpack(*this), g[0])};
   }

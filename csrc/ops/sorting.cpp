@@ -15,6 +15,11 @@ struct SortBackward : Node {  // SortBackward0 / TopkBackward0
   DimVector sizes;
   int64_t dim = 0;
   const char* name() const override { return which; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("dim", Scalar(dim)));
+    out.push_back(SavedField::of("indices", indices));
+    out.push_back(SavedField::of("self_sym_sizes", sizes));
+  }
   TensorList apply(TensorList&& g) override {
     return {scatter(zeros(sizes, g[0].dtype()), dim, indices.unpack(*this), g[0])};
   }

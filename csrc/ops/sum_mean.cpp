@@ -43,9 +43,20 @@ Tensor sum_raw(const Tensor& a, const std::vector<bool>& mask, bool keepdim, Sca
   return cast_raw(out, out_type);
 }
 
+// The reduced dims of a mask, for grad_fn._saved_dim.
+DimVector mask_dims(const std::vector<bool>& mask) {
+  DimVector dims;
+  for (size_t d = 0; d < mask.size(); ++d)
+    if (mask[d]) dims.push_back(static_cast<int64_t>(d));
+  return dims;
+}
+
 struct SumBackward0 : Node {
   DimVector sizes;
   const char* name() const override { return "SumBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("self_sym_sizes", sizes));
+  }
   TensorList apply(TensorList&& g) override { return {expand(g[0], sizes)}; }
 };
 
@@ -54,6 +65,11 @@ struct SumBackward1 : Node {
   std::vector<bool> mask;
   bool keepdim = false;
   const char* name() const override { return "SumBackward1"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("dim", mask_dims(mask)));
+    out.push_back(SavedField::of("keepdim", Scalar(keepdim)));
+    out.push_back(SavedField::of("self_sym_sizes", sizes));
+  }
   TensorList apply(TensorList&& g) override {
     Tensor r = g[0];
     if (!keepdim)
@@ -67,6 +83,10 @@ struct MeanBackward0 : Node {
   DimVector sizes;
   int64_t count = 1;
   const char* name() const override { return "MeanBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("self_sym_numel", Scalar(count)));
+    out.push_back(SavedField::of("self_sym_sizes", sizes));
+  }
   TensorList apply(TensorList&& g) override {
     return {div(expand(g[0], sizes), Scalar(static_cast<double>(count)))};
   }
@@ -78,6 +98,14 @@ struct MeanBackward1 : Node {
   bool keepdim = false;
   int64_t count = 1;
   const char* name() const override { return "MeanBackward1"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("dim", mask_dims(mask)));
+    out.push_back(SavedField::of("keepdim", Scalar(keepdim)));
+    int64_t numel = 1;
+    for (int64_t n : sizes) numel *= n;
+    out.push_back(SavedField::of("self_sym_numel", Scalar(numel)));
+    out.push_back(SavedField::of("self_sym_sizes", sizes));
+  }
   TensorList apply(TensorList&& g) override {
     Tensor r = g[0];
     if (!keepdim)

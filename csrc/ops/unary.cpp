@@ -64,6 +64,10 @@ template <typename T> T bnot(T x) {
         return {bwd};                                                                 \
       }                                                                               \
       void release_variables() override { saved.release(); }                          \
+      void saved_fields(std::vector<SavedField>& out) const override {                \
+        if (saves != Save::None)                                                      \
+          out.push_back(SavedField::of(saves == Save::Self ? "self" : "result", saved)); \
+      }                                                                               \
     };                                                                                \
   };
 ST_UNARY_OPS(ST_UNARY_DEFINE)
@@ -205,6 +209,12 @@ struct ClampScalarBackward : Node {
   SavedTensor self;
   std::optional<Scalar> lo, hi;
   const char* name() const override { return node_name; }
+  void saved_fields(std::vector<SavedField>& out) const override {  // ClampBackward1 shows both bounds
+    const bool both = node_name[5] == 'B';
+    if (both || lo) out.push_back(lo ? SavedField::of("min", *lo) : SavedField::none("min"));
+    if (both || hi) out.push_back(hi ? SavedField::of("max", *hi) : SavedField::none("max"));
+    out.push_back(SavedField::of("self", self));
+  }
   TensorList apply(TensorList&& g) override {
     Tensor x = self.unpack(*this);
     Tensor l = lo ? scalar_tensor(*lo, x.dtype()) : Tensor(), h = hi ? scalar_tensor(*hi, x.dtype()) : Tensor();
@@ -221,6 +231,12 @@ struct ClampTensorBackward : Node {
   SavedTensor self, lo, hi;
   ScalarType compute = ScalarType::Float32;
   const char* name() const override { return node_name; }
+  void saved_fields(std::vector<SavedField>& out) const override {  // ClampBackward0 shows both bounds
+    const bool both = node_name[5] == 'B';
+    if (both || lo.defined()) out.push_back(SavedField::of("min", lo));
+    if (both || hi.defined()) out.push_back(SavedField::of("max", hi));
+    out.push_back(SavedField::of("self", self));
+  }
   TensorList apply(TensorList&& g) override {
     TensorList r(3);
     Tensor x = cast_raw(self.unpack(*this), compute);
@@ -342,6 +358,7 @@ namespace {
 struct NanToNumBackward0 : Node {
   SavedTensor self;
   const char* name() const override { return "NanToNumBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("self", self)); }
   TensorList apply(TensorList&& g) override { return {mul(g[0], isfinite(self.unpack(*this)))}; }
   void release_variables() override { self.release(); }
 };

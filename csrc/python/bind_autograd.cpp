@@ -1,11 +1,12 @@
-// Autograd from Python: .grad/.data, hooks, retain_grad, grad mode, the Node
-// type (grad_fn objects) and the engine entry points _backward/_grad.
+// Autograd from Python: .grad/.data, hooks, retain_grad, grad mode and the
+// engine entry points _backward/_grad (grad_fn objects: node_type.cpp).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 #include "../autograd/engine.h"
 #include "nogil.h"
 #include "bind_util.h"
+#include "node_type.h"
 
 namespace py = pybind11;
 using namespace st;
@@ -109,62 +110,9 @@ void bind_autograd(Module& m) {
   m.def("is_grad_enabled", [] { return ag::GradMode::is_enabled(); });
   m.def("_set_grad_enabled", [](bool on) { ag::GradMode::set_enabled(on); });
 
-  // autograd nodes
-  py::class_<ag::Node, std::shared_ptr<ag::Node>>(m, "Node")
-      .def("name", [](const ag::Node& n) { return std::string(n.name()); })
-      .def_property_readonly("next_functions", [](const ag::Node& n) {
-        py::tuple t(n.next_edges.size());
-        for (size_t i = 0; i < n.next_edges.size(); ++i)
-          t[i] = py::make_tuple(n.next_edges[i].fn ? py::cast(n.next_edges[i].fn) : py::none(),
-                                n.next_edges[i].input_nr);
-        return t;
-      })
-      .def_property_readonly("variable", [](ag::Node& n) -> py::object {
-        if (auto* acc = dynamic_cast<ag::AccumulateGrad*>(&n)) return py::cast(acc->variable);
-        throw py::attribute_error("'" + std::string(n.name()) + "' object has no attribute 'variable'");
-      })
-      .def("__call__", [](ag::Node& n, py::args args) {
-        // As the engine calls it: one gradient per forward output (None for
-        // none); nothing runs when none is given, zeros stand in for the rest.
-        const size_t want = n.input_meta.size();
-        if (args.size() != want)
-          throw py::type_error(st::str("expected ", want, " arguments, got ", args.size(), " instead"));
-        ag::TensorList gs(want);
-        bool any = false;
-        for (size_t i = 0; i < want; ++i) {
-          py::handle a = args[i];
-          if (a.is_none()) continue;
-          if (!is_tensor(a)) throw py::type_error(st::str("argument ", i, " is not a Variable"));
-          const ag::InputMeta& m = n.input_meta[i];
-          Tensor g = unwrap(a.ptr());
-          if (g.sizes() != m.sizes) {
-            DimVector b = broadcast_shapes(g.sizes(), m.sizes);  // RuntimeError when they do not broadcast
-            ST_CHECK(b == m.sizes, "The size of tensor a (", shape_str(g.sizes()), ") must match the size of ",
-                     "tensor b (", shape_str(m.sizes), ") expected by ", n.name());
-            g = ops::expand(g, m.sizes);
-          }
-          gs[i] = std::move(g);
-          any = true;
-        }
-        ag::TensorList outs;
-        if (any) {
-          for (size_t i = 0; i < want; ++i)
-            if (!gs[i].defined()) gs[i] = ops::zeros(n.input_meta[i].sizes, n.input_meta[i].dtype);
-          outs = n.apply(std::move(gs));
-        }
-        outs.resize(n.next_edges.size());
-        py::tuple t(outs.size());
-        for (size_t i = 0; i < outs.size(); ++i) t[i] = py::reinterpret_steal<py::object>(wrap(outs[i]));
-        return outs.size() == 1 ? py::object(t[0]) : py::object(t);
-      })
-      .def("__repr__", [](py::object self) {
-        std::string name = self.cast<ag::Node&>().name();
-        auto pos = name.rfind("::");
-        if (pos != std::string::npos) name = name.substr(pos + 2);
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%p", static_cast<void*>(self.ptr()));
-        return "<" + name + " object at " + buf + ">";
-      });
+  // autograd nodes (grad_fn objects) and custom Functions
+  bind_nodes(m);
+  bind_functions(m);
 
   // engine
   m.def("_backward", [](py::object outputs, py::object grads, std::optional<bool> retain_graph, bool create_graph,

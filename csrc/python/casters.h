@@ -20,7 +20,30 @@ pybind11::object scalar_to_object(const Scalar& s);
 
 }  // namespace st::py_bind
 
+namespace st::autograd {
+struct Node;
+}
+namespace st::py_bind {
+// The Python object of an autograd node (node_type.cpp): new reference, None for null.
+PyObject* wrap_node(const std::shared_ptr<autograd::Node>& n);
+// The node of such an object: null when `o` is not one or its node is gone.
+std::shared_ptr<autograd::Node> node_of(PyObject* o);
+}  // namespace st::py_bind
+
 namespace pybind11::detail {
+
+// grad_fn objects, next_functions: see node_type.h.
+template <>
+struct type_caster<std::shared_ptr<st::autograd::Node>> {
+  PYBIND11_TYPE_CASTER(std::shared_ptr<st::autograd::Node>, const_name("Node"));
+  bool load(handle src, bool) {
+    value = st::py_bind::node_of(src.ptr());
+    return value != nullptr;
+  }
+  static handle cast(const std::shared_ptr<st::autograd::Node>& n, return_value_policy, handle) {
+    return st::py_bind::wrap_node(n);
+  }
+};
 
 template <>
 struct type_caster<st::Tensor> {

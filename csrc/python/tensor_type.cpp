@@ -8,6 +8,7 @@
 #include "../autograd/node.h"
 #include "../ops/ops.h"
 #include "casters.h"
+#include "node_type.h"
 
 namespace st::py_bind {
 
@@ -85,16 +86,16 @@ void reclaim(PyTensor* o) {
   if (Py_REFCNT(o) > 1) Py_DECREF(o);
 }
 
-PyHook::Callable::~Callable() {
-  if (!fn || !Py_IsInitialized()) return;
+PyRef::~PyRef() {
+  if (!obj || !Py_IsInitialized()) return;
   PyGILState_STATE g = PyGILState_Ensure();
-  Py_CLEAR(fn);
+  Py_CLEAR(obj);
   PyGILState_Release(g);
 }
 
 Tensor PyHook::operator()(const Tensor& g) const {
-  if (!callable->fn) return Tensor();  // cleared by the garbage collector
-  py::object fn = py::reinterpret_borrow<py::object>(callable->fn);
+  if (!callable->obj) return Tensor();  // cleared by the garbage collector
+  py::object fn = py::reinterpret_borrow<py::object>(callable->obj);
   py::object r = fn(g);
   if (r.is_none()) return Tensor();
   ST_CHECK_T(is_tensor(r), TypeError, "hook returned an object of type ", Py_TYPE(r.ptr())->tp_name,
@@ -121,10 +122,22 @@ int for_each_owned_hook(const Tensor& t, F&& f) {
   for (auto& h : m->leaf_hooks)
     if (auto* p = h.second.target<PyHook>())
       if (int r = f(*p->callable)) return r;
-  if (m->grad_fn && m->grad_fn.use_count() == 1)
+  for (auto& h : m->post_accumulate_hooks)
+    if (auto* p = h.second.target<PyPostAccumulateHook>())
+      if (int r = f(*p->ref)) return r;
+  if (m->grad_fn && m->grad_fn.use_count() == 1) {
     for (auto& h : m->grad_fn->tensor_hooks)
       if (auto* p = h.fn.target<PyHook>())
         if (int r = f(*p->callable)) return r;
+    if (auto* x = m->grad_fn->extras.get()) {
+      for (auto& h : x->pre_hooks)
+        if (auto* p = h.second.target<PyPreHook>())
+          if (int r = f(*p->ref)) return r;
+      for (auto& h : x->post_hooks)
+        if (auto* p = h.second.target<PyPostHook>())
+          if (int r = f(*p->ref)) return r;
+    }
+  }
   return 0;
 }
 
@@ -160,8 +173,11 @@ int tensor_traverse(PyObject* self, visitproc visit, void* arg) {
   if (shared_with_cpp(o)) return 0;
   Py_VISIT(o->dict);
   if (!o->tensor.defined()) return 0;  // owned by its TensorImpl: a root
-  return for_each_owned_hook(o->tensor, [&](PyHook::Callable& c) {
-    Py_VISIT(c.fn);
+  // A custom Function's ctx, owned by a grad_fn only this tensor holds (ctx.out = out makes a cycle)
+  if (auto* m = autograd::get_meta(o->tensor); m && m->grad_fn && m->grad_fn.use_count() == 1)
+    Py_VISIT(owned_ctx(*m->grad_fn));
+  return for_each_owned_hook(o->tensor, [&](PyRef& c) {
+    Py_VISIT(c.obj);
     return 0;
   });
 }
@@ -172,8 +188,8 @@ int tensor_clear(PyObject* self) {
   Py_CLEAR(o->dict);
   if (!o->tensor.defined()) return 0;
   std::vector<PyObject*> dropped;  // released after the walk: a decref may run code that edits the lists
-  for_each_owned_hook(o->tensor, [&](PyHook::Callable& c) {
-    if (c.fn) dropped.push_back(std::exchange(c.fn, nullptr));
+  for_each_owned_hook(o->tensor, [&](PyRef& c) {
+    if (c.obj) dropped.push_back(std::exchange(c.obj, nullptr));
     return 0;
   });
   for (PyObject* f : dropped) Py_DECREF(f);

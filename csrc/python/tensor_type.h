@@ -46,17 +46,24 @@ inline const Tensor& unwrap(PyObject* o) {
 // New reference to the (unique) Python object of t; None for an undefined tensor.
 PyObject* wrap(Tensor t);
 
+// A Python object C++ keeps (a hook, a custom Function's ctx, a packed saved
+// tensor, a node's metadata dict): a strong reference, nullptr once cleared by
+// the garbage collector; freeing it takes the GIL (a node may die on a thread
+// without it).
+struct PyRef {
+  PyObject* obj;
+  explicit PyRef(PyObject* o) : obj(o) { Py_XINCREF(o); }
+  PyRef(const PyRef&) = delete;
+  PyRef& operator=(const PyRef&) = delete;
+  ~PyRef();
+};
+
 // A Python callable registered as a tensor hook. It lives in C++ (a node's or
 // a leaf's hook list) where the garbage collector cannot see it, so the Tensor
-// type's tp_traverse/tp_clear reach it through the tensor that owns the list.
+// type's tp_traverse/tp_clear reach it through the tensor that owns the list
+// (as they reach node hooks and post-accumulate-grad hooks, node_type.h).
 struct PyHook {
-  struct Callable {
-    PyObject* fn;  // strong; nullptr once cleared by the garbage collector
-    explicit Callable(PyObject* f) : fn(f) { Py_INCREF(f); }
-    Callable(const Callable&) = delete;
-    Callable& operator=(const Callable&) = delete;
-    ~Callable();  // takes the GIL (a node may die on a thread without it)
-  };
+  using Callable = PyRef;
   std::shared_ptr<Callable> callable;
   Tensor operator()(const Tensor& grad) const;
 };

@@ -14,6 +14,7 @@ from ._C import Tensor, dtype, from_numpy
 from ._C import bool, uint8, int32, int64, float32, float64  # noqa: A004 (PyTorch's names)
 from ._C import get_default_dtype, get_num_threads, set_num_threads, promote_types, can_cast
 from ._C import is_grad_enabled, manual_seed as _manual_seed, initial_seed
+from ._C import is_anomaly_enabled, is_anomaly_check_nan_enabled, set_anomaly_enabled
 from ._C import add, sub, mul, div, pow, sum, mean  # noqa: A004
 from ._tensor_str import set_printoptions, get_printoptions, printoptions
 from . import _tensor_str

@@ -21,14 +21,18 @@ def _repr(self):
 class RemovableHandle:
     """Returned by register_hook; ``remove()`` unregisters the hook."""
 
-    def __init__(self, tensor, hook_id):
+    def __init__(self, tensor, hook_id, remove=None):
         self._tensor = weakref.ref(tensor)
         self.id = hook_id
+        self._remove = remove
 
     def remove(self):
         t = self._tensor()
         if t is not None:
-            t._remove_hook(self.id)
+            if self._remove is not None:
+                self._remove(t, self.id)
+            else:
+                t._remove_hook(self.id)
 
     def __enter__(self):
         return self
@@ -44,6 +48,16 @@ def register_hook(self, hook):
     if not callable(hook):
         raise TypeError(f"register_hook expects a callable, got {type(hook).__name__}")
     return RemovableHandle(self, self._register_hook(hook))
+
+
+def register_post_accumulate_grad_hook(self, hook):
+    """Registers ``hook(tensor)`` to run on a leaf after its ``.grad`` was accumulated in backward."""
+    if not self.requires_grad:  # PyTorch checks this first
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if not callable(hook):
+        raise TypeError(f"register_post_accumulate_grad_hook expects a callable, got {type(hook).__name__}")
+    hook_id = _C._register_post_accumulate_grad_hook(self, hook)
+    return RemovableHandle(self, hook_id, _C._remove_post_accumulate_grad_hook)
 
 
 def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -226,6 +240,7 @@ def _install():
     T.__array_priority__ = 1000
     T.__module__ = "smalltorch"
     T.register_hook = register_hook
+    T.register_post_accumulate_grad_hook = register_post_accumulate_grad_hook
     T.backward = backward
     T.to = to
     T.float = _caster(_C.float32, "float")

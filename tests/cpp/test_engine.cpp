@@ -518,3 +518,94 @@ TEST(Engine, NoReferenceCycles) {
   EXPECT_TRUE(wy.expired());
   EXPECT_TRUE(wn.expired());
 }
+
+// ------------------------------------------------------------------ node hooks, anomaly mode, saved-tensor hooks
+
+TEST(NodeHooks, PreHookAndPostHookReplaceGradients) {
+  Tensor a = leaf(dv({2}), {1, 2}), b = leaf(dv({2}), {3, 4});
+  Tensor y = ops::mul(a, b);
+  auto fn = ag::get_meta(y)->grad_fn;
+  std::vector<std::string> order;
+  fn->get_extras().pre_hooks.push_back({1, [&](const ag::TensorList& go) {
+    order.push_back("pre");
+    return ag::TensorList{ops::mul(go[0], Scalar(2.0))};
+  }});
+  fn->get_extras().post_hooks.push_back({2, [&](const ag::TensorList& gi, const ag::TensorList& go) {
+    order.push_back("post");
+    EXPECT_EQ(values(go[0]), (std::vector<double>{2, 2}));
+    return ag::TensorList{gi[0], Tensor()};  // b gets no gradient
+  }});
+  backward(ops::sum(y, std::nullopt));
+  EXPECT_EQ(order, (std::vector<std::string>{"pre", "post"}));
+  EXPECT_EQ(values(grad_of(a)), (std::vector<double>{6, 8}));
+  EXPECT_FALSE(grad_of(b).defined());
+}
+
+TEST(NodeHooks, WrongNumberOfReplacementsThrows) {
+  Tensor a = leaf(dv({2}), {1, 2}), b = leaf(dv({2}), {3, 4});
+  Tensor y = ops::mul(a, b);
+  ag::get_meta(y)->grad_fn->get_extras().post_hooks.push_back(
+      {1, [](const ag::TensorList& gi, const ag::TensorList&) { return ag::TensorList{gi[0]}; }});
+  EXPECT_THROW(backward(ops::sum(y, std::nullopt)), Error);
+}
+
+namespace {
+struct RestoreAnomaly {
+  ~RestoreAnomaly() { ag::AnomalyMode::set(false, true); }
+};
+}  // namespace
+
+TEST(Anomaly, NanGradientThrowsNamingTheNodeAndOutput) {
+  RestoreAnomaly restore;
+  Tensor a = leaf(dv({2}), {0, 0});
+  Tensor y = ops::div(a, a);
+  ag::AnomalyMode::set(true, true);
+  try {
+    backward(ops::sum(y, std::nullopt), Tensor(), true);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("Function 'DivBackward0' returned nan values in its 1th output."),
+              std::string::npos);
+  }
+  ag::AnomalyMode::set(true, false);  // check_nan off: no error
+  backward(ops::sum(y, std::nullopt));
+  EXPECT_TRUE(std::isnan(values(grad_of(a))[0]));
+}
+
+TEST(SavedTensorHooks, PackAndUnpackReplaceTheSavedTensor) {
+  struct Doubling : ag::SavedTensorHooks {
+    Tensor kept;
+    int* packs;
+    void pack(const Tensor& t) override { kept = t; ++*packs; }
+    Tensor unpack() override { return ops::mul(kept, Scalar(2.0)); }
+  };
+  struct Factory : ag::SavedTensorHooksFactory {
+    int packs = 0;
+    std::unique_ptr<ag::SavedTensorHooks> make() override {
+      auto h = std::make_unique<Doubling>();
+      h->packs = &packs;
+      return h;
+    }
+  };
+  auto f = std::make_shared<Factory>();
+  Tensor a = leaf(dv({2}), {1, 2}), b = leaf(dv({2}), {3, 4});
+  ag::push_saved_tensor_hooks(f);
+  Tensor y = ops::mul(a, b);
+  ag::pop_saved_tensor_hooks();
+  EXPECT_EQ(ag::current_saved_tensor_hooks(), nullptr);
+  EXPECT_EQ(f->packs, 2);
+  backward(ops::sum(y, std::nullopt));
+  EXPECT_EQ(values(grad_of(a)), (std::vector<double>{6, 8}));
+  EXPECT_EQ(values(grad_of(b)), (std::vector<double>{2, 4}));
+}
+
+TEST(SavedFields, MulListsSelfAndOther) {
+  Tensor a = leaf(dv({2}), {1, 2}), b = leaf(dv({2}), {3, 4});
+  Tensor y = ops::mul(a, b);
+  std::vector<ag::SavedField> fields;
+  ag::get_meta(y)->grad_fn->saved_fields(fields);
+  ASSERT_EQ(fields.size(), 2u);
+  EXPECT_STREQ(fields[0].name, "self");
+  EXPECT_STREQ(fields[1].name, "other");
+  EXPECT_TRUE(fields[1].saved->unpack(*ag::get_meta(y)->grad_fn).is_same(b));
+}

@@ -9,9 +9,32 @@ from .._C import Tensor
 from ..grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from . import functional
+from . import graph
+from .function import Function, once_differentiable
+from .anomaly_mode import detect_anomaly, set_detect_anomaly
 
 __all__ = ["backward", "grad", "gradcheck", "gradgradcheck", "no_grad", "enable_grad", "set_grad_enabled",
-           "functional", "GradcheckError"]
+           "functional", "GradcheckError", "graph", "Function", "once_differentiable", "detect_anomaly",
+           "set_detect_anomaly", "Variable"]
+
+
+class _VariableMeta(type):
+    def __instancecheck__(cls, other):
+        return isinstance(other, Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """The old tensor wrapper some tutorials still use. ``Variable(t)`` is ``t.detach()``
+    (same data and version counter, no history) with ``requires_grad`` as asked, and every
+    tensor is an instance of it, as with ``torch.autograd.Variable``."""
+
+    def __new__(cls, data, requires_grad=False, volatile=False):
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        out = data.detach()
+        if requires_grad:
+            out.requires_grad_(True)
+        return out
 
 
 def _outputs(x):
