@@ -92,6 +92,19 @@ def test_row_node_names_match_torch(name, row, torch_ref):
         assert r.grad_fn.name() == tr.grad_fn.name()
 
 
+@pytest.mark.parametrize("name,row", [r for r in ROWS if r[1][2] != "NoNode" and r[1][0] == "TT"],
+                         ids=[r[0] for r in ROWS if r[1][2] != "NoNode" and r[1][0] == "TT"])
+def test_row_saved_tensors_match_torch(name, row, torch_ref):
+    a, b = args_for(name, st, "float64")
+    ta, tb = args_for(name, torch_ref, "float64")
+    a.requires_grad_(), b.requires_grad_(), ta.requires_grad_(), tb.requires_grad_()
+    r, tr = getattr(st, name)(a, b), getattr(torch_ref, name)(ta, tb)
+    names = [n for n in dir(tr.grad_fn) if n.startswith("_saved_")]
+    assert names, name
+    for n in names:
+        np.testing.assert_allclose(getattr(r.grad_fn, n).detach().numpy(), getattr(tr.grad_fn, n).detach().numpy())
+
+
 @pytest.mark.parametrize("alias,name", ALIASES)
 def test_aliases_are_the_same_bindings(alias, name, torch_ref):
     assert getattr(st, alias) is getattr(st, name)

@@ -84,6 +84,13 @@ struct BinaryBackward : Node {
     return out;
   }
   void release_variables() override { self.release(); other.release(); result.release(); }
+  // _saved_self, _saved_other and _saved_result, as PyTorch names them
+  void saved_fields(std::vector<SavedField>& out) const override {
+    if (Op::saves == Save::None || form != Form::TT) return;
+    out.push_back(SavedField::of("self", self));
+    out.push_back(SavedField::of("other", other));
+    if (Op::saves == Save::InOut) out.push_back(SavedField::of("result", result));
+  }
 };
 
 // out = Op::f(a, b) elementwise; a and b already have the compute dtype.

@@ -29,9 +29,9 @@ void check_not_bool(ScalarType t, const char* kernel) {
 void check_mm_args(const Tensor& a, const Tensor& b) {
   ST_CHECK(a.dtype() == b.dtype(), "expected m1 and m2 to have the same dtype, but got: ", cpp_name(a.dtype()),
            " != ", cpp_name(b.dtype()));
-  check_not_bool(a.dtype(), "addmm_impl_cpu_");
   ST_CHECK(a.sizes()[1] == b.sizes()[0], "mat1 and mat2 shapes cannot be multiplied (", a.sizes()[0], "x",
            a.sizes()[1], " and ", b.sizes()[0], "x", b.sizes()[1], ")");
+  check_not_bool(a.dtype(), "addmm_impl_cpu_");  // after the shapes, as PyTorch checks
 }
 
 bool is_one(const Scalar& s) { return s.to_double() == 1.0; }

@@ -96,6 +96,7 @@ void bind_factories(Module& m);
 void bind_numpy(Module& m);
 void bind_arith(Module& m);
 void bind_tensor(Module& m, TensorClass& cls);
+void bind_binary(Module& m, TensorClass& cls);
 void bind_pointwise(Module& m, TensorClass& cls);
 void bind_reductions(Module& m, TensorClass& cls);
 void bind_linalg(Module& m, TensorClass& cls);

@@ -333,6 +333,9 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         low, high, size = 0, low, high
     if high is None or size is None:
         raise TypeError("randint() missing required arguments: expected randint(high, size) or randint(low, high, size)")
+    for name, bound in (("low", low), ("high", high)):
+        if isinstance(bound, Tensor) and (bound.dtype.is_floating_point or bound.dim() != 0):
+            raise TypeError(f"randint(): argument '{name}' must be int, not Tensor")  # an integer 0-d tensor is an int
     return _finish(_C._randint(builtins.int(low), builtins.int(high), _sizes((size,), None, "randint"),
                                dtype or _C.int64), requires_grad)
 
