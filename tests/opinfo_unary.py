@@ -1,4 +1,5 @@
-"""Op table entries: the unary family (csrc/ops/unary.h's ST_UNARY_OPS, clamp, nan_to_num, square)."""
+"""Op table entries: the unary family (csrc/ops/unary.h's ST_UNARY_OPS, nan_to_num, square) and clamp (a row of
+csrc/ops/ternary.h with number or tensor bounds)."""
 
 import math
 

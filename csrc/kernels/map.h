@@ -72,32 +72,37 @@ void map_binary(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
   });
 }
 
-// out (T) = f(a (A), b (T), c (T)) over the broadcast plan.
-template <typename T, typename A, typename F>
-void map_ternary(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& c, F f) {
+// out (O) = f(a (A), b (B), c (C)) over the broadcast plan, with the
+// contiguous and the "b and c are scalars" inner loops specialised.
+template <typename O, typename A, typename B, typename C, typename F>
+void map3(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& c, F f) {
   const DimVector& shape = out.sizes();
   DimVector sa = broadcast_strides(a.sizes(), a.strides(), shape);
   DimVector sb = broadcast_strides(b.sizes(), b.strides(), shape);
   DimVector sc = broadcast_strides(c.sizes(), c.strides(), shape);
-  OperandSpec specs[4] = {{raw_ptr(out), out.strides().data(), sizeof(T)},
+  OperandSpec specs[4] = {{raw_ptr(out), out.strides().data(), sizeof(O)},
                           {raw_ptr(a), sa.data(), sizeof(A)},
-                          {raw_ptr(b), sb.data(), sizeof(T)},
-                          {raw_ptr(c), sc.data(), sizeof(T)}};
+                          {raw_ptr(b), sb.data(), sizeof(B)},
+                          {raw_ptr(c), sc.data(), sizeof(C)}};
   LoopPlan plan;
   build_plan(plan, shape, specs, 4);
   run_plan(plan, [&](char** d, const int64_t* s, int64_t n) {
-    constexpr int64_t z = sizeof(T), za = sizeof(A);
-    if (s[0] == z && s[1] == za && s[2] == z && s[3] == z) {
-      T* o = reinterpret_cast<T*>(d[0]);
-      const A* x = reinterpret_cast<const A*>(d[1]);
-      const T* y = reinterpret_cast<const T*>(d[2]);
-      const T* w = reinterpret_cast<const T*>(d[3]);
+    constexpr int64_t zo = sizeof(O), za = sizeof(A), zb = sizeof(B), zc = sizeof(C);
+    O* o = reinterpret_cast<O*>(d[0]);
+    const A* x = reinterpret_cast<const A*>(d[1]);
+    const B* y = reinterpret_cast<const B*>(d[2]);
+    const C* w = reinterpret_cast<const C*>(d[3]);
+    if (s[0] == zo && s[1] == za && s[2] == zb && s[3] == zc) {
       for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i], w[i]);
+    } else if (s[0] == zo && s[1] == za && s[2] == 0 && s[3] == 0) {
+      const B yv = *y;
+      const C wv = *w;
+      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], yv, wv);
     } else {
       char *po = d[0], *pa = d[1], *pb = d[2], *pc = d[3];
       for (int64_t i = 0; i < n; ++i, po += s[0], pa += s[1], pb += s[2], pc += s[3])
-        *reinterpret_cast<T*>(po) = f(*reinterpret_cast<const A*>(pa), *reinterpret_cast<const T*>(pb),
-                                      *reinterpret_cast<const T*>(pc));
+        *reinterpret_cast<O*>(po) = f(*reinterpret_cast<const A*>(pa), *reinterpret_cast<const B*>(pb),
+                                      *reinterpret_cast<const C*>(pc));
     }
   });
 }

@@ -1,14 +1,9 @@
-// Elementwise one-input kernels that are not a plain map (map.h): clamp.
+// clamp's gradient masks (clamp itself is a row of ops/ternary.h).
 #pragma once
 #include "kernels.h"
 #include "map.h"
 
 namespace st::kernels {
-
-// out = min(max(in, lo), hi) with NaN propagated; a null bound is absent.
-// out, in and the bounds share one dtype; tensor bounds broadcast to out.
-void clamp(const Tensor& out, const Tensor& in, const Scalar* lo, const Scalar* hi);
-void clamp(const Tensor& out, const Tensor& in, const Tensor* lo, const Tensor* hi);
 
 // Bool masks of where clamp passes gradient (PyTorch's clamp_backward):
 // which 0: to the input (lo <= x <= hi); 1: to lo (x < lo, and lo < hi when

@@ -39,6 +39,12 @@ ScalarType result_type(const Tensor& a, const Tensor& b) {
   return s.result();
 }
 
+ScalarType result_type(const std::vector<const Tensor*>& ts) {
+  PromoteState s;
+  for (const Tensor* t : ts) s.add(*t);
+  return s.result();
+}
+
 ScalarType result_type(const Tensor& a, const Scalar& b) {
   PromoteState s;
   s.add(a);

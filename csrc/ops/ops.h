@@ -29,6 +29,7 @@ Tensor randint(int64_t low, int64_t high, const IntList& sizes, ScalarType dtype
 // ---- type promotion ----
 ScalarType result_type(const Tensor& a, const Tensor& b);
 ScalarType result_type(const Tensor& a, const Scalar& b);
+ScalarType result_type(const std::vector<const Tensor*>& ts);  // PyTorch's result_type over several tensors
 
 // ---- arithmetic ----
 Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
@@ -125,5 +126,6 @@ void check_inplace(const Tensor& self, const char* op, const Tensor* other = nul
 #include "pointwise.h"
 #include "reductions.h"
 #include "shape_ops.h"
+#include "ternary.h"
 #include "sorting.h"
 #include "unary.h"

@@ -79,18 +79,6 @@ Tensor& square_(Tensor& a);
 Tensor round(const Tensor& a, int64_t decimals);
 Tensor& round_(Tensor& a, int64_t decimals);
 
-// clamp with number bounds (ClampBackward1) or tensor bounds (ClampBackward0);
-// at least one bound must be given. clamp_min/clamp_max name their nodes
-// ClampMin/ClampMaxBackward0 (numbers) or ...Backward1 (tensors).
-Tensor clamp(const Tensor& a, const std::optional<Scalar>& min, const std::optional<Scalar>& max);
-Tensor clamp(const Tensor& a, const std::optional<Tensor>& min, const std::optional<Tensor>& max);
-Tensor& clamp_(Tensor& a, const std::optional<Scalar>& min, const std::optional<Scalar>& max);
-Tensor& clamp_(Tensor& a, const std::optional<Tensor>& min, const std::optional<Tensor>& max);
-Tensor clamp_min(const Tensor& a, const Scalar& min);
-Tensor clamp_min(const Tensor& a, const Tensor& min);
-Tensor clamp_max(const Tensor& a, const Scalar& max);
-Tensor clamp_max(const Tensor& a, const Tensor& max);
-
 Tensor nan_to_num(const Tensor& a, std::optional<double> nan = 0.0, std::optional<double> posinf = std::nullopt,
                   std::optional<double> neginf = std::nullopt);
 Tensor& nan_to_num_(Tensor& a, std::optional<double> nan = 0.0, std::optional<double> posinf = std::nullopt,

@@ -96,6 +96,8 @@ void bind_row(Module& m, TensorClass& cls, const Row& r) {
   });
 }
 
+}  // namespace
+
 // Binds `alias` to the very objects bound for `name` (function, method and in-place method).
 void bind_alias(Module& m, TensorClass& cls, const char* alias, const char* name) {
   py::object methods = cls.type().attr("__dict__");
@@ -104,8 +106,6 @@ void bind_alias(Module& m, TensorClass& cls, const char* alias, const char* name
   if (methods.contains(iname.c_str())) cls.type().attr((std::string(alias) + "_").c_str()) = methods[iname.c_str()];
   m.attr(alias) = m.attr(name);
 }
-
-}  // namespace
 
 void bind_binary(Module& m, TensorClass& cls) {
 #define ST_BINARY_PICK(forms, n, fn) ST_BINARY_IF_##forms##_##n(fn) ST_BINARY_UNLESS_##forms##_##n(nullptr)

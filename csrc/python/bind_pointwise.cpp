@@ -1,5 +1,6 @@
-// Python bindings of the "pointwise" operator family (the rows of the
-// elementwise registry are bound by bind_binary.cpp).
+// Python bindings of div/divide with rounding_mode (the rows of the
+// elementwise registries are bound by bind_unary.cpp, bind_binary.cpp and
+// bind_ternary.cpp).
 #include <functional>
 #include "bind_util.h"
 
@@ -99,80 +100,6 @@ void bind_pointwise(Module& m, TensorClass& cls) {
         py::arg("out") = py::none());
   m.def("divide", div_fn, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none(),
         py::arg("out") = py::none());
-
-  // ---- where / masked_fill
-  auto where_any = [](py::handle cond, py::handle a, py::handle b) {
-    Tensor c = need_tensor(cond, "where", "condition", 1);
-    Scalar sa, sb;
-    bool na = as_scalar(a, sa), nb = as_scalar(b, sb);
-    if (na && nb) return where(c, sa, sb);
-    if (na) return where(c, sa, need_tensor(b, "where", "other", 3));
-    if (nb) return where(c, need_tensor(a, "where", "input", 2), sb);
-    return where(c, need_tensor(a, "where", "input", 2), need_tensor(b, "where", "other", 3));
-  };
-  m.def("where", [=](py::handle cond, py::handle a, py::handle b, py::handle out) {
-    return result_or_out(out, "where", [&] { return where_any(cond, a, b); });
-  }, py::arg("condition"), py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = py::none());
-  cls.def("where", [=](py::handle self, py::handle cond, py::handle other) { return where_any(cond, self, other); },
-          py::arg("condition"), py::arg("other"));
-
-  auto masked_fill_any = [](const Tensor& self, const Tensor& mask, py::handle value) {
-    Scalar s;
-    if (as_scalar(value, s)) return masked_fill(self, mask, s);
-    return masked_fill(self, mask, need_tensor(value, "masked_fill", "value", 3));
-  };
-  cls.def("masked_fill", masked_fill_any, py::arg("mask"), py::arg("value"));
-  m.def("masked_fill", masked_fill_any, py::arg("input"), py::arg("mask"), py::arg("value"));
-  cls.def("masked_fill_", [](py::object self, const Tensor& mask, py::handle value) {
-    Tensor t = self.cast<Tensor>();
-    Scalar s;
-    if (as_scalar(value, s)) masked_fill_(t, mask, s);
-    else masked_fill_(t, mask, need_tensor(value, "masked_fill_", "value", 2));
-    return self;
-  }, py::arg("mask"), py::arg("value"));
-
-  // ---- lerp
-  auto lerp_any = [](const Tensor& self, const Tensor& end, py::handle w) {
-    Scalar s;
-    if (as_scalar(w, s)) return lerp(self, end, s);
-    return lerp(self, end, need_tensor(w, "lerp", "weight", 3));
-  };
-  cls.def("lerp", lerp_any, py::arg("end"), py::arg("weight"));
-  m.def("lerp", [=](const Tensor& self, const Tensor& end, py::handle w, py::handle out) {
-    return result_or_out(out, "lerp", [&] { return lerp_any(self, end, w); });
-  }, py::arg("input"), py::arg("end"), py::arg("weight"), py::kw_only(), py::arg("out") = py::none());
-  cls.def("lerp_", [](py::object self, const Tensor& end, py::handle w) {
-    Tensor t = self.cast<Tensor>();
-    Scalar s;
-    if (as_scalar(w, s)) lerp_(t, end, s);
-    else lerp_(t, end, need_tensor(w, "lerp_", "weight", 2));
-    return self;
-  }, py::arg("end"), py::arg("weight"));
-
-  // ---- addcmul / addcdiv
-  const Scalar one(int64_t(1));
-  cls.def("addcmul", [](const Tensor& s, const Tensor& a, const Tensor& b, const Scalar& v) { return addcmul(s, a, b, v); },
-          py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = one);
-  cls.def("addcdiv", [](const Tensor& s, const Tensor& a, const Tensor& b, const Scalar& v) { return addcdiv(s, a, b, v); },
-          py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = one);
-  m.def("addcmul", [](const Tensor& s, const Tensor& a, const Tensor& b, const Scalar& v, py::handle out) {
-    return result_or_out(out, "addcmul", [&] { return addcmul(s, a, b, v); });
-  }, py::arg("input"), py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = one,
-        py::arg("out") = py::none());
-  m.def("addcdiv", [](const Tensor& s, const Tensor& a, const Tensor& b, const Scalar& v, py::handle out) {
-    return result_or_out(out, "addcdiv", [&] { return addcdiv(s, a, b, v); });
-  }, py::arg("input"), py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = one,
-        py::arg("out") = py::none());
-  cls.def("addcmul_", [](py::object self, const Tensor& a, const Tensor& b, const Scalar& v) {
-    Tensor t = self.cast<Tensor>();
-    addcmul_(t, a, b, v);
-    return self;
-  }, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = one);
-  cls.def("addcdiv_", [](py::object self, const Tensor& a, const Tensor& b, const Scalar& v) {
-    Tensor t = self.cast<Tensor>();
-    addcdiv_(t, a, b, v);
-    return self;
-  }, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = one);
 }
 
 }  // namespace st::py_bind

@@ -12,51 +12,19 @@ namespace {
 
 Tensor self_of(py::handle h) { return h.cast<Tensor>(); }
 
-// A clamp bound: a Tensor, a number or None.
-struct Bound {
-  std::optional<Tensor> t;
-  std::optional<Scalar> s;
-};
-Bound parse_bound(py::handle h, const char* fn, const char* arg) {
-  Bound b;
-  if (h.is_none()) return b;
-  if (is_tensor(h)) { b.t = h.cast<Tensor>(); return b; }
-  Scalar s;
-  ST_CHECK_T(scalar_from_object(h, s), TypeError, fn, "(): argument '", arg, "' must be Tensor or Number, not ",
-             Py_TYPE(h.ptr())->tp_name);
-  b.s = s;
-  return b;
-}
-
-Tensor clamp_any(const Tensor& a, py::handle min, py::handle max, const char* fn) {
-  Bound lo = parse_bound(min, fn, "min"), hi = parse_bound(max, fn, "max");
-  if (lo.t || hi.t) {
-    ST_CHECK_T(!lo.s && !hi.s, TypeError, fn,
-               "() received an invalid combination of arguments: min and max must both be Tensors or both numbers");
-    return ops::clamp(a, lo.t, hi.t);
-  }
-  return ops::clamp(a, lo.s, hi.s);
-}
-
-void clamp_inplace(Tensor& a, py::handle min, py::handle max, const char* fn) {
-  Bound lo = parse_bound(min, fn, "min"), hi = parse_bound(max, fn, "max");
-  if (lo.t || hi.t) {
-    ST_CHECK_T(!lo.s && !hi.s, TypeError, fn,
-               "() received an invalid combination of arguments: min and max must both be Tensors or both numbers");
-    ops::clamp_(a, lo.t, hi.t);
-  } else {
-    ops::clamp_(a, lo.s, hi.s);
-  }
-}
-
-// clamp_min / clamp_max: a Tensor or a number bound
+// clamp_min / clamp_max: a Tensor or a number bound (clamp itself is a row of ops/ternary.h)
 template <bool IsMin>
 Tensor clamp_one(const Tensor& a, py::handle v) {
   const char* fn = IsMin ? "clamp_min" : "clamp_max";
-  ST_CHECK_T(!v.is_none(), TypeError, fn, "(): argument '", IsMin ? "min" : "max", "' must not be None");
-  Bound b = parse_bound(v, fn, IsMin ? "min" : "max");
-  if (b.t) return IsMin ? ops::clamp_min(a, *b.t) : ops::clamp_max(a, *b.t);
-  return IsMin ? ops::clamp_min(a, *b.s) : ops::clamp_max(a, *b.s);
+  const char* arg = IsMin ? "min" : "max";
+  Scalar s;
+  ops::TernaryArg b = is_tensor(v) ? ops::TernaryArg(unwrap(v.ptr())) : ops::TernaryArg(std::nullopt);
+  if (!is_tensor(v)) {
+    ST_CHECK_T(!v.is_none() && scalar_from_object(v, s), TypeError, fn, "(): argument '", arg,
+               "' must be Tensor or Number, not ", Py_TYPE(v.ptr())->tp_name);
+    b = ops::TernaryArg(s);
+  }
+  return IsMin ? ops::clamp_min(a, b) : ops::clamp_max(a, b);
 }
 
 }  // namespace
@@ -85,18 +53,6 @@ void bind_unary(Module& m, TensorClass& cls) {
   m.def("square", [](const Tensor& a, py::object out) { return result_or_out(ops::square(a), out, "square"); },
         py::arg("input"), py::kw_only(), py::arg("out") = none);
 
-  for (const char* name : {"clamp", "clip"}) {
-    cls.def(name, [name](const Tensor& a, py::handle min, py::handle max) { return clamp_any(a, min, max, name); },
-            py::arg("min") = none, py::arg("max") = none);
-    cls.def((std::string(name) + "_").c_str(), [name](py::object s, py::handle min, py::handle max) {
-      Tensor t = self_of(s);
-      clamp_inplace(t, min, max, name);
-      return s;
-    }, py::arg("min") = none, py::arg("max") = none);
-    m.def(name, [name](const Tensor& a, py::handle min, py::handle max, py::object out) {
-      return result_or_out(clamp_any(a, min, max, name), out, name);
-    }, py::arg("input"), py::arg("min") = none, py::arg("max") = none, py::kw_only(), py::arg("out") = none);
-  }
   cls.def("clamp_min", &clamp_one<true>, py::arg("min"));
   cls.def("clamp_max", &clamp_one<false>, py::arg("max"));
   m.def("clamp_min", &clamp_one<true>, py::arg("input"), py::arg("min"));

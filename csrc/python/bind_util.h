@@ -88,6 +88,10 @@ auto function_with_out(const char* name, R (*f)(const Tensor&, A...)) {
   };
 }
 
+// Binds `alias` to the very objects bound for `name`: the function, the method and the in-place
+// method (the registries' alias lists; defined in bind_binary.cpp).
+void bind_alias(Module& m, TensorClass& cls, const char* alias, const char* name);
+
 // One init function per binding file, called by module.cpp.
 void bind_dtypes(Module& m);
 void bind_runtime(Module& m);
@@ -98,6 +102,7 @@ void bind_arith(Module& m);
 void bind_tensor(Module& m, TensorClass& cls);
 void bind_binary(Module& m, TensorClass& cls);
 void bind_pointwise(Module& m, TensorClass& cls);
+void bind_ternary(Module& m, TensorClass& cls);
 void bind_reductions(Module& m, TensorClass& cls);
 void bind_linalg(Module& m, TensorClass& cls);
 void bind_shape_ops(Module& m, TensorClass& cls);

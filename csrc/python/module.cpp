@@ -44,6 +44,7 @@ PYBIND11_MODULE(_C, module) {
   bind_tensor(m, cls);
   bind_binary(m, cls);
   bind_pointwise(m, cls);
+  bind_ternary(m, cls);
   bind_reductions(m, cls);
   bind_linalg(m, cls);
   bind_shape_ops(m, cls);
