@@ -75,3 +75,46 @@ def test_whole_sum_is_thread_count_independent(torch_ref, n):
     assert one == two
     assert abs(one - float(x.astype(np.float64).sum())) <= 1e-5 * float(np.abs(x).sum())
     assert abs(one - torch_ref.from_numpy(x).sum().item()) <= 1e-5 * float(np.abs(x).sum())
+
+
+# Matrix products of at least 2**22 multiply-adds are cut into one block of rows (or of columns, when the
+# result is wider than tall) per thread, each block one single-threaded BLAS call. Every operand layout
+# (plain, transposed, strided rows) and addmm's beta must give the same values as one call.
+GEMM_CASES = [(64, 784, 256), (784, 64, 256), (300, 200, 129), (97, 1000, 4000 // 16), (4100, 32, 40)]
+
+
+@pytest.mark.parametrize("m,k,n", GEMM_CASES)
+@pytest.mark.parametrize("layout", ["nn", "tn", "nt", "tt", "strided"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_split_matrix_products_match_numpy(m, k, n, layout, dtype):
+    rng = np.random.default_rng(m * n + k)
+    a = rng.standard_normal((m, k)).astype(dtype)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    want = a.astype(np.float64) @ b.astype(np.float64)
+    sa = st.from_numpy(np.ascontiguousarray(a.T)).T if layout[0] == "t" else st.from_numpy(a.copy())
+    sb = st.from_numpy(np.ascontiguousarray(b.T)).T if layout[1:] == "t" else st.from_numpy(b.copy())
+    if layout == "strided":  # rows with padding: leading dimensions larger than the row length
+        sa = st.from_numpy(np.pad(a, ((0, 0), (0, 5))))[:, :k]
+        sb = st.from_numpy(np.pad(b, ((0, 0), (0, 3))))[:, :n]
+    tol = 1e-3 if dtype == "float32" else 1e-10
+    one, two = _both_threads(lambda: (sa @ sb).numpy())
+    np.testing.assert_allclose(one, want, rtol=tol, atol=tol * np.sqrt(k))
+    np.testing.assert_allclose(two, want, rtol=tol, atol=tol * np.sqrt(k))
+    c = rng.standard_normal((m, n)).astype(dtype)
+    one, two = _both_threads(lambda: st.addmm(st.from_numpy(c.copy()), sa, sb, beta=0.5, alpha=2.0).numpy())
+    np.testing.assert_allclose(two, 0.5 * c + 2.0 * want, rtol=tol, atol=tol * np.sqrt(k))
+    np.testing.assert_allclose(one, two, rtol=tol, atol=tol * np.sqrt(k))
+
+
+def test_split_matrix_products_in_a_batch_and_backward(torch_ref):
+    """bmm runs each product through the same split; gradients of a large linear layer match torch."""
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((3, 200, 300)), rng.standard_normal((3, 300, 180))
+    np.testing.assert_allclose(st.bmm(st.from_numpy(a), st.from_numpy(b)).numpy(), a @ b, rtol=1e-10, atol=1e-9)
+    x, w = rng.standard_normal((64, 784)), rng.standard_normal((784, 256))
+    sx, sw = st.from_numpy(x).requires_grad_(), st.from_numpy(w).requires_grad_()
+    tx, tw = torch_ref.from_numpy(x).requires_grad_(), torch_ref.from_numpy(w).requires_grad_()
+    (sx @ sw).relu().sum().backward()
+    (tx @ tw).relu().sum().backward()
+    np.testing.assert_allclose(sw.grad.numpy(), tw.grad.numpy(), rtol=1e-10, atol=1e-9)
+    np.testing.assert_allclose(sx.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-9)

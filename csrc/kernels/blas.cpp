@@ -1,6 +1,7 @@
 // Matrix products through OpenBLAS (see blas.h).
 #include "blas.h"
 #include <pthread.h>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <climits>
@@ -34,10 +35,20 @@ void after_fork_in_child() {
   g_forking.store(false);
 }
 
+// OpenBLAS's own threads stay idle: our pool splits large products
+// (gemm_one), so one knob (set_num_threads) governs every loop, and BLAS calls
+// from our workers run side by side.
+bool blas_single_threaded() {
+  scipy_openblas_set_num_threads(1);
+  return true;
+}
+
 struct BlasCall {
   BlasCall() {
     static const bool registered = pthread_atfork(before_fork, after_fork, after_fork_in_child) == 0;
     (void)registered;
+    static const bool single = blas_single_threaded();
+    (void)single;
     for (;;) {
       g_active_calls.fetch_add(1);
       if (!g_forking.load()) return;
@@ -163,7 +174,14 @@ void loop_gemm(T* out, const T* a, int64_t ars, int64_t acs, const T* b, int64_t
 }
 
 // ---------------------------------------------------------------- drivers
-// One (m x n) product: out + oi * m * n = a + ai... with the given operand layouts.
+// Products of at least this many multiply-adds are split over our threads:
+// about 50 us of one core, well above the cost of waking a worker.
+constexpr int64_t kGemmSplitWork = int64_t(1) << 22;
+
+// One (m x n) product out = alpha * op(a) op(b) + beta * out with the given
+// operand layouts. OpenBLAS runs single-threaded (see blas_single_threaded);
+// a large product is cut into one block of rows (or of columns, when n is the
+// larger side) per thread of our pool, each block one BLAS call.
 template <typename T>
 void gemm_one(T* out, const T* a, const MatOperand& ao, const T* b, const MatOperand& bo, int64_t m, int64_t n,
               int64_t k, T alpha, T beta) {
@@ -172,8 +190,25 @@ void gemm_one(T* out, const T* a, const MatOperand& ao, const T* b, const MatOpe
     for (int64_t i = 0; i < m * n; ++i) out[i] = beta == T(0) ? T(0) : static_cast<T>(beta * out[i]);
     return;
   }
-  blas_gemm(ao.trans, bo.trans, to_blasint(m), to_blasint(n), to_blasint(k), alpha, a, to_blasint(ao.ld), b,
-            to_blasint(bo.ld), beta, out, to_blasint(n));
+  auto block = [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+    const T* pa = a + i0 * (ao.trans == CblasNoTrans ? ao.ld : 1);
+    const T* pb = b + j0 * (bo.trans == CblasNoTrans ? 1 : bo.ld);
+    blas_gemm(ao.trans, bo.trans, to_blasint(i1 - i0), to_blasint(j1 - j0), to_blasint(k), alpha, pa,
+              to_blasint(ao.ld), pb, to_blasint(bo.ld), beta, out + i0 * n + j0, to_blasint(n));
+  };
+  const int64_t threads = get_num_threads();
+  const bool by_rows = m >= n;
+  const int64_t side = by_rows ? m : n;
+  if (threads <= 1 || m * n * k < kGemmSplitWork || side < 32) return block(0, m, 0, n);
+  // block p covers [side * p / parts, side * (p + 1) / parts), cut at multiples of 16
+  const int64_t parts = std::min<int64_t>(threads, side / 16);
+  auto cut = [&](int64_t p) { return p == parts ? side : side * p / parts / 16 * 16; };
+  parallel_for(0, parts, 1, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      if (by_rows) block(cut(p), cut(p + 1), 0, n);
+      else block(0, m, cut(p), cut(p + 1));
+    }
+  });
 }
 
 }  // namespace
@@ -257,11 +292,6 @@ void dot(const Tensor& out, const Tensor& a, const Tensor& b) {
     }
     *out.data<T>() = r;
   });
-}
-
-void blas_set_num_threads(int n) {
-  BlasCall call;
-  scipy_openblas_set_num_threads(n);
 }
 
 }  // namespace st::kernels

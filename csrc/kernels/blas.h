@@ -17,7 +17,5 @@ void bmm(const Tensor& out, const Tensor& a, const Tensor& b);
 void gemv(const Tensor& out, const Tensor& a, const Tensor& x);
 // out (0-d) = sum_i a[i] * b[i].
 void dot(const Tensor& out, const Tensor& a, const Tensor& b);
-// Sets the number of threads OpenBLAS uses (set_num_threads calls this).
-void blas_set_num_threads(int n);
 
 }  // namespace st::kernels

@@ -176,8 +176,7 @@ std::atomic<Pool*> Pool::current_{nullptr};
 
 int get_num_threads() { return Pool::get().threads(); }
 void set_num_threads(int n) {
-  Pool::get().set_threads(n);
-  blas_set_num_threads(n);  // one knob for our loops and OpenBLAS's
+  Pool::get().set_threads(n);  // also the matrix products' threads (blas.cpp splits them)
 }
 void parallel_for_impl(int64_t begin, int64_t end, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
   Pool::get().run(begin, end, grain, fn);
