@@ -91,3 +91,87 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
         return gs if is_tuple else gs[0]
 
     return jacobian(grad_fn, inputs, create_graph=create_graph)
+
+
+def _jvp_of(outs, ins, tangents, create_graph):
+    """J·t for outputs `outs` of inputs `ins` (requiring grad): the gradient, with respect to a dummy
+    cotangent u, of the vector-Jacobian product u^T J contracted with t (the double-vjp identity)."""
+    from . import grad
+    from .._creation import zeros_like
+    if not any(o.requires_grad for o in outs):
+        return tuple(zeros_like(o) for o in outs)
+    us = tuple(zeros_like(o).requires_grad_(True) for o in outs)
+    live = [(o, u) for o, u in zip(outs, us) if o.requires_grad]
+    gs = grad([o for o, _ in live], ins, grad_outputs=[u for _, u in live], create_graph=True, allow_unused=True)
+    pairs = [(g, t) for g, t in zip(gs, tangents) if g is not None and g.requires_grad]
+    if not pairs:
+        return tuple(zeros_like(o) for o in outs)
+    js = grad([g for g, _ in pairs], us, grad_outputs=[t for _, t in pairs], create_graph=create_graph,
+              allow_unused=True)
+    return tuple(zeros_like(o) if j is None else j for j, o in zip(js, outs))
+
+
+def _check_v(v, ins, fn, what="v"):
+    if v is None:
+        if len(ins) != 1 or ins[0].numel() != 1:
+            raise RuntimeError(f"The vector v can only be None if the input to the user-provided function is a "
+                               f"single Tensor with a single element.")
+        from .._creation import ones_like
+        return (ones_like(ins[0]),)
+    vs = _as_tuple(v, what, fn)[1]
+    if len(vs) != len(ins):
+        raise RuntimeError(f"{what} is a tuple of invalid length: should be {len(ins)} but got {len(vs)}.")
+    for i, (a, b) in enumerate(zip(vs, ins)):
+        if tuple(a.shape) != tuple(b.shape):
+            raise RuntimeError(f"Entry {i} in {what} has invalid size: should be {tuple(b.shape)} but got "
+                               f"{tuple(a.shape)}.")
+    return vs
+
+
+def jvp(func, inputs, v=None, create_graph=False, strict=False):
+    """Returns (func(inputs), J v) for the Jacobian J of func at inputs. Computed, as PyTorch's
+    autograd.functional.jvp is, with two reverse passes (the double-vjp identity)."""
+    is_tuple, ins = _prepare(inputs, "jvp")
+    vs = _check_v(v, ins, "jvp")
+    out = func(*ins)
+    outs = _outputs(out, "jvp")
+    js = _jvp_of(outs, ins, vs, create_graph)
+    det = (lambda t: t) if create_graph else (lambda t: t.detach())
+    res = tuple(det(o) for o in outs) if isinstance(out, tuple) else det(out)
+    return res, tuple(det(j) for j in js) if isinstance(out, tuple) else det(js[0])
+
+
+def _scalar_grads(func, ins, fn):
+    from . import grad
+    from .._creation import zeros_like
+    out = func(*ins)
+    outs = _outputs(out, fn)
+    if len(outs) != 1 or isinstance(out, tuple) or outs[0].numel() != 1:
+        raise RuntimeError(f"The Tensor returned by the function given to {fn} should contain a single element")
+    gs = grad(out, ins, create_graph=True, allow_unused=True)
+    return out, tuple(zeros_like(i) if g is None else g for g, i in zip(gs, ins))
+
+
+def vhp(func, inputs, v=None, create_graph=False, strict=False):
+    """Returns (func(inputs), v^T H) for the Hessian H of a scalar func at inputs."""
+    from . import grad
+    from .._creation import zeros_like
+    is_tuple, ins = _prepare(inputs, "vhp")
+    vs = _check_v(v, ins, "vhp")
+    out, gs = _scalar_grads(func, ins, "vhp")
+    live = [(g, w) for g, w in zip(gs, vs) if g.requires_grad]
+    hs = grad([g for g, _ in live], ins, grad_outputs=[w for _, w in live], create_graph=create_graph,
+              allow_unused=True) if live else (None,) * len(ins)
+    hs = tuple(zeros_like(i) if h is None else h for h, i in zip(hs, ins))
+    det = (lambda t: t) if create_graph else (lambda t: t.detach())
+    return det(out), tuple(det(h) for h in hs) if is_tuple else det(hs[0])
+
+
+def hvp(func, inputs, v=None, create_graph=False, strict=False):
+    """Returns (func(inputs), H v) for the Hessian H of a scalar func at inputs (two reverse passes)."""
+    is_tuple, ins = _prepare(inputs, "hvp")
+    vs = _check_v(v, ins, "hvp")
+    out, gs = _scalar_grads(func, ins, "hvp")
+    hs = _jvp_of(gs, ins, vs, create_graph)
+    det = (lambda t: t) if create_graph else (lambda t: t.detach())
+    return det(out), tuple(det(h) for h in hs) if is_tuple else det(hs[0])
