@@ -109,5 +109,6 @@ void bind_shape_ops(Module& m, TensorClass& cls);
 void bind_indexing(Module& m, TensorClass& cls);
 void bind_unary(Module& m, TensorClass& cls);
 void bind_storage(Module& m, TensorClass& cls);
+void bind_dlpack(Module& m, TensorClass& cls);
 
 }  // namespace st::py_bind

@@ -51,6 +51,7 @@ PYBIND11_MODULE(_C, module) {
   bind_indexing(m, cls);
   bind_unary(m, cls);
   bind_storage(m, cls);
+  bind_dlpack(m, cls);
   install_fast_methods(cls.type());
 
   bind_factories(m);

@@ -1,5 +1,5 @@
-"""smalltorch.utils: data loading (smalltorch.utils.data)."""
+"""smalltorch.utils: data loading (smalltorch.utils.data) and DLPack interchange (smalltorch.utils.dlpack)."""
 
-from . import data
+from . import data, dlpack
 
-__all__ = ["data"]
+__all__ = ["data", "dlpack"]
