@@ -73,3 +73,13 @@ NAMES = {d: repr(d).split(".")[1] for d in DTYPES}
 def ref_dtype(torch_ref, d):
     """PyTorch's dtype of the same name."""
     return getattr(torch_ref, NAMES[d])
+
+
+def scalar_chain(n):
+    """A 0-d leaf multiplied n times: a graph of n MulBackward0 nodes in a row (graph and trace tests)."""
+    import smalltorch as st
+    x = st.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(n):
+        y = y * 1.0001
+    return y

@@ -8,6 +8,7 @@ import time
 import types
 
 import pytest
+from conftest import scalar_chain
 
 import smalltorch as st
 from smalltorch.autograd import graph
@@ -150,16 +151,8 @@ def test_custom_function_and_multiple_roots():
     assert "see [1] a (3,)" in text
 
 
-def chain(n):
-    x = st.tensor(1.0, requires_grad=True)
-    y = x
-    for _ in range(n):
-        y = y * 1.0001
-    return y
-
-
 def test_linear_in_graph_size():
-    small, big = chain(2500), chain(10000)
+    small, big = scalar_chain(2500), scalar_chain(10000)
     t0 = time.perf_counter()
     graph.format(small), graph.draw(small)
     t1 = time.perf_counter()

@@ -234,4 +234,17 @@ TensorList AccumulateGrad::apply(TensorList&& grads) {
   return {};
 }
 
+namespace {
+std::vector<std::pair<const char*, const char*>>& formula_table() {
+  static std::vector<std::pair<const char*, const char*>> table;
+  return table;
+}
+}  // namespace
+
+bool register_vjp_formula(const char* node, const char* text) {
+  formula_table().emplace_back(node, text);
+  return true;
+}
+const std::vector<std::pair<const char*, const char*>>& vjp_formulas() { return formula_table(); }
+
 }  // namespace st::autograd

@@ -244,6 +244,17 @@ struct AccumulateGrad : Node {
   Tensor variable;
 };
 
+// The vector-Jacobian formulas of hand-written nodes in plain notation (one
+// line per input: "grad_self = grad · other"), each registered beside its node
+// with ST_VJP_FORMULA; the backward trace (autograd.trace().explain()) shows
+// them. (Registry rows carry theirs as their gradient columns.)
+bool register_vjp_formula(const char* node, const char* text);
+const std::vector<std::pair<const char*, const char*>>& vjp_formulas();
+#define ST_VJP_FORMULA_CAT2(a, b) a##b
+#define ST_VJP_FORMULA_CAT(a, b) ST_VJP_FORMULA_CAT2(a, b)
+#define ST_VJP_FORMULA(node, text) \
+  static const bool ST_VJP_FORMULA_CAT(st_vjp_formula_, __LINE__) = ::st::autograd::register_vjp_formula(node, text);
+
 // Applies a leaf's hooks to a gradient about to reach it.
 Tensor apply_leaf_hooks(const Tensor& leaf, Tensor grad);
 // Adds `grad` into t.grad (creating it on first use), as AccumulateGrad does.

@@ -289,6 +289,19 @@ struct ReciprocalBackward0 : Node {
 
 }  // namespace
 
+// The formulas of the nodes above, as the backward trace explains them.
+ST_VJP_FORMULA("AddBackward0", "grad_self = grad\ngrad_other = alpha · grad")
+ST_VJP_FORMULA("SubBackward0", "grad_self = grad\ngrad_other = -alpha · grad")
+ST_VJP_FORMULA("RsubBackward1", "grad_self = -grad")
+ST_VJP_FORMULA("MulBackward0", "grad_self = grad · other\ngrad_other = grad · self")
+ST_VJP_FORMULA("DivBackward0", "grad_self = grad / other\ngrad_other = -grad · self / other²")
+ST_VJP_FORMULA("PowBackward0", "grad_self = grad · exponent · self^(exponent - 1)")
+ST_VJP_FORMULA("PowBackward1", "grad_self = grad · exponent · self^(exponent - 1)\n"
+                               "grad_exponent = grad · result · ln(self)")
+ST_VJP_FORMULA("PowBackward2", "grad_exponent = grad · result · ln(self)")
+ST_VJP_FORMULA("NegBackward0", "grad_self = -grad")
+ST_VJP_FORMULA("ReciprocalBackward0", "grad_self = -grad · result²")
+
 // ------------------------------------------------------------ out-of-place ops
 
 Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {

@@ -70,6 +70,15 @@ Tensor reshape_result(const Tensor& t, const DimVector& sizes, const char* node_
   return out;
 }
 
+// The formulas of the nodes below, as the backward trace explains them.
+ST_VJP_FORMULA("DotBackward0", "grad_self = grad · tensor\ngrad_tensor = grad · self")
+ST_VJP_FORMULA("MvBackward0", "grad_self = grad ⊗ vec (outer product)\ngrad_vec = selfᵀ @ grad")
+ST_VJP_FORMULA("MmBackward0", "grad_self = grad @ mat2ᵀ\ngrad_mat2 = selfᵀ @ grad")
+ST_VJP_FORMULA("BmmBackward0", "grad_self = grad @ mat2ᵀ (per batch)\ngrad_mat2 = selfᵀ @ grad (per batch)")
+ST_VJP_FORMULA("AddmmBackward0", "grad_self = beta · grad\ngrad_mat1 = alpha · grad @ mat2ᵀ\n"
+                                 "grad_mat2 = alpha · mat1ᵀ @ grad")
+ST_VJP_FORMULA("LinalgVectorNormBackward0", "grad_self = grad · self · |self|^(ord - 2) / result^(ord - 1)")
+
 struct DotBackward0 : Node {
   SavedTensor self, other;
   const char* name() const override { return "DotBackward0"; }

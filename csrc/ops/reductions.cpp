@@ -266,6 +266,21 @@ struct LogsumexpBackward0 : ReduceNode {
   void release_variables() override { self.release(); result.release(); }
 };
 
+// The formulas of the reduction nodes, as the backward trace explains them.
+ST_VJP_FORMULA("MaxBackward0", "grad_self = grad at the maximal element(s), shared evenly; 0 elsewhere")
+ST_VJP_FORMULA("MinBackward0", "grad_self = grad at the minimal element(s), shared evenly; 0 elsewhere")
+ST_VJP_FORMULA("MaxBackward1", "grad_self = grad at the index max returned along dim; 0 elsewhere")
+ST_VJP_FORMULA("MinBackward1", "grad_self = grad at the index min returned along dim; 0 elsewhere")
+ST_VJP_FORMULA("AmaxBackward0", "grad_self = grad at the maximal elements along dim, shared evenly")
+ST_VJP_FORMULA("AminBackward0", "grad_self = grad at the minimal elements along dim, shared evenly")
+ST_VJP_FORMULA("LogsumexpBackward0", "grad_self = grad · exp(self - result)")
+ST_VJP_FORMULA("CumsumBackward0", "grad_self = reversed cumsum of grad along dim")
+ST_VJP_FORMULA("CumprodBackward0", "grad_self = reversed cumsum of (grad · result) along dim / self")
+ST_VJP_FORMULA("SoftmaxBackward0", "grad_self = result · (grad - sum(grad · result, dim))")
+ST_VJP_FORMULA("LogSoftmaxBackward0", "grad_self = grad - exp(result) · sum(grad, dim)")
+ST_VJP_FORMULA("ProdBackward0", "grad_self = grad · result / self (products of the others where self is 0)")
+ST_VJP_FORMULA("ProdBackward1", "grad_self = grad · result / self along dim (products of the others where self is 0)")
+
 struct CumsumBackward0 : Node {
   int64_t dim = 0;
   const char* name() const override { return "CumsumBackward0"; }

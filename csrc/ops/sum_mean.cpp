@@ -51,6 +51,12 @@ DimVector mask_dims(const std::vector<bool>& mask) {
   return dims;
 }
 
+// The formulas of the nodes below, as the backward trace explains them.
+ST_VJP_FORMULA("SumBackward0", "grad_self = grad expanded to self's shape")
+ST_VJP_FORMULA("SumBackward1", "grad_self = grad (reduced dims put back) expanded to self's shape")
+ST_VJP_FORMULA("MeanBackward0", "grad_self = grad / numel(self), expanded to self's shape")
+ST_VJP_FORMULA("MeanBackward1", "grad_self = grad / (size of the reduced dims), expanded to self's shape")
+
 struct SumBackward0 : Node {
   DimVector sizes;
   const char* name() const override { return "SumBackward0"; }

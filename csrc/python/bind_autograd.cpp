@@ -106,6 +106,9 @@ std::vector<Tensor> tensor_list(py::handle h, const char* what) {
 }
 
 void bind_autograd(Module& m) {
+  // the hand-written nodes' formulas (plain text, registered beside each node)
+  for (const auto& [node, text] : ag::vjp_formulas())
+    add_vjp_formula(m, node, py::tuple(), py::make_tuple(text), py::dict());
   // grad mode
   m.def("is_grad_enabled", [] { return ag::GradMode::is_enabled(); });
   m.def("_set_grad_enabled", [](bool on) { ag::GradMode::set_enabled(on); });

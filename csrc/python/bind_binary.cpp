@@ -135,6 +135,19 @@ void bind_binary(Module& m, TensorClass& cls) {
   ST_BINARY_ALIASES(ST_BINARY_ALIAS)
 #undef ST_BINARY_ALIAS
   m.attr("_binary_registry") = rows;
+  // the gradient columns as text (number forms: the gradient to input only)
+#define ST_BINARY_FORMULA(nm, rule, forms, inplace, node, snode, save, oper, fwd, gself, gother)                    \
+  for (const char* n : {#node, #snode}) {                                                                      \
+    const std::string name = n;                                                                                \
+    if (name == "NoNode" || name == "NotImplemented") continue;                                                \
+    const bool tensor_form = name == #node;                                                                    \
+    add_vjp_formula(m, n, tensor_form ? py::tuple(py::make_tuple("self", "other")) : py::tuple(py::make_tuple("self")), \
+                    tensor_form ? py::tuple(py::make_tuple(#gself, #gother)) : py::tuple(py::make_tuple(#gself)), \
+                    py::dict(py::arg("g") = "grad", py::arg("a") = "self", py::arg("b") = "other",             \
+                             py::arg("r") = "result"));                                                        \
+  }
+  ST_BINARY_OPS(ST_BINARY_FORMULA)
+#undef ST_BINARY_FORMULA
   m.attr("_binary_aliases") = aliases;
 }
 

@@ -110,6 +110,24 @@ void bind_ternary(Module& m, TensorClass& cls) {
   // The registry as data, for tests that walk every row:
   // name -> (argument names, method self, numbers, value, inplace, node, number node).
   m.attr("_ternary_registry") = rows;
+  // the gradient columns as text, per argument (the mask or condition has none)
+#define ST_TERNARY_FORMULA(nm, n0, n1, n2, mself, types, numbers, value_, inplace, node, snode, save, ssave, kinds, \
+                           fwd, g0, g1, g2)                                                                        \
+  {                                                                                                                \
+    const std::string k = #kinds;                                                                                  \
+    auto name = [](const char* n) { return std::string(n) == "input" ? std::string("self") : std::string(n); };   \
+    py::list ins, fs;                                                                                              \
+    const char* args[3] = {#n0, #n1, #n2};                                                                         \
+    const char* forms[3] = {#g0, #g1, #g2};                                                                        \
+    for (int i = 0; i < 3; ++i)                                                                                    \
+      if (!((k == "BTT" && i == 0) || (k == "TBT" && i == 1))) { ins.append(name(args[i])); fs.append(forms[i]); } \
+    py::dict sym(py::arg("g") = "grad", py::arg("a") = name(#n0), py::arg("b") = name(#n1),                       \
+                 py::arg("c") = name(#n2), py::arg("v") = "value", py::arg("zero") = "0");                         \
+    add_vjp_formula(m, #node, py::tuple(ins), py::tuple(fs), sym);                                                 \
+    add_vjp_formula(m, #snode, py::tuple(ins), py::tuple(fs), sym);                                                \
+  }
+  ST_TERNARY_OPS(ST_TERNARY_FORMULA)
+#undef ST_TERNARY_FORMULA
 }
 
 }  // namespace st::py_bind

@@ -98,6 +98,12 @@ void bind_unary(Module& m, TensorClass& cls) {
   }
   ST_UNARY_OPS(ST_UNARY_BIND)
 #undef ST_UNARY_BIND
+#define ST_UNARY_FORMULA(nm, rule, inplace, node, save, fwd, bwd)                                          \
+  if (std::string(#node) != "NoNode")                                                                     \
+    add_vjp_formula(m, #node, py::make_tuple("self"), py::make_tuple(#bwd),                                \
+                    py::dict(py::arg("g") = "grad", py::arg("s") = std::string(#save) == "Result" ? "result" : "self"));
+  ST_UNARY_OPS(ST_UNARY_FORMULA)
+#undef ST_UNARY_FORMULA
 
   // ---- PyTorch's aliases
   const std::pair<const char*, const char*> aliases[] = {

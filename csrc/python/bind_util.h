@@ -92,6 +92,15 @@ auto function_with_out(const char* name, R (*f)(const Tensor&, A...)) {
 // method (the registries' alias lists; defined in bind_binary.cpp).
 void bind_alias(Module& m, TensorClass& cls, const char* alias, const char* name);
 
+// smalltorch._C._vjp_formulas: node name -> (input names, gradient formula per input as the C++
+// expression that computes it, {symbol: meaning}). The registries' binders fill it from their rows'
+// gradient columns, so the text the backward trace explains is the code that runs.
+inline void add_vjp_formula(Module& m, const char* node, py::tuple inputs, py::tuple formulas, py::dict symbols) {
+  if (!py::hasattr(m, "_vjp_formulas")) m.attr("_vjp_formulas") = py::dict();
+  py::dict d = m.attr("_vjp_formulas");
+  if (!d.contains(node)) d[node] = py::make_tuple(inputs, formulas, symbols);
+}
+
 // One init function per binding file, called by module.cpp.
 void bind_dtypes(Module& m);
 void bind_runtime(Module& m);

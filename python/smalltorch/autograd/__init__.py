@@ -12,10 +12,12 @@ from . import functional
 from . import graph
 from .function import Function, once_differentiable
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
+from . import _trace
+from ._trace import trace
 
 __all__ = ["backward", "grad", "gradcheck", "gradgradcheck", "no_grad", "enable_grad", "set_grad_enabled",
            "functional", "GradcheckError", "graph", "Function", "once_differentiable", "detect_anomaly",
-           "set_detect_anomaly", "Variable"]
+           "set_detect_anomaly", "Variable", "trace"]
 
 
 class _VariableMeta(type):
@@ -75,6 +77,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     ins = _inputs(inputs) if inputs is not None else []
     if inputs is not None and not ins:
         raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    if _trace._ACTIVE:  # a backward trace is recording (autograd.trace)
+        return _trace.run_traced(outputs, lambda: _C._backward(outputs, grads, retain_graph, create_graph, ins))
     _C._backward(outputs, grads, retain_graph, create_graph, ins)
 
 
@@ -88,7 +92,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
                          "allow_unused=False.")
     unused_ok = bool(allow_unused) or materialize_grads
-    result = _C._grad(outs, ins, gos, retain_graph, create_graph, unused_ok)
+    if _trace._ACTIVE:
+        result = _trace.run_traced(outs, lambda: _C._grad(outs, ins, gos, retain_graph, create_graph, unused_ok))
+    else:
+        result = _C._grad(outs, ins, gos, retain_graph, create_graph, unused_ok)
     if materialize_grads:
         from .._creation import zeros_like
         result = tuple(zeros_like(i) if g is None else g for g, i in zip(result, ins))
