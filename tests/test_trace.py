@@ -175,3 +175,18 @@ def test_every_node_has_a_readable_formula():
         assert text and "Scalar(" not in text and "int64_t" not in text, node
         for op in ("mul(", "div(", "add(", "sub(", "neg(", "rsub("):
             assert op not in text, (node, text)
+
+
+def test_see_autograd_example_runs_and_shows_the_notes_numbers(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from conftest import subprocess_env
+    example = os.path.join(os.path.dirname(__file__), "..", "examples", "see_autograd.py")
+    out = subprocess.run([sys.executable, example], cwd=tmp_path, env=subprocess_env(), capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "└─ MeanBackward0" in text and "see [1] AddBackward0" in text
+    assert "grad_self = grad · other" in text and "-> x.grad = (2, 2) float32 [[4.5, 4.5], [4.5, 4.5]]" in text
+    assert "x.grad = v J = 2 v = tensor([2.0000e-01, 2.0000e+00, 2.0000e-04])" in text
