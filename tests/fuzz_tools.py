@@ -24,7 +24,8 @@ import zlib
 
 # Exceptions a misuse may raise (any subclass counts: NotImplementedError is a RuntimeError).
 ALLOWED = ("TypeError", "ValueError", "RuntimeError", "IndexError", "KeyError", "OverflowError", "MemoryError",
-           "ZeroDivisionError", "NotImplementedError", "AttributeError", "StopIteration", "UserWarning")
+           "ZeroDivisionError", "NotImplementedError", "AttributeError", "StopIteration", "UserWarning",
+           "BufferError")  # BufferError: what the DLPack protocol raises for memory it cannot exchange
 # The classes PyTorch raises for a misuse; where it does, smalltorch must raise too.
 TORCH_RAISES = ("TypeError", "RuntimeError", "ValueError", "IndexError", "NotImplementedError")
 

@@ -1,4 +1,6 @@
 #include "engine.h"
+#include <optional>
+#include "../core/profiler.h"
 #include <queue>
 #include <unordered_map>
 #include <unordered_set>
@@ -217,6 +219,9 @@ TensorList run_backward(const std::vector<Edge>& roots, TensorList grads, bool k
           if (!inputs_now[k].defined() && k < fn->input_meta.size())
             inputs_now[k] = ops::zeros(fn->input_meta[k].sizes, fn->input_meta[k].dtype);
       }
+      std::optional<profiler::Scope> prof;  // smalltorch.profiler: one event per node run
+      if (profiler::enabled())
+        prof.emplace(std::string("autograd::engine::evaluate_function: ") + fn->name(), profiler::Kind::Backward);
       if (fn->extras || AnomalyMode::is_enabled()) outs = call_function(*fn, std::move(inputs_now));
       else outs = fn->apply(std::move(inputs_now));
       if (!keep_graph) fn->release_variables();

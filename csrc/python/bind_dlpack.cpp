@@ -162,8 +162,9 @@ Tensor from_capsule(py::handle cap) {
 
 Tensor from_dlpack(py::handle ext) {
   if (PyCapsule_CheckExact(ext.ptr())) return from_capsule(ext);
-  ST_CHECK_T(py::hasattr(ext, "__dlpack__"), TypeError, "from_dlpack(): argument 'ext_tensor' must have a "
-             "__dlpack__ method or be a DLPack capsule, not ", Py_TYPE(ext.ptr())->tp_name);
+  // anything else is taken for a capsule, and refused as PyTorch refuses it
+  ST_CHECK(py::hasattr(ext, "__dlpack__"), "from_dlpack received an invalid capsule. Note that DLTensor capsules can "
+           "be consumed only once, so you might have already constructed a tensor from it once.");
   if (py::hasattr(ext, "__dlpack_device__")) {
     py::tuple dev = ext.attr("__dlpack_device__")();
     const int64_t type = py::cast<int64_t>(dev[0]);

@@ -7,6 +7,7 @@
 #include "../kernels/parallel.h"
 #include "../kernels/kernels.h"
 #include "bind_util.h"
+#include "../core/profiler.h"
 
 namespace py = pybind11;
 using namespace st;
@@ -15,6 +16,21 @@ namespace ag = st::autograd;
 namespace st::py_bind {
 
 void bind_runtime(Module& m) {
+  // smalltorch.profiler's recorder (core/profiler.h)
+  m.def("_profiler_start", [](bool record_shapes) { profiler::start(record_shapes); }, py::arg("record_shapes"));
+  m.def("_profiler_stop", [] {
+    py::list out;
+    for (const auto& e : profiler::stop()) {
+      py::list shapes;
+      for (const auto& s : e.shapes) shapes.append(py::tuple(py::cast(std::vector<int64_t>(s.begin(), s.end()))));
+      const char* kind = e.kind == profiler::Kind::Op ? "op" : e.kind == profiler::Kind::Backward ? "backward" : "user";
+      out.append(py::make_tuple(e.name, kind, e.thread, e.start_ns, e.duration_ns, e.bytes, shapes));
+    }
+    return out;
+  });
+  m.def("_profiler_enabled", [] { return profiler::enabled(); });
+  m.def("_record_function_enter", [](const std::string& name) { profiler::push_range(name); }, py::arg("name"));
+  m.def("_record_function_exit", [] { profiler::pop_range(); });
   m.def("_parse_device", [](const std::string& s) -> py::tuple {
     Device d = parse_device(s);
     return py::make_tuple(d.type_name(), d.index < 0 ? py::object(py::none()) : py::object(py::int_(d.index)));

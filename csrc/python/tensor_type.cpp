@@ -269,8 +269,13 @@ PyObject* elided_result(const Tensor& x) {
 // ---- arithmetic slots: Tensor (op) Tensor, Tensor (op) number, number (op) Tensor
 // tt/ts/st compute a new result; itt/its do `x op= other` for an elided temporary.
 template <typename TT, typename TS, typename ST, typename ITT, typename ITS>
-PyObject* binary_slot(PyObject* a, PyObject* b, TT tt, TS ts, ST st, ITT itt, ITS its, bool elide) noexcept {
+PyObject* binary_slot(const char* name, PyObject* a, PyObject* b, TT tt, TS ts, ST st, ITT itt, ITS its,
+                      bool elide) noexcept {
   try {
+    profiler::Scope scope(name, profiler::Kind::Op);
+    if (scope.active() && profiler::recording_shapes())
+      for (PyObject* o : {a, b})
+        if (is_tensor(o)) scope.add_shape(unwrap(o).sizes());
     if (is_tensor(a)) {
       const Tensor& x = unwrap(a);
       if (is_tensor(b)) {
@@ -305,8 +310,9 @@ PyObject* binary_slot(PyObject* a, PyObject* b, TT tt, TS ts, ST st, ITT itt, IT
 }
 
 template <typename TT, typename TS>
-PyObject* inplace_slot(PyObject* a, PyObject* b, TT tt, TS ts) noexcept {
+PyObject* inplace_slot(const char* name, PyObject* a, PyObject* b, TT tt, TS ts) noexcept {
   try {
+    profiler::Scope scope(name, profiler::Kind::Op);
     Tensor self = unwrap(a);
     if (is_tensor(b)) {
       const Tensor& y = unwrap(b);
@@ -329,22 +335,22 @@ using S = const Scalar&;
 using M = Tensor&;
 
 PyObject* nb_add(PyObject* a, PyObject* b) {
-  return binary_slot(a, b, [](T x, T y) { return ops::add(x, y); }, [](T x, S s) { return ops::add(x, s); },
+  return binary_slot("aten::add", a, b, [](T x, T y) { return ops::add(x, y); }, [](T x, S s) { return ops::add(x, s); },
                      [](S s, T x) { return ops::add(x, s); }, [](M x, T y) { ops::add_(x, y); },
                      [](M x, S s) { ops::add_(x, s); }, true);
 }
 PyObject* nb_sub(PyObject* a, PyObject* b) {
-  return binary_slot(a, b, [](T x, T y) { return ops::sub(x, y); }, [](T x, S s) { return ops::sub(x, s); },
+  return binary_slot("aten::sub", a, b, [](T x, T y) { return ops::sub(x, y); }, [](T x, S s) { return ops::sub(x, s); },
                      [](S s, T x) { return ops::rsub(x, s); }, [](M x, T y) { ops::sub_(x, y); },
                      [](M x, S s) { ops::sub_(x, s); }, true);
 }
 PyObject* nb_mul(PyObject* a, PyObject* b) {
-  return binary_slot(a, b, [](T x, T y) { return ops::mul(x, y); }, [](T x, S s) { return ops::mul(x, s); },
+  return binary_slot("aten::mul", a, b, [](T x, T y) { return ops::mul(x, y); }, [](T x, S s) { return ops::mul(x, s); },
                      [](S s, T x) { return ops::mul(x, s); }, [](M x, T y) { ops::mul_(x, y); },
                      [](M x, S s) { ops::mul_(x, s); }, true);
 }
 PyObject* nb_truediv(PyObject* a, PyObject* b) {
-  return binary_slot(a, b, [](T x, T y) { return ops::div(x, y); }, [](T x, S s) { return ops::div(x, s); },
+  return binary_slot("aten::div", a, b, [](T x, T y) { return ops::div(x, y); }, [](T x, S s) { return ops::div(x, s); },
                      [](S s, T x) { return ops::rdiv(x, s); }, [](M x, T y) { ops::div_(x, y); },
                      [](M x, S s) { ops::div_(x, s); }, true);
 }
@@ -353,13 +359,15 @@ PyObject* nb_pow(PyObject* a, PyObject* b, PyObject* mod) {
     PyErr_SetString(PyExc_TypeError, "pow() with a modulus is not supported for tensors");
     return nullptr;
   }
-  return binary_slot(a, b, [](T x, T y) { return ops::pow(x, y); }, [](T x, S s) { return ops::pow(x, s); },
+  return binary_slot("aten::pow", a, b, [](T x, T y) { return ops::pow(x, y); }, [](T x, S s) { return ops::pow(x, s); },
                      [](S s, T x) { return ops::pow(s, x); }, [](M, T) {}, [](M, S) {}, false);
 }
 PyObject* nb_matmul(PyObject* a, PyObject* b) {
   try {
     if (!is_tensor(a) || !is_tensor(b)) Py_RETURN_NOTIMPLEMENTED;
     const Tensor &x = unwrap(a), &y = unwrap(b);
+    profiler::Scope scope("aten::matmul", profiler::Kind::Op);
+    if (scope.active() && profiler::recording_shapes()) { scope.add_shape(x.sizes()); scope.add_shape(y.sizes()); }
     return wrap(without_gil_if(matmul_work(x, y), {&x, &y}, [&] { return ops::matmul(x, y); }));
   } catch (...) {
     set_error_from_current_exception();
@@ -368,6 +376,7 @@ PyObject* nb_matmul(PyObject* a, PyObject* b) {
 }
 PyObject* nb_negative(PyObject* a) {
   try {
+    profiler::Scope scope("aten::neg", profiler::Kind::Op);
     return wrap(ops::neg(unwrap(a)));
   } catch (...) {
     set_error_from_current_exception();
@@ -380,19 +389,19 @@ PyObject* nb_positive(PyObject* a) {
 }
 
 PyObject* nb_iadd(PyObject* a, PyObject* b) {
-  return inplace_slot(a, b, [](M x, T y) { ops::add_(x, y); }, [](M x, S s) { ops::add_(x, s); });
+  return inplace_slot("aten::add_", a, b, [](M x, T y) { ops::add_(x, y); }, [](M x, S s) { ops::add_(x, s); });
 }
 PyObject* nb_isub(PyObject* a, PyObject* b) {
-  return inplace_slot(a, b, [](M x, T y) { ops::sub_(x, y); }, [](M x, S s) { ops::sub_(x, s); });
+  return inplace_slot("aten::sub_", a, b, [](M x, T y) { ops::sub_(x, y); }, [](M x, S s) { ops::sub_(x, s); });
 }
 PyObject* nb_imul(PyObject* a, PyObject* b) {
-  return inplace_slot(a, b, [](M x, T y) { ops::mul_(x, y); }, [](M x, S s) { ops::mul_(x, s); });
+  return inplace_slot("aten::mul_", a, b, [](M x, T y) { ops::mul_(x, y); }, [](M x, S s) { ops::mul_(x, s); });
 }
 PyObject* nb_itruediv(PyObject* a, PyObject* b) {
-  return inplace_slot(a, b, [](M x, T y) { ops::div_(x, y); }, [](M x, S s) { ops::div_(x, s); });
+  return inplace_slot("aten::div_", a, b, [](M x, T y) { ops::div_(x, y); }, [](M x, S s) { ops::div_(x, s); });
 }
 PyObject* nb_ipow(PyObject* a, PyObject* b, PyObject*) {
-  return inplace_slot(a, b, [](M x, T y) { ops::pow_(x, y); }, [](M x, S s) { ops::pow_(x, s); });
+  return inplace_slot("aten::pow_", a, b, [](M x, T y) { ops::pow_(x, y); }, [](M x, S s) { ops::pow_(x, s); });
 }
 
 PyMemberDef tensor_members[] = {
@@ -485,9 +494,13 @@ Tensor sum_all(const Tensor& t, std::optional<ScalarType> d) { return ops::sum(t
 Tensor mean_all(const Tensor& t, std::optional<ScalarType> d) { return ops::mean(t, d); }
 
 PyObject* method_sum(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  profiler::Scope scope("aten::sum", profiler::Kind::Op);
+  if (scope.active() && profiler::recording_shapes() && is_tensor(self)) scope.add_shape(unwrap(self).sizes());
   return fast_reduce<sum_all>(self, args, nargs, kwnames, g_sum_full);
 }
 PyObject* method_mean(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  profiler::Scope scope("aten::mean", profiler::Kind::Op);
+  if (scope.active() && profiler::recording_shapes() && is_tensor(self)) scope.add_shape(unwrap(self).sizes());
   return fast_reduce<mean_all>(self, args, nargs, kwnames, g_mean_full);
 }
 
@@ -502,6 +515,13 @@ PyMethodDef g_fast_methods[] = {
 }  // namespace
 
 int64_t elided_temporaries() { return g_elided; }
+
+std::string profiled_name(const char* name) {
+  std::string n = name;
+  if (n.size() > 4 && n.compare(0, 2, "__") == 0 && n.compare(n.size() - 2, 2, "__") == 0) n = n.substr(2, n.size() - 4);
+  else if (!n.empty() && n[0] == '_') return "";  // private helpers (the profiler's own, engine entry points)
+  return "aten::" + n;
+}
 bool elision_supported(unsigned long hexversion) { return hexversion < 0x030E0000UL; }
 bool elision_enabled() { return g_elision; }
 

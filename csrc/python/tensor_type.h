@@ -4,8 +4,10 @@
 // is a pybind11 function attached to the type by TensorClass::def.
 #pragma once
 #include <string>
+#include <type_traits>
 #include <vector>
 #include <pybind11/pybind11.h>
+#include "../core/profiler.h"
 #include "../core/tensor.h"
 #include "nogil.h"  // without_gil_if
 
@@ -100,6 +102,50 @@ void set_error_from_current_exception();
 void note_binding(const char* scope, const char* name, bool defined_before = false);
 std::vector<std::string> duplicate_bindings();
 
+// Every function and method bound through Module::def / TensorClass::def is
+// wrapped so that, while smalltorch.profiler is on, each call is an event
+// named "aten::<name>" with its input shapes (core/profiler.h); off, the
+// wrapper costs one relaxed atomic load. Names starting with one underscore
+// (private helpers) are not recorded.
+std::string profiled_name(const char* name);
+template <typename A>
+void note_shape(profiler::Scope& s, const A& a) {
+  using D = std::decay_t<A>;
+  if constexpr (std::is_same_v<D, Tensor>) {
+    if (a.defined()) s.add_shape(a.sizes());
+  } else if constexpr (std::is_base_of_v<py::handle, D>) {
+    if (a.ptr() && is_tensor(a.ptr())) s.add_shape(reinterpret_cast<PyTensor*>(a.ptr())->tensor.defined()
+                                                        ? reinterpret_cast<PyTensor*>(a.ptr())->tensor.sizes()
+                                                        : DimVector{});
+  }
+}
+template <typename F, typename Sig>
+struct Profiled;
+template <typename F, typename R, typename... A>
+struct Profiled<F, R(A...)> {
+  F f;
+  std::string name;
+  R operator()(A... a) const {
+    if (!profiler::enabled() || name.empty()) return f(std::forward<A>(a)...);
+    profiler::Scope scope(name, profiler::Kind::Op);
+    if (profiler::recording_shapes()) (note_shape(scope, a), ...);
+    return f(std::forward<A>(a)...);
+  }
+};
+template <typename R, typename... A>
+auto profiled_pointer(const char* name, R (*f)(A...)) {
+  return Profiled<R (*)(A...), R(A...)>{f, profiled_name(name)};
+}
+template <typename F>
+auto profiled(const char* name, F&& f) {
+  using D = std::decay_t<F>;
+  if constexpr (std::is_pointer_v<D>) {
+    return profiled_pointer(name, f);
+  } else {
+    return Profiled<D, py::detail::function_signature_t<D>>{std::forward<F>(f), profiled_name(name)};
+  }
+}
+
 // The module smalltorch._C as the binding files see it: def() notes each name.
 class Module : public py::module_ {
  public:
@@ -107,7 +153,7 @@ class Module : public py::module_ {
   template <typename F, typename... Extra>
   Module& def(const char* name, F&& f, const Extra&... extra) {
     note_binding("smalltorch", name, py::hasattr(*this, name));
-    py::module_::def(name, std::forward<F>(f), extra...);
+    py::module_::def(name, profiled(name, std::forward<F>(f)), extra...);
     return *this;
   }
 };
@@ -120,7 +166,7 @@ class TensorClass {
   template <typename F, typename... Extra>
   TensorClass& def(const char* name, F&& f, const Extra&... extra) {
     note_binding("Tensor", name, defined_here(name));
-    py::cpp_function cf(std::forward<F>(f), py::name(name), py::is_method(type_),
+    py::cpp_function cf(profiled(name, std::forward<F>(f)), py::name(name), py::is_method(type_),
                         py::sibling(py::getattr(type_, name, py::none())), extra...);
     type_.attr(name) = cf;
     return *this;

@@ -28,6 +28,7 @@ from . import _tensor  # noqa: F401  (adds the Python-level Tensor methods)
 from . import autograd
 from . import linalg
 from . import func  # noqa: E402  (smalltorch.func, the functional transforms)
+from . import profiler  # noqa: E402  (smalltorch.profiler)
 from ._memory import (empty_cache, memory_stats, memory_allocated, memory_reserved, max_memory_allocated,
                       max_memory_reserved, reset_peak_memory_stats, set_allocator_cache_limit,
                       get_allocator_cache_limit, set_allocator_idle_seconds, get_allocator_idle_seconds)
