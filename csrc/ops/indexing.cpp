@@ -320,14 +320,13 @@ Tensor& index_put_(Tensor& a, const std::vector<TensorIndex>& key, const Tensor&
   if (a.numel() > 0) check_no_internal_overlap(a, "index_put_");
   auto n = make_node<IndexPutBackward0>({&a, &value});
   DimVector kept = put_raw(w.view, w.adv, value, accumulate);
-  a.impl()->bump_version();
   if (n) {
     n->key = key;
     n->value_sizes = value.sizes();
     n->value_kept = kept;
     n->accumulate = accumulate;
-    autograd::set_history(a, n);
   }
+  commit_inplace(a, n);
   return a;
 }
 
@@ -390,14 +389,13 @@ Tensor& index_add_(Tensor& a, int64_t dim, const Tensor& index, const Tensor& so
   std::vector<Tensor> adv(av.dim());
   adv[d] = idx;
   put_raw(av, adv, src, true);
-  a.impl()->bump_version();
   if (n) {
     n->dim = d;
     n->index = idx;
     n->alpha = alpha;
     n->source_sizes = source.sizes();
-    autograd::set_history(a, n);
   }
+  commit_inplace(a, n);
   return a;
 }
 
@@ -452,12 +450,11 @@ Tensor& masked_scatter_(Tensor& a, const Tensor& mask, const Tensor& source) {
   Tensor src = source;
   if (!src.is_contiguous()) { src = st::empty(source.sizes(), source.dtype()); kernels::copy(src, source); }
   put_raw(w.view, w.adv, make_view(src, {count}, {1}, src.impl()->offset()), false);
-  a.impl()->bump_version();
   if (n) {
     n->mask = mb;
     n->source_sizes = source.sizes();
-    autograd::set_history(a, n);
   }
+  commit_inplace(a, n);
   return a;
 }
 

@@ -98,11 +98,13 @@ void run_kernel(const Tensor& out, const Tensor& in) {
   });
 }
 
-// Saves what the node needs and makes it the history of `out`.
+// Saves what the node needs and makes it the history of `out` (`inplace`:
+// out was written in place, commit_inplace ends it).
 template <class N>
-void record(const std::shared_ptr<N>& n, const Tensor& out, Save saves) {
+void record(const std::shared_ptr<N>& n, const Tensor& out, Save saves, bool inplace = false) {
+  if (inplace) commit_inplace(out, n);
   if (!n) return;
-  autograd::set_history(out, n);
+  if (!inplace) autograd::set_history(out, n);
   if (saves == Save::Result) n->saved.save(out, true);
 }
 
@@ -143,8 +145,7 @@ Tensor& unary_inplace(Tensor& self) {
     run_kernel<Op>(tmp, self);
     kernels::copy(self, tmp);
   }
-  self.impl()->bump_version();
-  record(n, self, Op::saves);
+  record(n, self, Op::saves, true);
   return self;
 }
 
@@ -188,9 +189,9 @@ Tensor& round_(Tensor& a, int64_t decimals) {
   auto n = make_node<RoundBackward1>({&a});
   {
     autograd::AutoGradMode no_grad(false);
-    round_(a);
+    round_(a);  // bumps a's version
   }
-  if (n) autograd::set_history(a, n);
+  if (n) autograd::rebase_history(a, n);
   return a;
 }
 
@@ -321,8 +322,7 @@ Tensor& clamp_(Tensor& a, const std::optional<Scalar>& min, const std::optional<
   auto n = make_node<ClampScalarBackward>({&a});
   if (n) { n->self.save(clone(alias_raw(a))); n->lo = min; n->hi = max; }
   kernels::clamp(a, a, min ? &*min : nullptr, max ? &*max : nullptr);
-  a.impl()->bump_version();
-  if (n) autograd::set_history(a, n);
+  commit_inplace(a, n);
   return a;
 }
 
@@ -347,8 +347,7 @@ Tensor& clamp_(Tensor& a, const std::optional<Tensor>& min, const std::optional<
     if (max) n->hi.save(max->is_same(a) ? clone(alias_raw(*max)) : *max);
   }
   kernels::copy(a, r);
-  a.impl()->bump_version();
-  if (n) autograd::set_history(a, n);
+  commit_inplace(a, n);
   return a;
 }
 
@@ -399,8 +398,7 @@ Tensor& nan_to_num_(Tensor& a, std::optional<double> nan, std::optional<double> 
   auto n = make_node<NanToNumBackward0>({&a});
   if (n) n->self.save(clone(alias_raw(a)));
   nan_to_num_raw(a, a, nan, posinf, neginf);
-  a.impl()->bump_version();
-  if (n) autograd::set_history(a, n);
+  commit_inplace(a, n);
   return a;
 }
 
