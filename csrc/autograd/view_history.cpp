@@ -94,12 +94,18 @@ struct AsStridedBackward0 : Node {
 struct CopySlices : Node {
   Geometry base, view;
   NodePtr fn;
-  const char* name() const override { return "CopySlices"; }
+  const char* name() const override { return "torch::autograd::CopySlices"; }
   void release_variables() override { fn->release_variables(); }
   TensorList apply(TensorList&& g) override {
     TensorList out(next_edges.size());
     if (!g[0].defined()) return out;
     const ScalarType dt = g[0].dtype();
+    // fn's gradient is written back over the view's elements: as PyTorch, not
+    // where several of them share memory (fill_ into an expanded view).
+    for (size_t d = 0; d < view.sizes.size(); ++d)
+      ST_CHECK(!(view.strides[d] == 0 && view.sizes[d] > 1),
+               "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+               "location. Please clone() the tensor before performing the operation.");
     TensorList res;
     if (GradMode::is_enabled()) {
       // create_graph: scatter and gather through ops that record history.

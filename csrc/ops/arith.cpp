@@ -545,8 +545,8 @@ Tensor& sub_(Tensor& self, const Scalar& b, const Scalar& alpha) {
 Tensor& mul_(Tensor& self, const Tensor& b) {
   auto n = make_node<MulBackward0>({&self, &b});
   if (n) {
-    n->other.save(b.is_same(self) ? clone(alias_raw(b)) : b);
-    if (n->should_compute(1)) n->self.save(clone(alias_raw(self)));  // the value before the update
+    n->other.save(b.is_same(self) ? clone(b) : b);
+    if (n->should_compute(1)) n->self.save(clone(self));  // the value before the update
   }
   inplace_binary(BinaryOp::Mul, self, b, "mul_", result_type(self, b));
   commit_inplace(self, n);
@@ -564,8 +564,8 @@ Tensor& mul_(Tensor& self, const Scalar& b) {
 Tensor& div_(Tensor& self, const Tensor& b) {
   auto n = make_node<DivBackward0>({&self, &b});
   if (n) {
-    n->other.save(b.is_same(self) ? clone(alias_raw(b)) : b);
-    if (n->should_compute(1)) n->self.save(clone(alias_raw(self)));
+    n->other.save(b.is_same(self) ? clone(b) : b);
+    if (n->should_compute(1)) n->self.save(clone(self));
   }
   inplace_binary(BinaryOp::Div, self, b, "div_", div_type(result_type(self, b)));
   commit_inplace(self, n);
@@ -583,7 +583,7 @@ Tensor& div_(Tensor& self, const Scalar& b) {
 Tensor& pow_(Tensor& self, const Scalar& e) {
   check_int_pow(self.dtype(), e);
   auto n = make_node<PowBackward0>({&self});
-  if (n) { n->self.save(clone(alias_raw(self))); n->exponent = e; }
+  if (n) { n->self.save(clone(self)); n->exponent = e; }
   inplace_scalar(BinaryOp::Pow, self, e, "pow_", result_type(self, e));
   commit_inplace(self, n);
   return self;
@@ -592,7 +592,7 @@ Tensor& pow_(Tensor& self, const Scalar& e) {
 Tensor& pow_(Tensor& self, const Tensor& b) {
   Tensor r = pow(alias_raw(self), b);  // validates and computes; history is re-made below
   auto n = make_node<PowBackward1>({&self, &b});
-  if (n) { n->self.save(clone(alias_raw(self))); n->exponent.save(b.is_same(self) ? clone(alias_raw(b)) : b); }
+  if (n) { n->self.save(clone(self)); n->exponent.save(b.is_same(self) ? clone(b) : b); }
   check_inplace(self, "pow_", &b);
   check_inplace_result(self, r.dtype(), r.sizes(), "pow_");
   kernels::copy(self, r);

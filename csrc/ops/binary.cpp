@@ -159,7 +159,7 @@ Tensor& binary_inplace(Tensor& self, const Tensor& b, Form form) {
   Tensor before = self;
   if (Op::differentiable && Op::saves != Save::None && is_floating(self.dtype()) &&
       autograd::any_requires_grad({&self, form == Form::TT ? &b : nullptr}))
-    before = clone(alias_raw(self));
+    before = clone(self);
   // Straight into self when nothing else reads its memory and no error can
   // leave it half-written (integer division by zero); else through a result.
   const bool shares = b.impl()->storage() == self.impl()->storage() && !b.is_same(self);

@@ -304,10 +304,21 @@ Tensor index(const Tensor& a, const std::vector<TensorIndex>& key) {
   return out;
 }
 
+namespace {
+// Where a basic key writes: the view it selects, or `a` itself when the key
+// selects all of it unchanged (x[:] = v, x[...] = v), as PyTorch's setitem.
+Tensor basic_target(const Tensor& a, const std::vector<TensorIndex>& key) {
+  Tensor t = index(a, key);
+  if (t.sizes() == a.sizes() && t.strides() == a.strides() && t.impl()->offset() == a.impl()->offset()) return a;
+  return t;
+}
+}  // namespace
+
 Tensor& index_put_(Tensor& a, const std::vector<TensorIndex>& key, const Tensor& value, bool accumulate) {
   if (!has_advanced(key)) {  // basic: write through the view
-    Tensor target = index(a, key);
+    Tensor target = basic_target(a, key);
     if (accumulate) add_(target, value);
+    else if (value.dim() == 0) fill_(target, value);  // PyTorch: a 0-d value fills (FillBackward3)
     else copy_(target, value);
     return a;
   }
@@ -333,8 +344,8 @@ Tensor& index_put_(Tensor& a, const std::vector<TensorIndex>& key, const Tensor&
 Tensor& index_put_(Tensor& a, const std::vector<TensorIndex>& key, const Scalar& value) {
   check_scalar_fits(value, a.dtype());
   if (!has_advanced(key)) {
-    Tensor target = index(a, key);
-    fill_(target, value);
+    Tensor target = basic_target(a, key);
+    fill_(target, wrapped_scalar(value));  // PyTorch: setitem fills with a 0-d tensor (FillBackward3)
     return a;
   }
   return index_put_(a, key, wrapped_scalar(value), false);

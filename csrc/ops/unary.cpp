@@ -136,7 +136,7 @@ Tensor& unary_inplace(Tensor& self) {
   std::shared_ptr<typename Op::Backward> n;
   if constexpr (Op::differentiable) {
     n = make_node<typename Op::Backward>({&self});
-    if (n && Op::saves == Save::Self) n->saved.save(clone(alias_raw(self)));  // the value before the update
+    if (n && Op::saves == Save::Self) n->saved.save(clone(self));  // the value before the update
   }
   if (rt == self.dtype()) {
     run_kernel<Op>(self, self);
@@ -320,7 +320,7 @@ Tensor& clamp_(Tensor& a, const std::optional<Scalar>& min, const std::optional<
   ST_CHECK(min || max, kNoBound);
   check_inplace_unary(a, clamp_type(a, min, max), "clamp_");
   auto n = make_node<ClampScalarBackward>({&a});
-  if (n) { n->self.save(clone(alias_raw(a))); n->lo = min; n->hi = max; }
+  if (n) { n->self.save(clone(a)); n->lo = min; n->hi = max; }
   kernels::clamp(a, a, min ? &*min : nullptr, max ? &*max : nullptr);
   commit_inplace(a, n);
   return a;
@@ -342,7 +342,7 @@ Tensor& clamp_(Tensor& a, const std::optional<Tensor>& min, const std::optional<
   auto n = make_node<ClampTensorBackward>({&a, opt_ptr(min), opt_ptr(max)});
   if (n) {
     n->compute = r.dtype();
-    n->self.save(clone(alias_raw(a)));
+    n->self.save(clone(a));
     if (min) n->lo.save(min->is_same(a) ? clone(alias_raw(*min)) : *min);
     if (max) n->hi.save(max->is_same(a) ? clone(alias_raw(*max)) : *max);
   }
@@ -396,7 +396,7 @@ Tensor& nan_to_num_(Tensor& a, std::optional<double> nan, std::optional<double> 
                     std::optional<double> neginf) {
   check_inplace_unary(a, a.dtype(), "nan_to_num_");
   auto n = make_node<NanToNumBackward0>({&a});
-  if (n) n->self.save(clone(alias_raw(a)));
+  if (n) n->self.save(clone(a));
   nan_to_num_raw(a, a, nan, posinf, neginf);
   commit_inplace(a, n);
   return a;

@@ -113,7 +113,7 @@ struct ToCopyBackward0 : Node {
 struct CopyBackwards : Node {
   DimVector src_sizes;
   ScalarType src_dtype = ScalarType::Float32;
-  const char* name() const override { return "CopyBackwards"; }
+  const char* name() const override { return "torch::autograd::CopyBackwards"; }
   TensorList apply(TensorList&& g) override {
     TensorList r(2);
     if (should_compute(0)) r[0] = zeros(g[0].sizes(), g[0].dtype());
