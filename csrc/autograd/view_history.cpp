@@ -94,6 +94,7 @@ struct AsStridedBackward0 : Node {
 struct CopySlices : Node {
   Geometry base, view;
   NodePtr fn;
+  ~CopySlices() override { release_node(std::move(fn)); }  // long chains of writes die without recursion
   const char* name() const override { return "torch::autograd::CopySlices"; }
   void release_variables() override { fn->release_variables(); }
   TensorList apply(TensorList&& g) override {
