@@ -132,6 +132,11 @@ INPLACE = {
     "setitem_scalar": lambda T, v, w: v.__setitem__(0, 7.0) if v.dim() else v.__setitem__((), 7.0),
     "setitem_tensor_0d": lambda T, v, w: v.__setitem__(0 if v.dim() else (), w.reshape(-1)[0]),
     "setitem_advanced": lambda T, v, w: v.__setitem__(T.tensor([0]), w[0:1]) if v.dim() else v.copy_(w),
+    "index_add": lambda T, v, w: v.index_add_(0, T.tensor([0]), w[0:1], alpha=2.0) if v.dim() else v.add_(w),
+    "masked_scatter": lambda T, v, w: v.masked_scatter_(w > 0, w * 3),
+    "cumsum": lambda T, v, w: v.cumsum_(0) if v.dim() else v.add_(w),
+    "tril": lambda T, v, w: v.tril_() if v.dim() == 2 else v.sub_(w),
+    "addmm": lambda T, v, w: v.addmm_(w, w.t() @ w * 0 + 1, alpha=0.5) if v.dim() == 2 else v.add_(w),
     "index_put": lambda T, v, w: v.index_put_((T.tensor([0]),), w.reshape(-1)[0], accumulate=True)
     if v.dim() else v.add_(w),
 }
@@ -760,3 +765,47 @@ def test_generated_programs_match_torch(torch_ref):
         except AssertionError as e:
             mismatches.append((seed, _gen_program(seed), str(e)[:300]))
     assert not mismatches, mismatches[:3]
+
+
+# ------------------------------------------------------------- custom Functions (mark_dirty)
+
+
+def _doubler(T, outputs=1):
+    class Double(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x if outputs == 1 else (x, x * 1)
+
+        @staticmethod
+        def backward(ctx, *g):
+            return g[0] * 2
+
+    return Double
+
+
+def test_custom_function_writing_a_view_in_place_rebases_the_base(torch_ref):
+    def program(T):
+        x = X(T, (3, 2))
+        b = x * 1
+        v = b[1]
+        r = _doubler(T).apply(v)
+        out = {"same": r is v, "fns": (_fn_name(b)[0], _fn_name(v)[0]),
+               "next": type(r.grad_fn.next_functions[0][0]).__name__}
+        (b.sum() + r.sum() * 3).backward()
+        out["g"] = _np(x.grad)
+        return out
+
+    both(torch_ref, program)
+
+
+@pytest.mark.parametrize("case", ["two_outputs", "view_of_leaf"])
+def test_custom_function_writing_a_view_in_place_refusals(torch_ref, case):
+    def program(T):
+        x = X(T, (3, 2))
+        if case == "two_outputs":
+            return error_of(T, lambda: _doubler(T, 2).apply((x * 1)[0]))
+        return error_of(T, lambda: _doubler(T).apply(x[0]))
+
+    same_error(torch_ref, program)

@@ -192,7 +192,7 @@ void make_differentiable_view(const Tensor& view, const Tensor& base, ViewCreati
 // The autograd checks of an in-place op on self (`requires_grad`: grad mode
 // is on and self or another operand requires grad): refused on a leaf that
 // requires grad, a view of one, a view made under no_grad, and an output of a
-// multi-view op. `op` names the op in the leaf messages.
+// multi-view op. `op` names the op in the leaf messages (nullptr: none).
 void check_inplace(const Tensor& self, bool requires_grad, const char* op);
 // Records `fn` (the node of an in-place op on self, whose version was already
 // bumped) as self's new history. On a differentiable view it becomes the base's

@@ -195,23 +195,29 @@ bool view_requires_grad(const Tensor& view) {
   return requires_grad(Tensor(view.impl()->view_meta()->base));
 }
 
+namespace {
+// Makes the view's grad_fn AsStridedBackward0 over its base's current history.
+void remake_view_grad_fn(const Tensor& t, ViewMeta& vm) {
+  Tensor base(vm.base);
+  auto fn = std::make_shared<AsStridedBackward0>();
+  fn->base = Geometry::of(base);
+  fn->view = Geometry::of(t);
+  fn->next_edges.push_back(gradient_edge(base));
+  set_history(t, fn, 0);
+  if (get_meta(t)->retains_grad) fn->retained.push_back({0, t.impl_ptr()});
+  vm.attr_version = t.impl()->version();
+}
+}  // namespace
+
 const NodePtr& view_grad_fn(const Tensor& t) {
   static const NodePtr none;
   ViewMeta& vm = *t.impl()->view_meta();
   AutogradMeta* m = get_meta(t);
-  Tensor base(vm.base);
-  if ((!m || !m->grad_fn) && !requires_grad(base)) return m ? m->grad_fn : none;
-  const uint32_t now = t.impl()->version();
-  if (vm.attr_version != now) {
+  if ((!m || !m->grad_fn) && !requires_grad(Tensor(vm.base))) return m ? m->grad_fn : none;
+  if (vm.attr_version != t.impl()->version()) {
     handle_view_on_rebase(t, vm, true);
-    auto fn = std::make_shared<AsStridedBackward0>();
-    fn->base = Geometry::of(base);
-    fn->view = Geometry::of(t);
-    fn->next_edges.push_back(gradient_edge(base));
-    set_history(t, fn, 0);
+    remake_view_grad_fn(t, vm);
     m = get_meta(t);
-    if (m->retains_grad) fn->retained.push_back({0, t.impl_ptr()});
-    vm.attr_version = now;
   }
   return m ? m->grad_fn : none;
 }
@@ -221,10 +227,12 @@ void check_inplace(const Tensor& self, bool needs_grad, const char* op) {
   if (const ViewMeta* vm = self.impl()->view_meta()) {
     handle_view_on_rebase(self, *vm, false);
     ST_CHECK(!(requires_grad(self) && is_leaf(Tensor(vm->base))),
-             "a view of a leaf Variable that requires grad is being used in an in-place operation (", op, ").");
+             "a view of a leaf Variable that requires grad is being used in an in-place operation",
+             op ? str(" (", op, ").") : std::string("."));
   }
   ST_CHECK(!(requires_grad(self) && is_leaf(self)),
-           "a leaf Variable that requires grad is being used in an in-place operation (", op, ").");
+           "a leaf Variable that requires grad is being used in an in-place operation",
+           op ? str(" (", op, ").") : std::string("."));
 }
 
 void rebase_history(const Tensor& self, const NodePtr& fn) {
@@ -244,7 +252,7 @@ void rebase_history(const Tensor& self, const NodePtr& fn) {
   cs->next_edges.push_back(gradient_edge(base));
   for (size_t i = 1; i < fn->next_edges.size(); ++i) cs->next_edges.push_back(fn->next_edges[i]);
   set_history(base, cs);
-  view_grad_fn(self);  // the view's history now reads the base's
+  remake_view_grad_fn(self, *vm);  // the view's history now reads the base's
 }
 
 }  // namespace st::autograd
