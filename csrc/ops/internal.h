@@ -59,8 +59,10 @@ inline Tensor as1d(const Tensor& t) { return t.dim() == 0 ? make_view(t, {1}, {1
 // In-place forms built on the out-of-place op (used where no in-place kernel exists).
 // self = compute(src), where src holds self's current value (and, when grad is
 // needed, its history through a clone); the node compute records becomes self's.
+// (`other`, the operand named in older call sites, is checked with the rest of `inputs`.)
 template <typename F>
-inline Tensor& inplace_via(Tensor& self, const char* name, std::initializer_list<const Tensor*> inputs, F compute) {
+inline Tensor& inplace_via(Tensor& self, const char* name, const Tensor* /*other*/,
+                           std::initializer_list<const Tensor*> inputs, F compute) {
   const bool grad = autograd::any_requires_grad(inputs);
   autograd::check_inplace(self, grad, name);
   Tensor src = grad ? clone(self) : alias_raw(self);

@@ -138,14 +138,14 @@ Tensor div_mode(const Tensor& a, const Scalar& b, const std::optional<std::strin
 Tensor& div_mode_(Tensor& self, const Tensor& b, const std::optional<std::string>& mode) {
   if (!mode) return div_(self, b);
   Round m = parse_mode(*mode);
-  return inplace_via(self, "div_", {&self, &b},
+  return inplace_via(self, "div_", &b, {&self, &b},
                      [&](const Tensor& s) { return div_round(s, same(b, self, s), m, false); });
 }
 
 Tensor& div_mode_(Tensor& self, const Scalar& b, const std::optional<std::string>& mode) {
   if (!mode) return div_(self, b);
   Round m = parse_mode(*mode);
-  return inplace_via(self, "div_", {&self},
+  return inplace_via(self, "div_", nullptr, {&self},
                      [&](const Tensor& s) { return div_round(s, wrapped_scalar(b), m, true); });
 }
 
@@ -204,11 +204,11 @@ Tensor masked_fill(const Tensor& self, const Tensor& mask, const Tensor& value) 
   return masked_fill_impl(self, mask, value, true);
 }
 Tensor& masked_fill_(Tensor& self, const Tensor& mask, const Scalar& value) {
-  return inplace_via(self, "masked_fill_", {&self},
+  return inplace_via(self, "masked_fill_", nullptr, {&self},
                      [&](const Tensor& s) { return masked_fill(s, mask, value); });
 }
 Tensor& masked_fill_(Tensor& self, const Tensor& mask, const Tensor& value) {
-  return inplace_via(self, "masked_fill_", {&self, &value},
+  return inplace_via(self, "masked_fill_", &value, {&self, &value},
                      [&](const Tensor& s) { return masked_fill(s, mask, same(value, self, s)); });
 }
 
@@ -249,11 +249,11 @@ Tensor lerp(const Tensor& start, const Tensor& end, const Tensor& weight) {
 }
 
 Tensor& lerp_(Tensor& self, const Tensor& end, const Scalar& weight) {
-  return inplace_via(self, "lerp_", {&self, &end},
+  return inplace_via(self, "lerp_", &end, {&self, &end},
                      [&](const Tensor& s) { return lerp(s, same(end, self, s), weight); });
 }
 Tensor& lerp_(Tensor& self, const Tensor& end, const Tensor& weight) {
-  return inplace_via(self, "lerp_", {&self, &end, &weight}, [&](const Tensor& s) {
+  return inplace_via(self, "lerp_", &end, {&self, &end, &weight}, [&](const Tensor& s) {
     return lerp(s, same(end, self, s), same(weight, self, s));
   });
 }
@@ -295,12 +295,12 @@ Tensor addcdiv(const Tensor& self, const Tensor& t1, const Tensor& t2, const Sca
   return addc(self, t1, t2, value, true);
 }
 Tensor& addcmul_(Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar& value) {
-  return inplace_via(self, "addcmul_", {&self, &t1, &t2}, [&](const Tensor& s) {
+  return inplace_via(self, "addcmul_", &t1, {&self, &t1, &t2}, [&](const Tensor& s) {
     return addcmul(s, same(t1, self, s), same(t2, self, s), value);
   });
 }
 Tensor& addcdiv_(Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar& value) {
-  return inplace_via(self, "addcdiv_", {&self, &t1, &t2}, [&](const Tensor& s) {
+  return inplace_via(self, "addcdiv_", &t1, {&self, &t1, &t2}, [&](const Tensor& s) {
     return addcdiv(s, same(t1, self, s), same(t2, self, s), value);
   });
 }

@@ -530,10 +530,10 @@ Tensor log_softmax(const Tensor& a, int64_t dim, std::optional<ScalarType> dtype
 }
 
 Tensor& cumsum_(Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
-  return inplace_via(self, "cumsum_", {&self}, [&](const Tensor& s) { return cumsum(s, dim, dtype); });
+  return inplace_via(self, "cumsum_", nullptr, {&self}, [&](const Tensor& s) { return cumsum(s, dim, dtype); });
 }
 Tensor& cumprod_(Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
-  return inplace_via(self, "cumprod_", {&self}, [&](const Tensor& s) { return cumprod(s, dim, dtype); });
+  return inplace_via(self, "cumprod_", nullptr, {&self}, [&](const Tensor& s) { return cumprod(s, dim, dtype); });
 }
 
 }  // namespace st::ops
