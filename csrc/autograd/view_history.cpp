@@ -189,10 +189,18 @@ void make_differentiable_view(const Tensor& view, const Tensor& base, ViewCreati
   view.impl()->set_view_meta(std::move(vm));
 }
 
+namespace {
+// Whether the root base (never itself a view) requires grad, read without copying its handle.
+bool base_requires_grad(const ViewMeta& vm) {
+  auto* m = static_cast<AutogradMeta*>(vm.base->autograd_meta());
+  return m && (m->requires_grad || m->grad_fn);
+}
+}  // namespace
+
 bool view_requires_grad(const Tensor& view) {
   auto* m = get_meta(view);
   if (m && (m->requires_grad || m->grad_fn)) return true;
-  return requires_grad(Tensor(view.impl()->view_meta()->base));
+  return base_requires_grad(*view.impl()->view_meta());
 }
 
 namespace {
@@ -213,7 +221,7 @@ const NodePtr& view_grad_fn(const Tensor& t) {
   static const NodePtr none;
   ViewMeta& vm = *t.impl()->view_meta();
   AutogradMeta* m = get_meta(t);
-  if ((!m || !m->grad_fn) && !requires_grad(Tensor(vm.base))) return m ? m->grad_fn : none;
+  if ((!m || !m->grad_fn) && !base_requires_grad(vm)) return m ? m->grad_fn : none;
   if (vm.attr_version != t.impl()->version()) {
     handle_view_on_rebase(t, vm, true);
     remake_view_grad_fn(t, vm);
