@@ -85,7 +85,7 @@ AutogradMeta& meta(const Tensor& t) {
 void set_requires_grad(const Tensor& t, bool on) {
   if (!on) {
     auto* m = get_meta(t);
-    ST_CHECK(!m || !m->grad_fn,
+    ST_CHECK(is_leaf(t),
              "you can only change requires_grad flags of leaf variables. If you want to use a computed variable "
              "in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
     if (m) m->requires_grad = false;
@@ -105,6 +105,8 @@ NodePtr grad_accumulator(const Tensor& leaf) {
 }
 
 Edge gradient_edge(const Tensor& t) {
+  if (__builtin_expect(t.impl()->view_meta() != nullptr, 0))
+    if (const NodePtr& fn = view_grad_fn(t)) return {fn, get_meta(t)->output_nr};
   auto* m = get_meta(t);
   if (!m) return {};
   if (m->grad_fn) return {m->grad_fn, m->output_nr};

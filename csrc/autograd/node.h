@@ -151,21 +151,29 @@ struct AutogradMeta : AutogradMetaBase {
   // Leaf hooks run after the gradient was accumulated into .grad
   // (Tensor.register_post_accumulate_grad_hook).
   std::vector<std::pair<int, std::function<void(const Tensor&)>>> post_accumulate_hooks;
-  // Set on views created from a tensor that requires grad (the base's impl).
-  std::shared_ptr<TensorImpl> view_base;
 };
 
 AutogradMeta* get_meta(const Tensor& t);  // nullptr when none
 AutogradMeta& meta(const Tensor& t);      // creates on first use
 
+// The grad_fn of a differentiable view, remade (AsStridedBackward0 over its
+// base's current history) when the version counter moved since it was last made.
+const NodePtr& view_grad_fn(const Tensor& view);
+// A view requires grad when it has history of its own or its base requires grad.
+bool view_requires_grad(const Tensor& view);
+// t's grad_fn (null for a leaf); on a view, current with its base's history.
+inline const NodePtr& grad_fn(const Tensor& t) {
+  static const NodePtr none;
+  if (__builtin_expect(t.impl()->view_meta() != nullptr, 0)) return view_grad_fn(t);
+  auto* m = get_meta(t);
+  return m ? m->grad_fn : none;
+}
 inline bool requires_grad(const Tensor& t) {
+  if (__builtin_expect(t.impl()->view_meta() != nullptr, 0)) return view_requires_grad(t);
   auto* m = get_meta(t);
   return m && (m->requires_grad || m->grad_fn);
 }
-inline bool is_leaf(const Tensor& t) {
-  auto* m = get_meta(t);
-  return !m || !m->grad_fn;
-}
+inline bool is_leaf(const Tensor& t) { return !grad_fn(t); }
 // RuntimeError unless t is floating point (only those may require grad).
 void set_requires_grad(const Tensor& t, bool on);
 NodePtr grad_accumulator(const Tensor& leaf);
@@ -173,6 +181,23 @@ NodePtr grad_accumulator(const Tensor& leaf);
 Edge gradient_edge(const Tensor& t);
 // Makes `fn` the grad_fn of output `out` (slot output_nr) and records its metadata.
 void set_history(const Tensor& out, const NodePtr& fn, uint32_t output_nr = 0);
+
+// Views and in-place ops (PyTorch's CopySlices and view rebasing).
+//
+// Makes `view` (just made by a view op from `base`) a differentiable view of
+// base's root base, unless its dtype cannot require grad. `creation` says how
+// (MultipleOutputs for unbind/split/chunk); under no_grad it is NoGradMode, and
+// a view of a view keeps its base's non-default creation.
+void make_differentiable_view(const Tensor& view, const Tensor& base, ViewCreation creation = ViewCreation::Default);
+// The autograd checks of an in-place op on self (`requires_grad`: grad mode
+// is on and self or another operand requires grad): refused on a leaf that
+// requires grad, a view of one, a view made under no_grad, and an output of a
+// multi-view op. `op` names the op in the leaf messages (nullptr: none).
+void check_inplace(const Tensor& self, bool requires_grad, const char* op);
+// Records `fn` (the node of an in-place op on self, whose version was already
+// bumped) as self's new history. On a differentiable view it becomes the base's
+// history instead, as CopySlices(fn), and the view's grad_fn is remade from it.
+void rebase_history(const Tensor& self, const NodePtr& fn);
 
 // Whether an op on these inputs should record a node now.
 inline bool any_requires_grad(std::initializer_list<const Tensor*> ts) {

@@ -16,6 +16,24 @@ struct VersionCounter {
   std::atomic<uint32_t> version{0};
 };
 
+class TensorImpl;
+
+// How a differentiable view was made (PyTorch's CreationMeta): an in-place
+// write into a view made under no_grad, or into one output of an op that
+// returns several views (unbind/split/chunk), is refused by autograd.
+enum class ViewCreation : uint8_t { Default, NoGradMode, MultipleOutputs };
+
+// What a differentiable view (one made by a view op from a floating tensor)
+// remembers of its base; only views carry it. An in-place op on the view
+// rewrites the base's history (CopySlices) and the view's grad_fn is remade
+// from the base and the view's own sizes/strides/offset (as_strided) when its
+// version no longer matches attr_version.
+struct ViewMeta {
+  std::shared_ptr<TensorImpl> base;  // the root base (never itself a differentiable view)
+  ViewCreation creation = ViewCreation::Default;
+  uint32_t attr_version = 0;  // the version the view's grad_fn was made at
+};
+
 // The autograd layer fills this in; the core only owns it.
 struct AutogradMetaBase {
   virtual ~AutogradMetaBase() = default;
@@ -53,6 +71,11 @@ class TensorImpl {
   void set_autograd_meta(std::unique_ptr<AutogradMetaBase> m) { autograd_ = std::move(m); }
   std::unique_ptr<AutogradMetaBase> take_autograd_meta() { return std::move(autograd_); }
 
+  // Set on differentiable views only (nullptr on every other tensor).
+  ViewMeta* view_meta() const { return view_meta_.get(); }
+  void set_view_meta(std::unique_ptr<ViewMeta> v) { view_meta_ = std::move(v); }
+  std::unique_ptr<ViewMeta> take_view_meta() { return std::move(view_meta_); }
+
   // A Python scalar turned into a 0-d tensor: it does not raise the result dtype.
   bool is_wrapped_number = false;
   // Shares its storage with the tensor it was made from (set by make_view).
@@ -74,6 +97,7 @@ class TensorImpl {
   bool contiguous_ = true;
   std::shared_ptr<VersionCounter> version_;
   std::unique_ptr<AutogradMetaBase> autograd_;
+  std::unique_ptr<ViewMeta> view_meta_;
 };
 
 using ImplPtr = std::shared_ptr<TensorImpl>;

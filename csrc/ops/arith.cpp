@@ -509,14 +509,12 @@ void inplace_binary(BinaryOp op, Tensor& self, const Tensor& other, const char* 
   // other may alias self's memory: read it from a private copy then
   if (o.impl()->storage() == self.impl()->storage() && !o.is_same(self)) o = clone(alias_raw(o));
   kernels::binary(op, self, self, o);
-  self.impl()->bump_version();
 }
 
 void inplace_scalar(BinaryOp op, Tensor& self, const Scalar& s, const char* name, ScalarType rt) {
   check_inplace(self, name);
   check_inplace_result(self, rt, self.sizes(), name);
   kernels::binary_scalar(op, self, self, s, false);
-  self.impl()->bump_version();
 }
 
 }  // namespace
@@ -526,7 +524,8 @@ Tensor& add_(Tensor& self, const Tensor& b, const Scalar& alpha) {
   auto n = make_node<AddBackward0>({&self, &b});
   Tensor bb = is_one(alpha) ? b : scalar_raw(BinaryOp::Mul, b, alpha, false, result_type(self, b));
   inplace_binary(BinaryOp::Add, self, bb, "add_", result_type(self, b));
-  if (n) { n->alpha = alpha; finish(n, self); }
+  if (n) n->alpha = alpha;
+  commit_inplace(self, n);
   return self;
 }
 
@@ -535,7 +534,8 @@ Tensor& add_(Tensor& self, const Scalar& b, const Scalar& alpha) {
   check_alpha(self.dtype(), alpha);
   Scalar s = scaled(b, alpha);
   inplace_scalar(BinaryOp::Add, self, s, "add_", result_type(self, b));
-  if (n) { n->alpha = alpha; finish(n, self); }
+  if (n) n->alpha = alpha;
+  commit_inplace(self, n);
   return self;
 }
 
@@ -545,7 +545,8 @@ Tensor& sub_(Tensor& self, const Tensor& b, const Scalar& alpha) {
   auto n = make_node<SubBackward0>({&self, &b});
   Tensor bb = is_one(alpha) ? b : scalar_raw(BinaryOp::Mul, b, alpha, false, result_type(self, b));
   inplace_binary(BinaryOp::Sub, self, bb, "sub_", result_type(self, b));
-  if (n) { n->alpha = alpha; finish(n, self); }
+  if (n) n->alpha = alpha;
+  commit_inplace(self, n);
   return self;
 }
 
@@ -555,64 +556,67 @@ Tensor& sub_(Tensor& self, const Scalar& b, const Scalar& alpha) {
   check_alpha(self.dtype(), alpha);
   Scalar s = scaled(b, alpha);
   inplace_scalar(BinaryOp::Sub, self, s, "sub_", result_type(self, b));
-  if (n) { n->alpha = alpha; finish(n, self); }
+  if (n) n->alpha = alpha;
+  commit_inplace(self, n);
   return self;
 }
 
 Tensor& mul_(Tensor& self, const Tensor& b) {
   auto n = make_node<MulBackward0>({&self, &b});
   if (n) {
-    n->other.save(b.is_same(self) ? clone(alias_raw(b)) : b);
-    if (n->should_compute(1)) n->self.save(clone(alias_raw(self)));  // the value before the update
+    n->other.save(b.is_same(self) ? clone(b) : b);
+    if (n->should_compute(1)) n->self.save(clone(self));  // the value before the update
   }
   inplace_binary(BinaryOp::Mul, self, b, "mul_", result_type(self, b));
-  finish(n, self);
+  commit_inplace(self, n);
   return self;
 }
 
 Tensor& mul_(Tensor& self, const Scalar& b) {
   auto n = make_node<MulBackward0>({&self, nullptr});
   inplace_scalar(BinaryOp::Mul, self, b, "mul_", result_type(self, b));
-  if (n) { n->scalar = b; finish(n, self); }
+  if (n) n->scalar = b;
+  commit_inplace(self, n);
   return self;
 }
 
 Tensor& div_(Tensor& self, const Tensor& b) {
   auto n = make_node<DivBackward0>({&self, &b});
   if (n) {
-    n->other.save(b.is_same(self) ? clone(alias_raw(b)) : b);
-    if (n->should_compute(1)) n->self.save(clone(alias_raw(self)));
+    n->other.save(b.is_same(self) ? clone(b) : b);
+    if (n->should_compute(1)) n->self.save(clone(self));
   }
   inplace_binary(BinaryOp::Div, self, b, "div_", div_type(result_type(self, b)));
-  finish(n, self);
+  commit_inplace(self, n);
   return self;
 }
 
 Tensor& div_(Tensor& self, const Scalar& b) {
   auto n = make_node<DivBackward0>({&self, nullptr});
   inplace_scalar(BinaryOp::Div, self, b, "div_", div_type(result_type(self, b)));
-  if (n) { n->scalar = b; finish(n, self); }
+  if (n) n->scalar = b;
+  commit_inplace(self, n);
   return self;
 }
 
 Tensor& pow_(Tensor& self, const Scalar& e) {
   check_int_pow(self.dtype(), e);
   auto n = make_node<PowBackward0>({&self});
-  if (n) { n->self.save(clone(alias_raw(self))); n->exponent = e; }
+  if (n) { n->self.save(clone(self)); n->exponent = e; }
   inplace_scalar(BinaryOp::Pow, self, e, "pow_", result_type(self, e));
-  finish(n, self);
+  commit_inplace(self, n);
   return self;
 }
 
 Tensor& pow_(Tensor& self, const Tensor& b) {
   Tensor r = pow(alias_raw(self), b);  // validates and computes; history is re-made below
   auto n = make_node<PowBackward1>({&self, &b});
-  if (n) { n->self.save(clone(alias_raw(self))); n->exponent.save(b.is_same(self) ? clone(alias_raw(b)) : b); }
+  if (n) { n->self.save(clone(self)); n->exponent.save(b.is_same(self) ? clone(b) : b); }
   check_inplace(self, "pow_", &b);
   check_inplace_result(self, r.dtype(), r.sizes(), "pow_");
   kernels::copy(self, r);
-  self.impl()->bump_version();
-  if (n) { finish(n, self); if (n->should_compute(1)) n->result.save(self, true); }
+  commit_inplace(self, n);
+  if (n && n->should_compute(1)) n->result.save(self, true);
   return self;
 }
 
@@ -622,8 +626,7 @@ Tensor& neg_(Tensor& self) {
   ST_CHECK(self.dtype() != ScalarType::Bool, "Negation, the `-` operator, on a bool tensor is not supported.");
   check_no_internal_overlap(self, "neg_");
   kernels::unary(kernels::UnaryOp::Neg, self, self);
-  self.impl()->bump_version();
-  finish(n, self);
+  commit_inplace(self, n);
   return self;
 }
 

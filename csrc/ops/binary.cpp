@@ -109,24 +109,31 @@ void run_kernel(const Tensor& out, const Tensor& a, const Tensor& b) {
 }
 
 // Records the node of `out` = op(a, b). `a_before` is the value a had before
-// an in-place op overwrote it (a itself otherwise). Integer and bool results
-// carry no gradient, as in PyTorch.
+// an in-place op overwrote it (a itself otherwise); `inplace`: out is a,
+// written by the op (commit_inplace ends it). Integer and bool results carry
+// no gradient, as in PyTorch.
 template <class Op>
-void record(const Tensor& out, const Tensor& a, const Tensor& b, Form form, const Tensor& a_before) {
+void record(const Tensor& out, const Tensor& a, const Tensor& b, Form form, const Tensor& a_before,
+            bool inplace = false) {
+  std::shared_ptr<BinaryBackward<Op>> n;
   if constexpr (Op::differentiable) {
-    if (!is_floating(out.dtype())) return;
-    auto n = form == Form::TT   ? make_node<BinaryBackward<Op>>({&a, &b})
-             : form == Form::TS ? make_node<BinaryBackward<Op>>({&a})
-                                : make_node<BinaryBackward<Op>>({&b});
-    if (!n) return;
-    n->form = form;
-    if (Op::saves != Save::None && form != Form::ST) {
-      n->self.save(a_before);
-      n->other.save(b.is_same(a) ? a_before : b);
+    if (is_floating(out.dtype())) {
+      n = form == Form::TT   ? make_node<BinaryBackward<Op>>({&a, &b})
+          : form == Form::TS ? make_node<BinaryBackward<Op>>({&a})
+                             : make_node<BinaryBackward<Op>>({&b});
+      if (n) {
+        n->form = form;
+        if (Op::saves != Save::None && form != Form::ST) {
+          n->self.save(a_before);
+          n->other.save(b.is_same(a) ? a_before : b);
+        }
+      }
     }
-    autograd::set_history(out, n);
-    if (Op::saves == Save::InOut) n->result.save(out, true);
   }
+  if (inplace) commit_inplace(out, n);
+  else if (n) autograd::set_history(out, n);
+  if constexpr (Op::differentiable)
+    if (n && Op::saves == Save::InOut) n->result.save(out, true);
 }
 
 template <class Op>
@@ -152,7 +159,7 @@ Tensor& binary_inplace(Tensor& self, const Tensor& b, Form form) {
   Tensor before = self;
   if (Op::differentiable && Op::saves != Save::None && is_floating(self.dtype()) &&
       autograd::any_requires_grad({&self, form == Form::TT ? &b : nullptr}))
-    before = clone(alias_raw(self));
+    before = clone(self);
   // Straight into self when nothing else reads its memory and no error can
   // leave it half-written (integer division by zero); else through a result.
   const bool shares = b.impl()->storage() == self.impl()->storage() && !b.is_same(self);
@@ -163,8 +170,7 @@ Tensor& binary_inplace(Tensor& self, const Tensor& b, Form form) {
     run_kernel<Op>(tmp, cast_raw(self, ct), cast_raw(b, ct));
     kernels::copy(self, tmp);
   }
-  self.impl()->bump_version();
-  record<Op>(self, self, b, form, before);
+  record<Op>(self, self, b, form, before, true);
   return self;
 }
 

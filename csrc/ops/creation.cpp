@@ -137,7 +137,7 @@ Tensor& uniform_(Tensor& self, double lo, double hi) {
   ST_CHECK_T(is_floating(self.dtype()), NotImplementedError, "uniform_ is only implemented for floating dtypes, got ",
            dtype_name(self.dtype()));
   kernels::uniform(self, lo, hi);
-  self.impl()->bump_version();
+  commit_inplace(self, nullptr);
   return self;
 }
 Tensor& normal_(Tensor& self, double mean, double std) {
@@ -147,7 +147,7 @@ Tensor& normal_(Tensor& self, double mean, double std) {
   ST_CHECK_T(is_floating(self.dtype()), NotImplementedError, "normal_ is only implemented for floating dtypes, got ",
            dtype_name(self.dtype()));
   kernels::normal(self, mean, std);
-  self.impl()->bump_version();
+  commit_inplace(self, nullptr);
   return self;
 }
 

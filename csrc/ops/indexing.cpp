@@ -304,10 +304,21 @@ Tensor index(const Tensor& a, const std::vector<TensorIndex>& key) {
   return out;
 }
 
+namespace {
+// Where a basic key writes: the view it selects, or `a` itself when the key
+// selects all of it unchanged (x[:] = v, x[...] = v), as PyTorch's setitem.
+Tensor basic_target(const Tensor& a, const std::vector<TensorIndex>& key) {
+  Tensor t = index(a, key);
+  if (t.sizes() == a.sizes() && t.strides() == a.strides() && t.impl()->offset() == a.impl()->offset()) return a;
+  return t;
+}
+}  // namespace
+
 Tensor& index_put_(Tensor& a, const std::vector<TensorIndex>& key, const Tensor& value, bool accumulate) {
   if (!has_advanced(key)) {  // basic: write through the view
-    Tensor target = index(a, key);
+    Tensor target = basic_target(a, key);
     if (accumulate) add_(target, value);
+    else if (value.dim() == 0) fill_(target, value);  // PyTorch: a 0-d value fills (FillBackward3)
     else copy_(target, value);
     return a;
   }
@@ -320,22 +331,21 @@ Tensor& index_put_(Tensor& a, const std::vector<TensorIndex>& key, const Tensor&
   if (a.numel() > 0) check_no_internal_overlap(a, "index_put_");
   auto n = make_node<IndexPutBackward0>({&a, &value});
   DimVector kept = put_raw(w.view, w.adv, value, accumulate);
-  a.impl()->bump_version();
   if (n) {
     n->key = key;
     n->value_sizes = value.sizes();
     n->value_kept = kept;
     n->accumulate = accumulate;
-    autograd::set_history(a, n);
   }
+  commit_inplace(a, n);
   return a;
 }
 
 Tensor& index_put_(Tensor& a, const std::vector<TensorIndex>& key, const Scalar& value) {
   check_scalar_fits(value, a.dtype());
   if (!has_advanced(key)) {
-    Tensor target = index(a, key);
-    fill_(target, value);
+    Tensor target = basic_target(a, key);
+    fill_(target, wrapped_scalar(value));  // PyTorch: setitem fills with a 0-d tensor (FillBackward3)
     return a;
   }
   return index_put_(a, key, wrapped_scalar(value), false);
@@ -390,14 +400,13 @@ Tensor& index_add_(Tensor& a, int64_t dim, const Tensor& index, const Tensor& so
   std::vector<Tensor> adv(av.dim());
   adv[d] = idx;
   put_raw(av, adv, src, true);
-  a.impl()->bump_version();
   if (n) {
     n->dim = d;
     n->index = idx;
     n->alpha = alpha;
     n->source_sizes = source.sizes();
-    autograd::set_history(a, n);
   }
+  commit_inplace(a, n);
   return a;
 }
 
@@ -452,12 +461,11 @@ Tensor& masked_scatter_(Tensor& a, const Tensor& mask, const Tensor& source) {
   Tensor src = source;
   if (!src.is_contiguous()) { src = st::empty(source.sizes(), source.dtype()); kernels::copy(src, source); }
   put_raw(w.view, w.adv, make_view(src, {count}, {1}, src.impl()->offset()), false);
-  a.impl()->bump_version();
   if (n) {
     n->mask = mb;
     n->source_sizes = source.sizes();
-    autograd::set_history(a, n);
   }
+  commit_inplace(a, n);
   return a;
 }
 

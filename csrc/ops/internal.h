@@ -16,8 +16,19 @@ using autograd::TensorList;
 Tensor cast_raw(const Tensor& t, ScalarType dt);
 // A new tensor sharing t's data and version counter, with no autograd history.
 Tensor alias_raw(const Tensor& t);
-// Records history for a view op: sets the grad_fn and remembers the base.
-void set_view_history(const Tensor& view, const Tensor& base, const std::shared_ptr<Node>& fn);
+// Every view op ends here (also when it records no node): the view remembers
+// its base (autograd::make_differentiable_view) and gets fn as its grad_fn
+// (output `output_nr` of fn for a multi-view op such as unbind).
+void set_view_history(const Tensor& view, const Tensor& base, const std::shared_ptr<Node>& fn,
+                      ViewCreation creation = ViewCreation::Default, uint32_t output_nr = 0);
+// Every in-place op ends here, once self holds its new value: self's version
+// moves on (copies saved of its old value go stale, its views remake their
+// grad_fn) and the op's node, when it recorded one, becomes self's history, or
+// its base's (as CopySlices) when self is a view.
+inline void commit_inplace(const Tensor& self, const autograd::NodePtr& node) {
+  self.impl()->bump_version();
+  if (node) autograd::rebase_history(self, node);
+}
 // Flags the reduced dims of a (wrapped, checked for repeats); an empty list
 // flags every dim when all_if_empty.
 std::vector<bool> reduce_mask(const Tensor& a, const IntList& dims, bool all_if_empty);
@@ -48,11 +59,12 @@ inline Tensor as1d(const Tensor& t) { return t.dim() == 0 ? make_view(t, {1}, {1
 // In-place forms built on the out-of-place op (used where no in-place kernel exists).
 // self = compute(src), where src holds self's current value (and, when grad is
 // needed, its history through a clone); the node compute records becomes self's.
+// (`other`, the operand named in older call sites, is checked with the rest of `inputs`.)
 template <typename F>
-inline Tensor& inplace_via(Tensor& self, const char* name, const Tensor* other, std::initializer_list<const Tensor*> inputs,
-                    F compute) {
-  check_inplace(self, name, other);
+inline Tensor& inplace_via(Tensor& self, const char* name, const Tensor* /*other*/,
+                           std::initializer_list<const Tensor*> inputs, F compute) {
   const bool grad = autograd::any_requires_grad(inputs);
+  autograd::check_inplace(self, grad, name);
   Tensor src = grad ? clone(self) : alias_raw(self);
   Tensor r = compute(src);
   ST_CHECK(can_cast(r.dtype(), self.dtype()), "result type ", dtype_name(r.dtype()),
@@ -61,9 +73,8 @@ inline Tensor& inplace_via(Tensor& self, const char* name, const Tensor* other, 
            " doesn't match the broadcast shape ", shape_str(r.sizes()));
   check_no_internal_overlap(self, name);
   kernels::copy(self, r);
-  self.impl()->bump_version();
-  if (grad)
-    if (auto* m = autograd::get_meta(r); m && m->grad_fn) autograd::set_history(self, m->grad_fn);
+  auto* m = grad ? autograd::get_meta(r) : nullptr;
+  commit_inplace(self, m ? m->grad_fn : nullptr);
   return self;
 }
 // Records node (when the op needs one) as the grad_fn of out.

@@ -340,14 +340,14 @@ Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, const Scal
 
 Tensor& addmm_(Tensor& self, const Tensor& m1, const Tensor& m2, const Scalar& beta, const Scalar& alpha) {
   check_inplace(self, "addmm_", &m1);
+  check_inplace(self, "addmm_", &m2);
   Tensor r = addmm_raw(self, m1, m2, beta, alpha);
   ST_CHECK(r.sizes() == self.sizes(), "addmm_: output with shape ", shape_str(self.sizes()),
            " doesn't match the broadcast shape ", shape_str(r.sizes()));
   check_no_internal_overlap(self, "addmm_");
   auto n = addmm_node(self, m1, m2, beta, alpha);  // edge 0 is self's history before the update
   kernels::copy(self, r);
-  self.impl()->bump_version();
-  if (n) autograd::set_history(self, n);
+  commit_inplace(self, n);
   return self;
 }
 

@@ -23,11 +23,9 @@ std::shared_ptr<N> make_list_node(const std::vector<Tensor>& ts) {
   return n;
 }
 
-// History of output `nr` of a view op with several outputs.
+// History of output `nr` of a view op with several outputs (none of which may be written in place).
 void set_view_output(const Tensor& out, const Tensor& base, const NodePtr& fn, uint32_t nr) {
-  autograd::set_history(out, fn, nr);
-  auto* bm = autograd::get_meta(base);
-  autograd::meta(out).view_base = bm && bm->view_base ? bm->view_base : base.impl_ptr();
+  set_view_history(out, base, fn, ViewCreation::MultipleOutputs, nr);
 }
 
 void check_range(const Tensor& index, int64_t dim, int64_t size) {
@@ -311,7 +309,7 @@ std::vector<Tensor> split_views(const Tensor& a, const DimVector& lens, int64_t 
     sz[d] = lens[i];
     Tensor v = make_view(a, sz, a.strides(), a.impl()->offset() + off * a.strides()[d]);
     off += lens[i];
-    if (n) set_view_output(v, a, n, static_cast<uint32_t>(i));
+    set_view_output(v, a, n, static_cast<uint32_t>(i));
     out.push_back(v);
   }
   return out;
@@ -363,7 +361,7 @@ std::vector<Tensor> unbind(const Tensor& a, int64_t dim) {
   std::vector<Tensor> out;
   for (int64_t i = 0; i < a.sizes()[d]; ++i) {
     Tensor v = make_view(a, sz, st, a.impl()->offset() + i * a.strides()[d]);
-    if (n) set_view_output(v, a, n, static_cast<uint32_t>(i));
+    set_view_output(v, a, n, static_cast<uint32_t>(i));
     out.push_back(v);
   }
   return out;
@@ -531,10 +529,9 @@ Tensor diagonal(const Tensor& a, int64_t offset, int64_t dim1, int64_t dim2) {
   sizes.push_back(len);
   strides.push_back(t1 + t2);
   Tensor out = make_view(a, sizes, strides, off);
-  if (auto n = make_node<DiagonalBackward>({&a})) {
-    n->sizes = a.sizes(); n->offset = offset; n->dim1 = d1; n->dim2 = d2;
-    set_view_history(out, a, n);
-  }
+  auto n = make_node<DiagonalBackward>({&a});
+  if (n) { n->sizes = a.sizes(); n->offset = offset; n->dim1 = d1; n->dim2 = d2; }
+  set_view_history(out, a, n);
   return out;
 }
 
@@ -587,8 +584,8 @@ Tensor& tri_(Tensor& self, int64_t k, bool lower) {
   check_no_internal_overlap(self, op);
   auto n = make_node<TriBackward>({&self});
   kernels::triangle(self, k, lower);
-  self.impl()->bump_version();
-  if (n) { n->k = k; n->lower = lower; autograd::set_history(self, n); }
+  if (n) { n->k = k; n->lower = lower; }
+  commit_inplace(self, n);
   return self;
 }
 }  // namespace
@@ -682,15 +679,15 @@ Tensor scatter_impl(const Tensor& a, int64_t dim, const Tensor& index, const Ten
     s = make_view(v, i1.sizes(), DimVector(i1.dim(), 0), 0);
   }
   kernels::scatter(as1d(target), d, i1, s, add);
-  if (inplace) target.impl()->bump_version();
   if (n) {
     n->which = add ? "ScatterAddBackward0" : src ? "ScatterBackward0" : "ScatterBackward1";
     n->index.save(index);
     n->dim = d;
     n->add = add;
     if (src) n->src_sizes = src->sizes();
-    autograd::set_history(target, n);
   }
+  if (inplace) commit_inplace(target, n);
+  else if (n) autograd::set_history(target, n);
   return target;
 }
 }  // namespace

@@ -245,8 +245,11 @@ void run_kernel(const Tensor& out, const Tensor& a, const Tensor& b, const Tenso
 // when an in-place op has overwritten it.
 template <class Op>
 void record(const Tensor& out, const TernaryArg* x[3], const Scalar& value, const char* node_override,
-            bool drop_absent, const Tensor& before) {
-  if (!is_floating(out.dtype())) return;
+            bool drop_absent, const Tensor& before, bool inplace = false) {
+  if (!is_floating(out.dtype())) {
+    if (inplace) commit_inplace(out, nullptr);
+    return;
+  }
   const bool number_form = x[1]->number || x[2]->number;
   // the edges: every non-mask argument, less the numbers of the number form (and absent ones on request)
   const Tensor* edges[3] = {nullptr, nullptr, nullptr};
@@ -260,7 +263,10 @@ void record(const Tensor& out, const TernaryArg* x[3], const Scalar& value, cons
     edges[count++] = x[i]->t.defined() && !x[i]->number ? &x[i]->t : nullptr;
   }
   auto n = make_node<TernaryBackward<Op>>({edges[0], edges[1], edges[2]});
-  if (!n) return;
+  if (!n) {
+    if (inplace) commit_inplace(out, nullptr);
+    return;
+  }
   n->next_edges.resize(count);
   for (size_t e = 0; e < count; ++e) n->arg_of_edge[e] = arg_of_edge[e];
   n->number_form = number_form;
@@ -280,7 +286,8 @@ void record(const Tensor& out, const TernaryArg* x[3], const Scalar& value, cons
       n->saved[i].save(i == 0 ? before : x[i]->t.is_same(x[0]->t) ? before : x[i]->t);
     }
   }
-  autograd::set_history(out, n);
+  if (inplace) commit_inplace(out, n);  // a view's base gets CopySlices
+  else autograd::set_history(out, n);
 }
 
 struct Prepared {
@@ -329,7 +336,7 @@ Tensor& ternary_inplace(Tensor& self, const TernaryArg& a1, const TernaryArg& a2
   Tensor before = self;
   if (is_floating(self.dtype()) && (Op::saves & A0) &&
       autograd::any_requires_grad({&self, a1.number ? nullptr : &a1.t, a2.number ? nullptr : &a2.t}))
-    before = clone(alias_raw(self));
+    before = clone(self);  // with its history: double backward through the write
   // Straight into self when it is the compute operand and nothing else reads
   // its memory (each element reads only its own position); else through a result.
   bool shares = false;
@@ -342,8 +349,7 @@ Tensor& ternary_inplace(Tensor& self, const TernaryArg& a1, const TernaryArg& a2
     run_kernel<Op>(tmp, p.c[0], p.c[1], p.c[2], value);
     kernels::copy(self, tmp);
   }
-  self.impl()->bump_version();
-  record<Op>(self, x, value, nullptr, false, before);
+  record<Op>(self, x, value, nullptr, false, before, true);
   return self;
 }
 

@@ -99,11 +99,13 @@ void run_kernel(const Tensor& out, const Tensor& in) {
   });
 }
 
-// Saves what the node needs and makes it the history of `out`.
+// Saves what the node needs and makes it the history of `out` (`inplace`:
+// out was written in place, commit_inplace ends it).
 template <class N>
-void record(const std::shared_ptr<N>& n, const Tensor& out, Save saves) {
+void record(const std::shared_ptr<N>& n, const Tensor& out, Save saves, bool inplace = false) {
+  if (inplace) commit_inplace(out, n);
   if (!n) return;
-  autograd::set_history(out, n);
+  if (!inplace) autograd::set_history(out, n);
   if (saves == Save::Result) n->saved.save(out, true);
 }
 
@@ -135,7 +137,7 @@ Tensor& unary_inplace(Tensor& self) {
   std::shared_ptr<typename Op::Backward> n;
   if constexpr (Op::differentiable) {
     n = make_node<typename Op::Backward>({&self});
-    if (n && Op::saves == Save::Self) n->saved.save(clone(alias_raw(self)));  // the value before the update
+    if (n && Op::saves == Save::Self) n->saved.save(clone(self));  // the value before the update
   }
   if (rt == self.dtype()) {
     run_kernel<Op>(self, self);
@@ -144,8 +146,7 @@ Tensor& unary_inplace(Tensor& self) {
     run_kernel<Op>(tmp, self);
     kernels::copy(self, tmp);
   }
-  self.impl()->bump_version();
-  record(n, self, Op::saves);
+  record(n, self, Op::saves, true);
   return self;
 }
 
@@ -189,9 +190,9 @@ Tensor& round_(Tensor& a, int64_t decimals) {
   auto n = make_node<RoundBackward1>({&a});
   {
     autograd::AutoGradMode no_grad(false);
-    round_(a);
+    round_(a);  // bumps a's version
   }
-  if (n) autograd::set_history(a, n);
+  if (n) autograd::rebase_history(a, n);
   return a;
 }
 
@@ -244,10 +245,9 @@ Tensor& nan_to_num_(Tensor& a, std::optional<double> nan, std::optional<double> 
                     std::optional<double> neginf) {
   check_inplace_unary(a, a.dtype(), "nan_to_num_");
   auto n = make_node<NanToNumBackward0>({&a});
-  if (n) n->self.save(clone(alias_raw(a)));
+  if (n) n->self.save(clone(a));
   nan_to_num_raw(a, a, nan, posinf, neginf);
-  a.impl()->bump_version();
-  if (n) autograd::set_history(a, n);
+  commit_inplace(a, n);
   return a;
 }
 

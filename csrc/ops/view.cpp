@@ -9,32 +9,16 @@ using autograd::get_meta;
 
 Tensor alias_raw(const Tensor& t) { return make_view(t, t.sizes(), t.strides(), t.impl()->offset()); }
 
-void set_view_history(const Tensor& view, const Tensor& base, const std::shared_ptr<Node>& fn) {
-  if (!fn) return;
-  autograd::set_history(view, fn);
-  auto* bm = get_meta(base);
-  autograd::meta(view).view_base = bm && bm->view_base ? bm->view_base : base.impl_ptr();
+void set_view_history(const Tensor& view, const Tensor& base, const std::shared_ptr<Node>& fn,
+                      ViewCreation creation, uint32_t output_nr) {
+  autograd::make_differentiable_view(view, base, creation);
+  if (fn) autograd::set_history(view, fn, output_nr);
 }
 
 void check_inplace(const Tensor& self, const char* op, const Tensor* other) {
   if (!autograd::GradMode::is_enabled()) return;
-  auto* m = get_meta(self);
-  if (self.impl()->is_view && other && other->defined() && autograd::requires_grad(*other) &&
-      !autograd::requires_grad(self))
-    throw Error(str(op, ": writing a tensor that requires grad into a view of a tensor that does not is not "
-                        "supported by smalltorch yet (the base tensor would need the view's new history)"));
-  if (!m) return;
-  if (m->view_base) {
-    Tensor base(m->view_base);
-    if (autograd::requires_grad(base)) {
-      ST_CHECK(!autograd::is_leaf(base),
-               "a view of a leaf Variable that requires grad is being used in an in-place operation (", op, ").");
-      throw Error(str(op, ": in-place modification of a view of a tensor that requires grad is not supported by "
-                          "smalltorch yet; clone() the view first"));
-    }
-  }
-  ST_CHECK(!(m->requires_grad && !m->grad_fn),
-           "a leaf Variable that requires grad is being used in an in-place operation (", op, ").");
+  autograd::check_inplace(
+      self, autograd::requires_grad(self) || (other && other->defined() && autograd::requires_grad(*other)), op);
 }
 
 void check_inplace_result(const Tensor& self, ScalarType rt, const DimVector& other_sizes, const char* op) {
@@ -129,7 +113,7 @@ struct ToCopyBackward0 : Node {
 struct CopyBackwards : Node {
   DimVector src_sizes;
   ScalarType src_dtype = ScalarType::Float32;
-  const char* name() const override { return "CopyBackwards"; }
+  const char* name() const override { return "torch::autograd::CopyBackwards"; }
   TensorList apply(TensorList&& g) override {
     TensorList r(2);
     if (should_compute(0)) r[0] = zeros(g[0].sizes(), g[0].dtype());
@@ -174,7 +158,9 @@ Tensor view(const Tensor& a, const IntList& shape) {
            "two contiguous subspaces): input of shape ", shape_str(a.sizes()), " and strides ",
            shape_str(a.strides()), " viewed as ", shape_str(sizes), ". Use .reshape(...) instead.");
   Tensor out = view_raw(a, sizes, strides, a.impl()->offset());
-  if (auto n = make_node<ViewBackward0>({&a})) { n->sizes = a.sizes(); set_view_history(out, a, n); }
+  auto n = make_node<ViewBackward0>({&a});
+  if (n) n->sizes = a.sizes();
+  set_view_history(out, a, n);
   return out;
 }
 
@@ -185,7 +171,9 @@ Tensor reshape(const Tensor& a, const IntList& shape) {
     if (a.is_contiguous()) return view(a, sizes);
     // a strided input that can still be viewed: PyTorch's _reshape_alias
     Tensor out = make_view(a, sizes, strides, a.impl()->offset());
-    if (auto n = make_node<ReshapeAliasBackward0>({&a})) { n->sizes = a.sizes(); set_view_history(out, a, n); }
+    auto n = make_node<ReshapeAliasBackward0>({&a});
+    if (n) n->sizes = a.sizes();
+    set_view_history(out, a, n);
     return out;
   }
   Tensor c = clone(a);
@@ -215,7 +203,9 @@ Tensor transpose(const Tensor& a, int64_t d0, int64_t d1) {
   DimVector sizes = a.sizes(), strides = a.strides();
   if (nd > 0) { std::swap(sizes[x], sizes[y]); std::swap(strides[x], strides[y]); }
   Tensor out = view_raw(a, sizes, strides, a.impl()->offset());
-  if (auto n = make_node<TransposeBackward0>({&a})) { n->d0 = x; n->d1 = y; set_view_history(out, a, n); }
+  auto n = make_node<TransposeBackward0>({&a});
+  if (n) { n->d0 = x; n->d1 = y; }
+  set_view_history(out, a, n);
   return out;
 }
 
@@ -255,7 +245,9 @@ Tensor permute(const Tensor& a, const IntList& dims) {
     strides[i] = a.strides()[p[i]];
   }
   Tensor out = view_raw(a, sizes, strides, a.impl()->offset());
-  if (auto n = make_node<PermuteBackward0>({&a})) { n->inverse = inverse_perm(p); set_view_history(out, a, n); }
+  auto n = make_node<PermuteBackward0>({&a});
+  if (n) n->inverse = inverse_perm(p);
+  set_view_history(out, a, n);
   return out;
 }
 
@@ -284,7 +276,9 @@ Tensor expand(const Tensor& a, const IntList& shape) {
   }
   checked_numel(sizes);
   Tensor out = view_raw(a, sizes, strides, a.impl()->offset());
-  if (auto n = make_node<ExpandBackward0>({&a})) { n->sizes = a.sizes(); set_view_history(out, a, n); }
+  auto n = make_node<ExpandBackward0>({&a});
+  if (n) n->sizes = a.sizes();
+  set_view_history(out, a, n);
   return out;
 }
 
@@ -294,7 +288,9 @@ Tensor squeeze_impl(const Tensor& a, const std::vector<bool>& mask, const char* 
   for (int64_t d = 0; d < a.dim(); ++d)
     if (!(mask[d] && a.sizes()[d] == 1)) { sizes.push_back(a.sizes()[d]); strides.push_back(a.strides()[d]); }
   Tensor out = view_raw(a, sizes, strides, a.impl()->offset());
-  if (auto n = make_node<SqueezeBackward>({&a})) { n->sizes = a.sizes(); n->which = which; set_view_history(out, a, n); }
+  auto n = make_node<SqueezeBackward>({&a});
+  if (n) { n->sizes = a.sizes(); n->which = which; }
+  set_view_history(out, a, n);
   return out;
 }
 }  // namespace
@@ -324,7 +320,9 @@ Tensor unsqueeze(const Tensor& a, int64_t dim) {
   sizes.insert(d, 1);
   strides.insert(d, st);
   Tensor out = view_raw(a, sizes, strides, a.impl()->offset());
-  if (auto n = make_node<UnsqueezeBackward0>({&a})) { n->dim = d; set_view_history(out, a, n); }
+  auto n = make_node<UnsqueezeBackward0>({&a});
+  if (n) n->dim = d;
+  set_view_history(out, a, n);
   return out;
 }
 
@@ -340,10 +338,9 @@ Tensor select(const Tensor& a, int64_t dim, int64_t index) {
   sizes.erase(d);
   strides.erase(d);
   Tensor out = view_raw(a, sizes, strides, offset);
-  if (auto n = make_node<SelectBackward0>({&a})) {
-    n->sizes = a.sizes(); n->dim = d; n->index = i;
-    set_view_history(out, a, n);
-  }
+  auto n = make_node<SelectBackward0>({&a});
+  if (n) { n->sizes = a.sizes(); n->dim = d; n->index = i; }
+  set_view_history(out, a, n);
   return out;
 }
 
@@ -363,10 +360,9 @@ Tensor slice(const Tensor& a, int64_t dim, std::optional<int64_t> start_, std::o
   sizes[d] = len;
   strides[d] *= step;
   Tensor out = view_raw(a, sizes, strides, offset);
-  if (auto n = make_node<SliceBackward0>({&a})) {
-    n->sizes = a.sizes(); n->dim = d; n->start = start; n->end = end; n->step = step;
-    set_view_history(out, a, n);
-  }
+  auto n = make_node<SliceBackward0>({&a});
+  if (n) { n->sizes = a.sizes(); n->dim = d; n->start = start; n->end = end; n->step = step; }
+  set_view_history(out, a, n);
   return out;
 }
 
@@ -438,12 +434,11 @@ Tensor& copy_(Tensor& self, const Tensor& src) {
   Tensor s = src;
   if (src.impl()->storage() == self.impl()->storage() && !src.is_same(self)) s = clone(alias_raw(src));
   kernels::copy(self, s);
-  self.impl()->bump_version();
   if (n) {
     n->src_sizes = src.sizes();
     n->src_dtype = src.dtype();
-    autograd::set_history(self, n);
   }
+  commit_inplace(self, n);
   return self;
 }
 
@@ -452,8 +447,7 @@ Tensor& zero_(Tensor& self) {
   auto n = make_node<ZeroBackward0>({&self});
   if (self.is_contiguous()) std::memset(self.raw_data(), 0, self.numel() * element_size(self.dtype()));
   else kernels::fill(self, Scalar(int64_t(0)));
-  self.impl()->bump_version();
-  if (n) autograd::set_history(self, n);
+  commit_inplace(self, n);
   return self;
 }
 
@@ -462,8 +456,7 @@ Tensor& fill_(Tensor& self, const Scalar& v) {
   check_scalar_fits(v, self.dtype());
   auto n = make_node<FillBackward>({&self});
   kernels::fill(self, v);
-  self.impl()->bump_version();
-  if (n) autograd::set_history(self, n);
+  commit_inplace(self, n);
   return self;
 }
 
@@ -473,8 +466,8 @@ Tensor& fill_(Tensor& self, const Tensor& v) {
   check_inplace(self, "fill_", &v);
   auto n = make_node<FillBackward>({&self, &v});
   kernels::copy(self, v);
-  self.impl()->bump_version();
-  if (n) { n->which = "FillBackward3"; autograd::set_history(self, n); }
+  if (n) n->which = "FillBackward3";
+  commit_inplace(self, n);
   return self;
 }
 

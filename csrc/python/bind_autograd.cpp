@@ -68,6 +68,7 @@ ag::Hook wrap_hook(py::function fn) { return PyHook{std::make_shared<PyHook::Cal
 int register_hook(const Tensor& t, py::function fn) {
   ST_CHECK(ag::requires_grad(t), "cannot register a hook on a tensor that doesn't require gradient");
   int id = ++g_hook_id;
+  ag::grad_fn(t);  // a view's grad_fn is brought up to date first
   auto& m = ag::meta(t);
   if (m.grad_fn) m.grad_fn->tensor_hooks.push_back({m.output_nr, id, wrap_hook(std::move(fn))});
   else m.leaf_hooks.push_back({id, wrap_hook(std::move(fn))});
@@ -87,6 +88,7 @@ void remove_hook(const Tensor& t, int id) {
 
 void retain_grad(const Tensor& t) {
   ST_CHECK(ag::requires_grad(t), "can't retain_grad on Tensor that has requires_grad=False");
+  ag::grad_fn(t);  // a view's grad_fn is brought up to date first
   auto& m = ag::meta(t);
   if (!m.grad_fn || m.retains_grad) return;
   m.retains_grad = true;

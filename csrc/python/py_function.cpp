@@ -94,14 +94,29 @@ void bind_functions(Module& m) {
       const bool is_dirty = in_list(t, dirty);
       bool is_input = false;
       for (auto& x : inputs) is_input = is_input || same_impl(x, t);
-      if (is_dirty) {
+      const bool dirty_view = is_dirty && t.impl()->view_meta() != nullptr && is_floating(t.dtype());
+      if (dirty_view) {
+        // written in place through a view: the base's history is rewritten (CopySlices), as PyTorch
+        size_t n_tensors = 0;
+        for (py::handle h : outputs) n_tensors += is_tensor(h);
+        ST_CHECK(n_tensors == 1, "If your Function modifies inplace an input that is a view of another Tensor, your "
+                 "Function cannot return more than one Tensor. This is not supported by the current autograd engine. "
+                 "You should either make sure the input is not a view (using .clone() for example) or make your "
+                 "Function only return one Tensor (potentially splitting it into two Functions: one doing the "
+                 "inplace that returns a single Tensor and a second one that does the other operations). You can ask "
+                 "on the forum https://discuss.pytorch.org/ if you need help to do this change.");
+        ag::check_inplace(t, true, nullptr);
+      } else if (is_dirty) {
         ST_CHECK(!(ag::is_leaf(t) && ag::requires_grad(t)),
                  "a leaf Variable that requires grad has been used in an in-place operation.");
       } else if (is_input) {
         t = ops::detach(t);  // an input returned as is: its alias carries the new history
       }
       const bool differentiable = !in_list(unwrap(o.ptr()), non_differentiable) && is_floating(t.dtype());
-      if (differentiable) {
+      if (differentiable && dirty_view) {
+        ag::rebase_history(t, node);
+        recorded.push_back(t);
+      } else if (differentiable) {
         ag::set_history(t, node, slot);
         recorded.push_back(t);
       } else {

@@ -86,7 +86,7 @@ void bind_tensor(Module& m, TensorClass& cls) {
       .def("is_complex", [](const Tensor&) { return false; })
       .def_property_readonly("dtype", [](const Tensor& t) { return t.dtype(); })
       .def_property_readonly("_version", [](const Tensor& t) { return t.impl()->version(); })
-      .def_property_readonly("_is_view", [](const Tensor& t) { return t.impl()->is_view; })
+      .def("_is_view", [](const Tensor& t) { return t.impl()->is_view; })
       .def("__len__", [](const Tensor& t) {
         ST_CHECK_T(t.dim() > 0, TypeError, "len() of a 0-d tensor");
         return t.sizes()[0];
@@ -101,9 +101,14 @@ void bind_tensor(Module& m, TensorClass& cls) {
       }, py::arg("requires_grad").noconvert() = true)
       .def_property_readonly("is_leaf", [](const Tensor& t) { return ag::is_leaf(t); })
       .def_property_readonly("grad_fn", [](const Tensor& t) -> py::object {
-        auto* m = ag::get_meta(t);
-        if (!m || !m->grad_fn) return py::none();
-        return py::cast(m->grad_fn);
+        const ag::NodePtr& fn = ag::grad_fn(t);
+        if (!fn) return py::none();
+        return py::cast(fn);
+      })
+      .def_property_readonly("_base", [](const Tensor& t) -> py::object {
+        auto* vm = t.impl()->view_meta();
+        if (!vm) return py::none();
+        return py::cast(Tensor(vm->base));
       })
       .def_property_readonly("output_nr", [](const Tensor& t) {
         auto* m = ag::get_meta(t);

@@ -455,6 +455,7 @@ void release_python_object(void* p, TensorImpl* dying) {
     impl->is_wrapped_number = dying->is_wrapped_number;
     impl->is_view = dying->is_view;
     impl->set_autograd_meta(dying->take_autograd_meta());
+    impl->set_view_meta(dying->take_view_meta());
     impl->python_object = o;
     o->borrowed.reset();
     o->tensor = Tensor(std::move(impl));
