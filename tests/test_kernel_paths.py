@@ -118,3 +118,36 @@ def test_split_matrix_products_in_a_batch_and_backward(torch_ref):
     (tx @ tw).relu().sum().backward()
     np.testing.assert_allclose(sw.grad.numpy(), tw.grad.numpy(), rtol=1e-10, atol=1e-9)
     np.testing.assert_allclose(sx.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-9)
+
+
+def test_vectorised_tanh_float32_within_two_ulp_and_special_values(torch_ref):
+    """tanh's float32 loop (the unary table's vec column): polynomial below 0.625, exp-based above."""
+    x = np.concatenate([np.linspace(-20, 20, 100001), np.linspace(-1e-3, 1e-3, 2001),
+                        np.array([0.624, 0.625, 0.626, 1e-30, -1e-30, 9.0, -9.0, 88.0, -88.0])]).astype(np.float32)
+    exact = np.tanh(x.astype(np.float64))
+    for layout in (lambda a: a, lambda a: a[::3], lambda a: a[1::2]):
+        got = layout(st.from_numpy(x.copy())).tanh().numpy()
+        want = layout(exact)
+        ulp = np.spacing(np.abs(want).astype(np.float32))
+        assert np.max(np.abs(got - want) / ulp) <= 2.0
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan], dtype=np.float32)
+    got, want = st.from_numpy(special).tanh().numpy(), torch_ref.from_numpy(special).tanh().numpy()
+    np.testing.assert_array_equal(got, want)
+    assert np.signbit(got[1]) and np.signbit(want[1])
+    # float64 goes through the C library's tanh (within an ulp of numpy's)
+    d = np.linspace(-5, 5, 1001)
+    np.testing.assert_allclose(st.from_numpy(d).tanh().numpy(), np.tanh(d), rtol=3e-16, atol=0)
+
+
+def test_square_by_pow_is_x_times_x(torch_ref):
+    """x ** 2 runs as x * x: the same values as pow, and the same gradient."""
+    rng = np.random.default_rng(3)
+    for dtype in ("float32", "float64"):
+        x = rng.standard_normal((5, 7)).astype(dtype)
+        got = (st.from_numpy(x.copy()) ** 2).numpy()
+        np.testing.assert_array_equal(got, x * x)
+        np.testing.assert_array_equal(got, (torch_ref.from_numpy(x.copy()) ** 2).numpy())
+        np.testing.assert_array_equal(st.from_numpy(x.copy()).T.pow(2).numpy(), (x * x).T)
+    a = st.tensor([1.5, -2.0], requires_grad=True)
+    (a ** 2).sum().backward()
+    assert a.grad.tolist() == [3.0, -4.0]

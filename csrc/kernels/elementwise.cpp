@@ -185,6 +185,9 @@ void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
 }
 
 void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, const Scalar& s, bool scalar_first) {
+  // x ** 2 is x * x (the same correctly rounded value as pow, without a pow call per element)
+  if (op == BinaryOp::Pow && !scalar_first && is_floating(out.dtype()) && s.to_double() == 2.0)
+    return binary(BinaryOp::Mul, out, a, a);
   dispatch_all(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T v = s.to<T>();

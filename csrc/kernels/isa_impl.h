@@ -80,10 +80,31 @@ inline V exp_f32_impl(V x) {
   return x != x ? x : res;
 }
 
+// tanh in float32 (V a float or a float vector): for |x| < 0.625 an odd
+// polynomial (no cancellation near 0), else 1 - 2 / (exp(2|x|) + 1) with the
+// sign restored; NaN stays NaN. Within a few ulp of the correctly rounded value.
+template <typename V, typename Exp>
+inline V tanh_f32_impl(V x, Exp exp) {
+  V ax = x < 0.0f ? -x : x;
+  V z = x * x;
+  V p = -5.70498872745e-3f * z + 2.06390887954e-2f;
+  p = p * z - 5.37397155531e-2f;
+  p = p * z + 1.33314422036e-1f;
+  p = p * z - 3.33332819422e-1f;
+  V small = p * z * x + x;
+  V e = exp(ax + ax);
+  V big = 1.0f - 2.0f / (e + 1.0f);
+  big = x < 0.0f ? -big : big;
+  V r = ax < 0.625f ? small : big;
+  r = x == 0.0f ? x : r;  // keeps the sign of -0
+  return x != x ? x : r;
+}
+
 #if ST_GENERIC
 // Plain C++: one float at a time, through the same exp formula.
 inline float vexp(float x) { return exp_f32_impl<float, int32_t>(x); }
 inline float vsigmoid(float x) { return 1.0f / (1.0f + vexp(-x)); }
+inline float vtanh(float x) { return tanh_f32_impl(x, [](float v) { return vexp(v); }); }
 inline float exp_f32(float x) { return vexp(x); }
 
 template <typename G>
@@ -105,6 +126,7 @@ template <> struct IntVec<v1float> { using type = v1int; };
 
 template <typename V> inline V vexp(V x) { return exp_f32_impl<V, typename IntVec<V>::type>(x); }
 template <typename V> inline V vsigmoid(V x) { return 1.0f / (1.0f + vexp(-x)); }
+template <typename V> inline V vtanh(V x) { return tanh_f32_impl(x, [](V v) { return vexp(v); }); }
 
 inline float exp_f32(float x) {
   v1float v = {x};
@@ -138,12 +160,18 @@ void exp_loop_f32(char** d, const int64_t* s, int64_t n, const void*) {
 void sigmoid_loop_f32(char** d, const int64_t* s, int64_t n, const void*) {
   float_vec_loop(d, s, n, [](auto v) { return vsigmoid(v); });
 }
+void tanh_loop_f32(char** d, const int64_t* s, int64_t n, const void*) {
+  float_vec_loop(d, s, n, [](auto v) { return vtanh(v); });
+}
 
 template <typename T> struct ExpF {
   static T f(T a) {
     if constexpr (std::is_same<T, float>::value) return exp_f32(a);
     else return static_cast<T>(std::exp(static_cast<double>(a)));
   }
+};
+template <typename T> struct TanhF {
+  static T f(T a) { return static_cast<T>(std::tanh(static_cast<double>(a))); }
 };
 template <typename T> struct SigmoidF {
   static T f(T a) {
@@ -331,6 +359,7 @@ Loop unary_table(UnaryOp op, ScalarType t) {
     case UnaryOp::Neg: return pick_unary<NegF>(t);
     case UnaryOp::Exp: return t == ScalarType::Float32 ? &exp_loop_f32 : pick_unary_float<ExpF>(t);
     case UnaryOp::Sigmoid: return t == ScalarType::Float32 ? &sigmoid_loop_f32 : pick_unary_float<SigmoidF>(t);
+    case UnaryOp::Tanh: return t == ScalarType::Float32 ? &tanh_loop_f32 : pick_unary_float<TanhF>(t);
   }
   return nullptr;
 }

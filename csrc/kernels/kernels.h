@@ -11,7 +11,7 @@ namespace st::kernels {
 enum class BinaryOp : int8_t { Add, Sub, Mul, Div, Pow };
 // Unary ops with hand-vectorised loops in the ISA tables (isa.h). Other unary
 // math runs through kernels::map with its functor (kernels/unary.h).
-enum class UnaryOp : int8_t { Neg, Exp, Sigmoid };
+enum class UnaryOp : int8_t { Neg, Exp, Sigmoid, Tanh };
 
 // out = op(a, b); out, a, b share one dtype; a and b broadcast to out's shape.
 void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b);

@@ -48,11 +48,12 @@ template <typename T> T bnot(T x) {
 }  // namespace sf
 
 // One struct per table row: the functor, the rules and the backward node.
-#define ST_UNARY_DEFINE(nm, rule_, inplace, Node_, save_, fwd, bwd)                   \
+#define ST_UNARY_DEFINE(nm, rule_, vec_, inplace, Node_, save_, fwd, bwd)             \
   struct Op_##nm {                                                                    \
     static constexpr const char* op_name = #nm;                                       \
     static constexpr Rule rule = Rule::rule_;                                         \
     static constexpr Save saves = Save::save_;                                        \
+    static constexpr int vec = ST_UNARY_VEC_##vec_;                                   \
     static constexpr bool differentiable = !same_str(#Node_, "NoNode");               \
     template <typename T> static auto f(T x) { return fwd; }                          \
     struct Backward : Node {                                                          \
@@ -74,19 +75,14 @@ template <typename T> T bnot(T x) {
 ST_UNARY_OPS(ST_UNARY_DEFINE)
 #undef ST_UNARY_DEFINE
 
-// Ops with a hand-vectorised float loop in the kernels' ISA tables.
-constexpr int fast_unary(const char* name) {
-  return same_str(name, "exp") ? static_cast<int>(kernels::UnaryOp::Exp)
-         : same_str(name, "sigmoid") ? static_cast<int>(kernels::UnaryOp::Sigmoid) : -1;
-}
-
 // out = Op::f(in) elementwise; `in` already has the compute dtype.
 template <class Op>
 void run_kernel(const Tensor& out, const Tensor& in) {
-  constexpr int fast = fast_unary(Op::op_name);
-  if constexpr (fast >= 0) {
+  static_assert(ST_UNARY_VEC_Exp == int(kernels::UnaryOp::Exp) && ST_UNARY_VEC_Tanh == int(kernels::UnaryOp::Tanh) &&
+                ST_UNARY_VEC_Sigmoid == int(kernels::UnaryOp::Sigmoid));
+  if constexpr (Op::vec >= 0) {  // the row's hand-vectorised loop
     if (is_floating(in.dtype()) && out.dtype() == in.dtype()) {
-      kernels::unary(static_cast<kernels::UnaryOp>(fast), out, in);
+      kernels::unary(static_cast<kernels::UnaryOp>(Op::vec), out, in);
       return;
     }
   }
@@ -153,7 +149,7 @@ Tensor& unary_inplace(Tensor& self) {
 }  // namespace
 
 // ------------------------------------------------------------ the table's ops
-#define ST_UNARY_FUNCTIONS(nm, rule, inplace, ...)                   \
+#define ST_UNARY_FUNCTIONS(nm, rule, vec, inplace, ...)              \
   Tensor nm(const Tensor& a) { return unary_forward<Op_##nm>(a); } \
   ST_UNARY_IF_##inplace(Tensor& nm##_(Tensor& a) { return unary_inplace<Op_##nm>(a); })
 ST_UNARY_OPS(ST_UNARY_FUNCTIONS)

@@ -14,6 +14,8 @@
 //              Any       any dtype, dtype kept
 //              Pred      any dtype, bool result
 //              Bits      integers and bool only, dtype kept
+//   vec      the hand-vectorised float32 loop of the kernels' ISA tables
+//            (kernels::UnaryOp: Exp, Sigmoid, Tanh), or None (the functor map)
 //   inplace  1 when PyTorch has the `name_` method
 //   node     PyTorch's name of the backward node (NoNode: not differentiable)
 //   save     what backward needs: None, Self (the input) or Result (the output)
@@ -27,47 +29,53 @@
 
 // clang-format off
 #define ST_UNARY_OPS(X)                                                                                       \
-  X(abs,         Keep,      1, AbsBackward0,     Self,   sf::abs(x),        mul(g, sign(s)))                   \
-  X(sign,        Any,       1, SignBackward0,    None,   sf::sign(x),       zero_grad(g))                       \
-  X(exp,         Float,     1, ExpBackward0,     Result, std::exp(x),       mul(g, s))                         \
-  X(exp2,        Float,     1, Exp2Backward0,    Result, std::exp2(x),      mul(mul(g, s), M_LN2))             \
-  X(expm1,       Float,     1, Expm1Backward0,   Result, std::expm1(x),     mul(g, add(s, 1)))                 \
-  X(log,         Float,     1, LogBackward0,     Self,   std::log(x),       div(g, s))                         \
-  X(log2,        Float,     1, Log2Backward0,    Self,   std::log2(x),      div(g, mul(s, M_LN2)))             \
-  X(log10,       Float,     1, Log10Backward0,   Self,   std::log10(x),     div(g, mul(s, M_LN10)))            \
-  X(log1p,       Float,     1, Log1PBackward0,   Self,   std::log1p(x),     div(g, add(s, 1)))                 \
-  X(sqrt,        Float,     1, SqrtBackward0,    Result, std::sqrt(x),      div(g, mul(s, 2)))                 \
-  X(rsqrt,       Float,     1, RsqrtBackward0,   Result, T(1) / std::sqrt(x), mul(mul(g, pow(s, 3)), -0.5))    \
-  X(sin,         Float,     1, SinBackward0,     Self,   std::sin(x),       mul(g, cos(s)))                    \
-  X(cos,         Float,     1, CosBackward0,     Self,   std::cos(x),       neg(mul(g, sin(s))))               \
-  X(tan,         Float,     1, TanBackward0,     Result, std::tan(x),       mul(g, add(square(s), 1)))         \
-  X(asin,        Float,     1, AsinBackward0,    Self,   std::asin(x),      div(g, sqrt(rsub(square(s), 1))))  \
-  X(acos,        Float,     1, AcosBackward0,    Self,   std::acos(x),      neg(div(g, sqrt(rsub(square(s), 1))))) \
-  X(atan,        Float,     1, AtanBackward0,    Self,   std::atan(x),      div(g, add(square(s), 1)))         \
-  X(sinh,        Float,     1, SinhBackward0,    Self,   std::sinh(x),      mul(g, cosh(s)))                   \
-  X(cosh,        Float,     1, CoshBackward0,    Self,   std::cosh(x),      mul(g, sinh(s)))                   \
-  X(tanh,        Float,     1, TanhBackward0,    Result, std::tanh(x),      mul(g, rsub(square(s), 1)))        \
-  X(sigmoid,     Float,     1, SigmoidBackward0, Result, T(1) / (T(1) + std::exp(-x)), mul(g, mul(s, rsub(s, 1)))) \
-  X(relu,        Keep,      1, ReluBackward0,    Result, sf::relu(x),       mul(g, sign(s)))                   \
-  X(erf,         Float,     1, ErfBackward0,     Self,   std::erf(x),       mul(g, mul(exp(neg(square(s))), M_2_SQRTPI))) \
-  X(floor,       Keep,      1, FloorBackward0,   None,   sf::floor(x),      zero_grad(g))                       \
-  X(ceil,        Keep,      1, CeilBackward0,    None,   sf::ceil(x),       zero_grad(g))                       \
-  X(trunc,       Keep,      1, TruncBackward0,   None,   sf::trunc(x),      zero_grad(g))                       \
-  X(round,       Keep,      1, RoundBackward0,   None,   sf::round(x),      zero_grad(g))                       \
-  X(frac,        FloatOnly, 1, FracBackward0,    None,   x - std::trunc(x), g)                                 \
-  X(isnan,       Pred,      0, NoNode,           None,   sf::isnan(x),      g)                                 \
-  X(isinf,       Pred,      0, NoNode,           None,   sf::isinf(x),      g)                                 \
-  X(isfinite,    Pred,      0, NoNode,           None,   sf::isfinite(x),   g)                                 \
-  X(logical_not, Pred,      1, NoNode,           None,   x == T(0),         g)                                 \
-  X(bitwise_not, Bits,      1, NoNode,           None,   sf::bnot(x),       g)
+  X(abs,         Keep,      None,    1, AbsBackward0,     Self,   sf::abs(x),        mul(g, sign(s)))                   \
+  X(sign,        Any,       None,    1, SignBackward0,    None,   sf::sign(x),       zero_grad(g))                       \
+  X(exp,         Float,     Exp,     1, ExpBackward0,     Result, std::exp(x),       mul(g, s))                         \
+  X(exp2,        Float,     None,    1, Exp2Backward0,    Result, std::exp2(x),      mul(mul(g, s), M_LN2))             \
+  X(expm1,       Float,     None,    1, Expm1Backward0,   Result, std::expm1(x),     mul(g, add(s, 1)))                 \
+  X(log,         Float,     None,    1, LogBackward0,     Self,   std::log(x),       div(g, s))                         \
+  X(log2,        Float,     None,    1, Log2Backward0,    Self,   std::log2(x),      div(g, mul(s, M_LN2)))             \
+  X(log10,       Float,     None,    1, Log10Backward0,   Self,   std::log10(x),     div(g, mul(s, M_LN10)))            \
+  X(log1p,       Float,     None,    1, Log1PBackward0,   Self,   std::log1p(x),     div(g, add(s, 1)))                 \
+  X(sqrt,        Float,     None,    1, SqrtBackward0,    Result, std::sqrt(x),      div(g, mul(s, 2)))                 \
+  X(rsqrt,       Float,     None,    1, RsqrtBackward0,   Result, T(1) / std::sqrt(x), mul(mul(g, pow(s, 3)), -0.5))    \
+  X(sin,         Float,     None,    1, SinBackward0,     Self,   std::sin(x),       mul(g, cos(s)))                    \
+  X(cos,         Float,     None,    1, CosBackward0,     Self,   std::cos(x),       neg(mul(g, sin(s))))               \
+  X(tan,         Float,     None,    1, TanBackward0,     Result, std::tan(x),       mul(g, add(square(s), 1)))         \
+  X(asin,        Float,     None,    1, AsinBackward0,    Self,   std::asin(x),      div(g, sqrt(rsub(square(s), 1))))  \
+  X(acos,        Float,     None,    1, AcosBackward0,    Self,   std::acos(x),      neg(div(g, sqrt(rsub(square(s), 1))))) \
+  X(atan,        Float,     None,    1, AtanBackward0,    Self,   std::atan(x),      div(g, add(square(s), 1)))         \
+  X(sinh,        Float,     None,    1, SinhBackward0,    Self,   std::sinh(x),      mul(g, cosh(s)))                   \
+  X(cosh,        Float,     None,    1, CoshBackward0,    Self,   std::cosh(x),      mul(g, sinh(s)))                   \
+  X(tanh,        Float,     Tanh,    1, TanhBackward0,    Result, std::tanh(x),      mul(g, rsub(square(s), 1)))        \
+  X(sigmoid,     Float,     Sigmoid, 1, SigmoidBackward0, Result, T(1) / (T(1) + std::exp(-x)), mul(g, mul(s, rsub(s, 1)))) \
+  X(relu,        Keep,      None,    1, ReluBackward0,    Result, sf::relu(x),       mul(g, sign(s)))                   \
+  X(erf,         Float,     None,    1, ErfBackward0,     Self,   std::erf(x),       mul(g, mul(exp(neg(square(s))), M_2_SQRTPI))) \
+  X(floor,       Keep,      None,    1, FloorBackward0,   None,   sf::floor(x),      zero_grad(g))                       \
+  X(ceil,        Keep,      None,    1, CeilBackward0,    None,   sf::ceil(x),       zero_grad(g))                       \
+  X(trunc,       Keep,      None,    1, TruncBackward0,   None,   sf::trunc(x),      zero_grad(g))                       \
+  X(round,       Keep,      None,    1, RoundBackward0,   None,   sf::round(x),      zero_grad(g))                       \
+  X(frac,        FloatOnly, None,    1, FracBackward0,    None,   x - std::trunc(x), g)                                 \
+  X(isnan,       Pred,      None,    0, NoNode,           None,   sf::isnan(x),      g)                                 \
+  X(isinf,       Pred,      None,    0, NoNode,           None,   sf::isinf(x),      g)                                 \
+  X(isfinite,    Pred,      None,    0, NoNode,           None,   sf::isfinite(x),   g)                                 \
+  X(logical_not, Pred,      None,    1, NoNode,           None,   x == T(0),         g)                                 \
+  X(bitwise_not, Bits,      None,    1, NoNode,           None,   sf::bnot(x),       g)
 // clang-format on
 
 namespace st::ops {
 
+// The `vec` column as the kernels' UnaryOp (or -1: no hand-vectorised loop).
+#define ST_UNARY_VEC_None -1
+#define ST_UNARY_VEC_Exp 1
+#define ST_UNARY_VEC_Sigmoid 2
+#define ST_UNARY_VEC_Tanh 3
+
 // ST_UNARY_IF_<inplace>(code) keeps code only for rows with an in-place form.
 #define ST_UNARY_IF_0(...)
 #define ST_UNARY_IF_1(...) __VA_ARGS__
-#define ST_UNARY_DECLARE(name, rule, inplace, node, save, fwd, bwd) \
+#define ST_UNARY_DECLARE(name, rule, vec, inplace, node, save, fwd, bwd) \
   Tensor name(const Tensor& a);                                     \
   ST_UNARY_IF_##inplace(Tensor& name##_(Tensor& a);)
 ST_UNARY_OPS(ST_UNARY_DECLARE)

@@ -85,7 +85,7 @@ void bind_unary(Module& m, TensorClass& cls) {
   auto by_hand = [&](const char* name) {
     return std::find(std::begin(kByHand), std::end(kByHand), name) != std::end(kByHand);
   };
-#define ST_UNARY_BIND(nm, rule, inplace, ...)                                                          \
+#define ST_UNARY_BIND(nm, rule, vec, inplace, ...)                                                          \
   if (!by_hand(#nm)) {                                                                                 \
     cls.def(#nm, [](const Tensor& a) { return ops::nm(a); });                                          \
     m.def(#nm, [](const Tensor& a, py::object out) { return result_or_out(ops::nm(a), out, #nm); },    \
@@ -98,7 +98,7 @@ void bind_unary(Module& m, TensorClass& cls) {
   }
   ST_UNARY_OPS(ST_UNARY_BIND)
 #undef ST_UNARY_BIND
-#define ST_UNARY_FORMULA(nm, rule, inplace, node, save, fwd, bwd)                                          \
+#define ST_UNARY_FORMULA(nm, rule, vec, inplace, node, save, fwd, bwd)                                          \
   if (std::string(#node) != "NoNode")                                                                     \
     add_vjp_formula(m, #node, py::make_tuple("self"), py::make_tuple(#bwd),                                \
                     py::dict(py::arg("g") = "grad", py::arg("s") = std::string(#save) == "Result" ? "result" : "self"));
