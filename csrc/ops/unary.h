@@ -59,7 +59,10 @@
   X(isinf,       Pred,      0, NoNode,           None,   sf::isinf(x),      g)                                 \
   X(isfinite,    Pred,      0, NoNode,           None,   sf::isfinite(x),   g)                                 \
   X(logical_not, Pred,      1, NoNode,           None,   x == T(0),         g)                                 \
-  X(bitwise_not, Bits,      1, NoNode,           None,   sf::bnot(x),       g)
+  X(bitwise_not, Bits,      1, NoNode,           None,   sf::bnot(x),       g)                                 \
+  X(asinh,       Float,     1, AsinhBackward0,   Self,   std::asinh(x),     div(g, sqrt(add(square(s), 1))))   \
+  X(acosh,       Float,     1, AcoshBackward0,   Self,   std::acosh(x),     div(g, sqrt(sub(square(s), 1))))   \
+  X(atanh,       Float,     1, AtanhBackward0,   Self,   std::atanh(x),     div(g, rsub(square(s), 1)))
 // clang-format on
 
 namespace st::ops {
