@@ -125,4 +125,7 @@ OPS = [
            grad_fn="ClampMinBackward1"),
     OpInfo("clamp_max_tensor", lambda T, a, hi: a.clamp_max(hi), np.minimum, _bound_samples,
            grad_fn="ClampMaxBackward1"),
+    _unary("asinh", _floating(np.arcsinh), gradgrad=True, grad_fn="AsinhBackward0"),
+    _unary("acosh", _floating(np.arccosh), 1.1, 5.0, gradgrad=True, grad_fn="AcoshBackward0"),
+    _unary("atanh", _floating(np.arctanh), -0.9, 0.9, gradgrad=True, grad_fn="AtanhBackward0"),
 ]

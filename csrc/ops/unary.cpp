@@ -56,7 +56,8 @@ template <typename T> T bnot(T x) {
     template <typename T> static auto f(T x) { return fwd; }                          \
     struct Backward : Node {                                                          \
       SavedTensor saved;                                                              \
-      const char* name() const override { return #Node_; }                            \
+      const char* node_name = #Node_;                                                 \
+      const char* name() const override { return node_name; }                         \
       TensorList apply(TensorList&& grads) override {                                 \
         const Tensor& g = grads[0];                                                   \
         Tensor s = saves == Save::None ? Tensor() : saved.unpack(*this);              \
@@ -119,6 +120,15 @@ Tensor unary_forward(const Tensor& a) {
   return out;
 }
 
+// PyTorch gives the in-place form of a few ops its own node, named ...Backward1.
+// (For the lead: this belongs in a registry column once the table has one.)
+const char* inplace_node_name(const char* op, const char* node) {
+  return same_str(op, "asinh")   ? "AsinhBackward1"
+         : same_str(op, "acosh") ? "AcoshBackward1"
+         : same_str(op, "atanh") ? "AtanhBackward1"
+                                 : node;
+}
+
 // The checks an in-place form makes before writing an `rt` result into self.
 void check_inplace_unary(const Tensor& self, ScalarType rt, const char* op) {
   check_inplace(self, op);
@@ -134,6 +144,7 @@ Tensor& unary_inplace(Tensor& self) {
   std::shared_ptr<typename Op::Backward> n;
   if constexpr (Op::differentiable) {
     n = make_node<typename Op::Backward>({&self});
+    if (n) n->node_name = inplace_node_name(Op::op_name, n->node_name);
     if (n && Op::saves == Save::Self) n->saved.save(clone(alias_raw(self)));  // the value before the update
   }
   if (rt == self.dtype()) {
@@ -262,10 +273,18 @@ ScalarType clamp_type(const Tensor& a, const Tensor* lo, const Tensor* hi) {
   return result_type(a, lo ? *lo : *hi);
 }
 
+// PyTorch has no bool kernel for number bounds (tensor bounds are fine)
+void check_clamp_not_bool(ScalarType rt, bool lo, bool hi) {
+  ST_CHECK_T(rt != ScalarType::Bool, NotImplementedError, "\"",
+             lo && hi ? "clamp_scalar_cpu" : lo ? "clamp_min_scalar_cpu" : "clamp_max_scalar_cpu",
+             "\" not implemented for 'Bool'");
+}
+
 Tensor clamp_scalar(const Tensor& a, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi,
                     const char* node) {
   ST_CHECK(lo || hi, kNoBound);
   ScalarType rt = clamp_type(a, lo, hi);
+  check_clamp_not_bool(rt, lo.has_value(), hi.has_value());
   if (lo) check_scalar_fits(*lo, rt);
   if (hi) check_scalar_fits(*hi, rt);
   Tensor out = st::empty(a.sizes(), rt);
@@ -317,6 +336,7 @@ Tensor clamp_max(const Tensor& a, const Tensor& max) { return clamp_tensor(a, nu
 
 Tensor& clamp_(Tensor& a, const std::optional<Scalar>& min, const std::optional<Scalar>& max) {
   ST_CHECK(min || max, kNoBound);
+  check_clamp_not_bool(clamp_type(a, min, max), min.has_value(), max.has_value());
   check_inplace_unary(a, clamp_type(a, min, max), "clamp_");
   auto n = make_node<ClampScalarBackward>({&a});
   if (n) { n->self.save(clone(alias_raw(a))); n->lo = min; n->hi = max; }

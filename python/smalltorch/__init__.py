@@ -27,6 +27,10 @@ from ._creation import (tensor, as_tensor, zeros, ones, full, empty, arange, lin
 from . import _tensor  # noqa: F401  (adds the Python-level Tensor methods)
 from . import autograd
 from . import linalg
+from . import cuda, backends
+from ._legacy import set_default_tensor_type, set_default_device, get_default_device
+from ._legacy import _LEGACY
+globals().update(_LEGACY)
 from ._memory import (empty_cache, memory_stats, memory_allocated, memory_reserved, max_memory_allocated,
                       max_memory_reserved, reset_peak_memory_stats, set_allocator_cache_limit,
                       get_allocator_cache_limit, set_allocator_idle_seconds, get_allocator_idle_seconds)
