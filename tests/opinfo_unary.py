@@ -128,4 +128,11 @@ OPS = [
     _unary("asinh", _floating(np.arcsinh), gradgrad=True, grad_fn="AsinhBackward0"),
     _unary("acosh", _floating(np.arccosh), 1.1, 5.0, gradgrad=True, grad_fn="AcoshBackward0"),
     _unary("atanh", _floating(np.arctanh), -0.9, 0.9, gradgrad=True, grad_fn="AtanhBackward0"),
+    _unary("deg2rad", _floating(np.deg2rad), grad_fn="Deg2RadBackward0"),
+    _unary("rad2deg", _floating(np.rad2deg), grad_fn="Rad2DegBackward0"),
+    _unary("erfc", _floating(lambda a: 1 - _erf(a)), gradgrad=True, grad_fn="ErfcBackward0"),
+    _unary("sgn", lambda a: a if a.dtype == np.bool_ else np.sign(a), dtypes=ALL, grad_fn="SgnBackward0"),
+    _unary("signbit", np.signbit, dtypes=ALL, grad=False, inplace=False),
+    _unary("isneginf", np.isneginf, dtypes=ALL, grad=False, inplace=False),
+    _unary("isposinf", np.isposinf, dtypes=ALL, grad=False, inplace=False),
 ]

@@ -40,6 +40,19 @@ template <typename T> T round(T x) { if constexpr (fp<T>) return std::nearbyint(
 template <typename T> bool isnan(T x) { if constexpr (fp<T>) return std::isnan(x); else return false; }
 template <typename T> bool isinf(T x) { if constexpr (fp<T>) return std::isinf(x); else return false; }
 template <typename T> bool isfinite(T x) { if constexpr (fp<T>) return std::isfinite(x); else return true; }
+template <typename T> bool signbit(T x) {
+  if constexpr (fp<T>) return std::signbit(x);
+  else if constexpr (uns<T>) return false;
+  else return x < T(0);
+}
+template <typename T> bool isneginf(T x) {
+  if constexpr (fp<T>) return x == -std::numeric_limits<T>::infinity();
+  else return false;
+}
+template <typename T> bool isposinf(T x) {
+  if constexpr (fp<T>) return x == std::numeric_limits<T>::infinity();
+  else return false;
+}
 template <typename T> T bnot(T x) {
   if constexpr (std::is_same<T, bool>::value) return !x;
   else return static_cast<T>(~x);

@@ -62,7 +62,14 @@
   X(bitwise_not, Bits,      1, NoNode,           None,   sf::bnot(x),       g)                                 \
   X(asinh,       Float,     1, AsinhBackward0,   Self,   std::asinh(x),     div(g, sqrt(add(square(s), 1))))   \
   X(acosh,       Float,     1, AcoshBackward0,   Self,   std::acosh(x),     div(g, sqrt(sub(square(s), 1))))   \
-  X(atanh,       Float,     1, AtanhBackward0,   Self,   std::atanh(x),     div(g, rsub(square(s), 1)))
+  X(atanh,       Float,     1, AtanhBackward0,   Self,   std::atanh(x),     div(g, rsub(square(s), 1)))        \
+  X(deg2rad,     Float,     1, Deg2RadBackward0, None,   x * T(M_PI / 180), mul(g, M_PI / 180))                \
+  X(rad2deg,     Float,     1, Rad2DegBackward0, None,   x * T(180 / M_PI), mul(g, 180 / M_PI))                \
+  X(erfc,        Float,     1, ErfcBackward0,    Self,   std::erfc(x),      mul(g, mul(exp(neg(square(s))), -M_2_SQRTPI))) \
+  X(sgn,         Any,       1, SgnBackward0,     None,   sf::sign(x),       zero_grad(g))                       \
+  X(signbit,     Pred,      0, NoNode,           None,   sf::signbit(x),    g)                                 \
+  X(isneginf,    Pred,      0, NoNode,           None,   sf::isneginf(x),   g)                                 \
+  X(isposinf,    Pred,      0, NoNode,           None,   sf::isposinf(x),   g)
 // clang-format on
 
 namespace st::ops {
