@@ -335,7 +335,7 @@ def test_grad_vs_torch(op, layout):
                 continue
             # an undefined gradient (None) counts as zeros
             ga = np.zeros_like(_np(b)) if a.grad is None else to_np(a.grad)
-            gb = np.zeros_like(_np(b)) if b.grad is None else b.grad.numpy()
+            gb = np.zeros_like(_np(b)) if b.grad is None else b.grad.numpy(force=True)  # sgn: a ZeroTensor
             try:
                 assert_close(ga, gb, rtol=rtol, atol=atol)
             except AssertionError as e:

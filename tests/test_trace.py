@@ -89,7 +89,8 @@ FUNCS = {
     "gt": st.gt, "eq": st.eq, "masked_fill": st.masked_fill,
     "tie_split": lambda g, a, b, loses: st.masked_fill(st.where(a == b, g / 2, g), loses, 0),
 }
-CONSTS = {"M_LN2": math.log(2), "M_LN10": math.log(10), "M_2_SQRTPI": 2 / math.sqrt(math.pi), "zero": 0}
+CONSTS = {"M_LN2": math.log(2), "M_LN10": math.log(10), "M_2_SQRTPI": 2 / math.sqrt(math.pi), "zero": 0,
+          "kDegToRad": math.pi / 180, "kRadToDeg": 180 / math.pi}
 
 
 def evaluate(tree, env):
@@ -105,7 +106,7 @@ def evaluate(tree, env):
     return FUNCS[name](*[evaluate(a, env) for a in args])
 
 
-UNARY_INPUT = {"AcosBackward0": 0.3, "AsinBackward0": 0.3, "LogBackward0": 1.7, "Log2Backward0": 1.7,
+UNARY_INPUT = {"AcoshBackward0": 1.7, "AcosBackward0": 0.3, "AsinBackward0": 0.3, "LogBackward0": 1.7, "Log2Backward0": 1.7,
                "Log10Backward0": 1.7, "Log1PBackward0": 0.7, "SqrtBackward0": 1.7, "RsqrtBackward0": 1.7}
 
 

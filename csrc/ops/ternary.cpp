@@ -100,6 +100,11 @@ ScalarType addc_types(const char* op, const Tensor& self, const Tensor& t1, cons
 ScalarType clamp_types(const char*, const Tensor& self, const Tensor& lo, const Tensor& hi) {
   ST_CHECK(lo.defined() || hi.defined(), "torch.clamp: At least one of 'min' or 'max' must not be None");
   const ScalarType rt = types_of({&self, &lo, &hi});
+  const auto number = [](const Tensor& b) { return !b.defined() || b.impl()->is_wrapped_number; };
+  ST_CHECK_T(rt != ScalarType::Bool || !number(lo) || !number(hi), NotImplementedError, "\"",  // no bool kernel
+             lo.defined() && hi.defined() ? "clamp_scalar_cpu" : lo.defined() ? "clamp_min_scalar_cpu"
+                                                                               : "clamp_max_scalar_cpu",
+             "\" not implemented for 'Bool'");
   for (const Tensor* b : {&lo, &hi})
     if (b->defined() && b->impl()->is_wrapped_number) check_scalar_fits(item(*b), rt);
   return rt;

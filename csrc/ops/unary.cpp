@@ -3,6 +3,7 @@
 // nan_to_num, round(decimals) and square are written by hand after it (clamp
 // is a row of ternary.h).
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <type_traits>
@@ -15,6 +16,9 @@ namespace st::ops {
 namespace {
 
 enum class Save { None, Self, Result };
+
+constexpr double kDegToRad = M_PI / 180;  // deg2rad / rad2deg factors (named so formulas print as text)
+constexpr double kRadToDeg = 180 / M_PI;
 
 // Scalar helpers used by the table's functors: integers pass through the
 // float-only functions, and no integer type sees a pointless comparison.
@@ -41,6 +45,19 @@ template <typename T> T round(T x) { if constexpr (fp<T>) return std::nearbyint(
 template <typename T> bool isnan(T x) { if constexpr (fp<T>) return std::isnan(x); else return false; }
 template <typename T> bool isinf(T x) { if constexpr (fp<T>) return std::isinf(x); else return false; }
 template <typename T> bool isfinite(T x) { if constexpr (fp<T>) return std::isfinite(x); else return true; }
+template <typename T> bool signbit(T x) {
+  if constexpr (fp<T>) return std::signbit(x);
+  else if constexpr (uns<T>) return false;
+  else return x < T(0);
+}
+template <typename T> bool isneginf(T x) {
+  if constexpr (fp<T>) return x == -std::numeric_limits<T>::infinity();
+  else return false;
+}
+template <typename T> bool isposinf(T x) {
+  if constexpr (fp<T>) return x == std::numeric_limits<T>::infinity();
+  else return false;
+}
 template <typename T> T bnot(T x) {
   if constexpr (std::is_same<T, bool>::value) return !x;
   else return static_cast<T>(~x);
@@ -55,10 +72,13 @@ template <typename T> T bnot(T x) {
     static constexpr Save saves = Save::save_;                                        \
     static constexpr int vec = ST_UNARY_VEC_##vec_;                                   \
     static constexpr bool differentiable = !same_str(#Node_, "NoNode");               \
+    static constexpr bool own_inplace_node = inplace == 2;                            \
+    static constexpr const char* node_name = #Node_;                                  \
     template <typename T> static auto f(T x) { return fwd; }                          \
     struct Backward : Node {                                                          \
       SavedTensor saved;                                                              \
-      const char* name() const override { return #Node_; }                            \
+      const char* node_name = #Node_;                                                 \
+      const char* name() const override { return node_name; }                         \
       TensorList apply(TensorList&& grads) override {                                 \
         const Tensor& g = grads[0];                                                   \
         Tensor s = saves == Save::None ? Tensor() : saved.unpack(*this);              \
@@ -133,6 +153,10 @@ Tensor& unary_inplace(Tensor& self) {
   std::shared_ptr<typename Op::Backward> n;
   if constexpr (Op::differentiable) {
     n = make_node<typename Op::Backward>({&self});
+    if constexpr (Op::own_inplace_node) {  // PyTorch's ...Backward1: the node's name, last digit 1
+      static const std::string inode = std::string(Op::node_name).substr(0, std::strlen(Op::node_name) - 1) + "1";
+      if (n) n->node_name = inode.c_str();
+    }
     if (n && Op::saves == Save::Self) n->saved.save(clone(self));  // the value before the update
   }
   if (rt == self.dtype()) {

@@ -16,13 +16,14 @@
 //              Bits      integers and bool only, dtype kept
 //   vec      the hand-vectorised float32 loop of the kernels' ISA tables
 //            (kernels::UnaryOp: Exp, Sigmoid, Tanh), or None (the functor map)
-//   inplace  1 when PyTorch has the `name_` method
+//   inplace  1 when PyTorch has the `name_` method, 2 when that method also
+//            records its own node (PyTorch's name ending in Backward1)
 //   node     PyTorch's name of the backward node (NoNode: not differentiable)
 //   save     what backward needs: None, Self (the input) or Result (the output)
 //   fwd      the scalar functor, an expression of `x` (its C++ type T)
 //   bwd      the gradient, an expression of ops on `g` (incoming gradient)
 //            and `s` (the saved tensor)
-// Helpers named sf::*, zero_grad and the math constants are defined in unary.cpp.
+// Helpers named sf::*, zero_grad and the math constants (k*) are defined in unary.cpp.
 #pragma once
 #include <optional>
 #include "../core/tensor.h"
@@ -61,7 +62,17 @@
   X(isinf,       Pred,      None,    0, NoNode,           None,   sf::isinf(x),      g)                                 \
   X(isfinite,    Pred,      None,    0, NoNode,           None,   sf::isfinite(x),   g)                                 \
   X(logical_not, Pred,      None,    1, NoNode,           None,   x == T(0),         g)                                 \
-  X(bitwise_not, Bits,      None,    1, NoNode,           None,   sf::bnot(x),       g)
+  X(bitwise_not, Bits,      None,    1, NoNode,           None,   sf::bnot(x),       g)                                 \
+  X(asinh,       Float,     None,    2, AsinhBackward0,   Self,   std::asinh(x),     div(g, sqrt(add(square(s), 1))))   \
+  X(acosh,       Float,     None,    2, AcoshBackward0,   Self,   std::acosh(x),     div(g, sqrt(sub(square(s), 1))))   \
+  X(atanh,       Float,     None,    2, AtanhBackward0,   Self,   std::atanh(x),     div(g, rsub(square(s), 1)))        \
+  X(deg2rad,     Float,     None,    1, Deg2RadBackward0, None,   x * T(kDegToRad),  mul(g, kDegToRad))               \
+  X(rad2deg,     Float,     None,    1, Rad2DegBackward0, None,   x * T(kRadToDeg),  mul(g, kRadToDeg))               \
+  X(erfc,        Float,     None,    1, ErfcBackward0,    Self,   std::erfc(x),      neg(mul(g, mul(exp(neg(square(s))), M_2_SQRTPI)))) \
+  X(sgn,         Any,       None,    1, SgnBackward0,     None,   sf::sign(x),       zero_grad(g))                       \
+  X(signbit,     Pred,      None,    0, NoNode,           None,   sf::signbit(x),    g)                                 \
+  X(isneginf,    Pred,      None,    0, NoNode,           None,   sf::isneginf(x),   g)                                 \
+  X(isposinf,    Pred,      None,    0, NoNode,           None,   sf::isposinf(x),   g)
 // clang-format on
 
 namespace st::ops {
@@ -75,6 +86,7 @@ namespace st::ops {
 // ST_UNARY_IF_<inplace>(code) keeps code only for rows with an in-place form.
 #define ST_UNARY_IF_0(...)
 #define ST_UNARY_IF_1(...) __VA_ARGS__
+#define ST_UNARY_IF_2(...) __VA_ARGS__
 #define ST_UNARY_DECLARE(name, rule, vec, inplace, node, save, fwd, bwd) \
   Tensor name(const Tensor& a);                                     \
   ST_UNARY_IF_##inplace(Tensor& name##_(Tensor& a);)

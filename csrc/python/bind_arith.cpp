@@ -55,6 +55,15 @@ void bind_arith(Module& m) {
       return ops::pow(ta, as_tensor_arg(b, "pow"));
     });
   }, py::arg("input"), py::arg("exponent"), py::kw_only(), py::arg("out") = py::none());
+
+  // PyTorch's numpy-style names for the same functions (and methods, with their in-place forms)
+  py::handle cls = m.attr("Tensor");
+  py::object methods = cls.attr("__dict__");
+  for (auto [alias, name] : {std::pair{"multiply", "mul"}, {"subtract", "sub"}, {"true_divide", "div"}}) {
+    m.attr(alias) = m.attr(name);
+    cls.attr(alias) = methods[name];
+    cls.attr((std::string(alias) + "_").c_str()) = methods[(std::string(name) + "_").c_str()];
+  }
 }
 
 }  // namespace st::py_bind

@@ -37,6 +37,10 @@ void bind_runtime(Module& m) {
   });
   m.def("_check_device", [](const std::string& s) { check_device_available(parse_device(s)); });
   m.def("_set_size_type", [](py::object t) { g_size_type = t; });
+  m.def("_set_tensor_new", [](py::object f) {
+    Py_XDECREF(g_tensor_new);
+    g_tensor_new = f.release().ptr();
+  });
   m.def("get_default_dtype", [] { return default_dtype(); });
   m.def("set_default_dtype", [](ScalarType t) { set_default_dtype(t); });
   m.def("promote_types", [](ScalarType a, ScalarType b) { return promote_types(a, b); });

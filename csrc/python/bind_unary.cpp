@@ -107,7 +107,8 @@ void bind_unary(Module& m, TensorClass& cls) {
 
   // ---- PyTorch's aliases
   const std::pair<const char*, const char*> aliases[] = {
-      {"absolute", "abs"}, {"arcsin", "asin"}, {"arccos", "acos"}, {"arctan", "atan"}, {"fix", "trunc"}};
+      {"absolute", "abs"}, {"arcsin", "asin"}, {"arccos", "acos"}, {"arctan", "atan"}, {"fix", "trunc"},
+      {"arcsinh", "asinh"}, {"arccosh", "acosh"}, {"arctanh", "atanh"}};
   py::object methods = cls.type().attr("__dict__");  // the method wrappers themselves, not unbound functions
   for (auto [alias, name] : aliases) {
     cls.type().attr(alias) = methods[name];

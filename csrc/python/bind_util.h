@@ -13,6 +13,7 @@ namespace st::py_bind {
 namespace py = pybind11;
 
 extern py::object g_size_type;
+extern PyObject* g_tensor_new;  // the Python constructor behind smalltorch.Tensor(...) (tensor_type.cpp)
 py::object make_size(const DimVector& s);
 int64_t to_int(py::handle h, const char* fn, const char* arg, size_t pos);
 DimVector parse_sizes(const py::args& args, const char* fn, const char* arg = "size");

@@ -2,6 +2,8 @@
 #include <structmember.h>
 #include <dlfcn.h>
 #include <execinfo.h>
+#include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -110,6 +112,53 @@ Tensor PyHook::operator()(const Tensor& g) const {
   return rt;
 }
 
+PyObject* g_tensor_new = nullptr;
+
+void add_numpy_names(py::handle owner, const char* name, bool method) {
+  py::object fn = py::getattr(owner, name);
+  PyObject* cfn = PyInstanceMethod_Check(fn.ptr()) ? PyInstanceMethod_GET_FUNCTION(fn.ptr()) : fn.ptr();
+  const char* doc = reinterpret_cast<PyCFunctionObject*>(cfn)->m_ml->ml_doc;
+  std::string saved = doc ? doc : "";
+  std::string fname = name;
+  auto rename = [](const py::kwargs& kw) {
+    py::dict out;
+    bool renamed = false;
+    for (auto item : kw) {
+      std::string key = py::str(item.first);
+      if (key == "axis" || key == "keepdims") {
+        key = key == "axis" ? "dim" : "keepdim";
+        renamed = true;
+        ST_CHECK_T(!kw.contains(key.c_str()), TypeError, "argument '", key, "' given twice (as '", key,
+                   "' and as numpy's '", py::str(item.first).cast<std::string>(), "')");
+      }
+      out[key.c_str()] = item.second;
+    }
+    if (!renamed) throw py::reference_cast_error();  // not ours: pybind11 tries the next overload
+    return out;
+  };
+  if (method) {
+    py::cpp_function extra(
+        [fname, rename](py::handle self, const py::args& args, const py::kwargs& kw) {
+          py::dict renamed = rename(kw);
+          return py::getattr(self, fname.c_str())(*args, **renamed);
+        },
+        py::name(name), py::is_method(owner), py::sibling(fn));
+    owner.attr(name) = extra;
+  } else {
+    py::module_ m = py::reinterpret_borrow<py::module_>(owner);
+    m.def(name, [fname, rename](const py::args& args, const py::kwargs& kw) {
+      py::dict renamed = rename(kw);
+      return py::module_::import("smalltorch._C").attr(fname.c_str())(*args, **renamed);
+    });
+  }
+  // the docstring pybind11 rebuilt for two overloads goes back to the first one's
+  fn = py::getattr(owner, name);
+  cfn = PyInstanceMethod_Check(fn.ptr()) ? PyInstanceMethod_GET_FUNCTION(fn.ptr()) : fn.ptr();
+  PyMethodDef* def = reinterpret_cast<PyCFunctionObject*>(cfn)->m_ml;
+  std::free(const_cast<char*>(def->ml_doc));
+  def->ml_doc = strdup(saved.c_str());
+}
+
 namespace {
 
 // Calls f on every Python hook held by t's autograd data that only t can reach:
@@ -196,11 +245,21 @@ int tensor_clear(PyObject* self) {
   return 0;
 }
 
-PyObject* tensor_new(PyTypeObject*, PyObject*, PyObject*) {
-  PyErr_SetString(PyExc_TypeError,
-                  "smalltorch.Tensor cannot be constructed directly; use smalltorch.tensor(data), "
-                  "smalltorch.empty(size) or another factory");
-  return nullptr;
+// smalltorch.Tensor(...) called directly (PyTorch's legacy constructor: data, sizes or nothing) is parsed by
+// the Python package, which registers its constructor with _set_tensor_new (g_tensor_new); a subclass gets
+// its own type.
+
+PyObject* tensor_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
+  if (!g_tensor_new) {
+    PyErr_SetString(PyExc_TypeError, "smalltorch.Tensor cannot be constructed before smalltorch is imported");
+    return nullptr;
+  }
+  PyObject* result = PyObject_Call(g_tensor_new, args, kwargs);
+  if (result && type != Py_TYPE(result) &&
+      PyObject_SetAttrString(result, "__class__", reinterpret_cast<PyObject*>(type)) < 0) {
+    Py_CLEAR(result);
+  }
+  return result;
 }
 
 // ---- temporary elision: in `a * 2 + 1` the product is a temporary nothing

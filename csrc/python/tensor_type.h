@@ -145,6 +145,17 @@ auto profiled(const char* name, F&& f) {
     return Profiled<D, py::detail::function_signature_t<D>>{std::forward<F>(f), profiled_name(name)};
   }
 }
+// PyTorch also takes numpy's keyword names: axis= for dim=, keepdims= for keepdim=. A function with such an
+// argument gets one more overload, after the others, that renames them and calls the function again. A call
+// that needs no renaming never runs it (it declines, so pybind11 goes on to its conversion pass and its usual
+// error), and the function keeps its one-overload docstring.
+inline bool numpy_named(const py::arg& a) {
+  return a.name && (std::string(a.name) == "dim" || std::string(a.name) == "keepdim");
+}
+inline bool numpy_named(const py::arg_v& a) { return numpy_named(static_cast<const py::arg&>(a)); }
+template <typename E>
+bool numpy_named(const E&) { return false; }
+void add_numpy_names(py::handle owner, const char* name, bool method);
 
 // The module smalltorch._C as the binding files see it: def() notes each name.
 class Module : public py::module_ {
@@ -154,6 +165,7 @@ class Module : public py::module_ {
   Module& def(const char* name, F&& f, const Extra&... extra) {
     note_binding("smalltorch", name, py::hasattr(*this, name));
     py::module_::def(name, profiled(name, std::forward<F>(f)), extra...);
+    if ((numpy_named(extra) || ...)) add_numpy_names(*this, name, false);
     return *this;
   }
 };
@@ -169,6 +181,7 @@ class TensorClass {
     py::cpp_function cf(profiled(name, std::forward<F>(f)), py::name(name), py::is_method(type_),
                         py::sibling(py::getattr(type_, name, py::none())), extra...);
     type_.attr(name) = cf;
+    if ((numpy_named(extra) || ...)) add_numpy_names(type_, name, true);
     return *this;
   }
   template <typename G, typename... Extra>

@@ -29,6 +29,13 @@ from . import autograd
 from . import linalg
 from . import func  # noqa: E402  (smalltorch.func, the functional transforms)
 from . import profiler  # noqa: E402  (smalltorch.profiler)
+from . import cuda, backends
+from ._legacy import set_default_tensor_type, set_default_device, get_default_device
+from ._legacy import _LEGACY
+from ._functions import (isclose, allclose, equal, broadcast_shapes, broadcast_to, broadcast_tensors, atleast_1d,
+                         atleast_2d, atleast_3d, hstack, vstack, row_stack, dstack, column_stack, flipud, fliplr,
+                         trace, count_nonzero, std_mean, var_mean)
+globals().update(_LEGACY)
 from ._memory import (empty_cache, memory_stats, memory_allocated, memory_reserved, max_memory_allocated,
                       max_memory_reserved, reset_peak_memory_stats, set_allocator_cache_limit,
                       get_allocator_cache_limit, set_allocator_idle_seconds, get_allocator_idle_seconds)

@@ -47,5 +47,7 @@ def check(d):
         return CPU
     if not isinstance(d, device):
         d = device(d)
+    if d.type == "cuda":
+        raise AssertionError("Torch not compiled with CUDA enabled")  # PyTorch's CPU-only build says this
     _C._check_device(str(d))
     return d

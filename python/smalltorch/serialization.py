@@ -1128,10 +1128,10 @@ def _target_location(map_location, storage, location):
         target = map_location
     target = str(target)
     if target != "cpu" and not target.startswith("cpu:"):
-        if location.startswith("cuda") and map_location is None:
-            raise RuntimeError("Attempting to deserialize object on a CUDA device but smalltorch has no CUDA "
-                               "support. If you are running on a CPU-only machine, please use smalltorch.load "
-                               "with map_location='cpu' to map your storages to the CPU.")
+        if target.startswith("cuda"):  # PyTorch's CPU-only build: RuntimeError here, for any map_location
+            raise RuntimeError("Attempting to deserialize object on a CUDA device but smalltorch.cuda.is_available() "
+                               "is False. If you are running on a CPU-only machine, please use smalltorch.load "
+                               "with map_location=smalltorch.device('cpu') to map your storages to the CPU.")
         _device.check(target)  # raises as smalltorch does for a device it cannot use
         raise RuntimeError(f"smalltorch.load: cannot restore a storage to device '{target}'")
     return storage
