@@ -3,6 +3,8 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <cstdlib>
+#include <cstring>
 #include "../kernels/isa.h"
 #include "../kernels/parallel.h"
 #include "../kernels/kernels.h"
@@ -16,6 +18,18 @@ namespace ag = st::autograd;
 namespace st::py_bind {
 
 void bind_runtime(Module& m) {
+  // Replaces the docstring of a function bound here (smalltorch._docs adds the paragraphs once all
+  // bindings exist; pybind11 rebuilds a docstring only when an overload is added).
+  m.def("_set_doc", [](py::handle f, const std::string& text) {
+    PyObject* o = f.ptr();
+    if (PyInstanceMethod_Check(o)) o = PyInstanceMethod_GET_FUNCTION(o);
+    ST_CHECK_T(PyCFunction_Check(o) && PyCFunction_GET_SELF(o) &&
+                   py::detail::function_record_ptr_from_PyObject(PyCFunction_GET_SELF(o)),
+               TypeError, "_set_doc: expected a function bound with pybind11, got ", Py_TYPE(o)->tp_name);
+    PyMethodDef* def = reinterpret_cast<PyCFunctionObject*>(o)->m_ml;
+    std::free(const_cast<char*>(def->ml_doc));  // pybind11 allocates it with strdup
+    def->ml_doc = strdup(text.c_str());
+  }, py::arg("function"), py::arg("text"));
   // smalltorch.profiler's recorder (core/profiler.h)
   m.def("_profiler_start", [](bool record_shapes) { profiler::start(record_shapes); }, py::arg("record_shapes"));
   m.def("_profiler_stop", [] {

@@ -99,22 +99,27 @@ void bind_unary(Module& m, TensorClass& cls) {
   ST_UNARY_OPS(ST_UNARY_BIND)
 #undef ST_UNARY_BIND
 #define ST_UNARY_FORMULA(nm, rule, vec, inplace, node, save, fwd, bwd)                                          \
-  if (std::string(#node) != "NoNode")                                                                     \
-    add_vjp_formula(m, #node, py::make_tuple("self"), py::make_tuple(#bwd),                                \
-                    py::dict(py::arg("g") = "grad", py::arg("s") = std::string(#save) == "Result" ? "result" : "self"));
+  if (std::string(#node) != "NoNode") {                                                                  \
+    std::string name = #node;                                                                            \
+    for (int form = 0; form < (inplace == 2 ? 2 : 1); ++form, name.back() = '1')                         \
+      add_vjp_formula(m, name.c_str(), py::make_tuple("self"), py::make_tuple(#bwd),                      \
+                      py::dict(py::arg("g") = "grad",                                                    \
+                               py::arg("s") = std::string(#save) == "Result" ? "result" : "self"));      \
+  }
   ST_UNARY_OPS(ST_UNARY_FORMULA)
 #undef ST_UNARY_FORMULA
 
+  // The registry as data (tests and docstrings): name -> (dtype rule, in-place form, node name).
+  py::dict rows;
+#define ST_UNARY_DESCRIBE(nm, rule, vec, inplace, node, ...) rows[#nm] = py::make_tuple(#rule, inplace, #node);
+  ST_UNARY_OPS(ST_UNARY_DESCRIBE)
+#undef ST_UNARY_DESCRIBE
+  m.attr("_unary_registry") = rows;
+
   // ---- PyTorch's aliases
-  const std::pair<const char*, const char*> aliases[] = {
-      {"absolute", "abs"}, {"arcsin", "asin"}, {"arccos", "acos"}, {"arctan", "atan"}, {"fix", "trunc"},
-      {"arcsinh", "asinh"}, {"arccosh", "acosh"}, {"arctanh", "atanh"}};
-  py::object methods = cls.type().attr("__dict__");  // the method wrappers themselves, not unbound functions
-  for (auto [alias, name] : aliases) {
-    cls.type().attr(alias) = methods[name];
-    cls.type().attr((std::string(alias) + "_").c_str()) = methods[(std::string(name) + "_").c_str()];
-    m.attr(alias) = m.attr(name);
-  }
+  for (auto [alias, name] : {std::pair{"absolute", "abs"}, {"arcsin", "asin"}, {"arccos", "acos"}, {"arctan", "atan"},
+                             {"fix", "trunc"}, {"arcsinh", "asinh"}, {"arccosh", "acosh"}, {"arctanh", "atanh"}})
+    bind_alias(m, cls, alias, name);
 }
 
 }  // namespace st::py_bind

@@ -6,6 +6,7 @@ call forms of the factories, grad-mode context managers and ``autograd``.
 """
 
 import builtins as _builtins
+from sys import modules as _sys_modules
 
 import numpy as _np
 
@@ -147,3 +148,6 @@ def __dir__():
 
 
 from ._random import normal  # noqa: E402
+
+from . import _docs  # noqa: E402  (one paragraph per public name; the registry's ops add their rules and formulas)
+_docs.apply(_sys_modules[__name__])
