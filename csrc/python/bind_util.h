@@ -113,6 +113,7 @@ void bind_tensor(Module& m, TensorClass& cls);
 void bind_binary(Module& m, TensorClass& cls);
 void bind_pointwise(Module& m, TensorClass& cls);
 void bind_ternary(Module& m, TensorClass& cls);
+void bind_optim(Module& m);
 void bind_reductions(Module& m, TensorClass& cls);
 void bind_linalg(Module& m, TensorClass& cls);
 void bind_shape_ops(Module& m, TensorClass& cls);

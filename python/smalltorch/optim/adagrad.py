@@ -1,6 +1,6 @@
-from .. import _creation
+from .. import _C, _creation
 from ..grad_mode import no_grad
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_nonnegative, _multi_tensor
 
 __all__ = ["Adagrad"]
 
@@ -8,16 +8,8 @@ __all__ = ["Adagrad"]
 class Adagrad(Optimizer):
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_nonnegative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                           initial_accumulator_value=initial_accumulator_value, eps=eps)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
                         differentiable=differentiable, fused=fused)
@@ -33,9 +25,14 @@ class Adagrad(Optimizer):
         with no_grad():
             for group in self.param_groups:
                 lr, lr_decay, eps, wd = group["lr"], group["lr_decay"], group["eps"], group["weight_decay"]
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
+                params = [p for p in group["params"] if p.grad is not None]
+                sums = [self.state[p]["sum"] for p in params]
+                if params and _multi_tensor(group, params, sums):
+                    _C._foreach_adagrad(params, [p.grad for p in params], sums,
+                                        [self.state[p]["step"] for p in params], lr=lr, lr_decay=lr_decay,
+                                        weight_decay=wd, eps=eps, maximize=group["maximize"])
+                    continue
+                for p in params:
                     state = self.state[p]
                     state["step"].add_(1)
                     step = state["step"].item()

@@ -1,6 +1,6 @@
-from .. import _C, _creation
+from .. import _C
 from ..grad_mode import no_grad
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_nonnegative, _multi_tensor
 
 __all__ = ["Adam", "AdamW"]
 
@@ -11,16 +11,12 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_nonnegative(lr=lr, eps=eps)
         if not 0.0 <= betas[0] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
         if not 0.0 <= betas[1] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonnegative(weight_decay=weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
                         foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
@@ -33,16 +29,17 @@ class Adam(Optimizer):
                 beta1, beta2 = group["betas"]
                 lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
                 amsgrad, maximize, decoupled = group["amsgrad"], group["maximize"], group["decoupled_weight_decay"]
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
+                params = [p for p in group["params"] if p.grad is not None]
+                states = self._states(params, "exp_avg", "exp_avg_sq", *["max_exp_avg_sq"] * bool(amsgrad))
+                m1, m2 = [s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states]
+                mx = [s["max_exp_avg_sq"] for s in states] if amsgrad else None
+                if params and _multi_tensor(group, params, m1, m2, *([mx] if mx else [])):
+                    _C._foreach_adam(params, [p.grad for p in params], m1, m2, mx, [s["step"] for s in states],
+                                     lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=wd, amsgrad=amsgrad,
+                                     maximize=maximize, decoupled_weight_decay=decoupled)
+                    continue
+                for p in params:
                     state = self.state[p]
-                    if len(state) == 0:
-                        state["step"] = _creation.tensor(0.0)
-                        state["exp_avg"] = _creation.zeros_like(p)
-                        state["exp_avg_sq"] = _creation.zeros_like(p)
-                        if amsgrad:
-                            state["max_exp_avg_sq"] = _creation.zeros_like(p)
                     grad = -p.grad if maximize else p.grad
                     exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                     state["step"].add_(1)

@@ -19,6 +19,40 @@ class _Required:
 required = _Required()
 
 
+_FLOATS = None
+
+
+def _check_nonnegative(**values):
+    """PyTorch's constructor checks, in the order given: each value must be >= 0."""
+    for name, v in values.items():
+        if not 0.0 <= v:
+            what = {"lr": "learning rate", "eps": "epsilon value"}.get(name, f"{name} value")
+            raise ValueError(f"Invalid {what}: {v}")
+
+
+def _multi_tensor(group, params, *state_lists):
+    """Whether this step may run as one C++ multi-tensor update (smalltorch._C._foreach_*): unless the
+    group asks for the per-tensor form (foreach=False) or a differentiable step, every parameter, gradient
+    and given state tensor must be a contiguous float32/float64 tensor of its parameter's dtype and shape.
+    The two forms compute the same arithmetic (tests/test_optim_foreach.py)."""
+    global _FLOATS
+    if group.get("foreach") is False or group.get("differentiable"):
+        return False
+    if _FLOATS is None:
+        from .. import float32, float64
+        _FLOATS = (float32, float64)
+    for i, p in enumerate(params):
+        g = p.grad
+        if p.dtype not in _FLOATS or not p.is_contiguous() or g.dtype != p.dtype or not g.is_contiguous() \
+                or g.shape != p.shape:
+            return False
+        for states in state_lists:
+            t = states[i]
+            if t is not None and (t.dtype != p.dtype or not t.is_contiguous() or t.shape != p.shape):
+                return False
+    return True
+
+
 def _typename(obj):
     return "smalltorch.Tensor" if isinstance(obj, Tensor) else type(obj).__qualname__
 
@@ -151,6 +185,20 @@ class Optimizer:
 
         self.__setstate__({"state": state, "param_groups": [update_group(g, ng) for g, ng in zip(groups,
                                                                                                   saved_groups)]})
+
+    def _states(self, params, *buffers):
+        """Each parameter's state; one seen for the first time starts at step 0 with a zero tensor shaped like
+        it for each name in `buffers` (PyTorch's lazy state initialisation, in its key order)."""
+        from .. import _creation
+        out = []
+        for p in params:
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _creation.tensor(0.0)
+                for name in buffers:
+                    state[name] = _creation.zeros_like(p)
+            out.append(state)
+        return out
 
     def _closure_loss(self, closure):
         if closure is None:

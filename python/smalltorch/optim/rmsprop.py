@@ -1,6 +1,6 @@
-from .. import _creation
+from .. import _C
 from ..grad_mode import no_grad
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_nonnegative, _multi_tensor
 
 __all__ = ["RMSprop"]
 
@@ -8,16 +8,7 @@ __all__ = ["RMSprop"]
 class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_nonnegative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered, weight_decay=weight_decay,
                         capturable=capturable, foreach=foreach, maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
@@ -28,17 +19,20 @@ class RMSprop(Optimizer):
             for group in self.param_groups:
                 lr, alpha, eps, wd = group["lr"], group["alpha"], group["eps"], group["weight_decay"]
                 momentum, centered, maximize = group["momentum"], group["centered"], group["maximize"]
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
+                params = [p for p in group["params"] if p.grad is not None]
+                states = self._states(params, "square_avg", *["momentum_buffer"] * (momentum > 0),
+                                      *["grad_avg"] * bool(centered))
+                sq = [s["square_avg"] for s in states]
+                ga = [s["grad_avg"] for s in states] if centered else None
+                bufs = [s["momentum_buffer"] for s in states] if momentum > 0 else None
+                if params and _multi_tensor(group, params, sq, *[x for x in (ga, bufs) if x]):
+                    for s in states:
+                        s["step"].add_(1)
+                    _C._foreach_rmsprop(params, [p.grad for p in params], sq, ga, bufs, lr=lr, alpha=alpha, eps=eps,
+                                        weight_decay=wd, momentum=momentum, centered=centered, maximize=maximize)
+                    continue
+                for p in params:
                     state = self.state[p]
-                    if len(state) == 0:
-                        state["step"] = _creation.tensor(0.0)
-                        state["square_avg"] = _creation.zeros_like(p)
-                        if momentum > 0:
-                            state["momentum_buffer"] = _creation.zeros_like(p)
-                        if centered:
-                            state["grad_avg"] = _creation.zeros_like(p)
                     grad = -p.grad if maximize else p.grad
                     square_avg = state["square_avg"]
                     state["step"].add_(1)

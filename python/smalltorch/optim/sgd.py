@@ -1,5 +1,6 @@
+from .. import _C
 from ..grad_mode import no_grad
-from .optimizer import Optimizer, required
+from .optimizer import Optimizer, _multi_tensor, required
 
 __all__ = ["SGD"]
 
@@ -27,9 +28,17 @@ class SGD(Optimizer):
             for group in self.param_groups:
                 lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
                 wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
+                params = [p for p in group["params"] if p.grad is not None]
+                bufs = [self.state[p].get("momentum_buffer") for p in params] if momentum != 0 else None
+                if params and _multi_tensor(group, params, *([bufs] if bufs else [])):
+                    bufs = _C._foreach_sgd(params, [p.grad for p in params], bufs, lr=lr, momentum=momentum,
+                                           dampening=dampening, weight_decay=wd, nesterov=nesterov,
+                                           maximize=maximize)
+                    if momentum != 0:
+                        for p, buf in zip(params, bufs):
+                            self.state[p]["momentum_buffer"] = buf
+                    continue
+                for p in params:
                     grad = -p.grad if maximize else p.grad
                     if wd != 0:
                         grad = grad.add(p, alpha=wd)
