@@ -165,3 +165,66 @@ def test_scheduler_lrs_match_torch(torch_ref, name, kwargs):
     ours, theirs = run(smalltorch, optim), run(torch_ref, torch_ref.optim)
     np.testing.assert_allclose(np.array(ours[0]), np.array(theirs[0]), rtol=1e-13)
     assert ours[1] == pytest.approx(theirs[1], rel=1e-13)
+
+
+def _sequential(om, opt):
+    return dict(schedulers=[om.lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=3),
+                            om.lr_scheduler.ExponentialLR(opt, gamma=0.8),
+                            om.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)], milestones=[4, 9])
+
+
+SCHEDULERS_MORE = [
+    ("OneCycleLR", "SGD", lambda om, opt: dict(max_lr=[1.0, 2.0], total_steps=21)),
+    ("OneCycleLR", "Adam", lambda om, opt: dict(max_lr=0.5, epochs=3, steps_per_epoch=7, anneal_strategy="linear",
+                                                three_phase=True, pct_start=0.25)),
+    ("OneCycleLR", "SGD", lambda om, opt: dict(max_lr=0.5, total_steps=25, cycle_momentum=False, div_factor=10.0)),
+    ("SequentialLR", "SGD", _sequential),
+]
+
+
+@pytest.mark.parametrize("name,opt_name,make", SCHEDULERS_MORE, ids=[f"{n}-{i}" for i, (n, _, _) in
+                                                                       enumerate(SCHEDULERS_MORE)])
+def test_more_schedulers_match_torch(torch_ref, name, opt_name, make):
+    def run(lib, om):
+        params = [{"params": [lib.ones(1, requires_grad=True)]}, {"params": [lib.ones(1, requires_grad=True)]}]
+        opt = getattr(om, opt_name)(params, lr=0.1, **({"momentum": 0.9} if opt_name == "SGD" else {}))
+        sched = getattr(om.lr_scheduler, name)(opt, **make(om, opt))
+        def row():
+            return sched.get_last_lr() + [g.get("momentum", g.get("betas", (None,))[0]) for g in opt.param_groups]
+        rows = [row()]
+        for _ in range(20):
+            opt.step()
+            sched.step()
+            rows.append(row())
+        return rows, sched
+    (ours, sched), (theirs, tsched) = run(smalltorch, optim), run(torch_ref, torch_ref.optim)
+    np.testing.assert_allclose(np.array(ours, dtype=float), np.array(theirs, dtype=float), rtol=1e-12)
+    assert set(sched.state_dict()) == set(tsched.state_dict()) - {"_get_lr_called_within_step"}  # torch's own flag
+
+
+def test_reduce_lr_on_plateau_matches_torch(torch_ref):
+    metrics = [5, 4, 4, 4, 4.1, 3.9, 3.9, 3.9, 3.9, 3.9, 2, 2, 2, 2, 2, 2, 2, 2.5, 2.5, 2.5]
+
+    def run(lib, om, **kw):
+        opt = om.SGD([lib.ones(1, requires_grad=True)], lr=1.0)
+        sched = om.lr_scheduler.ReduceLROnPlateau(opt, **kw)
+        out = []
+        for m in metrics:
+            sched.step(m)
+            out.append(sched.get_last_lr()[0])
+        return out, sched
+    for kw in (dict(patience=1), dict(mode="max", factor=0.5, patience=0, cooldown=2, threshold_mode="abs"),
+               dict(patience=2, min_lr=0.05, threshold=0.1)):
+        (ours, s), (theirs, t) = run(smalltorch, optim, **kw), run(torch_ref, torch_ref.optim, **kw)
+        assert ours == pytest.approx(theirs, rel=1e-15), kw
+        assert (s.best, s.num_bad_epochs, s.cooldown_counter) == (t.best, t.num_bad_epochs, t.cooldown_counter)
+    for lib, om in ((smalltorch, optim), (torch_ref, torch_ref.optim)):
+        opt = om.SGD([lib.ones(1, requires_grad=True)], lr=1.0)
+        with pytest.raises(ValueError, match="Factor should be < 1.0."):
+            om.lr_scheduler.ReduceLROnPlateau(opt, factor=1.0)
+        with pytest.raises(ValueError, match="mode avg is unknown!"):
+            om.lr_scheduler.ReduceLROnPlateau(opt, mode="avg")
+        with pytest.raises(ValueError, match="You must define either total_steps OR"):
+            om.lr_scheduler.OneCycleLR(opt, max_lr=1.0)
+        with pytest.raises(ValueError, match="Sequential Schedulers expects number of schedulers"):
+            om.lr_scheduler.SequentialLR(opt, [om.lr_scheduler.StepLR(opt, 2)], milestones=[3])

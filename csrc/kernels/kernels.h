@@ -2,6 +2,7 @@
 // outputs; shape/dtype checks and result allocation happen in ops/.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 #include "../core/shape.h"
 #include "../core/tensor.h"
@@ -31,6 +32,8 @@ void sum(const Tensor& out, const Tensor& in, const std::vector<bool>& reduce);
 // Random fills, drawing from the global generator.
 void manual_seed(uint64_t seed);
 uint64_t initial_seed();
+std::string rng_state();                    // the generator's whole state (opaque bytes)
+void set_rng_state(const std::string& state);  // a state rng_state() returned; raises for anything else
 void uniform(const Tensor& dst, double lo, double hi);
 void normal(const Tensor& dst, double mean, double std);
 void randint(const Tensor& dst, int64_t lo, int64_t hi);

@@ -1,5 +1,8 @@
 #include <cmath>
 #include <random>
+#include <sstream>
+#include <string>
+#include "../core/error.h"
 #include "kernels.h"
 
 namespace st::kernels {
@@ -47,6 +50,20 @@ void manual_seed(uint64_t seed) {
   gen().seed = seed;
 }
 uint64_t initial_seed() { return gen().seed; }
+
+// The engine's state as text (the standard library's serialisation of mt19937_64), after the seed.
+std::string rng_state() {
+  std::ostringstream out;
+  out << gen().seed << ' ' << gen().engine;
+  return out.str();
+}
+void set_rng_state(const std::string& state) {
+  std::istringstream in(state);
+  Generator g;
+  in >> g.seed >> g.engine;
+  ST_CHECK(!in.fail(), "set_rng_state: the state is not one get_rng_state returned (", state.size(), " bytes)");
+  gen() = g;
+}
 
 void uniform(const Tensor& dst, double lo, double hi) {
   auto& e = gen().engine;

@@ -102,6 +102,9 @@ void bind_runtime(Module& m) {
     kernels::manual_seed(static_cast<uint64_t>(seed.cast<int64_t>()));
   });
   m.def("initial_seed", [] { return kernels::initial_seed(); });
+  m.def("_get_rng_state", [] { return py::bytes(kernels::rng_state()); });
+  m.def("_set_rng_state", [](const py::bytes& state) { kernels::set_rng_state(std::string(state)); },
+        py::arg("state"));
 }
 
 }  // namespace st::py_bind

@@ -71,6 +71,10 @@ def seed():
     return s
 
 
+from .random import get_rng_state, set_rng_state  # noqa: E402
+from . import random  # noqa: E402,F811  (smalltorch.random, as torch.random)
+
+
 def is_tensor(obj):
     return isinstance(obj, Tensor)
 

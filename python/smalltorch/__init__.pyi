@@ -15,6 +15,7 @@ from . import linalg as linalg
 from . import nn as nn
 from . import optim as optim
 from . import profiler as profiler
+from . import random as random
 from . import return_types as return_types
 from . import serialization as serialization
 from . import utils as utils
@@ -82,6 +83,8 @@ from .grad_mode import enable_grad as enable_grad
 from .grad_mode import inference_mode as inference_mode
 from .grad_mode import no_grad as no_grad
 from .grad_mode import set_grad_enabled as set_grad_enabled
+from .random import get_rng_state as get_rng_state
+from .random import set_rng_state as set_rng_state
 from .serialization import load as load
 from .serialization import save as save
 

@@ -83,6 +83,10 @@ _VSTACK = ("Stacks a sequence of tensors vertically: 1-D tensors of length n are
 _CONCAT = _CAT
 
 FUNCTIONS = {
+    "get_rng_state": ("Returns the default random generator's whole state as a 1-d uint8 tensor; passing it to "
+                      "`set_rng_state` later makes the following draws repeat the ones made after it was taken."),
+    "set_rng_state": ("Restores the default random generator to a state `get_rng_state` returned, so the next "
+                      "random draws replay that stream. Anything else raises (TypeError for a non-uint8 tensor)."),
     # ---- elementwise unary ------------------------------------------------------------------
     "abs": _ABS,
     "absolute": _alias("abs", _ABS),

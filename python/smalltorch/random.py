@@ -1,0 +1,55 @@
+"""smalltorch.random: the default generator's seed and state, as ``torch.random``."""
+
+import contextlib
+
+from . import _C
+
+__all__ = ["manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state", "fork_rng"]
+
+
+def manual_seed(seed):
+    """Seeds the default generator; the same seed gives the same numbers."""
+    from . import manual_seed as _seed
+    _seed(seed)
+
+
+def seed():
+    """Seeds the default generator with a fresh nondeterministic seed and returns it."""
+    from . import seed as _seed
+    return _seed()
+
+
+def initial_seed():
+    """The seed the default generator was last seeded with."""
+    return _C.initial_seed()
+
+
+def get_rng_state():
+    """The default generator's whole state as a uint8 tensor (pass it to set_rng_state to replay the stream)."""
+    from . import _creation, uint8
+    import numpy as np
+    return _creation.tensor(np.frombuffer(_C._get_rng_state(), dtype=np.uint8), dtype=uint8)
+
+
+def set_rng_state(new_state):
+    """Restores a state get_rng_state returned: the numbers drawn next are the ones drawn after it was taken."""
+    from . import uint8
+    if not isinstance(new_state, _C.Tensor):
+        raise TypeError(f"expected a torch.ByteTensor, but got {type(new_state).__name__}")
+    if new_state.dtype != uint8:
+        raise TypeError(f"expected a torch.ByteTensor, but got a tensor of dtype {new_state.dtype}")
+    _C._set_rng_state(bytes(new_state.contiguous().numpy().tobytes()))
+
+
+@contextlib.contextmanager
+def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="devices", device_type="cuda"):
+    """Inside the block, random draws do not advance the default generator's stream outside it: its state is
+    saved on entry and restored on exit (there is no accelerator generator to fork as well)."""
+    if not enabled:
+        yield
+        return
+    state = get_rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(state)
