@@ -12,15 +12,17 @@ namespace st::kernels {
 // Row r's mean and M2 (sum of squared deviations from the mean): two passes over
 // each row while it is in cache, so one pass over memory, and no cancellation.
 void row_moments(const Tensor& x, int64_t R, int64_t L, double* mean, double* m2);
-// y[r, :] = x[r, :] * scale[r % period] + shift[r % period]   (y may be x)
-void row_affine(const Tensor& y, const Tensor& x, int64_t R, int64_t L, int64_t period, const double* scale,
-                const double* shift);
+// y[r, :] = (x[r, :] - center[p]) * scale[p] + shift[p] with p = r % period (y may be x).
+// Centring first keeps float32 exact where the mean is large against the spread.
+void row_affine(const Tensor& y, const Tensor& x, int64_t R, int64_t L, int64_t period, const double* center,
+                const double* scale, const double* shift);
 // sg[r] = sum g[r, :];  sgx[r] = sum g[r, :] * (x[r, :] - shift[r % period])
 void row_grad_sums(const Tensor& g, const Tensor& x, int64_t R, int64_t L, int64_t period, const double* shift,
                    double* sg, double* sgx);
-// gi[r, :] = a[p] * g[r, :] + b[p] * x[r, :] + k[p] with p = r % period (b, k may be null: zero)
+// gi[r, :] = a[p] * g[r, :] + b[p] * (x[r, :] - center[p]) + k[p] with p = r % period
+// (b null: gi = a * g)
 void row_grad_input(const Tensor& gi, const Tensor& g, const Tensor& x, int64_t R, int64_t L, int64_t period,
-                    const double* a, const double* b, const double* k);
+                    const double* a, const double* b, const double* center, const double* k);
 // Layer norm with an affine per column: y = (x - mean[r]) * rstd[r] * w[l] + b[l] (w, b may be undefined).
 void layer_norm_forward(const Tensor& y, const Tensor& x, int64_t R, int64_t L, const double* mean,
                         const double* rstd, const Tensor& w, const Tensor& b);

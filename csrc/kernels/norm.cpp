@@ -63,18 +63,19 @@ void row_moments(const Tensor& x, int64_t R, int64_t L, double* mean, double* m2
   });
 }
 
-void row_affine(const Tensor& y, const Tensor& x, int64_t R, int64_t L, int64_t period, const double* scale,
-                const double* shift) {
+void row_affine(const Tensor& y, const Tensor& x, int64_t R, int64_t L, int64_t period, const double* center,
+                const double* scale, const double* shift) {
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* px = x.data<T>();
     T* py = y.data<T>();
     parallel_for(0, R, row_grain(L), [&](int64_t b, int64_t e) {
       for (int64_t r = b; r < e; ++r) {
-        const T s = static_cast<T>(scale[r % period]), h = static_cast<T>(shift[r % period]);
+        const T c = static_cast<T>(center[r % period]), s = static_cast<T>(scale[r % period]),
+                h = static_cast<T>(shift[r % period]);
         const T* p = px + r * L;
         T* q = py + r * L;
-        for (int64_t i = 0; i < L; ++i) q[i] = p[i] * s + h;
+        for (int64_t i = 0; i < L; ++i) q[i] = (p[i] - c) * s + h;
       }
     });
   });
@@ -111,7 +112,7 @@ void row_grad_sums(const Tensor& g, const Tensor& x, int64_t R, int64_t L, int64
 }
 
 void row_grad_input(const Tensor& gi, const Tensor& g, const Tensor& x, int64_t R, int64_t L, int64_t period,
-                    const double* a, const double* b, const double* k) {
+                    const double* a, const double* b, const double* center, const double* k) {
   dispatch_floating(g.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* pg = g.data<T>();
@@ -124,9 +125,9 @@ void row_grad_input(const Tensor& gi, const Tensor& g, const Tensor& x, int64_t 
         const T* gr = pg + r * L;
         T* o = po + r * L;
         if (px) {
-          const T cb = static_cast<T>(b[p]), ck = static_cast<T>(k ? k[p] : 0.0);
+          const T cb = static_cast<T>(b[p]), cc = static_cast<T>(center[p]), ck = static_cast<T>(k[p]);
           const T* xr = px + r * L;
-          for (int64_t i = 0; i < L; ++i) o[i] = ca * gr[i] + cb * xr[i] + ck;
+          for (int64_t i = 0; i < L; ++i) o[i] = ca * gr[i] + cb * (xr[i] - cc) + ck;
         } else {
           for (int64_t i = 0; i < L; ++i) o[i] = ca * gr[i];
         }
@@ -145,17 +146,17 @@ void layer_norm_forward(const Tensor& y, const Tensor& x, int64_t R, int64_t L, 
     const T* pb = b.defined() ? b.data<T>() : nullptr;
     parallel_for(0, R, row_grain(L), [&](int64_t rb, int64_t re) {
       for (int64_t r = rb; r < re; ++r) {
-        const T s = static_cast<T>(rstd[r]), h = static_cast<T>(-mean[r] * rstd[r]);
+        const T s = static_cast<T>(rstd[r]), m = static_cast<T>(mean[r]);
         const T* p = px + r * L;
         T* q = py + r * L;
         if (pw && pb)
-          for (int64_t i = 0; i < L; ++i) q[i] = (p[i] * s + h) * pw[i] + pb[i];
+          for (int64_t i = 0; i < L; ++i) q[i] = (p[i] - m) * s * pw[i] + pb[i];
         else if (pw)
-          for (int64_t i = 0; i < L; ++i) q[i] = (p[i] * s + h) * pw[i];
+          for (int64_t i = 0; i < L; ++i) q[i] = (p[i] - m) * s * pw[i];
         else if (pb)
-          for (int64_t i = 0; i < L; ++i) q[i] = (p[i] * s + h) + pb[i];
+          for (int64_t i = 0; i < L; ++i) q[i] = (p[i] - m) * s + pb[i];
         else
-          for (int64_t i = 0; i < L; ++i) q[i] = p[i] * s + h;
+          for (int64_t i = 0; i < L; ++i) q[i] = (p[i] - m) * s;
       }
     });
   });
@@ -193,13 +194,13 @@ void layer_norm_backward(const Tensor& gi, const Tensor& gw, const Tensor& gb, c
         }
         s2 *= s;
         const double invL = 1.0 / double(L);
-        const T ca = static_cast<T>(s), cb = static_cast<T>(-s * s * s2 * invL),
-                ck = static_cast<T>(-s * s1 * invL + s * s * s2 * invL * m);
+        const T ca = static_cast<T>(s), cb = static_cast<T>(-s * s * s2 * invL), cm = static_cast<T>(m),
+                ck = static_cast<T>(-s * s1 * invL);
         T* o = pgi + r * L;
         if (pw)
-          for (int64_t i = 0; i < L; ++i) o[i] = ca * (gr[i] * pw[i]) + cb * xr[i] + ck;
+          for (int64_t i = 0; i < L; ++i) o[i] = ca * (gr[i] * pw[i]) + cb * (xr[i] - cm) + ck;
         else
-          for (int64_t i = 0; i < L; ++i) o[i] = ca * gr[i] + cb * xr[i] + ck;
+          for (int64_t i = 0; i < L; ++i) o[i] = ca * gr[i] + cb * (xr[i] - cm) + ck;
       }
       if (cols) {
         std::lock_guard<std::mutex> lock(merge);

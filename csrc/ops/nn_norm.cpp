@@ -124,12 +124,12 @@ struct NativeBatchNormBackward0 : Node {
         a[c] = wv[c] * invstd[c];
         if (training) {
           b[c] = M ? -a[c] * invstd[c] * invstd[c] * sgx[c] / double(M) : 0.0;
-          k[c] = M ? -a[c] * sg[c] / double(M) - b[c] * mean[c] : 0.0;
+          k[c] = M ? -a[c] * sg[c] / double(M) : 0.0;
         }
       }
       Tensor gi = st::empty(x.sizes(), x.dtype());
-      kernels::row_grad_input(gi, gc, xc, N * C, L, C, a.data(), training ? b.data() : nullptr,
-                              training ? k.data() : nullptr);
+      kernels::row_grad_input(gi, gc, xc, N * C, L, C, a.data(), training ? b.data() : nullptr, mean.data(),
+                              k.data());
       out[0] = gi;
     }
     if (should_compute(1)) {
@@ -285,7 +285,7 @@ struct NativeGroupNormBackward0 : Node {
       for (int64_t n = 0; n < N; ++n)
         for (int64_t gr = 0; gr < group; ++gr) {
           const int64_t ng = n * group + gr;
-          const double s = rstd[ng], m = mean[ng];
+          const double s = rstd[ng];
           double s1 = 0, s2 = 0;
           for (int64_t c = gr * cpg; c < (gr + 1) * cpg; ++c) {
             s1 += wv[c] * sg[n * C + c];
@@ -293,7 +293,7 @@ struct NativeGroupNormBackward0 : Node {
           }
           s2 *= s;  // sum of g * w * xhat over the group
           const double bb = M ? -s * s * s2 / double(M) : 0.0;
-          const double kk = M ? -s * s1 / double(M) - bb * m : 0.0;
+          const double kk = M ? -s * s1 / double(M) : 0.0;
           for (int64_t c = gr * cpg; c < (gr + 1) * cpg; ++c) {
             a[n * C + c] = s * wv[c];
             b[n * C + c] = bb;
@@ -301,7 +301,7 @@ struct NativeGroupNormBackward0 : Node {
           }
         }
       Tensor gi = st::empty(x.sizes(), x.dtype());
-      kernels::row_grad_input(gi, gc, xc, R, HxW, R, a.data(), b.data(), k.data());
+      kernels::row_grad_input(gi, gc, xc, R, HxW, R, a.data(), b.data(), shift.data(), k.data());
       out[0] = gi;
     }
     if (should_compute(1) || should_compute(2)) {
@@ -380,13 +380,10 @@ std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input, const 
     for (int64_t c = 0; c < C; ++c) invstd[c] = 1.0 / std::sqrt(rv[c] + eps);
   }
   std::vector<double> wv = as_doubles(weight, C, 1.0), bv = as_doubles(bias, C, 0.0);
-  std::vector<double> scale(static_cast<size_t>(C)), shift(static_cast<size_t>(C));
-  for (int64_t c = 0; c < C; ++c) {
-    scale[c] = wv[c] * invstd[c];
-    shift[c] = bv[c] - mean[c] * scale[c];
-  }
+  std::vector<double> scale(static_cast<size_t>(C));
+  for (int64_t c = 0; c < C; ++c) scale[c] = wv[c] * invstd[c];
   Tensor out = st::empty(input.sizes(), input.dtype());
-  if (R) kernels::row_affine(out, x, R, L, C, scale.data(), shift.data());
+  if (R) kernels::row_affine(out, x, R, L, C, mean.data(), scale.data(), bv.data());
   Tensor save_mean = training ? from_doubles(mean, {C}, input.dtype()) : st::empty({0}, input.dtype());
   Tensor save_invstd = training ? from_doubles(invstd, {C}, input.dtype()) : st::empty({0}, input.dtype());
   if (auto n = make_node<NativeBatchNormBackward0>({&input, &weight, &bias})) {
@@ -479,15 +476,17 @@ std::tuple<Tensor, Tensor, Tensor> native_group_norm(const Tensor& input, const 
     rstd[i] = 1.0 / std::sqrt((M ? rstd[i] / M : std::nan("")) + eps);
   }
   std::vector<double> wv = as_doubles(weight, C, 1.0), bv = as_doubles(bias, C, 0.0);
-  std::vector<double> scale(static_cast<size_t>(N * C)), shift(static_cast<size_t>(N * C));
+  std::vector<double> center(static_cast<size_t>(N * C)), scale(static_cast<size_t>(N * C)),
+      shift(static_cast<size_t>(N * C));
   for (int64_t n = 0; n < N; ++n)
     for (int64_t c = 0; c < C; ++c) {
       const int64_t ng = n * groups + c / cpg;
+      center[n * C + c] = mean[ng];
       scale[n * C + c] = rstd[ng] * wv[c];
-      shift[n * C + c] = bv[c] - mean[ng] * scale[n * C + c];
+      shift[n * C + c] = bv[c];
     }
   Tensor out = st::empty(input.sizes(), input.dtype());
-  if (N * C) kernels::row_affine(out, x, N * C, HxW, N * C, scale.data(), shift.data());
+  if (N * C) kernels::row_affine(out, x, N * C, HxW, N * C, center.data(), scale.data(), shift.data());
   Tensor mean_t = from_doubles(mean, {N, groups}, input.dtype()), rstd_t = from_doubles(rstd, {N, groups}, input.dtype());
   if (auto n = make_node<NativeGroupNormBackward0>({&input, &weight, &bias})) {
     n->input.save(input);
