@@ -9,6 +9,20 @@
 #include "nn.h"
 
 namespace st::ops {
+
+Tensor dense_raw(const Tensor& t, ScalarType dt) {
+  bool dense = t.dtype() == dt;
+  int64_t expect = 1;
+  for (int64_t d = t.dim() - 1; dense && d >= 0; --d) {
+    if (t.sizes()[d] != 1 && t.strides()[d] != expect) dense = false;
+    expect *= t.sizes()[d];
+  }
+  if (dense) return t;
+  Tensor out = st::empty(t.sizes(), dt);
+  kernels::copy(out, t);
+  return out;
+}
+
 namespace {
 
 void check_reduction(int64_t r) {
@@ -44,15 +58,16 @@ struct NllLossBackward : Node {
   }
   TensorList apply(TensorList&& grads) override {
     Tensor x = self.unpack(*this), t = target.unpack(*this);
-    Tensor w = weight.defined() ? weight.unpack(*this) : Tensor();
+    Tensor w = weight.defined() ? dense_raw(weight.unpack(*this), x.dtype()) : Tensor();
     const Tensor& g = grads[0];
     if (!should_compute(0)) return {Tensor()};
     double scale = 1.0;
     if (reduction == kReductionMean) scale = 1.0 / item(total_weight.unpack(*this)).to_double();
+    t = dense_raw(t, ScalarType::Int64);
     Tensor gi = st::empty(x.sizes(), x.dtype());
     const bool graph = autograd::GradMode::is_enabled();
     Tensor ge;
-    if (reduction == kReductionNone && !graph) ge = cast_raw(g, x.dtype());
+    if (reduction == kReductionNone && !graph) ge = dense_raw(g, x.dtype());
     else if (!graph) scale *= item(g).to_double();
     kernels::nll_loss_backward(gi, t, w, N, C, S, ignore_index, ge, scale);
     if (!graph) return {gi};
@@ -88,9 +103,9 @@ struct MseLossBackward0 : Node {
     Tensor gt = should_compute(1) ? st::empty(x.sizes(), x.dtype()) : Tensor();
     Tensor ge;
     double s = scale;
-    if (reduction == kReductionNone) ge = cast_raw(g, x.dtype());
+    if (reduction == kReductionNone) ge = dense_raw(g, x.dtype());
     else s *= item(g).to_double();
-    kernels::mse_backward(gi, gt, cast_raw(x, x.dtype()), cast_raw(t, x.dtype()), ge, s);
+    kernels::mse_backward(gi, gt, dense_raw(x, x.dtype()), dense_raw(t, x.dtype()), ge, s);
     return {gi, gt};
   }
 };
@@ -132,15 +147,15 @@ struct BinaryCrossEntropyWithLogitsBackward0 : Node {
       return out;
     }
     auto full_shape = [&](const Tensor& p) {
-      return p.defined() ? cast_raw(expand(p, x.sizes()), x.dtype()) : Tensor();
+      return p.defined() ? dense_raw(expand(p, x.sizes()), x.dtype()) : Tensor();
     };
     Tensor gi = should_compute(0) ? st::empty(x.sizes(), x.dtype()) : Tensor();
     Tensor gt = should_compute(1) ? st::empty(x.sizes(), x.dtype()) : Tensor();
     Tensor ge;
     double s = scale;
-    if (reduction == kReductionNone) ge = cast_raw(g, x.dtype());
+    if (reduction == kReductionNone) ge = dense_raw(g, x.dtype());
     else s *= item(g).to_double();
-    kernels::bce_logits_backward(gi, gt, cast_raw(x, x.dtype()), cast_raw(t, x.dtype()), full_shape(w),
+    kernels::bce_logits_backward(gi, gt, dense_raw(x, x.dtype()), dense_raw(t, x.dtype()), full_shape(w),
                                  full_shape(pw), ge, s);
     return {gi, gt};
   }
@@ -161,7 +176,7 @@ struct EmbeddingBackward0 : Node {
   }
   void release_variables() override { indices.release(); }
   TensorList apply(TensorList&& grads) override {
-    Tensor idx = cast_raw(indices.unpack(*this), ScalarType::Int64);
+    Tensor idx = dense_raw(indices.unpack(*this), ScalarType::Int64);
     const Tensor& g = grads[0];
     const int64_t n = idx.numel(), D = g.dim() ? g.sizes().back() : 1;
     if (autograd::GradMode::is_enabled()) {
@@ -181,7 +196,7 @@ struct EmbeddingBackward0 : Node {
       return {index_add(zeros({num_weights, D}, g.dtype()), 0, reshape(idx, {n}), src)};
     }
     Tensor gw = st::empty({num_weights, D}, g.dtype());
-    kernels::embedding_backward(gw, cast_raw(g, g.dtype()), idx, n, num_weights, D, padding_idx, scale_grad_by_freq);
+    kernels::embedding_backward(gw, dense_raw(g, g.dtype()), idx, n, num_weights, D, padding_idx, scale_grad_by_freq);
     return {gw};
   }
 };
@@ -201,8 +216,8 @@ std::tuple<Tensor, Tensor> nll_loss_forward(const Tensor& input, const Tensor& t
   ST_CHECK(target.numel() == N * S, "nll_loss: target has ", target.numel(), " elements, expected ", N * S);
   ST_CHECK(!weight.defined() || weight.numel() == C, "weight tensor should be defined either for all ", C,
            " classes or no classes but got weight tensor of shape: ", shape_str(weight.sizes()));
-  Tensor x = cast_raw(input, input.dtype()), t = cast_raw(target, ScalarType::Int64);
-  Tensor w = weight.defined() ? cast_raw(weight, input.dtype()) : Tensor();
+  Tensor x = dense_raw(input, input.dtype()), t = dense_raw(target, ScalarType::Int64);
+  Tensor w = weight.defined() ? dense_raw(weight, input.dtype()) : Tensor();
   Tensor elem = reduction == kReductionNone ? st::empty(target.sizes(), input.dtype()) : Tensor();
   double ls = 0, ws = 0;
   kernels::nll_loss_forward(x, t, w, N, C, S, ignore_index, elem, &ls, &ws);
@@ -230,7 +245,7 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, int64_t reduction) {
            " and target of shape ", shape_str(target.sizes()), " differ");
   ScalarType dt = result_type(input, target);
   ST_CHECK_T(is_floating(dt), NotImplementedError, "\"mse_cpu\" not implemented for '", torch_type_name(dt), "'");
-  Tensor x = cast_raw(input, dt), t = cast_raw(target, dt);
+  Tensor x = dense_raw(input, dt), t = dense_raw(target, dt);
   Tensor out;
   if (reduction == kReductionNone) {
     out = st::empty(input.sizes(), dt);
@@ -262,9 +277,9 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     ST_CHECK(b == input.sizes(), "The size of tensor a (", p.sizes().empty() ? 1 : p.sizes().back(),
              ") must match the size of tensor b (", input.sizes().empty() ? 1 : input.sizes().back(),
              ") at non-singleton dimension ", input.dim() - 1);
-    return cast_raw(expand(alias_raw(p), input.sizes()), dt);
+    return dense_raw(expand(alias_raw(p), input.sizes()), dt);
   };
-  Tensor x = cast_raw(input, dt), t = cast_raw(target, dt), w = full_shape(weight), pw = full_shape(pos_weight);
+  Tensor x = dense_raw(input, dt), t = dense_raw(target, dt), w = full_shape(weight), pw = full_shape(pos_weight);
   Tensor out;
   if (reduction == kReductionNone) {
     out = st::empty(input.sizes(), dt);
@@ -290,11 +305,11 @@ Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_id
            "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got ",
            torch_type_name(indices.dtype()), "Tensor instead (while checking arguments for embedding)");
   const int64_t V = weight.sizes()[0], D = weight.sizes()[1], n = indices.numel();
-  Tensor idx = cast_raw(indices, ScalarType::Int64);
+  Tensor idx = dense_raw(indices, ScalarType::Int64);
   DimVector shape = indices.sizes();
   shape.push_back(D);
   Tensor out = st::empty(shape, weight.dtype());
-  kernels::embedding_forward(out, cast_raw(weight, weight.dtype()), idx, n, V, D);
+  kernels::embedding_forward(out, dense_raw(weight, weight.dtype()), idx, n, V, D);
   if (auto node = make_node<EmbeddingBackward0>({&weight})) {
     node->indices.save(indices);
     node->num_weights = V;

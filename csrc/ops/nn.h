@@ -7,6 +7,10 @@
 
 namespace st::ops {
 
+// t in dtype dt with a dense row-major layout the fused kernels can walk
+// (cast_raw may hand back an expanded, stride-0 gradient).
+Tensor dense_raw(const Tensor& t, ScalarType dt);
+
 // PyTorch's reduction enum: 0 none, 1 mean, 2 sum.
 enum Reduction : int64_t { kReductionNone = 0, kReductionMean = 1, kReductionSum = 2 };
 

@@ -54,7 +54,7 @@ void write_doubles(const Tensor& dst, const std::vector<double>& v) {
 }
 
 // Contiguous gradient in the input's dtype.
-Tensor grad_of(const Tensor& g, ScalarType dt) { return cast_raw(g, dt); }
+Tensor grad_of(const Tensor& g, ScalarType dt) { return dense_raw(g, dt); }
 
 // Dims of x other than `keep`.
 DimVector all_but(int64_t ndim, int64_t keep) {
@@ -107,7 +107,7 @@ struct NativeBatchNormBackward0 : Node {
     if (autograd::GradMode::is_enabled()) return composite(x, w, g);
     const int64_t N = x.sizes()[0], C = x.sizes()[1], L = x.numel() / std::max<int64_t>(N * C, 1);
     const int64_t M = N * L;
-    Tensor xc = cast_raw(x, x.dtype()), gc = grad_of(g, x.dtype());
+    Tensor xc = dense_raw(x, x.dtype()), gc = grad_of(g, x.dtype());
     std::vector<double> wv = as_doubles(w, C, 1.0);
     std::vector<double> sg_r(static_cast<size_t>(N * C)), sgx_r(static_cast<size_t>(N * C));
     kernels::row_grad_sums(gc, xc, N * C, L, C, mean.data(), sg_r.data(), sgx_r.data());
@@ -221,8 +221,8 @@ struct NativeLayerNormBackward0 : Node {
     Tensor gi = should_compute(0) ? st::empty(x.sizes(), x.dtype()) : Tensor();
     Tensor gwt = should_compute(1) ? st::empty(normalized_shape, x.dtype()) : Tensor();
     Tensor gbt = should_compute(2) ? st::empty(normalized_shape, x.dtype()) : Tensor();
-    kernels::layer_norm_backward(gi, gwt, gbt, grad_of(g, x.dtype()), cast_raw(x, x.dtype()), R, L, mean.data(),
-                                 rstd.data(), w.defined() ? cast_raw(w, x.dtype()) : Tensor());
+    kernels::layer_norm_backward(gi, gwt, gbt, grad_of(g, x.dtype()), dense_raw(x, x.dtype()), R, L, mean.data(),
+                                 rstd.data(), w.defined() ? dense_raw(w, x.dtype()) : Tensor());
     return {gi, gwt, gbt};
   }
 };
@@ -275,7 +275,7 @@ struct NativeGroupNormBackward0 : Node {
       return out;
     }
     const int64_t cpg = C / group, M = cpg * HxW, R = N * C;
-    Tensor xc = cast_raw(x, x.dtype()), gc = grad_of(g, x.dtype());
+    Tensor xc = dense_raw(x, x.dtype()), gc = grad_of(g, x.dtype());
     std::vector<double> wv = as_doubles(w, C, 1.0);
     std::vector<double> shift(static_cast<size_t>(R)), sg(static_cast<size_t>(R)), sgx(static_cast<size_t>(R));
     for (int64_t r = 0; r < R; ++r) shift[r] = mean[(r / C) * group + (r % C) / cpg];
@@ -342,7 +342,7 @@ std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input, const 
   check_param_dtypes(input, {&weight, &bias});
   if (input.dtype() == ScalarType::Float32) check_param_dtypes(input, {&running_mean, &running_var});
 
-  Tensor x = cast_raw(input, input.dtype());
+  Tensor x = dense_raw(input, input.dtype());
   std::vector<double> mean(size_t(C), 0.0), invstd(size_t(C), 0.0);
   if (training) {
     std::vector<double> rm(static_cast<size_t>(R)), rm2(static_cast<size_t>(R));
@@ -426,14 +426,14 @@ std::tuple<Tensor, Tensor, Tensor> native_layer_norm(const Tensor& input, const 
   int64_t L = 1;
   for (auto s : normalized_shape) L *= s;
   const int64_t R = L ? input.numel() / L : 0;
-  Tensor x = cast_raw(input, input.dtype());
+  Tensor x = dense_raw(input, input.dtype());
   std::vector<double> mean(static_cast<size_t>(R)), rstd(static_cast<size_t>(R));
   kernels::row_moments(x, R, L, mean.data(), rstd.data());
   for (int64_t r = 0; r < R; ++r) rstd[r] = 1.0 / std::sqrt(rstd[r] / double(L) + eps);
   Tensor out = st::empty(input.sizes(), input.dtype());
   kernels::layer_norm_forward(out, x, R, L, mean.data(), rstd.data(),
-                              weight.defined() ? cast_raw(weight, x.dtype()) : Tensor(),
-                              bias.defined() ? cast_raw(bias, x.dtype()) : Tensor());
+                              weight.defined() ? dense_raw(weight, x.dtype()) : Tensor(),
+                              bias.defined() ? dense_raw(bias, x.dtype()) : Tensor());
   DimVector stat_shape(input.sizes().begin(), input.sizes().end() - k);
   for (int64_t i = 0; i < k; ++i) stat_shape.push_back(1);
   Tensor mean_t = from_doubles(mean, stat_shape, input.dtype()), rstd_t = from_doubles(rstd, stat_shape, input.dtype());
@@ -468,7 +468,7 @@ std::tuple<Tensor, Tensor, Tensor> native_group_norm(const Tensor& input, const 
   check_norm_dtype(input, "GroupNormKernelImpl");
   check_param_dtypes(input, {&weight, &bias});
   const int64_t HxW = N * C ? input.numel() / (N * C) : 0, cpg = C / groups, G = N * groups;
-  Tensor x = cast_raw(input, input.dtype());
+  Tensor x = dense_raw(input, input.dtype());
   std::vector<double> mean(static_cast<size_t>(G)), rstd(static_cast<size_t>(G));
   kernels::row_moments(x, G, cpg * HxW, mean.data(), rstd.data());
   for (int64_t i = 0; i < G; ++i) {
