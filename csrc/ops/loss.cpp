@@ -218,7 +218,10 @@ std::tuple<Tensor, Tensor> nll_loss_forward(const Tensor& input, const Tensor& t
            " classes or no classes but got weight tensor of shape: ", shape_str(weight.sizes()));
   Tensor x = dense_raw(input, input.dtype()), t = dense_raw(target, ScalarType::Int64);
   Tensor w = weight.defined() ? dense_raw(weight, input.dtype()) : Tensor();
-  Tensor elem = reduction == kReductionNone ? st::empty(target.sizes(), input.dtype()) : Tensor();
+  // a 1-d input is one sample: its unreduced loss is 0-d whether target is () or (1,)
+  Tensor elem = reduction == kReductionNone
+                    ? st::empty(input.dim() == 1 ? DimVector{} : target.sizes(), input.dtype())
+                    : Tensor();
   double ls = 0, ws = 0;
   kernels::nll_loss_forward(x, t, w, N, C, S, ignore_index, elem, &ls, &ws);
   Tensor total = scalar_of(ws, input.dtype());
@@ -271,15 +274,18 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   ScalarType dt = result_type(input, target);
   ST_CHECK_T(is_floating(dt), NotImplementedError, "\"binary_cross_entropy_with_logits\" not implemented for '",
              torch_type_name(dt), "'");
-  auto full_shape = [&](const Tensor& p) {
+  // The loss is written in input's shape: a weight must broadcast to it. PyTorch multiplies
+  // loss * weight and pos_weight * target, so a mismatch names the tensors in that order.
+  auto full_shape = [&](const Tensor& p, bool param_first) {
     if (!p.defined()) return Tensor();
-    DimVector b = broadcast_shapes(input.sizes(), p.sizes());
-    ST_CHECK(b == input.sizes(), "The size of tensor a (", p.sizes().empty() ? 1 : p.sizes().back(),
-             ") must match the size of tensor b (", input.sizes().empty() ? 1 : input.sizes().back(),
-             ") at non-singleton dimension ", input.dim() - 1);
+    DimVector b =
+        param_first ? broadcast_shapes(p.sizes(), input.sizes()) : broadcast_shapes(input.sizes(), p.sizes());
+    ST_CHECK(b == input.sizes(), "output with shape ", shape_str(input.sizes()),
+             " doesn't match the broadcast shape ", shape_str(b));
     return dense_raw(expand(alias_raw(p), input.sizes()), dt);
   };
-  Tensor x = dense_raw(input, dt), t = dense_raw(target, dt), w = full_shape(weight), pw = full_shape(pos_weight);
+  Tensor x = dense_raw(input, dt), t = dense_raw(target, dt), w = full_shape(weight, false),
+         pw = full_shape(pos_weight, true);
   Tensor out;
   if (reduction == kReductionNone) {
     out = st::empty(input.sizes(), dt);

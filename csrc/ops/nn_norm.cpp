@@ -17,11 +17,12 @@ void check_norm_dtype(const Tensor& input, const char* kname) {
              torch_type_name(input.dtype()), "'");
 }
 
-// Every parameter has input's dtype (PyTorch's CPU kernels refuse mixed dtypes).
-void check_param_dtypes(const Tensor& input, std::initializer_list<const Tensor*> params) {
+// Every parameter has input's dtype (PyTorch's CPU kernels refuse mixed dtypes). PyTorch's
+// message names Float for a float32 input, and for batch norm's weight and bias always.
+void check_param_dtypes(const Tensor& input, std::initializer_list<const Tensor*> params, bool float_msg = false) {
   for (auto* p : params) {
     if (!p->defined() || p->dtype() == input.dtype()) continue;
-    if (input.dtype() == ScalarType::Float32)
+    if (float_msg || input.dtype() == ScalarType::Float32)
       throw Error("mixed dtype (CPU): expect parameter to have scalar type of Float");
     throw Error("mixed dtype (CPU): all inputs must share same datatype.");
   }
@@ -338,9 +339,8 @@ std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input, const 
   check_channel_param(bias, "bias", C);
   ST_CHECK(training || (running_mean.defined() && running_var.defined()),
            "running_mean and running_var must be defined in evaluation mode");
-  if (input.dtype() == ScalarType::Float64) check_param_dtypes(input, {&running_mean, &running_var});
-  check_param_dtypes(input, {&weight, &bias});
-  if (input.dtype() == ScalarType::Float32) check_param_dtypes(input, {&running_mean, &running_var});
+  check_param_dtypes(input, {&weight, &bias}, true);
+  check_param_dtypes(input, {&running_mean, &running_var});
 
   Tensor x = dense_raw(input, input.dtype());
   std::vector<double> mean(size_t(C), 0.0), invstd(size_t(C), 0.0);

@@ -380,10 +380,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     _check_nll_target(input, target, weight)
     red = _REDUCTION[reduction]
     d = input.dim()
-    if d == 1:
-        out = _C._nll_loss(input, target, weight, red, ignore_index)
-        return out.reshape(()) if red == 0 else out
-    if d in (2, 4):  # NllLossBackward0 / NllLoss2DBackward0, one fused kernel
+    if d in (1, 2, 4):  # NllLossBackward0 / NllLoss2DBackward0, one fused kernel
         return _C._nll_loss(input, target, weight, red, ignore_index)
     # 3-d and 5-d+ inputs go through the 4-d kernel on views, as PyTorch's
     n, c = input.shape[0], input.shape[1]
@@ -406,6 +403,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     n_classes = input.shape[class_dim] if input.dim() else 1
     if target.is_floating_point() and tuple(target.shape) == tuple(input.shape):
         # class probabilities
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
         if label_smoothing > 0.0:
             target = target * (1.0 - label_smoothing) + label_smoothing / n_classes
         terms = logp * target
