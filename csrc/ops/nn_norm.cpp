@@ -72,6 +72,25 @@ DimVector channel_shape(const Tensor& x) {
   return s;
 }
 
+// The normalisation x -> xhat = (x - mean) * rstd over `dims`, recomputed with ops so that
+// the backward written on it is differentiable again (create_graph).
+struct OpNorm {
+  Tensor rstd, xhat;
+};
+
+OpNorm normalize_ops(const Tensor& x, const DimVector& dims, double eps) {
+  Tensor xc = sub(x, ops::mean(x, dims, true));
+  Tensor rstd = rsqrt(add(ops::mean(mul(xc, xc), dims, true), Scalar(eps)));
+  return {rstd, mul(xc, rstd)};
+}
+
+// Input gradient of a normalisation from the gradient gy reaching xhat (g times the weight):
+// rstd * (gy - mean(gy) - xhat * mean(gy * xhat)), means over `dims`.
+Tensor normalize_grad_ops(const OpNorm& n, const Tensor& gy, const DimVector& dims) {
+  Tensor centred = sub(sub(gy, ops::mean(gy, dims, true)), mul(n.xhat, ops::mean(mul(gy, n.xhat), dims, true)));
+  return mul(n.rstd, centred);
+}
+
 // ------------------------------------------------------------------ batch norm
 
 struct NativeBatchNormBackward0 : Node {
@@ -145,27 +164,19 @@ struct NativeBatchNormBackward0 : Node {
   // The same formulas with ops, statistics recomputed from x (differentiable again).
   TensorList composite(const Tensor& x, const Tensor& w, const Tensor& g) {
     const DimVector dims = all_but(x.dim(), 1), cs = channel_shape(x);
-    Tensor mu, rstd;
+    OpNorm n;
     if (training) {
-      mu = ops::mean(x, dims, true);
-      Tensor xc = sub(x, mu);
-      rstd = rsqrt(add(ops::mean(mul(xc, xc), dims, true), Scalar(eps)));
-    } else {
-      mu = reshape(running_mean.unpack(*this), cs);
-      rstd = rsqrt(add(reshape(running_var.unpack(*this), cs), Scalar(eps)));
+      n = normalize_ops(x, dims, eps);
+    } else {  // the running statistics are constants
+      n.rstd = rsqrt(add(reshape(running_var.unpack(*this), cs), Scalar(eps)));
+      n.xhat = mul(sub(x, reshape(running_mean.unpack(*this), cs)), n.rstd);
     }
-    Tensor xhat = mul(sub(x, mu), rstd);
     TensorList out(3);
     if (should_compute(0)) {
-      Tensor scale = w.defined() ? mul(reshape(w, cs), rstd) : rstd;
-      if (training) {
-        Tensor centred = sub(sub(g, ops::mean(g, dims, true)), mul(xhat, ops::mean(mul(g, xhat), dims, true)));
-        out[0] = mul(scale, centred);
-      } else {
-        out[0] = mul(g, scale);
-      }
+      Tensor gy = w.defined() ? mul(g, reshape(w, cs)) : g;
+      out[0] = training ? normalize_grad_ops(n, gy, dims) : mul(gy, n.rstd);
     }
-    if (should_compute(1)) out[1] = ops::sum(mul(g, xhat), dims, false);
+    if (should_compute(1)) out[1] = ops::sum(mul(g, n.xhat), dims, false);
     if (should_compute(2)) out[2] = ops::sum(g, dims, false);
     return out;
   }
@@ -203,16 +214,9 @@ struct NativeLayerNormBackward0 : Node {
     for (int64_t i = x.dim() - k; i < x.dim(); ++i) dims.push_back(i);
     TensorList out(3);
     if (autograd::GradMode::is_enabled()) {
-      Tensor mu = ops::mean(x, dims, true);
-      Tensor xc = sub(x, mu);
-      Tensor rs = rsqrt(add(ops::mean(mul(xc, xc), dims, true), Scalar(eps)));
-      Tensor xhat = mul(xc, rs);
-      if (should_compute(0)) {
-        Tensor gw = w.defined() ? mul(g, w) : g;
-        Tensor centred = sub(sub(gw, ops::mean(gw, dims, true)), mul(xhat, ops::mean(mul(gw, xhat), dims, true)));
-        out[0] = mul(rs, centred);
-      }
-      if (should_compute(1)) out[1] = sum_to(mul(g, xhat), normalized_shape);
+      OpNorm n = normalize_ops(x, dims, eps);
+      if (should_compute(0)) out[0] = normalize_grad_ops(n, w.defined() ? mul(g, w) : g, dims);
+      if (should_compute(1)) out[1] = sum_to(mul(g, n.xhat), normalized_shape);
       if (should_compute(2)) out[2] = sum_to(g, normalized_shape);
       return out;
     }
@@ -260,16 +264,11 @@ struct NativeGroupNormBackward0 : Node {
     const DimVector cdims = all_but(x.dim(), 1), cs = channel_shape(x);
     TensorList out(3);
     if (autograd::GradMode::is_enabled()) {
-      Tensor xg = reshape(x, {N, group, -1});
-      Tensor mu = ops::mean(xg, {2}, true);
-      Tensor xc = sub(xg, mu);
-      Tensor rs = rsqrt(add(ops::mean(mul(xc, xc), {2}, true), Scalar(eps)));
-      Tensor xhg = mul(xc, rs);
-      Tensor xhat = reshape(xhg, x.sizes());
+      OpNorm n = normalize_ops(reshape(x, {N, group, -1}), {2}, eps);  // per (sample, group)
+      Tensor xhat = reshape(n.xhat, x.sizes());
       if (should_compute(0)) {
-        Tensor gwg = reshape(w.defined() ? mul(g, reshape(w, cs)) : g, {N, group, -1});
-        Tensor centred = sub(sub(gwg, ops::mean(gwg, {2}, true)), mul(xhg, ops::mean(mul(gwg, xhg), {2}, true)));
-        out[0] = reshape(mul(rs, centred), x.sizes());
+        Tensor gy = reshape(w.defined() ? mul(g, reshape(w, cs)) : g, {N, group, -1});
+        out[0] = reshape(normalize_grad_ops(n, gy, {2}), x.sizes());
       }
       if (should_compute(1)) out[1] = ops::sum(mul(g, xhat), cdims, false);
       if (should_compute(2)) out[2] = ops::sum(g, cdims, false);
