@@ -4,6 +4,7 @@
 #include <string>
 #include "../core/error.h"
 #include "kernels.h"
+#include "nn.h"
 
 namespace st::kernels {
 namespace {
@@ -99,6 +100,18 @@ void randint(const Tensor& dst, int64_t lo, int64_t hi) {
   auto& e = gen().engine;
   uint64_t range = static_cast<uint64_t>(hi - lo);
   fill_with(dst, [&] { return static_cast<double>(0) + static_cast<double>(lo + static_cast<int64_t>(e() % range)); });
+}
+
+// Dropout's mask (nn.h): 0 with probability p, else 1 / (1 - p), in logical order.
+void dropout_mask(const Tensor& mask, double p) {
+  auto& e = gen().engine;
+  dispatch_floating(mask.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* pm = mask.data<T>();
+    const T keep = static_cast<T>(1.0 / (1.0 - p));
+    const int64_t n = mask.numel();
+    for (int64_t i = 0; i < n; ++i) pm[i] = next_double(e) < p ? T(0) : keep;
+  });
 }
 
 }  // namespace st::kernels

@@ -109,6 +109,7 @@ void bind_autograd(Module& m);
 void bind_factories(Module& m);
 void bind_numpy(Module& m);
 void bind_arith(Module& m);
+void bind_nn_kernels(Module& m);
 void bind_tensor(Module& m, TensorClass& cls);
 void bind_binary(Module& m, TensorClass& cls);
 void bind_pointwise(Module& m, TensorClass& cls);

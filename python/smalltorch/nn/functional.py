@@ -11,7 +11,8 @@ from .. import _C, _creation
 
 __all__ = ["linear", "relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "mse_loss",
            "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-           "leaky_relu", "gelu", "silu", "elu", "softplus", "one_hot", "flatten", "unflatten"]
+           "leaky_relu", "gelu", "silu", "elu", "softplus", "one_hot", "flatten", "unflatten",
+           "batch_norm", "layer_norm", "group_norm", "embedding", "dropout1d", "dropout2d"]
 
 
 def linear(input, weight, bias=None):
@@ -132,8 +133,47 @@ def dropout(input, p=0.5, training=True, inplace=False):
         return input
     if p == 1.0:
         return _inplace_result(input, input * 0.0, inplace)
-    keep = (_creation.rand_like(input) >= p).to(input.dtype)
-    return _inplace_result(input, input * keep * (1.0 / (1.0 - p)), inplace)
+    mask = _C._dropout_mask(input, p)  # 0 or 1/(1-p), one fused pass; the product is MulBackward0 as PyTorch's
+    return input.mul_(mask) if inplace else input * mask
+
+
+def _channel_dropout(input, p, training, inplace, batched):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    # one mask value per (sample, channel), broadcast over the feature dims
+    shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2) if batched else \
+        tuple(input.shape[:1]) + (1,) * (input.dim() - 1)
+    mask = _C._dropout_mask(_creation.empty(shape, dtype=input.dtype), p)
+    return input.mul_(mask) if inplace else input * mask
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note that "
+                           "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, a "
+                           "channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    return _channel_dropout(input, p, training, inplace, input.dim() == 3)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    inp_dim = input.dim()
+    if inp_dim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {inp_dim}-D input to dropout2d, which is deprecated and will result in "
+                      "an error in a future release. To retain the behavior and silence this warning, please use "
+                      "dropout instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D "
+                      "inputs).", stacklevel=2)
+    if inp_dim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
+                      "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior "
+                      "will change in a future release to interpret the input as one without a batch dimension, i.e. "
+                      "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
+                      "dropout1d instead.", stacklevel=2)
+    if inp_dim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    return _channel_dropout(input, p, training, inplace, True)
 
 
 def one_hot(tensor, num_classes=-1):
@@ -151,6 +191,63 @@ def one_hot(tensor, num_classes=-1):
     return (tensor.unsqueeze(-1) == _creation.arange(num_classes)).to(_C.int64)
 
 
+# ---- normalisation and embedding (fused C++ kernels with their own backward nodes) -------------
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """NativeBatchNormBackward0; training updates running_mean/running_var in place (unbiased variance)."""
+    if training:
+        size = input.shape
+        values = size[0] if len(size) else 1
+        for s in size[2:]:
+            values *= s
+        if values == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
+    if running_mean is None and running_var is None:
+        pass
+    elif input.dim() < 2:
+        raise RuntimeError(f"running_mean should contain {input.shape[1] if input.dim() > 1 else 0} elements not "
+                           f"{running_mean.numel() if running_mean is not None else 0}")
+    return _C._native_batch_norm(input, weight, bias, running_mean, running_var, training,
+                                 0.0 if momentum is None else momentum, eps)[0]
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """NativeLayerNormBackward0: statistics over the last len(normalized_shape) dims."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    return _C._native_layer_norm(input, list(normalized_shape), weight, bias, eps)[0]
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """NativeGroupNormBackward0: statistics per (sample, group of channels)."""
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
+    return _C._native_group_norm(input, weight, bias, num_groups, eps)[0]
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+    """weight[input] (EmbeddingBackward0); padding_idx rows get no gradient; max_norm renormalises rows in place."""
+    if padding_idx is not None:
+        if padding_idx > 0:
+            assert padding_idx < weight.shape[0], "Padding_idx must be within num_embeddings"
+        elif padding_idx < 0:
+            assert padding_idx >= -weight.shape[0], "Padding_idx must be within num_embeddings"
+            padding_idx = weight.shape[0] + padding_idx
+    else:
+        padding_idx = -1
+    if sparse:
+        raise NotImplementedError("smalltorch has no sparse tensors: embedding(sparse=True) is not supported")
+    if max_norm is not None:
+        from ..grad_mode import no_grad
+        with no_grad():
+            rows = input.reshape(-1).unique() if input.numel() else input.reshape(-1)
+            if rows.numel():
+                sel = weight.index_select(0, rows)
+                norms = sel.abs().pow(norm_type).sum(1).pow(1.0 / norm_type)
+                scale = _C.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+                weight[rows] = sel * scale.unsqueeze(1)
+    return _C._embedding(weight, input, padding_idx, scale_grad_by_freq)
+
+
 # ---- losses -------------------------------------------------------------------------------------
 def _legacy_reduction(size_average, reduce, reduction):
     if size_average is None and reduce is None:
@@ -165,6 +262,15 @@ def _legacy_reduction(size_average, reduce, reduction):
 def _check_reduction(reduction):
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+_REDUCTION = {"none": 0, "mean": 1, "sum": 2}
+
+
+def _broadcast_pair(a, b):
+    """a and b expanded to their broadcast shape (RuntimeError naming both sizes when they do not broadcast)."""
+    shape = (a.detach() + b.detach()).shape  # rare path (the caller warned): the add checks and gives the shape
+    return a.expand(shape), b.expand(shape)
 
 
 def _reduce(loss, reduction):
@@ -187,10 +293,12 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _pointwise_target(input, target)
+    if weight is None:  # one fused kernel (MseLossBackward0)
+        if tuple(target.shape) != tuple(input.shape):
+            input, target = _broadcast_pair(input, target)
+        return _C._mse_loss(input, target, _REDUCTION[reduction])
     d = input - target
-    loss = d * d
-    if weight is not None:
-        loss = loss * weight
+    loss = d * d * weight
     return _reduce(loss, reduction)
 
 
@@ -269,14 +377,19 @@ def _picked(input, target, weight, ignore_index):
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    scalar_target = input.dim() == 1
-    picked, w = _picked(input, target, weight, ignore_index)
-    loss = -(picked * w)
-    if reduction == "none":
-        return loss.reshape(()) if scalar_target else loss
-    if reduction == "sum":
-        return loss.sum()
-    return loss.sum() / w.sum()
+    _check_nll_target(input, target, weight)
+    red = _REDUCTION[reduction]
+    d = input.dim()
+    if d in (1, 2, 4):  # NllLossBackward0 / NllLoss2DBackward0, one fused kernel
+        return _C._nll_loss(input, target, weight, red, ignore_index)
+    # 3-d and 5-d+ inputs go through the 4-d kernel on views, as PyTorch's
+    n, c = input.shape[0], input.shape[1]
+    if d == 3:
+        out = _C._nll_loss(input.reshape(n, c, input.shape[2], 1), target.reshape(n, target.shape[1], 1), weight,
+                           red, ignore_index)
+    else:
+        out = _C._nll_loss(input.reshape(n, c, 1, -1), target.reshape(n, 1, -1), weight, red, ignore_index)
+    return out.reshape(target.shape) if red == 0 else out
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
@@ -290,6 +403,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     n_classes = input.shape[class_dim] if input.dim() else 1
     if target.is_floating_point() and tuple(target.shape) == tuple(input.shape):
         # class probabilities
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
         if label_smoothing > 0.0:
             target = target * (1.0 - label_smoothing) + label_smoothing / n_classes
         terms = logp * target
@@ -338,12 +453,5 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     _check_reduction(reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    softplus_neg = input.abs().neg().exp().log1p() + input.neg().relu()  # log(1 + exp(-x)), stably
-    if pos_weight is not None:
-        log_weight = (pos_weight - 1.0) * target + 1.0
-        loss = (1.0 - target) * input + log_weight * softplus_neg
-    else:
-        loss = (1.0 - target) * input + softplus_neg
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    # one fused, stable kernel: (1 - t) x + (1 + (pos_weight - 1) t) log(1 + exp(-x)), times weight
+    return _C._binary_cross_entropy_with_logits(input, target, weight, pos_weight, _REDUCTION[reduction])
