@@ -57,6 +57,7 @@ PYBIND11_MODULE(_C, module) {
   bind_factories(m);
   bind_numpy(m);
   bind_arith(m);
+  bind_nn(m);
 
   m.def("_duplicate_bindings", &duplicate_bindings);
   m.def("_bound_names", &bound_names);
