@@ -497,3 +497,74 @@ def test_errors_match_torch(torch_ref, expr):
     assert t_cls is not None
     assert s_cls is not None and s_cls.__name__ == t_cls.__name__, (s_cls, s_msg, t_msg)
     assert s_msg == t_msg
+
+
+class _BadIndex:
+    def __index__(self):
+        raise ValueError("no index")
+
+
+# Values for an int / tuple-of-ints / bool argument, built for either library (a callable takes the module).
+_ARG_VALUES = {
+    "str": "ab", "bytes": b"ab", "dict": {1: 2}, "fn": len, "object": object(), "None": None, "float": 2.0,
+    "complex": 1j, "bad_index": _BadIndex(), "bool": True, "neg": -1, "zero": 0, "big": 2 ** 70,
+    "np_int": np.int64(2), "np_bool": np.bool_(True), "np_ints": np.array([2]), "np_strs": np.array(["a", "b"]),
+    "list_mixed": [1, "a"], "list_float": [2.0], "list_bool": [True], "list_none": [None], "list_np": [np.int64(2)],
+    "list3": [1, 1, 1], "list_big": [2, 2 ** 70], "tuple_empty": (),
+    "t0int": lambda T: T.tensor(2), "t1int": lambda T: T.tensor([2]), "t2int": lambda T: T.tensor([2, 2]),
+    "t0float": lambda T: T.tensor(2.0), "t0bool": lambda T: T.tensor(True), "list_t": lambda T: [T.tensor(2)],
+}
+
+# Each argument of each function in one position, the others valid (F: nn.functional; T: the top level).
+_ARG_CALLS = {
+    "max_pool1d kernel": lambda T, F, x1, x2, v: T.max_pool1d(x1, v),
+    "max_pool1d stride": lambda T, F, x1, x2, v: T.max_pool1d(x1, 2, v),
+    "max_pool1d ceil": lambda T, F, x1, x2, v: T.max_pool1d(x1, 2, 2, 0, 1, v),
+    "max_pool1d_with_indices dilation": lambda T, F, x1, x2, v: T.max_pool1d_with_indices(x1, 2, 1, 0, v),
+    "max_pool2d kernel": lambda T, F, x1, x2, v: T.max_pool2d(x2, v),
+    "max_pool2d padding": lambda T, F, x1, x2, v: T.max_pool2d(x2, 3, 1, v),
+    "max_pool2d ceil": lambda T, F, x1, x2, v: T.max_pool2d(x2, 2, 2, 0, 1, v),
+    "avg_pool1d kernel": lambda T, F, x1, x2, v: T.avg_pool1d(x1, v),
+    "avg_pool1d count_include_pad": lambda T, F, x1, x2, v: T.avg_pool1d(x1, 2, 2, 0, False, v),
+    "F.avg_pool2d kernel": lambda T, F, x1, x2, v: F.avg_pool2d(x2, v),
+    "F.avg_pool2d divisor": lambda T, F, x1, x2, v: F.avg_pool2d(x2, 2, divisor_override=v),
+    "adaptive_avg_pool1d": lambda T, F, x1, x2, v: T.adaptive_avg_pool1d(x1, v),
+    "adaptive_max_pool1d": lambda T, F, x1, x2, v: T.adaptive_max_pool1d(x1, v),
+    "F.adaptive_avg_pool2d": lambda T, F, x1, x2, v: F.adaptive_avg_pool2d(x2, v),
+    "F.adaptive_max_pool2d": lambda T, F, x1, x2, v: F.adaptive_max_pool2d(x2, v),
+    "conv1d stride": lambda T, F, x1, x2, v: T.conv1d(x1, T.ones(4, 3, 3), None, v),
+    "conv1d padding": lambda T, F, x1, x2, v: T.conv1d(x1, T.ones(4, 3, 3), None, 1, v),
+    "conv1d groups": lambda T, F, x1, x2, v: T.conv1d(x1, T.ones(4, 3, 3), None, 1, 0, 1, v),
+    "conv2d bias": lambda T, F, x1, x2, v: T.conv2d(x2, T.ones(4, 3, 3, 3), v),
+    "conv2d dilation": lambda T, F, x1, x2, v: T.conv2d(x2, T.ones(4, 3, 3, 3), None, 1, 0, v),
+    "conv_transpose1d output_padding": lambda T, F, x1, x2, v: T.conv_transpose1d(x1, T.ones(3, 4, 3), None, 2, 0,
+                                                                                    v),
+    "conv_transpose2d padding": lambda T, F, x1, x2, v: T.conv_transpose2d(x2, T.ones(3, 4, 3, 3), None, 1, v),
+    "convolution stride": lambda T, F, x1, x2, v: T.convolution(x2, T.ones(4, 3, 3, 3), None, v, [0, 0], [1, 1],
+                                                                False, [0, 0], 1),
+    "convolution transposed": lambda T, F, x1, x2, v: T.convolution(x2, T.ones(4, 3, 3, 3), None, [1, 1], [0, 0],
+                                                                    [1, 1], v, [0, 0], 1),
+    "convolution groups": lambda T, F, x1, x2, v: T.convolution(x2, T.ones(4, 3, 3, 3), None, [1, 1], [0, 0],
+                                                                [1, 1], False, [0, 0], v),
+}
+
+
+def _outcomes(T, F, call):
+    x1, x2 = T.ones(2, 3, 8), T.ones(2, 3, 8, 8)
+    out = {}
+    for name, v in _ARG_VALUES.items():
+        try:
+            call(T, F, x1, x2, v(T) if callable(v) and not isinstance(v, type(len)) else v)
+            out[name] = "ok"
+        except Exception as e:  # noqa: BLE001 (the class is what is compared)
+            out[name] = type(e).__name__
+    return out
+
+
+@pytest.mark.parametrize("call", list(_ARG_CALLS))
+def test_argument_types_raise_like_torch(torch_ref, call):
+    # PyTorch's argument parser: ints, numpy ints and one-element integer tensors are ints, bools and floats
+    # are not; tuples of ints may not hold bools, floats, None or values beyond int64; bool arguments are bools
+    ours = _outcomes(smalltorch, F, _ARG_CALLS[call])
+    theirs = _outcomes(torch_ref, torch_ref.nn.functional, _ARG_CALLS[call])
+    assert ours == theirs

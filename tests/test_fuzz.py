@@ -95,7 +95,6 @@ KNOWN_ACCEPTS_MORE = {
     "abs": "out= of another dtype is cast into (PyTorch: RuntimeError)",
     "amax": "out= of another dtype is cast into (PyTorch: RuntimeError)",
     "amin": "out= of another dtype is cast into (PyTorch: RuntimeError)",
-    "clamp_max": "clamp of a bool tensor (PyTorch: NotImplementedError)",
     "norm": "norm(dtype=float32) of a bool tensor (PyTorch: RuntimeError)",
 }
 

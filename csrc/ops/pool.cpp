@@ -300,13 +300,14 @@ kernels::PoolWindows adaptive_plan(const PlaneShape& ps, const IntList& output_s
 Tensor adaptive_avg_pool2d(const Tensor& input, const IntList& output_size) {
   PlaneShape ps = check_adaptive(input, output_size, "adaptive_avg_pool2d", "");
   check_float(input, "adaptive_avg_pool2d");
+  // the output first: an output_size too large to allocate is refused before the windows are built
+  Tensor out = st::empty(ps.out_sizes(output_size[0], output_size[1], input.sizes()), input.dtype());
   kernels::PoolWindows w = adaptive_plan(ps, output_size);
   w.divisor.resize(w.oH * w.oW);
   for (int64_t i = 0; i < w.oH; ++i)
     for (int64_t j = 0; j < w.oW; ++j)
       w.divisor[i * w.oW + j] = static_cast<double>((w.he[i] - w.hs[i]) * (w.we[j] - w.ws[j]));
   Tensor x = contiguous_raw(input);
-  Tensor out = st::empty(ps.out_sizes(w.oH, w.oW, input.sizes()), input.dtype());
   kernels::avg_pool_forward(w, x, out);
   if (auto n = make_node<AvgPoolBackward>({&input})) {
     n->node_name = "AdaptiveAvgPool2DBackward0";
@@ -321,11 +322,12 @@ Tensor adaptive_avg_pool2d(const Tensor& input, const IntList& output_size) {
 std::tuple<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, const IntList& output_size) {
   PlaneShape ps = check_adaptive(input, output_size, "adaptive_max_pool2d", ":");
   check_float(input, "adaptive_max_pool2d");
-  kernels::PoolWindows w = adaptive_plan(ps, output_size);
-  Tensor x = contiguous_raw(input);
-  DimVector os = ps.out_sizes(w.oH, w.oW, input.sizes());
+  // the outputs first: an output_size too large to allocate is refused before the windows are built
+  DimVector os = ps.out_sizes(output_size[0], output_size[1], input.sizes());
   Tensor out = st::empty(os, input.dtype());
   Tensor idx = st::empty(os, ScalarType::Int64);
+  kernels::PoolWindows w = adaptive_plan(ps, output_size);
+  Tensor x = contiguous_raw(input);
   kernels::max_pool_forward(w, x, out, idx);
   if (auto n = make_node<MaxPoolBackward>({&input})) {
     n->node_name = "AdaptiveMaxPool2DBackward0";

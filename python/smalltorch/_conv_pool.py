@@ -8,6 +8,8 @@ paddings, and the 1-d pools as 2-d pools of height 1 (so the graph shows Squeeze
 
 import warnings
 
+import numpy as np
+
 from . import _C, _creation
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "convolution", "max_pool1d", "max_pool2d",
@@ -15,23 +17,73 @@ __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "convolut
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
 
 
-def _ints(v):
-    if isinstance(v, int):
-        return [v]
-    return [int(x) for x in v]
+_INT_DTYPES = (_C.bool, _C.uint8, _C.int32, _C.int64)
+_TYPE_NAMES = {_C.bool: "Bool", _C.uint8: "Byte", _C.int32: "Int", _C.int64: "Long"}
+_INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
 
 
-def _ints_n(v, n):
-    """An int repeated n times (as PyTorch's conv1d/conv2d expand theirs), or the sequence as a list."""
-    return [v] * n if isinstance(v, int) else [int(x) for x in v]
+def _index(v, one_element=True):
+    """v as an int where PyTorch's argument parser reads one: an int (not a bool), a numpy integer, or an
+    integer or bool tensor of one element (only a 0-d one unless one_element); None otherwise."""
+    if isinstance(v, (bool, np.bool_)):
+        return None
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, _C.Tensor) and v.dtype in _INT_DTYPES and (v.dim() == 0 or one_element and v.numel() == 1):
+        return int(v.item())
+    return None
 
 
-def _check_tensor(fn, input, arg="input", pos=1):
-    if not isinstance(input, _C.Tensor):
+def _int_arg(v, fn, arg, pos, optional=False):
+    """An int argument (int64_t, or int? when optional: None passes through)."""
+    if optional and v is None:
+        return None
+    bool_tensor = isinstance(v, _C.Tensor) and v.dtype == _C.bool
+    if bool_tensor and not optional:  # PyTorch's parser takes it, then fails an internal check
+        raise RuntimeError(f"{fn}(): argument '{arg}' (position {pos}): a bool tensor is not an int")
+    i = None if bool_tensor else _index(v, not optional)
+    if i is None:
+        raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be int, not {type(v).__name__}")
+    if not _INT64_MIN <= i <= _INT64_MAX:
+        raise ValueError(f"{fn}(): argument '{arg}' (position {pos}): {i} does not fit in int64")
+    return i
+
+
+def _int_list(v, fn, arg, pos, n=None):
+    """A tuple-of-ints argument as a list; with n, a single int also stands for n copies of itself."""
+    if n is not None:
+        i = _index(v)
+        if i is not None:
+            if not _INT64_MIN <= i <= _INT64_MAX:
+                raise ValueError(f"{fn}(): argument '{arg}' (position {pos}): {i} does not fit in int64")
+            return [i] * n
+    if not isinstance(v, (tuple, list)):
+        raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be tuple of ints, not {type(v).__name__}")
+    out = []
+    for k, e in enumerate(v):
+        i = _index(e)
+        if i is None:
+            raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be tuple of ints, but found element of "
+                            f"type {type(e).__name__} at pos {k}")
+        if not _INT64_MIN <= i <= _INT64_MAX:
+            raise TypeError(f"{fn}(): argument '{arg}' failed to unpack the object at pos {k + 1}: {i} does not fit "
+                            "in int64")
+        out.append(i)
+    return out
+
+
+def _bool_arg(v, fn, arg, pos):
+    if not isinstance(v, bool):
+        raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be bool, not {type(v).__name__}")
+    return v
+
+
+def _check_tensor(fn, input, arg="input", pos=1, optional=False):
+    if not (isinstance(input, _C.Tensor) or optional and input is None):
         raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Tensor, not {type(input).__name__}")
 
 
-def _batched(fn, input, nd, what=None):
+def _batched(fn, input, nd):
     """input with a batch dim (added when unbatched) and whether one was added."""
     if input.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {fn}, but got input "
@@ -44,13 +96,11 @@ def _batched(fn, input, nd, what=None):
 def _same_padding(input, weight, stride, dilation, nd):
     """PyTorch's padding='same': symmetric padding, plus one extra zero row/column on the far side where the
     total padding is odd (the input is then padded first)."""
-    if any(s != 1 for s in _ints(stride)):
+    if any(s != 1 for s in stride):
         raise RuntimeError("padding='same' is not supported for strided convolutions")
-    dil = _ints(dilation)
-    dil = dil * nd if len(dil) == 1 else dil
     pad, extra = [], []
     for i in range(nd):
-        total = dil[i] * (weight.shape[2 + i] - 1)
+        total = dilation[i] * (weight.shape[2 + i] - 1)
         pad.append(total // 2)
         extra.append(total - 2 * (total // 2))
     if any(extra):
@@ -65,19 +115,30 @@ def _same_padding(input, weight, stride, dilation, nd):
     return input, pad
 
 
-def _conv(fn, input, weight, bias, stride, padding, dilation, groups, nd):
+def _conv_args(fn, input, weight, bias):
     _check_tensor(fn, input)
     _check_tensor(fn, weight, "weight", 2)
+    _check_tensor(fn, bias, "bias", 3, optional=True)
+
+
+def _conv(fn, input, weight, bias, stride, padding, dilation, groups, nd):
+    _conv_args(fn, input, weight, bias)
+    stride = _int_list(stride, fn, "stride", 4, nd)
+    if isinstance(padding, bytes):
+        padding = padding.decode("latin-1")
+    if not isinstance(padding, str):
+        padding = _int_list(padding, fn, "padding", 5, nd)
+    dilation = _int_list(dilation, fn, "dilation", 6, nd)
+    groups = _int_arg(groups, fn, "groups", 7)
     x, unbatched = _batched(fn, input, nd)
     if isinstance(padding, str):
         if padding == "valid":
-            padding = 0
+            padding = [0] * nd
         elif padding == "same":
             x, padding = _same_padding(x, weight, stride, dilation, nd)
         else:
             raise RuntimeError(f"Invalid padding string: '{padding}'")
-    out = _C._convolution(x, weight, bias, _ints_n(stride, nd), _ints_n(padding, nd), _ints_n(dilation, nd), False,
-                          [0] * nd, groups)
+    out = _C._convolution(x, weight, bias, stride, padding, dilation, False, [0] * nd, groups)
     return out.squeeze(0) if unbatched else out
 
 
@@ -92,13 +153,14 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 def _conv_transpose(fn, input, weight, bias, stride, padding, output_padding, groups, dilation, nd):
-    _check_tensor(fn, input)
-    _check_tensor(fn, weight, "weight", 2)
+    _conv_args(fn, input, weight, bias)
+    stride = _int_list(stride, fn, "stride", 4, nd)
+    padding = _int_list(padding, fn, "padding", 5, nd)
+    output_padding = _int_list(output_padding, fn, "output_padding", 6, nd)
+    groups = _int_arg(groups, fn, "groups", 7)
+    dilation = _int_list(dilation, fn, "dilation", 8, nd)
     x, unbatched = _batched(fn, input, nd)
-    if isinstance(padding, str):
-        raise TypeError(f"{fn}(): argument 'padding' must be tuple of ints, not str")
-    out = _C._convolution(x, weight, bias, _ints_n(stride, nd), _ints_n(padding, nd), _ints_n(dilation, nd), True,
-                          _ints_n(output_padding, nd), groups)
+    out = _C._convolution(x, weight, bias, stride, padding, dilation, True, output_padding, groups)
     return out.squeeze(0) if unbatched else out
 
 
@@ -114,37 +176,41 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 
 def convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
-    return _C._convolution(input, weight, bias, _ints(stride), _ints(padding), _ints(dilation), bool(transposed),
-                           _ints(output_padding), groups)
+    fn = "convolution"
+    _conv_args(fn, input, weight, bias)
+    return _C._convolution(input, weight, bias, _int_list(stride, fn, "stride", 4),
+                           _int_list(padding, fn, "padding", 5), _int_list(dilation, fn, "dilation", 6),
+                           _bool_arg(transposed, fn, "transposed", 7),
+                           _int_list(output_padding, fn, "output_padding", 8), _int_arg(groups, fn, "groups", 9))
 
 
 # ---- pooling ------------------------------------------------------------------------------------
-def _stride(stride):
-    return [] if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _ints(stride)
+def _stride(stride, fn, n):
+    """A pooling stride: None or () for the default (the kernel size)."""
+    if stride is None or isinstance(stride, (tuple, list)) and len(stride) == 0:
+        return []
+    return _int_list(stride, fn, "stride", 3, n)
+
+
+def _max_pool2d_args(fn, input, kernel_size, stride, padding, dilation, ceil_mode):
+    _check_tensor(fn, input)
+    return (_int_list(kernel_size, fn, "kernel_size", 2, 2), _stride(stride, fn, 2),
+            _int_list(padding, fn, "padding", 4, 2), _int_list(dilation, fn, "dilation", 5, 2),
+            _bool_arg(ceil_mode, fn, "ceil_mode", 6))
 
 
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=True):
-    _check_tensor("max_pool2d", input)
-    return _C._max_pool2d_with_indices(input, _ints(kernel_size), _stride(stride), _ints(padding), _ints(dilation),
-                                       bool(ceil_mode))
+    args = _max_pool2d_args("max_pool2d_with_indices", input, kernel_size, stride, padding, dilation, ceil_mode)
+    return _C._max_pool2d_with_indices(input, *args)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """Max over kH x kW windows of (N, C, H, W) or (C, H, W); with return_indices also the flat h * W + w
     index of each maximum in its plane."""
-    out, idx = max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    args = _max_pool2d_args("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
+    out, idx = _C._max_pool2d_with_indices(input, *args)
     return (out, idx) if return_indices else out
-
-
-def _one(v, fn, arg):
-    """The single int of a 1-d pooling argument (an int or a one-element sequence)."""
-    if isinstance(v, int):
-        return v
-    v = list(v)
-    if len(v) != 1:
-        raise RuntimeError(f"{fn}() argument '{arg}' should contain one int (got {len(v)})")
-    return int(v[0])
 
 
 def _check_1d_input(fn, input, max_style):
@@ -156,37 +222,47 @@ def _check_1d_input(fn, input, max_style):
                            f"'self' (while checking arguments for {fn})")
 
 
+def _one(v, fn, arg, pos, max_style=False):
+    """The single int of a 1-d pooling argument (an int or a one-element sequence)."""
+    v = _int_list(v, fn, arg, pos, 1)
+    if len(v) != 1:
+        if max_style:
+            raise RuntimeError(f"max_pool1d() {arg} must be an int, list of ints or tuple of ints of size 1 but got "
+                               f"size {len(v)}")
+        raise RuntimeError(f"{fn}() argument '{arg}' should contain one int (got {len(v)})")
+    return v[0]
+
+
+def _pool1d_args(fn, input, kernel_size, stride, padding, max_style):
+    """The checked (kernel, stride, padding) ints of a 1-d pool; the stride defaults to the kernel size."""
+    _check_tensor(fn, input)
+    k = _one(kernel_size, fn, "kernel_size", 2, max_style)
+    s = _stride(stride, fn, 1)
+    s = k if not s else _one(s, fn, "stride", 3, max_style)
+    return k, s, _one(padding, fn, "padding", 4, max_style)
+
+
+def _max_pool1d_args(fn, input, kernel_size, stride, padding, dilation, ceil_mode):
+    """The checked (kernel, stride, padding, dilation, ceil_mode) of a 1-d max pool."""
+    k, s, p = _pool1d_args(fn, input, kernel_size, stride, padding, True)
+    d = _one(dilation, fn, "dilation", 5, True)
+    ceil_mode = _bool_arg(ceil_mode, fn, "ceil_mode", 6)
+    _check_1d_input("max_pool1d", input, True)
+    return k, s, p, d, ceil_mode
+
+
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=True):
-    _check_tensor("max_pool1d", input)
-    _check_1d_input("max_pool1d", input, True)
-    k = _max1d_arg(kernel_size, "kernel_size")
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _max1d_arg(stride, "stride")
-    p = _max1d_arg(padding, "padding")
-    d = _max1d_arg(dilation, "dilation")
-    out, idx = _C._max_pool2d_with_indices(input.unsqueeze(-2), [1, k], [1, s], [0, p], [1, d], bool(ceil_mode))
+    k, s, p, d, ceil_mode = _max_pool1d_args("max_pool1d_with_indices", input, kernel_size, stride, padding,
+                                             dilation, ceil_mode)
+    out, idx = _C._max_pool2d_with_indices(input.unsqueeze(-2), [1, k], [1, s], [0, p], [1, d], ceil_mode)
     return out.squeeze(-2), idx.squeeze(-2)
-
-
-def _max1d_arg(v, arg):
-    if isinstance(v, int):
-        return v
-    v = list(v)
-    if len(v) != 1:
-        raise RuntimeError(f"max_pool1d() {arg} must be an int, list of ints or tuple of ints of size 1 but got "
-                           f"size {len(v)}")
-    return int(v[0])
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     if return_indices:
         return max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
-    _check_tensor("max_pool1d", input)
-    _check_1d_input("max_pool1d", input, True)
-    k = _max1d_arg(kernel_size, "kernel_size")
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _max1d_arg(stride, "stride")
-    p = _max1d_arg(padding, "padding")
-    d = _max1d_arg(dilation, "dilation")
+    k, s, p, d, ceil_mode = _max_pool1d_args("max_pool1d", input, kernel_size, stride, padding, dilation, ceil_mode)
     # PyTorch checks the 1-d arguments itself on this path
     if k <= 0:
         raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {k}")
@@ -205,7 +281,9 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         o -= 1
     if o <= 0:
         raise RuntimeError(f"max_pool1d() Invalid computed output size: {o}")
-    out, _ = _C._max_pool2d_with_indices(input.unsqueeze(-2), [1, k], [1, s], [0, p], [1, d], bool(ceil_mode))
+    if not input.is_floating_point():  # PyTorch's kernel of this path is floating-point only
+        raise NotImplementedError(f'"max_pool1d_impl" not implemented for \'{_TYPE_NAMES[input.dtype]}\'')
+    out, _ = _C._max_pool2d_with_indices(input.unsqueeze(-2), [1, k], [1, s], [0, p], [1, d], ceil_mode)
     return out.squeeze(-2)
 
 
@@ -213,57 +291,62 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                divisor_override=None):
     """Mean over kH x kW windows; count_include_pad counts zero padding in the divisor, divisor_override
     replaces the divisor."""
-    _check_tensor("avg_pool2d", input)
-    return _C._avg_pool2d(input, _ints(kernel_size), _stride(stride), _ints(padding), bool(ceil_mode),
-                          bool(count_include_pad), divisor_override)
+    fn = "avg_pool2d"
+    _check_tensor(fn, input)
+    return _C._avg_pool2d(input, _int_list(kernel_size, fn, "kernel_size", 2, 2), _stride(stride, fn, 2),
+                          _int_list(padding, fn, "padding", 4, 2), _bool_arg(ceil_mode, fn, "ceil_mode", 5),
+                          _bool_arg(count_include_pad, fn, "count_include_pad", 6),
+                          _int_arg(divisor_override, fn, "divisor_override", 7, optional=True))
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    _check_tensor("avg_pool1d", input)
-    _check_1d_input("avg_pool1d", input, False)
-    k = _one(kernel_size, "avg_pool1d", "kernel_size")
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _one(stride, "avg_pool1d",
-                                                                                             "stride")
-    p = _one(padding, "avg_pool1d", "padding")
-    out = _C._avg_pool2d(input.unsqueeze(-2), [1, k], [1, s], [0, p], bool(ceil_mode), bool(count_include_pad),
-                         None)
+    fn = "avg_pool1d"
+    k, s, p = _pool1d_args(fn, input, kernel_size, stride, padding, False)
+    ceil_mode = _bool_arg(ceil_mode, fn, "ceil_mode", 5)
+    count_include_pad = _bool_arg(count_include_pad, fn, "count_include_pad", 6)
+    _check_1d_input(fn, input, False)
+    out = _C._avg_pool2d(input.unsqueeze(-2), [1, k], [1, s], [0, p], ceil_mode, count_include_pad, None)
     return out.squeeze(-2)
 
 
-def _output_size(output_size, input, n):
-    """output_size as a list of n ints; None entries take the input's size."""
-    if isinstance(output_size, int):
-        return [output_size] * n
-    sizes = list(output_size)
-    if len(sizes) == 1 and n == 2:
-        sizes = sizes * 2
-    return [input.shape[input.dim() - len(sizes) + i] if v is None else int(v) for i, v in enumerate(sizes)]
+def _output_size(output_size, input, fn):
+    """A 2-d adaptive pool's output_size as a list: an int, or a sequence whose None entries take the
+    input's trailing sizes (it must be shorter than input.dim())."""
+    if isinstance(output_size, int):  # a bool too: the list check below refuses it
+        return _int_list(output_size, fn, "output_size", 2, 2)
+    n = len(output_size)  # TypeError for what has no length, as PyTorch
+    if n >= input.dim():
+        raise ValueError(f"Input dimension should be at least {n + 1}")
+    tail = list(input.shape)[input.dim() - n:]
+    sizes = [tail[i] if v is None else v for i, v in enumerate(output_size)]
+    return _int_list(sizes, fn, "output_size", 2, 2)
 
 
 def adaptive_avg_pool2d(input, output_size):
     """Average pooling to a fixed output size (window i spans floor(i*H/oH) to ceil((i+1)*H/oH))."""
     _check_tensor("adaptive_avg_pool2d", input)
-    size = _output_size(output_size, input, 2)
+    size = _output_size(output_size, input, "adaptive_avg_pool2d")
     if len(size) != 2:
         raise RuntimeError("adaptive_avg_pool2d: output_size must be 2")
     if size[0] < 0 or size[1] < 0:
         raise RuntimeError("adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but "
                            f"received {{{size[0]}, {size[1]}}}")
-    if size == [1, 1] and input.dim() in (3, 4) and input.is_floating_point():
+    if size == [1, 1] and input.dim() in (3, 4):
         return input.mean((-1, -2), keepdim=True)  # PyTorch's shortcut: the graph shows MeanBackward1
     return _C._adaptive_avg_pool2d(input, size)
 
 
 def adaptive_avg_pool1d(input, output_size):
-    _check_tensor("adaptive_avg_pool1d", input)
-    _check_1d_input("adaptive_avg_pool1d", input, False)
-    o = _one(output_size, "adaptive_avg_pool1d", "output_size")
+    fn = "adaptive_avg_pool1d"
+    _check_tensor(fn, input)
+    o = _one(output_size, fn, "output_size", 2)
+    _check_1d_input(fn, input, False)
     return adaptive_avg_pool2d(input.unsqueeze(-2), [1, o]).squeeze(-2)
 
 
 def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
     _check_tensor("adaptive_max_pool2d", input)
-    size = _output_size(output_size, input, 2)
+    size = _output_size(output_size, input, "adaptive_max_pool2d")
     if len(size) != 2:
         raise RuntimeError("adaptive_max_pool2d(): internal error: output_size.size() must be 2")
     return _C._adaptive_max_pool2d(input, size)
@@ -276,9 +359,10 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
-    _check_tensor("adaptive_max_pool1d", input)
-    _check_1d_input("adaptive_max_pool1d", input, False)
-    o = _one(output_size, "adaptive_max_pool1d", "output_size")
+    fn = "adaptive_max_pool1d"
+    _check_tensor(fn, input)
+    o = _one(output_size, fn, "output_size", 2)
+    _check_1d_input(fn, input, False)
     out, idx = _C._adaptive_max_pool2d(input.unsqueeze(-2), [1, o])
     out, idx = out.squeeze(-2), idx.squeeze(-2)
     return (out, idx) if return_indices else out
