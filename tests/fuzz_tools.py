@@ -263,6 +263,14 @@ def classify(exc):
     return cls.__name__
 
 
+# Calls the PyTorch reference itself does not survive: PyTorch 2.13 segfaults in max_pool1d with a
+# kernel size of 2**63-1 (its output-size arithmetic overflows). Its child records "skipped" for these
+# instead of running them; smalltorch still runs them, and no comparison counts a skipped outcome.
+def torch_crashes(call):
+    kind, name, _, arg_ids, kwarg_ids = call
+    return kind == "fn" and name == "max_pool1d" and "intmax" in list(arg_ids) + [v for _, v in kwarg_ids]
+
+
 def child_main():
     import warnings
     import numpy as np
@@ -282,6 +290,9 @@ def child_main():
     for i, call in enumerate(calls):
         out.write(f"B {i}\n")
         out.flush()
+        if lib == "torch" and torch_crashes(call):
+            out.write(f"E {i} skipped\n")
+            continue
         try:
             run_one(T, np, call)
             res = "ok"

@@ -28,6 +28,17 @@ const char* torch_type_name(ScalarType t) {
   }
 }
 
+const char* cpp_name(ScalarType t) {
+  switch (t) {
+    case ScalarType::Float32: return "float";
+    case ScalarType::Float64: return "double";
+    case ScalarType::Int64: return "long int";
+    case ScalarType::Int32: return "int";
+    case ScalarType::UInt8: return "unsigned char";
+    default: return "bool";
+  }
+}
+
 bool scalar_overflows(const Scalar& s, ScalarType t) {
   if (t == ScalarType::Bool || s.kind == Scalar::Bool) return false;
   if (t == ScalarType::Float64) return false;

@@ -25,6 +25,8 @@ inline bool is_integral(ScalarType t, bool include_bool) {
 const char* dtype_name(ScalarType t);  // "float32", ...
 // PyTorch's C++ type name ("Float", "Long", ...), as its "not implemented for 'Long'" errors say.
 const char* torch_type_name(ScalarType t);
+// The C++ type name ("float", "double", "long int", ...), as PyTorch's "float != double" errors say.
+const char* cpp_name(ScalarType t);
 
 // Category: 0 bool, 1 integer, 2 floating.
 inline int category(ScalarType t) { return t == ScalarType::Bool ? 0 : is_floating(t) ? 2 : 1; }

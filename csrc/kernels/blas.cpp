@@ -178,23 +178,25 @@ void loop_gemm(T* out, const T* a, int64_t ars, int64_t acs, const T* b, int64_t
 // about 50 us of one core, well above the cost of waking a worker.
 constexpr int64_t kGemmSplitWork = int64_t(1) << 22;
 
-// One (m x n) product out = alpha * op(a) op(b) + beta * out with the given
-// operand layouts. OpenBLAS runs single-threaded (see blas_single_threaded);
-// a large product is cut into one block of rows (or of columns, when n is the
-// larger side) per thread of our pool, each block one BLAS call.
+}  // namespace
+
+// OpenBLAS runs single-threaded (see blas_single_threaded); a large product is
+// cut into one block of rows (or of columns, when n is the larger side) per
+// thread of our pool, each block one BLAS call.
 template <typename T>
-void gemm_one(T* out, const T* a, const MatOperand& ao, const T* b, const MatOperand& bo, int64_t m, int64_t n,
+void gemm_one(T* out, const T* a, bool ta, int64_t lda, const T* b, bool tb, int64_t ldb, int64_t m, int64_t n,
               int64_t k, T alpha, T beta) {
   if (m == 0 || n == 0) return;
   if (k == 0) {  // empty sum: out = beta * out (BLAS is not asked about k == 0)
     for (int64_t i = 0; i < m * n; ++i) out[i] = beta == T(0) ? T(0) : static_cast<T>(beta * out[i]);
     return;
   }
+  const CBLAS_TRANSPOSE at = ta ? CblasTrans : CblasNoTrans, bt = tb ? CblasTrans : CblasNoTrans;
   auto block = [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
-    const T* pa = a + i0 * (ao.trans == CblasNoTrans ? ao.ld : 1);
-    const T* pb = b + j0 * (bo.trans == CblasNoTrans ? 1 : bo.ld);
-    blas_gemm(ao.trans, bo.trans, to_blasint(i1 - i0), to_blasint(j1 - j0), to_blasint(k), alpha, pa,
-              to_blasint(ao.ld), pb, to_blasint(bo.ld), beta, out + i0 * n + j0, to_blasint(n));
+    const T* pa = a + i0 * (ta ? 1 : lda);
+    const T* pb = b + j0 * (tb ? ldb : 1);
+    blas_gemm(at, bt, to_blasint(i1 - i0), to_blasint(j1 - j0), to_blasint(k), alpha, pa, to_blasint(lda), pb,
+              to_blasint(ldb), beta, out + i0 * n + j0, to_blasint(n));
   };
   const int64_t threads = get_num_threads();
   const bool by_rows = m >= n;
@@ -211,7 +213,10 @@ void gemm_one(T* out, const T* a, const MatOperand& ao, const T* b, const MatOpe
   });
 }
 
-}  // namespace
+template void gemm_one<float>(float*, const float*, bool, int64_t, const float*, bool, int64_t, int64_t, int64_t,
+                              int64_t, float, float);
+template void gemm_one<double>(double*, const double*, bool, int64_t, const double*, bool, int64_t, int64_t,
+                               int64_t, int64_t, double, double);
 
 void gemm(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha, const Scalar& beta) {
   int64_t m = a.sizes()[0], k = a.sizes()[1], n = b.sizes()[1];
@@ -221,8 +226,8 @@ void gemm(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alp
     using T = typename decltype(tag)::type;
     if constexpr (std::is_floating_point_v<T>) {
       MatOperand ao = mat_operand(a), bo = mat_operand(b);
-      gemm_one<T>(out.data<T>(), ao.holder.data<T>(), ao, bo.holder.data<T>(), bo, m, n, k, alpha.to<T>(),
-                  use_beta ? beta.to<T>() : T(0));
+      gemm_one<T>(out.data<T>(), ao.holder.data<T>(), ao.trans == CblasTrans, ao.ld, bo.holder.data<T>(),
+                  bo.trans == CblasTrans, bo.ld, m, n, k, alpha.to<T>(), use_beta ? beta.to<T>() : T(0));
     } else {
       loop_gemm<T>(out.data<T>(), a.data<T>(), a.strides()[0], a.strides()[1], b.data<T>(), b.strides()[0],
                    b.strides()[1], m, n, k, alpha.to<T>(), beta.to<T>(), use_beta);
@@ -241,7 +246,8 @@ void bmm(const Tensor& out, const Tensor& a, const Tensor& b) {
       const T* pa = ao.holder.data<T>();
       const T* pb = bo.holder.data<T>();
       for (int64_t i = 0; i < B; ++i)
-        gemm_one<T>(o + i * m * n, pa + i * ao.batch_stride, ao, pb + i * bo.batch_stride, bo, m, n, k, T(1), T(0));
+        gemm_one<T>(o + i * m * n, pa + i * ao.batch_stride, ao.trans == CblasTrans, ao.ld, pb + i * bo.batch_stride,
+                    bo.trans == CblasTrans, bo.ld, m, n, k, T(1), T(0));
     } else {
       const T* pa = a.data<T>();
       const T* pb = b.data<T>();

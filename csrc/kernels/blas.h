@@ -17,5 +17,12 @@ void bmm(const Tensor& out, const Tensor& a, const Tensor& b);
 void gemv(const Tensor& out, const Tensor& a, const Tensor& x);
 // out (0-d) = sum_i a[i] * b[i].
 void dot(const Tensor& out, const Tensor& a, const Tensor& b);
+// out (m x n, contiguous) = alpha * op(a) @ op(b) + beta * out on raw float32/float64
+// buffers: op transposes when ta / tb, lda / ldb are the stored row-major leading
+// dimensions. The entry point of gemm and bmm, split over our thread pool when
+// large; kernels that walk their own operands (convolution) call it directly.
+template <typename T>
+void gemm_one(T* out, const T* a, bool ta, int64_t lda, const T* b, bool tb, int64_t ldb, int64_t m, int64_t n,
+              int64_t k, T alpha, T beta);
 
 }  // namespace st::kernels

@@ -53,6 +53,9 @@ inline Tensor copy_raw(const Tensor& a) {
   return out;
 }
 
+// t itself when contiguous, else a contiguous copy with no history (for kernels that walk raw buffers).
+inline Tensor contiguous_raw(const Tensor& t) { return t.is_contiguous() ? t : copy_raw(t); }
+
 // 0-d tensors are handled by the kernels as one-element 1-d tensors.
 inline Tensor as1d(const Tensor& t) { return t.dim() == 0 ? make_view(t, {1}, {1}, t.impl()->offset()) : t; }
 

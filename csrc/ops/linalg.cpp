@@ -10,18 +10,6 @@ namespace st::ops {
 
 namespace {
 
-// PyTorch spells dtypes two ways in these messages: "float != double" and "Float and Double".
-const char* cpp_name(ScalarType t) {
-  switch (t) {
-    case ScalarType::Float32: return "float";
-    case ScalarType::Float64: return "double";
-    case ScalarType::Int64: return "long int";
-    case ScalarType::Int32: return "int";
-    case ScalarType::UInt8: return "unsigned char";
-    default: return "bool";
-  }
-}
-
 void check_not_bool(ScalarType t, const char* kernel) {
   ST_CHECK_T(t != ScalarType::Bool, NotImplementedError, "\"", kernel, "\" not implemented for 'Bool'");
 }

@@ -59,6 +59,7 @@ PYBIND11_MODULE(_C, module) {
   bind_arith(m);
   bind_optim(m);
   bind_nn_kernels(m);
+  bind_nn(m);
 
   m.def("_duplicate_bindings", &duplicate_bindings);
   m.def("_bound_names", &bound_names);

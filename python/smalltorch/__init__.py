@@ -128,6 +128,10 @@ reshape = _sequence_arg_fn("reshape", "shape")
 permute = _sequence_arg_fn("permute", "dims")
 
 
+from ._conv_pool import (conv1d, conv2d, conv_transpose1d, conv_transpose2d, convolution, max_pool1d,  # noqa: E402
+                         max_pool2d, max_pool1d_with_indices, avg_pool1d, adaptive_avg_pool1d)
+from ._conv_pool import _adaptive_max_pool1d_pair as adaptive_max_pool1d  # noqa: E402
+
 __all__ = [n for n in dir() if not n.startswith("_")]
 
 

@@ -83,6 +83,40 @@ _VSTACK = ("Stacks a sequence of tensors vertically: 1-D tensors of length n are
 _CONCAT = _CAT
 
 FUNCTIONS = {
+    "conv1d": ("1-d convolution (cross-correlation) of `input` (N, C_in, L) or (C_in, L) with `weight` "
+               "(C_out, C_in / groups, k) plus an optional `bias`, with `stride`, `padding` (ints, 'same' or "
+               "'valid'), `dilation` and `groups`. Floating dtypes only; runs as im2col plus a threaded GEMM and "
+               "records ConvolutionBackward0."),
+    "conv2d": ("2-d convolution (cross-correlation) of `input` (N, C_in, H, W) or unbatched (C_in, H, W) with "
+               "`weight` (C_out, C_in / groups, kH, kW) plus an optional `bias`, with `stride`, `padding` (ints, "
+               "pairs, 'same' or 'valid'), `dilation` and `groups`. Floating dtypes only; im2col plus a threaded "
+               "GEMM, gradients to input, weight and bias through ConvolutionBackward0."),
+    "conv_transpose1d": ("Transposed 1-d convolution (the gradient of conv1d with respect to its input) of `input` "
+                         "with `weight` (C_in, C_out / groups, k), with `stride`, `padding`, `output_padding`, "
+                         "`groups` and `dilation`; grows the length by the stride. Records ConvolutionBackward0."),
+    "conv_transpose2d": ("Transposed 2-d convolution of `input` (N, C_in, H, W) with `weight` (C_in, C_out / "
+                         "groups, kH, kW), with `stride`, `padding`, `output_padding`, `groups` and `dilation`: "
+                         "the upsampling layer of decoders. Records ConvolutionBackward0."),
+    "convolution": ("The general convolution behind conv1d/conv2d and their transposes: `transposed` picks the "
+                    "direction and `output_padding` applies to transposed ones; all of `stride`, `padding` and "
+                    "`dilation` are sequences. Records ConvolutionBackward0."),
+    "max_pool1d": ("Maximum over sliding windows of size `kernel_size` along the last dim of a (N, C, L) or (C, L) "
+                   "input, with `stride` (default: the kernel size), `padding`, `dilation` and `ceil_mode`; "
+                   "`return_indices=True` also returns where each maximum was. The gradient goes to those places."),
+    "max_pool1d_with_indices": ("max_pool1d that always returns the pair (values, indices); the indices are "
+                                "positions along the input's last dim."),
+    "max_pool2d": ("Maximum over sliding `kernel_size` windows of the last two dims of a (N, C, H, W) or (C, H, W) "
+                   "input, with `stride` (default: the kernel size), `padding`, `dilation` and `ceil_mode`; "
+                   "differentiable (the gradient goes to each window's maximum)."),
+    "avg_pool1d": ("Mean over sliding `kernel_size` windows along the last dim of a (N, C, L) or (C, L) input, "
+                   "with `stride`, `padding`, `ceil_mode` and `count_include_pad` (whether padded zeros count in "
+                   "the divisor). Floating dtypes only; differentiable."),
+    "adaptive_avg_pool1d": ("Mean pooling of the last dim of a (N, C, L) or (C, L) input into `output_size` "
+                            "windows, each window's bounds chosen so the windows cover the input evenly. "
+                            "Differentiable."),
+    "adaptive_max_pool1d": ("Max pooling of the last dim of a (N, C, L) or (C, L) input into `output_size` "
+                            "evenly spread windows; returns (values, indices) as PyTorch's top-level function "
+                            "does. Differentiable with respect to the values."),
     "get_rng_state": ("Returns the default random generator's whole state as a 1-d uint8 tensor; passing it to "
                       "`set_rng_state` later makes the following draws repeat the ones made after it was taken."),
     "set_rng_state": ("Restores the default random generator to a state `get_rng_state` returned, so the next "

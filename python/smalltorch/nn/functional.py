@@ -455,3 +455,14 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     # one fused, stable kernel: (1 - t) x + (1 + (pos_weight - 1) t) log(1 + exp(-x)), times weight
     return _C._binary_cross_entropy_with_logits(input, target, weight, pos_weight, _REDUCTION[reduction])
+
+
+# ---- convolution and pooling (smalltorch/_conv_pool.py; the kernels are C++) -------------------
+from .._conv_pool import (conv1d, conv2d, conv_transpose1d, conv_transpose2d, max_pool1d, max_pool2d,  # noqa: E402
+                          max_pool1d_with_indices, max_pool2d_with_indices, avg_pool1d, avg_pool2d,
+                          adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
+                          adaptive_max_pool2d_with_indices)
+
+__all__ += ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d",
+            "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
+            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices"]

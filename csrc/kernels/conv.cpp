@@ -1,0 +1,219 @@
+// Convolution kernels (see conv.h).
+#include "conv.h"
+#include <cstring>
+#include <mutex>
+#include "blas.h"
+#include "parallel.h"
+
+namespace st::kernels {
+
+namespace {
+
+// A 1x1 kernel with unit stride, no padding and unit dilation: the columns are the image itself.
+bool is_pointwise(const ConvGeom& g) {
+  return g.kH == 1 && g.kW == 1 && g.sH == 1 && g.sW == 1 && g.pH == 0 && g.pW == 0 && g.oH == g.H && g.oW == g.W;
+}
+
+// Samples of one chunk of the batch per pool thread: the columns buffer is reused across them.
+template <typename F>
+void over_batch(const ConvGeom& g, F&& fn) {
+  parallel_for(0, g.N, 1, fn);
+}
+
+}  // namespace
+
+template <typename T>
+void im2col(const ConvGeom& g, const T* image, T* col) {
+  const int64_t L = g.oH * g.oW;
+  for (int64_t c = 0; c < g.C; ++c) {
+    const T* plane = image + c * g.H * g.W;
+    for (int64_t kh = 0; kh < g.kH; ++kh) {
+      for (int64_t kw = 0; kw < g.kW; ++kw) {
+        T* row = col + ((c * g.kH + kh) * g.kW + kw) * L;
+        const int64_t woff = kw * g.dW - g.pW;
+        // the output columns ow whose input column ow*sW + woff lies inside [0, W)
+        int64_t ow0 = woff >= 0 ? 0 : (-woff + g.sW - 1) / g.sW;
+        int64_t ow1 = g.W - woff <= 0 ? 0 : (g.W - woff + g.sW - 1) / g.sW;
+        ow1 = std::min(ow1, g.oW);
+        ow0 = std::min(ow0, ow1);
+        for (int64_t oh = 0; oh < g.oH; ++oh) {
+          T* out = row + oh * g.oW;
+          const int64_t ih = oh * g.sH - g.pH + kh * g.dH;
+          if (ih < 0 || ih >= g.H) {
+            std::memset(out, 0, sizeof(T) * g.oW);
+            continue;
+          }
+          const T* in = plane + ih * g.W + woff;
+          for (int64_t ow = 0; ow < ow0; ++ow) out[ow] = T(0);
+          if (g.sW == 1) {
+            std::memcpy(out + ow0, in + ow0, sizeof(T) * (ow1 - ow0));
+          } else {
+            for (int64_t ow = ow0; ow < ow1; ++ow) out[ow] = in[ow * g.sW];
+          }
+          for (int64_t ow = ow1; ow < g.oW; ++ow) out[ow] = T(0);
+        }
+      }
+    }
+  }
+}
+
+template <typename T>
+void col2im(const ConvGeom& g, const T* col, T* image) {
+  const int64_t L = g.oH * g.oW;
+  for (int64_t c = 0; c < g.C; ++c) {
+    T* plane = image + c * g.H * g.W;
+    for (int64_t kh = 0; kh < g.kH; ++kh) {
+      for (int64_t kw = 0; kw < g.kW; ++kw) {
+        const T* row = col + ((c * g.kH + kh) * g.kW + kw) * L;
+        const int64_t woff = kw * g.dW - g.pW;
+        int64_t ow0 = woff >= 0 ? 0 : (-woff + g.sW - 1) / g.sW;
+        int64_t ow1 = g.W - woff <= 0 ? 0 : (g.W - woff + g.sW - 1) / g.sW;
+        ow1 = std::min(ow1, g.oW);
+        ow0 = std::min(ow0, ow1);
+        for (int64_t oh = 0; oh < g.oH; ++oh) {
+          const int64_t ih = oh * g.sH - g.pH + kh * g.dH;
+          if (ih < 0 || ih >= g.H) continue;
+          const T* in = row + oh * g.oW;
+          T* out = plane + ih * g.W + woff;
+          if (g.sW == 1) {
+            for (int64_t ow = ow0; ow < ow1; ++ow) out[ow] += in[ow];
+          } else {
+            for (int64_t ow = ow0; ow < ow1; ++ow) out[ow * g.sW] += in[ow];
+          }
+        }
+      }
+    }
+  }
+}
+
+template void im2col<float>(const ConvGeom&, const float*, float*);
+template void im2col<double>(const ConvGeom&, const double*, double*);
+template void col2im<float>(const ConvGeom&, const float*, float*);
+template void col2im<double>(const ConvGeom&, const double*, double*);
+
+void conv_unfold_gemm(const ConvGeom& g, const Tensor& image, const Tensor& weight, const Tensor& colside) {
+  dispatch_floating(image.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const int64_t K = g.K(), L = g.L();
+    const bool direct = is_pointwise(g);
+    const T* x = image.data<T>();
+    const T* w = weight.data<T>();
+    T* y = colside.data<T>();
+    over_batch(g, [&](int64_t n0, int64_t n1) {
+      Tensor buf = direct ? Tensor() : st::empty({K, L}, image.dtype());
+      T* col = direct ? nullptr : buf.data<T>();
+      for (int64_t n = n0; n < n1; ++n) {
+        for (int64_t gi = 0; gi < g.G; ++gi) {
+          const T* img = x + (n * g.G + gi) * g.C * g.H * g.W;
+          if (direct) col = const_cast<T*>(img);
+          else im2col<T>(g, img, col);
+          gemm_one<T>(y + (n * g.G + gi) * g.R * L, w + gi * g.R * K, false, K, col, false, L, g.R, L, K, T(1), T(0));
+        }
+      }
+    });
+  });
+}
+
+void conv_gemm_fold(const ConvGeom& g, const Tensor& colside, const Tensor& weight, const Tensor& image) {
+  dispatch_floating(image.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const int64_t K = g.K(), L = g.L();
+    const bool direct = is_pointwise(g);
+    const T* y = colside.data<T>();
+    const T* w = weight.data<T>();
+    T* x = image.data<T>();
+    over_batch(g, [&](int64_t n0, int64_t n1) {
+      Tensor buf = direct ? Tensor() : st::empty({K, L}, image.dtype());
+      for (int64_t n = n0; n < n1; ++n) {
+        for (int64_t gi = 0; gi < g.G; ++gi) {
+          T* img = x + (n * g.G + gi) * g.C * g.H * g.W;
+          const T* ys = y + (n * g.G + gi) * g.R * L;
+          if (direct) {
+            gemm_one<T>(img, w + gi * g.R * K, true, K, ys, false, L, K, L, g.R, T(1), T(0));
+            continue;
+          }
+          T* col = buf.data<T>();
+          gemm_one<T>(col, w + gi * g.R * K, true, K, ys, false, L, K, L, g.R, T(1), T(0));
+          std::memset(img, 0, sizeof(T) * g.C * g.H * g.W);
+          col2im<T>(g, col, img);
+        }
+      }
+    });
+  });
+}
+
+void conv_weight_grad(const ConvGeom& g, const Tensor& colside, const Tensor& image, const Tensor& dweight) {
+  dispatch_floating(image.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const int64_t K = g.K(), L = g.L(), WN = g.G * g.R * K;
+    const bool direct = is_pointwise(g);
+    const T* y = colside.data<T>();
+    const T* x = image.data<T>();
+    T* dw = dweight.data<T>();
+    std::memset(dw, 0, sizeof(T) * WN);
+    std::mutex mu;
+    bool first = true;
+    over_batch(g, [&](int64_t n0, int64_t n1) {
+      // each chunk sums its samples into its own buffer; the first chunk to finish writes dweight
+      Tensor part = st::empty({WN}, image.dtype());
+      T* acc = part.data<T>();
+      Tensor buf = direct ? Tensor() : st::empty({K, L}, image.dtype());
+      T* col = direct ? nullptr : buf.data<T>();
+      for (int64_t n = n0; n < n1; ++n) {
+        for (int64_t gi = 0; gi < g.G; ++gi) {
+          const T* img = x + (n * g.G + gi) * g.C * g.H * g.W;
+          if (direct) col = const_cast<T*>(img);
+          else im2col<T>(g, img, col);
+          gemm_one<T>(acc + gi * g.R * K, y + (n * g.G + gi) * g.R * L, false, L, col, true, L, g.R, K, L, T(1),
+                      n == n0 ? T(0) : T(1));
+        }
+      }
+      std::lock_guard<std::mutex> lk(mu);
+      if (first) {
+        std::memcpy(dw, acc, sizeof(T) * WN);
+        first = false;
+      } else {
+        for (int64_t i = 0; i < WN; ++i) dw[i] += acc[i];
+      }
+    });
+  });
+}
+
+void add_channel_bias(const Tensor& out, const Tensor& bias) {
+  dispatch_floating(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const int64_t N = out.sizes()[0], C = out.sizes()[1], S = out.numel() / std::max<int64_t>(N * C, 1);
+    T* o = out.data<T>();
+    const T* b = bias.data<T>();
+    parallel_for(0, N * C, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(S, 1)), [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) {
+        const T v = b[i % C];
+        T* p = o + i * S;
+        for (int64_t s = 0; s < S; ++s) p[s] += v;
+      }
+    });
+  });
+}
+
+void channel_sum(const Tensor& dbias, const Tensor& g) {
+  dispatch_floating(g.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const int64_t N = g.sizes()[0], C = g.sizes()[1], S = g.numel() / std::max<int64_t>(N * C, 1);
+    const T* p = g.data<T>();
+    T* d = dbias.data<T>();
+    parallel_for(0, C, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(N * S, 1)), [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c) {
+        T total = 0;
+        for (int64_t n = 0; n < N; ++n) {
+          const T* q = p + (n * C + c) * S;
+          T s = 0;
+          for (int64_t i = 0; i < S; ++i) s += q[i];
+          total += s;
+        }
+        d[c] = total;
+      }
+    });
+  });
+}
+
+}  // namespace st::kernels

@@ -1,0 +1,50 @@
+// Convolution kernels: im2col / col2im and the three GEMM-based products a
+// convolution and its transpose are made of. Everything here works on
+// contiguous float32/float64 buffers described by ConvGeom; argument checks,
+// output shapes and autograd live in ops/conv.cpp.
+//
+// One "image" side (N, G*C, H, W) is unfolded into columns
+// (C*kH*kW, oH*oW) per sample and group; the "column" side (N, G*R, oH, oW)
+// meets the weight M (G*R, C*kH*kW):
+//   unfold_gemm:   colside[n,g] = M[g] @ im2col(image[n,g])
+//   gemm_fold:     image[n,g]   = col2im(M[g]^T @ colside[n,g])
+//   weight_grad:   dM[g]        = sum_n colside[n,g] @ im2col(image[n,g])^T
+// A convolution is unfold_gemm (forward), gemm_fold (input gradient) and
+// weight_grad; a transposed convolution is gemm_fold (forward), unfold_gemm
+// (input gradient) and weight_grad with the roles of its input and output swapped.
+#pragma once
+#include <cstdint>
+#include "../core/tensor.h"
+
+namespace st::kernels {
+
+struct ConvGeom {
+  int64_t N = 1, G = 1;     // batch, groups
+  int64_t C = 1, H = 1, W = 1;  // image side: channels per group and spatial size
+  int64_t R = 1;            // column side: channels per group
+  int64_t kH = 1, kW = 1, sH = 1, sW = 1, pH = 0, pW = 0, dH = 1, dW = 1;
+  int64_t oH = 1, oW = 1;   // column side spatial size
+  int64_t K() const { return C * kH * kW; }
+  int64_t L() const { return oH * oW; }
+};
+
+// col (C*kH*kW, oH*oW) from one image (C, H, W); padding reads as zero.
+template <typename T>
+void im2col(const ConvGeom& g, const T* image, T* col);
+// image (C, H, W) += the columns folded back (the adjoint of im2col); image is not cleared.
+template <typename T>
+void col2im(const ConvGeom& g, const T* col, T* image);
+
+// The three products (see the top of this file). Tensors are contiguous, of one
+// floating dtype: image (N, G*C, H, W), colside (N, G*R, oH, oW), weight (G*R, C, kH, kW).
+// Each runs over the batch on the thread pool; temporary columns come from the allocator.
+void conv_unfold_gemm(const ConvGeom& g, const Tensor& image, const Tensor& weight, const Tensor& colside);
+void conv_gemm_fold(const ConvGeom& g, const Tensor& colside, const Tensor& weight, const Tensor& image);
+void conv_weight_grad(const ConvGeom& g, const Tensor& colside, const Tensor& image, const Tensor& dweight);
+
+// out (N, Cout, S) += bias[c] for every sample and position (S = spatial size).
+void add_channel_bias(const Tensor& out, const Tensor& bias);
+// dbias[c] = sum over n, s of g (N, C, S); g contiguous.
+void channel_sum(const Tensor& dbias, const Tensor& g);
+
+}  // namespace st::kernels
