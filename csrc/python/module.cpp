@@ -58,6 +58,7 @@ PYBIND11_MODULE(_C, module) {
   bind_numpy(m);
   bind_arith(m);
   bind_optim(m);
+  bind_lapack(m);
 
   m.def("_duplicate_bindings", &duplicate_bindings);
   m.def("_bound_names", &bound_names);
