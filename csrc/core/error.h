@@ -13,6 +13,7 @@ struct IndexError : Error { using Error::Error; };          // -> IndexError
 struct TypeError : Error { using Error::Error; };           // -> TypeError
 struct ValueError : Error { using Error::Error; };          // -> ValueError
 struct NotImplementedError : Error { using Error::Error; }; // -> NotImplementedError
+struct LinAlgError : Error { using Error::Error; };         // -> smalltorch.linalg.LinAlgError (a RuntimeError)
 
 namespace detail {
 inline void cat(std::ostringstream&) {}

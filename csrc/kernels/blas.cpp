@@ -43,23 +43,23 @@ bool blas_single_threaded() {
   return true;
 }
 
-struct BlasCall {
-  BlasCall() {
-    static const bool registered = pthread_atfork(before_fork, after_fork, after_fork_in_child) == 0;
-    (void)registered;
-    static const bool single = blas_single_threaded();
-    (void)single;
-    for (;;) {
-      g_active_calls.fetch_add(1);
-      if (!g_forking.load()) return;
-      g_active_calls.fetch_sub(1);
-      while (g_forking.load()) std::this_thread::sleep_for(std::chrono::microseconds(100));
-    }
+}  // namespace
+
+BlasCall::BlasCall() {
+  static const bool registered = pthread_atfork(before_fork, after_fork, after_fork_in_child) == 0;
+  (void)registered;
+  static const bool single = blas_single_threaded();
+  (void)single;
+  for (;;) {
+    g_active_calls.fetch_add(1);
+    if (!g_forking.load()) return;
+    g_active_calls.fetch_sub(1);
+    while (g_forking.load()) std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
-  ~BlasCall() { g_active_calls.fetch_sub(1); }
-  BlasCall(const BlasCall&) = delete;
-  BlasCall& operator=(const BlasCall&) = delete;
-};
+}
+BlasCall::~BlasCall() { g_active_calls.fetch_sub(1); }
+
+namespace {
 
 // ---------------------------------------------------------------- BLAS entry points
 // One overload per float type so the templated drivers below stay dtype-free.

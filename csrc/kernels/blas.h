@@ -8,6 +8,16 @@
 
 namespace st::kernels {
 
+// Every OpenBLAS/LAPACK call runs while one of these lives (blas.cpp): a fork()
+// waits for running calls and holds new ones back, and OpenBLAS's own threads
+// stay idle (our pool splits the work).
+struct BlasCall {
+  BlasCall();
+  ~BlasCall();
+  BlasCall(const BlasCall&) = delete;
+  BlasCall& operator=(const BlasCall&) = delete;
+};
+
 // out (m x n) = beta * out + alpha * a (m x k) @ b (k x n). With beta == 0 the
 // old contents of out are ignored (NaN included), as in BLAS.
 void gemm(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha, const Scalar& beta);

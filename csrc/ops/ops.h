@@ -123,6 +123,7 @@ void check_inplace(const Tensor& self, const char* op, const Tensor* other = nul
 #include "binary.h"
 #include "indexing.h"
 #include "linalg.h"
+#include "linalg_lapack.h"
 #include "pointwise.h"
 #include "reductions.h"
 #include "shape_ops.h"

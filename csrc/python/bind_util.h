@@ -123,5 +123,6 @@ void bind_unary(Module& m, TensorClass& cls);
 void bind_storage(Module& m, TensorClass& cls);
 void bind_dlpack(Module& m, TensorClass& cls);
 void bind_nn(Module& m);
+void bind_lapack(Module& m);
 
 }  // namespace st::py_bind

@@ -15,6 +15,7 @@
 namespace st::py_bind {
 
 PyTypeObject* g_tensor_type = nullptr;
+PyObject* g_linalg_error_type = nullptr;
 
 void translate_st_exception(std::exception_ptr p) {
   try {
@@ -27,6 +28,8 @@ void translate_st_exception(std::exception_ptr p) {
     PyErr_SetString(PyExc_ValueError, e.what());
   } catch (const st::NotImplementedError& e) {
     PyErr_SetString(PyExc_NotImplementedError, e.what());
+  } catch (const st::LinAlgError& e) {
+    PyErr_SetString(g_linalg_error_type ? g_linalg_error_type : PyExc_RuntimeError, e.what());
   } catch (const st::Error& e) {
     PyErr_SetString(PyExc_RuntimeError, e.what());
   } catch (const std::bad_alloc&) {

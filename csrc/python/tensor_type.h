@@ -91,6 +91,8 @@ py::handle make_tensor_type(py::module_& m);
 // Sets the Python error for a st:: exception (IndexError, TypeError, ...) or
 // bad_alloc; any other exception propagates (pybind11's translators see it).
 void translate_st_exception(std::exception_ptr p);
+// smalltorch._C._LinAlgError (a RuntimeError subclass; created by bind_lapack), raised for st::LinAlgError.
+extern PyObject* g_linalg_error_type;
 // Sets the Python error for the C++ exception being handled (used by the C slots).
 void set_error_from_current_exception();
 

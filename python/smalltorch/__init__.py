@@ -28,6 +28,7 @@ from ._creation import (tensor, as_tensor, zeros, ones, full, empty, arange, lin
 from . import _tensor  # noqa: F401  (adds the Python-level Tensor methods)
 from . import autograd
 from . import linalg
+globals().update(linalg._TOP_LEVEL)  # det, logdet, slogdet, inverse, cholesky, qr, svd
 from . import func  # noqa: E402  (smalltorch.func, the functional transforms)
 from . import profiler  # noqa: E402  (smalltorch.profiler)
 from . import cuda, backends

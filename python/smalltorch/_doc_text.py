@@ -326,6 +326,29 @@ FUNCTIONS = {
               "propagate). Accepts `out=` and is differentiable with respect to all three tensors."),
     "trace": ("Returns the sum of the main diagonal of a 2-D tensor as a 0-d tensor; integer and bool inputs are "
               "summed as int64. Differentiable."),
+    "det": ("Returns the determinant of each square matrix of `input` (shape (*, n, n), float32 or float64), "
+            "computed from an LU factorization with partial pivoting (LAPACK getrf); 0 for a singular matrix and "
+            "1 for an empty one. Differentiable (LinalgDetBackward0: grad · det · A⁻ᵀ, or the adjugate from the "
+            "SVD for a singular matrix). Same as `smalltorch.linalg.det`."),
+    "logdet": ("Returns log det of each square matrix of `input`: nan where the determinant is negative and -inf "
+               "where the matrix is singular. Computed from `linalg.slogdet`; differentiable."),
+    "slogdet": ("Returns the named pair (sign, logabsdet) of each square matrix of `input`: the sign of the "
+                "determinant (0 for a singular matrix) and the log of its absolute value (-inf when singular), "
+                "without the overflow of `det`. Differentiable through logabsdet (LinalgSlogdetBackward0)."),
+    "inverse": ("Returns the inverse of each square matrix of `input` (LU with partial pivoting); a singular "
+                "matrix raises `smalltorch.linalg.LinAlgError` (a RuntimeError). Accepts `out=`; differentiable "
+                "(LinalgInvExBackward0: -A⁻ᵀ grad A⁻ᵀ). Same as `smalltorch.linalg.inv`."),
+    "cholesky": ("Returns the Cholesky factor L (A = L Lᵀ, lower triangular) of each symmetric positive-definite "
+                 "matrix of `input`, or U = Lᵀ when `upper=True`; only one triangle of the input is read. A matrix "
+                 "that is not positive-definite raises `smalltorch.linalg.LinAlgError`. Differentiable "
+                 "(CholeskyBackward0). PyTorch deprecates it for `smalltorch.linalg.cholesky`."),
+    "qr": ("Returns the named pair (Q, R) of the QR decomposition of each matrix of `input` (LAPACK geqrf/orgqr): "
+           "reduced when `some=True` (Q is m x k, R is k x n, k = min(m, n)), complete otherwise (Q is m x m). "
+           "Differentiable (LinalgQrBackward0). PyTorch deprecates it for `smalltorch.linalg.qr`."),
+    "svd": ("Returns the named triple (U, S, V) with input = U diag(S) Vᵀ for each matrix of `input` (LAPACK "
+            "gesdd), singular values descending; reduced U and V when `some=True`. With `compute_uv=False` U and V "
+            "are zero-filled (m x m) and (n x n). Note V, not Vᵀ as `smalltorch.linalg.svd` returns. "
+            "Differentiable (LinalgSvdBackward0)."),
     "norm": ("Computes a matrix or vector norm of `input`. `p` is `'fro'` (default, the square root of the sum of "
              "squares) or a number, including inf and -inf for max/min absolute value; `dim` selects the dimension(s) "
              "to reduce (all by default), `keepdim` keeps them with size 1, and `dtype`/`out` control the result. "
