@@ -84,8 +84,7 @@ def test_autograd_functional_matches_torch(torch_ref, name):
         if name == "vjp":
             return A.vjp(fv, x, y)
         if name == "jacobian":
-            return A.jacobian(fv, x, strategy="forward-mode", vectorize=True) if T is torch_ref else \
-                A.jacobian(fv, x, strategy="forward-mode")
+            return A.jacobian(fv, x, strategy="forward-mode", vectorize=True)
         return A.hessian(f1, x)
     close(run(st), run(torch_ref))
 

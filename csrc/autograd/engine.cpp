@@ -73,6 +73,7 @@ void check_hook_result(const TensorList& r, size_t want, const char* what) {
 // fn->apply with what is rarely on: node pre-hooks and hooks, and anomaly mode
 // (the node's forward stack reported on failure, NaN gradients refused).
 TensorList call_function(Node& fn, TensorList&& grads) {
+  forward_ad::Disable no_tangents;  // backward formulas compute on plain values
   NodeExtras* x = fn.extras.get();
   if (x && !x->pre_hooks.empty()) {
     auto hooks = x->pre_hooks;  // a hook may register or remove hooks

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 #include "../core/tensor.h"
+#include "forward_ad.h"
 #include "grad_mode.h"
 
 namespace st::autograd {
@@ -142,6 +143,9 @@ void release_node(NodePtr&& n);
 struct AutogradMeta : AutogradMetaBase {
   ~AutogradMeta() override;
   bool requires_grad = false;
+  // Forward mode (forward_ad.h): the tangent and the token of the level it belongs to.
+  Tensor fw_grad;
+  uint64_t fw_token = 0;
   Tensor grad;
   NodePtr grad_fn;
   uint32_t output_nr = 0;
@@ -210,6 +214,7 @@ inline bool any_requires_grad(std::initializer_list<const Tensor*> ts) {
 // Builds node type N with edges to `inputs` when grad is needed, else nullptr.
 template <typename N>
 std::shared_ptr<N> make_node(std::initializer_list<const Tensor*> inputs) {
+  forward_ad::check_supported<N>(inputs);
   if (!any_requires_grad(inputs)) return nullptr;
   auto n = std::make_shared<N>();
   n->next_edges.reserve(inputs.size());

@@ -153,6 +153,7 @@ void operand_fields(std::vector<SavedField>& out, const SavedTensor& self, const
 }
 
 struct AddBackward0 : Node {
+  static constexpr bool jvp = true;  // see the forward-mode tangents below
   Scalar alpha;
   const char* name() const override { return "AddBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("alpha", alpha)); }
@@ -165,6 +166,7 @@ struct AddBackward0 : Node {
 };
 
 struct SubBackward0 : Node {
+  static constexpr bool jvp = true;  // see the forward-mode tangents below
   Scalar alpha;
   const char* name() const override { return "SubBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("alpha", alpha)); }
@@ -177,6 +179,7 @@ struct SubBackward0 : Node {
 };
 
 struct RsubBackward1 : Node {
+  static constexpr bool jvp = true;  // see the forward-mode tangents below
   const char* name() const override { return "RsubBackward1"; }
   void saved_fields(std::vector<SavedField>& out) const override {
     out.push_back(SavedField::of("alpha", Scalar(int64_t(1))));
@@ -185,6 +188,7 @@ struct RsubBackward1 : Node {
 };
 
 struct MulBackward0 : Node {
+  static constexpr bool jvp = true;  // see the forward-mode tangents below
   SavedTensor self, other;  // other is unset for the scalar form
   Scalar scalar;
   const char* name() const override { return "MulBackward0"; }
@@ -203,6 +207,7 @@ struct MulBackward0 : Node {
 };
 
 struct DivBackward0 : Node {
+  static constexpr bool jvp = true;  // see the forward-mode tangents below
   SavedTensor self, other;
   Scalar scalar;
   const char* name() const override { return "DivBackward0"; }
@@ -222,6 +227,7 @@ struct DivBackward0 : Node {
 };
 
 struct PowBackward0 : Node {  // tensor ** scalar
+  static constexpr bool jvp = true;  // see the forward-mode tangents below
   SavedTensor self;
   Scalar exponent;
   const char* name() const override { return "PowBackward0"; }
@@ -240,6 +246,7 @@ struct PowBackward0 : Node {  // tensor ** scalar
 };
 
 struct PowBackward1 : Node {  // tensor ** tensor
+  static constexpr bool jvp = true;  // see the forward-mode tangents below
   SavedTensor self, exponent, result;
   const char* name() const override { return "PowBackward1"; }
   void saved_fields(std::vector<SavedField>& out) const override {
@@ -258,6 +265,7 @@ struct PowBackward1 : Node {  // tensor ** tensor
 };
 
 struct PowBackward2 : Node {  // scalar ** tensor
+  static constexpr bool jvp = true;  // see the forward-mode tangents below
   SavedTensor result;
   Scalar base;
   const char* name() const override { return "PowBackward2"; }
@@ -272,11 +280,13 @@ struct PowBackward2 : Node {  // scalar ** tensor
 };
 
 struct NegBackward0 : Node {
+  static constexpr bool jvp = true;  // see the forward-mode tangents below
   const char* name() const override { return "NegBackward0"; }
   TensorList apply(TensorList&& g) override { return {neg(g[0])}; }
 };
 
 struct ReciprocalBackward0 : Node {
+  static constexpr bool jvp = true;  // see the forward-mode tangents below
   SavedTensor result;
   const char* name() const override { return "ReciprocalBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("result", result)); }
@@ -302,6 +312,18 @@ ST_VJP_FORMULA("PowBackward2", "grad_exponent = grad · result · ln(self)")
 ST_VJP_FORMULA("NegBackward0", "grad_self = -grad")
 ST_VJP_FORMULA("ReciprocalBackward0", "grad_self = -grad · result²")
 
+// ------------------------------------------------------------ forward mode
+namespace {
+
+Tensor tg(const Tensor& t) { return forward_ad::tangent(t); }
+// x + y where an undefined tangent counts as zero
+Tensor tsum(const Tensor& x, const Tensor& y) { return !x.defined() ? y : !y.defined() ? x : add(x, y); }
+// f(t) unless the tangent t is undefined (zero)
+template <class F>
+Tensor tmap(const Tensor& t, F&& f) { return t.defined() ? f(t) : Tensor(); }
+
+}  // namespace
+
 // ------------------------------------------------------------ out-of-place ops
 
 Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
@@ -310,6 +332,7 @@ Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
   Tensor out = is_one(alpha) ? binary_raw(BinaryOp::Add, a, b, rt)
                              : binary_raw(BinaryOp::Add, a, scalar_raw(BinaryOp::Mul, b, alpha, false, rt), rt);
   if (auto n = make_node<AddBackward0>({&a, &b})) { n->alpha = alpha; finish(n, out); }
+  forward_ad::jvp(out, {&a, &b}, [&] { return tsum(tg(a), tmap(tg(b), [&](const Tensor& t) { return is_one(alpha) ? t : mul(t, alpha); })); });
   return out;
 }
 
@@ -319,6 +342,7 @@ Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha) {
   Scalar s = scaled(b, alpha);
   Tensor out = scalar_raw(BinaryOp::Add, a, s, false, rt);
   if (auto n = make_node<AddBackward0>({&a, nullptr})) { n->alpha = alpha; finish(n, out); }
+  forward_ad::jvp(out, {&a}, [&] { return tg(a); });
   return out;
 }
 
@@ -329,6 +353,9 @@ Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
   Tensor out = is_one(alpha) ? binary_raw(BinaryOp::Sub, a, b, rt)
                              : binary_raw(BinaryOp::Sub, a, scalar_raw(BinaryOp::Mul, b, alpha, false, rt), rt);
   if (auto n = make_node<SubBackward0>({&a, &b})) { n->alpha = alpha; finish(n, out); }
+  forward_ad::jvp(out, {&a, &b}, [&] {
+    return tsum(tg(a), tmap(tg(b), [&](const Tensor& t) { return is_one(alpha) ? neg(t) : mul(t, Scalar(-alpha.to_double())); }));
+  });
   return out;
 }
 
@@ -339,6 +366,7 @@ Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha) {
   Scalar s = scaled(b, alpha);
   Tensor out = scalar_raw(BinaryOp::Sub, a, s, false, rt);
   if (auto n = make_node<SubBackward0>({&a, nullptr})) { n->alpha = alpha; finish(n, out); }
+  forward_ad::jvp(out, {&a}, [&] { return tg(a); });
   return out;
 }
 
@@ -347,6 +375,7 @@ Tensor rsub(const Tensor& a, const Scalar& b) {
   ScalarType rt = result_type(a, b);
   Tensor out = scalar_raw(BinaryOp::Sub, a, b, true, rt);
   finish(make_node<RsubBackward1>({&a}), out);
+  forward_ad::jvp(out, {&a}, [&] { return neg(tg(a)); });
   return out;
 }
 
@@ -357,12 +386,16 @@ Tensor mul(const Tensor& a, const Tensor& b) {
     if (n->should_compute(1)) n->self.save(a);
     finish(n, out);
   }
+  forward_ad::jvp(out, {&a, &b}, [&] {
+    return tsum(tmap(tg(a), [&](const Tensor& t) { return mul(t, b); }), tmap(tg(b), [&](const Tensor& t) { return mul(a, t); }));
+  });
   return out;
 }
 
 Tensor mul(const Tensor& a, const Scalar& b) {
   Tensor out = scalar_raw(BinaryOp::Mul, a, b, false, result_type(a, b));
   if (auto n = make_node<MulBackward0>({&a, nullptr})) { n->scalar = b; finish(n, out); }
+  forward_ad::jvp(out, {&a}, [&] { return mul(tg(a), b); });
   return out;
 }
 
@@ -373,12 +406,17 @@ Tensor div(const Tensor& a, const Tensor& b) {
     if (n->should_compute(1)) n->self.save(a);
     finish(n, out);
   }
+  forward_ad::jvp(out, {&a, &b}, [&] {
+    return tsum(tmap(tg(a), [&](const Tensor& t) { return div(t, b); }),
+                tmap(tg(b), [&](const Tensor& t) { return neg(div(mul(t, a), mul(b, b))); }));
+  });
   return out;
 }
 
 Tensor div(const Tensor& a, const Scalar& b) {
   Tensor out = scalar_raw(BinaryOp::Div, a, b, false, div_type(result_type(a, b)));
   if (auto n = make_node<DivBackward0>({&a, nullptr})) { n->scalar = b; finish(n, out); }
+  forward_ad::jvp(out, {&a}, [&] { return div(tg(a), b); });
   return out;
 }
 
@@ -394,6 +432,10 @@ Tensor pow(const Tensor& a, const Tensor& b) {
     if (n->should_compute(1)) { autograd::set_history(out, n); n->result.save(out, true); }
     finish(n, out);
   }
+  forward_ad::jvp(out, {&a, &b}, [&] {
+    return tsum(tmap(tg(a), [&](const Tensor& t) { return mul(mul(t, b), pow(a, sub(b, Scalar(int64_t(1))))); }),
+                tmap(tg(b), [&](const Tensor& t) { return mul(mul(t, out), log(a)); }));
+  });
   return out;
 }
 
@@ -406,6 +448,12 @@ Tensor pow(const Tensor& a, const Scalar& e) {
     n->exponent = e;
     finish(n, out);
   }
+  forward_ad::jvp(out, {&a}, [&] {
+    const double d = e.to_double();
+    if (d == 0.0) return zeros(a.sizes(), tg(a).dtype());
+    const Scalar em1 = e.kind == Scalar::Float ? Scalar(d - 1.0) : Scalar(e.to<int64_t>() - 1);
+    return mul(mul(tg(a), pow(a, em1)), e);
+  });
   return out;
 }
 
@@ -419,6 +467,7 @@ Tensor pow(const Scalar& base, const Tensor& b) {
     autograd::set_history(out, n);
     n->result.save(out, true);
   }
+  forward_ad::jvp(out, {&b}, [&] { return mul(mul(tg(b), out), Scalar(std::log(base.to_double()))); });
   return out;
 }
 
@@ -429,6 +478,7 @@ Tensor neg(const Tensor& a) {
   Tensor out = st::empty(a.sizes(), a.dtype());
   kernels::unary(kernels::UnaryOp::Neg, out, a);
   finish(make_node<NegBackward0>({&a}), out);
+  forward_ad::jvp(out, {&a}, [&] { return neg(tg(a)); });
   return out;
 }
 
@@ -439,6 +489,7 @@ Tensor reciprocal(const Tensor& a) {
     autograd::set_history(out, n);
     n->result.save(out, true);
   }
+  forward_ad::jvp(out, {&a}, [&] { return neg(mul(tg(a), mul(out, out))); });
   return out;
 }
 
@@ -520,26 +571,31 @@ void inplace_scalar(BinaryOp op, Tensor& self, const Scalar& s, const char* name
 }  // namespace
 
 Tensor& add_(Tensor& self, const Tensor& b, const Scalar& alpha) {
+  Tensor new_tangent = forward_ad::inplace_tangent(self, {&self, &b}, [&](const Tensor& v) { return add(v, b, alpha); });
   check_alpha(self.dtype(), alpha);
   auto n = make_node<AddBackward0>({&self, &b});
   Tensor bb = is_one(alpha) ? b : scalar_raw(BinaryOp::Mul, b, alpha, false, result_type(self, b));
   inplace_binary(BinaryOp::Add, self, bb, "add_", result_type(self, b));
   if (n) n->alpha = alpha;
   commit_inplace(self, n);
+  forward_ad::assign_tangent(self, new_tangent);
   return self;
 }
 
 Tensor& add_(Tensor& self, const Scalar& b, const Scalar& alpha) {
+  Tensor new_tangent = forward_ad::inplace_tangent(self, {&self}, [&](const Tensor& v) { return add(v, b, alpha); });
   auto n = make_node<AddBackward0>({&self, nullptr});
   check_alpha(self.dtype(), alpha);
   Scalar s = scaled(b, alpha);
   inplace_scalar(BinaryOp::Add, self, s, "add_", result_type(self, b));
   if (n) n->alpha = alpha;
   commit_inplace(self, n);
+  forward_ad::assign_tangent(self, new_tangent);
   return self;
 }
 
 Tensor& sub_(Tensor& self, const Tensor& b, const Scalar& alpha) {
+  Tensor new_tangent = forward_ad::inplace_tangent(self, {&self, &b}, [&](const Tensor& v) { return sub(v, b, alpha); });
   check_alpha(self.dtype(), alpha);
   check_sub_bool(self, b.dtype());
   auto n = make_node<SubBackward0>({&self, &b});
@@ -547,10 +603,12 @@ Tensor& sub_(Tensor& self, const Tensor& b, const Scalar& alpha) {
   inplace_binary(BinaryOp::Sub, self, bb, "sub_", result_type(self, b));
   if (n) n->alpha = alpha;
   commit_inplace(self, n);
+  forward_ad::assign_tangent(self, new_tangent);
   return self;
 }
 
 Tensor& sub_(Tensor& self, const Scalar& b, const Scalar& alpha) {
+  Tensor new_tangent = forward_ad::inplace_tangent(self, {&self}, [&](const Tensor& v) { return sub(v, b, alpha); });
   check_sub_bool(self, b.natural_dtype());
   auto n = make_node<SubBackward0>({&self, nullptr});
   check_alpha(self.dtype(), alpha);
@@ -558,10 +616,12 @@ Tensor& sub_(Tensor& self, const Scalar& b, const Scalar& alpha) {
   inplace_scalar(BinaryOp::Sub, self, s, "sub_", result_type(self, b));
   if (n) n->alpha = alpha;
   commit_inplace(self, n);
+  forward_ad::assign_tangent(self, new_tangent);
   return self;
 }
 
 Tensor& mul_(Tensor& self, const Tensor& b) {
+  Tensor new_tangent = forward_ad::inplace_tangent(self, {&self, &b}, [&](const Tensor& v) { return mul(v, b.is_same(self) ? v : b); });
   auto n = make_node<MulBackward0>({&self, &b});
   if (n) {
     n->other.save(b.is_same(self) ? clone(b) : b);
@@ -569,18 +629,22 @@ Tensor& mul_(Tensor& self, const Tensor& b) {
   }
   inplace_binary(BinaryOp::Mul, self, b, "mul_", result_type(self, b));
   commit_inplace(self, n);
+  forward_ad::assign_tangent(self, new_tangent);
   return self;
 }
 
 Tensor& mul_(Tensor& self, const Scalar& b) {
+  Tensor new_tangent = forward_ad::inplace_tangent(self, {&self}, [&](const Tensor& v) { return mul(v, b); });
   auto n = make_node<MulBackward0>({&self, nullptr});
   inplace_scalar(BinaryOp::Mul, self, b, "mul_", result_type(self, b));
   if (n) n->scalar = b;
   commit_inplace(self, n);
+  forward_ad::assign_tangent(self, new_tangent);
   return self;
 }
 
 Tensor& div_(Tensor& self, const Tensor& b) {
+  Tensor new_tangent = forward_ad::inplace_tangent(self, {&self, &b}, [&](const Tensor& v) { return div(v, b.is_same(self) ? v : b); });
   auto n = make_node<DivBackward0>({&self, &b});
   if (n) {
     n->other.save(b.is_same(self) ? clone(b) : b);
@@ -588,27 +652,33 @@ Tensor& div_(Tensor& self, const Tensor& b) {
   }
   inplace_binary(BinaryOp::Div, self, b, "div_", div_type(result_type(self, b)));
   commit_inplace(self, n);
+  forward_ad::assign_tangent(self, new_tangent);
   return self;
 }
 
 Tensor& div_(Tensor& self, const Scalar& b) {
+  Tensor new_tangent = forward_ad::inplace_tangent(self, {&self}, [&](const Tensor& v) { return div(v, b); });
   auto n = make_node<DivBackward0>({&self, nullptr});
   inplace_scalar(BinaryOp::Div, self, b, "div_", div_type(result_type(self, b)));
   if (n) n->scalar = b;
   commit_inplace(self, n);
+  forward_ad::assign_tangent(self, new_tangent);
   return self;
 }
 
 Tensor& pow_(Tensor& self, const Scalar& e) {
+  Tensor new_tangent = forward_ad::inplace_tangent(self, {&self}, [&](const Tensor& v) { return pow(v, e); });
   check_int_pow(self.dtype(), e);
   auto n = make_node<PowBackward0>({&self});
   if (n) { n->self.save(clone(self)); n->exponent = e; }
   inplace_scalar(BinaryOp::Pow, self, e, "pow_", result_type(self, e));
   commit_inplace(self, n);
+  forward_ad::assign_tangent(self, new_tangent);
   return self;
 }
 
 Tensor& pow_(Tensor& self, const Tensor& b) {
+  Tensor new_tangent = forward_ad::inplace_tangent(self, {&self, &b}, [&](const Tensor& v) { return pow(v, b.is_same(self) ? v : b); });
   Tensor r = pow(alias_raw(self), b);  // validates and computes; history is re-made below
   auto n = make_node<PowBackward1>({&self, &b});
   if (n) { n->self.save(clone(self)); n->exponent.save(b.is_same(self) ? clone(b) : b); }
@@ -617,16 +687,19 @@ Tensor& pow_(Tensor& self, const Tensor& b) {
   kernels::copy(self, r);
   commit_inplace(self, n);
   if (n && n->should_compute(1)) n->result.save(self, true);
+  forward_ad::assign_tangent(self, new_tangent);
   return self;
 }
 
 Tensor& neg_(Tensor& self) {
+  Tensor new_tangent = forward_ad::inplace_tangent(self, {&self}, [&](const Tensor& v) { return neg(v); });
   check_inplace(self, "neg_");
   auto n = make_node<NegBackward0>({&self});
   ST_CHECK(self.dtype() != ScalarType::Bool, "Negation, the `-` operator, on a bool tensor is not supported.");
   check_no_internal_overlap(self, "neg_");
   kernels::unary(kernels::UnaryOp::Neg, self, self);
   commit_inplace(self, n);
+  forward_ad::assign_tangent(self, new_tangent);
   return self;
 }
 

@@ -66,6 +66,7 @@ const char* node_name(const char* column) {
 // formula in PyTorch: its node raises when reached.
 template <class Op>
 struct BinaryBackward : Node {
+  static constexpr bool jvp = true;  // binary_jvp
   Form form = Form::TT;
   SavedTensor self, other, result;
   const char* name() const override {
@@ -136,6 +137,25 @@ void record(const Tensor& out, const Tensor& a, const Tensor& b, Form form, cons
     if (n && Op::saves == Save::InOut) n->result.save(out, true);
 }
 
+// out's tangent from a's and b's (forward mode): the gradient formulas with
+// the tangents as g, each a diagonal Jacobian, summed.
+template <class Op>
+void binary_jvp(const Tensor& out, const Tensor& a, const Tensor& b, Form form) {
+  if constexpr (Op::differentiable) {
+    const Tensor ta = form == Form::ST ? Tensor() : forward_ad::tangent(a);
+    const Tensor tb = form == Form::TS ? Tensor() : forward_ad::tangent(b);
+    if ((!ta.defined() && !tb.defined()) || !is_floating(out.dtype())) return;
+    if (same_str(Op::node, "NotImplemented")) forward_ad::refuse(Op::op_name);
+    Tensor t;
+    {
+      forward_ad::Disable plain;
+      if (ta.defined()) t = Op::grad_self(ta, a, b, out);
+      if (tb.defined()) t = t.defined() ? add(t, Op::grad_other(tb, a, b, out)) : Op::grad_other(tb, a, b, out);
+    }
+    forward_ad::set_tangent(out, t);
+  }
+}
+
 template <class Op>
 Tensor binary_forward(const Tensor& a, const Tensor& b, Form form) {
   const ScalarType pt = result_type(a, b);
@@ -144,6 +164,7 @@ Tensor binary_forward(const Tensor& a, const Tensor& b, Form form) {
   Tensor out = st::empty(broadcast_shapes(a.sizes(), b.sizes()), result_dtype(Op::rule, pt));
   run_kernel<Op>(out, cast_raw(a, ct), cast_raw(b, ct));
   record<Op>(out, a, b, form, a);
+  if (forward_ad::active()) binary_jvp<Op>(out, a, b, form);
   return out;
 }
 
@@ -160,6 +181,9 @@ Tensor& binary_inplace(Tensor& self, const Tensor& b, Form form) {
   if (Op::differentiable && Op::saves != Save::None && is_floating(self.dtype()) &&
       autograd::any_requires_grad({&self, form == Form::TT ? &b : nullptr}))
     before = clone(self);
+  Tensor new_tangent;  // forward mode: computed out of place from the value before the update
+  if (forward_ad::has_tangent(self) || (form == Form::TT && forward_ad::has_tangent(b)))
+    new_tangent = forward_ad::inplace_jvp(self, [&](const Tensor& v) { return binary_forward<Op>(v, b, form); });
   // Straight into self when nothing else reads its memory and no error can
   // leave it half-written (integer division by zero); else through a result.
   const bool shares = b.impl()->storage() == self.impl()->storage() && !b.is_same(self);
@@ -171,6 +195,7 @@ Tensor& binary_inplace(Tensor& self, const Tensor& b, Form form) {
     kernels::copy(self, tmp);
   }
   record<Op>(self, self, b, form, before, true);
+  forward_ad::assign_tangent(self, new_tangent);
   return self;
 }
 

@@ -7,6 +7,7 @@
 namespace st::ops {
 
 using autograd::make_node;
+namespace forward_ad = autograd::forward_ad;
 using autograd::Node;
 using autograd::SavedField;
 using autograd::SavedTensor;

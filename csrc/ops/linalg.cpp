@@ -37,6 +37,7 @@ int64_t prod(const DimVector& s) {
 // back. PyTorch shows this step as _unsafe_view (UnsafeViewBackward0), and as
 // an in-place squeeze_ (SqueezeBackward4) in 1-d @ 2-d.
 struct ReshapeResultBackward : Node {
+  static constexpr bool jvp = true;
   const char* node_name = "UnsafeViewBackward0";
   DimVector sizes;
   const char* name() const override { return node_name; }
@@ -55,6 +56,7 @@ Tensor reshape_result(const Tensor& t, const DimVector& sizes, const char* node_
     n->sizes = t.sizes();
     autograd::set_history(out, n);
   }
+  if (forward_ad::active()) forward_ad::propagate_view(out, t);
   return out;
 }
 
@@ -68,6 +70,7 @@ ST_VJP_FORMULA("AddmmBackward0", "grad_self = beta · grad\ngrad_mat1 = alpha ·
 ST_VJP_FORMULA("LinalgVectorNormBackward0", "grad_self = grad · self · |self|^(ord - 2) / result^(ord - 1)")
 
 struct DotBackward0 : Node {
+  static constexpr bool jvp = true;
   SavedTensor self, other;
   const char* name() const override { return "DotBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override {
@@ -84,6 +87,7 @@ struct DotBackward0 : Node {
 };
 
 struct MvBackward0 : Node {
+  static constexpr bool jvp = true;
   SavedTensor self, vec;
   const char* name() const override { return "MvBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override {
@@ -101,6 +105,7 @@ struct MvBackward0 : Node {
 
 // MmBackward0 and BmmBackward0: the same formula with mm or bmm (mT is t for matrices).
 struct MatProductBackward : Node {
+  static constexpr bool jvp = true;
   SavedTensor self, mat2;
   bool batched = false;
   const char* name() const override { return batched ? "BmmBackward0" : "MmBackward0"; }
@@ -119,6 +124,7 @@ struct MatProductBackward : Node {
 };
 
 struct AddmmBackward0 : Node {
+  static constexpr bool jvp = true;
   SavedTensor mat1, mat2;
   Scalar alpha, beta;
   const char* name() const override { return "AddmmBackward0"; }
@@ -162,6 +168,7 @@ Tensor dot(const Tensor& a, const Tensor& b) {
     save_operands(*n, n->self, n->other, a, b);
     autograd::set_history(out, n);
   }
+  forward_ad::jvp(out, {&a, &b}, [&] { return forward_ad::add_tangents(forward_ad::term(a, [&](const Tensor& t) { return dot(t, b); }), forward_ad::term(b, [&](const Tensor& t) { return dot(a, t); })); });
   return out;
 }
 
@@ -178,6 +185,7 @@ Tensor mv(const Tensor& m, const Tensor& v) {
     save_operands(*n, n->self, n->vec, m, v);
     autograd::set_history(out, n);
   }
+  forward_ad::jvp(out, {&m, &v}, [&] { return forward_ad::add_tangents(forward_ad::term(m, [&](const Tensor& t) { return mv(t, v); }), forward_ad::term(v, [&](const Tensor& t) { return mv(m, t); })); });
   return out;
 }
 
@@ -191,6 +199,7 @@ Tensor mm(const Tensor& a, const Tensor& b) {
     save_operands(*n, n->self, n->mat2, a, b);
     autograd::set_history(out, n);
   }
+  forward_ad::jvp(out, {&a, &b}, [&] { return forward_ad::add_tangents(forward_ad::term(a, [&](const Tensor& t) { return mm(t, b); }), forward_ad::term(b, [&](const Tensor& t) { return mm(a, t); })); });
   return out;
 }
 
@@ -210,6 +219,7 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
     save_operands(*n, n->self, n->mat2, a, b);
     autograd::set_history(out, n);
   }
+  forward_ad::jvp(out, {&a, &b}, [&] { return forward_ad::add_tangents(forward_ad::term(a, [&](const Tensor& t) { return bmm(t, b); }), forward_ad::term(b, [&](const Tensor& t) { return bmm(a, t); })); });
   return out;
 }
 
@@ -320,9 +330,19 @@ std::shared_ptr<AddmmBackward0> addmm_node(const Tensor& input, const Tensor& m1
 
 }  // namespace
 
+// addmm's JVP: beta · t_input + alpha · (t_m1 @ m2 + m1 @ t_m2).
+Tensor addmm_tangent(const Tensor& input, const Tensor& m1, const Tensor& m2, const Scalar& beta,
+                     const Scalar& alpha) {
+  Tensor prod = forward_ad::add_tangents(forward_ad::term(m1, [&](const Tensor& t) { return mm(t, m2); }),
+                                         forward_ad::term(m2, [&](const Tensor& t) { return mm(m1, t); }));
+  if (prod.defined()) prod = mul(prod, alpha);
+  return forward_ad::add_tangents(forward_ad::term(input, [&](const Tensor& t) { return mul(t, beta); }), prod);
+}
+
 Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, const Scalar& beta, const Scalar& alpha) {
   Tensor out = addmm_raw(input, m1, m2, beta, alpha);
   if (auto n = addmm_node(input, m1, m2, beta, alpha)) autograd::set_history(out, n);
+  forward_ad::jvp(out, {&input, &m1, &m2}, [&] { return addmm_tangent(input, m1, m2, beta, alpha); });
   return out;
 }
 
@@ -334,8 +354,15 @@ Tensor& addmm_(Tensor& self, const Tensor& m1, const Tensor& m2, const Scalar& b
            " doesn't match the broadcast shape ", shape_str(r.sizes()));
   check_no_internal_overlap(self, "addmm_");
   auto n = addmm_node(self, m1, m2, beta, alpha);  // edge 0 is self's history before the update
+  Tensor new_tangent;
+  if (forward_ad::active() && forward_ad::any_tangent({&self, &m1, &m2})) {
+    forward_ad::Disable plain;
+    new_tangent = addmm_tangent(self, m1, m2, beta, alpha);
+    if (!new_tangent.defined()) new_tangent = zeros(self.sizes(), self.dtype());
+  }
   kernels::copy(self, r);
   commit_inplace(self, n);
+  forward_ad::assign_tangent(self, new_tangent);
   return self;
 }
 

@@ -282,6 +282,7 @@ ST_VJP_FORMULA("ProdBackward0", "grad_self = grad · result / self (products of 
 ST_VJP_FORMULA("ProdBackward1", "grad_self = grad · result / self along dim (products of the others where self is 0)")
 
 struct CumsumBackward0 : Node {
+  static constexpr bool jvp = true;
   int64_t dim = 0;
   const char* name() const override { return "CumsumBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("dim", Scalar(dim))); }
@@ -322,6 +323,7 @@ struct CumprodBackward0 : Node {
 
 // SoftmaxBackward0 / LogSoftmaxBackward0, written with ops so they are differentiable.
 struct SoftmaxBackward : Node {
+  static constexpr bool jvp = true;
   SavedTensor result;
   int64_t dim = 0;
   bool log = false;
@@ -445,9 +447,12 @@ Tensor scan(const Tensor& a, int64_t dim, std::optional<ScalarType> dtype, bool 
       autograd::set_history(out, n);
       n->result.save(out, true);
     }
-  } else if (auto n = make_node<CumsumBackward0>({&src})) {
-    n->dim = d;
-    autograd::set_history(out, n);
+  } else {
+    if (auto n = make_node<CumsumBackward0>({&src})) {
+      n->dim = d;
+      autograd::set_history(out, n);
+    }
+    forward_ad::linear(out, src, [&](const Tensor& t) { return scan(t, d, std::nullopt, false); });
   }
   return out;
 }
@@ -466,6 +471,13 @@ Tensor softmax_impl(const Tensor& a, int64_t dim, std::optional<ScalarType> dtyp
     autograd::set_history(out, n);
     n->result.save(out, true);
   }
+  // forward mode: y·(t - sum(y·t)) for softmax, t - sum(softmax·t) for log_softmax
+  forward_ad::jvp(out, {&src}, [&] {
+    const Tensor t = forward_ad::tangent(src);
+    const Tensor p = log ? exp(out) : out;
+    const Tensor centred = sub(t, sum(mul(p, t), {d}, true));
+    return log ? centred : mul(out, centred);
+  });
   return out;
 }
 

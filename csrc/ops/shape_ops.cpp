@@ -14,6 +14,10 @@ namespace {
 // A node with one edge per tensor of a list (make_node takes a fixed list).
 template <typename N>
 std::shared_ptr<N> make_list_node(const std::vector<Tensor>& ts) {
+  if constexpr (!forward_ad::has_jvp<N>::value)
+    if (forward_ad::active())
+      for (auto& t : ts)
+        if (forward_ad::tangent(t).defined()) forward_ad::refuse(N().name());
   bool need = false;
   if (autograd::GradMode::is_enabled())
     for (auto& t : ts) need = need || autograd::requires_grad(t);
@@ -21,6 +25,27 @@ std::shared_ptr<N> make_list_node(const std::vector<Tensor>& ts) {
   auto n = std::make_shared<N>();
   for (auto& t : ts) n->next_edges.push_back(autograd::gradient_edge(t));
   return n;
+}
+
+// Forward mode for an op over a list (cat, stack), linear in every input: the
+// same op over the tangents, zeros standing for inputs without one.
+template <class F>
+void list_jvp(const Tensor& out, const std::vector<Tensor>& ts, F&& op) {
+  if (!forward_ad::active() || !is_floating(out.dtype())) return;
+  bool any = false;
+  for (const Tensor& t : ts) any = any || forward_ad::tangent(t).defined();
+  if (!any) return;
+  Tensor t;
+  {
+    forward_ad::Disable plain;
+    std::vector<Tensor> tans;
+    for (const Tensor& x : ts) {
+      const Tensor tx = forward_ad::tangent(x);
+      tans.push_back(tx.defined() ? tx : zeros(x.sizes(), out.dtype()));
+    }
+    t = op(tans);
+  }
+  forward_ad::set_tangent(out, t);
 }
 
 // History of output `nr` of a view op with several outputs (none of which may be written in place).
@@ -48,6 +73,7 @@ Tensor pad_to(Tensor t, const DimVector& sizes) {
 // ------------------------------------------------------------ backward nodes
 
 struct CatBackward0 : Node {
+  static constexpr bool jvp = true;
   int64_t dim = 0;
   std::vector<int64_t> lens;    // -1: an empty 1-d input that cat skipped
   std::vector<DimVector> sizes;
@@ -69,6 +95,7 @@ struct CatBackward0 : Node {
 };
 
 struct StackBackward0 : Node {
+  static constexpr bool jvp = true;
   int64_t dim = 0;
   const char* name() const override { return "StackBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("dim", Scalar(dim))); }
@@ -81,6 +108,7 @@ struct StackBackward0 : Node {
 };
 
 struct SplitBackward : Node {  // SplitBackward0 / SplitWithSizesBackward0
+  static constexpr bool jvp = true;
   const char* which = "SplitBackward0";
   int64_t dim = 0;
   const char* name() const override { return which; }
@@ -88,6 +116,7 @@ struct SplitBackward : Node {  // SplitBackward0 / SplitWithSizesBackward0
 };
 
 struct UnbindBackward0 : Node {
+  static constexpr bool jvp = true;
   int64_t dim = 0;
   const char* name() const override { return "UnbindBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("dim", Scalar(dim))); }
@@ -95,6 +124,7 @@ struct UnbindBackward0 : Node {
 };
 
 struct FlipBackward0 : Node {
+  static constexpr bool jvp = true;
   DimVector dims;
   const char* name() const override { return "FlipBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("dims", dims)); }
@@ -102,6 +132,7 @@ struct FlipBackward0 : Node {
 };
 
 struct RollBackward0 : Node {
+  static constexpr bool jvp = true;
   DimVector shifts, dims;
   const char* name() const override { return "RollBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override {
@@ -116,6 +147,7 @@ struct RollBackward0 : Node {
 };
 
 struct RepeatBackward0 : Node {
+  static constexpr bool jvp = true;
   DimVector self_sizes, repeats;
   const char* name() const override { return "RepeatBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override {
@@ -136,6 +168,7 @@ struct RepeatBackward0 : Node {
 };
 
 struct DiagonalBackward : Node {  // DiagonalBackward0, and diag()'s DiagonalBackward0_copy
+  static constexpr bool jvp = true;
   const char* which = "DiagonalBackward0";
   DimVector sizes;
   int64_t offset = 0, dim1 = 0, dim2 = 1;
@@ -156,6 +189,7 @@ struct DiagEmbedBackward0 : Node {
 };
 
 struct TriBackward : Node {  // TrilBackward0 / TriuBackward0
+  static constexpr bool jvp = true;
   int64_t k = 0;
   bool lower = true;
   const char* name() const override { return lower ? "TrilBackward0" : "TriuBackward0"; }
@@ -166,6 +200,7 @@ struct TriBackward : Node {  // TrilBackward0 / TriuBackward0
 };
 
 struct IndexSelectBackward0 : Node {
+  static constexpr bool jvp = true;
   SavedTensor index;  // 1-d int64
   DimVector sizes;
   int64_t dim = 0;
@@ -186,6 +221,7 @@ struct IndexSelectBackward0 : Node {
 };
 
 struct GatherBackward0 : Node {
+  static constexpr bool jvp = true;
   SavedTensor index;
   DimVector sizes;
   int64_t dim = 0;
@@ -275,6 +311,7 @@ Tensor cat(const std::vector<Tensor>& ts, int64_t dim) {
     off += t.sizes()[d];
   }
   if (n) { n->dim = d; autograd::set_history(out, n); }
+  list_jvp(out, ts, [&](const std::vector<Tensor>& tans) { return cat(tans, dim); });
   return out;
 }
 
@@ -295,6 +332,7 @@ Tensor stack(const std::vector<Tensor>& ts, int64_t dim) {
   for (size_t i = 0; i < ts.size(); ++i)
     kernels::copy(make_view(out, ts[0].sizes(), part_strides, static_cast<int64_t>(i) * out.strides()[d]), ts[i]);
   if (auto n = make_list_node<StackBackward0>(ts)) { n->dim = d; autograd::set_history(out, n); }
+  list_jvp(out, ts, [&](const std::vector<Tensor>& tans) { return stack(tans, dim); });
   return out;
 }
 
@@ -381,6 +419,7 @@ Tensor flip(const Tensor& a, const DimVector& dims) {
   }
   Tensor out = copy_raw(make_view(a, a.sizes(), st, off));
   if (auto n = make_node<FlipBackward0>({&a})) { n->dims = wrapped; autograd::set_history(out, n); }
+  forward_ad::linear(out, a, [&](const Tensor& t) { return flip(t, dims); });
   return out;
 }
 
@@ -418,6 +457,7 @@ Tensor roll(const Tensor& a, const DimVector& shifts, const DimVector& dims) {
     n->dims = dims;
     autograd::set_history(out, n);
   }
+  forward_ad::linear(out, a, [&](const Tensor& t) { return roll(t, shifts, dims); });
   return out;
 }
 
@@ -444,6 +484,7 @@ Tensor repeat(const Tensor& a, const DimVector& repeats) {
     n->repeats = repeats;
     autograd::set_history(out, n);
   }
+  forward_ad::linear(out, a, [&](const Tensor& t) { return repeat(t, repeats); });
   return out;
 }
 
@@ -575,6 +616,7 @@ Tensor tri(const Tensor& a, int64_t k, bool lower) {
   Tensor out = copy_raw(a);
   kernels::triangle(out, k, lower);
   if (auto n = make_node<TriBackward>({&a})) { n->k = k; n->lower = lower; autograd::set_history(out, n); }
+  forward_ad::linear(out, a, [&](const Tensor& t) { return tri(t, k, lower); });
   return out;
 }
 Tensor& tri_(Tensor& self, int64_t k, bool lower) {
@@ -583,9 +625,11 @@ Tensor& tri_(Tensor& self, int64_t k, bool lower) {
   check_inplace(self, op);
   check_no_internal_overlap(self, op);
   auto n = make_node<TriBackward>({&self});
+  Tensor new_tangent = forward_ad::inplace_tangent(self, {&self}, [&](const Tensor& v) { return tri(v, k, lower); });
   kernels::triangle(self, k, lower);
   if (n) { n->k = k; n->lower = lower; }
   commit_inplace(self, n);
+  forward_ad::assign_tangent(self, new_tangent);
   return self;
 }
 }  // namespace
@@ -618,6 +662,7 @@ Tensor index_select(const Tensor& a, int64_t dim, const Tensor& index) {
     n->index.save(idx); n->sizes = a.sizes(); n->dim = d;
     autograd::set_history(out, n);
   }
+  forward_ad::linear(out, a, [&](const Tensor& t) { return index_select(t, dim, index); });
   return out;
 }
 
@@ -640,6 +685,7 @@ Tensor gather(const Tensor& a, int64_t dim, const Tensor& index) {
     n->index.save(index); n->sizes = a.sizes(); n->dim = d;
     autograd::set_history(out, n);
   }
+  forward_ad::linear(out, a, [&](const Tensor& t) { return gather(t, dim, index); });
   return out;
 }
 

@@ -58,6 +58,7 @@ ST_VJP_FORMULA("MeanBackward0", "grad_self = grad / numel(self), expanded to sel
 ST_VJP_FORMULA("MeanBackward1", "grad_self = grad / (size of the reduced dims), expanded to self's shape")
 
 struct SumBackward0 : Node {
+  static constexpr bool jvp = true;
   DimVector sizes;
   const char* name() const override { return "SumBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override {
@@ -67,6 +68,7 @@ struct SumBackward0 : Node {
 };
 
 struct SumBackward1 : Node {
+  static constexpr bool jvp = true;
   DimVector sizes;
   std::vector<bool> mask;
   bool keepdim = false;
@@ -86,6 +88,7 @@ struct SumBackward1 : Node {
 };
 
 struct MeanBackward0 : Node {
+  static constexpr bool jvp = true;
   DimVector sizes;
   int64_t count = 1;
   const char* name() const override { return "MeanBackward0"; }
@@ -99,6 +102,7 @@ struct MeanBackward0 : Node {
 };
 
 struct MeanBackward1 : Node {
+  static constexpr bool jvp = true;
   DimVector sizes;
   std::vector<bool> mask;
   bool keepdim = false;
@@ -134,6 +138,7 @@ Tensor sum(const Tensor& a, std::optional<ScalarType> dtype) {
   std::vector<bool> mask(a.dim(), true);
   Tensor out = sum_raw(a, mask, false, sum_type(a.dtype(), dtype));
   if (auto n = make_node<SumBackward0>({&a})) { n->sizes = a.sizes(); autograd::set_history(out, n); }
+  forward_ad::linear(out, a, [&](const Tensor& t) { return sum(t); });
   return out;
 }
 
@@ -146,6 +151,7 @@ Tensor sum(const Tensor& a, const IntList& dims, bool keepdim, std::optional<Sca
     n->keepdim = keepdim;
     autograd::set_history(out, n);
   }
+  forward_ad::linear(out, a, [&](const Tensor& t) { return sum(t, dims, keepdim); });
   return out;
 }
 
@@ -161,6 +167,7 @@ Tensor mean(const Tensor& a, std::optional<ScalarType> dtype) {
     n->count = a.numel();
     autograd::set_history(out, n);
   }
+  forward_ad::linear(out, a, [&](const Tensor& t) { return mean(t); });
   return out;
 }
 
@@ -181,6 +188,7 @@ Tensor mean(const Tensor& a, const IntList& dims, bool keepdim, std::optional<Sc
     n->count = count;
     autograd::set_history(out, n);
   }
+  forward_ad::linear(out, a, [&](const Tensor& t) { return mean(t, dims, keepdim); });
   return out;
 }
 

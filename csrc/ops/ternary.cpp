@@ -178,6 +178,7 @@ const char* saved_name(const char* arg) { return same_str(arg, "input") ? "self"
 // a Number2/Bounds12 number (the number form has no edge for it).
 template <class Op>
 struct TernaryBackward : Node {
+  static constexpr bool jvp = true;  // ternary_jvp
   const char* nm = Op::node;
   bool number_form = false, show_absent = true;
   int arg_of_edge[3] = {0, 0, 0};
@@ -295,6 +296,38 @@ void record(const Tensor& out, const TernaryArg* x[3], const Scalar& value, cons
   else autograd::set_history(out, n);
 }
 
+// out's tangent from the operands' (forward mode): each operand's gradient
+// formula with its tangent as g (diagonal Jacobians), summed. The formulas
+// read the operands as the node would have saved them.
+template <class Op>
+void ternary_jvp(const Tensor& out, const TernaryArg* x[3], const Scalar& value, const Tensor& before) {
+  if (!is_floating(out.dtype())) return;
+  Tensor tan[3];
+  bool any = false;
+  for (int i = 0; i < 3; ++i) {
+    const bool mask = (Op::kinds == BTT && i == 0) || (Op::kinds == TBT && i == 1);
+    if (mask || x[i]->number || !x[i]->t.defined()) continue;
+    tan[i] = forward_ad::tangent(i == 0 ? before : x[i]->t);
+    any = any || tan[i].defined();
+  }
+  if (!any) return;
+  Tensor s[3];
+  for (int i = 0; i < 3; ++i) {
+    if (!x[i]->t.defined()) continue;
+    s[i] = x[i]->number ? scalar_tensor(item(x[i]->t), out.dtype()) : i == 0 ? before : x[i]->t;
+  }
+  Tensor t;
+  {
+    forward_ad::Disable plain;
+    for (int i = 0; i < 3; ++i) {
+      if (!tan[i].defined()) continue;
+      Tensor gi = Op::grad(i, tan[i], s[0], s[1], s[2], value);
+      t = t.defined() ? add(t, gi) : gi;
+    }
+  }
+  forward_ad::set_tangent(out, t);
+}
+
 struct Prepared {
   ScalarType rt;
   DimVector shape;
@@ -324,6 +357,7 @@ Tensor ternary_forward(const TernaryArg& a0, const TernaryArg& a1, const Ternary
   Tensor out = st::empty(p.shape, p.rt);
   run_kernel<Op>(out, p.c[0], p.c[1], p.c[2], value);
   record<Op>(out, x, value, node_override, drop_absent, a0.t);
+  if (forward_ad::active()) ternary_jvp<Op>(out, x, value, a0.t);
   return out;
 }
 
@@ -342,6 +376,12 @@ Tensor& ternary_inplace(Tensor& self, const TernaryArg& a1, const TernaryArg& a2
   if (is_floating(self.dtype()) && (Op::saves & A0) &&
       autograd::any_requires_grad({&self, a1.number ? nullptr : &a1.t, a2.number ? nullptr : &a2.t}))
     before = clone(self);  // with its history: double backward through the write
+  Tensor new_tangent;  // forward mode: computed out of place from the value before the update
+  if (forward_ad::active() &&
+      forward_ad::any_tangent({&self, a1.number ? nullptr : &a1.t, a2.number ? nullptr : &a2.t}))
+    new_tangent = forward_ad::inplace_jvp(self, [&](const Tensor& v) {
+      return ternary_forward<Op>(TernaryArg(v), a1, a2, value);
+    });
   // Straight into self when it is the compute operand and nothing else reads
   // its memory (each element reads only its own position); else through a result.
   bool shares = false;
@@ -355,6 +395,7 @@ Tensor& ternary_inplace(Tensor& self, const TernaryArg& a1, const TernaryArg& a2
     kernels::copy(self, tmp);
   }
   record<Op>(self, x, value, nullptr, false, before, true);
+  forward_ad::assign_tangent(self, new_tangent);
   return self;
 }
 

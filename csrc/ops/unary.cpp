@@ -75,7 +75,13 @@ template <typename T> T bnot(T x) {
     static constexpr bool own_inplace_node = inplace == 2;                            \
     static constexpr const char* node_name = #Node_;                                  \
     template <typename T> static auto f(T x) { return fwd; }                          \
+    /* the JVP: the backward expression with the tangent as g (a diagonal Jacobian) */ \
+    static Tensor tangent_of(const Tensor& g, const Tensor& s) {                      \
+      (void)s;                                                                        \
+      return bwd;                                                                     \
+    }                                                                                 \
     struct Backward : Node {                                                          \
+      static constexpr bool jvp = true;                                               \
       SavedTensor saved;                                                              \
       const char* node_name = #Node_;                                                 \
       const char* name() const override { return node_name; }                         \
@@ -125,6 +131,19 @@ void record(const std::shared_ptr<N>& n, const Tensor& out, Save saves, bool inp
   if (saves == Save::Result) n->saved.save(out, true);
 }
 
+// out's tangent from a's (forward mode).
+template <class Op>
+void unary_jvp(const Tensor& out, const Tensor& a) {
+  const Tensor ta = forward_ad::tangent(a);
+  if (!ta.defined() || !is_floating(out.dtype())) return;
+  Tensor t;
+  {
+    forward_ad::Disable plain;
+    t = Op::tangent_of(ta, Op::saves == Save::Result ? out : a);
+  }
+  forward_ad::set_tangent(out, t);
+}
+
 template <class Op>
 Tensor unary_forward(const Tensor& a) {
   check_rule(Op::rule, a.dtype(), Op::op_name);
@@ -134,6 +153,7 @@ Tensor unary_forward(const Tensor& a) {
     auto n = make_node<typename Op::Backward>({&a});
     if (n && Op::saves == Save::Self) n->saved.save(a);
     record(n, out, Op::saves);
+    if (forward_ad::active()) unary_jvp<Op>(out, a);
   }
   return out;
 }
@@ -159,6 +179,10 @@ Tensor& unary_inplace(Tensor& self) {
     }
     if (n && Op::saves == Save::Self) n->saved.save(clone(self));  // the value before the update
   }
+  Tensor new_tangent;  // forward mode: computed out of place from the value before the update
+  if constexpr (Op::differentiable)
+    if (forward_ad::has_tangent(self))
+      new_tangent = forward_ad::inplace_jvp(self, [](const Tensor& v) { return unary_forward<Op>(v); });
   if (rt == self.dtype()) {
     run_kernel<Op>(self, self);
   } else {
@@ -167,6 +191,7 @@ Tensor& unary_inplace(Tensor& self) {
     kernels::copy(self, tmp);
   }
   record(n, self, Op::saves, true);
+  forward_ad::assign_tangent(self, new_tangent);
   return self;
 }
 

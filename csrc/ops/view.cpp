@@ -13,6 +13,7 @@ void set_view_history(const Tensor& view, const Tensor& base, const std::shared_
                       ViewCreation creation, uint32_t output_nr) {
   autograd::make_differentiable_view(view, base, creation);
   if (fn) autograd::set_history(view, fn, output_nr);
+  if (forward_ad::active()) forward_ad::propagate_view(view, base);  // the same view of base's tangent
 }
 
 void check_inplace(const Tensor& self, const char* op, const Tensor* other) {
@@ -35,6 +36,7 @@ void check_inplace_result(const Tensor& self, ScalarType rt, const DimVector& ot
 namespace {
 
 struct ViewBackward0 : Node {
+  static constexpr bool jvp = true;
   DimVector sizes;
   const char* name() const override { return "ViewBackward0"; }
   TensorList apply(TensorList&& g) override { return {reshape(g[0], sizes)}; }
@@ -46,42 +48,50 @@ struct ReshapeAliasBackward0 : ViewBackward0 {
   const char* name() const override { return "ReshapeAliasBackward0"; }
 };
 struct TransposeBackward0 : Node {
+  static constexpr bool jvp = true;
   int64_t d0 = 0, d1 = 0;
   const char* name() const override { return "TransposeBackward0"; }
   TensorList apply(TensorList&& g) override { return {transpose(g[0], d0, d1)}; }
 };
 struct TBackward0 : Node {
+  static constexpr bool jvp = true;
   const char* name() const override { return "TBackward0"; }
   TensorList apply(TensorList&& g) override { return {t(g[0])}; }
 };
 struct PermuteBackward0 : Node {
+  static constexpr bool jvp = true;
   DimVector inverse;
   const char* name() const override { return "PermuteBackward0"; }
   TensorList apply(TensorList&& g) override { return {permute(g[0], inverse)}; }
 };
 struct ExpandBackward0 : Node {
+  static constexpr bool jvp = true;
   DimVector sizes;
   const char* name() const override { return "ExpandBackward0"; }
   TensorList apply(TensorList&& g) override { return {sum_to(g[0], sizes)}; }
 };
 struct SqueezeBackward : Node {  // 0: all dims, 1: one dim, 2: several dims
+  static constexpr bool jvp = true;
   DimVector sizes;
   const char* which = "SqueezeBackward0";
   const char* name() const override { return which; }
   TensorList apply(TensorList&& g) override { return {reshape(g[0], sizes)}; }
 };
 struct UnsqueezeBackward0 : Node {
+  static constexpr bool jvp = true;
   int64_t dim = 0;
   const char* name() const override { return "UnsqueezeBackward0"; }
   TensorList apply(TensorList&& g) override { return {squeeze(g[0], dim)}; }
 };
 struct SelectBackward0 : Node {
+  static constexpr bool jvp = true;
   DimVector sizes;
   int64_t dim = 0, index = 0;
   const char* name() const override { return "SelectBackward0"; }
   TensorList apply(TensorList&& g) override { return {select_backward(g[0], sizes, dim, index)}; }
 };
 struct SliceBackward0 : Node {
+  static constexpr bool jvp = true;
   DimVector sizes;
   int64_t dim = 0, start = 0, end = 0, step = 1;
   const char* name() const override { return "SliceBackward0"; }
@@ -98,19 +108,23 @@ struct SliceBackwardBackward0 : Node {
   TensorList apply(TensorList&& g) override { return {slice(g[0], dim, start, end, step)}; }
 };
 struct AliasBackward0 : Node {
+  static constexpr bool jvp = true;
   const char* name() const override { return "AliasBackward0"; }
   TensorList apply(TensorList&& g) override { return {g[0]}; }
 };
 struct CloneBackward0 : Node {
+  static constexpr bool jvp = true;
   const char* name() const override { return "CloneBackward0"; }
   TensorList apply(TensorList&& g) override { return {g[0]}; }
 };
 struct ToCopyBackward0 : Node {
+  static constexpr bool jvp = true;
   ScalarType dtype = ScalarType::Float32;
   const char* name() const override { return "ToCopyBackward0"; }
   TensorList apply(TensorList&& g) override { return {to_dtype(g[0], dtype)}; }
 };
 struct CopyBackwards : Node {
+  static constexpr bool jvp = true;
   DimVector src_sizes;
   ScalarType src_dtype = ScalarType::Float32;
   const char* name() const override { return "torch::autograd::CopyBackwards"; }
@@ -122,10 +136,12 @@ struct CopyBackwards : Node {
   }
 };
 struct ZeroBackward0 : Node {
+  static constexpr bool jvp = true;
   const char* name() const override { return "ZeroBackward0"; }
   TensorList apply(TensorList&& g) override { return {zeros(g[0].sizes(), g[0].dtype())}; }
 };
 struct FillBackward : Node {  // 2: fill_(scalar), 3: fill_(tensor)
+  static constexpr bool jvp = true;
   const char* which = "FillBackward2";
   const char* name() const override { return which; }
   TensorList apply(TensorList&& g) override {
@@ -179,6 +195,7 @@ Tensor reshape(const Tensor& a, const IntList& shape) {
   Tensor c = clone(a);
   Tensor out = view_raw(c, sizes, contiguous_strides(sizes), 0);
   if (auto n = make_node<UnsafeViewBackward0>({&c})) { n->sizes = a.sizes(); autograd::set_history(out, n); }
+  if (forward_ad::active()) forward_ad::propagate_view(out, c);
   return out;
 }
 
@@ -402,10 +419,20 @@ Tensor slice_backward(const Tensor& g, const IntList& sizes, int64_t dim, int64_
 
 // ------------------------------------------------------------ copies
 
+namespace {
+// Forward mode: a fill makes self constant, its tangent zero.
+void zero_tangent(const Tensor& self) {
+  if (!forward_ad::has_tangent(self)) return;
+  forward_ad::Disable plain;
+  forward_ad::assign_tangent(self, zeros(self.sizes(), forward_ad::tangent(self).dtype()));
+}
+}  // namespace
+
 Tensor clone(const Tensor& a) {
   Tensor out = st::empty(a.sizes(), a.dtype());
   kernels::copy(out, a);
   if (auto n = make_node<CloneBackward0>({&a})) autograd::set_history(out, n);
+  forward_ad::linear(out, a, [](const Tensor& t) { return clone(t); });
   return out;
 }
 
@@ -419,6 +446,7 @@ Tensor to_dtype(const Tensor& a, ScalarType dtype, bool copy) {
   kernels::copy(out, a);
   if (is_floating(dtype))
     if (auto n = make_node<ToCopyBackward0>({&a})) { n->dtype = a.dtype(); autograd::set_history(out, n); }
+  forward_ad::linear(out, a, [&](const Tensor& t) { return to_dtype(t, dtype); });
   return out;
 }
 
@@ -431,6 +459,13 @@ Tensor& copy_(Tensor& self, const Tensor& src) {
   }
   check_no_internal_overlap(self, "copy_");
   auto n = make_node<CopyBackwards>({&self, &src});
+  // forward mode: self's tangent becomes src's (zero where src has none)
+  Tensor new_tangent;
+  if (forward_ad::active() && is_floating(self.dtype()) && forward_ad::any_tangent({&self, &src})) {
+    forward_ad::Disable plain;
+    const Tensor ts = forward_ad::tangent(src);
+    new_tangent = ts.defined() ? ts : zeros(self.sizes(), forward_ad::tangent(self).dtype());
+  }
   Tensor s = src;
   if (src.impl()->storage() == self.impl()->storage() && !src.is_same(self)) s = clone(alias_raw(src));
   kernels::copy(self, s);
@@ -439,6 +474,7 @@ Tensor& copy_(Tensor& self, const Tensor& src) {
     n->src_dtype = src.dtype();
   }
   commit_inplace(self, n);
+  forward_ad::assign_tangent(self, new_tangent);
   return self;
 }
 
@@ -448,6 +484,7 @@ Tensor& zero_(Tensor& self) {
   if (self.is_contiguous()) std::memset(self.raw_data(), 0, self.numel() * element_size(self.dtype()));
   else kernels::fill(self, Scalar(int64_t(0)));
   commit_inplace(self, n);
+  zero_tangent(self);
   return self;
 }
 
@@ -457,6 +494,7 @@ Tensor& fill_(Tensor& self, const Scalar& v) {
   auto n = make_node<FillBackward>({&self});
   kernels::fill(self, v);
   commit_inplace(self, n);
+  zero_tangent(self);
   return self;
 }
 
@@ -468,6 +506,15 @@ Tensor& fill_(Tensor& self, const Tensor& v) {
   kernels::copy(self, v);
   if (n) n->which = "FillBackward3";
   commit_inplace(self, n);
+  if (forward_ad::active() && forward_ad::any_tangent({&self, &v})) {  // the value's tangent, everywhere
+    Tensor t;
+    {
+      forward_ad::Disable plain;
+      const Tensor tv = forward_ad::tangent(v);
+      t = tv.defined() ? expand(tv, self.sizes()) : zeros(self.sizes(), forward_ad::tangent(self).dtype());
+    }
+    forward_ad::assign_tangent(self, t);
+  }
   return self;
 }
 

@@ -115,6 +115,24 @@ void bind_autograd(Module& m) {
   m.def("is_grad_enabled", [] { return ag::GradMode::is_enabled(); });
   m.def("_set_grad_enabled", [](bool on) { ag::GradMode::set_enabled(on); });
 
+  // forward mode (autograd/forward_ad.py)
+  m.def("_enter_dual_level", [] { ag::forward_ad::enter_level(); });
+  m.def("_exit_dual_level", [] { ag::forward_ad::exit_level(); });
+  m.def("_dual_level_open", [] { return ag::forward_ad::level_open(); });
+  m.def("_make_dual", [](const Tensor& primal, const Tensor& tangent) {
+    return ag::forward_ad::make_dual(primal, tangent);
+  });
+  // (primal, tangent or None): the primal a view of t without its tangent
+  m.def("_unpack_dual", [](const Tensor& t) {
+    Tensor tangent = ag::forward_ad::tangent(t);
+    Tensor primal;
+    {
+      ag::forward_ad::Disable plain;
+      primal = tangent.defined() ? st::ops::alias(t) : t;
+    }
+    return py::make_tuple(primal, tangent.defined() ? py::cast(tangent) : py::none());
+  });
+
   // autograd nodes (grad_fn objects) and custom Functions
   bind_nodes(m);
   bind_functions(m);

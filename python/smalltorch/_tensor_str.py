@@ -7,6 +7,7 @@ object exposing the small duck-typed interface described in ``tensor_repr``.
 import contextlib
 import dataclasses
 import math
+import sys
 
 import numpy as np
 
@@ -322,5 +323,10 @@ def tensor_repr(t, default_dtype_name="float32"):
         suffixes.append("grad_fn=<" + gname + ">")
     elif bool(t.requires_grad):
         suffixes.append("requires_grad=True")
+    _C = sys.modules.get("smalltorch._C")  # (this file also formats duck-typed tensors, standalone)
+    if _C is not None and isinstance(t, _C.Tensor) and _C._dual_level_open():
+        tangent = _C._unpack_dual(t)[1]
+        if tangent is not None:
+            suffixes.append(f"tangent={tangent}")
 
     return _append_suffixes(prefix + body, suffixes, indent)

@@ -10,6 +10,7 @@ from ..grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from . import functional
 from . import graph
+from . import forward_ad
 from .function import Function, once_differentiable
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from . import _trace

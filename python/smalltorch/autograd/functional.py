@@ -48,8 +48,62 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     return out, tuple(det(g) for g in gs) if is_tuple else det(gs[0])
 
 
+def _jacobian_forward(func, inputs, strict, vectorize):
+    """strategy="forward-mode": one forward pass per input element, its basis direction as the tangent
+    (PyTorch batches these passes with vmap; here they run one after another, with the same result)."""
+    from . import forward_ad as fwAD
+    from .._creation import zeros_like
+    from .. import _C
+    if strict:
+        raise RuntimeError('torch.autograd.functional.jacobian: `strict=True` and `strategy="forward-mode"` are '
+                           'not supported together (yet). Please either set `strict=False` or '
+                           '`strategy="reverse-mode"`.')
+    if not vectorize:
+        raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse Hessian is"
+                                  "only implemented for `vectorize=True`.")
+    is_tuple, ins = _as_tuple(inputs, "inputs", "jacobian")
+    columns = [[] for _ in ins]  # per input: per basis direction, the outputs' tangents
+    out_is_tuple, primals = False, None
+    for k, x in enumerate(ins):
+        for e in range(x.numel()):
+            with fwAD.dual_level():
+                duals = []
+                for j, y in enumerate(ins):
+                    direction = zeros_like(y).reshape(-1)
+                    if j == k:
+                        direction[e] = 1
+                    duals.append(fwAD.make_dual(y, direction.reshape(y.shape)))
+                out = func(*duals)
+                out_is_tuple, outs = _as_tuple(out, "outputs", "jacobian")
+                unpacked = [fwAD.unpack_dual(o) for o in outs]
+                primals = [u.primal for u in unpacked]
+                columns[k].append([zeros_like(u.primal) if u.tangent is None else u.tangent for u in unpacked])
+    rows = []
+    for i, p in enumerate(primals):
+        blocks = []
+        for k, x in enumerate(ins):
+            if columns[k]:
+                cols = _C.stack([c[i] for c in columns[k]], -1)  # the input's directions last
+                blocks.append(cols.reshape(tuple(p.shape) + tuple(x.shape)))
+            else:
+                blocks.append(_C._zeros(list(p.shape) + list(x.shape), p.dtype))
+        rows.append(tuple(blocks) if is_tuple else blocks[0])
+    return tuple(rows) if out_is_tuple else rows[0]
+
+
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
-    """The Jacobian of func at inputs, one output row at a time (reverse mode)."""
+    """The Jacobian of func at inputs: one output row at a time in reverse mode, one input column at a
+    time with strategy="forward-mode" (which, as in PyTorch, needs vectorize=True)."""
+    if strategy not in ("forward-mode", "reverse-mode"):
+        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
+                             'function has more outputs than inputs, "forward-mode" tends to be more performant. '
+                             'Otherwise, prefer to use "reverse-mode".')
+    if strategy == "forward-mode":
+        if create_graph:
+            raise NotImplementedError('torch.autograd.functional.jacobian: `create_graph=True` and '
+                                      '`strategy="forward-mode"` are not supported together (yet). Please either '
+                                      'set `create_graph=False` or `strategy="reverse-mode"`.')
+        return _jacobian_forward(func, inputs, strict, vectorize)
     from . import grad
     from .._creation import zeros_like
     from .. import _C
