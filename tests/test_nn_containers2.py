@@ -122,6 +122,15 @@ def test_lazy_linear_materialises_from_load_state_dict(torch_ref):
     assert len(list(m.parameters())) == 2
 
 
+def test_lazy_linear_keeps_the_dtype_set_before_materialising(torch_ref):
+    m, tm = nn.LazyLinear(3).double(), torch_ref.nn.LazyLinear(3).double()
+    assert type(m.weight) is nn.UninitializedParameter and repr(m.state_dict()) == repr(tm.state_dict())
+    m(smalltorch.randn(2, 5, dtype=smalltorch.float64))
+    tm(torch_ref.randn(2, 5, dtype=torch_ref.float64))
+    assert str(m.weight.dtype) == "smalltorch.float64" and str(tm.weight.dtype) == "torch.float64"
+    assert tuple(m.weight.shape) == tuple(tm.weight.shape) == (3, 5)
+
+
 # ---- ParameterList ----------------------------------------------------------------------------------------------
 def _plain(s):
     return s.replace("smalltorch.", "torch.")
@@ -272,3 +281,94 @@ def test_size_and_stride_of_a_0d_tensor_raise_index_error(torch_ref):
             _same_error(lambda: getattr(smalltorch.tensor(1.0), name)(d),
                         lambda: getattr(torch_ref.tensor(1.0), name)(d))
     assert smalltorch.tensor(1.0).sum(-1).dim() == 0  # dims -1 and 0 stay valid for reductions
+
+
+# ---- PackedSequence ---------------------------------------------------------------------------------------------
+def _packed_pair(torch_ref, lengths, enforce_sorted, batch_first=False, seed=2):
+    from smalltorch.nn.utils.rnn import pack_padded_sequence
+    rng = np.random.default_rng(seed)
+    shape = (len(lengths), max(lengths) + 1, 2) if batch_first else (max(lengths) + 1, len(lengths), 2)
+    x = rng.standard_normal(shape)
+    s, t = smalltorch.tensor(x, requires_grad=True), torch_ref.tensor(x, requires_grad=True)
+    p = pack_padded_sequence(s, lengths, batch_first=batch_first, enforce_sorted=enforce_sorted)
+    tp = torch_ref.nn.utils.rnn.pack_padded_sequence(t, torch_ref.tensor(lengths), batch_first=batch_first,
+                                                     enforce_sorted=enforce_sorted)
+    return (s, p), (t, tp)
+
+
+def _same_packing(p, tp):
+    np.testing.assert_array_equal(_np(p.data), _np(tp.data))
+    assert p.batch_sizes.tolist() == tp.batch_sizes.tolist()
+    for a, b in ((p.sorted_indices, tp.sorted_indices), (p.unsorted_indices, tp.unsorted_indices)):
+        assert (a is None and b is None) or a.tolist() == b.tolist()
+
+
+@pytest.mark.parametrize("lengths,enforce_sorted", [([4, 3, 1], True), ([2, 5, 3, 1], False), ([3], True)])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_pack_and_pad_packed_match_torch(torch_ref, lengths, enforce_sorted, batch_first):
+    from smalltorch.nn.utils.rnn import PackedSequence, pad_packed_sequence
+    (s, p), (t, tp) = _packed_pair(torch_ref, lengths, enforce_sorted, batch_first)
+    assert isinstance(p, PackedSequence) and isinstance(p, tuple) and p._fields == tp._fields
+    _same_packing(p, tp)
+    for kw in ({}, {"padding_value": -2.0, "total_length": max(lengths) + 2}):
+        out, n = pad_packed_sequence(p, batch_first=batch_first, **kw)
+        tout, tn = torch_ref.nn.utils.rnn.pad_packed_sequence(tp, batch_first=batch_first, **kw)
+        np.testing.assert_array_equal(_np(out), _np(tout))
+        assert n.tolist() == tn.tolist() == list(lengths) and n.dtype == smalltorch.int64
+    out.sum().backward()
+    tout.sum().backward()
+    np.testing.assert_array_equal(_np(s.grad), _np(t.grad))
+
+
+def test_pack_sequence_and_unpack_match_torch(torch_ref):
+    from smalltorch.nn.utils.rnn import pack_sequence, unpack_sequence, unpad_sequence
+    arrays = [np.arange(n * 2.0).reshape(n, 2) for n in (2, 4, 1)]
+    p = pack_sequence([smalltorch.tensor(a) for a in arrays], enforce_sorted=False)
+    tp = torch_ref.nn.utils.rnn.pack_sequence([torch_ref.tensor(a) for a in arrays], enforce_sorted=False)
+    _same_packing(p, tp)
+    assert [_np(x).tolist() for x in unpack_sequence(p)] == [a.tolist() for a in arrays]
+    padded = pad_sequence([smalltorch.tensor(a) for a in arrays], batch_first=True)
+    assert [_np(x).tolist() for x in unpad_sequence(padded, smalltorch.tensor([2, 4, 1]), batch_first=True)] == \
+        [a.tolist() for a in arrays]
+
+
+def test_pack_errors_match_torch(torch_ref):
+    from smalltorch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+    tpack = torch_ref.nn.utils.rnn.pack_padded_sequence
+    x, tx = smalltorch.zeros(4, 3, 2), torch_ref.zeros(4, 3, 2)
+    _same_error(lambda: pack_padded_sequence(x, [1, 3, 2]), lambda: tpack(tx, [1, 3, 2]))
+    _same_error(lambda: pack_padded_sequence(x, [3, 2]), lambda: tpack(tx, [3, 2]))
+    _same_error(lambda: pack_padded_sequence(x, [3, 2, 0]), lambda: tpack(tx, [3, 2, 0]))
+    _same_error(lambda: pad_packed_sequence(pack_padded_sequence(x, [3, 2, 1]), total_length=2),
+                lambda: torch_ref.nn.utils.rnn.pad_packed_sequence(tpack(tx, [3, 2, 1]), total_length=2))
+
+
+@pytest.mark.parametrize("cls,kw", [("LSTM", {"num_layers": 2, "bidirectional": True}), ("GRU", {}),
+                                    ("RNN", {"bidirectional": True}), ("LSTM", {"batch_first": True})])
+@pytest.mark.parametrize("with_hx", [False, True])
+def test_recurrent_layers_take_packed_sequences_as_torch(torch_ref, cls, kw, with_hx):
+    tm = getattr(torch_ref.nn, cls)(2, 3, **kw).double()
+    m = getattr(nn, cls)(2, 3, dtype=smalltorch.float64, **kw)
+    _copy_weights(tm, m)
+    (s, p), (t, tp) = _packed_pair(torch_ref, [2, 5, 3], False, kw.get("batch_first", False))
+    args, targs = (), ()
+    if with_hx:
+        layers = kw.get("num_layers", 1) * (2 if kw.get("bidirectional") else 1)
+        h0 = np.random.default_rng(4).standard_normal((layers, 3, 3))
+        args, targs = ((smalltorch.tensor(h0),), (torch_ref.tensor(h0),))
+        if cls == "LSTM":
+            args, targs = ((args[0], args[0] * 0.5),), ((targs[0], targs[0] * 0.5),)
+    out, h = m(p, *args)
+    tout, th = tm(tp, *targs)
+    assert type(out).__name__ == "PackedSequence"
+    np.testing.assert_allclose(_np(out.data), _np(tout.data), rtol=1e-10, atol=1e-12)
+    assert out.batch_sizes.tolist() == tout.batch_sizes.tolist()
+    assert out.sorted_indices.tolist() == tout.sorted_indices.tolist()
+    hs, ths = (h if cls == "LSTM" else (h,)), (th if cls == "LSTM" else (th,))
+    for a, b in zip(hs, ths):
+        np.testing.assert_allclose(_np(a), _np(b), rtol=1e-10, atol=1e-12)
+    (out.data.sin().sum() + sum(a.sum() for a in hs)).backward()
+    (tout.data.sin().sum() + sum(b.sum() for b in ths)).backward()
+    np.testing.assert_allclose(_np(s.grad), _np(t.grad), rtol=1e-10, atol=1e-12)
+    for a, b in zip(m.parameters(), tm.parameters()):
+        np.testing.assert_allclose(_np(a.grad), _np(b.grad), rtol=1e-10, atol=1e-12)
