@@ -41,8 +41,15 @@ void TensorImpl::set_storage(StoragePtr s, int64_t offset, DimVector sizes, DimV
   set_geometry(std::move(sizes), std::move(strides), offset);
 }
 
-int64_t Tensor::size(int64_t d) const { return sizes()[wrap_dim(d, dim())]; }
-int64_t Tensor::stride(int64_t d) const { return strides()[wrap_dim(d, dim())]; }
+// A 0-d tensor has no size or stride to return (wrap_dim accepts -1 and 0 for it, as dims to reduce over).
+int64_t Tensor::size(int64_t d) const {
+  ST_CHECK_T(dim() > 0, IndexError, "Dimension specified as ", d, " but tensor has no dimensions");
+  return sizes()[wrap_dim(d, dim())];
+}
+int64_t Tensor::stride(int64_t d) const {
+  ST_CHECK_T(dim() > 0, IndexError, "Dimension specified as ", d, " but tensor has no dimensions");
+  return strides()[wrap_dim(d, dim())];
+}
 
 Tensor empty(const DimVector& sizes, ScalarType dtype) {
   int64_t n = checked_numel(sizes);

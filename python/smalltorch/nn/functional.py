@@ -466,3 +466,6 @@ from .._conv_pool import (conv1d, conv2d, conv_transpose1d, conv_transpose2d, ma
 __all__ += ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d",
             "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
             "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices"]
+from ._attention import bilinear, scaled_dot_product_attention, multi_head_attention_forward  # noqa: E402
+
+__all__ += ["bilinear", "scaled_dot_product_attention", "multi_head_attention_forward"]

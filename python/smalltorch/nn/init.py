@@ -7,7 +7,8 @@ from .. import _C, _creation
 from ..grad_mode import no_grad
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
-           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
+           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_",
+           "dirac_"]
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -130,3 +131,60 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
     if std is None:
         return tensor
     return normal_(tensor, 0.0, std)
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    """Fills tensor (viewed as rows x rest) with a (semi-)orthogonal matrix: the Q of the QR decomposition of a
+    standard normal matrix, its columns' signs fixed by R's diagonal, times gain."""
+    if tensor.ndimension() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    from .. import linalg
+    rows = tensor.size(0)
+    cols = tensor.numel() // rows
+    flattened = _creation.empty((rows, cols), dtype=tensor.dtype).normal_(0, 1)
+    if rows < cols:
+        flattened = flattened.t()
+    q, r = linalg.qr(flattened)
+    q = q * r.diagonal().sign()
+    if rows < cols:
+        q = q.t()
+    with no_grad():
+        tensor.view_as(q).copy_(q)
+        tensor.mul_(gain)
+    return tensor
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """Fills the 2-D tensor from N(0, std) and zeroes ceil(sparsity * rows) random entries of each column."""
+    if tensor.ndimension() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    num_zeros = int(math.ceil(sparsity * rows))
+    with no_grad():
+        tensor.normal_(0, std)
+        for col_idx in range(cols):
+            zero_indices = _creation.rand(rows).argsort()[:num_zeros]
+            tensor[zero_indices, col_idx] = 0
+    return tensor
+
+
+def dirac_(tensor, groups=1):
+    """Fills the 3-, 4- or 5-D convolution weight with the identity kernel (per group): convolving with it keeps
+    as many input channels as possible."""
+    dimensions = tensor.ndimension()
+    if dimensions not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    sizes = tensor.size()
+    if sizes[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    out_per_group = sizes[0] // groups
+    min_dim = min(out_per_group, sizes[1])
+    with no_grad():
+        tensor.zero_()
+        centre = tuple(s // 2 for s in sizes[2:])
+        for g in range(groups):
+            for d in range(min_dim):
+                tensor[(g * out_per_group + d, d) + centre] = 1
+    return tensor

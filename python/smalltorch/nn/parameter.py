@@ -58,3 +58,58 @@ class Buffer:
         t._is_buffer = True
         t.persistent = persistent
         return t
+
+
+_UNINIT_MSG = ("Can't access the shape of an uninitialized parameter or buffer. This error usually happens in "
+               "`load_state_dict` when trying to load an uninitialized parameter into an initialized one. Call "
+               "`forward` to initialize the parameters before accessing their attributes.")
+
+
+class UninitializedParameter(Parameter):
+    """A parameter whose shape is not known yet (lazy modules); materialize() turns it into a Parameter."""
+
+    __slots__ = ()
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad=True, device=None, dtype=None):
+        t = Parameter.__new__(cls, _creation.empty(0, dtype=dtype), requires_grad)
+        return t
+
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        pass
+
+    @property
+    def shape(self):
+        raise RuntimeError(_UNINIT_MSG)
+
+    def size(self, dim=None):
+        raise RuntimeError(_UNINIT_MSG)
+
+    def numel(self):
+        raise RuntimeError(_UNINIT_MSG)
+
+    def materialize(self, shape, device=None, dtype=None):
+        """Gives the parameter storage of the given shape (uninitialised values) and makes it a Parameter."""
+        if dtype is None:
+            dtype = self.dtype
+        self.data = _creation.empty(tuple(shape) if not isinstance(shape, int) else (shape,), dtype=dtype)
+        self.__class__ = self.cls_to_become
+
+    def __repr__(self):
+        return "<UninitializedParameter>"
+
+    __str__ = __repr__
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        result = type(self)(self.requires_grad, dtype=self.dtype)
+        memo[id(self)] = result
+        return result
+
+    def __reduce_ex__(self, proto):
+        return (UninitializedParameter, (self.requires_grad, None, self.dtype))
+
+
+def is_lazy(param):
+    return isinstance(param, UninitializedParameter)

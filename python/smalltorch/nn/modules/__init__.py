@@ -20,3 +20,9 @@ from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPoo
 
 __all__ += ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",
             "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]
+from .linear import Bilinear, LazyLinear
+from .container import ParameterList, ParameterDict
+from .transformer import MultiheadAttention, TransformerEncoderLayer, TransformerEncoder
+
+__all__ += ["Bilinear", "LazyLinear", "ParameterList", "ParameterDict", "MultiheadAttention",
+            "TransformerEncoderLayer", "TransformerEncoder"]

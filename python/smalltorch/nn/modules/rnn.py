@@ -114,10 +114,26 @@ class RNNBase(Module):
                                f"{input.shape[-1]}")
 
     def forward(self, input, hx=None):
+        from ..utils.rnn import PackedSequence
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
+        return self._forward(input, hx)
+
+    def _forward_packed(self, input, hx):
+        """A PackedSequence runs padded, in the original batch order, each sequence's state held after its last
+        step; the output is packed as the input (hx and h_n are in the original batch order, as PyTorch's)."""
+        from ..utils.rnn import PackedSequence, pad_packed_sequence, _pack_like
+        padded, lengths = pad_packed_sequence(input)
+        output, hidden = self._forward(padded, hx, lengths)
+        return PackedSequence(_pack_like(output, input), input.batch_sizes, input.sorted_indices,
+                              input.unsorted_indices), hidden
+
+    def _forward(self, input, hx, lengths=None):
+        """input (T, B, *) when lengths (steps per batch entry, a tensor) are given, else as forward's."""
         self._check_input(input, hx)
         batched = input.dim() == 3
         x = input if batched else input.unsqueeze(1)
-        if batched and self.batch_first:
+        if batched and self.batch_first and lengths is None:
             x = x.transpose(0, 1)
         seq, batch = x.shape[0], x.shape[1]
         directions = 2 if self.bidirectional else 1
@@ -141,6 +157,7 @@ class RNNBase(Module):
                     msg = "Expected hidden size" if name == "hidden" else "Expected cell size"
                     raise RuntimeError(f"{msg} {expected}, got {list(t.shape)}")
         hs, cs = [], []
+        valid = None if lengths is None else [(lengths > t).unsqueeze(1) for t in range(seq)]
         layer_in = x
         for layer in range(self.num_layers):
             outs = []
@@ -153,7 +170,12 @@ class RNNBase(Module):
                 steps = range(seq - 1, -1, -1) if d == 1 else range(seq)
                 out_steps = [None] * seq
                 for t in steps:
-                    h, c = _step(self.mode, xw[t], h, c, w_hh, b_hh)
+                    h2, c2 = _step(self.mode, xw[t], h, c, w_hh, b_hh)
+                    if valid is None:
+                        h, c = h2, c2
+                    else:  # a sequence past its end keeps its state
+                        h = _C.where(valid[t], h2, h)
+                        c = _C.where(valid[t], c2, c) if lstm else None
                     out_steps[t] = h
                 outs.append(_C.stack(out_steps) if seq > 0 else _creation.zeros((0, batch, self.hidden_size)))
                 hs.append(h)
@@ -165,7 +187,7 @@ class RNNBase(Module):
         output = layer_in
         h_n = _C.stack(hs)
         c_n = _C.stack(cs) if lstm else None
-        if batched and self.batch_first:
+        if batched and self.batch_first and lengths is None:
             output = output.transpose(0, 1)
         if not batched:
             output, h_n = output.squeeze(1), h_n.squeeze(1)
