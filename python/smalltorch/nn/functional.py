@@ -4,14 +4,15 @@ Each follows PyTorch's arithmetic, argument checks and exception classes. Functi
 computes with a fused kernel show here the grad_fn of the last op they are composed of.
 """
 
-import math
 import warnings
 
 from .. import _C, _creation
 
 __all__ = ["linear", "relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "mse_loss",
            "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-           "leaky_relu", "gelu", "silu", "elu", "softplus", "one_hot", "flatten", "unflatten",
+           "leaky_relu", "gelu", "silu", "elu", "softplus",
+           "hardtanh", "hardtanh_", "relu6", "leaky_relu_", "elu_", "selu", "selu_", "celu", "celu_", "mish",
+           "softsign", "hardsigmoid", "hardswish", "logsigmoid", "glu", "one_hot", "flatten", "unflatten",
            "batch_norm", "layer_norm", "group_norm", "embedding", "dropout1d", "dropout2d"]
 
 
@@ -75,33 +76,93 @@ def _inplace_result(input, result, inplace):
     return result
 
 
+# The parameterised activations are rows of the C++ activation registry (csrc/ops/activation.h):
+# _C._nn_<name>(input, p, q, r) and its in-place form _C._nn_<name>_; these wrappers only name the
+# parameters as PyTorch does.
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return (_C._nn_hardtanh_ if inplace else _C._nn_hardtanh)(input, min_val, max_val)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, True)
+
+
+def relu6(input, inplace=False):
+    return _C._nn_relu6_(input) if inplace else _C._nn_relu6(input)
+
+
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return _inplace_result(input, _C.where(input > 0, input, input * negative_slope), inplace)
+    return (_C._nn_leaky_relu_ if inplace else _C._nn_leaky_relu)(input, negative_slope)
 
 
-def gelu(input, approximate="none"):
-    if approximate == "none":
-        return input * 0.5 * (1.0 + _C.erf(input * (1.0 / math.sqrt(2.0))))
-    if approximate == "tanh":
-        inner = math.sqrt(2.0 / math.pi) * (input + 0.044715 * input * input * input)
-        return 0.5 * input * (1.0 + inner.tanh())
-    raise RuntimeError("approximate argument must be either none or tanh.")
-
-
-def silu(input, inplace=False):
-    return _inplace_result(input, input * input.sigmoid(), inplace)
+def leaky_relu_(input, negative_slope=0.01):
+    return _C._nn_leaky_relu_(input, negative_slope)
 
 
 def elu(input, alpha=1.0, inplace=False):
-    # expm1 of the clamped input: the branch where() drops must not overflow (0 * inf in backward)
-    neg = input.clamp(max=0).expm1() * alpha
-    return _inplace_result(input, _C.where(input > 0, input, neg), inplace)
+    return (_C._nn_elu_ if inplace else _C._nn_elu)(input, alpha)
+
+
+def elu_(input, alpha=1.0):
+    return _C._nn_elu_(input, alpha)
+
+
+def selu(input, inplace=False):
+    return _C._nn_selu_(input) if inplace else _C._nn_selu(input)
+
+
+def selu_(input):
+    return _C._nn_selu_(input)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    return (_C._nn_celu_ if inplace else _C._nn_celu)(input, alpha)
+
+
+def celu_(input, alpha=1.0):
+    return _C._nn_celu_(input, alpha)
+
+
+def gelu(input, approximate="none"):
+    if not isinstance(approximate, str):
+        raise TypeError(f"gelu(): argument 'approximate' must be str, not {type(approximate).__name__}")
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _C._nn_gelu(input, 1.0 if approximate == "tanh" else 0.0)
+
+
+def silu(input, inplace=False):
+    return _C._nn_silu_(input) if inplace else _C._nn_silu(input)
+
+
+def mish(input, inplace=False):
+    return _C._nn_mish_(input) if inplace else _C._nn_mish(input)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
-    scaled = input * beta
-    soft = scaled.clamp(max=threshold).exp().log1p() / beta
-    return _C.where(scaled > threshold, input, soft)
+    return _C._nn_softplus(input, beta, threshold)
+
+
+def softsign(input):
+    # a composition in PyTorch too (its grad_fn is DivBackward0)
+    return input / (input.abs() + 1)
+
+
+def hardsigmoid(input, inplace=False):
+    return _C._nn_hardsigmoid_(input) if inplace else _C._nn_hardsigmoid(input)
+
+
+def hardswish(input, inplace=False):
+    return _C._nn_hardswish_(input) if inplace else _C._nn_hardswish(input)
+
+
+logsigmoid = _C._nn_logsigmoid
+
+
+def glu(input, dim=-1):
+    return _C._nn_glu(input, dim)
 
 
 def _softmax_dim(name, ndim):

@@ -20,3 +20,7 @@ from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPoo
 
 __all__ += ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",
             "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]
+from .activation import (Hardtanh, ReLU6, SELU, CELU, Mish, Hardsigmoid, Hardswish, Softsign, LogSigmoid,  # noqa: E402
+                         GLU)
+
+__all__ += ["Hardtanh", "ReLU6", "SELU", "CELU", "Mish", "Hardsigmoid", "Hardswish", "Softsign", "LogSigmoid", "GLU"]
