@@ -198,3 +198,132 @@ def test_modules_repr_and_forward_match_torch(torch_ref, cls, args, kw):
     x = data((4, 6), seed=5)
     a, b = pair(torch_ref, x)
     assert_close(m(a), t(b).numpy(), rtol=1e-12, atol=1e-12)
+
+
+# ---- losses (issue 11 §1: fused SmoothL1/Huber/BCE kernels; l1_loss and kl_div are compositions in PyTorch too)
+LOSSES = {
+    "smooth_l1_loss": {"beta": 0.7},
+    "smooth_l1_beta0": {"beta": 0.0},
+    "huber_loss": {"delta": 0.6},
+    "l1_loss": {},
+    "kl_div": {},
+    "kl_div_log_target": {"log_target": True},
+    "binary_cross_entropy": {},
+    "binary_cross_entropy_weight": {"weight": "w"},
+}
+REDUCTIONS = ["none", "mean", "sum"]
+
+
+def loss_fn(lib, name):
+    base = {"smooth_l1_beta0": "smooth_l1_loss", "kl_div_log_target": "kl_div",
+            "binary_cross_entropy_weight": "binary_cross_entropy"}.get(name, name)
+    return getattr(lib.nn.functional, base)
+
+
+def loss_inputs(lib, name, dtype, requires_grad=False, shape=(5, 4)):
+    rng = np.random.default_rng(7)
+    if name.startswith("binary"):
+        x, t = rng.uniform(0.05, 0.95, shape), rng.uniform(0, 1, shape)
+    elif name.startswith("kl_div"):
+        x, t = np.log(rng.uniform(0.1, 1, shape)), rng.uniform(0.1, 1, shape)
+        if name.endswith("log_target"):
+            t = np.log(t)
+    else:
+        x, t = rng.standard_normal(shape), rng.standard_normal(shape)
+    kw = dict(LOSSES[name])
+    if kw.get("weight") == "w":
+        kw["weight"] = lib.tensor(rng.uniform(0.5, 2, shape[-1:]).astype(dtype))
+    return (lib.tensor(x.astype(dtype), requires_grad=requires_grad),
+            lib.tensor(t.astype(dtype), requires_grad=requires_grad), kw)
+
+
+@pytest.mark.filterwarnings("ignore:reduction")
+@pytest.mark.parametrize("name,reduction", [(n, r) for n in LOSSES for r in REDUCTIONS] +
+                         [("kl_div", "batchmean"), ("kl_div_log_target", "batchmean")])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_losses_match_torch(torch_ref, name, reduction, dtype):
+    ours, theirs = (loss_inputs(lib, name, dtype, requires_grad=True) for lib in (smalltorch, torch_ref))
+    y = loss_fn(smalltorch, name)(ours[0], ours[1], reduction=reduction, **ours[2])
+    e = loss_fn(torch_ref, name)(theirs[0], theirs[1], reduction=reduction, **theirs[2])
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    assert_close(y, e.detach().numpy(), rtol=tol, atol=tol)
+    assert type(y.grad_fn).__name__ == type(e.grad_fn).__name__
+    g = np.random.default_rng(8).standard_normal(tuple(e.shape)).astype(dtype)
+    y.backward(smalltorch.tensor(g))
+    e.backward(torch_ref.tensor(g))
+    assert_close(ours[0].grad, theirs[0].grad.numpy(), rtol=tol * 10, atol=tol)
+    assert_close(ours[1].grad, theirs[1].grad.numpy(), rtol=tol * 10, atol=tol)
+
+
+@pytest.mark.parametrize("name", ["smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+                                  "binary_cross_entropy_weight"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_fused_losses_gradcheck_and_gradgradcheck(name, reduction):
+    x, t, kw = loss_inputs(smalltorch, name, np.float64, requires_grad=True)
+    f = loss_fn(smalltorch, name)
+    assert smalltorch.autograd.gradcheck(lambda a, b: f(a, b, reduction=reduction, **kw), (x, t))
+    assert smalltorch.autograd.gradgradcheck(lambda a, b: f(a, b, reduction=reduction, **kw), (x, t))
+
+
+def test_fused_losses_on_large_non_contiguous_inputs(torch_ref):
+    for name in ["smooth_l1_loss", "huber_loss", "binary_cross_entropy"]:
+        ours, theirs = (loss_inputs(lib, name, np.float64, shape=(600, 500)) for lib in (smalltorch, torch_ref))
+        y = loss_fn(smalltorch, name)(ours[0].t(), ours[1].t(), reduction="none", **ours[2])
+        e = loss_fn(torch_ref, name)(theirs[0].t(), theirs[1].t(), reduction="none", **theirs[2])
+        assert_close(y, e.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:Using a target size")
+@pytest.mark.filterwarnings("ignore:reduction")
+def test_loss_bad_inputs_raise_as_torch(torch_ref):
+    calls = [
+        lambda lib, x, t: lib.nn.functional.smooth_l1_loss(x, t[:2]),
+        lambda lib, x, t: lib.nn.functional.huber_loss(x, t[:2]),
+        lambda lib, x, t: lib.nn.functional.kl_div(x, t[:2], reduction="sum"),
+        lambda lib, x, t: lib.nn.functional.smooth_l1_loss(x, t, beta=-1.0),
+        lambda lib, x, t: lib.nn.functional.huber_loss(x, t, delta=0.0),
+        lambda lib, x, t: lib.nn.functional.kl_div(x, t, reduction="bad"),
+        lambda lib, x, t: lib.nn.functional.smooth_l1_loss(x, t, reduction="bad"),
+        lambda lib, x, t: lib.nn.functional.smooth_l1_loss(x.long(), t.long()),
+        lambda lib, x, t: lib.nn.functional.huber_loss(x.long(), t.long()),
+        lambda lib, x, t: lib.nn.functional.kl_div(x.long(), t.long()),
+        lambda lib, x, t: lib.nn.functional.binary_cross_entropy(x, t.long()),
+        lambda lib, x, t: lib.nn.functional.binary_cross_entropy(x, t[:2]),
+        lambda lib, x, t: lib.nn.functional.binary_cross_entropy(x * 3, t),
+    ]
+    for i, call in enumerate(calls):
+        got = []
+        for lib in (smalltorch, torch_ref):
+            x, t = lib.rand(3, 4, dtype=lib.float64), lib.rand(3, 4, dtype=lib.float64)
+            with pytest.raises(Exception) as info:
+                call(lib, x, t)
+            got.append((info.type, str(info.value)))
+        assert got[0][0] is got[1][0] and got[0][1].replace("smalltorch.", "torch.").startswith(got[1][1]), (i, got)  # ours may add the shapes
+
+
+def test_broadcast_target_warns_and_broadcasts_as_torch(torch_ref):
+    outs = []
+    for lib in (smalltorch, torch_ref):
+        x, t = lib.arange(12.0).reshape(3, 4) / 5, lib.arange(4.0) / 3
+        with pytest.warns(UserWarning, match="target size"):
+            outs.append((lib.nn.functional.smooth_l1_loss(x, t).item(), lib.nn.functional.huber_loss(x, t).item()))
+    assert outs[0] == pytest.approx(outs[1], rel=1e-6)
+
+
+def test_kl_div_mean_warns_as_torch(torch_ref):
+    for lib in (smalltorch, torch_ref):
+        with pytest.warns(UserWarning, match="batchmean"):
+            lib.nn.functional.kl_div(lib.zeros(2, 3), lib.ones(2, 3))
+
+
+@pytest.mark.parametrize("cls,kw", [("SmoothL1Loss", {"beta": 0.5}), ("HuberLoss", {"delta": 2.0}),
+                                    ("KLDivLoss", {"reduction": "batchmean"}), ("KLDivLoss", {"log_target": True,
+                                                                                             "reduction": "sum"}),
+                                    ("L1Loss", {}), ("BCELoss", {"reduction": "sum"})])
+def test_loss_modules_match_torch(torch_ref, cls, kw):
+    m, t = getattr(nn, cls)(**kw), getattr(torch_ref.nn, cls)(**kw)
+    assert repr(m) == repr(t)
+    name = {"SmoothL1Loss": "smooth_l1_loss", "HuberLoss": "huber_loss", "KLDivLoss": "kl_div",
+            "L1Loss": "l1_loss", "BCELoss": "binary_cross_entropy"}[cls]
+    ours, theirs = (loss_inputs(lib, name, np.float64) for lib in (smalltorch, torch_ref))
+    assert_close(m(ours[0], ours[1]), t(theirs[0], theirs[1]).numpy(), rtol=1e-12, atol=1e-12)

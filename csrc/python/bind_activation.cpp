@@ -1,9 +1,11 @@
 // Python bindings of the activation registry (ops/activation.h): from each row
 // _C._nn_<name>(input, p, q, r) and, for rows with an in-place form,
 // _C._nn_<name>_(input, p, q, r) (nn.functional names them with PyTorch's
-// keywords); PyTorch's top-level selu, selu_, celu, celu_; and _C._nn_glu.
+// keywords); PyTorch's top-level selu, selu_, celu, celu_; _C._nn_glu; and the fused
+// pointwise losses _C._smooth_l1_loss, _C._huber_loss, _C._binary_cross_entropy.
 #include <string>
 #include "../ops/activation.h"
+#include "../ops/nn.h"
 #include "bind_util.h"
 
 namespace st::py_bind {
@@ -29,6 +31,20 @@ void bind_activation(Module& m) {
   m.def("_nn_glu", [](const Tensor& a, int64_t dim) {
     return without_gil_if(a.numel(), {&a}, [&] { return ops::glu(a, dim); });
   }, py::arg("input"), py::arg("dim") = -1);
+
+  // the fused pointwise losses (ops/nn.h; nn.functional checks shapes, broadcasts and names the reduction)
+  m.def("_smooth_l1_loss", [](const Tensor& input, const Tensor& target, int64_t reduction, double beta) {
+    return without_gil_if(input.numel(), {&input, &target}, [&] { return ops::smooth_l1_loss(input, target, reduction, beta); });
+  });
+  m.def("_huber_loss", [](const Tensor& input, const Tensor& target, int64_t reduction, double delta) {
+    return without_gil_if(input.numel(), {&input, &target}, [&] { return ops::huber_loss(input, target, reduction, delta); });
+  });
+  m.def("_binary_cross_entropy", [](const Tensor& input, const Tensor& target, std::optional<Tensor> weight,
+                                    int64_t reduction) {
+    const Tensor w = weight ? *weight : Tensor();
+    return without_gil_if(input.numel(), {&input, &target, &w},
+                          [&] { return ops::binary_cross_entropy(input, target, w, reduction); });
+  });
 
   // PyTorch's top-level names of the table's rows
   m.def("selu", [](const Tensor& a) { return ops::selu(a, 0, 0, 0); }, py::arg("input"));

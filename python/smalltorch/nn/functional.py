@@ -12,7 +12,8 @@ __all__ = ["linear", "relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax
            "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
            "leaky_relu", "gelu", "silu", "elu", "softplus",
            "hardtanh", "hardtanh_", "relu6", "leaky_relu_", "elu_", "selu", "selu_", "celu", "celu_", "mish",
-           "softsign", "hardsigmoid", "hardswish", "logsigmoid", "glu", "one_hot", "flatten", "unflatten",
+           "softsign", "hardsigmoid", "hardswish", "logsigmoid", "glu",
+           "smooth_l1_loss", "huber_loss", "kl_div", "one_hot", "flatten", "unflatten",
            "batch_norm", "layer_norm", "group_norm", "embedding", "dropout1d", "dropout2d"]
 
 
@@ -495,6 +496,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """One fused kernel (BinaryCrossEntropyBackward0); each log is clamped at -100 as PyTorch's."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if tuple(target.shape) != tuple(input.shape):
@@ -502,9 +504,59 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
     if input.numel() and ((input < 0).logical_or(input > 1)).any().item():
         raise RuntimeError("all elements of input should be between 0 and 1")
-    loss = -(target * input.log().clamp(min=-100) + (1.0 - target) * (1.0 - input).log().clamp(min=-100))
-    if weight is not None:
-        loss = loss * weight
+    if weight is not None and tuple(weight.shape) != tuple(input.shape):
+        weight = weight.expand(input.shape)
+    return _C._binary_cross_entropy(input, target, weight, _REDUCTION[reduction])
+
+
+def _expanded_pair(input, target):
+    _pointwise_target(input, target)
+    if tuple(target.shape) != tuple(input.shape):
+        return _broadcast_pair(input, target)
+    return input, target
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """One fused kernel (SmoothL1LossBackward0); beta 0 is l1_loss, as in PyTorch."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if beta == 0.0:
+        return l1_loss(input, target, reduction=reduction)
+    input, target = _expanded_pair(input, target)
+    return _C._smooth_l1_loss(input, target, _REDUCTION[reduction], beta)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """One fused kernel (HuberLossBackward0); a weight multiplies the unreduced loss."""
+    _check_reduction(reduction)
+    input, target = _expanded_pair(input, target)
+    if weight is None:
+        return _C._huber_loss(input, target, _REDUCTION[reduction], delta)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    return _reduce(_C._huber_loss(input, target, 0, delta) * weight, reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """A composition in PyTorch too: target * (log(target) - input), or exp(target) * (target - input)."""
+    legacy = size_average is not None or reduce is not None
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction == "mean" and not legacy:
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                      stacklevel=2)
+    if reduction != "batchmean":
+        _check_reduction(reduction)
+    if not (input.is_floating_point() and target.is_floating_point()):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        loss = _C.where(target == 0, 0.0, target * target.log()) - target * input
+    if reduction == "batchmean":
+        total = loss.sum()
+        return total / input.shape[0] if input.dim() != 0 else total
     return _reduce(loss, reduction)
 
 

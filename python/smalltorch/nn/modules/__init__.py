@@ -24,3 +24,6 @@ from .activation import (Hardtanh, ReLU6, SELU, CELU, Mish, Hardsigmoid, Hardswi
                          GLU)
 
 __all__ += ["Hardtanh", "ReLU6", "SELU", "CELU", "Mish", "Hardsigmoid", "Hardswish", "Softsign", "LogSigmoid", "GLU"]
+from .loss import SmoothL1Loss, HuberLoss, KLDivLoss  # noqa: E402
+
+__all__ += ["SmoothL1Loss", "HuberLoss", "KLDivLoss"]
