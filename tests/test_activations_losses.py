@@ -1,13 +1,16 @@
 """Issue 11 §1: the parameterised activations (rows of the C++ activation registry, csrc/ops/activation.h)
 and glu, compared with PyTorch: values (float32/float64, non-contiguous, large threaded inputs), grad_fn
 names of the out-of-place and in-place forms, gradcheck/gradgradcheck, modules' repr, bad inputs."""
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 import smalltorch
 import smalltorch.nn as nn
 import smalltorch.nn.functional as F
-from conftest import assert_close
+from conftest import assert_close, subprocess_env
 
 # name -> (positional and keyword arguments after input)
 CASES = {
@@ -327,3 +330,19 @@ def test_loss_modules_match_torch(torch_ref, cls, kw):
             "L1Loss": "l1_loss", "BCELoss": "binary_cross_entropy"}[cls]
     ours, theirs = (loss_inputs(lib, name, np.float64) for lib in (smalltorch, torch_ref))
     assert_close(m(ours[0], ours[1]), t(theirs[0], theirs[1]).numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_inplace_forms_reject_non_tensors_without_crashing(torch_ref):
+    code = ("import smalltorch as st, smalltorch.nn.functional as F\n"
+            "for call in (lambda: st.celu_(None), lambda: st.selu_(1.0), lambda: F.elu(None, inplace=True),\n"
+            "             lambda: F.leaky_relu_('x'), lambda: F.hardtanh(None, inplace=True)):\n"
+            "    try:\n"
+            "        call()\n"
+            "    except TypeError:\n"
+            "        pass\n"
+            "print('ok')\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=subprocess_env())
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+    for lib in (smalltorch, torch_ref):
+        with pytest.raises(TypeError):
+            lib.celu_(None)

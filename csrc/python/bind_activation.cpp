@@ -10,6 +10,15 @@
 
 namespace st::py_bind {
 
+namespace {
+// The tensor an in-place function writes (a TypeError as PyTorch's for anything else).
+Tensor inplace_arg(py::handle self, const char* fn) {
+  ST_CHECK_T(is_tensor(self), TypeError, fn, "(): argument 'input' (position 1) must be Tensor, not ",
+             Py_TYPE(self.ptr())->tp_name);
+  return unwrap(self.ptr());
+}
+}  // namespace
+
 void bind_activation(Module& m) {
   py::dict rows;
 #define ST_ACTIVATION_BIND(nm, rule, kernel, inplace, node, save, P, dP, Q, dQ, R, dR, ...)                     \
@@ -18,7 +27,7 @@ void bind_activation(Module& m) {
   }, py::arg("input"), py::arg("p") = dP, py::arg("q") = dQ, py::arg("r") = dR);                                \
   if (inplace)                                                                                                  \
     m.def("_nn_" #nm "_", [](py::object self, double p, double q, double r) {                                   \
-      Tensor t = unwrap(self.ptr());                                                                            \
+      Tensor t = inplace_arg(self, #nm "_");                                                                     \
       without_gil_if(t.numel(), {&t}, [&] { ops::nm##_(t, p, q, r); });                                         \
       return self;                                                                                              \
     }, py::arg("input"), py::arg("p") = dP, py::arg("q") = dQ, py::arg("r") = dR);                              \
@@ -49,14 +58,14 @@ void bind_activation(Module& m) {
   // PyTorch's top-level names of the table's rows
   m.def("selu", [](const Tensor& a) { return ops::selu(a, 0, 0, 0); }, py::arg("input"));
   m.def("selu_", [](py::object self) {
-    Tensor t = unwrap(self.ptr());
+    Tensor t = inplace_arg(self, "selu_");
     ops::selu_(t, 0, 0, 0);
     return self;
   }, py::arg("input"));
   m.def("celu", [](const Tensor& a, double alpha) { return ops::celu(a, alpha, 0, 0); }, py::arg("input"),
         py::arg("alpha") = 1.0);
   m.def("celu_", [](py::object self, double alpha) {
-    Tensor t = unwrap(self.ptr());
+    Tensor t = inplace_arg(self, "celu_");
     ops::celu_(t, alpha, 0, 0);
     return self;
   }, py::arg("input"), py::arg("alpha") = 1.0);
