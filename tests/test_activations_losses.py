@@ -142,12 +142,19 @@ def test_top_level_names_match_torch(torch_ref, name):
     assert_close(smalltorch.celu(a, alpha=0.5), torch_ref.celu(b, alpha=0.5).numpy(), rtol=1e-12, atol=1e-12)
 
 
-def test_inplace_leaky_relu_with_negative_slope_fails_in_backward_as_torch(torch_ref):
+@pytest.mark.parametrize("name,kw", [("leaky_relu", {"negative_slope": -0.1}), ("elu", {"alpha": -0.5}),
+                                     ("celu", {"alpha": -0.5}), ("leaky_relu", {"negative_slope": 0.0})])
+def test_inplace_backward_with_negative_slope_fails_as_torch(torch_ref, name, kw):
+    msgs = []
     for lib in (smalltorch, torch_ref):
         y = lib.ones(3, dtype=lib.float64, requires_grad=True).clone()
-        z = lib.nn.functional.leaky_relu(y, -0.1, inplace=True)
-        with pytest.raises(RuntimeError, match="negative slope"):
+        z = getattr(lib.nn.functional, name)(y, inplace=True, **kw)
+        try:
             z.sum().backward()
+            msgs.append(None)
+        except RuntimeError as e:
+            msgs.append(str(e))
+    assert msgs[0] == msgs[1]
 
 
 def test_integer_inputs_raise_as_torch(torch_ref):
@@ -346,3 +353,13 @@ def test_inplace_forms_reject_non_tensors_without_crashing(torch_ref):
     for lib in (smalltorch, torch_ref):
         with pytest.raises(TypeError):
             lib.celu_(None)
+
+
+def test_every_registry_row_is_tested_and_names_torchs_node(torch_ref):
+    rows = smalltorch._C._activation_registry
+    assert set(rows) <= set(CASES), set(rows) - set(CASES)
+    x = torch_ref.randn(4, dtype=torch_ref.float64, requires_grad=True)
+    for name, (rule, kernel, inplace, node, params, defaults) in rows.items():
+        args, kw = CASES[name]
+        assert type(fn(torch_ref, name)(x, *args, **kw).grad_fn).__name__ == node, name
+        assert (name in INPLACE) == bool(inplace), name

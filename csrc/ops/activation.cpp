@@ -92,6 +92,18 @@ void check_params(const char* op, double p) {
   if (same_str(op, "celu")) ST_CHECK(p != 0.0, "ZeroDivisionError: alpha cannot be 0 for CELU");
 }
 
+// PyTorch's ...Backward1 nodes read the result, which a negative slope or alpha makes ambiguous.
+void check_inplace_backward(const char* op, double p) {
+  const char* tail = " backward calculation is triggered with a negative slope which is not supported. This is caused "
+                     "by calling in-place forward function with a negative slope, please call out-of-place version "
+                     "instead.";
+  if (same_str(op, "leaky_relu"))
+    ST_CHECK(p >= 0, "In-place leakyReLu", tail,
+             " File an issue at https://github.com/pytorch/pytorch if you do require supporting in-place leakRelu "
+             "backward calculation with negative slope");
+  else ST_CHECK(p >= 0, "In-place elu", tail);
+}
+
 #define ST_ACTIVATION_DEFINE(nm, rule_, kernel_, inplace_, Node_, save_, P_, dP, Q_, dQ, R_, dR, fwd, bwd)     \
   struct Act_##nm {                                                                                            \
     static constexpr const char* op_name = #nm;                                                                \
@@ -112,11 +124,7 @@ void check_params(const char* op, double p) {
       const char* node_name = #Node_;                                                                          \
       const char* name() const override { return node_name; }                                                  \
       TensorList apply(TensorList&& grads) override {                                                          \
-        ST_CHECK(!(inplace && same_str(#nm, "leaky_relu") && p < 0),                                           \
-                 "In-place leakyReLu backward calculation is triggered with a negative slope which is not "    \
-                 "supported. This is caused by calling in-place forward function with a negative slope, please " \
-                 "call out-of-place version instead. File an issue at https://github.com/pytorch/pytorch if you " \
-                 "do require supporting in-place leakRelu backward calculation with negative slope");         \
+        if (inplace) check_inplace_backward(#nm, p);                                                           \
         const Tensor& g = grads[0];                                                                            \
         Tensor s = saved.unpack(*this);                                                                        \
         return {bwd};                                                                                          \
