@@ -181,6 +181,9 @@ def test_bad_arguments_raise_as_torch(torch_ref):
         lambda lib, x: lib.nn.functional.glu(x, dim=2),
         lambda lib, x: lib.nn.functional.glu(x.sum()),
         lambda lib, x: lib.nn.functional.elu(x, alpha="a"),
+        lambda lib, x: lib.nn.functional.logsigmoid(x, 1.0),
+        lambda lib, x: lib.nn.functional.gelu(x, approximate=None),
+        lambda lib, x: lib.nn.functional.softplus(x.int()),
     ]
     for call in calls:
         got = []

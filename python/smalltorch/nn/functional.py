@@ -159,7 +159,8 @@ def hardswish(input, inplace=False):
     return _C._nn_hardswish_(input) if inplace else _C._nn_hardswish(input)
 
 
-logsigmoid = _C._nn_logsigmoid
+def logsigmoid(input):
+    return _C._nn_logsigmoid(input)
 
 
 def glu(input, dim=-1):
