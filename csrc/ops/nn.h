@@ -42,3 +42,11 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
                                         const Tensor& pos_weight, int64_t reduction);
 
 }  // namespace st::ops
+
+namespace st::ops {
+// The fused pointwise losses (loss_pointwise.cpp): input and target of one shape, reduction 0/1/2;
+// SmoothL1LossBackward0, HuberLossBackward0, BinaryCrossEntropyBackward0 (weight: undefined or input's shape).
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, int64_t reduction, double beta);
+Tensor huber_loss(const Tensor& input, const Tensor& target, int64_t reduction, double delta);
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t reduction);
+}  // namespace st::ops

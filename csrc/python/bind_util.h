@@ -124,5 +124,6 @@ void bind_storage(Module& m, TensorClass& cls);
 void bind_dlpack(Module& m, TensorClass& cls);
 void bind_nn(Module& m);
 void bind_lapack(Module& m);
+void bind_activation(Module& m);
 
 }  // namespace st::py_bind

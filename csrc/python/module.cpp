@@ -61,6 +61,7 @@ PYBIND11_MODULE(_C, module) {
   bind_nn_kernels(m);
   bind_nn(m);
   bind_lapack(m);
+  bind_activation(m);
 
   m.def("_duplicate_bindings", &duplicate_bindings);
   m.def("_bound_names", &bound_names);

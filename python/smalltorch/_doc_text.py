@@ -83,6 +83,15 @@ _VSTACK = ("Stacks a sequence of tensors vertically: 1-D tensors of length n are
 _CONCAT = _CAT
 
 FUNCTIONS = {
+    "selu": ("Scaled exponential linear unit elementwise: `scale * (max(0, x) + min(0, alpha * (exp(x) - 1)))` "
+             "with PyTorch's fixed alpha (1.6732...) and scale (1.0507...). Floating dtypes only; a row of the "
+             "activation registry, recording EluBackward0 as PyTorch does."),
+    "selu_": ("In-place form of `selu`: overwrites `input` and records EluBackward1, as PyTorch's selu_ does; "
+              "floating dtypes only."),
+    "celu": ("Continuously differentiable exponential linear unit elementwise: `max(0, x) + min(0, alpha * "
+             "(exp(x / alpha) - 1))`; alpha 0 raises. Floating dtypes only; records CeluBackward0."),
+    "celu_": ("In-place form of `celu`: overwrites `input` with celu(input, alpha) and records CeluBackward1, as "
+              "PyTorch's celu_ does; floating dtypes only."),
     "conv1d": ("1-d convolution (cross-correlation) of `input` (N, C_in, L) or (C_in, L) with `weight` "
                "(C_out, C_in / groups, k) plus an optional `bias`, with `stride`, `padding` (ints, 'same' or "
                "'valid'), `dilation` and `groups`. Floating dtypes only; runs as im2col plus a threaded GEMM and "

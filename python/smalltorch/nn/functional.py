@@ -4,14 +4,16 @@ Each follows PyTorch's arithmetic, argument checks and exception classes. Functi
 computes with a fused kernel show here the grad_fn of the last op they are composed of.
 """
 
-import math
 import warnings
 
 from .. import _C, _creation
 
 __all__ = ["linear", "relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "mse_loss",
            "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-           "leaky_relu", "gelu", "silu", "elu", "softplus", "one_hot", "flatten", "unflatten",
+           "leaky_relu", "gelu", "silu", "elu", "softplus",
+           "hardtanh", "hardtanh_", "relu6", "leaky_relu_", "elu_", "selu", "selu_", "celu", "celu_", "mish",
+           "softsign", "hardsigmoid", "hardswish", "logsigmoid", "glu",
+           "smooth_l1_loss", "huber_loss", "kl_div", "one_hot", "flatten", "unflatten",
            "batch_norm", "layer_norm", "group_norm", "embedding", "dropout1d", "dropout2d"]
 
 
@@ -75,33 +77,94 @@ def _inplace_result(input, result, inplace):
     return result
 
 
+# The parameterised activations are rows of the C++ activation registry (csrc/ops/activation.h):
+# _C._nn_<name>(input, p, q, r) and its in-place form _C._nn_<name>_; these wrappers only name the
+# parameters as PyTorch does.
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return (_C._nn_hardtanh_ if inplace else _C._nn_hardtanh)(input, min_val, max_val)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, True)
+
+
+def relu6(input, inplace=False):
+    return _C._nn_relu6_(input) if inplace else _C._nn_relu6(input)
+
+
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return _inplace_result(input, _C.where(input > 0, input, input * negative_slope), inplace)
+    return (_C._nn_leaky_relu_ if inplace else _C._nn_leaky_relu)(input, negative_slope)
 
 
-def gelu(input, approximate="none"):
-    if approximate == "none":
-        return input * 0.5 * (1.0 + _C.erf(input * (1.0 / math.sqrt(2.0))))
-    if approximate == "tanh":
-        inner = math.sqrt(2.0 / math.pi) * (input + 0.044715 * input * input * input)
-        return 0.5 * input * (1.0 + inner.tanh())
-    raise RuntimeError("approximate argument must be either none or tanh.")
-
-
-def silu(input, inplace=False):
-    return _inplace_result(input, input * input.sigmoid(), inplace)
+def leaky_relu_(input, negative_slope=0.01):
+    return _C._nn_leaky_relu_(input, negative_slope)
 
 
 def elu(input, alpha=1.0, inplace=False):
-    # expm1 of the clamped input: the branch where() drops must not overflow (0 * inf in backward)
-    neg = input.clamp(max=0).expm1() * alpha
-    return _inplace_result(input, _C.where(input > 0, input, neg), inplace)
+    return (_C._nn_elu_ if inplace else _C._nn_elu)(input, alpha)
+
+
+def elu_(input, alpha=1.0):
+    return _C._nn_elu_(input, alpha)
+
+
+def selu(input, inplace=False):
+    return _C._nn_selu_(input) if inplace else _C._nn_selu(input)
+
+
+def selu_(input):
+    return _C._nn_selu_(input)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    return (_C._nn_celu_ if inplace else _C._nn_celu)(input, alpha)
+
+
+def celu_(input, alpha=1.0):
+    return _C._nn_celu_(input, alpha)
+
+
+def gelu(input, approximate="none"):
+    if not isinstance(approximate, str):
+        raise TypeError(f"gelu(): argument 'approximate' must be str, not {type(approximate).__name__}")
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _C._nn_gelu(input, 1.0 if approximate == "tanh" else 0.0)
+
+
+def silu(input, inplace=False):
+    return _C._nn_silu_(input) if inplace else _C._nn_silu(input)
+
+
+def mish(input, inplace=False):
+    return _C._nn_mish_(input) if inplace else _C._nn_mish(input)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
-    scaled = input * beta
-    soft = scaled.clamp(max=threshold).exp().log1p() / beta
-    return _C.where(scaled > threshold, input, soft)
+    return _C._nn_softplus(input, beta, threshold)
+
+
+def softsign(input):
+    # a composition in PyTorch too (its grad_fn is DivBackward0)
+    return input / (input.abs() + 1)
+
+
+def hardsigmoid(input, inplace=False):
+    return _C._nn_hardsigmoid_(input) if inplace else _C._nn_hardsigmoid(input)
+
+
+def hardswish(input, inplace=False):
+    return _C._nn_hardswish_(input) if inplace else _C._nn_hardswish(input)
+
+
+def logsigmoid(input):
+    return _C._nn_logsigmoid(input)
+
+
+def glu(input, dim=-1):
+    return _C._nn_glu(input, dim)
 
 
 def _softmax_dim(name, ndim):
@@ -434,6 +497,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """One fused kernel (BinaryCrossEntropyBackward0); each log is clamped at -100 as PyTorch's."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if tuple(target.shape) != tuple(input.shape):
@@ -441,9 +505,59 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
     if input.numel() and ((input < 0).logical_or(input > 1)).any().item():
         raise RuntimeError("all elements of input should be between 0 and 1")
-    loss = -(target * input.log().clamp(min=-100) + (1.0 - target) * (1.0 - input).log().clamp(min=-100))
-    if weight is not None:
-        loss = loss * weight
+    if weight is not None and tuple(weight.shape) != tuple(input.shape):
+        weight = weight.expand(input.shape)
+    return _C._binary_cross_entropy(input, target, weight, _REDUCTION[reduction])
+
+
+def _expanded_pair(input, target):
+    _pointwise_target(input, target)
+    if tuple(target.shape) != tuple(input.shape):
+        return _broadcast_pair(input, target)
+    return input, target
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """One fused kernel (SmoothL1LossBackward0); beta 0 is l1_loss, as in PyTorch."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if beta == 0.0:
+        return l1_loss(input, target, reduction=reduction)
+    input, target = _expanded_pair(input, target)
+    return _C._smooth_l1_loss(input, target, _REDUCTION[reduction], beta)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """One fused kernel (HuberLossBackward0); a weight multiplies the unreduced loss."""
+    _check_reduction(reduction)
+    input, target = _expanded_pair(input, target)
+    if weight is None:
+        return _C._huber_loss(input, target, _REDUCTION[reduction], delta)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    return _reduce(_C._huber_loss(input, target, 0, delta) * weight, reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """A composition in PyTorch too: target * (log(target) - input), or exp(target) * (target - input)."""
+    legacy = size_average is not None or reduce is not None
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction == "mean" and not legacy:
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                      stacklevel=2)
+    if reduction != "batchmean":
+        _check_reduction(reduction)
+    if not (input.is_floating_point() and target.is_floating_point()):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        loss = _C.where(target == 0, 0.0, target * target.log()) - target * input
+    if reduction == "batchmean":
+        total = loss.sum()
+        return total / input.shape[0] if input.dim() != 0 else total
     return _reduce(loss, reduction)
 
 

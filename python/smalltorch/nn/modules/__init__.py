@@ -26,3 +26,10 @@ from .transformer import MultiheadAttention, TransformerEncoderLayer, Transforme
 
 __all__ += ["Bilinear", "LazyLinear", "ParameterList", "ParameterDict", "MultiheadAttention",
             "TransformerEncoderLayer", "TransformerEncoder"]
+from .activation import (Hardtanh, ReLU6, SELU, CELU, Mish, Hardsigmoid, Hardswish, Softsign, LogSigmoid,  # noqa: E402
+                         GLU)
+
+__all__ += ["Hardtanh", "ReLU6", "SELU", "CELU", "Mish", "Hardsigmoid", "Hardswish", "Softsign", "LogSigmoid", "GLU"]
+from .loss import SmoothL1Loss, HuberLoss, KLDivLoss  # noqa: E402
+
+__all__ += ["SmoothL1Loss", "HuberLoss", "KLDivLoss"]
