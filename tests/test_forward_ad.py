@@ -67,6 +67,8 @@ CASES = [
     ("flip_roll_repeat", lambda x: x.flip(0).roll(1, 1).repeat(2, 1), [(2, 3)], False),
     ("tril_index_gather", lambda x: x.tril().index_select(1, idx(x, [2, 0])).gather(0, idx(x, [[1, 0], [0, 1]])),
      [(3, 3)], False),
+    ("activations", lambda x: activations(x), [(8,)], False),
+    ("activation_inplace", lambda x: activation_inplace(x), [(8,)], False),
     ("clone_contiguous_to", lambda x: x.t().contiguous().clone().to(x.dtype), [(2, 3)], False),
 ]
 
@@ -74,6 +76,19 @@ CASES = [
 def st_or_torch(x):
     """The library x belongs to (the CASES run on both)."""
     return st if isinstance(x, st.Tensor) else __import__("torch")
+
+
+def activations(x):
+    F = st_or_torch(x).nn.functional
+    return (F.gelu(x) + F.gelu(x, approximate="tanh") + F.elu(x, 0.7) + F.leaky_relu(x, 0.2) + F.silu(x)
+            + F.softplus(x, beta=2.0) + F.mish(x) + F.hardswish(x * 4) + F.logsigmoid(x) + F.selu(x) + F.celu(x, 0.5))
+
+
+def activation_inplace(x):
+    F = st_or_torch(x).nn.functional
+    y = x * 1.5
+    F.elu(y, alpha=0.5, inplace=True)
+    return y
 
 
 def idx(x, values):

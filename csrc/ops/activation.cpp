@@ -117,7 +117,13 @@ void check_inplace_backward(const char* op, double p) {
       (void)p; (void)q; (void)r;                                                                               \
       return fwd;                                                                                              \
     }                                                                                                          \
+    /* forward mode: the backward expression with the tangent as g (a diagonal Jacobian) */                   \
+    static Tensor tangent_of(const Tensor& g, const Tensor& s, double p, double q, double r) {                 \
+      (void)p; (void)q; (void)r;                                                                               \
+      return bwd;                                                                                              \
+    }                                                                                                          \
     struct Backward : Node {                                                                                   \
+      static constexpr bool jvp = true;                                                                        \
       SavedTensor saved;                                                                                       \
       double p = 0, q = 0, r = 0;                                                                              \
       bool inplace = false;                                                                                    \
@@ -174,6 +180,7 @@ Tensor act_forward(const Tensor& a, double p, double q, double r) {
     n->saved.save(a);
     autograd::set_history(out, n);
   }
+  forward_ad::jvp(out, {&a}, [&] { return Op::tangent_of(forward_ad::tangent(a), a, p, q, r); });
   return out;
 }
 
@@ -193,8 +200,11 @@ Tensor& act_inplace(Tensor& self, double p, double q, double r) {
     }
     n->saved.save(clone(self));  // the value before the update
   }
+  Tensor new_tangent =
+      forward_ad::inplace_tangent(self, {&self}, [&](const Tensor& v) { return act_forward<Op>(v, p, q, r); });
   run_kernel<Op>(self, self, p, q, r);
   commit_inplace(self, n);
+  forward_ad::assign_tangent(self, new_tangent);
   return self;
 }
 
