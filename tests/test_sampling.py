@@ -56,6 +56,14 @@ def test_bernoulli_forms_and_statistics(torch_ref):
     lambda L: L.zeros(3).bernoulli_(-0.5),
     lambda L: L.zeros(3).bernoulli_(L.tensor([0.1, 0.2, 2.0])),
     lambda L: L.bernoulli([0.5]),
+    lambda L: L.bernoulli(L.rand(3), None),
+    lambda L: L.rand(3).bernoulli(None),
+    lambda L: L.rand(3).bernoulli_(None),
+    lambda L: L.rand(3).bernoulli_("a"),
+    lambda L: L.bernoulli(L.rand(3), L.rand(3)),
+    lambda L: L.rand(3).bernoulli(L.rand(3)),
+    lambda L: L.rand(3).exponential_(None),
+    lambda L: L.rand(3).cauchy_("a"),
 ])
 def test_bernoulli_errors_like_torch(torch_ref, call):
     _raises_like(torch_ref, call)
@@ -176,7 +184,11 @@ def test_random_forms(torch_ref):
     assert (f >= 0).all().item() and (f <= 2 ** 53).all().item() and (f == f.round()).all().item()
     big = st.empty(1000, dtype=st.int64).random_(-(2 ** 62), 2 ** 62, generator=_g(5))
     assert big.abs().max().item() > 2 ** 60
-    for call in (lambda L: L.zeros(3).random_(5, 2), lambda L: L.zeros(3, dtype=L.uint8).random_(0, 300),
+    assert st.zeros(3).random_(to=4, generator=_g(1)).tolist() == st.zeros(3).random_(4, generator=_g(1)).tolist()
+    r = st.zeros(2000, dtype=st.float64).random_(1, None, generator=_g(2))
+    assert r.min().item() >= 1 and r.max().item() > 2 ** 40
+    for call in (lambda L: L.zeros(3).random_(None), lambda L: L.zeros(3).random_(2.5),
+                 lambda L: L.zeros(3).random_(5, 2), lambda L: L.zeros(3, dtype=L.uint8).random_(0, 300),
                  lambda L: L.zeros(3).random_(-5), lambda L: L.zeros(3).random_(0)):
         _raises_like(torch_ref, call)
 

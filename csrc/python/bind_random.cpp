@@ -41,6 +41,24 @@ uint64_t seed_arg(py::handle seed) {
   return static_cast<uint64_t>(v);
 }
 
+// A float argument given as a Python number (int and bool included, as PyTorch's float arguments take them) or
+// a one-element tensor; anything else (None, strings, objects with only __index__) is a TypeError.
+double float_arg(py::handle p, const char* fn, const char* name) {
+  if (is_tensor(p)) {
+    Tensor t = p.cast<Tensor>();
+    if (t.numel() == 1) return ops::item(t).to<double>();
+  } else if (PyFloat_Check(p.ptr()) || PyLong_Check(p.ptr())) {
+    double v = PyFloat_AsDouble(p.ptr());
+    if (v == -1.0 && PyErr_Occurred()) {
+      PyErr_Clear();
+      throw TypeError(std::string(fn) + "(): argument '" + name + "' is too large for a float");
+    }
+    return v;
+  }
+  throw TypeError(std::string(fn) + "(): argument '" + name + "' must be float, not " + Py_TYPE(p.ptr())->tp_name);
+}
+double probability_arg(py::handle p, const char* fn) { return float_arg(p, fn, "p"); }
+
 Tensor state_tensor(const Generator& g) {
   std::string s = g.state();
   Tensor t = st::empty({static_cast<int64_t>(s.size())}, ScalarType::UInt8);
@@ -110,56 +128,78 @@ void bind_random(Module& m, TensorClass& cls) {
         py::arg("input"), py::arg("generator") = py::none());
 
   auto self_of = [](py::handle h) { return h.cast<Tensor>(); };
-  cls.def("random_", [self_of](py::object s, py::object a, py::object b, py::handle g) {
+  // Tensor.bernoulli's "no p given" (None itself is refused, as PyTorch refuses it)
+  static py::object no_p_obj = py::module_::import("builtins").attr("object")();
+  py::handle no_p = no_p_obj;
+  // random_(), random_(to), random_(from, to) with to possibly None (the dtype's max), from/to also by keyword
+  cls.def("random_", [self_of](py::object s, py::args args, py::kwargs kw) {
         Tensor t = self_of(s);
+        auto as_int = [](py::handle h, const char* name) -> int64_t {
+          if (!PyLong_Check(h.ptr()))
+            throw TypeError(std::string("random_(): argument '") + name + "' must be int, not " +
+                            Py_TYPE(h.ptr())->tp_name);
+          return h.cast<int64_t>();
+        };
+        py::object g = py::none(), a, b;
+        bool has_a = false, has_b = false;
+        if (args.size() > 2) throw TypeError("random_() takes at most 2 positional arguments");
+        if (args.size() >= 1) { a = args[0]; has_a = true; }
+        if (args.size() == 2) { b = args[1]; has_b = true; }
+        for (auto item : kw) {
+          std::string key = py::str(item.first);
+          if (key == "generator") g = py::reinterpret_borrow<py::object>(item.second);
+          else if (key == "from" && !has_a) { a = py::reinterpret_borrow<py::object>(item.second); has_a = true; }
+          else if (key == "to" && !has_b) { b = py::reinterpret_borrow<py::object>(item.second); has_b = true; }
+          else throw TypeError("random_() got an unexpected keyword argument '" + key + "'");
+        }
         std::optional<int64_t> from, to;
-        if (!a.is_none() && b.is_none() && !py::hasattr(s, "__never__")) {
-          // random_(to) when called with one bound; random_(from, None) is spelled with to=None explicitly,
-          // which the Python wrapper never needs: PyTorch treats random_(x) as random_(0, x).
-          to = a.cast<int64_t>();
+        if (has_a && !has_b && !kw.contains("from")) {  // random_(to)
           from = 0;
-        } else {
-          if (!a.is_none()) from = a.cast<int64_t>();
-          if (!b.is_none()) to = b.cast<int64_t>();
+          to = as_int(a, "to");
+        } else if (has_a) {  // random_(from, to) with to an int or None
+          from = as_int(a, "from");
+          if (has_b && !b.is_none()) to = as_int(b, "to");
+        } else if (has_b) {  // random_(to=...)
+          from = 0;
+          if (!b.is_none()) to = as_int(b, "to");
         }
         ops::random_(t, from, to, generator_arg(g));
         return s;
-      }, py::arg("from") = py::none(), py::arg("to") = py::none(), py::kw_only(), py::arg("generator") = py::none())
-      .def("exponential_", [self_of](py::object s, double lambd, py::handle g) {
+      })
+      .def("exponential_", [self_of](py::object s, py::handle lambd, py::handle g) {
         Tensor t = self_of(s);
-        ops::exponential_(t, lambd, generator_arg(g));
+        ops::exponential_(t, float_arg(lambd, "exponential_", "lambd"), generator_arg(g));
         return s;
       }, py::arg("lambd") = 1.0, py::kw_only(), py::arg("generator") = py::none())
-      .def("geometric_", [self_of](py::object s, double p, py::handle g) {
+      .def("geometric_", [self_of](py::object s, py::handle p, py::handle g) {
         Tensor t = self_of(s);
-        ops::geometric_(t, p, generator_arg(g));
+        ops::geometric_(t, float_arg(p, "geometric_", "p"), generator_arg(g));
         return s;
       }, py::arg("p"), py::kw_only(), py::arg("generator") = py::none())
-      .def("cauchy_", [self_of](py::object s, double median, double sigma, py::handle g) {
+      .def("cauchy_", [self_of](py::object s, py::handle median, py::handle sigma, py::handle g) {
         Tensor t = self_of(s);
-        ops::cauchy_(t, median, sigma, generator_arg(g));
+        ops::cauchy_(t, float_arg(median, "cauchy_", "median"), float_arg(sigma, "cauchy_", "sigma"),
+                     generator_arg(g));
         return s;
       }, py::arg("median") = 0.0, py::arg("sigma") = 1.0, py::kw_only(), py::arg("generator") = py::none())
-      .def("log_normal_", [self_of](py::object s, double mean, double std, py::handle g) {
+      .def("log_normal_", [self_of](py::object s, py::handle mean, py::handle std, py::handle g) {
         Tensor t = self_of(s);
-        ops::log_normal_(t, mean, std, generator_arg(g));
+        ops::log_normal_(t, float_arg(mean, "log_normal_", "mean"), float_arg(std, "log_normal_", "std"),
+                         generator_arg(g));
         return s;
       }, py::arg("mean") = 1.0, py::arg("std") = 2.0, py::kw_only(), py::arg("generator") = py::none())
       .def("bernoulli_", [self_of](py::object s, py::handle p, py::handle g) {
         Tensor t = self_of(s);
         if (is_tensor(p)) ops::bernoulli_(t, p.cast<Tensor>(), generator_arg(g));
-        else ops::bernoulli_(t, p.cast<double>(), generator_arg(g));
+        else ops::bernoulli_(t, probability_arg(p, "bernoulli_"), generator_arg(g));
         return s;
       }, py::arg("p") = 0.5, py::kw_only(), py::arg("generator") = py::none())
-      .def("bernoulli", [](const Tensor& self, py::handle p, py::handle g) {
-        if (p.is_none()) return ops::bernoulli(self, generator_arg(g));
-        if (is_tensor(p)) {
-          Tensor out = st::empty(self.sizes(), self.dtype());
-          ops::bernoulli_(out, p.cast<Tensor>(), generator_arg(g));
-          return out;
-        }
-        return ops::bernoulli(self, p.cast<double>(), generator_arg(g));
-      }, py::arg("p") = py::none(), py::kw_only(), py::arg("generator") = py::none())
+      .def("bernoulli", [no_p](const Tensor& self, py::handle p, py::handle g) {
+        if (p.is(no_p)) return ops::bernoulli(self, generator_arg(g));  // no p: self holds the probabilities
+        if (is_tensor(p))
+          throw TypeError("bernoulli(): argument 'p' must be float, not Tensor");
+        return ops::bernoulli(self, probability_arg(p, "bernoulli"), generator_arg(g));
+      }, py::arg("p") = no_p, py::kw_only(), py::arg("generator") = py::none())
       .def("multinomial", [](const Tensor& self, int64_t n, bool replacement, py::handle g) {
         return ops::multinomial(self, n, replacement, generator_arg(g));
       }, py::arg("num_samples"), py::arg("replacement").noconvert() = false, py::kw_only(),

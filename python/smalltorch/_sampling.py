@@ -37,17 +37,19 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     return _write_out(out, result, "randperm")
 
 
-def bernoulli(input, p=None, *, generator=None, out=None):
-    """0/1 draws: each element is 1 with the probability the element of input gives (or with probability p,
-    in input's shape and dtype, when p is given)."""
+_NO_P = object()
+
+
+def bernoulli(input, p=_NO_P, *, generator=None, out=None):
+    """0/1 draws: each element is 1 with the probability the element of input gives (or with probability p, a
+    number, in input's shape and dtype, when p is given)."""
     _check_tensor(input, "bernoulli")
-    if p is None:
+    if p is _NO_P:
         result = _C._bernoulli(input.detach(), generator=generator)
+    elif isinstance(p, numbers.Real) and not isinstance(p, Tensor):
+        result = _C._bernoulli_scalar(input.detach(), float(p), generator=generator)
     else:
-        if isinstance(p, Tensor):
-            result = _C._bernoulli(p.detach().expand(input.shape).to(input.dtype), generator=generator)
-        else:
-            result = _C._bernoulli_scalar(input.detach(), float(p), generator=generator)
+        raise TypeError(f"bernoulli(): argument 'p' must be float, not {type(p).__name__}")
     return _write_out(out, result, "bernoulli")
 
 
