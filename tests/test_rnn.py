@@ -92,6 +92,7 @@ def test_cells_match_torch(torch_ref, cls, bias):
 
 
 def test_default_init_range_and_reprs(torch_ref):
+    st.manual_seed(1)  # the spread check on 4-element biases is statistical (fails for ~1 stream in 50): fix the stream
     for cls, args, kw in [("LSTM", (10, 20), dict(num_layers=2, dropout=0.25)), ("GRU", (3, 4), dict(bias=False)),
                           ("RNN", (3, 4), dict(nonlinearity="relu", bidirectional=True)),
                           ("RNNCell", (3, 4), dict(nonlinearity="relu", bias=False)), ("GRUCell", (3, 4), {})]:

@@ -29,13 +29,14 @@ void fill(const Tensor& dst, const Scalar& v);
 // accumulation type (float32/float64 for floats, int64 for integers and bool).
 void sum(const Tensor& out, const Tensor& in, const std::vector<bool>& reduce);
 
-// Random fills, drawing from the global generator.
+// Random fills, drawing from g (nullptr: the default generator; random.h has the Generator and more fills).
+struct Generator;
 void manual_seed(uint64_t seed);
 uint64_t initial_seed();
-std::string rng_state();                    // the generator's whole state (opaque bytes)
+std::string rng_state();                    // the default generator's whole state (opaque bytes)
 void set_rng_state(const std::string& state);  // a state rng_state() returned; raises for anything else
-void uniform(const Tensor& dst, double lo, double hi);
-void normal(const Tensor& dst, double mean, double std);
-void randint(const Tensor& dst, int64_t lo, int64_t hi);
+void uniform(const Tensor& dst, double lo, double hi, Generator* g = nullptr);
+void normal(const Tensor& dst, double mean, double std, Generator* g = nullptr);
+void randint(const Tensor& dst, int64_t lo, int64_t hi, Generator* g = nullptr);
 
 }  // namespace st::kernels

@@ -1,29 +1,61 @@
+#include "random.h"
+#include <algorithm>
 #include <cmath>
-#include <random>
+#include <cstring>
+#include <limits>
+#include <numeric>
 #include <sstream>
 #include <string>
+#include <vector>
 #include "../core/error.h"
 #include "kernels.h"
 #include "nn.h"
 
 namespace st::kernels {
-namespace {
 
-struct Generator {
-  std::mt19937_64 engine{67280421310721ULL};
-  uint64_t seed = 67280421310721ULL;
-};
-Generator& gen() {
+Generator& default_generator() {
   static Generator g;
   return g;
 }
 
-// 53 random bits -> [0, 1)
-inline double next_double(std::mt19937_64& e) { return (e() >> 11) * (1.0 / 9007199254740992.0); }
+double Generator::standard_normal() {
+  if (has_normal) {
+    has_normal = false;
+    return next_normal;
+  }
+  double u1 = uniform_double(), u2 = uniform_double();
+  double r = std::sqrt(-2.0 * std::log1p(-u2));
+  double theta = 2.0 * M_PI * u1;
+  next_normal = r * std::sin(theta);
+  has_normal = true;
+  return r * std::cos(theta);
+}
 
+std::string Generator::state() const {
+  std::ostringstream out;
+  out.precision(17);
+  out << seed << ' ' << (has_normal ? 1 : 0) << ' ' << std::hexfloat << next_normal << ' ' << engine;
+  return out.str();
+}
+void Generator::set_state(const std::string& s) {
+  std::istringstream in(s);
+  Generator g;
+  int has = 0;
+  std::string normal_text;
+  in >> g.seed >> has >> normal_text >> g.engine;
+  ST_CHECK(!in.fail() && (has == 0 || has == 1), "set_state: the state is not one get_rng_state returned (nor Generator.get_state; ", s.size(),
+           " bytes)");
+  g.has_normal = has == 1;
+  g.next_normal = std::strtod(normal_text.c_str(), nullptr);
+  *this = g;
+}
+
+namespace {
+
+// Calls draw(tag) for each element in logical (row-major) order and stores its value cast to the element type,
+// so results depend neither on strides nor on the thread count.
 template <typename F>
-void fill_with(const Tensor& dst, F draw) {
-  // Values are drawn in logical (row-major) order so results do not depend on strides.
+void fill_typed(const Tensor& dst, F draw) {
   const auto& sizes = dst.sizes();
   const auto& strides = dst.strides();
   int64_t nd = dst.dim(), n = dst.numel();
@@ -35,7 +67,7 @@ void fill_with(const Tensor& dst, F draw) {
     for (int64_t k = 0; k < n; ++k) {
       int64_t off = 0;
       for (int64_t d = 0; d < nd; ++d) off += idx[d] * strides[d];
-      *reinterpret_cast<T*>(base + off * item) = static_cast<T>(draw());
+      *reinterpret_cast<T*>(base + off * item) = static_cast<T>(draw(tag));
       for (int64_t d = nd - 1; d >= 0; --d) {
         if (++idx[d] < sizes[d]) break;
         idx[d] = 0;
@@ -43,74 +75,268 @@ void fill_with(const Tensor& dst, F draw) {
     }
   });
 }
+template <typename F>
+void fill_with(const Tensor& dst, F draw) {
+  fill_typed(dst, [&](auto) { return draw(); });
+}
+
+// A uniform number in [0, 1) at the precision of the element type (24 random bits for float32, 53 otherwise).
+template <typename T>
+double uniform01(Generator& e) {
+  if constexpr (std::is_same<T, float>::value) return e.uniform_float();
+  else return e.uniform_double();
+}
 
 }  // namespace
 
-void manual_seed(uint64_t seed) {
-  gen().engine.seed(seed);
-  gen().seed = seed;
-}
-uint64_t initial_seed() { return gen().seed; }
+void manual_seed(uint64_t seed) { default_generator().manual_seed(seed); }
+uint64_t initial_seed() { return default_generator().seed; }
+std::string rng_state() { return default_generator().state(); }
+void set_rng_state(const std::string& state) { default_generator().set_state(state); }
 
-// The engine's state as text (the standard library's serialisation of mt19937_64), after the seed.
-std::string rng_state() {
-  std::ostringstream out;
-  out << gen().seed << ' ' << gen().engine;
-  return out.str();
-}
-void set_rng_state(const std::string& state) {
-  std::istringstream in(state);
-  Generator g;
-  in >> g.seed >> g.engine;
-  ST_CHECK(!in.fail(), "set_rng_state: the state is not one get_rng_state returned (", state.size(), " bytes)");
-  gen() = g;
-}
-
-void uniform(const Tensor& dst, double lo, double hi) {
-  auto& e = gen().engine;
+void uniform(const Tensor& dst, double lo, double hi, Generator* g) {
+  auto& e = gen_or_default(g);
   if (dst.dtype() == ScalarType::Float32) {
-    // Round into [lo, hi): a float32 product can round up to hi itself.
+    // PyTorch's arithmetic: bounds rounded to float32, their difference in float32, the rest in double; then
+    // rounded into [lo, hi): the result can round up to hi itself.
     float flo = static_cast<float>(lo), fhi = static_cast<float>(hi);
+    const double width = static_cast<double>(fhi - flo);
     fill_with(dst, [&] {
-      float v = static_cast<float>(lo + (hi - lo) * next_double(e));
+      float v = static_cast<float>(static_cast<double>(e.uniform_float()) * width + flo);
       return v >= fhi && fhi > flo ? std::nextafter(fhi, flo) : v;
     });
   } else {
-    fill_with(dst, [&] { return lo + (hi - lo) * next_double(e); });
+    fill_with(dst, [&] { return e.uniform_double() * (hi - lo) + lo; });
   }
 }
 
-void normal(const Tensor& dst, double mean, double std) {
-  auto& e = gen().engine;
-  bool have = false;
-  double spare = 0;
-  fill_with(dst, [&] {
-    if (have) { have = false; return mean + std * spare; }
-    double u1, u2;
-    do { u1 = next_double(e); } while (u1 <= 0.0);
-    u2 = next_double(e);
-    double r = std::sqrt(-2.0 * std::log(u1));
-    spare = r * std::sin(2 * M_PI * u2);
-    have = true;
-    return mean + std * r * std::cos(2 * M_PI * u2);
+namespace {
+// Sixteen uniforms in place -> sixteen normals: pairs (j, j + 8) through Box-Muller.
+template <typename T>
+void normal_fill_16(T* d, double mean, double std) {
+  for (int j = 0; j < 8; ++j) {
+    T u1 = 1 - d[j], u2 = d[j + 8];
+    T radius = std::sqrt(-2 * std::log(u1));
+    T theta = static_cast<T>(2.0 * M_PI) * u2;
+    d[j] = static_cast<T>(radius * std::cos(theta) * std + mean);
+    d[j + 8] = static_cast<T>(radius * std::sin(theta) * std + mean);
+  }
+}
+}  // namespace
+
+void normal(const Tensor& dst, double mean, double std, Generator* g) {
+  auto& e = gen_or_default(g);
+  const int64_t n = dst.numel();
+  if (n >= 16 && dst.is_contiguous() && is_floating(dst.dtype())) {
+    // PyTorch's layout of the draws: all uniforms first, then Box-Muller over blocks of sixteen; a tail that is
+    // not a whole block redoes the last sixteen with fresh uniforms.
+    dispatch_floating(dst.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      T* d = dst.data<T>();
+      for (int64_t i = 0; i < n; ++i) d[i] = static_cast<T>(uniform01<T>(e));
+      for (int64_t i = 0; i + 16 <= n; i += 16) normal_fill_16(d + i, mean, std);
+      if (n % 16 != 0) {
+        T* tail = d + n - 16;
+        for (int i = 0; i < 16; ++i) tail[i] = static_cast<T>(uniform01<T>(e));
+        normal_fill_16(tail, mean, std);
+      }
+    });
+    return;
+  }
+  fill_with(dst, [&] { return e.standard_normal() * std + mean; });
+}
+
+void random_from_to(const Tensor& dst, int64_t lo, uint64_t range, Generator* g) {
+  auto& e = gen_or_default(g);
+  const bool wide = range >= (1ULL << 32);
+  fill_typed(dst, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    uint64_t v = (wide ? e.random64() : e.random()) % range;
+    return static_cast<T>(static_cast<int64_t>(static_cast<uint64_t>(lo) + v));
   });
 }
 
-void randint(const Tensor& dst, int64_t lo, int64_t hi) {
-  auto& e = gen().engine;
-  uint64_t range = static_cast<uint64_t>(hi - lo);
-  fill_with(dst, [&] { return static_cast<double>(0) + static_cast<double>(lo + static_cast<int64_t>(e() % range)); });
+void randint(const Tensor& dst, int64_t lo, int64_t hi, Generator* g) {
+  random_from_to(dst, lo, static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo), g);
+}
+
+void random_full(const Tensor& dst, Generator* g) {
+  auto& e = gen_or_default(g);
+  fill_typed(dst, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_same<T, bool>::value) {
+      return static_cast<T>(e.random() & 1);
+    } else if constexpr (std::is_floating_point<T>::value) {
+      constexpr int digits = std::numeric_limits<T>::digits;
+      uint64_t v = std::is_same<T, double>::value ? e.random64() : e.random();
+      return static_cast<T>(v % ((1ULL << digits) + 1));
+    } else {
+      uint64_t v = sizeof(T) > 4 ? e.random64() : e.random();
+      return static_cast<T>(v % (static_cast<uint64_t>(std::numeric_limits<T>::max()) + 1));
+    }
+  });
+}
+
+void bernoulli_tensor(const Tensor& dst, const Tensor& p, Generator* g) {
+  auto& e = gen_or_default(g);
+  const double* pp = p.data<double>();
+  int64_t i = 0;
+  fill_with(dst, [&] { return static_cast<double>(e.uniform_double() < pp[i++]); });
+}
+void bernoulli_scalar(const Tensor& dst, double p, Generator* g) {
+  auto& e = gen_or_default(g);
+  fill_with(dst, [&] { return static_cast<double>(e.uniform_double() < p); });
+}
+
+void exponential(const Tensor& dst, double lambd, Generator* g) {
+  auto& e = gen_or_default(g);
+  fill_with(dst, [&] { return -std::log1p(-e.uniform_double()) / lambd; });
+}
+void geometric(const Tensor& dst, double p, Generator* g) {
+  auto& e = gen_or_default(g);
+  fill_with(dst, [&] {
+    double u;
+    do { u = e.uniform_double(); } while (u <= 0.0);
+    return std::max(1.0, std::ceil(std::log(u) / std::log1p(-p)));
+  });
+}
+void cauchy(const Tensor& dst, double median, double sigma, Generator* g) {
+  auto& e = gen_or_default(g);
+  fill_with(dst, [&] { return median + sigma * std::tan(M_PI * (e.uniform_double() - 0.5)); });
+}
+void log_normal(const Tensor& dst, double mean, double std, Generator* g) {
+  auto& e = gen_or_default(g);
+  fill_with(dst, [&] { return std::exp(e.standard_normal() * std + mean); });
+}
+
+void multinomial(const Tensor& out, const Tensor& probs, int64_t n, bool replacement, Generator* g) {
+  auto& e = gen_or_default(g);
+  const int64_t rows = probs.size(0), k = probs.size(1);
+  const double* p = probs.data<double>();
+  int64_t* o = out.data<int64_t>();
+  std::vector<double> cdf(k), key(k);
+  std::vector<int64_t> order(k);
+  for (int64_t r = 0; r < rows; ++r) {
+    const double* pr = p + r * k;
+    int64_t* orow = o + r * n;
+    if (replacement) {
+      double total = 0;
+      for (int64_t j = 0; j < k; ++j) cdf[j] = (total += pr[j]);
+      for (int64_t j = 0; j < k; ++j) cdf[j] /= total;
+      int64_t last = k - 1;
+      while (last > 0 && pr[last] == 0) --last;
+      for (int64_t s = 0; s < n; ++s) {
+        double u = e.uniform_double();
+        // the first category whose cumulative probability exceeds u (zero-probability ones never are)
+        int64_t idx = std::upper_bound(cdf.begin(), cdf.begin() + last, u) - cdf.begin();
+        orow[s] = idx;
+      }
+    } else {
+      // Without replacement: the n largest p / Exp(1) keys (each draw is the next by probability among those left;
+      // zero-probability categories come last, in index order, as PyTorch also returns them when n needs them).
+      for (int64_t j = 0; j < k; ++j) {
+        double ex = -std::log1p(-e.uniform_double());
+        key[j] = pr[j] > 0 ? pr[j] / ex : -1.0;
+      }
+      std::iota(order.begin(), order.end(), 0);
+      std::partial_sort(order.begin(), order.begin() + n, order.end(), [&](int64_t a, int64_t b) {
+        return key[a] > key[b] || (key[a] == key[b] && a < b);
+      });
+      for (int64_t s = 0; s < n; ++s) orow[s] = order[s];
+    }
+  }
+}
+
+void randperm(const Tensor& out, Generator* g) {
+  auto& e = gen_or_default(g);
+  const int64_t n = out.numel();
+  int64_t* r = out.data<int64_t>();
+  for (int64_t i = 0; i < n; ++i) r[i] = i;
+  const bool small = n < static_cast<int64_t>(std::numeric_limits<uint32_t>::max() / 20);
+  for (int64_t i = 0; i + 1 < n; ++i) {
+    uint64_t z = (small ? e.random() : e.random64()) % static_cast<uint64_t>(n - i);
+    std::swap(r[i], r[i + static_cast<int64_t>(z)]);
+  }
+}
+
+namespace {
+double sample_poisson(Generator& e, double lam) {
+  if (lam <= 0) return 0;
+  if (lam >= 10) {  // Hörmann's transformed rejection with squeeze (PTRS)
+    const double slam = std::sqrt(lam), loglam = std::log(lam);
+    const double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
+    const double invalpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2);
+    while (true) {
+      double U = e.uniform_double() - 0.5, V = e.uniform_double();
+      double us = 0.5 - std::fabs(U);
+      double k = std::floor((2 * a / us + b) * U + lam + 0.43);
+      if (us >= 0.07 && V <= vr) return k;
+      if (k < 0 || (us < 0.013 && V > us)) continue;
+      if (std::log(V) + std::log(invalpha) - std::log(a / (us * us) + b) <= -lam + k * loglam - std::lgamma(k + 1))
+        return k;
+    }
+  }
+  // Knuth's product of uniforms
+  const double limit = std::exp(-lam);
+  double prod = 1.0, k = 0;
+  while (true) {
+    prod *= e.uniform_double();
+    if (prod <= limit) return k;
+    k += 1;
+  }
+}
+
+double sample_gamma(Generator& e, double alpha) {
+  if (!(alpha > 0)) return alpha == 0 ? 0.0 : std::numeric_limits<double>::quiet_NaN();
+  double boost = 1.0;
+  if (alpha < 1.0) {  // Gamma(a) = Gamma(a + 1) * U^(1/a)
+    double u;
+    do { u = e.uniform_double(); } while (u <= 0.0);
+    boost = std::pow(u, 1.0 / alpha);
+    alpha += 1.0;
+  }
+  // Marsaglia and Tsang
+  const double d = alpha - 1.0 / 3.0, c = 1.0 / std::sqrt(9.0 * d);
+  while (true) {
+    double x, v;
+    do {
+      x = e.standard_normal();
+      v = 1.0 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    double u = e.uniform_double();
+    double x2 = x * x;
+    if (u < 1.0 - 0.0331 * x2 * x2) return d * v * boost;
+    if (u > 0 && std::log(u) < 0.5 * x2 + d * (1.0 - v + std::log(v))) return d * v * boost;
+  }
+}
+}  // namespace
+
+void poisson(const Tensor& dst, const Tensor& rates, Generator* g) {
+  auto& e = gen_or_default(g);
+  const double* r = rates.data<double>();
+  int64_t i = 0;
+  fill_with(dst, [&] { return sample_poisson(e, r[i++]); });
+}
+void standard_gamma(const Tensor& dst, const Tensor& alpha, Generator* g) {
+  auto& e = gen_or_default(g);
+  const double* a = alpha.data<double>();
+  int64_t i = 0;
+  fill_with(dst, [&] {
+    double v = sample_gamma(e, a[i++]);
+    return v;
+  });
 }
 
 // Dropout's mask (nn.h): 0 with probability p, else 1 / (1 - p), in logical order.
 void dropout_mask(const Tensor& mask, double p) {
-  auto& e = gen().engine;
+  auto& e = default_generator();
   dispatch_floating(mask.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* pm = mask.data<T>();
     const T keep = static_cast<T>(1.0 / (1.0 - p));
     const int64_t n = mask.numel();
-    for (int64_t i = 0; i < n; ++i) pm[i] = next_double(e) < p ? T(0) : keep;
+    for (int64_t i = 0; i < n; ++i) pm[i] = e.uniform_double() < p ? T(0) : keep;
   });
 }
 

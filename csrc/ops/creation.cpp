@@ -98,20 +98,20 @@ Tensor eye(int64_t n, int64_t m, ScalarType dtype) {
   return t;
 }
 
-Tensor rand(const IntList& sizes, ScalarType dtype) {
+Tensor rand(const IntList& sizes, ScalarType dtype, kernels::Generator* g) {
   ST_CHECK_T(is_floating(dtype), NotImplementedError, "\"check_uniform_bounds\" not implemented for '", dtype_name(dtype), "'");
   Tensor t = st::empty(sizes, dtype);
-  kernels::uniform(t, 0.0, 1.0);
+  kernels::uniform(t, 0.0, 1.0, g);
   return t;
 }
-Tensor randn(const IntList& sizes, ScalarType dtype) {
+Tensor randn(const IntList& sizes, ScalarType dtype, kernels::Generator* g) {
   ST_CHECK_T(is_floating(dtype), NotImplementedError, "\"normal_kernel_cpu\" not implemented for '", dtype_name(dtype),
              "'");
   Tensor t = st::empty(sizes, dtype);
-  kernels::normal(t, 0.0, 1.0);
+  kernels::normal(t, 0.0, 1.0, g);
   return t;
 }
-Tensor randint(int64_t low, int64_t high, const IntList& sizes, ScalarType dtype) {
+Tensor randint(int64_t low, int64_t high, const IntList& sizes, ScalarType dtype, kernels::Generator* g) {
   ST_CHECK(high > low, "random_ expects 'from' to be less than 'to', but got from=", low, " >= to=", high);
   if (is_integral(dtype, true)) {  // both ends must be values of the dtype, as PyTorch's random_ checks
     int64_t lo = 0, hi = 1;
@@ -126,27 +126,27 @@ Tensor randint(int64_t low, int64_t high, const IntList& sizes, ScalarType dtype
     ST_CHECK(high - 1 >= lo && high - 1 <= hi, "to - 1 is out of bounds for ", name);
   }
   Tensor t = st::empty(sizes, dtype);
-  kernels::randint(t, low, high);
+  kernels::randint(t, low, high, g);
   return t;
 }
 
-Tensor& uniform_(Tensor& self, double lo, double hi) {
+Tensor& uniform_(Tensor& self, double lo, double hi, kernels::Generator* g) {
   check_inplace(self, "uniform_");
   check_no_internal_overlap(self, "uniform_");
   ST_CHECK(lo <= hi, "uniform_ expects to return a [from, to) range, but found from=", lo, " > to=", hi);
   ST_CHECK_T(is_floating(self.dtype()), NotImplementedError, "uniform_ is only implemented for floating dtypes, got ",
            dtype_name(self.dtype()));
-  kernels::uniform(self, lo, hi);
+  kernels::uniform(self, lo, hi, g);
   commit_inplace(self, nullptr);
   return self;
 }
-Tensor& normal_(Tensor& self, double mean, double std) {
+Tensor& normal_(Tensor& self, double mean, double std, kernels::Generator* g) {
   check_inplace(self, "normal_");
   check_no_internal_overlap(self, "normal_");
   ST_CHECK(std >= 0.0, "normal expects std >= 0.0, but found std ", std);
   ST_CHECK_T(is_floating(self.dtype()), NotImplementedError, "normal_ is only implemented for floating dtypes, got ",
            dtype_name(self.dtype()));
-  kernels::normal(self, mean, std);
+  kernels::normal(self, mean, std, g);
   commit_inplace(self, nullptr);
   return self;
 }

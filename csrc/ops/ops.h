@@ -7,6 +7,8 @@
 #include "../core/shape.h"
 #include "../core/tensor.h"
 
+namespace st::kernels { struct Generator; }
+
 namespace st::ops {
 
 using IntList = DimVector;
@@ -22,9 +24,9 @@ Tensor arange(double start, double end, double step, ScalarType dtype);
 Tensor arange_int(int64_t start, int64_t end, int64_t step, ScalarType dtype);  // exact integer arithmetic
 Tensor linspace(double start, double end, int64_t steps, ScalarType dtype);
 Tensor eye(int64_t n, int64_t m, ScalarType dtype);
-Tensor rand(const IntList& sizes, ScalarType dtype);
-Tensor randn(const IntList& sizes, ScalarType dtype);
-Tensor randint(int64_t low, int64_t high, const IntList& sizes, ScalarType dtype);
+Tensor rand(const IntList& sizes, ScalarType dtype, kernels::Generator* g = nullptr);
+Tensor randn(const IntList& sizes, ScalarType dtype, kernels::Generator* g = nullptr);
+Tensor randint(int64_t low, int64_t high, const IntList& sizes, ScalarType dtype, kernels::Generator* g = nullptr);
 
 // ---- type promotion ----
 ScalarType result_type(const Tensor& a, const Tensor& b);
@@ -73,8 +75,8 @@ Tensor& zero_(Tensor& self);
 Tensor& fill_(Tensor& self, const Scalar& v);
 Tensor& fill_(Tensor& self, const Tensor& v);  // v is 0-d
 Tensor& copy_(Tensor& self, const Tensor& src);
-Tensor& uniform_(Tensor& self, double lo, double hi);
-Tensor& normal_(Tensor& self, double mean, double std);
+Tensor& uniform_(Tensor& self, double lo, double hi, kernels::Generator* g = nullptr);
+Tensor& normal_(Tensor& self, double mean, double std, kernels::Generator* g = nullptr);
 
 // ---- reductions ----
 Tensor sum(const Tensor& a, std::optional<ScalarType> dtype = std::nullopt);

@@ -21,11 +21,13 @@ void bind_factories(Module& m) {
   m.def("_arange_int", [](int64_t a, int64_t b, int64_t step, ScalarType t) { return ops::arange_int(a, b, step, t); });
   m.def("_linspace", [](double a, double b, int64_t n, ScalarType t) { return ops::linspace(a, b, n, t); });
   m.def("_eye", [](int64_t n, int64_t mm, ScalarType t) { return ops::eye(n, mm, t); });
-  m.def("_rand", [](const DimVector& s, ScalarType t) { return ops::rand(s, t); });
-  m.def("_randn", [](const DimVector& s, ScalarType t) { return ops::randn(s, t); });
-  m.def("_randint", [](int64_t lo, int64_t hi, const DimVector& s, ScalarType t) {
-    return ops::randint(lo, hi, s, t);
-  });
+  m.def("_rand", [](const DimVector& s, ScalarType t, py::handle g) { return ops::rand(s, t, generator_arg(g)); },
+        py::arg("size"), py::arg("dtype"), py::arg("generator") = py::none());
+  m.def("_randn", [](const DimVector& s, ScalarType t, py::handle g) { return ops::randn(s, t, generator_arg(g)); },
+        py::arg("size"), py::arg("dtype"), py::arg("generator") = py::none());
+  m.def("_randint", [](int64_t lo, int64_t hi, const DimVector& s, ScalarType t, py::handle g) {
+    return ops::randint(lo, hi, s, t, generator_arg(g));
+  }, py::arg("low"), py::arg("high"), py::arg("size"), py::arg("dtype"), py::arg("generator") = py::none());
   m.def("_result_type", [](py::handle a, py::handle b) {
     return ops::result_type(as_tensor_arg(a, "result_type"), as_tensor_arg(b, "result_type"));
   });

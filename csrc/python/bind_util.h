@@ -122,6 +122,8 @@ void bind_indexing(Module& m, TensorClass& cls);
 void bind_unary(Module& m, TensorClass& cls);
 void bind_storage(Module& m, TensorClass& cls);
 void bind_dlpack(Module& m, TensorClass& cls);
+void bind_random(Module& m, TensorClass& cls);
+kernels::Generator* generator_arg(py::handle h);  // generator= of a random function (bind_random.cpp)
 void bind_nn(Module& m);
 void bind_lapack(Module& m);
 void bind_activation(Module& m);

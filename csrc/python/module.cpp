@@ -52,6 +52,7 @@ PYBIND11_MODULE(_C, module) {
   bind_unary(m, cls);
   bind_storage(m, cls);
   bind_dlpack(m, cls);
+  bind_random(m, cls);
   install_fast_methods(cls.type());
 
   bind_factories(m);

@@ -268,16 +268,16 @@ void bind_tensor(Module& m, TensorClass& cls) {
         ops::fill_(t, sc);
         return s;
       }, py::arg("value"))
-      .def("uniform_", [](py::object s, double lo, double hi) {
+      .def("uniform_", [](py::object s, double lo, double hi, py::handle g) {
         Tensor t = self_of(s);
-        ops::uniform_(t, lo, hi);
+        ops::uniform_(t, lo, hi, generator_arg(g));
         return s;
-      }, py::arg("from") = 0.0, py::arg("to") = 1.0)
-      .def("normal_", [](py::object s, double mean, double std) {
+      }, py::arg("from") = 0.0, py::arg("to") = 1.0, py::kw_only(), py::arg("generator") = py::none())
+      .def("normal_", [](py::object s, double mean, double std, py::handle g) {
         Tensor t = self_of(s);
-        ops::normal_(t, mean, std);
+        ops::normal_(t, mean, std, generator_arg(g));
         return s;
-      }, py::arg("mean") = 0.0, py::arg("std") = 1.0);
+      }, py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = py::none());
   auto neg = [](const Tensor& a) { return ops::neg(a); };
   method_and_function_out("neg", neg);
   method_and_function_out("negative", neg);

@@ -14,7 +14,7 @@ from . import _C
 from ._C import Tensor, dtype, from_numpy
 from ._C import bool, uint8, int32, int64, float32, float64  # noqa: A004 (PyTorch's names)
 from ._C import get_default_dtype, get_num_threads, set_num_threads, promote_types, can_cast
-from ._C import is_grad_enabled, manual_seed as _manual_seed, initial_seed
+from ._C import is_grad_enabled, initial_seed
 from ._C import is_anomaly_enabled, is_anomaly_check_nan_enabled, set_anomaly_enabled
 from ._C import add, sub, mul, div, pow, sum, mean  # noqa: A004
 from ._tensor_str import set_printoptions, get_printoptions, printoptions
@@ -59,17 +59,20 @@ def set_default_dtype(d):
     _C.set_default_dtype(d)
 
 
+from ._C import Generator, default_generator  # noqa: E402
+
+Generator.device = property(lambda self: device("cpu"), doc="The device the generator's numbers are for (cpu).")
+Generator.__module__ = "smalltorch"
+
+
 def manual_seed(seed):
-    """Seeds the global random generator; the same seed gives the same numbers."""
-    _manual_seed(_builtins.int(seed))
-    return None
+    """Seeds the default generator; the same seed gives the same numbers. Returns the default generator."""
+    return default_generator.manual_seed(_builtins.int(seed))
 
 
 def seed():
-    import random
-    s = random.getrandbits(63)
-    _manual_seed(s)
-    return s
+    """Seeds the default generator with a fresh nondeterministic seed and returns it."""
+    return default_generator.seed()
 
 
 from .random import get_rng_state, set_rng_state  # noqa: E402
@@ -138,7 +141,7 @@ __all__ = [n for n in dir() if not n.startswith("_")]
 
 # nn, optim, utils and serialization (save, load) are imported on first use, so that `import smalltorch`
 # stays fast.
-_LAZY_SUBMODULES = ("nn", "optim", "utils", "serialization")
+_LAZY_SUBMODULES = ("nn", "optim", "utils", "serialization", "distributions")
 _LAZY_FUNCTIONS = {"save": "serialization", "load": "serialization"}
 
 
@@ -157,6 +160,7 @@ def __dir__():
 
 
 from ._random import normal  # noqa: E402
+from ._sampling import randperm, bernoulli, multinomial, poisson  # noqa: E402
 
 from . import _docs  # noqa: E402  (one paragraph per public name; the registry's ops add their rules and formulas)
 _docs.apply(_sys_modules[__name__])

@@ -242,15 +242,18 @@ def as_tensor(data, *, dtype=None, device=None):
     return tensor(data, dtype=dtype)
 
 
-def _factory(name, c_fn, floating_default):
+def _factory(name, c_fn, floating_default, random=False):
     def fn(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
            memory_format=None, **kw):
         _device.check(device)
         _check_dtype(dtype, name)
         s = _sizes(size, kw.pop("size", None), name)
+        extra = {}
+        if random and "generator" in kw:
+            extra["generator"] = kw.pop("generator")
         if kw:
             raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kw))}'")
-        t = c_fn(s, _float_dtype(dtype) if floating_default or dtype is not None else _C.get_default_dtype())
+        t = c_fn(s, _float_dtype(dtype) if floating_default or dtype is not None else _C.get_default_dtype(), **extra)
         return _finish(t, requires_grad)
     fn.__name__ = name
     fn.__qualname__ = name
@@ -260,8 +263,8 @@ def _factory(name, c_fn, floating_default):
 zeros = _factory("zeros", _C._zeros, True)
 ones = _factory("ones", _C._ones, True)
 empty = _factory("empty", _C._empty, True)
-rand = _factory("rand", _C._rand, True)
-randn = _factory("randn", _C._randn, True)
+rand = _factory("rand", _C._rand, True, random=True)
+randn = _factory("randn", _C._randn, True, random=True)
 
 
 def _scalar_dtype(v):
@@ -337,7 +340,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         if isinstance(bound, Tensor) and (bound.dtype.is_floating_point or bound.dim() != 0):
             raise TypeError(f"randint(): argument '{name}' must be int, not Tensor")  # an integer 0-d tensor is an int
     return _finish(_C._randint(builtins.int(low), builtins.int(high), _sizes((size,), None, "randint"),
-                               dtype or _C.int64), requires_grad)
+                               dtype or _C.int64, generator=generator), requires_grad)
 
 
 def _like(name, maker, nargs=0):
@@ -360,11 +363,11 @@ ones_like = _like("ones_like", lambda t, a, dt: _C._ones(list(t.shape), dt))
 empty_like = _like("empty_like", lambda t, a, dt: _C._empty(list(t.shape), dt))
 full_like = _like("full_like", lambda t, a, dt, fill_value=None: _C._full(list(t.shape), a[0] if a else fill_value, dt),
                   nargs=1)
-rand_like = _like("rand_like", lambda t, a, dt: _C._rand(list(t.shape), dt))
-randn_like = _like("randn_like", lambda t, a, dt: _C._randn(list(t.shape), dt))
+rand_like = _like("rand_like", lambda t, a, dt, generator=None: _C._rand(list(t.shape), dt, generator=generator))
+randn_like = _like("randn_like", lambda t, a, dt, generator=None: _C._randn(list(t.shape), dt, generator=generator))
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     if not isinstance(input, Tensor):
         raise TypeError(f"randint_like(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     low = _check_int(low, "randint_like", "low", 2)
@@ -372,5 +375,5 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
         high = _check_int(high, "randint_like", "high", 3)
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device,
+    return randint(low, high, tuple(input.shape), generator=generator, dtype=dtype or input.dtype, device=device,
                    requires_grad=requires_grad)

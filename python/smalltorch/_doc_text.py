@@ -677,6 +677,21 @@ FUNCTIONS = {
     "seed": ("Seeds the global random number generator with a fresh non-deterministic value and returns that "
              "64-bit seed."),
     "initial_seed": "Returns the seed the global random number generator was last seeded with, as a Python int.",
+    "randperm": ("Returns a random permutation of the integers 0 .. `n`-1 as a 1-D tensor (int64 unless `dtype` "
+                 "says otherwise), drawn by `generator` or the default generator with PyTorch's CPU algorithm, so a "
+                 "seed gives the same permutation as PyTorch. Accepts `out=` and `requires_grad`."),
+    "bernoulli": ("Draws 0/1 values: each element of the result is 1 with the probability held by the matching "
+                  "element of `input` (floating, values in [0, 1]), or, when `p` is given, with probability `p` in "
+                  "`input`'s shape and dtype. `generator=` picks the generator and `out=` is accepted; the result "
+                  "is not differentiable."),
+    "multinomial": ("Draws `num_samples` category indices from each row of `input` (a 1-D or 2-D tensor of "
+                    "non-negative weights, normalised per row). Without replacement each index appears at most once "
+                    "and `num_samples` cannot exceed the number of categories with positive weight; with "
+                    "`replacement=True` draws are independent. Returns int64 indices of shape (rows, num_samples) "
+                    "or (num_samples,); rows with a negative, infinite or NaN weight or a zero sum raise."),
+    "poisson": ("Draws from Poisson distributions whose rates are the elements of `input` (floating, non-negative): "
+                "a tensor of the same shape and dtype holding non-negative whole numbers. `generator` picks the "
+                "generator."),
     # ---- threads and autograd state ----------------------------------------------------------
     "get_num_threads": "Returns the number of threads smalltorch uses to parallelise work within a single operation.",
     "set_num_threads": "Sets how many threads smalltorch may use to parallelise work within a single operation.",
@@ -764,6 +779,12 @@ CLASSES = {
     "inference_mode": ("Context manager and decorator for inference-only code: with `mode=True` (default) it disables "
                        "gradient recording like `no_grad`, and with `mode=False` it does nothing. smalltorch has no "
                        "separate inference tensors, so tensors created inside it behave like ordinary ones."),
+    "Generator": ("A random number generator holding its own state: PyTorch's CPU algorithm (a 32-bit Mersenne "
+                  "Twister seeded with the low 32 bits of the seed), so seeds give PyTorch's uniform, integer and "
+                  "permutation streams. `manual_seed(seed)` reseeds it and returns it, `seed()` reseeds it from a "
+                  "fresh nondeterministic value, `initial_seed()` gives the last seed, and `get_state()` / "
+                  "`set_state(state)` save and restore its whole state as a uint8 tensor. Pass it as `generator=` "
+                  "to any random function; `smalltorch.default_generator` is the one used otherwise."),
     "FloatTensor": _LEGACY.format(dt="float32", name="FloatTensor"),
     "DoubleTensor": _LEGACY.format(dt="float64", name="DoubleTensor"),
     "IntTensor": _LEGACY.format(dt="int32", name="IntTensor"),
@@ -777,6 +798,24 @@ _CONV = ("Returns `self` converted to {dt} (values are cast, floats truncated to
          "differentiable when the target is floating. `memory_format` is accepted for compatibility.")
 
 TENSOR_ONLY = {
+    # ---- random fills ------------------------------------------------------------------------
+    "random_": ("Fills this tensor in place with random integers: `random_(to)` draws from [0, `to`), "
+                "`random_(from, to)` from [`from`, `to`), and `random_()` from [0, 2**mantissa] for floating dtypes "
+                "or the dtype's whole non-negative range for integers. Bounds must be values of the dtype. "
+                "`generator=` picks the generator."),
+    "exponential_": ("Fills this floating-point tensor in place with draws from the exponential distribution of "
+                     "rate `lambd` (> 0). `generator=` picks the generator."),
+    "geometric_": ("Fills this tensor in place with draws from the geometric distribution with success "
+                   "probability `p` in (0, 1): the number of Bernoulli trials up to and including the first "
+                   "success (1, 2, ...). `generator=` picks the generator."),
+    "cauchy_": ("Fills this floating-point tensor in place with draws from the Cauchy distribution with location "
+                "`median` and scale `sigma` (> 0). `generator=` picks the generator."),
+    "log_normal_": ("Fills this floating-point tensor in place with exp(N(`mean`, `std`**2)) draws (std > 0): "
+                    "the log of each value is normal with that mean and standard deviation. `generator=` picks "
+                    "the generator."),
+    "bernoulli_": ("Fills this tensor in place with 0/1 draws, each 1 with probability `p` (a number in [0, 1], "
+                   "or a tensor broadcastable to this one holding a probability per element). `generator=` picks "
+                   "the generator."),
     # ---- autograd --------------------------------------------------------------------------
     "backward": ("Computes the gradient of this tensor with respect to the graph leaves and accumulates it into their "
                  "`.grad`. For a single-element tensor `gradient` may be omitted; otherwise it must be a tensor of the "

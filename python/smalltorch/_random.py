@@ -1,4 +1,4 @@
-"""smalltorch.normal: PyTorch's torch.normal call forms over the global generator."""
+"""smalltorch.normal: PyTorch's torch.normal call forms over a Generator (the default one when generator is None)."""
 
 import numbers
 
@@ -18,14 +18,14 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
         if isinstance(s, Tensor) and s.numel() and (s < 0).any().item():
             raise RuntimeError("normal expects all elements of std >= 0.0")
         shape_src = (m + s * 0) if isinstance(m, Tensor) else (s * 0 + m)
-        result = _creation.randn_like(shape_src) * s + m
+        result = _creation.randn_like(shape_src, generator=generator) * s + m
     else:
         if size is None:
             raise TypeError("normal() received an invalid combination of arguments - got (float, float), but "
                             "expected (float mean, float std, tuple of ints size, ...)")
         if not isinstance(std, numbers.Real) or std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-        result = _creation.empty(size, dtype=dtype).normal_(mean, std)
+        result = _creation.empty(size, dtype=dtype).normal_(mean, std, generator=generator)
     if out is not None:
         out.copy_(result)
         return out

@@ -8,37 +8,28 @@ __all__ = ["manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_stat
 
 
 def manual_seed(seed):
-    """Seeds the default generator; the same seed gives the same numbers."""
-    from . import manual_seed as _seed
-    _seed(seed)
+    """Seeds the default generator; the same seed gives the same numbers. Returns the default generator."""
+    return _C.default_generator.manual_seed(int(seed))
 
 
 def seed():
     """Seeds the default generator with a fresh nondeterministic seed and returns it."""
-    from . import seed as _seed
-    return _seed()
+    return _C.default_generator.seed()
 
 
 def initial_seed():
     """The seed the default generator was last seeded with."""
-    return _C.initial_seed()
+    return _C.default_generator.initial_seed()
 
 
 def get_rng_state():
     """The default generator's whole state as a uint8 tensor (pass it to set_rng_state to replay the stream)."""
-    from . import _creation, uint8
-    import numpy as np
-    return _creation.tensor(np.frombuffer(_C._get_rng_state(), dtype=np.uint8), dtype=uint8)
+    return _C.default_generator.get_state()
 
 
 def set_rng_state(new_state):
     """Restores a state get_rng_state returned: the numbers drawn next are the ones drawn after it was taken."""
-    from . import uint8
-    if not isinstance(new_state, _C.Tensor):
-        raise TypeError(f"expected a torch.ByteTensor, but got {type(new_state).__name__}")
-    if new_state.dtype != uint8:
-        raise TypeError(f"expected a torch.ByteTensor, but got a tensor of dtype {new_state.dtype}")
-    _C._set_rng_state(bytes(new_state.contiguous().numpy().tobytes()))
+    _C.default_generator.set_state(new_state)
 
 
 @contextlib.contextmanager

@@ -52,23 +52,23 @@ def _calculate_correct_fan(tensor, mode):
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     with no_grad():
-        return tensor.uniform_(a, b)
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     with no_grad():
-        return tensor.normal_(mean, std)
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     """Normal values redrawn until they fall in [a, b] (PyTorch uses the inverse CDF; values differ)."""
     with no_grad():
-        tensor.normal_(mean, std)
+        tensor.normal_(mean, std, generator=generator)
         for _ in range(100):
             bad = (tensor < a).logical_or(tensor > b)
             if not bad.any().item():
                 break
-            fresh = _creation.empty_like(tensor).normal_(mean, std)
+            fresh = _creation.empty_like(tensor).normal_(mean, std, generator=generator)
             tensor.copy_(_C.where(bad, fresh, tensor))
         tensor.clamp_(min=a, max=b)
         return tensor
@@ -101,13 +101,13 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
-    return uniform_(tensor, -a, a)
+    return uniform_(tensor, -a, a, generator)
 
 
 def xavier_normal_(tensor, gain=1.0, generator=None):
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return normal_(tensor, 0.0, std)
+    return normal_(tensor, 0.0, std, generator)
 
 
 def _kaiming_std(tensor, a, mode, nonlinearity):
@@ -123,14 +123,14 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
     if std is None:
         return tensor
     bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     std = _kaiming_std(tensor, a, mode, nonlinearity)
     if std is None:
         return tensor
-    return normal_(tensor, 0.0, std)
+    return normal_(tensor, 0.0, std, generator)
 
 
 def orthogonal_(tensor, gain=1, generator=None):
@@ -143,7 +143,7 @@ def orthogonal_(tensor, gain=1, generator=None):
     from .. import linalg
     rows = tensor.size(0)
     cols = tensor.numel() // rows
-    flattened = _creation.empty((rows, cols), dtype=tensor.dtype).normal_(0, 1)
+    flattened = _creation.empty((rows, cols), dtype=tensor.dtype).normal_(0, 1, generator=generator)
     if rows < cols:
         flattened = flattened.t()
     q, r = linalg.qr(flattened)
@@ -163,9 +163,9 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     rows, cols = tensor.shape
     num_zeros = int(math.ceil(sparsity * rows))
     with no_grad():
-        tensor.normal_(0, std)
+        tensor.normal_(0, std, generator=generator)
         for col_idx in range(cols):
-            zero_indices = _creation.rand(rows).argsort()[:num_zeros]
+            zero_indices = _creation.rand(rows, generator=generator).argsort()[:num_zeros]
             tensor[zero_indices, col_idx] = 0
     return tensor
 

@@ -2,7 +2,7 @@ import numbers
 
 import numpy as np
 
-from ... import _C, _creation
+from ... import _C, _creation, _sampling
 from ._generator import Generator
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
@@ -34,38 +34,24 @@ def _check_generator(generator):
 
 
 def _permutation_tensor(n, generator=None):
-    """A random permutation of range(n) as an int64 tensor: PyTorch's randperm order with a Generator; from
-    smalltorch's global generator otherwise (manual_seed makes it repeat)."""
+    """A random permutation of range(n) as an int64 tensor: PyTorch's randperm order for the same generator state."""
     _check_generator(generator)
-    if generator is not None:
-        return _C.from_numpy(np.array(generator._randperm(n), dtype=np.int64))
-    if n == 0:
-        return _creation.zeros(0, dtype=_C.int64)
-    # float64 keys: with float32's 2**24 values, ties (resolved by position) would be common for large n
-    return _creation.rand(n, dtype=_C.float64).argsort()
+    return _sampling.randperm(n, generator=generator)
 
 
 def _permutation(n, generator=None):
-    if generator is not None:
-        _check_generator(generator)
-        return generator._randperm(n)
-    return _permutation_tensor(n).tolist()
+    return _permutation_tensor(n, generator).tolist()
 
 
 def _random_int64(generator=None):
     """A non-negative 63-bit integer, as PyTorch's empty((), dtype=int64).random_(generator=...) draws."""
     _check_generator(generator)
-    if generator is not None:
-        return generator._random64() & ((1 << 63) - 1)
-    hi, lo = _creation.randint(0, 1 << 32, (2,)).tolist()
-    return ((hi << 32) | lo) & ((1 << 63) - 1)
+    return int(_creation.empty((), dtype=_C.int64).random_(generator=generator).item())
 
 
 def _uniform(n, generator=None):
     _check_generator(generator)
-    if generator is not None:
-        return generator._uniform_double(n)
-    return _creation.rand(n, dtype=_C.float64).numpy()
+    return _creation.rand(n, dtype=_C.float64, generator=generator).numpy()
 
 
 class RandomSampler(Sampler):
@@ -88,10 +74,7 @@ class RandomSampler(Sampler):
         n = len(self.data_source)
         g = self.generator
         if self.replacement:
-            if g is not None and n < (1 << 32):
-                yield from g._randint(n, self.num_samples).tolist()
-            else:
-                yield from _creation.randint(high=n, size=(self.num_samples,)).tolist()
+            yield from _creation.randint(high=n, size=(self.num_samples,), generator=g).tolist()
             return
         for _ in range(self.num_samples // n):
             yield from _permutation(n, g)
