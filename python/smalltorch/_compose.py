@@ -125,9 +125,17 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     return x
 
 
+_UNSET = object()  # an argument not given (PyTorch's overloads refuse an explicit None there)
+
+
 def _trapezoid(name, y, x, dx, dim, reduce):
     """reduce(terms, d): the trapezoids of y along dim (widths from x, dx or 1), summed or accumulated."""
     _need(name, y, "y")
+    if x is _UNSET:
+        x = None
+    elif not isinstance(x, Tensor):
+        raise TypeError(f"{name}() received an invalid combination of arguments: 'x' must be Tensor, not "
+                        f"{type(x).__name__}")
     d = _wrap_dim(name, dim, y.dim())
     length = y.shape[d]
     if length == 0:
@@ -141,11 +149,11 @@ def _trapezoid(name, y, x, dx, dim, reduce):
     return reduce(dxs * mid, d) / 2
 
 
-def trapezoid(y, x=None, *, dx=None, dim=-1):
+def trapezoid(y, x=_UNSET, *, dx=None, dim=-1):
     return _trapezoid("trapezoid", y, x, dx, dim, _C.sum)
 
 
-def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+def cumulative_trapezoid(y, x=_UNSET, *, dx=None, dim=-1):
     return _trapezoid("cumulative_trapezoid", y, x, dx, dim, _C.cumsum)
 
 
@@ -401,6 +409,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 def pinverse(input, rcond=1e-15):
     from . import linalg
     _need("pinverse", input)
+    if isinstance(rcond, bool) or not isinstance(rcond, (int, float)):
+        raise TypeError(f"pinverse(): argument 'rcond' must be float, not {type(rcond).__name__}")
     return linalg.pinv(input, rtol=rcond)
 
 
@@ -692,6 +702,9 @@ def _order_stat(name, input, dim, keepdim, pick):
     _need(name, input)
     st = _st()
     if dim is None:
+        raise TypeError(f"{name}() received an invalid combination of arguments: 'dim' must be int, not NoneType")
+    if dim is _UNSET:
+        dim = None
         x = input.reshape(-1)
         d = 0
     else:
@@ -719,7 +732,7 @@ def _full_pos(s, d, value):
     return value if isinstance(value, Tensor) else st.full(shape, value, dtype=st.int64)
 
 
-def median(input, dim=None, keepdim=False):
+def median(input, dim=_UNSET, keepdim=False):
     def pick(s, k, n, d):
         if k is None:
             return _full_pos(s, d, (n - 1) // 2)
@@ -728,7 +741,7 @@ def median(input, dim=None, keepdim=False):
     return _order_stat("median", input, dim, keepdim, pick)
 
 
-def nanmedian(input, dim=None, keepdim=False):
+def nanmedian(input, dim=_UNSET, keepdim=False):
     def pick(s, k, n, d):
         if k is None:
             return _full_pos(s, d, (n - 1) // 2)
@@ -816,6 +829,9 @@ def tensor_split(input, indices_or_sections, dim=0):
     d = _wrap_dim("tensor_split", dim, input.dim())
     n = input.shape[d]
     ios = indices_or_sections
+    if isinstance(ios, bool) or not isinstance(ios, (int, list, tuple, Tensor)):
+        raise TypeError(f"tensor_split(): argument 'indices_or_sections' must be tuple of ints or int or Tensor, "
+                        f"not {type(ios).__name__}")
     if isinstance(ios, Tensor):
         ios = ios.item() if ios.dim() == 0 else ios.tolist()
     if isinstance(ios, int):
@@ -862,6 +878,11 @@ dsplit = _xsplit("dsplit", 2, 3)
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     _need("unique_consecutive", input)
     st = _st()
+    for arg, v in (("return_inverse", return_inverse), ("return_counts", return_counts)):
+        if not isinstance(v, bool):
+            raise TypeError(f"unique_consecutive(): argument '{arg}' must be bool, not {type(v).__name__}")
+    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int)):
+        raise TypeError(f"unique_consecutive(): argument 'dim' must be int, not {type(dim).__name__}")
     if dim is not None:
         d = _wrap_dim("unique_consecutive", dim, input.dim())
         x = input.movedim(d, 0)
@@ -1027,6 +1048,17 @@ def _map_(self, tensor, callable):
     return self
 
 
+def _method_without_out(fn):
+    """fn as a Tensor method: PyTorch's methods take no out= (a TypeError)."""
+    def method(self, *args, **kwargs):
+        if "out" in kwargs:
+            raise TypeError(f"{fn.__name__}() got an unexpected keyword argument 'out'")
+        return fn(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
 def _inplace(fn):
     def method(self, *args, **kwargs):
         return self.copy_(fn(self, *args, **kwargs))
@@ -1044,7 +1076,7 @@ FUNCTIONS = ["positive", "float_power", "isreal", "conj", "resolve_conj", "is_no
 # Tensor methods where PyTorch has them
 METHODS = ["positive", "float_power", "isreal", "conj", "resolve_conj", "is_nonzero", "diff", "rot90",
            "diag_embed", "diagflat", "kron", "cross", "addmv", "addr", "baddbmm", "addbmm", "pinverse", "matrix_power",
-           "matrix_exp", "dist", "cov", "corrcoef", "nansum", "nanmean", "renorm", "histc", "bincount", "cummax",
+           "matrix_exp", "dist", "cov", "corrcoef", "nansum", "nanmean", "renorm", "bincount", "cummax",
            "cummin", "logcumsumexp", "median", "nanmedian", "kthvalue", "quantile", "nanquantile", "tensor_split",
            "hsplit", "vsplit", "dsplit", "unique_consecutive", "mode", "index_fill", "index_copy"]
 
@@ -1065,7 +1097,8 @@ def _install(namespace):
     Tensor.clamp_max_ = _clamp_max_
     for name in ("det", "logdet", "slogdet", "inverse", "cholesky", "qr", "svd"):  # linalg's top-level functions
         if name in namespace and not hasattr(Tensor, name):
-            setattr(Tensor, name, namespace[name])
+            setattr(Tensor, name, _method_without_out(namespace[name]))
+    Tensor.histc = _method_without_out(histc)
     Tensor.sum_to_size = _sum_to_size
     Tensor.apply_ = _apply_
     Tensor.map_ = _map_
