@@ -101,6 +101,8 @@ KNOWN_ACCEPTS_MORE = {
     "heaviside_": "tensors of different dtypes are promoted (PyTorch: RuntimeError, not yet implemented)",
     "lcm": "bool tensors accepted (PyTorch: NotImplementedError for Bool)",
     "ldexp": "a bool exponent is accepted (PyTorch: NotImplementedError)",
+    "ldexp_": "a bool exponent is accepted (PyTorch: NotImplementedError)",
+    "float_power_": "an exponent of 2**70 via __index__ is accepted as a float (PyTorch: TypeError)",
     "logit": "eps = 2**70 via __index__ is accepted as a float (PyTorch: TypeError)",
     "logit_": "eps = 2**70 via __index__ is accepted as a float (PyTorch: TypeError)",
     # issue 10's Python compositions (smalltorch/_compose.py): argument checks looser than PyTorch's

@@ -1013,6 +1013,8 @@ def _clamp_max_(self, max):
 
 # ---------------------------------------------------------------- Tensor-only helpers
 def _sum_to_size(self, *size):
+    if not size:
+        raise TypeError("sum_to_size() missing 1 required positional argument: 'size'")
     if len(size) == 1 and isinstance(size[0], (list, tuple)):
         size = tuple(size[0])
     size = tuple(size)
