@@ -156,3 +156,59 @@ for _name, _ref, _dunder in BITWISE:
                       (lambda r: lambda a: r(a, 6).astype(np.int64 if a.dtype == np.bool_ else a.dtype))(_ref),
                       lambda dt, rng: [Sample((rand_array(rng, s, dt),)) for s in ((5,), (3, 4), (), (0,))],
                       dtypes=("bool",) + INTS, grad=False))
+
+
+# ---- issue 10's two-input rows (csrc/ops/binary.h) and smalltorch.special.xlog1py
+def _positive_second(dtype, rng):
+    return [Sample((rand_array(rng, a, dtype), rand_array(rng, b, dtype, 0.5, 3.0))) for a, b in PAIRS]
+
+
+def _f64(ref):
+    return lambda *arrays: ref(*(np.asarray(x).astype(np.float64) for x in arrays))
+
+
+def _xlogy_ref(a, b):
+    return np.where(a == 0, 0.0, a * np.log(np.where(a == 0, 1.0, b)))
+
+
+def _heaviside_samples(dtype, rng):
+    out = []
+    for a, b in PAIRS:
+        x = rand_array(rng, a, dtype)
+        if x.size:
+            x.reshape(-1)[0] = 0
+        out.append(Sample((x, rand_array(rng, b, dtype))))
+    return out
+
+
+def _logaddexp2(a, b):
+    return np.logaddexp2(a, b)
+
+
+OPS += [
+    OpInfo("xlogy", lambda T, a, b: T.xlogy(a, b), _f64(_xlogy_ref), _positive_second, dtypes=NUMERIC,
+           grad_fn="XlogyBackward0", inplace=lambda T, a, b: a.xlogy_(b)),
+    OpInfo("xlogy_scalar", lambda T, a: a.xlogy(2.5), _f64(lambda a: _xlogy_ref(a, 2.5)), unary_divisor_samples,
+           dtypes=FLOATS, grad_fn="XlogyBackward2"),
+    OpInfo("special.xlog1py", lambda T, a, b: T.special.xlog1py(a, b),
+           _f64(lambda a, b: np.where(a == 0, 0.0, a * np.log1p(b))), _positive_second, dtypes=FLOATS,
+           grad_fn="SpecialXlog1PyBackward0"),
+    OpInfo("copysign", lambda T, a, b: T.copysign(a, b), _f64(np.copysign), divisor_samples(), dtypes=NUMERIC,
+           grad_fn="CopysignBackward0", inplace=lambda T, a, b: a.copysign_(b)),
+    OpInfo("copysign_scalar", lambda T, a: a.copysign(-1.0), _f64(lambda a: np.copysign(a, -1.0)),
+           unary_divisor_samples, dtypes=FLOATS, grad_fn="CopysignBackward1"),
+    OpInfo("nextafter", lambda T, a, b: T.nextafter(a, b), np.nextafter, binary_samples(), dtypes=FLOATS,
+           grad_fn="NextafterBackward0", inplace=lambda T, a, b: a.nextafter_(b), grad=False),
+    OpInfo("ldexp", lambda T, a, b: T.ldexp(a, b), _f64(lambda a, b: a * np.exp2(b)), binary_samples(),
+           dtypes=FLOATS, grad_fn="LdexpBackward0", inplace=lambda T, a, b: a.ldexp_(b)),
+    OpInfo("heaviside", lambda T, a, b: T.heaviside(a, b), np.heaviside, _heaviside_samples, dtypes=NUMERIC,
+           grad=False, inplace=lambda T, a, b: a.heaviside_(b)),
+    OpInfo("gcd", lambda T, a, b: T.gcd(a, b), np.gcd, binary_samples(), dtypes=INTS, grad=False,
+           inplace=lambda T, a, b: a.gcd_(b)),
+    OpInfo("lcm", lambda T, a, b: a.lcm(b), np.lcm, binary_samples(), dtypes=INTS, grad=False,
+           inplace=lambda T, a, b: a.lcm_(b)),
+    OpInfo("logaddexp", lambda T, a, b: T.logaddexp(a, b), np.logaddexp, binary_samples(), dtypes=FLOATS,
+           grad_fn="LogaddexpBackward0", gradgrad=True),
+    OpInfo("logaddexp2", lambda T, a, b: a.logaddexp2(b), _logaddexp2, binary_samples(), dtypes=FLOATS,
+           grad_fn="Logaddexp2Backward0"),
+]

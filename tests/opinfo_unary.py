@@ -137,3 +137,75 @@ OPS = [
     _unary("isneginf", np.isneginf, dtypes=ALL, grad=False, inplace=False),
     _unary("isposinf", np.isposinf, dtypes=ALL, grad=False, inplace=False),
 ]
+
+
+# ---- the special functions (issue 10): references from math / numpy / mpmath (no scipy)
+def _mp(fn_name, *pre, zero=float("nan")):
+    """A float64 reference computing mpmath.<fn_name>(*pre, x) for each element (mpmath comes with sympy); at 0,
+    where mpmath raises for a pole, `zero` (PyTorch's value there)."""
+    def ref(a):
+        import mpmath
+        fn = getattr(mpmath, fn_name)
+
+        def one(x):
+            try:
+                return float(fn(*pre, float(x)))
+            except (ValueError, ZeroDivisionError):
+                return zero if x == 0 else float("nan")
+        return np.vectorize(one, otypes=[np.float64])(a.astype(np.float64))
+    return ref
+
+
+def _scaled_bessel(nu):
+    return lambda a: _mp("besseli", nu)(a) * np.exp(-np.abs(a.astype(np.float64)))
+
+
+_lgamma = np.vectorize(lambda v: math.lgamma(v) if v > 0 or v != math.floor(v) else math.inf, otypes=[np.float64])
+
+
+def _ndtr(a):
+    return 0.5 * np.vectorize(math.erfc, otypes=[np.float64])(-a.astype(np.float64) / math.sqrt(2))
+
+
+def _log_ndtr(a):
+    import mpmath
+    return np.vectorize(lambda x: float(mpmath.log(mpmath.ncdf(float(x)))), otypes=[np.float64])(a.astype(np.float64))
+
+
+def _special(name, ref, low=-3.0, high=3.0, grad_fn=None, **kw):
+    """An entry calling T.special.<name>(a) (no method, no in-place form, as in PyTorch)."""
+    return OpInfo("special." + name, lambda T, a: getattr(T.special, name)(a), ref, _samples(low, high),
+                  dtypes=NUMERIC, grad_fn=grad_fn, **kw)
+
+
+def _polygamma_samples(dtype, rng):
+    return [Sample((rand_array(rng, s, dtype, 0.5, 4.0),)) for s in ((5,), (3, 4), (), (0,))]
+
+
+OPS += [
+    _unary("lgamma", _floating(_lgamma), 0.2, 5.0, gradgrad=True, grad_fn="LgammaBackward0"),
+    _unary("digamma", _floating(_mp("digamma", zero=-math.inf)), 0.2, 5.0, grad_fn="DigammaBackward0"),
+    _unary("erfinv", _floating(_mp("erfinv")), -0.95, 0.95, grad_fn="ErfinvBackward0"),
+    _unary("i0", _floating(np.i0), grad_fn="I0Backward0"),
+    _unary("sinc", _floating(np.sinc), gradgrad=True, grad_fn="SincBackward0"),
+    _unary("logit", _floating(lambda a: np.log(a / (1 - a))), 0.05, 0.95, gradgrad=True, grad_fn="LogitBackward0"),
+    OpInfo("logit_eps", lambda T, a: T.logit(a, eps=0.2), lambda a: np.log(np.clip(a, 0.2, 0.8) / (1 - np.clip(a, 0.2, 0.8))),
+           _samples(0.05, 0.95), dtypes=FLOATS, grad_fn="LogitBackward0"),
+    OpInfo("polygamma_1", lambda T, a: T.polygamma(1, a), _mp("polygamma", 1, zero=math.inf), _polygamma_samples, dtypes=NUMERIC,
+           grad_fn="PolygammaBackward0", inplace=lambda T, a: a.polygamma_(1)),
+    OpInfo("polygamma_3_method", lambda T, a: a.polygamma(3), _mp("polygamma", 3, zero=math.inf), _polygamma_samples,
+           dtypes=FLOATS, grad_fn="PolygammaBackward0", rtol=1e-4),
+    _special("i0e", _scaled_bessel(0), grad_fn="SpecialI0EBackward0"),
+    _special("i1", _mp("besseli", 1), grad_fn="SpecialI1Backward0"),
+    _special("i1e", _scaled_bessel(1), grad_fn="SpecialI1EBackward0"),
+    _special("ndtri", lambda a: math.sqrt(2) * _mp("erfinv")(2 * a.astype(np.float64) - 1), 0.05, 0.95, grad_fn="SpecialNdtriBackward0"),
+    _special("log_ndtr", _log_ndtr, -10.0, 5.0, grad_fn="SpecialLogNdtrBackward0"),
+    _special("entr", _floating(lambda a: np.where(a > 0, -a * np.log(np.where(a > 0, a, 1.0)),
+                                                  np.where(a == 0, 0.0, -np.inf))),
+             0.1, 3.0, grad_fn="SpecialEntrBackward0"),
+    # (special.ndtr: PyTorch's C++ composition ends in MulBackward1, which smalltorch's mul never records; its
+    # values and gradient are checked in test_special.py)
+    _special("expit", _floating(lambda a: 1 / (1 + np.exp(-a))), grad_fn="SigmoidBackward0"),
+    _special("gammaln", _floating(_lgamma), 0.2, 5.0, grad_fn="LgammaBackward0"),
+    _special("psi", _floating(_mp("digamma", zero=-math.inf)), 0.2, 5.0, grad_fn="DigammaBackward0"),
+]

@@ -91,6 +91,22 @@ FUNCS = {
 }
 CONSTS = {"M_LN2": math.log(2), "M_LN10": math.log(10), "M_2_SQRTPI": 2 / math.sqrt(math.pi), "zero": 0,
           "kDegToRad": math.pi / 180, "kRadToDeg": 180 / math.pi}
+# issue 10's special rows: their helpers as compositions, their constants
+FUNCS.update({
+    "digamma": st.digamma, "polygamma": lambda n, x: st.polygamma(int(n), x), "erfinv": st.erfinv, "i0": st.i0, "xlogy": st.xlogy,
+    "exp2": st.exp2, "sgn": st.sgn, "reciprocal": st.reciprocal, "ne": st.ne, "special_i0e": st.special.i0e,
+    "special_i1": st.special.i1, "special_i1e": st.special.i1e, "special_log_ndtr": st.special.log_ndtr,
+    "special_xlog1py": st.special.xlog1py,
+    "sinc_grad": lambda s: st.where(s == 0, 0.0, (st.cos(math.pi * s) * math.pi * s - st.sin(math.pi * s)) /
+                                    (math.pi * s * s)),
+    "i1_grad": lambda s, scaled: st.where(s == 0, 0.5, st.special.i0e(s) - st.special.i1e(s) * (st.sgn(s) + 1 / s)
+                                          if scaled else st.i0(s) - st.special.i1(s) / s),
+})
+CONSTS.update({"kSqrtPiOver2": math.sqrt(math.pi) / 2, "kSqrt2Pi": math.sqrt(2 * math.pi),
+               "kInvSqrt2Pi": 1 / math.sqrt(2 * math.pi), "true": True, "false": False})
+SPECIAL_NODES = {"SpecialI0EBackward0": "i0e", "SpecialI1Backward0": "i1", "SpecialI1EBackward0": "i1e",
+                 "SpecialNdtriBackward0": "ndtri", "SpecialLogNdtrBackward0": "log_ndtr",
+                 "SpecialEntrBackward0": "entr"}
 
 
 def evaluate(tree, env):
@@ -107,7 +123,8 @@ def evaluate(tree, env):
 
 
 UNARY_INPUT = {"AcoshBackward0": 1.7, "AcosBackward0": 0.3, "AsinBackward0": 0.3, "LogBackward0": 1.7, "Log2Backward0": 1.7,
-               "Log10Backward0": 1.7, "Log1PBackward0": 0.7, "SqrtBackward0": 1.7, "RsqrtBackward0": 1.7}
+               "Log10Backward0": 1.7, "Log1PBackward0": 0.7, "SqrtBackward0": 1.7, "RsqrtBackward0": 1.7,
+               "ErfinvBackward0": 0.3, "LogitBackward0": 0.3, "SpecialNdtriBackward0": 0.3}
 
 
 def registry_rows():
@@ -136,11 +153,14 @@ def node_program(node):
             return getattr(st, name), args
     for name, row in _C._binary_registry.items():
         inplace = row[4] in ("eq", "ne", "lt", "le", "gt", "ge")  # a comparison has a node only in place
-        fn = (lambda a, b, name=name: getattr(a * 1, name + "_")(b)) if inplace else getattr(st, name)
+        fn = (lambda a, b, name=name: getattr(a * 1, name + "_")(b)) if inplace else \
+            getattr(st, name) if not name.startswith("special_") else getattr(st.special, name[8:])
         if node == row[2]:
             return fn, (x, y)
         if node == row[3]:
             return fn, (x, 2.5)
+    if node in SPECIAL_NODES:
+        return getattr(st.special, SPECIAL_NODES[node]), (x,)
     name = node[:-len("Backward0")].lower()
     if node.endswith("Backward1"):  # a unary row whose in-place form has its own node
         return (lambda a: getattr(a * 1, name + "_")()), (x,)

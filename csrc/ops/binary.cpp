@@ -9,6 +9,7 @@
 #include <type_traits>
 #include "../kernels/map.h"
 #include "../kernels/scalar_math.h"
+#include "../kernels/special_math.h"
 #include "dtype_rules.h"
 #include "internal.h"
 
@@ -16,6 +17,7 @@ namespace st::ops {
 namespace {
 
 namespace sm = kernels::sm;
+namespace spm = kernels::spm;
 
 enum class Save { None, In, InOut };
 // Which operands are tensors: both, `other` a number, or `input` a number.

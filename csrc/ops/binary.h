@@ -29,8 +29,9 @@
 //            for integer division, the zero-divisor flag `z`
 //   gself    gradient to input: an expression of ops on `g` (incoming
 //   gother   gradient), `a`, `b` (the saved inputs) and `r` (the saved result)
-// The helpers sm:: (kernels/scalar_math.h), zero_grad and tie_split are
-// defined for the table in binary.cpp.
+// The helpers sm:: (kernels/scalar_math.h), spm:: (kernels/special_math.h),
+// zero_grad and tie_split are defined for the table in binary.cpp. Rows named
+// special_* are bound only as smalltorch.special functions.
 #pragma once
 #include "../core/tensor.h"
 
@@ -73,7 +74,27 @@
   X(gt,           Pred,      TS,  1, GtBackward1,        GtBackward0,        None,  "gt",       a > b,                      \
     zero_grad(g), zero_grad(g))                                                                                             \
   X(ge,           Pred,      TS,  1, GeBackward1,        GeBackward0,        None,  "ge",       a >= b,                     \
-    zero_grad(g), zero_grad(g))
+    zero_grad(g), zero_grad(g))                                                                                             \
+  X(xlogy,        Float,     TSS, 1, XlogyBackward0,     XlogyBackward2,     In,    "",         spm::xlogy(a, b),           \
+    mul(g, xlogy(ne(a, Scalar(int64_t(0))), b)), div(mul(g, a), b))                                                         \
+  X(special_xlog1py, Float,  TSS, 0, SpecialXlog1PyBackward0, SpecialXlog1PyBackward2, In, "",  spm::xlog1py(a, b),         \
+    mul(g, special_xlog1py(ne(a, Scalar(int64_t(0))), b)), div(mul(g, a), add(b, Scalar(int64_t(1)))))                      \
+  X(copysign,     Float,     TS,  1, CopysignBackward0,  CopysignBackward1,  InOut, "",         std::copysign(a, b),        \
+    mul(g, masked_fill(div(r, a), eq(a, Scalar(int64_t(0))), Scalar(int64_t(0)))), zero_grad(g))                            \
+  X(nextafter,    FloatOnly, TT,  1, NextafterBackward0, NoNode,             None,  "",         std::nextafter(a, b),       \
+    g, zero_grad(g))                                                                                                        \
+  X(ldexp,        Float,     TT,  1, LdexpBackward0,     NoNode,             InOut, "",         T(a * std::exp2(b)),        \
+    mul(g, exp2(b)), mul(mul(g, r), M_LN2))                                                                                 \
+  X(heaviside,    Any,       TT,  1, NotImplemented,     NotImplemented,     None,  "",         spm::heaviside(a, b),       \
+    g, g)                                                                                                                   \
+  X(gcd,          Bits,      TT,  1, NoNode,             NoNode,             None,  "",         spm::gcd(a, b),             \
+    g, g)                                                                                                                   \
+  X(lcm,          Bits,      TT,  1, NoNode,             NoNode,             None,  "",         spm::lcm(a, b),             \
+    g, g)                                                                                                                   \
+  X(logaddexp,    FloatOnly, TT,  0, LogaddexpBackward0, NoNode,             In,    "",         spm::logaddexp(a, b),       \
+    div(g, add(exp(sub(b, a)), Scalar(int64_t(1)))), div(g, add(exp(sub(a, b)), Scalar(int64_t(1)))))                       \
+  X(logaddexp2,   FloatOnly, TT,  0, Logaddexp2Backward0, NoNode,            In,    "",         spm::logaddexp2(a, b),      \
+    div(g, add(exp2(sub(b, a)), Scalar(int64_t(1)))), div(g, add(exp2(sub(a, b)), Scalar(int64_t(1)))))
 
 // PyTorch's other names for rows of the table: (alias, name).
 #define ST_BINARY_ALIASES(X) \

@@ -8,6 +8,7 @@
 #include <string>
 #include <type_traits>
 #include "../autograd/node.h"
+#include "../kernels/special_math.h"
 #include "../kernels/unary.h"
 #include "dtype_rules.h"
 #include "internal.h"
@@ -19,6 +20,23 @@ enum class Save { None, Self, Result };
 
 constexpr double kDegToRad = M_PI / 180;  // deg2rad / rad2deg factors (named so formulas print as text)
 constexpr double kRadToDeg = 180 / M_PI;
+constexpr double kSqrtPiOver2 = 0.88622692545275801365;  // erfinv's derivative: sqrt(pi) / 2 exp(erfinv(x)^2)
+constexpr double kSqrt2Pi = 2.50662827463100050242;      // ndtri's: sqrt(2 pi) exp(ndtri(x)^2 / 2)
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;   // log_ndtr's: phi(x) / Phi(x)
+namespace spm = kernels::spm;
+
+// sinc'(x) = (cos(pi x) pi x - sin(pi x)) / (pi x^2), 0 at 0
+Tensor sinc_grad(const Tensor& s) {
+  Tensor ps = mul(s, M_PI);
+  return masked_fill(div(sub(mul(cos(ps), ps), sin(ps)), mul(ps, s)), eq(s, Scalar(int64_t(0))), Scalar(0.0));
+}
+
+// I1'(x) = I0(x) - I1(x) / x; scaled: i0e(x) - i1e(x) (sgn(x) + 1 / x); both 1/2 at 0
+Tensor i1_grad(const Tensor& s, bool scaled) {
+  Tensor r = scaled ? sub(special_i0e(s), mul(special_i1e(s), add(sgn(s), reciprocal(s))))
+                    : sub(i0(s), div(special_i1(s), s));
+  return masked_fill(r, eq(s, Scalar(int64_t(0))), Scalar(0.5));
+}
 
 // Scalar helpers used by the table's functors: integers pass through the
 // float-only functions, and no integer type sees a pointless comparison.
@@ -307,6 +325,59 @@ Tensor& write_out(Tensor& out, const Tensor& result, const char* op) {
   kernels::copy(out, result);
   out.impl()->bump_version();
   return out;
+}
+
+// ------------------------------------------------------------ polygamma
+namespace {
+
+struct PolygammaBackward0 : Node {
+  SavedTensor self;
+  int64_t n = 0;
+  const char* node_name = "PolygammaBackward0";  // PolygammaBackward1 for polygamma_, as PyTorch
+  const char* name() const override { return node_name; }
+  void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("self", self)); }
+  TensorList apply(TensorList&& g) override { return {mul(g[0], polygamma(n + 1, self.unpack(*this)))}; }
+  void release_variables() override { self.release(); }
+};
+
+void check_polygamma_order(int64_t n) {
+  ST_CHECK(n >= 0, "polygamma(n, x) does not support negative n.");
+}
+
+void polygamma_raw(const Tensor& out, const Tensor& in, int64_t n) {
+  dispatch_floating(in.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    kernels::map<T, T>(out, in, [n](T x) { return static_cast<T>(spm::polygamma(n, double(x))); });
+  });
+}
+
+}  // namespace
+
+Tensor polygamma(int64_t n, const Tensor& a) {
+  check_polygamma_order(n);
+  check_rule(Rule::Float, a.dtype(), "polygamma");
+  Tensor out = st::empty(a.sizes(), result_dtype(Rule::Float, a.dtype()));
+  polygamma_raw(out, cast_raw(a, compute_type(Rule::Float, a.dtype())), n);
+  if (auto node = make_node<PolygammaBackward0>({&a})) {
+    node->self.save(a);
+    node->n = n;
+    autograd::set_history(out, node);
+  }
+  return out;
+}
+
+Tensor& polygamma_(Tensor& a, int64_t n) {
+  check_polygamma_order(n);
+  check_inplace_unary(a, result_dtype(Rule::Float, a.dtype()), "polygamma_");
+  auto node = make_node<PolygammaBackward0>({&a});
+  if (node) {
+    node->self.save(clone(a));
+    node->n = n;
+    node->node_name = "PolygammaBackward1";
+  }
+  polygamma_raw(a, a, n);
+  commit_inplace(a, node);
+  return a;
 }
 
 }  // namespace st::ops

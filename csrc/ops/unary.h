@@ -23,7 +23,8 @@
 //   fwd      the scalar functor, an expression of `x` (its C++ type T)
 //   bwd      the gradient, an expression of ops on `g` (incoming gradient)
 //            and `s` (the saved tensor)
-// Helpers named sf::*, zero_grad and the math constants (k*) are defined in unary.cpp.
+// Helpers named sf::*, zero_grad and the math constants (k*) are defined in unary.cpp; spm::* (the special
+// functions) in kernels/special_math.h. Rows named special_* are bound only as smalltorch.special functions.
 #pragma once
 #include <optional>
 #include "../core/tensor.h"
@@ -72,7 +73,20 @@
   X(sgn,         Any,       None,    1, SgnBackward0,     None,   sf::sign(x),       zero_grad(g))                       \
   X(signbit,     Pred,      None,    0, NoNode,           None,   sf::signbit(x),    g)                                 \
   X(isneginf,    Pred,      None,    0, NoNode,           None,   sf::isneginf(x),   g)                                 \
-  X(isposinf,    Pred,      None,    0, NoNode,           None,   sf::isposinf(x),   g)
+  X(isposinf,    Pred,      None,    0, NoNode,           None,   sf::isposinf(x),   g)                                 \
+  X(lgamma,      Float,     None,    1, LgammaBackward0,  Self,   T(spm::lgamma(x)), mul(g, digamma(s)))                \
+  X(digamma,     Float,     None,    1, DigammaBackward0, Self,   T(spm::digamma(x)), mul(g, polygamma(1, s)))          \
+  X(erfinv,      Float,     None,    1, ErfinvBackward0,  Self,   T(spm::erfinv(x)), mul(g, mul(exp(square(erfinv(s))), kSqrtPiOver2))) \
+  X(i0,          Float,     None,    1, I0Backward0,      Self,   T(spm::i0(x)),     mul(g, special_i1(s)))             \
+  X(sinc,        Float,     None,    1, SincBackward0,    Self,   T(spm::sinc(x)),   mul(g, sinc_grad(s)))              \
+  X(logit,       Float,     None,    1, LogitBackward0,   Self,   T(spm::logit(x)),  div(g, mul(s, rsub(s, 1))))        \
+  X(special_i0e, Float,     None,    0, SpecialI0EBackward0, Self, T(spm::i0e(x)),   mul(g, sub(special_i1e(s), mul(sgn(s), special_i0e(s))))) \
+  X(special_i1,  Float,     None,    0, SpecialI1Backward0, Self, T(spm::i1(x)),     mul(g, i1_grad(s, false)))         \
+  X(special_i1e, Float,     None,    0, SpecialI1EBackward0, Self, T(spm::i1e(x)),   mul(g, i1_grad(s, true)))          \
+  X(special_ndtri, Float,   None,    0, SpecialNdtriBackward0, Result, T(spm::ndtri(x)), mul(g, mul(exp(mul(square(s), 0.5)), kSqrt2Pi))) \
+  X(special_log_ndtr, Float, None,   0, SpecialLogNdtrBackward0, Self, T(spm::log_ndtr(x)), \
+    mul(g, mul(exp(sub(mul(square(s), -0.5), special_log_ndtr(s))), kInvSqrt2Pi)))                                  \
+  X(special_entr, Float,    None,    0, SpecialEntrBackward0, Self, T(spm::entr(x)), mul(g, neg(add(log(s), 1))))
 // clang-format on
 
 namespace st::ops {
@@ -103,6 +117,10 @@ Tensor nan_to_num(const Tensor& a, std::optional<double> nan = 0.0, std::optiona
                   std::optional<double> neginf = std::nullopt);
 Tensor& nan_to_num_(Tensor& a, std::optional<double> nan = 0.0, std::optional<double> posinf = std::nullopt,
                     std::optional<double> neginf = std::nullopt);
+
+// psi^(n)(a), n >= 0 (PolygammaBackward0); the row digamma is n = 0.
+Tensor polygamma(int64_t n, const Tensor& a);
+Tensor& polygamma_(Tensor& a, int64_t n);
 
 // Writes `result` into `out` (the out= form of an op named `op`).
 Tensor& write_out(Tensor& out, const Tensor& result, const char* op);

@@ -72,6 +72,7 @@ void bind_row(Module& m, TensorClass& cls, const Row& r) {
                Py_TYPE(a.ptr())->tp_name);
     return result_or_out(out, r.name, [&] { return call(r, unwrap(a.ptr()), b); });
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = none);
+  if (std::string(r.name).rfind("special_", 0) == 0) return;  // a smalltorch.special function only
   cls.def(r.name, [r](const Tensor& a, py::handle o) { return call(r, a, o); }, py::arg("other"));
   const std::string iname = std::string(r.name) + "_";
   if (r.itt) {

@@ -80,14 +80,43 @@ void bind_unary(Module& m, TensorClass& cls) {
     return ops::bitwise_not(a);
   });
 
-  // ---- the table: one method, one in-place method and one function per row (but the rows bound by hand)
-  const std::string kByHand[] = {"round"};
+  // logit(eps): the input clamped to [eps, 1 - eps] first (the gradient is zero outside, as PyTorch's)
+  auto logit_any = [](const Tensor& a, std::optional<double> eps) {
+    if (!eps) return ops::logit(a);
+    return ops::logit(ops::clamp(a, ops::TernaryArg(Scalar(*eps)), ops::TernaryArg(Scalar(1.0 - *eps))));
+  };
+  cls.def("logit", logit_any, py::arg("eps") = none);
+  cls.def("logit_", [logit_any](py::object s, std::optional<double> eps) {
+    Tensor t = self_of(s);
+    if (!eps) {
+      ops::logit_(t);
+    } else {
+      Tensor r = logit_any(t, eps);
+      ops::write_out(t, ops::detach(r), "logit_");  // no graph through an in-place logit with eps
+    }
+    return s;
+  }, py::arg("eps") = none);
+  m.def("logit", [logit_any](const Tensor& a, std::optional<double> eps, py::object out) {
+    return result_or_out(logit_any(a, eps), out, "logit");
+  }, py::arg("input"), py::arg("eps") = none, py::kw_only(), py::arg("out") = none);
+
+  // polygamma(n, input): the order first, as PyTorch's signature
+  cls.def("polygamma", [](const Tensor& a, int64_t n) { return ops::polygamma(n, a); }, py::arg("n"));
+  cls.def("polygamma_", [](py::object s, int64_t n) { Tensor t = self_of(s); ops::polygamma_(t, n); return s; },
+          py::arg("n"));
+  m.def("polygamma", [](int64_t n, const Tensor& a, py::object out) {
+    return result_or_out(ops::polygamma(n, a), out, "polygamma");
+  }, py::arg("n"), py::arg("input"), py::kw_only(), py::arg("out") = none);
+
+  // ---- the table: one method, one in-place method and one function per row (but the rows bound by hand);
+  // rows named special_* are functions of smalltorch.special only (no method)
+  const std::string kByHand[] = {"round", "logit"};
   auto by_hand = [&](const char* name) {
     return std::find(std::begin(kByHand), std::end(kByHand), name) != std::end(kByHand);
   };
 #define ST_UNARY_BIND(nm, rule, vec, inplace, ...)                                                          \
   if (!by_hand(#nm)) {                                                                                 \
-    cls.def(#nm, [](const Tensor& a) { return ops::nm(a); });                                          \
+    if (std::string(#nm).rfind("special_", 0) != 0) cls.def(#nm, [](const Tensor& a) { return ops::nm(a); }); \
     m.def(#nm, [](const Tensor& a, py::object out) { return result_or_out(ops::nm(a), out, #nm); },    \
           py::arg("input"), py::kw_only(), py::arg("out") = py::none());                               \
     ST_UNARY_IF_##inplace(cls.def(#nm "_", [](py::object s) {                                          \

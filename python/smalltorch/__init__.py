@@ -105,7 +105,7 @@ def result_type(tensor1, tensor2):
 # Every public function the C++ module defines is a smalltorch.<name> function
 # unless the Python layer above already defines that name.
 for _name in dir(_C):
-    if not _name.startswith("_") and _name not in globals():
+    if not _name.startswith(("_", "special_")) and _name not in globals():  # special_*: smalltorch.special
         globals()[_name] = getattr(_C, _name)
 del _name
 
@@ -136,6 +136,9 @@ from ._conv_pool import (conv1d, conv2d, conv_transpose1d, conv_transpose2d, con
                          max_pool2d, max_pool1d_with_indices, avg_pool1d, adaptive_avg_pool1d)
 from ._conv_pool import _adaptive_max_pool1d_pair as adaptive_max_pool1d  # noqa: E402
 
+from . import _compose  # noqa: E402  (issue 10's compositions: diff, cov, quantile, ...)
+_compose._install(globals())
+
 __all__ = [n for n in dir() if not n.startswith("_")]
 
 
@@ -164,3 +167,5 @@ from ._sampling import randperm, bernoulli, multinomial, poisson  # noqa: E402
 
 from . import _docs  # noqa: E402  (one paragraph per public name; the registry's ops add their rules and formulas)
 _docs.apply(_sys_modules[__name__])
+
+from . import special  # noqa: E402  (smalltorch.special)

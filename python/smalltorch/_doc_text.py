@@ -933,3 +933,147 @@ TENSOR_ONLY = {
                 "`mean` (default 0) and standard deviation `std` (default 1), and returns it."),
 }
 
+
+# The special functions and the two-input rows of issue 10 (csrc/ops/unary.h, binary.h rows; smalltorch.special).
+FUNCTIONS.update({
+    "lgamma": _unary("Returns the natural logarithm of the absolute value of the gamma function of each element.",
+                     "Poles (0 and the negative integers) give inf."),
+    "digamma": _unary("Returns the digamma function psi(x), the derivative of lgamma, of each element.",
+                      "Gives -inf at 0 and NaN at the negative integers, as PyTorch."),
+    "polygamma": ("`polygamma(n, input)`: the n-th derivative of the digamma function of each element (n = 0 is "
+                  "digamma); n must be non-negative. Integer inputs are promoted to the default float dtype. "
+                  "Accepts `out=`; differentiable (PolygammaBackward0: grad * polygamma(n + 1, x)). The method "
+                  "form is `Tensor.polygamma(n)`."),
+    "erfinv": _unary("Returns the inverse error function of each element: erfinv(erf(x)) == x.",
+                     "Gives +-inf at +-1 and NaN outside [-1, 1]."),
+    "i0": _unary("Returns the modified Bessel function of the first kind of order zero, I0(x), of each element."),
+    "sinc": _unary("Returns the normalized sinc function sin(pi x) / (pi x) of each element (1 at 0)."),
+    "logit": ("Returns the log-odds log(p / (1 - p)) of each element. With `eps` given, the input is first clamped "
+              "to [eps, 1 - eps] (the gradient is zero outside). " + _FLOAT_PROMO + " Accepts `out=`; "
+              "differentiable (LogitBackward0)."),
+    "xlogy": ("Returns `input * log(other)` elementwise with broadcasting, defined as 0 where `input` is 0 (unless "
+              "`other` is NaN); either argument may be a Python number. " + _FLOAT_PROMO + " Accepts `out=`; "
+              "differentiable."),
+    "copysign": ("Returns the magnitude of `input` with the sign of `other` elementwise (`other` may be a number); "
+                 "the sign bit of -0.0 counts. " + _FLOAT_PROMO + " Accepts `out=`; differentiable in `input`."),
+    "nextafter": ("Returns the next floating-point value after `input` towards `other`, elementwise with "
+                  "broadcasting. Floating inputs only. Accepts `out=`."),
+    "ldexp": ("Returns `input * 2**other` elementwise with broadcasting. " + _FLOAT_PROMO + " Accepts `out=`; "
+              "differentiable."),
+    "heaviside": ("The Heaviside step function: 0 where `input` < 0, 1 where `input` > 0 and `values` where "
+                  "`input` is 0, elementwise with broadcasting; keeps the dtype. Accepts `out=`; PyTorch has no "
+                  "derivative for it."),
+    "gcd": ("Returns the greatest common divisor of `input` and `other` elementwise (always non-negative); integer "
+            "tensors only. Accepts `out=`; not differentiable."),
+    "lcm": ("Returns the least common multiple of `input` and `other` elementwise (always non-negative); integer "
+            "tensors only. Accepts `out=`; not differentiable."),
+    "logaddexp": ("Returns `log(exp(input) + exp(other))` elementwise, computed without overflow. Floating inputs "
+                  "only. Accepts `out=`; differentiable."),
+    "logaddexp2": ("Returns `log2(2**input + 2**other)` elementwise, computed without overflow. Floating inputs "
+                   "only. Accepts `out=`; differentiable."),
+    "special_i0e": _unary("`smalltorch.special.i0e`: the exponentially scaled Bessel function exp(-|x|) I0(x)."),
+    "special_i1": _unary("`smalltorch.special.i1`: the modified Bessel function of the first kind of order one."),
+    "special_i1e": _unary("`smalltorch.special.i1e`: the exponentially scaled Bessel function exp(-|x|) I1(x)."),
+    "special_ndtri": _unary("`smalltorch.special.ndtri`: the inverse of the standard normal CDF (the quantile "
+                            "function); +-inf at 1 and 0, NaN outside [0, 1]."),
+    "special_log_ndtr": _unary("`smalltorch.special.log_ndtr`: the log of the standard normal CDF, accurate far "
+                               "into the lower tail."),
+    "special_entr": _unary("`smalltorch.special.entr`: the elementwise entropy term -x log x (0 at 0, -inf below 0)."),
+    "special_xlog1py": ("`smalltorch.special.xlog1py`: `input * log1p(other)`, 0 where `input` is 0 (unless "
+                        "`other` is NaN). " + _FLOAT_PROMO + " Accepts `out=`; differentiable."),
+})
+
+# Issue 10's compositions (python/smalltorch/_compose.py): gradients come from the ops they are made of.
+_COMPOSED = " Composed of differentiable ops (gradients flow through them)."
+FUNCTIONS.update({
+    "positive": "Returns `input` itself (unary plus); bool tensors raise a RuntimeError, as in PyTorch.",
+    "float_power": ("Raises `input` to `exponent` in float64 (both are converted to double first); either may be a "
+                    "number. The in-place `Tensor.float_power_` needs a float64 tensor." + _COMPOSED),
+    "isreal": "Returns a bool tensor that is True everywhere: smalltorch has no complex dtypes.",
+    "conj": "Returns `input` itself: the conjugate of a real tensor (smalltorch has no complex dtypes).",
+    "resolve_conj": "Returns `input` itself: real tensors never carry a lazy conjugation bit.",
+    "is_nonzero": ("Returns whether the single element of a one-element tensor is nonzero; other sizes raise "
+                   "PyTorch's RuntimeError (ambiguous truth value)."),
+    "diff": ("The n-th forward difference along `dim` (default -1), after concatenating `prepend` / `append`; bool "
+             "tensors use exclusive or." + _COMPOSED),
+    "trapezoid": ("Integrates `y` along `dim` by the trapezoidal rule, with sample points `x` or spacing `dx` "
+                  "(default 1)." + _COMPOSED),
+    "cumulative_trapezoid": ("The running trapezoidal integral of `y` along `dim` (one element shorter), with "
+                             "sample points `x` or spacing `dx`." + _COMPOSED),
+    "vander": ("The Vandermonde matrix of the 1-D `x`: columns x**(N-1) ... x**0 (or increasing powers), N defaulting "
+               "to len(x); integers stay int64." + _COMPOSED),
+    "block_diag": "Builds the block-diagonal matrix of the given 0-, 1- or 2-D tensors (dtypes promoted)." + _COMPOSED,
+    "meshgrid": ("Coordinate grids of 1-D tensors, `indexing='ij'` (default) or `'xy'` (the first two dims "
+                 "swapped); the results are expanded views." + _COMPOSED),
+    "cartesian_prod": "The cartesian product of 1-D tensors as rows of a 2-D tensor." + _COMPOSED,
+    "tril_indices": ("The 2 x N int64 tensor of (row, col) indices of the lower triangle of a row x col matrix "
+                     "(diagonal shifted by `offset`), in row-major order."),
+    "triu_indices": ("The 2 x N int64 tensor of (row, col) indices of the upper triangle of a row x col matrix "
+                     "(diagonal shifted by `offset`), in row-major order."),
+    "rot90": ("Rotates by 90 degrees `k` times in the plane of `dims` (from the first towards the second)."
+              + _COMPOSED),
+    "diag_embed": ("Places the last dimension of `input` on the diagonal (`offset`) of new matrices in dims "
+                   "`dim1`, `dim2`." + _COMPOSED),
+    "diagflat": "A 2-D matrix with the flattened `input` on its diagonal `offset`." + _COMPOSED,
+    "kron": "The Kronecker product of two tensors (ranks padded with leading ones)." + _COMPOSED,
+    "tensordot": ("Contracts `a` and `b` over the last `dims` dims of `a` and the first of `b`, or over the given "
+                  "lists of dims." + _COMPOSED),
+    "cross": ("The cross product along `dim` (default: the first dimension of size 3, PyTorch's deprecated "
+              "default); `linalg.cross` defaults to -1." + _COMPOSED),
+    "chain_matmul": "The product of the given matrices (as `linalg.multi_dot`); PyTorch deprecates it.",
+    "addmv": "`beta * input + alpha * (mat @ vec)` (`input` ignored when beta is 0)." + _COMPOSED,
+    "addr": "`beta * input + alpha * outer(vec1, vec2)` (`input` ignored when beta is 0)." + _COMPOSED,
+    "baddbmm": "`beta * input + alpha * bmm(batch1, batch2)` (`input` ignored when beta is 0)." + _COMPOSED,
+    "addbmm": ("`beta * input + alpha * sum_i batch1[i] @ batch2[i]` (`input` ignored when beta is 0)."
+               + _COMPOSED),
+    "pinverse": "The Moore-Penrose pseudo-inverse, `linalg.pinv(input, rtol=rcond)`.",
+    "matrix_power": "The n-th power of square matrices, as `linalg.matrix_power`.",
+    "matrix_exp": ("The matrix exponential of (batches of) square float matrices, by scaling and squaring around a "
+                   "degree-18 Taylor polynomial." + _COMPOSED),
+    "dist": "The p-norm (default 2) of `input - other` (broadcast)." + _COMPOSED,
+    "cov": ("The covariance matrix of the rows (variables) of `input` over its columns (observations), with "
+            "`correction` and optional integer `fweights` / float `aweights`." + _COMPOSED),
+    "corrcoef": "The Pearson correlation coefficients of the rows of `input`, clipped to [-1, 1]." + _COMPOSED,
+    "nansum": "The sum treating NaN as zero, over all elements or `dim`." + _COMPOSED,
+    "nanmean": "The mean of the non-NaN elements, over all elements or `dim`; floating inputs only." + _COMPOSED,
+    "cdist": ("The p-norm distances between each row of `x1` and each row of `x2` (batched over leading dims)."
+              + _COMPOSED),
+    "renorm": ("Rescales each slice along `dim` whose p-norm exceeds `maxnorm` to norm `maxnorm`." + _COMPOSED),
+    "histc": ("The histogram of `input` in `bins` equal bins between `min` and `max` (the data's range when both are "
+              "0); elements outside are ignored. Not differentiable."),
+    "bincount": ("Counts the occurrences of each non-negative integer of the 1-D `input` (summing `weights` "
+                 "instead when given), with at least `minlength` bins."),
+    "bucketize": ("The index of the bucket of each element among the sorted 1-D `boundaries` (`right` picks the "
+                  "side of ties); int64 or int32 (`out_int32`)."),
+    "searchsorted": ("The insertion indices of `input` into the sorted last dimension of `sorted_sequence` "
+                     "(`right` / `side`, `sorter`); int64 or int32."),
+    "isin": "A bool tensor: True where an element of `elements` is in `test_elements` (`invert` negates).",
+    "cummax": "The running maximum along `dim` and the index where it was reached (NaN propagates), as (values, indices).",
+    "cummin": "The running minimum along `dim` and the index where it was reached (NaN propagates), as (values, indices).",
+    "logcumsumexp": "`log(cumsum(exp(input)))` along `dim`, computed without overflow." + _COMPOSED,
+    "median": ("The lower median of all elements, or (values, indices) along `dim`; NaN if a NaN is present."
+               + _COMPOSED),
+    "nanmedian": "The lower median ignoring NaN, of all elements or (values, indices) along `dim`." + _COMPOSED,
+    "kthvalue": "The k-th smallest element along `dim` and its index, as (values, indices)." + _COMPOSED,
+    "mode": "The most frequent value along `dim` (the smallest among ties) and an index of it, as (values, indices).",
+    "quantile": ("The q-th quantiles (q a number or 1-D tensor in [0, 1]) of all elements or along `dim`, with "
+                 "`interpolation` linear, lower, higher, midpoint or nearest; NaN if a NaN is present." + _COMPOSED),
+    "nanquantile": "The q-th quantiles ignoring NaN, as `quantile`." + _COMPOSED,
+    "tensor_split": ("Splits into `sections` nearly equal views or at the given indices along `dim` (views of "
+                     "`input`)."),
+    "hsplit": "`tensor_split` along dim 1 (dim 0 for 1-D tensors); an int must divide the size.",
+    "vsplit": "`tensor_split` along dim 0 of a tensor with at least 2 dims; an int must divide the size.",
+    "dsplit": "`tensor_split` along dim 2 of a tensor with at least 3 dims; an int must divide the size.",
+    "unique_consecutive": ("Collapses runs of equal consecutive elements (or slices along `dim`), optionally "
+                           "returning the inverse indices and the run lengths."),
+    "logspace": "`steps` values `base ** x` for x evenly spaced from `start` to `end` (computed in float64).",
+    "combinations": "The r-length combinations (with replacement if asked) of the 1-D `input`, as rows.",
+    "index_fill": "A copy of `input` with the slices at `index` along `dim` set to `value`." + _COMPOSED,
+    "index_copy": "A copy of `input` with the slices at `index` along `dim` replaced by `source`'s." + _COMPOSED,
+})
+TENSOR_ONLY.update({
+    "sum_to_size": "Sums this tensor down to `size` (a shape it broadcasts from), as autograd reduces gradients.",
+    "apply_": "Replaces every element by `callable(element)` (a Python loop, CPU only as in PyTorch); returns self.",
+    "map_": ("Replaces every element by `callable(element, other_element)` with `tensor` broadcast to this shape; "
+             "returns self."),
+})

@@ -460,3 +460,19 @@ def _svd(input, some=True, compute_uv=True, *, out=None):
 
 
 _TOP_LEVEL = {f.__name__: f for f in (_det, _logdet, _slogdet, _inverse, _cholesky, _qr, _svd)}
+
+
+def matrix_exp(A):
+    """exp(A) of (batches of) square matrices: scaling and squaring around a Taylor polynomial."""
+    from ._compose import matrix_exp as _matrix_exp
+    return _matrix_exp(A)
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    """The diagonals of (batches of) matrices, as A.diagonal(offset, dim1, dim2) with matrices last by default."""
+    if not isinstance(A, _C.Tensor):
+        raise TypeError(f"linalg_diagonal(): argument 'A' (position 1) must be Tensor, not {type(A).__name__}")
+    return A.diagonal(offset, dim1, dim2)
+
+
+__all__ += ["matrix_exp", "diagonal"]

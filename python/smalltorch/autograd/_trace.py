@@ -134,7 +134,8 @@ class trace:
 
 _TOKEN = re.compile(r"\s*(?:(-?\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z_0-9:]*)|(.))")
 _INFIX = {"mul": ("·", 2), "div": ("/", 2), "add": ("+", 1), "sub": ("-", 1)}
-_CONST = {"M_LN2": "ln 2", "M_LN10": "ln 10", "M_2_SQRTPI": "2/√π", "kDegToRad": "π/180", "kRadToDeg": "180/π"}
+_CONST = {"M_LN2": "ln 2", "M_LN10": "ln 10", "M_2_SQRTPI": "2/√π", "kDegToRad": "π/180", "kRadToDeg": "180/π",
+          "kSqrtPiOver2": "√π/2", "kSqrt2Pi": "√(2π)", "kInvSqrt2Pi": "1/√(2π)"}
 _COMPARE = {"lt": "<", "gt": ">", "le": "≤", "ge": "≥", "eq": "=", "ne": "≠"}
 
 
