@@ -27,7 +27,6 @@ SPECIAL = ("expit logit erf erfc erfinv gammaln digamma psi i0 i0e i1 i1e xlogy 
 
 # Names of the lists above that are not there yet: each must really be missing (move it out when it lands).
 NOT_YET = {
-    "einsum": "needs a contraction planner (left for a later change)",
     "as_strided": "needs a C++ view op with explicit strides",
     "index_reduce": "needs a C++ kernel (prod/mean/amax/amin with include_self)",
     "scatter_reduce": "needs a C++ kernel (prod/mean/amax/amin with include_self)",

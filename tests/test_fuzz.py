@@ -99,7 +99,6 @@ KNOWN_ACCEPTS_MORE = {
     # issue 10 (special branch): registry rows whose dtype rules are wider than PyTorch's
     "heaviside": "tensors of different dtypes are promoted (PyTorch: RuntimeError, not yet implemented)",
     "heaviside_": "tensors of different dtypes are promoted (PyTorch: RuntimeError, not yet implemented)",
-    "lcm": "bool tensors accepted (PyTorch: NotImplementedError for Bool)",
     "ldexp": "a bool exponent is accepted (PyTorch: NotImplementedError)",
     "ldexp_": "a bool exponent is accepted (PyTorch: NotImplementedError)",
     "float_power_": "an exponent of 2**70 via __index__ is accepted as a float (PyTorch: TypeError)",
@@ -125,7 +124,6 @@ KNOWN_ACCEPTS_MORE = {
     "nansum": "composition: looser argument checks than PyTorch (see smalltorch/_compose.py)",
     "quantile": "composition: looser argument checks than PyTorch (see smalltorch/_compose.py)",
     "rot90": "composition: looser argument checks than PyTorch (see smalltorch/_compose.py)",
-    "searchsorted": "composition: looser argument checks than PyTorch (see smalltorch/_compose.py)",
     "tensor_split": "composition: looser argument checks than PyTorch (see smalltorch/_compose.py)",
     "trapezoid": "composition: looser argument checks than PyTorch (see smalltorch/_compose.py)",
     "vander": "composition: looser argument checks than PyTorch (see smalltorch/_compose.py)",

@@ -13,7 +13,7 @@
 //   name     C++ and Python name
 //   rule     dtypes accepted (judged on the promoted dtype of the two inputs)
 //            and the result dtype:
-//              Float, FloatOnly, Keep, Any, Pred or Bits (dtype_rules.h)
+//              Float, FloatOnly, Keep, Any, Pred, Bits or Int (dtype_rules.h)
 //   forms    where a Python number may stand for a tensor:
 //              TT  tensors only;  TS  `other` may be a number;
 //              TSS `other` or `input` may be a number
@@ -87,9 +87,9 @@
     mul(g, exp2(b)), mul(mul(g, r), M_LN2))                                                                                 \
   X(heaviside,    Any,       TT,  1, NotImplemented,     NotImplemented,     None,  "",         spm::heaviside(a, b),       \
     g, g)                                                                                                                   \
-  X(gcd,          Bits,      TT,  1, NoNode,             NoNode,             None,  "",         spm::gcd(a, b),             \
+  X(gcd,          Int,       TT,  1, NoNode,             NoNode,             None,  "",         spm::gcd(a, b),             \
     g, g)                                                                                                                   \
-  X(lcm,          Bits,      TT,  1, NoNode,             NoNode,             None,  "",         spm::lcm(a, b),             \
+  X(lcm,          Int,       TT,  1, NoNode,             NoNode,             None,  "",         spm::lcm(a, b),             \
     g, g)                                                                                                                   \
   X(logaddexp,    FloatOnly, TT,  0, LogaddexpBackward0, NoNode,             In,    "",         spm::logaddexp(a, b),       \
     div(g, add(exp(sub(b, a)), Scalar(int64_t(1)))), div(g, add(exp(sub(a, b)), Scalar(int64_t(1)))))                       \

@@ -14,12 +14,14 @@ enum class Rule {
   Any,        // every dtype, kept
   Pred,       // every dtype, bool result
   Bits,       // integers and bool only, kept
+  Int,        // integers only (not bool), kept
 };
 
 // NotImplementedError naming `kernel` (PyTorch's kernel name) unless rule r accepts t.
 inline void check_rule(Rule r, ScalarType t, const char* kernel) {
   const bool ok = r == Rule::Float || r == Rule::Any || r == Rule::Pred || (r == Rule::FloatOnly && is_floating(t)) ||
-                  (r == Rule::Keep && t != ScalarType::Bool) || (r == Rule::Bits && !is_floating(t));
+                  (r == Rule::Keep && t != ScalarType::Bool) || (r == Rule::Bits && !is_floating(t)) ||
+                  (r == Rule::Int && !is_floating(t) && t != ScalarType::Bool);
   ST_CHECK_T(ok, NotImplementedError, '"', kernel, "\" not implemented for '", torch_type_name(t), "'");
 }
 inline ScalarType compute_type(Rule r, ScalarType t) {
@@ -34,6 +36,7 @@ constexpr bool allows() {
   if constexpr (R == Rule::Float || R == Rule::FloatOnly) return fp;
   else if constexpr (R == Rule::Keep) return !std::is_same<T, bool>::value;
   else if constexpr (R == Rule::Bits) return !fp;
+  else if constexpr (R == Rule::Int) return !fp && !std::is_same<T, bool>::value;
   else return true;
 }
 

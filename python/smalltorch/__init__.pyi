@@ -44,6 +44,7 @@ from ._compose import diagflat as diagflat
 from ._compose import diff as diff
 from ._compose import dist as dist
 from ._compose import dsplit as dsplit
+from ._compose import einsum as einsum
 from ._compose import float_power as float_power
 from ._compose import histc as histc
 from ._compose import hsplit as hsplit

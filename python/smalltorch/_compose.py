@@ -1074,7 +1074,7 @@ FUNCTIONS = ["positive", "float_power", "isreal", "conj", "resolve_conj", "is_no
              "nanmean", "cdist", "renorm", "histc", "bincount", "bucketize", "searchsorted", "isin", "cummax",
              "cummin", "logcumsumexp", "median", "nanmedian", "kthvalue", "quantile", "nanquantile",
              "tensor_split", "hsplit", "vsplit", "dsplit", "unique_consecutive", "logspace", "combinations", "mode",
-             "index_fill", "index_copy"]
+             "index_fill", "index_copy", "einsum"]
 # Tensor methods where PyTorch has them
 METHODS = ["positive", "float_power", "isreal", "conj", "resolve_conj", "is_nonzero", "diff", "rot90",
            "diag_embed", "diagflat", "kron", "cross", "addmv", "addr", "baddbmm", "addbmm", "pinverse", "matrix_power",
@@ -1104,3 +1104,177 @@ def _install(namespace):
     Tensor.sum_to_size = _sum_to_size
     Tensor.apply_ = _apply_
     Tensor.map_ = _map_
+
+
+# ------------------------------------------------------------------ einsum
+
+def _einsum_parse(equation, operands):
+    """The equation as label lists per operand and for the output; "..." becomes labels ('.', k) for the
+    broadcast dimensions, right-aligned across operands."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) < len(operands):
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation")
+    if len(terms) > len(operands):
+        raise RuntimeError("einsum(): fewer operands were provided than specified in the equation")
+
+    def letters(term, where):
+        out, i = [], 0
+        while i < len(term):
+            if term.startswith("...", i):
+                if "..." in out:
+                    raise RuntimeError(f"einsum(): found '.' for {where} that is not part of any ellipsis")
+                out.append("...")
+                i += 3
+                continue
+            c = term[i]
+            if not c.isalpha():
+                raise RuntimeError(f"einsum(): invalid subscript given at index {i} in the equation string, "
+                                   "subscripts must be in [a-zA-Z]")
+            out.append(c)
+            i += 1
+        return out
+
+    parsed = [letters(t, f"operand {k}") for k, t in enumerate(terms)]
+    ell = 0
+    for k, (labels, x) in enumerate(zip(parsed, operands)):
+        named = len([c for c in labels if c != "..."])
+        if "..." in labels:
+            if x.dim() < named:
+                raise RuntimeError(f"einsum(): the number of subscripts in the equation ({named}) is more than the "
+                                   f"number of dimensions ({x.dim()}) for operand {k}")
+            ell = builtins.max(ell, x.dim() - named)
+        elif named != x.dim():
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({named}) does not match the "
+                               f"number of dimensions ({x.dim()}) for operand {k} and no ellipsis was given")
+    ell_labels = [(".", i) for i in range(ell)]
+    per_operand = []
+    for labels, x in zip(parsed, operands):
+        n = x.dim() - len([c for c in labels if c != "..."])
+        expanded = []
+        for c in labels:
+            expanded.extend(ell_labels[ell - n:] if c == "..." else [c])
+        per_operand.append(expanded)
+    if arrow:
+        out = []
+        for c in letters(rhs, "the output"):
+            if c == "...":
+                out.extend(ell_labels)
+                continue
+            if c in out:
+                raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
+            if not any(c in labels for labels in per_operand):
+                raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any input "
+                                   "operand")
+            out.append(c)
+    else:  # implicit: the broadcast dimensions, then the labels seen once, in alphabetical order
+        counts = {}
+        for labels in per_operand:
+            for c in labels:
+                if isinstance(c, str):
+                    counts[c] = counts.get(c, 0) + 1
+        out = ell_labels + sorted(c for c, n in counts.items() if n == 1)
+    return per_operand, out
+
+
+def _einsum_diagonals(x, labels):
+    """Takes the diagonal for every label repeated within one operand."""
+    labels = list(labels)
+    while True:
+        seen = {}
+        pair = None
+        for i, c in enumerate(labels):
+            if c in seen:
+                pair = (seen[c], i)
+                break
+            seen[c] = i
+        if pair is None:
+            return x, labels
+        i, j = pair
+        if x.shape[i] != x.shape[j]:
+            raise RuntimeError(f"einsum(): subscript {labels[i]} is repeated for operand but the sizes don't match, "
+                               f"{x.shape[j]} != {x.shape[i]}")
+        c = labels[i]
+        x = x.diagonal(0, i, j)
+        labels = [l for k, l in enumerate(labels) if k not in (i, j)] + [c]
+
+
+def _einsum_sum_unneeded(x, labels, needed):
+    dims = [i for i, c in enumerate(labels) if c not in needed]
+    if dims:
+        x = x.sum(dims)
+        labels = [c for c in labels if c in needed]
+    return x, labels
+
+
+def _einsum_pair(x, lx, y, ly, needed):
+    """Contracts two operands with one batched matrix product: labels in both and needed later are the batch,
+    labels in both and not needed are summed over, the others stay."""
+    sizes = {}
+    for t, labels in ((x, lx), (y, ly)):
+        for i, c in enumerate(labels):
+            n = t.shape[i]
+            if c in sizes and sizes[c] != n and 1 not in (sizes[c], n):
+                raise RuntimeError(f"einsum(): operands do not broadcast with remapped shapes: subscript {c} has "
+                                   f"sizes {sizes[c]} and {n}")
+            sizes[c] = builtins.max(sizes.get(c, n), n)
+    batch = [c for c in lx if c in ly and c in needed]
+    contract = [c for c in lx if c in ly and c not in needed]
+    left = [c for c in lx if c not in ly]
+    right = [c for c in ly if c not in lx]
+    xp = x.permute([lx.index(c) for c in batch + left + contract])
+    yp = y.permute([ly.index(c) for c in batch + contract + right])
+    xp = xp.expand([sizes[c] if c in ly else xp.shape[k] for k, c in enumerate(batch + left + contract)])
+    yp = yp.expand([sizes[c] if c in lx else yp.shape[k] for k, c in enumerate(batch + contract + right)])
+
+    def prod(labels):
+        p = 1
+        for c in labels:
+            p *= sizes[c]
+        return p
+
+    b, m, k, n = prod(batch), prod(left), prod(contract), prod(right)
+    r = xp.reshape(b, m, k).bmm(yp.reshape(b, k, n))
+    return r.reshape([sizes[c] for c in batch + left + right]), batch + left + right
+
+
+def einsum(equation, *operands):
+    """Sums of products over the labelled dimensions of the operands, as equation says (numpy's notation with
+    "...", implicit or explicit output). Operands are contracted pairwise, left to right, each pair as one
+    batched matrix product, and labels no later operand or the output needs are summed out first."""
+    if not operands:
+        raise ValueError("einsum(): must specify the equation string and at least one operand, or at least one "
+                         "operand and its subscripts list")
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum(): argument 'equation' must be str, not {type(equation).__name__}")
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    for k, x in enumerate(operands):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"expected Tensor as element {k} in argument 1, but got {type(x).__name__}")
+    per_operand, out = _einsum_parse(equation, operands)
+    seen = {}
+    for k, (x, labels) in enumerate(zip(operands, per_operand)):
+        for c, n in zip(labels, x.shape):
+            if c in seen and n != seen[c] and 1 not in (n, seen[c]):
+                name = c if isinstance(c, str) else "..."
+                raise RuntimeError(f"einsum(): subscript {name} has size {n} for operand {k} which does not "
+                                   f"broadcast with previously seen size {seen[c]}")
+            seen[c] = builtins.max(seen.get(c, n), n) if c in seen else n
+    work = [_einsum_diagonals(x, labels) for x, labels in zip(operands, per_operand)]
+
+    def needed_after(k):
+        need = set(out)
+        for _, labels in work[k + 1:]:
+            need.update(labels)
+        return need
+
+    x, lx = _einsum_sum_unneeded(*work[0], needed_after(0) | (set(work[1][1]) if len(work) > 1 else set()))
+    for k in range(1, len(work)):
+        need = needed_after(k)
+        y, ly = _einsum_sum_unneeded(*work[k], need | set(lx))
+        x, lx = _einsum_sum_unneeded(x, lx, need | set(ly))
+        x, lx = _einsum_pair(x, lx, y, ly, need)
+    x, lx = _einsum_sum_unneeded(x, lx, set(out))
+    return x.permute([lx.index(c) for c in out]) if lx != out else x

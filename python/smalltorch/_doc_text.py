@@ -1016,6 +1016,10 @@ FUNCTIONS.update({
                    "`dim1`, `dim2`." + _COMPOSED),
     "diagflat": "A 2-D matrix with the flattened `input` on its diagonal `offset`." + _COMPOSED,
     "kron": "The Kronecker product of two tensors (ranks padded with leading ones)." + _COMPOSED,
+    "einsum": ("Sums of products over labelled dimensions, in numpy's notation (`'bij,bjk->bik'`, `...` for "
+               "broadcast dimensions, implicit output when `->` is left out; repeated labels take diagonals). "
+               "Operands are contracted pairwise, left to right, each pair as one batched matrix product." +
+               _COMPOSED),
     "tensordot": ("Contracts `a` and `b` over the last `dims` dims of `a` and the first of `b`, or over the given "
                   "lists of dims." + _COMPOSED),
     "cross": ("The cross product along `dim` (default: the first dimension of size 3, PyTorch's deprecated "
