@@ -211,16 +211,18 @@ def generate_calls(fns, methods, seed=0, pairs=12, kw=4):
     calls = []
     for kind, names in (("fn", fns), ("method", methods)):
         for name in names:
-            rng = random.Random(zlib.crc32(f"{seed}/{kind}/{name}".encode()))  # stable per callable
-            def add(args, kwargs=(), i=[0]):  # noqa: B006 (a counter rotating the receiver)
+            # Seeded and counted per callable, so adding a public name changes no other callable's calls.
+            rng = random.Random(zlib.crc32(f"{seed}/{kind}/{name}".encode()))
+            first = zlib.crc32(f"{kind}/{name}".encode())
+            def add(args, kwargs=(), i=[first]):  # noqa: B006 (a counter rotating the receiver)
                 i[0] += 1
                 self_id = SELVES[i[0] % len(SELVES)] if kind == "method" else None
                 calls.append((kind, name, self_id, list(args), [list(k) for k in kwargs]))
             add([])
-            for a in pool:
+            for j, a in enumerate(pool):
                 add([a])
                 if kind == "fn":
-                    add([SELVES[len(calls) % len(SELVES)], a])
+                    add([SELVES[(first + j) % len(SELVES)], a])
             for _ in range(pairs):
                 add([rng.choice(REASONABLE), rng.choice(pool)])
                 add([rng.choice(pool), rng.choice(REASONABLE), rng.choice(pool)])

@@ -80,7 +80,6 @@ KNOWN_ACCEPTS_MORE = {
     "min": "max/min(x, None) treat an explicit None dim as no dim (PyTorch: TypeError)",
     "prod": "prod(x, None) treats an explicit None dim as no dim (PyTorch: TypeError)",
     "squeeze": "squeeze(x, None) treats an explicit None dim as no dim (PyTorch: TypeError)",
-    "var": "var(x, dim=True): a bool is read as unbiased (PyTorch: TypeError)",
     "repeat_interleave": "repeat_interleave(t) of a 0-d tensor (PyTorch: RuntimeError)",
     "roll": "roll by -2**63 (PyTorch: RuntimeError from its own overflow)",
     "split": "split(x, np.int64(2)) is accepted as a split size (PyTorch: TypeError)",
@@ -90,7 +89,6 @@ KNOWN_ACCEPTS_MORE = {
     "logsumexp": "logsumexp of an integer tensor over dim=[] (PyTorch: RuntimeError)",
     "nan_to_num": "nan_to_num(2**70 via __index__) is accepted as a float (PyTorch: TypeError)",
     "nan_to_num_": "nan_to_num_(2**70 via __index__) is accepted as a float (PyTorch: TypeError)",
-    "normal_": "normal_(2**70 via __index__) is accepted as a float (PyTorch: TypeError)",
     "isinf": "isnan/isinf take out= (PyTorch has no out= there: TypeError)",
     "abs": "out= of another dtype is cast into (PyTorch: RuntimeError)",
     "amax": "out= of another dtype is cast into (PyTorch: RuntimeError)",
@@ -103,7 +101,6 @@ KNOWN_ACCEPTS_MORE = {
     "ldexp_": "a bool exponent is accepted (PyTorch: NotImplementedError)",
     "float_power_": "an exponent of 2**70 via __index__ is accepted as a float (PyTorch: TypeError)",
     "logit": "eps = 2**70 via __index__ is accepted as a float (PyTorch: TypeError)",
-    "logit_": "eps = 2**70 via __index__ is accepted as a float (PyTorch: TypeError)",
     # issue 10's Python compositions (smalltorch/_compose.py): argument checks looser than PyTorch's
     # (bool/float/None dims and keepdim, bool or mixed-dtype tensors, numpy arguments), still to tighten
     "cdist": "composition: looser argument checks than PyTorch (see smalltorch/_compose.py)",
@@ -124,6 +121,7 @@ KNOWN_ACCEPTS_MORE = {
     "nansum": "composition: looser argument checks than PyTorch (see smalltorch/_compose.py)",
     "quantile": "composition: looser argument checks than PyTorch (see smalltorch/_compose.py)",
     "rot90": "composition: looser argument checks than PyTorch (see smalltorch/_compose.py)",
+    "searchsorted": "composition: looser argument checks than PyTorch (see smalltorch/_compose.py)",
     "tensor_split": "composition: looser argument checks than PyTorch (see smalltorch/_compose.py)",
     "trapezoid": "composition: looser argument checks than PyTorch (see smalltorch/_compose.py)",
     "vander": "composition: looser argument checks than PyTorch (see smalltorch/_compose.py)",

@@ -133,6 +133,14 @@ Tensor randint(int64_t low, int64_t high, const IntList& sizes, ScalarType dtype
 Tensor& uniform_(Tensor& self, double lo, double hi, kernels::Generator* g) {
   check_inplace(self, "uniform_");
   check_no_internal_overlap(self, "uniform_");
+  if (is_floating(self.dtype())) {  // the bounds must be finite values of self's dtype, as PyTorch checks
+    const bool single = self.dtype() == ScalarType::Float32;
+    const double lim = single ? static_cast<double>(std::numeric_limits<float>::max())
+                              : std::numeric_limits<double>::max();
+    const char* type = single ? "float" : "double";
+    ST_CHECK(std::isfinite(lo) && std::fabs(lo) <= lim, "from is out of bounds for ", type);
+    ST_CHECK(std::isfinite(hi) && std::fabs(hi) <= lim, "to is out of bounds for ", type);
+  }
   ST_CHECK(lo <= hi, "uniform_ expects to return a [from, to) range, but found from=", lo, " > to=", hi);
   ST_CHECK_T(is_floating(self.dtype()), NotImplementedError, "uniform_ is only implemented for floating dtypes, got ",
            dtype_name(self.dtype()));

@@ -62,11 +62,18 @@ void bind_activation(Module& m) {
     ops::selu_(t, 0, 0, 0);
     return self;
   }, py::arg("input"));
-  m.def("celu", [](const Tensor& a, double alpha) { return ops::celu(a, alpha, 0, 0); }, py::arg("input"),
-        py::arg("alpha") = 1.0);
-  m.def("celu_", [](py::object self, double alpha) {
+  // top-level celu takes alpha as a Number (PyTorch's Scalar: a numpy uint64 beyond int64 is refused)
+  auto alpha_of = [](py::handle v, const char* fn) {
+    Scalar sc;
+    ST_CHECK_T(scalar_from_object(v, sc), TypeError, fn, "(): argument 'alpha' must be Number, not ",
+               Py_TYPE(v.ptr())->tp_name);
+    return sc.to_double();
+  };
+  m.def("celu", [alpha_of](const Tensor& a, py::handle alpha) { return ops::celu(a, alpha_of(alpha, "celu"), 0, 0); },
+        py::arg("input"), py::arg("alpha") = 1.0);
+  m.def("celu_", [alpha_of](py::object self, py::handle alpha) {
     Tensor t = inplace_arg(self, "celu_");
-    ops::celu_(t, alpha, 0, 0);
+    ops::celu_(t, alpha_of(alpha, "celu_"), 0, 0);
     return self;
   }, py::arg("input"), py::arg("alpha") = 1.0);
 }

@@ -41,22 +41,6 @@ uint64_t seed_arg(py::handle seed) {
   return static_cast<uint64_t>(v);
 }
 
-// A float argument given as a Python number (int and bool included, as PyTorch's float arguments take them) or
-// a one-element tensor; anything else (None, strings, objects with only __index__) is a TypeError.
-double float_arg(py::handle p, const char* fn, const char* name) {
-  if (is_tensor(p)) {
-    Tensor t = p.cast<Tensor>();
-    if (t.numel() == 1) return ops::item(t).to<double>();
-  } else if (PyFloat_Check(p.ptr()) || PyLong_Check(p.ptr())) {
-    double v = PyFloat_AsDouble(p.ptr());
-    if (v == -1.0 && PyErr_Occurred()) {
-      PyErr_Clear();
-      throw TypeError(std::string(fn) + "(): argument '" + name + "' is too large for a float");
-    }
-    return v;
-  }
-  throw TypeError(std::string(fn) + "(): argument '" + name + "' must be float, not " + Py_TYPE(p.ptr())->tp_name);
-}
 double probability_arg(py::handle p, const char* fn) { return float_arg(p, fn, "p"); }
 
 Tensor state_tensor(const Generator& g) {
@@ -77,6 +61,26 @@ uint64_t fresh_seed() {
 }
 
 }  // namespace
+
+// A float argument given as a Python number (int and bool included, as PyTorch's float arguments take them) or
+// a one-element tensor or anything with __float__ (numpy scalars); anything else (None, strings, objects with only
+// __index__) is a TypeError.
+double float_arg(py::handle p, const char* fn, const char* name) {
+  if (is_tensor(p)) {
+    Tensor t = p.cast<Tensor>();
+    if (t.numel() == 1) return ops::item(t).to<double>();
+  } else if (PyFloat_Check(p.ptr()) || PyLong_Check(p.ptr()) ||
+             (Py_TYPE(p.ptr())->tp_as_number && Py_TYPE(p.ptr())->tp_as_number->nb_float &&
+              !PyUnicode_Check(p.ptr()))) {  // numpy scalars convert through __float__, as in PyTorch
+    double v = PyFloat_AsDouble(p.ptr());
+    if (v == -1.0 && PyErr_Occurred()) {
+      PyErr_Clear();
+      throw TypeError(std::string(fn) + "(): argument '" + name + "' is too large for a float");
+    }
+    return v;
+  }
+  throw TypeError(std::string(fn) + "(): argument '" + name + "' must be float, not " + Py_TYPE(p.ptr())->tp_name);
+}
 
 void bind_random(Module& m, TensorClass& cls) {
   py::class_<Generator, std::shared_ptr<Generator>>(m, "Generator")

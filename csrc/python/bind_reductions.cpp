@@ -54,6 +54,8 @@ Tensor var_std(const Tensor& t, py::object dim, py::object unbiased, bool keepdi
     unbiased = dim;
     dim = py::none();
   }
+  ST_CHECK_T(unbiased.is_none() || PyBool_Check(unbiased.ptr()), TypeError, fn, "(): argument 'unbiased' must be "
+             "bool, not ", Py_TYPE(unbiased.ptr())->tp_name);
   ST_CHECK_T(unbiased.is_none() || correction.is_none(), TypeError, fn,
              "(): cannot specify both unbiased and correction");
   double c = 1;

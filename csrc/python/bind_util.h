@@ -125,6 +125,8 @@ void bind_dlpack(Module& m, TensorClass& cls);
 void bind_random(Module& m, TensorClass& cls);
 kernels::Generator* generator_arg(py::handle h);  // generator= of a random function (bind_random.cpp)
 void bind_nn(Module& m);
+// A float argument as PyTorch parses one (numbers, one-element tensors; TypeError otherwise), bind_random.cpp.
+double float_arg(py::handle p, const char* fn, const char* name);
 void bind_lapack(Module& m);
 void bind_activation(Module& m);
 

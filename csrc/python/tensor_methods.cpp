@@ -125,8 +125,13 @@ void bind_tensor(Module& m, TensorClass& cls) {
       .def("_remove_hook", &remove_hook)
       .def("detach_", [](py::object self) {
         Tensor t = self_of(self);
+        // as PyTorch: any view, with or without history
+        ST_CHECK(!t.impl()->is_view, "Can't detach views in-place. Use detach() instead. If you are using "
+                 "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, gradients "
+                 "are views of DDP buckets, and hence detach_() cannot be called on these gradients. To fix this "
+                 "error, please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the "
+                 "solution.");
         if (auto* m = ag::get_meta(t)) {
-          ST_CHECK(!t.impl()->is_view || !m->grad_fn, "Can't detach views in-place. Use detach() instead.");
           ag::release_node(std::move(m->grad_fn));
           m->requires_grad = false;
         }
@@ -175,7 +180,10 @@ void bind_tensor(Module& m, TensorClass& cls) {
       .def_property_readonly("T", [](const Tensor& t) { return ops::numpy_T(t); })
       .def_property_readonly("mT", [](const Tensor& t) { return ops::mT(t); })
       .def("permute", [](const Tensor& t, py::args a) { return ops::permute(t, parse_sizes(a, "permute", "dims")); })
-      .def("expand", [](const Tensor& t, py::args a) { return ops::expand(t, parse_sizes(a, "expand")); })
+      .def("expand", [](const Tensor& t, py::args a) {
+        ST_CHECK_T(a.size() > 0, TypeError, "expand() missing 1 required positional arguments: \"size\"");
+        return ops::expand(t, parse_sizes(a, "expand"));
+      })
       .def("expand_as", [](const Tensor& t, const Tensor& o) { return ops::expand(t, o.sizes()); })
       .def("__getitem__", [](const Tensor& t, py::handle key) { return ops::index(t, parse_index(key)); })
       .def("__setitem__", [](const Tensor& t, py::handle key, py::handle value) {
@@ -268,14 +276,14 @@ void bind_tensor(Module& m, TensorClass& cls) {
         ops::fill_(t, sc);
         return s;
       }, py::arg("value"))
-      .def("uniform_", [](py::object s, double lo, double hi, py::handle g) {
+      .def("uniform_", [](py::object s, py::handle lo, py::handle hi, py::handle g) {
         Tensor t = self_of(s);
-        ops::uniform_(t, lo, hi, generator_arg(g));
+        ops::uniform_(t, float_arg(lo, "uniform_", "from"), float_arg(hi, "uniform_", "to"), generator_arg(g));
         return s;
       }, py::arg("from") = 0.0, py::arg("to") = 1.0, py::kw_only(), py::arg("generator") = py::none())
-      .def("normal_", [](py::object s, double mean, double std, py::handle g) {
+      .def("normal_", [](py::object s, py::handle mean, py::handle std, py::handle g) {
         Tensor t = self_of(s);
-        ops::normal_(t, mean, std, generator_arg(g));
+        ops::normal_(t, float_arg(mean, "normal_", "mean"), float_arg(std, "normal_", "std"), generator_arg(g));
         return s;
       }, py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = py::none());
   auto neg = [](const Tensor& a) { return ops::neg(a); };

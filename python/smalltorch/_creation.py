@@ -207,6 +207,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     elif isinstance(data, np.ndarray):
         t = _from_numpy_copy(data, dtype)
     elif isinstance(data, np.generic):
+        if dtype is not None and isinstance(data, np.floating) and not dtype.is_floating_point \
+                and dtype != _C.bool:
+            return tensor(data.item(), dtype=dtype, requires_grad=requires_grad)  # range-checked as a number
         t = _from_numpy_copy(np.asarray(data), dtype)  # a numpy scalar keeps its dtype
     elif isinstance(data, (builtins.bool, numbers.Number)):
         shape, dt = _infer(data, "tensor")
