@@ -312,17 +312,8 @@ ST_VJP_FORMULA("PowBackward2", "grad_exponent = grad · result · ln(self)")
 ST_VJP_FORMULA("NegBackward0", "grad_self = -grad")
 ST_VJP_FORMULA("ReciprocalBackward0", "grad_self = -grad · result²")
 
-// ------------------------------------------------------------ forward mode
-namespace {
-
-Tensor tg(const Tensor& t) { return forward_ad::tangent(t); }
-// x + y where an undefined tangent counts as zero
-Tensor tsum(const Tensor& x, const Tensor& y) { return !x.defined() ? y : !y.defined() ? x : add(x, y); }
-// f(t) unless the tangent t is undefined (zero)
-template <class F>
-Tensor tmap(const Tensor& t, F&& f) { return t.defined() ? f(t) : Tensor(); }
-
-}  // namespace
+// Forward mode: each op below gives its result a tangent through forward_ad::jvp,
+// its JVP written beside it (forward_ad::term/add_tangents treat a missing tangent as zero).
 
 // ------------------------------------------------------------ out-of-place ops
 
@@ -332,7 +323,7 @@ Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
   Tensor out = is_one(alpha) ? binary_raw(BinaryOp::Add, a, b, rt)
                              : binary_raw(BinaryOp::Add, a, scalar_raw(BinaryOp::Mul, b, alpha, false, rt), rt);
   if (auto n = make_node<AddBackward0>({&a, &b})) { n->alpha = alpha; finish(n, out); }
-  forward_ad::jvp(out, {&a, &b}, [&] { return tsum(tg(a), tmap(tg(b), [&](const Tensor& t) { return is_one(alpha) ? t : mul(t, alpha); })); });
+  forward_ad::jvp(out, {&a, &b}, [&] { return forward_ad::add_tangents(forward_ad::tangent(a), forward_ad::term(b, [&](const Tensor& t) { return is_one(alpha) ? t : mul(t, alpha); })); });
   return out;
 }
 
@@ -342,7 +333,7 @@ Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha) {
   Scalar s = scaled(b, alpha);
   Tensor out = scalar_raw(BinaryOp::Add, a, s, false, rt);
   if (auto n = make_node<AddBackward0>({&a, nullptr})) { n->alpha = alpha; finish(n, out); }
-  forward_ad::jvp(out, {&a}, [&] { return tg(a); });
+  forward_ad::jvp(out, {&a}, [&] { return forward_ad::tangent(a); });
   return out;
 }
 
@@ -354,7 +345,7 @@ Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
                              : binary_raw(BinaryOp::Sub, a, scalar_raw(BinaryOp::Mul, b, alpha, false, rt), rt);
   if (auto n = make_node<SubBackward0>({&a, &b})) { n->alpha = alpha; finish(n, out); }
   forward_ad::jvp(out, {&a, &b}, [&] {
-    return tsum(tg(a), tmap(tg(b), [&](const Tensor& t) { return is_one(alpha) ? neg(t) : mul(t, Scalar(-alpha.to_double())); }));
+    return forward_ad::add_tangents(forward_ad::tangent(a), forward_ad::term(b, [&](const Tensor& t) { return is_one(alpha) ? neg(t) : mul(t, Scalar(-alpha.to_double())); }));
   });
   return out;
 }
@@ -366,7 +357,7 @@ Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha) {
   Scalar s = scaled(b, alpha);
   Tensor out = scalar_raw(BinaryOp::Sub, a, s, false, rt);
   if (auto n = make_node<SubBackward0>({&a, nullptr})) { n->alpha = alpha; finish(n, out); }
-  forward_ad::jvp(out, {&a}, [&] { return tg(a); });
+  forward_ad::jvp(out, {&a}, [&] { return forward_ad::tangent(a); });
   return out;
 }
 
@@ -375,7 +366,7 @@ Tensor rsub(const Tensor& a, const Scalar& b) {
   ScalarType rt = result_type(a, b);
   Tensor out = scalar_raw(BinaryOp::Sub, a, b, true, rt);
   finish(make_node<RsubBackward1>({&a}), out);
-  forward_ad::jvp(out, {&a}, [&] { return neg(tg(a)); });
+  forward_ad::jvp(out, {&a}, [&] { return neg(forward_ad::tangent(a)); });
   return out;
 }
 
@@ -387,7 +378,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
     finish(n, out);
   }
   forward_ad::jvp(out, {&a, &b}, [&] {
-    return tsum(tmap(tg(a), [&](const Tensor& t) { return mul(t, b); }), tmap(tg(b), [&](const Tensor& t) { return mul(a, t); }));
+    return forward_ad::add_tangents(forward_ad::term(a, [&](const Tensor& t) { return mul(t, b); }), forward_ad::term(b, [&](const Tensor& t) { return mul(a, t); }));
   });
   return out;
 }
@@ -395,7 +386,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, const Scalar& b) {
   Tensor out = scalar_raw(BinaryOp::Mul, a, b, false, result_type(a, b));
   if (auto n = make_node<MulBackward0>({&a, nullptr})) { n->scalar = b; finish(n, out); }
-  forward_ad::jvp(out, {&a}, [&] { return mul(tg(a), b); });
+  forward_ad::jvp(out, {&a}, [&] { return mul(forward_ad::tangent(a), b); });
   return out;
 }
 
@@ -407,8 +398,8 @@ Tensor div(const Tensor& a, const Tensor& b) {
     finish(n, out);
   }
   forward_ad::jvp(out, {&a, &b}, [&] {
-    return tsum(tmap(tg(a), [&](const Tensor& t) { return div(t, b); }),
-                tmap(tg(b), [&](const Tensor& t) { return neg(div(mul(t, a), mul(b, b))); }));
+    return forward_ad::add_tangents(forward_ad::term(a, [&](const Tensor& t) { return div(t, b); }),
+                forward_ad::term(b, [&](const Tensor& t) { return neg(div(mul(t, a), mul(b, b))); }));
   });
   return out;
 }
@@ -416,7 +407,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
 Tensor div(const Tensor& a, const Scalar& b) {
   Tensor out = scalar_raw(BinaryOp::Div, a, b, false, div_type(result_type(a, b)));
   if (auto n = make_node<DivBackward0>({&a, nullptr})) { n->scalar = b; finish(n, out); }
-  forward_ad::jvp(out, {&a}, [&] { return div(tg(a), b); });
+  forward_ad::jvp(out, {&a}, [&] { return div(forward_ad::tangent(a), b); });
   return out;
 }
 
@@ -433,8 +424,8 @@ Tensor pow(const Tensor& a, const Tensor& b) {
     finish(n, out);
   }
   forward_ad::jvp(out, {&a, &b}, [&] {
-    return tsum(tmap(tg(a), [&](const Tensor& t) { return mul(mul(t, b), pow(a, sub(b, Scalar(int64_t(1))))); }),
-                tmap(tg(b), [&](const Tensor& t) { return mul(mul(t, out), log(a)); }));
+    return forward_ad::add_tangents(forward_ad::term(a, [&](const Tensor& t) { return mul(mul(t, b), pow(a, sub(b, Scalar(int64_t(1))))); }),
+                forward_ad::term(b, [&](const Tensor& t) { return mul(mul(t, out), log(a)); }));
   });
   return out;
 }
@@ -450,9 +441,9 @@ Tensor pow(const Tensor& a, const Scalar& e) {
   }
   forward_ad::jvp(out, {&a}, [&] {
     const double d = e.to_double();
-    if (d == 0.0) return zeros(a.sizes(), tg(a).dtype());
+    if (d == 0.0) return zeros(a.sizes(), forward_ad::tangent(a).dtype());
     const Scalar em1 = e.kind == Scalar::Float ? Scalar(d - 1.0) : Scalar(e.to<int64_t>() - 1);
-    return mul(mul(tg(a), pow(a, em1)), e);
+    return mul(mul(forward_ad::tangent(a), pow(a, em1)), e);
   });
   return out;
 }
@@ -467,7 +458,7 @@ Tensor pow(const Scalar& base, const Tensor& b) {
     autograd::set_history(out, n);
     n->result.save(out, true);
   }
-  forward_ad::jvp(out, {&b}, [&] { return mul(mul(tg(b), out), Scalar(std::log(base.to_double()))); });
+  forward_ad::jvp(out, {&b}, [&] { return mul(mul(forward_ad::tangent(b), out), Scalar(std::log(base.to_double()))); });
   return out;
 }
 
@@ -478,7 +469,7 @@ Tensor neg(const Tensor& a) {
   Tensor out = st::empty(a.sizes(), a.dtype());
   kernels::unary(kernels::UnaryOp::Neg, out, a);
   finish(make_node<NegBackward0>({&a}), out);
-  forward_ad::jvp(out, {&a}, [&] { return neg(tg(a)); });
+  forward_ad::jvp(out, {&a}, [&] { return neg(forward_ad::tangent(a)); });
   return out;
 }
 
@@ -489,7 +480,7 @@ Tensor reciprocal(const Tensor& a) {
     autograd::set_history(out, n);
     n->result.save(out, true);
   }
-  forward_ad::jvp(out, {&a}, [&] { return neg(mul(tg(a), mul(out, out))); });
+  forward_ad::jvp(out, {&a}, [&] { return neg(mul(forward_ad::tangent(a), mul(out, out))); });
   return out;
 }
 
