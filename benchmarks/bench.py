@@ -247,6 +247,8 @@ CASES = [
     Case(EW, "broadcast 1000x1000 + 1000", binary((1000, 1000), 1000, ADD), target=("torch", 1.0)),
     Case(EW, "transposed a.T+b 2000x2000", binary((2000, 2000), (2000, 2000), lambda m, a, b: a.T + b),
          target=("torch", 0.7)),
+    Case(EW, "transposed copy a.T 2000x2000",
+         unary((2000, 2000), lambda m, a: np.ascontiguousarray(a.T) if m is np else a.T.contiguous())),
     # ---- reductions
     Case(RED, "sum n=1e4", unary(10**4, lambda m, a: a.sum()), target=("torch", 0.5), tol=1e-4),
     Case(RED, "mean n=1e4", unary(10**4, lambda m, a: a.mean()), tol=1e-4),

@@ -87,6 +87,30 @@ def test_transposed_operands_tiled_path(shape, dtype):
     np.testing.assert_array_equal(out.numpy(), a.T + b)
 
 
+@pytest.mark.parametrize("shape", [(64, 64), (67, 131), (300, 257), (1000, 65)])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.int32, np.float64, np.int64])
+def test_transposed_tiles_each_isa(isa, shape, dtype):
+    # Each ISA's tile transposition (8 x 8 register blocks for 4-byte elements, 4 x 4 for
+    # 8-byte ones, one element at a time on the ragged edges and for 1-byte ones)
+    # feeds the tiled binary loop and the transposing copy (contiguous(), clone(), copy_()).
+    rng = np.random.default_rng(sum(shape))
+    a = rng.integers(0, 100, shape[::-1]).astype(dtype)
+    b = rng.integers(0, 100, shape).astype(dtype)
+    ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+    np.testing.assert_array_equal((ta.T + tb).numpy(), a.T + b)
+    np.testing.assert_array_equal(ta.T.contiguous().numpy(), np.ascontiguousarray(a.T))
+    np.testing.assert_array_equal(ta.T.clone().numpy(), a.T)
+    out = torch.zeros(*shape, dtype=tb.dtype)
+    out.copy_(ta.T)
+    np.testing.assert_array_equal(out.numpy(), a.T)
+    # the written tensor transposed (output strided, source contiguous) and a strided source
+    out_t = torch.zeros(*shape[::-1], dtype=tb.dtype).T
+    out_t.copy_(tb)
+    np.testing.assert_array_equal(out_t.numpy(), b)
+    wide = torch.from_numpy(np.ascontiguousarray(np.repeat(a, 2, axis=1)))
+    np.testing.assert_array_equal(wide[:, ::2].T.contiguous().numpy(), a.T)
+
+
 @pytest.mark.parametrize("n", [0, 1, 65, 1000, 10_000, 300_001])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_vector_sums_match_float64_reference(isa, n, dtype):

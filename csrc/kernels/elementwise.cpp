@@ -18,59 +18,6 @@ bool needs_tiling(const LoopPlan& p, int64_t item) {
   return false;
 }
 
-// Copies the rows x cols tile at `src` (element (r, c) at src + r * item +
-// c * cstride: contiguous along r) into buf[r * cols + c], transposing it.
-// Reading runs of `rows` contiguous elements keeps every line of the source
-// whole; the strided writes land in L1.
-template <typename E>
-void transpose_tile(char* buf, const char* src, int64_t cstride, int64_t rows, int64_t cols) {
-  E* o = reinterpret_cast<E*>(buf);
-  for (int64_t c = 0; c < cols; ++c) {
-    const E* a = reinterpret_cast<const E*>(src + c * cstride);
-    for (int64_t r = 0; r < rows; ++r) o[r * cols + c] = a[r];
-  }
-}
-
-using TransposeFn = void (*)(char*, const char*, int64_t, int64_t, int64_t);
-TransposeFn transpose_for(int64_t item) {
-  switch (item) {
-    case 1: return &transpose_tile<uint8_t>;
-    case 2: return &transpose_tile<uint16_t>;
-    case 4: return &transpose_tile<uint32_t>;
-    case 8: return &transpose_tile<uint64_t>;
-    default: return nullptr;
-  }
-}
-
-// A cache-line prefetch hint (read, or write for the output); nothing in the generic build.
-inline void prefetch_line(const char* p, bool write) {
-#if !ST_GENERIC && defined(__GNUC__)
-  if (write) __builtin_prefetch(p, 1);  // the hint's kind must be a compile-time constant
-  else __builtin_prefetch(p, 0);
-#else
-  (void)p;
-  (void)write;
-#endif
-}
-
-// Asks for the lines of every operand's tile (rows r0..r1, inner c0..c0+n) to
-// be brought into cache. A tile reads short runs of its transposed operands at a large
-// stride, which the hardware prefetchers do not follow: without this each
-// tile waits on its lines one run at a time.
-inline void prefetch_tile(const LoopPlan& p, int64_t item, int64_t r0, int64_t r1, int64_t c0, int64_t n) {
-  for (int k = 0; k < p.nops; ++k) {
-    const int64_t s0 = p.strides[0][k], s1 = p.strides[1][k];
-    const char* base = p.data[k] + r0 * s1 + c0 * s0;
-    if (s0 == item) {  // contiguous along the inner dim: a run per row
-      for (int64_t r = 0; r < r1 - r0; ++r)
-        for (int64_t b = 0; b < n * item; b += 64) prefetch_line(base + r * s1 + b, k == 0);
-    } else if (s1 == item) {  // contiguous along the outer dim: a run per column
-      for (int64_t c = 0; c < n; ++c)
-        for (int64_t b = 0; b < (r1 - r0) * item; b += 64) prefetch_line(base + c * s0 + b, k == 0);
-    }
-  }
-}
-
 // Runs f over 2-d tiles small enough that every operand's lines stay in
 // cache while the tile is done; tile rows are split over the threads. When
 // the transposed operands are the only ones not contiguous along the inner
@@ -87,12 +34,12 @@ void run_tiled(const LoopPlan& p, int64_t item, F&& f) {
   const int64_t row_tiles = (outer + kRows - 1) / kRows;
   const int64_t work_per_tile = kRows * inner;
   bool staged[kMaxOperands] = {};
-  bool stage = p.strides[0][0] == item && item <= 8 && transpose_for(item) != nullptr;
+  bool stage = p.strides[0][0] == item && (item == 1 || item == 4 || item == 8);  // the sizes transpose_tile takes
   for (int k = 1; k < p.nops && stage; ++k) {
     staged[k] = p.strides[1][k] == item && p.strides[0][k] != item;
     stage = staged[k] || p.strides[0][k] == item || p.strides[0][k] == 0;
   }
-  TransposeFn transpose = stage ? transpose_for(item) : nullptr;
+  auto transpose = stage ? isa().transpose_tile : nullptr;
   parallel_for(0, row_tiles, std::max<int64_t>(1, kGrainSize / work_per_tile), [&](int64_t t0, int64_t t1) {
     alignas(64) char bufs[kMaxOperands - 1][kRows * kCols * 8];
     char* ptrs[kMaxOperands];
@@ -102,12 +49,11 @@ void run_tiled(const LoopPlan& p, int64_t item, F&& f) {
       const int64_t r0 = t * kRows, r1 = std::min(outer, r0 + kRows);
       for (int64_t c0 = 0; c0 < inner; c0 += kCols) {
         const int64_t n = std::min(kCols, inner - c0);
-        if (c0 + kCols < inner) prefetch_tile(p, item, r0, r1, c0 + kCols, std::min(kCols, inner - c0 - kCols));
         if (transpose)
           for (int k = 1; k < p.nops; ++k)
             if (staged[k])
               transpose(bufs[k - 1], p.data[k] + r0 * p.strides[1][k] + c0 * p.strides[0][k], p.strides[0][k],
-                        r1 - r0, n);
+                        r1 - r0, n, item);
         for (int64_t r = r0; r < r1; ++r) {
           for (int k = 0; k < p.nops; ++k)
             ptrs[k] = transpose && staged[k] ? bufs[k - 1] + (r - r0) * n * item
@@ -217,6 +163,17 @@ void copy(const Tensor& dst, const Tensor& src) {
       {static_cast<char*>(src.raw_data()), ss.data(), static_cast<int64_t>(element_size(src.dtype()))}};
   LoopPlan plan;
   build_plan(plan, dst.sizes(), specs, 2);
+  const int64_t item = specs[0].itemsize;
+  if (dst.dtype() == src.dtype() && needs_tiling(plan, item)) {  // a transposing copy: by tiles, moving bytes
+    run_tiled(plan, item, [item](char** d, const int64_t* s, int64_t n) {
+      if (s[0] == item && s[1] == item) {
+        std::memcpy(d[0], d[1], static_cast<size_t>(n * item));
+      } else {
+        for (int64_t i = 0; i < n; ++i) std::memcpy(d[0] + i * s[0], d[1] + i * s[1], static_cast<size_t>(item));
+      }
+    });
+    return;
+  }
   dispatch_all(dst.dtype(), [&](auto dt) {
     dispatch_all(src.dtype(), [&](auto stag) {
       copy_typed<typename decltype(dt)::type, typename decltype(stag)::type>(plan);

@@ -365,7 +365,7 @@ Loop unary_table(UnaryOp op, ScalarType t) {
 }
 
 // Pairwise sum of contiguous values, kept as a vector of W lane sums through
-// the recursion: leaves of up to 32 vectors are summed in four vector
+// the recursion: leaves of up to 64 vectors are summed in four vector
 // accumulators (a partial last vector is zero-padded), longer runs split at
 // sum_split and add their halves lane by lane; the lanes are reduced to a
 // scalar once, by halving (see pairwise_contig). A row of a few thousand
@@ -389,7 +389,7 @@ template <typename T>
 SumVec<T> pairwise_lanes(const T* a, int64_t n) {
   using V = SumVec<T>;
   constexpr int W = ST_VEC_BYTES / sizeof(T);
-  constexpr int64_t kLeaf = 32 * W;
+  constexpr int64_t kLeaf = 64 * W;
   if (n > kLeaf && n > 64) {
     int64_t half = sum_split(n);
     return pairwise_lanes(a, half) + pairwise_lanes(a + half, n - half);
@@ -428,9 +428,87 @@ T pairwise_contig(const T* a, int64_t n) {
 float sum_f32(const float* a, int64_t n) { return pairwise_contig(a, n); }
 double sum_f64(const double* a, int64_t n) { return pairwise_contig(a, n); }
 
+// Tile transposition for the tiled elementwise loops (elementwise.cpp): copies
+// the rows x cols tile whose element (r, c) is at src + r * sizeof(E) +
+// c * cstride (contiguous along r) into dst[r * cols + c]. Whole blocks of
+// 8 x 8 four-byte (4 x 4 eight-byte) elements are loaded as one vector per
+// source column, transposed in registers with three (two) rounds of shuffles,
+// and stored as one vector per destination row; the ragged edges go one
+// element at a time.
+template <typename E>
+void transpose_scalar(E* o, const char* src, int64_t cstride, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
+                      int64_t cols) {
+  for (int64_t c = c0; c < c1; ++c) {
+    const E* a = reinterpret_cast<const E*>(src + c * cstride);
+    for (int64_t r = r0; r < r1; ++r) o[r * cols + c] = a[r];
+  }
+}
+
+#if !ST_GENERIC
+typedef uint32_t U32x8 __attribute__((vector_size(32)));
+typedef uint64_t U64x4 __attribute__((vector_size(32)));
+
+inline void transpose_regs(U32x8 (&v)[8]) {
+  U32x8 t[8], u[8];
+  for (int k = 0; k < 8; k += 2) {  // pairs of rows interleaved: (a0 b0 a1 b1 | a4 b4 a5 b5), (a2 b2 a3 b3 | ...)
+    t[k] = __builtin_shufflevector(v[k], v[k + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+    t[k + 1] = __builtin_shufflevector(v[k], v[k + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+  }
+  for (int k = 0; k < 8; k += 4) {  // then pairs of pairs: four rows' element m in each 128-bit half
+    u[k] = __builtin_shufflevector(t[k], t[k + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[k + 1] = __builtin_shufflevector(t[k], t[k + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    u[k + 2] = __builtin_shufflevector(t[k + 1], t[k + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[k + 3] = __builtin_shufflevector(t[k + 1], t[k + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+  }
+  for (int k = 0; k < 4; ++k) {  // then the halves of rows 0-3 and 4-7 joined
+    v[k] = __builtin_shufflevector(u[k], u[k + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+    v[k + 4] = __builtin_shufflevector(u[k], u[k + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+  }
+}
+
+inline void transpose_regs(U64x4 (&v)[4]) {
+  U64x4 t0 = __builtin_shufflevector(v[0], v[1], 0, 4, 2, 6), t1 = __builtin_shufflevector(v[0], v[1], 1, 5, 3, 7);
+  U64x4 t2 = __builtin_shufflevector(v[2], v[3], 0, 4, 2, 6), t3 = __builtin_shufflevector(v[2], v[3], 1, 5, 3, 7);
+  v[0] = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+  v[1] = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+  v[2] = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+  v[3] = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+}
+
+template <typename E, typename V>
+void transpose_blocked(char* dst, const char* src, int64_t cstride, int64_t rows, int64_t cols) {
+  constexpr int B = sizeof(V) / sizeof(E);
+  E* o = reinterpret_cast<E*>(dst);
+  const int64_t rb = rows / B * B, cb = cols / B * B;
+  for (int64_t r = 0; r < rb; r += B) {
+    for (int64_t c = 0; c < cb; c += B) {
+      V v[B];
+      for (int k = 0; k < B; ++k) std::memcpy(&v[k], src + (c + k) * cstride + r * int64_t(sizeof(E)), sizeof(V));
+      transpose_regs(v);
+      for (int k = 0; k < B; ++k) std::memcpy(o + (r + k) * cols + c, &v[k], sizeof(V));
+    }
+  }
+  transpose_scalar(o, src, cstride, 0, rb, cb, cols, cols);
+  transpose_scalar(o, src, cstride, rb, rows, 0, cols, cols);
+}
+#endif
+
+void transpose_tile(char* dst, const char* src, int64_t cstride, int64_t rows, int64_t cols, int64_t item) {
+  switch (item) {
+#if !ST_GENERIC
+    case 4: return transpose_blocked<uint32_t, U32x8>(dst, src, cstride, rows, cols);
+    case 8: return transpose_blocked<uint64_t, U64x4>(dst, src, cstride, rows, cols);
+#else
+    case 4: return transpose_scalar(reinterpret_cast<uint32_t*>(dst), src, cstride, 0, rows, 0, cols, cols);
+    case 8: return transpose_scalar(reinterpret_cast<uint64_t*>(dst), src, cstride, 0, rows, 0, cols, cols);
+#endif
+    case 1: return transpose_scalar(reinterpret_cast<uint8_t*>(dst), src, cstride, 0, rows, 0, cols, cols);
+  }
+}
+
 }  // namespace
 
 const IsaTable& table() {
-  static const IsaTable t{ST_ISA_NAME, &binary_table, &binary_scalar_table, &unary_table, &sum_f32, &sum_f64};
+  static const IsaTable t{ST_ISA_NAME, &binary_table, &binary_scalar_table, &unary_table, &sum_f32, &sum_f64, &transpose_tile};
   return t;
 }
