@@ -19,7 +19,7 @@ from typing import Callable, Optional
 import numpy as np
 
 FLOATS = ("float32", "float64")
-INTS = ("uint8", "int32", "int64")
+INTS = ("uint8", "int8", "int16", "int32", "int64")
 ALL = ("bool",) + INTS + FLOATS
 NUMERIC = INTS + FLOATS
 

@@ -148,6 +148,33 @@ for _name, _ref in CMP:
 for _name, _ref in LOGICAL:
     OPS.append(OpInfo(_name, (lambda n: lambda T, a, b: getattr(T, n)(a, b))(_name), _ref, binary_samples(),
                       dtypes=ALL, grad=False, inplace=(lambda n: lambda T, a, b: getattr(a, n + "_")(b))(_name)))
+
+
+def shift_ref(left):
+    """PyTorch's shifts in numpy: a count below 0 or of at least the width shifts every bit out."""
+    def ref(a, b):
+        a = np.asarray(a)
+        b = np.asarray(b, dtype=a.dtype)
+        out = (b < 0) | (b >= a.dtype.itemsize * 8)
+        safe = np.where(out, 0, b).astype(a.dtype)
+        r = np.left_shift(a, safe) if left else np.right_shift(a, safe)
+        fill = np.zeros_like(a) if left else np.where(a < 0, -1, 0).astype(a.dtype)
+        return np.where(out, fill, r).astype(a.dtype)
+    return ref
+
+
+def shift_samples(dtype, rng):
+    """Counts from -9 to 9 (out of range for some) and values over the whole dtype, so bits fall off."""
+    info = np.iinfo(dtype)
+    big = [Sample((np.asarray(rng.integers(info.min, int(info.max) + 1, size=a), dtype=dtype),
+                   np.asarray(rng.integers(-9, 10, size=b), dtype=dtype))) for a, b in PAIRS]
+    return big + [Sample((rand_array(rng, (3, 4), dtype), 3))]
+
+
+for _name, _dunder, _left in [("bitwise_left_shift", "__lshift__", True), ("bitwise_right_shift", "__rshift__", False)]:
+    OPS.append(OpInfo(_name, (lambda d: lambda T, a, b: getattr(a, d)(b))(_dunder), shift_ref(_left), shift_samples,
+                      dtypes=INTS, grad=False, inplace=(lambda n: lambda T, a, b: getattr(a, n + "_")(b))(_name)))
+
 for _name, _ref, _dunder in BITWISE:
     OPS.append(OpInfo(_name, (lambda n: lambda T, a, b: getattr(T, n)(a, b))(_name), _ref, binary_samples(),
                       dtypes=("bool",) + INTS, grad=False,

@@ -20,7 +20,7 @@ def _both_threads(fn):
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int64", "uint8"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int64", "uint8", "int8", "int16"])
 def test_transposed_binary_matches_torch(torch_ref, shape, dtype):
     rng = np.random.default_rng(sum(shape))
     a = (rng.standard_normal(shape[::-1]) * 50).astype(dtype)

@@ -567,7 +567,7 @@ def test_table_covers_the_ops():
                      "squeeze", "squeeze_dim", "squeeze_dims", "unsqueeze", "index_int", "index_slice",
                      "index_ellipsis", "clone", "contiguous", "to_float64", "detach"]:
         assert required in BY_NAME, required
-    known = {"bool", "uint8", "int32", "int64", "float32", "float64"}
+    known = {"bool", "uint8", "int8", "int16", "int32", "int64", "float32", "float64"}
     for op in OPS:
         assert op.dtypes and set(op.dtypes) <= known, op.name
         assert set(_layouts(op)) <= set(LAYOUTS) and set(op.returns_input) <= set(_layouts(op)), op.name

@@ -191,6 +191,14 @@ for i in range(90):
          lambda r, shape=shape, dn=dn, kind=kind, seed=seed:
              make_tensor(np.random.RandomState(seed), shape, dn, kind))
 
+# int8 and int16: full ranges, negative values, 0-d to 3-d and a summarised one
+for _dn, _dt, _lo, _hi in [("int8", torch.int8, -128, 127), ("int16", torch.int16, -32768, 32767)]:
+    for _shape in [(), (5,), (3, 4), (2, 3, 2), (1500,)]:
+        for _span in [(0, 10), (-9, 10), (_lo, _hi + 1)]:
+            case("small-int-%s-%s-%d" % (_dn, "x".join(map(str, _shape)) or "scalar", _span[0]),
+                 lambda r, shape=_shape, dt=_dt, span=_span: torch.tensor(
+                     r.randint(span[0], span[1], size=shape), dtype=dt))
+
 # summarisation
 SUMMARY_SHAPES = [(1001,), (2000,), (40, 40), (5, 300), (300, 5), (12, 12, 12),
                   (6, 6, 6, 6), (2, 2, 300), (1, 1001), (1001, 1), (7, 3, 50)]

@@ -8,6 +8,8 @@ const char* dtype_name(ScalarType t) {
   switch (t) {
     case ScalarType::Bool: return "bool";
     case ScalarType::UInt8: return "uint8";
+    case ScalarType::Int8: return "int8";
+    case ScalarType::Int16: return "int16";
     case ScalarType::Int32: return "int32";
     case ScalarType::Int64: return "int64";
     case ScalarType::Float32: return "float32";
@@ -20,6 +22,8 @@ const char* torch_type_name(ScalarType t) {
   switch (t) {
     case ScalarType::Bool: return "Bool";
     case ScalarType::UInt8: return "Byte";
+    case ScalarType::Int8: return "Char";
+    case ScalarType::Int16: return "Short";
     case ScalarType::Int32: return "Int";
     case ScalarType::Int64: return "Long";
     case ScalarType::Float32: return "Float";
@@ -34,8 +38,22 @@ const char* cpp_name(ScalarType t) {
     case ScalarType::Float64: return "double";
     case ScalarType::Int64: return "long int";
     case ScalarType::Int32: return "int";
+    case ScalarType::Int16: return "short int";
+    case ScalarType::Int8: return "signed char";
     case ScalarType::UInt8: return "unsigned char";
     default: return "bool";
+  }
+}
+
+void integer_range(ScalarType t, int64_t& lo, int64_t& hi) {
+  switch (t) {
+    case ScalarType::Bool: lo = 0; hi = 1; break;
+    case ScalarType::UInt8: lo = 0; hi = std::numeric_limits<uint8_t>::max(); break;
+    case ScalarType::Int8: lo = std::numeric_limits<int8_t>::min(); hi = std::numeric_limits<int8_t>::max(); break;
+    case ScalarType::Int16: lo = std::numeric_limits<int16_t>::min(); hi = std::numeric_limits<int16_t>::max(); break;
+    case ScalarType::Int32: lo = std::numeric_limits<int32_t>::min(); hi = std::numeric_limits<int32_t>::max(); break;
+    case ScalarType::Int64: lo = std::numeric_limits<int64_t>::min(); hi = std::numeric_limits<int64_t>::max(); break;
+    default: throw Error(str("integer_range: ", dtype_name(t), " is not an integral dtype"));
   }
 }
 
@@ -48,11 +66,7 @@ bool scalar_overflows(const Scalar& s, ScalarType t) {
     return std::isfinite(d) && (d > std::numeric_limits<float>::max() || d < std::numeric_limits<float>::lowest());
   }
   int64_t lo = 0, hi = 0;
-  switch (t) {
-    case ScalarType::UInt8: lo = 0; hi = 255; break;
-    case ScalarType::Int32: lo = std::numeric_limits<int32_t>::min(); hi = std::numeric_limits<int32_t>::max(); break;
-    default: lo = std::numeric_limits<int64_t>::min(); hi = std::numeric_limits<int64_t>::max(); break;
-  }
+  integer_range(t, lo, hi);
   if (s.kind == Scalar::Int) {
     if (t == ScalarType::UInt8) return s.v.i > hi || s.v.i < -hi;  // two's complement wrap of -1..-255
     return s.v.i > hi || s.v.i < lo;
@@ -66,6 +80,8 @@ static const char* c_type_name(ScalarType t) {
   switch (t) {
     case ScalarType::Bool: return "bool";
     case ScalarType::UInt8: return "uint8_t";
+    case ScalarType::Int8: return "int8_t";
+    case ScalarType::Int16: return "int16_t";
     case ScalarType::Int32: return "int";
     case ScalarType::Int64: return "int64_t";
     case ScalarType::Float32: return "float";
@@ -82,8 +98,11 @@ ScalarType promote_types(ScalarType a, ScalarType b) {
   if (a == b) return a;
   if (a == ScalarType::Undefined) return b;
   if (b == ScalarType::Undefined) return a;
-  // Order b1 < u8 < i32 < i64 < f32 < f64 is a chain for our six types, so the
-  // larger one wins: uint8 with int32 -> int32, bool with anything -> other.
+  // uint8 with a signed 8-bit value needs 16 bits; otherwise the order
+  // b1 < u8 < i8 < i16 < i32 < i64 < f32 < f64 is a chain: the larger one wins
+  // (bool with anything -> the other, uint8 with int32 -> int32).
+  if ((a == ScalarType::UInt8 && b == ScalarType::Int8) || (a == ScalarType::Int8 && b == ScalarType::UInt8))
+    return ScalarType::Int16;
   return static_cast<int>(a) > static_cast<int>(b) ? a : b;
 }
 

@@ -6,12 +6,13 @@
 
 namespace st {
 
-enum class ScalarType : int8_t { Bool = 0, UInt8, Int32, Int64, Float32, Float64, NumTypes, Undefined = -1 };
+enum class ScalarType : int8_t { Bool = 0, UInt8, Int8, Int16, Int32, Int64, Float32, Float64, NumTypes, Undefined = -1 };
 constexpr int kNumScalarTypes = static_cast<int>(ScalarType::NumTypes);
 
 inline size_t element_size(ScalarType t) {
   switch (t) {
-    case ScalarType::Bool: case ScalarType::UInt8: return 1;
+    case ScalarType::Bool: case ScalarType::UInt8: case ScalarType::Int8: return 1;
+    case ScalarType::Int16: return 2;
     case ScalarType::Int32: case ScalarType::Float32: return 4;
     case ScalarType::Int64: case ScalarType::Float64: return 8;
     default: throw Error("element_size: undefined dtype");
@@ -19,8 +20,8 @@ inline size_t element_size(ScalarType t) {
 }
 inline bool is_floating(ScalarType t) { return t == ScalarType::Float32 || t == ScalarType::Float64; }
 inline bool is_integral(ScalarType t, bool include_bool) {
-  return t == ScalarType::UInt8 || t == ScalarType::Int32 || t == ScalarType::Int64 ||
-         (include_bool && t == ScalarType::Bool);
+  return t == ScalarType::UInt8 || t == ScalarType::Int8 || t == ScalarType::Int16 || t == ScalarType::Int32 ||
+         t == ScalarType::Int64 || (include_bool && t == ScalarType::Bool);
 }
 const char* dtype_name(ScalarType t);  // "float32", ...
 // PyTorch's C++ type name ("Float", "Long", ...), as its "not implemented for 'Long'" errors say.
@@ -31,7 +32,7 @@ const char* cpp_name(ScalarType t);
 // Category: 0 bool, 1 integer, 2 floating.
 inline int category(ScalarType t) { return t == ScalarType::Bool ? 0 : is_floating(t) ? 2 : 1; }
 
-// Smallest type both values fit in (PyTorch's promoteTypes for our six dtypes).
+// Smallest type both values fit in (PyTorch's promoteTypes for our eight dtypes).
 ScalarType promote_types(ScalarType a, ScalarType b);
 // Whether a value of `from` may be written into `to` without crossing categories downwards.
 bool can_cast(ScalarType from, ScalarType to);
@@ -47,6 +48,8 @@ decltype(auto) dispatch_all(ScalarType t, F&& f) {
   switch (t) {
     ST_DISPATCH_CASE(Bool, bool)
     ST_DISPATCH_CASE(UInt8, uint8_t)
+    ST_DISPATCH_CASE(Int8, int8_t)
+    ST_DISPATCH_CASE(Int16, int16_t)
     ST_DISPATCH_CASE(Int32, int32_t)
     ST_DISPATCH_CASE(Int64, int64_t)
     ST_DISPATCH_CASE(Float32, float)
@@ -58,6 +61,8 @@ template <typename F>
 decltype(auto) dispatch_numeric(ScalarType t, F&& f) {  // everything but bool
   switch (t) {
     ST_DISPATCH_CASE(UInt8, uint8_t)
+    ST_DISPATCH_CASE(Int8, int8_t)
+    ST_DISPATCH_CASE(Int16, int16_t)
     ST_DISPATCH_CASE(Int32, int32_t)
     ST_DISPATCH_CASE(Int64, int64_t)
     ST_DISPATCH_CASE(Float32, float)
@@ -78,6 +83,8 @@ decltype(auto) dispatch_floating(ScalarType t, F&& f) {
 template <typename T> constexpr ScalarType scalar_type_of();
 template <> constexpr ScalarType scalar_type_of<bool>() { return ScalarType::Bool; }
 template <> constexpr ScalarType scalar_type_of<uint8_t>() { return ScalarType::UInt8; }
+template <> constexpr ScalarType scalar_type_of<int8_t>() { return ScalarType::Int8; }
+template <> constexpr ScalarType scalar_type_of<int16_t>() { return ScalarType::Int16; }
 template <> constexpr ScalarType scalar_type_of<int32_t>() { return ScalarType::Int32; }
 template <> constexpr ScalarType scalar_type_of<int64_t>() { return ScalarType::Int64; }
 template <> constexpr ScalarType scalar_type_of<float>() { return ScalarType::Float32; }
@@ -106,6 +113,9 @@ struct Scalar {
     return kind == Bool ? ScalarType::Bool : kind == Int ? ScalarType::Int64 : default_dtype();
   }
 };
+
+// The integers an integral dtype (bool included) holds: [lo, hi].
+void integer_range(ScalarType t, int64_t& lo, int64_t& hi);
 
 // Whether writing `s` into a tensor of dtype `t` overflows, by PyTorch's rule: bool takes anything;
 // a float dtype takes nan, inf and any int but not a finite double beyond its range; an integer dtype

@@ -34,7 +34,7 @@ void run_tiled(const LoopPlan& p, int64_t item, F&& f) {
   const int64_t row_tiles = (outer + kRows - 1) / kRows;
   const int64_t work_per_tile = kRows * inner;
   bool staged[kMaxOperands] = {};
-  bool stage = p.strides[0][0] == item && (item == 1 || item == 4 || item == 8);  // the sizes transpose_tile takes
+  bool stage = p.strides[0][0] == item && (item == 1 || item == 2 || item == 4 || item == 8);  // the sizes transpose_tile takes
   for (int k = 1; k < p.nops && stage; ++k) {
     staged[k] = p.strides[1][k] == item && p.strides[0][k] != item;
     stage = staged[k] || p.strides[0][k] == item || p.strides[0][k] == 0;

@@ -27,7 +27,7 @@ struct IsaTable {
   float (*sum_f32)(const float* a, int64_t n);
   double (*sum_f64)(const double* a, int64_t n);
   // Copies the rows x cols tile whose element (r, c) is at src + r * item + c * cstride
-  // into dst[r * cols + c] (a transposition), for items of 1, 4 or 8 bytes.
+  // into dst[r * cols + c] (a transposition), for items of 1, 2, 4 or 8 bytes.
   void (*transpose_tile)(char* dst, const char* src, int64_t cstride, int64_t rows, int64_t cols, int64_t item);
 };
 

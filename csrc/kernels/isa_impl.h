@@ -284,6 +284,8 @@ Loop pick_binary(ScalarType t) {
   switch (t) {
     case ScalarType::Bool: return &binary_loop<bool, F<bool>>;
     case ScalarType::UInt8: return &binary_loop<uint8_t, F<uint8_t>>;
+    case ScalarType::Int8: return &binary_loop<int8_t, F<int8_t>>;
+    case ScalarType::Int16: return &binary_loop<int16_t, F<int16_t>>;
     case ScalarType::Int32: return &binary_loop<int32_t, F<int32_t>>;
     case ScalarType::Int64: return &binary_loop<int64_t, F<int64_t>>;
     case ScalarType::Float32: return &binary_loop<float, F<float>>;
@@ -297,6 +299,8 @@ Loop pick_scalar(ScalarType t) {
   switch (t) {
     case ScalarType::Bool: return &scalar_loop<bool, F<bool>, First>;
     case ScalarType::UInt8: return &scalar_loop<uint8_t, F<uint8_t>, First>;
+    case ScalarType::Int8: return &scalar_loop<int8_t, F<int8_t>, First>;
+    case ScalarType::Int16: return &scalar_loop<int16_t, F<int16_t>, First>;
     case ScalarType::Int32: return &scalar_loop<int32_t, F<int32_t>, First>;
     case ScalarType::Int64: return &scalar_loop<int64_t, F<int64_t>, First>;
     case ScalarType::Float32: return &scalar_loop<float, F<float>, First>;
@@ -310,6 +314,8 @@ Loop pick_unary(ScalarType t) {
   switch (t) {
     case ScalarType::Bool: return &unary_loop<bool, F<bool>>;
     case ScalarType::UInt8: return &unary_loop<uint8_t, F<uint8_t>>;
+    case ScalarType::Int8: return &unary_loop<int8_t, F<int8_t>>;
+    case ScalarType::Int16: return &unary_loop<int16_t, F<int16_t>>;
     case ScalarType::Int32: return &unary_loop<int32_t, F<int32_t>>;
     case ScalarType::Int64: return &unary_loop<int64_t, F<int64_t>>;
     case ScalarType::Float32: return &unary_loop<float, F<float>>;
@@ -503,6 +509,7 @@ void transpose_tile(char* dst, const char* src, int64_t cstride, int64_t rows, i
     case 8: return transpose_scalar(reinterpret_cast<uint64_t*>(dst), src, cstride, 0, rows, 0, cols, cols);
 #endif
     case 1: return transpose_scalar(reinterpret_cast<uint8_t*>(dst), src, cstride, 0, rows, 0, cols, cols);
+    case 2: return transpose_scalar(reinterpret_cast<uint16_t*>(dst), src, cstride, 0, rows, 0, cols, cols);
   }
 }
 

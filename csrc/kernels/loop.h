@@ -77,12 +77,13 @@ void run_plan_range(const LoopPlan& p, int64_t begin, int64_t end, F&& f) {
 }
 
 // Kernels that only move elements need their width, not their type: calls
-// f(Tag<uintN_t>{}) for widths 1, 4 and 8 bytes; `who` names the caller in
+// f(Tag<uintN_t>{}) for widths 1, 2, 4 and 8 bytes; `who` names the caller in
 // the error for any other width.
 template <typename F>
 void dispatch_width(size_t n, const char* who, F&& f) {
   switch (n) {
     case 1: return f(Tag<uint8_t>{});
+    case 2: return f(Tag<uint16_t>{});
     case 4: return f(Tag<uint32_t>{});
     case 8: return f(Tag<uint64_t>{});
     default: throw Error(str(who, ": unsupported element size ", n));

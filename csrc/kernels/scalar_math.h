@@ -2,7 +2,7 @@
 // meaning: rounding division, remainder and fmod that never trap (an integer
 // division by zero raises a flag the caller turns into an error; x / -1 wraps
 // like two's complement instead of raising SIGFPE), and NaN-propagating
-// maximum/minimum. The elementwise rows of ops/binary.h use them as functors.
+// maximum/minimum, and shifts by any count. The elementwise rows of ops/binary.h use them as functors.
 #pragma once
 #include <atomic>
 #include <cmath>
@@ -87,5 +87,18 @@ template <typename T> T fmod(T a, T b, ZeroFlag z) {
 // A NaN on either side wins.
 template <typename T> T maximum(T a, T b) { return (a > b || a != a) ? a : b; }
 template <typename T> T minimum(T a, T b) { return (a < b || a != a) ? a : b; }
+
+// Integer shifts as PyTorch defines them for any count: a count that is
+// negative or at least the width shifts every bit out (0; for a right shift of
+// a negative value, -1), and a left shift wraps in two's complement.
+template <typename T> T shift_left(T a, T b) {
+  using U = std::make_unsigned_t<T>;
+  if (b < 0 || static_cast<uint64_t>(b) >= sizeof(T) * 8) return 0;
+  return static_cast<T>(static_cast<U>(static_cast<U>(a) << b));
+}
+template <typename T> T shift_right(T a, T b) {
+  if (b < 0 || static_cast<uint64_t>(b) >= sizeof(T) * 8) return a < 0 ? T(-1) : T(0);
+  return static_cast<T>(a >> b);
+}
 
 }  // namespace st::kernels::sm

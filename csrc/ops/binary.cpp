@@ -31,7 +31,10 @@ Tensor tie_split(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor
 
 // PyTorch's kernel names, which its dtype errors quote.
 std::string kernel_name(const char* op) {
-  return same_str(op, "floor_divide") ? "div_floor_cpu" : std::string(op) + "_cpu";
+  if (same_str(op, "floor_divide")) return "div_floor_cpu";
+  if (same_str(op, "bitwise_left_shift")) return "lshift_cpu";
+  if (same_str(op, "bitwise_right_shift")) return "rshift_cpu";
+  return std::string(op) + "_cpu";
 }
 
 // One struct per table row: its columns, its functor and its gradient formulas.

@@ -23,8 +23,8 @@
 //   snode    the node name when `other` is a number (gradient to input only)
 //   save     what backward reads: None, In (both inputs) or InOut (and the result)
 //   oper     the Python operator's stem: "" (none), a comparison ("eq" … "ge":
-//            `__eq__`) or "and", "or", "xor", "mod", "floordiv" (`__x__`,
-//            `__rx__` and `__ix__`)
+//            `__eq__`) or "and", "or", "xor", "mod", "floordiv", "lshift",
+//            "rshift" (`__x__`, `__rx__` and `__ix__`)
 //   fwd      the scalar functor, an expression of `a`, `b` (C++ type T) and,
 //            for integer division, the zero-divisor flag `z`
 //   gself    gradient to input: an expression of ops on `g` (incoming
@@ -56,6 +56,10 @@
   X(bitwise_or,   Bits,      TSS, 1, NoNode,             NoNode,             None,  "or",       T(a | b),                   \
     g, g)                                                                                                                   \
   X(bitwise_xor,  Bits,      TSS, 1, NoNode,             NoNode,             None,  "xor",      T(a ^ b),                   \
+    g, g)                                                                                                                   \
+  X(bitwise_left_shift,  Int, TSS, 1, NoNode,      NoNode,             None,  "lshift",   sm::shift_left(a, b),       \
+    g, g)                                                                                                                   \
+  X(bitwise_right_shift, Int, TSS, 1, NoNode,      NoNode,             None,  "rshift",   sm::shift_right(a, b),      \
     g, g)                                                                                                                   \
   X(logical_and,  Pred,      TT,  1, NoNode,             NoNode,             None,  "",         a != T(0) && b != T(0),     \
     g, g)                                                                                                                   \

@@ -115,13 +115,8 @@ Tensor randint(int64_t low, int64_t high, const IntList& sizes, ScalarType dtype
   ST_CHECK(high > low, "random_ expects 'from' to be less than 'to', but got from=", low, " >= to=", high);
   if (is_integral(dtype, true)) {  // both ends must be values of the dtype, as PyTorch's random_ checks
     int64_t lo = 0, hi = 1;
-    const char* name = "bool";
-    switch (dtype) {
-      case ScalarType::UInt8: hi = 255; name = "unsigned char"; break;
-      case ScalarType::Int32: lo = INT32_MIN; hi = INT32_MAX; name = "int"; break;
-      case ScalarType::Int64: lo = INT64_MIN; hi = INT64_MAX; name = "long"; break;
-      default: break;
-    }
+    integer_range(dtype, lo, hi);
+    const char* name = dtype == ScalarType::Int64 ? "long" : cpp_name(dtype);
     ST_CHECK(low >= lo && low <= hi, "from is out of bounds for ", name);
     ST_CHECK(high - 1 >= lo && high - 1 <= hi, "to - 1 is out of bounds for ", name);
   }

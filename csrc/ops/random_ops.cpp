@@ -25,14 +25,11 @@ void check_continuous(const Tensor& self, const char* dist) {
 
 // [lo, hi]: the integers the dtype holds exactly, as random_'s bound checks use
 void dtype_int_range(ScalarType t, int64_t& lo, int64_t& hi, const char*& name) {
-  switch (t) {
-    case ScalarType::Bool: lo = 0; hi = 1; name = "bool"; break;
-    case ScalarType::UInt8: lo = 0; hi = 255; name = "unsigned char"; break;
-    case ScalarType::Int32: lo = INT32_MIN; hi = INT32_MAX; name = "int"; break;
-    case ScalarType::Float32: lo = -(int64_t(1) << 24); hi = int64_t(1) << 24; name = "float"; break;
-    case ScalarType::Float64: lo = -(int64_t(1) << 53); hi = int64_t(1) << 53; name = "double"; break;
-    default: lo = INT64_MIN; hi = INT64_MAX; name = "long"; break;
-  }
+  name = t == ScalarType::Int64 ? "long" : cpp_name(t);  // PyTorch's words in random_'s bound errors
+  if (is_integral(t, true)) return integer_range(t, lo, hi);
+  const int digits = t == ScalarType::Float32 ? 24 : 53;  // the integers a float holds exactly
+  lo = -(int64_t(1) << digits);
+  hi = int64_t(1) << digits;
 }
 
 }  // namespace
@@ -43,8 +40,8 @@ Tensor randperm(int64_t n, ScalarType dtype, kernels::Generator* g) {
     int64_t lo, hi;
     const char* name;
     dtype_int_range(dtype, lo, hi, name);
-    ST_CHECK(n - 1 <= hi, "value cannot be converted to type ", dtype == ScalarType::UInt8 ? "uint8_t" : name,
-             " without overflow");
+    if (is_integral(dtype, true)) check_scalar_fits(Scalar(n - 1), dtype);
+    ST_CHECK(n - 1 <= hi, "value cannot be converted to type ", name, " without overflow");
   }
   Tensor idx = st::empty({n}, ScalarType::Int64);
   kernels::randperm(idx, g);

@@ -129,7 +129,7 @@ void check_mean_dtype(const Tensor& a, std::optional<ScalarType> dtype) {
   ScalarType t = dtype ? *dtype : a.dtype();
   ST_CHECK(is_floating(t), "mean(): could not infer output dtype. ",
            dtype ? "Optional dtype" : "Input dtype", " must be either a floating point or complex dtype. Got: ",
-           dtype_name(t));
+           torch_type_name(t));
 }
 
 }  // namespace

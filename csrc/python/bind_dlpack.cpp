@@ -29,6 +29,8 @@ dl::DataType dl_type(ScalarType t) {
   switch (t) {
     case ScalarType::Bool: return {dl::kBool, 8, 1};
     case ScalarType::UInt8: return {dl::kUInt, 8, 1};
+    case ScalarType::Int8: return {dl::kInt, 8, 1};
+    case ScalarType::Int16: return {dl::kInt, 16, 1};
     case ScalarType::Int32: return {dl::kInt, 32, 1};
     case ScalarType::Int64: return {dl::kInt, 64, 1};
     case ScalarType::Float32: return {dl::kFloat, 32, 1};
@@ -41,12 +43,14 @@ ScalarType from_dl_type(const dl::DataType& t) {
   ST_CHECK_BUFFER(t.lanes == 1, "from_dlpack: vector dtypes (lanes = ", int(t.lanes), ") are not supported");
   if (t.code == dl::kBool && t.bits == 8) return ScalarType::Bool;
   if (t.code == dl::kUInt && t.bits == 8) return ScalarType::UInt8;
+  if (t.code == dl::kInt && t.bits == 8) return ScalarType::Int8;
+  if (t.code == dl::kInt && t.bits == 16) return ScalarType::Int16;
   if (t.code == dl::kInt && t.bits == 32) return ScalarType::Int32;
   if (t.code == dl::kInt && t.bits == 64) return ScalarType::Int64;
   if (t.code == dl::kFloat && t.bits == 32) return ScalarType::Float32;
   if (t.code == dl::kFloat && t.bits == 64) return ScalarType::Float64;
   buffer_error(str("from_dlpack: DLPack dtype (code ", int(t.code), ", ", int(t.bits),
-                   " bits) has no smalltorch dtype (bool, uint8, int32, int64, float32, float64)"));
+                   " bits) has no smalltorch dtype (bool, uint8, int8, int16, int32, int64, float32, float64)"));
 }
 
 // What an exported tensor keeps alive until the consumer calls the deleter.

@@ -18,6 +18,8 @@ py::array to_numpy(py::object self_obj) {
   switch (t.dtype()) {
     case ScalarType::Bool: fmt = "?"; break;
     case ScalarType::UInt8: fmt = "B"; break;
+    case ScalarType::Int8: fmt = "b"; break;
+    case ScalarType::Int16: fmt = "h"; break;
     case ScalarType::Int32: fmt = "i"; break;
     case ScalarType::Int64: fmt = "q"; break;
     case ScalarType::Float32: fmt = "f"; break;
@@ -39,13 +41,15 @@ Tensor from_numpy(py::array arr) {
   auto item = arr.itemsize();
   if (kind == 'b') dt = ScalarType::Bool;
   else if (kind == 'u' && item == 1) dt = ScalarType::UInt8;
+  else if (kind == 'i' && item == 1) dt = ScalarType::Int8;
+  else if (kind == 'i' && item == 2) dt = ScalarType::Int16;
   else if (kind == 'i' && item == 4) dt = ScalarType::Int32;
   else if (kind == 'i' && item == 8) dt = ScalarType::Int64;
   else if (kind == 'f' && item == 4) dt = ScalarType::Float32;
   else if (kind == 'f' && item == 8) dt = ScalarType::Float64;
   else
     throw st::TypeError(st::str("can't convert np.ndarray of type numpy.", py::str(arr.dtype()).cast<std::string>(),
-                                ". The only supported types are: float64, float32, int64, int32, uint8, and bool."));
+                                ". The only supported types are: float64, float32, int64, int32, int16, int8, uint8, and bool."));
   if (kind == 'b' && arr.size() > 0) {
     // numpy keeps whatever byte a bool was given (np.frombuffer(b'\x02', np.bool_)); our kernels read a bool
     // byte as 0/1, so a non-canonical array is replaced by a canonical copy (nonzero = True, as numpy reads it)

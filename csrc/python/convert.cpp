@@ -243,6 +243,9 @@ void bind_dtypes(Module& m) {
       .def_property_readonly("is_signed", [](const st::py_bind::DType& d) {
         return d.type != ScalarType::Bool && d.type != ScalarType::UInt8;
       })
+      // PyTorch's words for the dtype in its messages: "Float" ('not implemented for ...') and "float"
+      .def_property_readonly("_torch_name", [](const st::py_bind::DType& d) { return torch_type_name(d.type); })
+      .def_property_readonly("_cpp_name", [](const st::py_bind::DType& d) { return cpp_name(d.type); })
       .def_property_readonly("itemsize", [](const st::py_bind::DType& d) { return element_size(d.type); })
       .def_property_readonly("is_complex", [](const st::py_bind::DType&) { return false; })
       .def("__repr__", [](const st::py_bind::DType& d) { return std::string("smalltorch.") + dtype_name(d.type); })

@@ -76,8 +76,7 @@ def _float_power_(self, exponent):
 
 
 def _type_name(dt):
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "uint8": "Byte",
-            "bool": "Bool"}.get(str(dt).split(".")[-1], str(dt))
+    return dt._torch_name
 
 
 def isreal(input):

@@ -17,8 +17,7 @@ __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "convolut
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
 
 
-_INT_DTYPES = (_C.bool, _C.uint8, _C.int32, _C.int64)
-_TYPE_NAMES = {_C.bool: "Bool", _C.uint8: "Byte", _C.int32: "Int", _C.int64: "Long"}
+_INT_DTYPES = (_C.bool, _C.uint8, _C.int8, _C.int16, _C.int32, _C.int64)
 _INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
 
 
@@ -282,7 +281,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if o <= 0:
         raise RuntimeError(f"max_pool1d() Invalid computed output size: {o}")
     if not input.is_floating_point():  # PyTorch's kernel of this path is floating-point only
-        raise NotImplementedError(f'"max_pool1d_impl" not implemented for \'{_TYPE_NAMES[input.dtype]}\'')
+        raise NotImplementedError(f'"max_pool1d_impl" not implemented for \'{input.dtype._torch_name}\'')
     out, _ = _C._max_pool2d_with_indices(input.unsqueeze(-2), [1, k], [1, s], [0, p], [1, d], ceil_mode)
     return out.squeeze(-2)
 

@@ -11,10 +11,10 @@ from . import _device
 from ._C import Tensor
 
 _NP_OF = {
-    _C.bool: np.bool_, _C.uint8: np.uint8, _C.int32: np.int32, _C.int64: np.int64,
-    _C.float32: np.float32, _C.float64: np.float64,
+    _C.bool: np.bool_, _C.uint8: np.uint8, _C.int8: np.int8, _C.int16: np.int16, _C.int32: np.int32,
+    _C.int64: np.int64, _C.float32: np.float32, _C.float64: np.float64,
 }
-_NP_KINDS = {"b", "u", "i", "f"}
+_NP_DTYPES = {np.dtype(t) for t in _NP_OF.values()}
 
 
 def _sizes(args, kwargs_size, fn):
@@ -166,16 +166,17 @@ def _flatten(x, out):
 
 
 def _from_numpy_copy(arr, dtype):
-    if arr.dtype.kind not in _NP_KINDS or arr.dtype.itemsize not in (1, 4, 8) or arr.dtype == np.int8:
+    if arr.dtype not in _NP_DTYPES:
         raise TypeError(f"can't convert np.ndarray of type numpy.{arr.dtype}. The only supported types are: "
-                        "float64, float32, int64, int32, uint8, and bool.")
+                        "float64, float32, int64, int32, int16, int8, uint8, and bool.")
     if dtype is not None:
         arr = arr.astype(_NP_OF[dtype], copy=False)
     return _C.from_numpy(np.array(arr, copy=True, order="C")).clone()
 
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
-_INT_RANGE = {_C.uint8: (0, 255), _C.int32: (-(1 << 31), (1 << 31) - 1), _C.int64: (-(1 << 63), (1 << 63) - 1)}
+_INT_RANGE = {d: (builtins.int(np.iinfo(_NP_OF[d]).min), builtins.int(np.iinfo(_NP_OF[d]).max))
+              for d in (_C.uint8, _C.int8, _C.int16, _C.int32, _C.int64)}
 
 
 def _flat_array(flat, target):

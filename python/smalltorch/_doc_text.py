@@ -260,6 +260,14 @@ FUNCTIONS = {
     "bitwise_xor": ("Computes the bitwise exclusive OR of `input` and `other` elementwise (logical XOR for bool). Both "
                     "must be integer or bool tensors or numbers; they broadcast and promote. Accepts `out=`; not "
                     "differentiable."),
+    "bitwise_left_shift": ("Shifts the bits of `input` left by `other` places elementwise (the `<<` operator): "
+                           "integer tensors or numbers, broadcast and promoted; bits shifted past the width are "
+                           "lost (a count below 0 or of at least the width gives 0). Accepts `out=`; not "
+                           "differentiable."),
+    "bitwise_right_shift": ("Shifts the bits of `input` right by `other` places elementwise (the `>>` operator), "
+                            "keeping the sign of signed values: integer tensors or numbers, broadcast and promoted; "
+                            "a count below 0 or of at least the width gives 0, or -1 for a negative value. Accepts "
+                            "`out=`; not differentiable."),
     "logical_and": ("Returns a bool tensor that is True where both `input` and `other` are nonzero, treating every "
                     "dtype by truthiness; shapes broadcast. Accepts `out=`; not differentiable."),
     "logical_or": ("Returns a bool tensor that is True where at least one of `input` and `other` is nonzero, treating "
@@ -762,7 +770,7 @@ CLASSES = {
              "It supports the usual tuple operations (slicing and concatenation give another `Size`) and adds "
              "`numel()`, the product of its entries."),
     "dtype": ("The type of the objects that describe a tensor's element type, such as `smalltorch.float32` (alias "
-              "`float`), `float64` (`double`), `int32` (`int`), `int64` (`long`), `uint8` and `bool`. Each exposes "
+              "`float`), `float64` (`double`), `int8`, `int16` (`short`), `int32` (`int`), `int64` (`long`), `uint8` and `bool`. Each exposes "
               "`is_floating_point`, `is_complex`, `is_signed` and `itemsize` (bytes per element); dtypes are not "
               "created by the user."),
     "device": ("Describes where a tensor's memory lives, built from a string such as 'cpu' or 'cuda:1' or from a type "
@@ -790,6 +798,13 @@ CLASSES = {
     "IntTensor": _LEGACY.format(dt="int32", name="IntTensor"),
     "LongTensor": _LEGACY.format(dt="int64", name="LongTensor"),
     "ByteTensor": _LEGACY.format(dt="uint8", name="ByteTensor"),
+    "CharTensor": _LEGACY.format(dt="int8", name="CharTensor"),
+    "ShortTensor": _LEGACY.format(dt="int16", name="ShortTensor"),
+    "iinfo": ("The limits of an integer dtype, as `iinfo(smalltorch.int8)`: `bits`, `min` and `max` (Python ints) "
+              "and `dtype` (the dtype's name). bool and floating dtypes raise TypeError (use `finfo`)."),
+    "finfo": ("The limits of a floating dtype (the default dtype when called without one): `bits`, `eps` (the gap "
+              "between 1 and the next value), `max`, `min`, `tiny` and `smallest_normal` (the smallest positive "
+              "normal value), `resolution` (10 to the minus number of exact decimal digits) and `dtype`."),
     "BoolTensor": _LEGACY.format(dt="bool", name="BoolTensor"),
 }
 
@@ -865,6 +880,8 @@ TENSOR_ONLY = {
     "int": _CONV.format(dt="int32", name="smalltorch.int32"),
     "long": _CONV.format(dt="int64", name="smalltorch.int64"),
     "byte": _CONV.format(dt="uint8", name="smalltorch.uint8"),
+    "char": _CONV.format(dt="int8", name="smalltorch.int8"),
+    "short": _CONV.format(dt="int16", name="smalltorch.int16"),
     "bool": ("Returns `self` converted to bool, where every nonzero element becomes True; if the tensor is already "
              "bool it is returned itself. Same as `self.to(smalltorch.bool)`; not differentiable."),
     "cpu": "Returns the tensor on the CPU; since smalltorch tensors always live there, it returns the tensor itself.",

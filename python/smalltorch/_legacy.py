@@ -14,7 +14,7 @@ from ._C import Tensor
 
 # legacy type name -> dtype, for the dtypes smalltorch has
 _TYPES = {"FloatTensor": _C.float32, "DoubleTensor": _C.float64, "LongTensor": _C.int64, "IntTensor": _C.int32,
-          "ByteTensor": _C.uint8, "BoolTensor": _C.bool}
+          "ShortTensor": _C.int16, "CharTensor": _C.int8, "ByteTensor": _C.uint8, "BoolTensor": _C.bool}
 _NAME_OF = {d: n for n, d in _TYPES.items()}
 
 

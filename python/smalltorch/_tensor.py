@@ -249,6 +249,8 @@ def _install():
     T.int = _caster(_C.int32, "int")
     T.bool = _caster(_C.bool, "bool")
     T.byte = _caster(_C.uint8, "byte")
+    T.char = _caster(_C.int8, "char")
+    T.short = _caster(_C.int16, "short")
     T.type_as = type_as
     T.tolist = tolist
     T.__array__ = __array__

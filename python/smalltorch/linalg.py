@@ -55,8 +55,7 @@ def _check_float(fn, A):
 
 
 def _type_name(A):
-    return {"torch.float32": "Float", "torch.float64": "Double", "torch.int64": "Long", "torch.int32": "Int",
-            "torch.uint8": "Byte", "torch.bool": "Bool"}.get(str(A.dtype).replace("smalltorch", "torch"), "Float")
+    return A.dtype._torch_name
 
 
 def _check_matrix(fn, A, square=False):

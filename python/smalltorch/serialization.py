@@ -90,6 +90,8 @@ class _StorageType:
 _DTYPE_TABLE = (
     (_C.bool, "BoolStorage", np.bool_),
     (_C.uint8, "ByteStorage", np.uint8),
+    (_C.int8, "CharStorage", np.int8),
+    (_C.int16, "ShortStorage", np.int16),
     (_C.int32, "IntStorage", np.int32),
     (_C.int64, "LongStorage", np.int64),
     (_C.float32, "FloatStorage", np.float32),
@@ -99,19 +101,19 @@ _NUMPY_DTYPE = {dt: np.dtype(npt) for dt, _, npt in _DTYPE_TABLE}
 _STORAGE_NAME = {dt: _TorchName("torch", name) for dt, name, _ in _DTYPE_TABLE}
 _DTYPE_NAME = {dt: str(dt).rsplit(".", 1)[-1] for dt, _, _ in _DTYPE_TABLE}
 # PyTorch storages and dtypes smalltorch does not have (a checkpoint naming one cannot be loaded)
-_MISSING_STORAGES = {"CharStorage": "int8", "ShortStorage": "int16", "HalfStorage": "float16",
+_MISSING_STORAGES = {"HalfStorage": "float16",
                      "BFloat16Storage": "bfloat16", "ComplexFloatStorage": "complex64",
                      "ComplexDoubleStorage": "complex128", "QInt8Storage": "qint8", "QUInt8Storage": "quint8",
                      "QInt32Storage": "qint32", "QUInt4x2Storage": "quint4x2", "QUInt2x4Storage": "quint2x4"}
-_MISSING_DTYPES = ("int8", "int16", "float16", "half", "bfloat16", "complex32", "complex64", "complex128",
-                   "cfloat", "cdouble", "chalf", "uint16", "uint32", "uint64", "short", "float8_e4m3fn",
+_MISSING_DTYPES = ("float16", "half", "bfloat16", "complex32", "complex64", "complex128",
+                   "cfloat", "cdouble", "chalf", "uint16", "uint32", "uint64", "float8_e4m3fn",
                    "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz", "qint8", "quint8", "qint32",
                    "quint4x2", "quint2x4", "bits8", "bits16")
 
 
 def _unsupported_dtype(torch_name):
     raise pickle.UnpicklingError(f"the checkpoint uses dtype torch.{torch_name}, which smalltorch does not have "
-                                 "(its dtypes: bool, uint8, int32, int64, float32, float64)")
+                                 "(its dtypes: bool, uint8, int8, int16, int32, int64, float32, float64)")
 
 
 # ---------------------------------------------------------------------------------------------------------

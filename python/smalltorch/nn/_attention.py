@@ -10,9 +10,7 @@ __all__ = ["bilinear", "scaled_dot_product_attention", "multi_head_attention_for
 
 
 def _dtype_word(d):
-    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "bool": "bool",
-            "uint8": "unsigned char", "int16": "short int", "int8": "signed char"}.get(str(d).split(".")[-1],
-                                                                                   str(d).split(".")[-1])
+    return d._cpp_name
 
 
 def bilinear(input1, input2, weight, bias=None):

@@ -413,8 +413,7 @@ def _check_nll_target(input, target, weight):
 
 
 def _dtype_name(d):
-    return {_C.int32: "Int", _C.int64: "Long", _C.uint8: "Byte", _C.bool: "Bool", _C.float32: "Float",
-            _C.float64: "Double"}.get(d, str(d))
+    return d._torch_name
 
 
 def _picked(input, target, weight, ignore_index):

@@ -28,8 +28,8 @@ except ImportError:  # no POSIX shared memory (Windows): tensors travel inside t
 
 _SHM_DIR = "/dev/shm"  # where Linux shows the segments (for the leftover sweep)
 
-_NP_DTYPES = {_C.bool: np.bool_, _C.uint8: np.uint8, _C.int32: np.int32, _C.int64: np.int64,
-              _C.float32: np.float32, _C.float64: np.float64}
+_NP_DTYPES = {_C.bool: np.bool_, _C.uint8: np.uint8, _C.int8: np.int8, _C.int16: np.int16, _C.int32: np.int32,
+              _C.int64: np.int64, _C.float32: np.float32, _C.float64: np.float64}
 _BY_NAME = {str(d): d for d in _NP_DTYPES}
 
 # In a worker: the name prefix of the segments it creates ("" in the main process: nothing is created there).
