@@ -333,15 +333,77 @@ def test_mypy_finds_no_error_in_the_stubs(tmp_path):
     assert [line for line in out.splitlines() if re.search(r"smalltorch/[\w/]+\.pyi:", line)] == []
 
 
+def says_what_it_does(text):
+    """The paragraph's first line is a sentence about the name: it opens with a capitalised word ("Returns",
+    "Adds", "The", "Alias", "In-place"), not with a formula or a bare tuple."""
+    first = text.splitlines()[0] if text else ""
+    return len(text) > 20 and re.match(r"^(A |[A-Z][a-z])", first) is not None
+
+
 @pytest.mark.parametrize("name", PUBLIC)
 def test_every_public_function_and_class_has_a_paragraph(name):
-    assert len(paragraph(getattr(st, name))) > 20, name
+    assert says_what_it_does(paragraph(getattr(st, name))), name
 
 
 @pytest.mark.parametrize("name", METHODS)
 def test_every_tensor_method_has_a_paragraph(name):
     attr = next(k.__dict__[name] for k in type.mro(st.Tensor) if name in k.__dict__)
-    assert len(paragraph(attr)) > 20, name
+    assert says_what_it_does(paragraph(attr)), name
+
+
+SUBMODULE_NAMES = sorted((key, n) for key in ("F", "linalg", "special") for n in
+                         (getattr(SUBMODULES[key], "__all__", None) or dir(SUBMODULES[key]))
+                         if not n.startswith("_") and callable(getattr(SUBMODULES[key], n)))
+
+
+@pytest.mark.parametrize("key,name", SUBMODULE_NAMES)
+def test_every_function_of_the_submodules_has_a_paragraph(key, name):
+    assert says_what_it_does(paragraph(getattr(SUBMODULES[key], name))), f"{key}.{name}"
+
+
+def test_the_paragraph_check_refuses_a_formula_first_line():
+    assert says_what_it_does("Returns the sum of the elements of `input`.")
+    assert not says_what_it_does("`beta * input + alpha * (mat @ vec)` (`input` ignored when beta is 0).")
+    assert not says_what_it_does("(L, info): info > 0 is the order of the first minor that is not definite.")
+    assert not says_what_it_does("")
+
+
+def _documented_objects():
+    """Every public function, class and Tensor method whose docstring the package attaches, by name."""
+    out = {n: getattr(st, n) for n in PUBLIC}
+    out.update({f"Tensor.{n}": next(k.__dict__[n] for k in type.mro(st.Tensor) if n in k.__dict__)
+                for n in METHODS})
+    out.update({f"{key}.{n}": getattr(SUBMODULES[key], n) for key, n in SUBMODULE_NAMES})
+    return out
+
+
+def _examples():
+    import doctest
+    found = {}
+    for name, obj in _documented_objects().items():
+        doc = obj.__doc__ or ""
+        if ">>>" in doc and doc not in found.values():
+            found[name] = doc
+    parser = doctest.DocTestParser()
+    return {name: parser.get_doctest(doc, {"smalltorch": st}, name, None, 0) for name, doc in found.items()}
+
+
+EXAMPLES = _examples()
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_docstring_examples_run(name):
+    import doctest
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    result = runner.run(EXAMPLES[name], out=lambda s: pytest.fail(s))
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_every_written_example_is_attached():
+    from smalltorch._doc_text import EXAMPLES as WRITTEN
+    texts = "\n".join(d.docstring for d in EXAMPLES.values())
+    for key, lines in WRITTEN.items():
+        assert "\n".join("    " + line for line in lines) in texts, key
 
 
 REGISTRY_ROWS = sorted(set(st._C._unary_registry) | set(st._C._binary_registry) | set(st._C._ternary_registry))
