@@ -25,8 +25,9 @@ import stub_table  # noqa: E402
 
 STUB_DIR = ROOT / "python" / "smalltorch"
 STUB_FILES = {"": "__init__.pyi", "linalg": "linalg.pyi", "special": "special.pyi", "F": "nn/functional.pyi",
-              "return_types": "return_types.pyi"}
-SUBMODULES = {"linalg": st.linalg, "special": st.special, "F": F, "return_types": st.return_types}
+              "return_types": "return_types.pyi", "autograd": "autograd/__init__.pyi"}
+SUBMODULES = {"linalg": st.linalg, "special": st.special, "F": F, "return_types": st.return_types,
+              "autograd": st.autograd}
 
 PUBLIC = sorted(n for n in dir(st) if not n.startswith("_") and callable(getattr(st, n)) and
                 type(getattr(st, n)).__name__ != "module")
@@ -97,13 +98,13 @@ def stub_functions(ctx):
     return out
 
 
-@pytest.mark.parametrize("ctx", ["linalg", "special", "F", "return_types"])
+@pytest.mark.parametrize("ctx", ["linalg", "special", "F", "return_types", "autograd"])
 def test_every_public_name_of_the_submodules_has_a_stub(ctx):
     tree = ast.parse((STUB_DIR / STUB_FILES[ctx]).read_text())
     names = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     names |= {a.asname or a.name for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
     module = SUBMODULES[ctx]
-    public = {n for n in (getattr(module, "__all__", None) or dir(module)) if not n.startswith("_") and not (
+    public = {n for n in dir(module) if not n.startswith("_") and not (
         isinstance(getattr(module, n), types.ModuleType) and not getattr(module, n).__name__.startswith("smalltorch"))}
     assert public - names == set()
 
@@ -164,7 +165,7 @@ def _torch_parameter_names(torch):
         add_defs(ast.parse((root / f).read_text()).body, "F")
     import torch.nn.functional as TF
     for ctx, mod in (("", torch), ("Tensor", torch.Tensor), ("F", TF), ("linalg", torch.linalg),
-                     ("special", torch.special)):
+                     ("special", torch.special), ("autograd", torch.autograd)):
         for n in dir(mod):
             obj = getattr(mod, n, None)
             if n.startswith("_") or isinstance(obj, type) or not callable(obj):
@@ -220,7 +221,7 @@ TORCH_NAME_DIFFERENCES = {
 def test_stub_parameter_names_are_pytorchs(torch_ref):
     torch_names = _torch_parameter_names(torch_ref)
     mismatched, compared = {}, 0
-    for ctx in ("", "linalg", "special", "F"):
+    for ctx in ("", "linalg", "special", "F", "autograd"):
         for key, defs in stub_functions(ctx).items():
             key = key if ctx or key.startswith("Tensor.") else "." + key
             if key.rsplit(".", 1)[1].startswith("__"):
@@ -272,6 +273,7 @@ reveal_type(st.zeros((3, 4), dtype=st.float64))
 reveal_type(st.nonzero(x, as_tuple=True))
 reveal_type(x.dtype.is_floating_point)
 reveal_type(x.item())
+reveal_type(st.autograd.grad(x.sum(), [x]))
 x.frobnicate()
 st.zeros(3, dtype="float")
 st.cat(x)
@@ -303,10 +305,11 @@ MYPY_EXPECTED = """\
 :27: note: Revealed type is "tuple[smalltorch.Tensor, ...]"
 :28: note: Revealed type is "bool"
 :29: note: Revealed type is "int | float"
-:30: error: "Tensor" has no attribute "frobnicate"  [attr-defined]
-:31: error: No overload variant of "zeros" matches argument types "int", "str"  [call-overload]
-:32: error: Argument 1 to "cat" has incompatible type "Tensor"; expected "Sequence[Tensor]"  [arg-type]
-:33: error: No overload variant of "sum" of "Tensor" matches argument type "float"  [call-overload]
+:30: note: Revealed type is "tuple[smalltorch.Tensor, ...]"
+:31: error: "Tensor" has no attribute "frobnicate"  [attr-defined]
+:32: error: No overload variant of "zeros" matches argument types "int", "str"  [call-overload]
+:33: error: Argument 1 to "cat" has incompatible type "Tensor"; expected "Sequence[Tensor]"  [arg-type]
+:34: error: No overload variant of "sum" of "Tensor" matches argument type "float"  [call-overload]
 """
 
 
@@ -327,7 +330,7 @@ def test_mypy_finds_no_error_in_the_stubs(tmp_path):
     api = pytest.importorskip("mypy.api", reason="mypy is in the test extra (pyproject.toml)")
     sample = tmp_path / "imports.py"
     sample.write_text("import smalltorch, smalltorch.linalg, smalltorch.special, smalltorch.nn.functional\n"
-                      "import smalltorch.return_types\n")
+                      "import smalltorch.return_types, smalltorch.autograd\n")
     out, err, _ = api.run([str(sample), "--python-executable", sys.executable, "--no-incremental",
                            "--cache-dir", str(tmp_path / "cache"), "--no-silence-site-packages"])
     assert [line for line in out.splitlines() if re.search(r"smalltorch/[\w/]+\.pyi:", line)] == []

@@ -77,6 +77,14 @@ PARAM = {
     "is_causal": "_bool", "enable_gqa": "_bool", "add_zero_attn": "_bool", "need_weights": "_bool",
     "use_separate_proj_weight": "_bool", "average_attn_weights": "_bool", "enabled": "_bool",
     "check_nan": "_bool", "weights_only": "_bool | None", "mmap": "_bool | None",
+    "only_inputs": "_bool", "allow_unused": "_bool | None", "is_grads_batched": "_bool",
+    "materialize_grads": "_bool", "raise_exception": "_bool", "nondet_tol": "_float", "fast_mode": "_bool",
+    "check_undefined_grad": "_bool", "check_grad_dtypes": "_bool", "check_batched_grad": "_bool",
+    "check_batched_forward_grad": "_bool", "check_forward_ad": "_bool", "check_backward_ad": "_bool",
+    "check_fwd_over_rev": "_bool", "check_rev_over_rev": "_bool", "gen_non_contig_grad_outputs": "_bool",
+    "masked": "_bool | None", "grad_tensors": "_TensorOrTensors | None", "grad_variables": "_TensorOrTensors | None",
+    "grad_outputs": "_TensorOrTensors | None", "outputs": "_TensorOrTensors",
+    "func": "Callable[..., Tensor | Sequence[Tensor]]",
     # numbers
     "alpha": "Number", "beta": "Number", "p": "_float", "rtol": "_float", "atol": "_float", "eps": "_float",
     "mean": "_float", "std": "_float", "momentum": "_float | None", "negative_slope": "_float",
@@ -224,7 +232,9 @@ PARAM_IN = {
     ("new_zeros", "size"): "_int", ("new_full", "size"): "_size", ("broadcast_to", "size"): "_size",
     ("expand", "size"): "_int", ("as_strided", "size"): "_size", ("as_strided", "stride"): "_size",
     ("Tensor.unfold", "size"): "_int", ("Tensor.unfold", "step"): "_int", ("put_", "index"): _T,
-    ("put_", "source"): _T, ("index_put_", "indices"): "tuple[Tensor | None, ...] | list[Tensor | None]",
+    ("put_", "source"): _T, ("autograd.grad", "inputs"): "_TensorOrTensors",
+    ("autograd.backward", "tensors"): "_TensorOrTensors", ("autograd.gradcheck", "inputs"): "_TensorOrTensors",
+    ("autograd.gradgradcheck", "inputs"): "_TensorOrTensors", ("index_put_", "indices"): "tuple[Tensor | None, ...] | list[Tensor | None]",
     ("Tensor.index_put", "indices"): "tuple[Tensor | None, ...] | list[Tensor | None]",
 }
 
@@ -244,6 +254,8 @@ RETURNS = {
     "F.max_pool1d_with_indices": _TT, "F.max_pool2d_with_indices": _TT,
     "F.adaptive_max_pool2d_with_indices": _TT, "std_mean": _TT, "var_mean": _TT,
     "F.multi_head_attention_forward": "tuple[Tensor, Tensor | None]",
+    "autograd.backward": "None", "autograd.grad": "tuple[Tensor, ...]", "autograd.gradcheck": "_bool",
+    "autograd.gradgradcheck": "_bool",
     # several tensors
     "split": "tuple[Tensor, ...]", "chunk": "tuple[Tensor, ...]", "unbind": "tuple[Tensor, ...]",
     "tensor_split": "tuple[Tensor, ...]", "hsplit": "tuple[Tensor, ...]", "vsplit": "tuple[Tensor, ...]",
@@ -405,8 +417,15 @@ SIGNATURES = {
     "printoptions": ["(*, precision: _int | None = None, threshold: _int | None = None, edgeitems: _int | None = "
                      "None, linewidth: _int | None = None, profile: _str | None = None, sci_mode: _bool | None = "
                      "None) -> AbstractContextManager[None]"],
+    "autograd.once_differentiable": ["(fn: _F) -> _F"],
     "load": ["(f: _FileLike, map_location: object = None, pickle_module: object = None, *, "
              "weights_only: _bool | None = None, mmap: _bool | None = None, **pickle_load_args: Any) -> Any"],
+}
+
+# classes defined in a stubbed module whose runtime form says too little (written whole)
+CLASSES = {
+    "autograd.Variable": ("class Variable(Tensor):\n"
+                          "    def __init__(self, data: Tensor, requires_grad: _bool = False) -> None: ..."),
 }
 
 # properties of Tensor and the other classes
