@@ -243,6 +243,47 @@ def test_stub_parameter_names_are_pytorchs(torch_ref):
     assert set(TORCH_NAME_DIFFERENCES) - set(mismatched) == set(), "a listed difference is gone: drop it"
 
 
+# where PyTorch's inspect.signature differs from ours, and why
+INSPECT_DIFFERENCES = {
+    "from_dlpack": "smalltorch takes no device=/copy= (CPU only, always shares memory)",
+    "Tensor.unique_consecutive": "the method is the function, so its first parameter is named input, not self",
+}
+
+
+def test_inspect_signature_shows_the_parameters(torch_ref):
+    """help() and inspect.signature() show the parameters of every public function and Tensor method, the C++
+    ones included (a text signature from pybind11's line), named as PyTorch's where inspect shows PyTorch's."""
+    import torch.nn.functional as TF
+    missing, differ, compared = [], {}, 0
+    pairs = [(st, torch_ref, ""), (st.Tensor, torch_ref.Tensor, "Tensor."), (F, TF, "F."),
+             (st.linalg, torch_ref.linalg, "linalg."), (st.special, torch_ref.special, "special."),
+             (st.autograd, torch_ref.autograd, "autograd.")]
+    for ours_mod, theirs_mod, prefix in pairs:
+        for name in sorted(n for n in dir(ours_mod) if not n.startswith("_")):
+            ours = getattr(ours_mod, name)
+            if isinstance(ours, type) or not callable(ours):
+                continue
+            try:
+                sig = inspect.signature(ours)
+            except ValueError:
+                missing.append(prefix + name)
+                continue
+            try:
+                theirs = inspect.signature(getattr(theirs_mod, name))
+            except (AttributeError, TypeError, ValueError):
+                continue
+            names = [p for p in theirs.parameters if p != "self"]
+            if names in (["args"], ["args", "kwargs"]):  # PyTorch's generic (*args, **kwargs) wrappers
+                continue
+            compared += 1
+            if [p for p in sig.parameters if p != "self"] != names:
+                differ[prefix + name] = (str(sig), str(theirs))
+    # no literal default to write (bernoulli's p) or a keyword for a name (uniform_'s from)
+    assert sorted(missing) == ["Tensor.bernoulli", "Tensor.uniform_"]
+    assert compared > 70
+    assert set(differ) == set(INSPECT_DIFFERENCES), differ
+
+
 MYPY_SAMPLE = """\
 import smalltorch as st
 import smalltorch.nn.functional as F

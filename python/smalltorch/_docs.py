@@ -10,8 +10,10 @@ the signature and then the paragraph. A Python function's own docstring follows 
 (the paragraph says what it does first); runnable examples (``_doc_text.EXAMPLES``) come last.
 """
 
+import ast
 import importlib
 import inspect
+import keyword
 import re
 
 from . import _C
@@ -66,6 +68,38 @@ def _signature_lines(doc):
     return "\n".join(keep)
 
 
+def _text_signature(fn, sig):
+    """CPython's text-signature line for a pybind11 function with one overload (``add(input, other, *,
+    alpha=1, out=None)``), so that inspect.signature() and help() show its parameters; "" where there are
+    several overloads or a default that is not a plain literal."""
+    lines = sig.splitlines()
+    m = re.match(r"^([A-Za-z_][A-Za-z_0-9]*)\((.*)\)(?: -> .*)?$", lines[0]) if len(lines) == 1 else None
+    if not m or m.group(1) != fn.__name__:
+        return ""
+    params, depth, cur = [], 0, ""
+    for ch in m.group(2) + ",":
+        depth += ch in "[(" and 1 or ch in "])" and -1 or 0
+        if ch == "," and depth == 0:
+            params.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    out = []
+    for p in filter(None, params):
+        pm = re.match(r"^(\*{0,2}[A-Za-z_][A-Za-z_0-9]*|/|\*)(?:\s*:\s*[^=]+?)?(?:\s*=\s*(.+))?$", p)
+        if not pm or keyword.iskeyword(pm.group(1).lstrip("*")):
+            return ""
+        if pm.group(2) is not None:
+            try:
+                ast.literal_eval(pm.group(2))
+            except (ValueError, SyntaxError):
+                return ""
+            out.append(f"{pm.group(1)}={pm.group(2)}")
+        else:
+            out.append(pm.group(1))
+    return f"{fn.__name__}({', '.join(out)})\n--\n\n"
+
+
 def _example(key):
     lines = EXAMPLES.get(key)
     return "Example::\n\n" + "\n".join("    " + line for line in lines) if lines else ""
@@ -86,7 +120,7 @@ def _set(obj, text, example_key=None):
                              if line not in sig.splitlines()).strip()
         body = "\n\n".join(p for p in (text, example) if p)
         try:
-            _C._set_doc(fn, f"{sig}\n\n{body}" if sig else body)
+            _C._set_doc(fn, _text_signature(fn, sig) + (f"{sig}\n\n{body}" if sig else body))
         except TypeError:  # not a pybind11 function (a CPython method descriptor): keep its own text
             pass
         return
