@@ -315,6 +315,7 @@ reveal_type(st.nonzero(x, as_tuple=True))
 reveal_type(x.dtype.is_floating_point)
 reveal_type(x.item())
 reveal_type(st.autograd.grad(x.sum(), [x]))
+reveal_type(st.autograd.graph)
 x.frobnicate()
 st.zeros(3, dtype="float")
 st.cat(x)
@@ -347,10 +348,11 @@ MYPY_EXPECTED = """\
 :28: note: Revealed type is "bool"
 :29: note: Revealed type is "int | float"
 :30: note: Revealed type is "tuple[smalltorch.Tensor, ...]"
-:31: error: "Tensor" has no attribute "frobnicate"  [attr-defined]
-:32: error: No overload variant of "zeros" matches argument types "int", "str"  [call-overload]
-:33: error: Argument 1 to "cat" has incompatible type "Tensor"; expected "Sequence[Tensor]"  [arg-type]
-:34: error: No overload variant of "sum" of "Tensor" matches argument type "float"  [call-overload]
+:31: note: Revealed type is "types.ModuleType"
+:32: error: "Tensor" has no attribute "frobnicate"  [attr-defined]
+:33: error: No overload variant of "zeros" matches argument types "int", "str"  [call-overload]
+:34: error: Argument 1 to "cat" has incompatible type "Tensor"; expected "Sequence[Tensor]"  [arg-type]
+:35: error: No overload variant of "sum" of "Tensor" matches argument type "float"  [call-overload]
 """
 
 

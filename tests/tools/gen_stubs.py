@@ -394,8 +394,9 @@ def generate_module(st, ctx):
     for name in names:
         obj = getattr(module, name)
         if isinstance(obj, types.ModuleType):
-            if obj.__name__.startswith("smalltorch."):
-                exports.append(f"import {obj.__name__} as {name}")
+            if obj.__name__.startswith("smalltorch."):  # `from P import M as M`: what a stub re-exports
+                parent, last = obj.__name__.rsplit(".", 1)
+                exports.append(f"from {'.' if parent == module.__name__ else parent} import {last} as {name}")
             continue
         if isinstance(obj, type):
             home = obj.__module__

@@ -11,13 +11,13 @@ _F = TypeVar("_F", bound=Callable[..., object])
 from smalltorch.autograd.function import Function as Function
 from smalltorch.autograd.gradcheck import GradcheckError as GradcheckError
 from smalltorch import Tensor as Tensor
-import smalltorch.autograd.anomaly_mode as anomaly_mode
+from . import anomaly_mode as anomaly_mode
 from smalltorch.autograd.anomaly_mode import detect_anomaly as detect_anomaly
 from smalltorch.grad_mode import enable_grad as enable_grad
-import smalltorch.autograd.forward_ad as forward_ad
-import smalltorch.autograd.function as function
-import smalltorch.autograd.functional as functional
-import smalltorch.autograd.graph as graph
+from . import forward_ad as forward_ad
+from . import function as function
+from . import functional as functional
+from . import graph as graph
 from smalltorch.grad_mode import inference_mode as inference_mode
 from smalltorch.grad_mode import no_grad as no_grad
 from smalltorch.autograd.anomaly_mode import set_detect_anomaly as set_detect_anomaly
