@@ -479,7 +479,10 @@ def test_in_place_methods_say_what_they_are():
 def test_help_shows_signature_then_paragraph(capsys):
     help(st.exp)
     out = capsys.readouterr().out
-    assert "exp(input: Tensor, *, out: object = None)" in out and "ExpBackward0" in out
+    assert "exp(input: Tensor, *, out=None)" in out and "ExpBackward0" in out and "object" not in out
+    help(st.add)
+    out = capsys.readouterr().out
+    assert "add(input, other, *, alpha: Number = 1, out=None)\n" in out
 
 
 def test_set_doc_refuses_what_pybind11_did_not_bind():

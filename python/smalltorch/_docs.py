@@ -68,6 +68,14 @@ def _signature_lines(doc):
     return "\n".join(keep)
 
 
+def _untyped_object(sig):
+    """pybind11's signature lines without their `object` annotations (a py::object parameter takes what the
+    paragraph says; `x: object = None` reads as `x=None`, `-> object` goes): the stubs give the types."""
+    sig = re.sub(r"\b([A-Za-z_][A-Za-z_0-9]*): object = ", r"\1=", sig)
+    sig = re.sub(r"\b([A-Za-z_][A-Za-z_0-9]*): object(?=[,)])", r"\1", sig)
+    return re.sub(r" -> object$", "", sig, flags=re.M)
+
+
 def _text_signature(fn, sig):
     """CPython's text-signature line for a pybind11 function with one overload (``add(input, other, *,
     alpha=1, out=None)``), so that inspect.signature() and help() show its parameters; "" where there are
@@ -112,12 +120,13 @@ def _set(obj, text, example_key=None):
     kind = type(obj).__name__
     if kind in ("builtin_function_or_method", "instancemethod"):
         fn = obj.__func__ if kind == "instancemethod" else obj
-        sig = _signature_lines(fn.__doc__)
+        raw = _signature_lines(fn.__doc__)
+        sig = _untyped_object(raw)
         if example and example in (fn.__doc__ or ""):
             return  # attached already
         if not text:  # an example only: keep the paragraph there is
             text = "\n".join(line for line in (fn.__doc__ or "").splitlines()
-                             if line not in sig.splitlines()).strip()
+                             if line not in raw.splitlines()).strip()
         body = "\n\n".join(p for p in (text, example) if p)
         try:
             _C._set_doc(fn, _text_signature(fn, sig) + (f"{sig}\n\n{body}" if sig else body))
