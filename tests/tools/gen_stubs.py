@@ -210,7 +210,7 @@ def _lookup(mapping, name, ctx):
     return None
 
 
-def _param_type(fname, ctx, p, binary):
+def _param_type(fname, ctx, p):
     for k in _keys(fname, ctx):
         if (k, p.name) in table.PARAM_IN:
             return table.PARAM_IN[(k, p.name)]
@@ -223,7 +223,7 @@ def _param_type(fname, ctx, p, binary):
     return _pybind_type(p.annotation) or "Any"
 
 
-def _render_params(fname, ctx, params, method, binary):
+def _render_params(fname, ctx, params, method):
     out, star, seen_posonly = [], False, False
     for i, p in enumerate(params):
         if method and i == 0:
@@ -239,12 +239,12 @@ def _render_params(fname, ctx, params, method, binary):
             star = True
         name = p.name + "_" if keyword.iskeyword(p.name) else p.name  # uniform_(from=...) is from_ in PyTorch's
         if p.kind == p.VAR_POSITIONAL:
-            out.append(f"*{name}: {_param_type(fname, ctx, p, binary)}")
+            out.append(f"*{name}: {_param_type(fname, ctx, p)}")
             star = True
         elif p.kind == p.VAR_KEYWORD:
-            out.append(f"**{name}: {_param_type(fname, ctx, p, binary)}")
+            out.append(f"**{name}: {_param_type(fname, ctx, p)}")
         else:
-            typ = _param_type(fname, ctx, p, binary)
+            typ = _param_type(fname, ctx, p)
             if p.default == "None" and not {"None", "Any"} & set(typ.split(" | ")) and typ not in table.NONE_ALIASES:
                 typ += " | None"
             out.append(f"{name}: {typ}" + (f" = {p.default}" if p.default is not None else ""))
@@ -265,14 +265,14 @@ def _return_type(fname, ctx, annotation, method):
     return _pybind_type(annotation) or "Tensor"
 
 
-def _defs(fname, attr, ctx, method, binary=False, stub_name=None):
+def _defs(fname, attr, ctx, method, stub_name=None):
     """The `def` lines (with @overload where several) of one function."""
     stub_name = stub_name or fname
     written = _lookup(table.SIGNATURES, fname, ctx) or []
     lines = [f"def {stub_name}{sig}: ..." for sig in written if sig.startswith("(self") == method]
     if not lines:  # (a function's overload set does not serve a method of the same name, nor back)
         for params, ret in _runtime_sigs(attr):
-            ps = _render_params(fname, ctx, params, method, binary)
+            ps = _render_params(fname, ctx, params, method)
             if method and (not ps or ps[0] != "self"):
                 ps.insert(0, "self")
             lines.append(f"def {stub_name}({', '.join(ps)}) -> {_return_type(fname, ctx, ret, method)}: ...")
@@ -320,13 +320,12 @@ def _class(name, cls, ctx, bases=""):
 
 def _tensor_class(st):
     lines = ["class Tensor:", "    def __init__(self, *args: _int | Sequence[_int] | Tensor) -> None: ..."]
-    binary = set(getattr(st._C, "_binary_registry", {}))
     for name in sorted(n for n in dir(st.Tensor) if not n.startswith("_")):
         attr = next(k.__dict__[name] for k in type.mro(st.Tensor) if name in k.__dict__)
         if isinstance(attr, property) or type(attr).__name__ == "getset_descriptor":
             lines += ["    " + x for x in _member(name, attr, "Tensor", True)]
         else:
-            lines += ["    " + x for x in _defs(name, attr, "Tensor", True, name.rstrip("_") in binary)]
+            lines += ["    " + x for x in _defs(name, attr, "Tensor", True)]
     for name in _OPERATORS:  # operators are type slots: what a checker needs is that they take and give tensors
         if not hasattr(st.Tensor, name):
             continue
@@ -349,7 +348,6 @@ def _is_home(obj, home):
 
 def generate_init(st):
     exports, defs, values = [], [], []
-    binary = set(getattr(st._C, "_binary_registry", {}))
     for name in sorted(n for n in dir(st) if not n.startswith("_")):
         if name == "Tensor":
             continue
@@ -375,7 +373,7 @@ def generate_init(st):
         elif isinstance(obj, st.Generator):
             values.append(f"{name}: Generator")
         elif callable(obj):
-            defs += _defs(name, obj, "", False, name in binary)
+            defs += _defs(name, obj, "", False)
         else:
             values.append(f"{name}: {type(obj).__name__}")
     for mod in pkgutil.iter_modules(st.__path__):  # submodules not imported yet
@@ -389,7 +387,6 @@ def generate_module(st, ctx):
     module = sys.modules[MODULES[ctx]] if MODULES[ctx] in sys.modules else __import__(MODULES[ctx], fromlist=["_"])
     root = "smalltorch"
     out, exports = [SUB_HEADER.format(root=root)], []
-    binary = set(getattr(st._C, "_binary_registry", {}))
     names = sorted(set(getattr(module, "__all__", ())) | {n for n in dir(module) if not n.startswith("_")})
     for name in names:
         obj = getattr(module, name)
@@ -409,8 +406,7 @@ def generate_module(st, ctx):
             else:
                 out += _class(name, obj, name)
         elif callable(obj):
-            runtime_name = getattr(obj, "__name__", name)
-            out += _defs(name, obj, ctx, False, runtime_name in binary or name in binary)
+            out += _defs(name, obj, ctx, False)
     return "\n".join(out[:1] + exports + out[1:]) + "\n"
 
 
