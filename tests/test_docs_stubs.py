@@ -490,3 +490,88 @@ def test_set_doc_refuses_what_pybind11_did_not_bind():
         st._C._set_doc(len, "x")
     with pytest.raises(TypeError, match="pybind11"):
         st._C._set_doc(st.Tensor.__dict__["sum"], "x")
+
+
+def _matches(value, annotation):
+    """Whether a call's result is of the stub's declared result type (None where the annotation is not one
+    this check knows)."""
+    ann = annotation.strip()
+    if " | " in ann and not ann.startswith("tuple["):
+        got = [_matches(value, part) for part in ann.split(" | ")]
+        return None if None in got else any(got)
+    simple = {"Tensor": st.Tensor, "_bool": bool, "_int": int, "_float": float, "None": type(None),
+              "Size": st.Size, "_dtype": st.dtype, "_str": str}
+    if ann in simple:
+        return isinstance(value, simple[ann]) and not (ann == "_int" and isinstance(value, bool))
+    if ann == "Number":
+        return isinstance(value, (int, float, bool))
+    if ann == "numpy.ndarray":
+        import numpy
+        return isinstance(value, numpy.ndarray)
+    if ann.startswith("return_types."):
+        return type(value).__name__ == ann.split(".", 1)[1] and all(isinstance(v, st.Tensor) for v in value)
+    m = re.fullmatch(r"tuple\[(.*)\]", ann)
+    if m:
+        parts = [p.strip() for p in m.group(1).split(",")]
+        if not isinstance(value, tuple):
+            return False
+        if parts[-1] == "...":
+            return all(_matches(v, parts[0]) for v in value)
+        return len(value) == len(parts) and all(_matches(v, p) for v, p in zip(value, parts))
+    return None
+
+
+def _one_tensor_calls():
+    """(name, callable, declared result) for every stubbed function and Tensor method whose only required
+    argument is one tensor, called on a fresh 3x3 float64 tensor."""
+    out = []
+    for ctx, module in (("", st), ("linalg", st.linalg), ("special", st.special), ("F", F)):
+        for key, defs in stub_functions(ctx).items():
+            if len(defs) != 1 or key.startswith("_") or "__" in key:
+                continue
+            d = defs[0]
+            args = d.args.posonlyargs + d.args.args
+            required = len(args) - len(d.args.defaults) + sum(1 for k, v in zip(d.args.kwonlyargs,
+                                                                                d.args.kw_defaults) if v is None)
+            if not args or required != 1 or ast.unparse(args[0].annotation or ast.Name("x")) not in (
+                    "Tensor", "Tensor | Number") and args[0].arg != "self":
+                continue
+            if key.startswith("Tensor."):
+                out.append((key, lambda x, n=key[7:]: getattr(x, n)(), ast.unparse(d.returns)))
+            elif "." not in key or ctx:
+                fn = getattr(module, key.rsplit(".", 1)[-1], None)
+                if fn is not None:
+                    out.append((key, fn, ast.unparse(d.returns)))
+    return out
+
+
+ONE_TENSOR_CALLS = _one_tensor_calls()
+SKIP_CALLS = {"seed", "Tensor.backward", "Tensor.retain_grad", "Tensor.cuda", "Tensor.tolist"}
+
+
+def test_the_result_check_refuses_a_wrong_type():
+    assert _matches(st.ones(2).max(0), "return_types.max") and not _matches(st.ones(2), "_bool")
+    assert not _matches((st.ones(1),), "tuple[Tensor, Tensor]") and _matches(3, "Number")
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # softmax's implicit dim, dropout2d on 2-D input
+def test_stub_results_are_what_the_calls_return():
+    """The declared result type of every function a single tensor can call is what the call returns."""
+    import numpy as np
+    checked, wrong = 0, {}
+    for name, fn, declared in ONE_TENSOR_CALLS:
+        if name in SKIP_CALLS:
+            continue
+        x = st.tensor(np.random.default_rng(0).standard_normal((3, 3)) + 3 * np.eye(3))
+        try:
+            value = fn(x)
+        except Exception:  # noqa: BLE001 (a call this input does not suit: the check is about results)
+            continue
+        ok = _matches(value, declared)
+        if ok is None:
+            continue
+        checked += 1
+        if not ok:
+            wrong[name] = (declared, type(value).__name__)
+    assert checked > 300
+    assert wrong == {}
