@@ -569,9 +569,12 @@ PyObject* method_mean(PyObject* self, PyObject* const* args, Py_ssize_t nargs, P
 
 PyMethodDef g_fast_methods[] = {
     {"sum", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(method_sum)), METH_FASTCALL | METH_KEYWORDS,
-     "Sum of all elements, or over dims (see smalltorch.sum)."},
+     // CPython's text-signature form: help() and inspect.signature() show the parameters
+     "sum($self, /, dim=None, keepdim=False, *, dtype=None)\n--\n\n"
+     "Method form of `smalltorch.sum`, with this tensor as `input`: the sum of all elements, or over `dim`."},
     {"mean", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(method_mean)), METH_FASTCALL | METH_KEYWORDS,
-     "Mean of all elements, or over dims (see smalltorch.mean)."},
+     "mean($self, /, dim=None, keepdim=False, *, dtype=None)\n--\n\n"
+     "Method form of `smalltorch.mean`, with this tensor as `input`: the mean of all elements, or over `dim`."},
     {nullptr, nullptr, 0, nullptr},
 };
 

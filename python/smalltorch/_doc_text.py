@@ -92,12 +92,12 @@ FUNCTIONS = {
              "(exp(x / alpha) - 1))`; alpha 0 raises. Floating dtypes only; records CeluBackward0."),
     "celu_": ("In-place form of `celu`: overwrites `input` with celu(input, alpha) and records CeluBackward1, as "
               "PyTorch's celu_ does; floating dtypes only."),
-    "conv1d": ("1-d convolution (cross-correlation) of `input` (N, C_in, L) or (C_in, L) with `weight` "
+    "conv1d": ("Applies a 1-d convolution (cross-correlation) of `input` (N, C_in, L) or (C_in, L) with `weight` "
                "(C_out, C_in / groups, k) plus an optional `bias`, with `stride`, `padding` (ints, 'same' or "
                "'valid'), `dilation` and `groups`. Floating dtypes only; runs as im2col plus a threaded GEMM and "
                "records ConvolutionBackward0."),
-    "conv2d": ("2-d convolution (cross-correlation) of `input` (N, C_in, H, W) or unbatched (C_in, H, W) with "
-               "`weight` (C_out, C_in / groups, kH, kW) plus an optional `bias`, with `stride`, `padding` (ints, "
+    "conv2d": ("Applies a 2-d convolution (cross-correlation) of `input` (N, C_in, H, W) or unbatched "
+               "(C_in, H, W) with `weight` (C_out, C_in / groups, kH, kW) plus an optional `bias`, with `stride`, `padding` (ints, "
                "pairs, 'same' or 'valid'), `dilation` and `groups`. Floating dtypes only; im2col plus a threaded "
                "GEMM, gradients to input, weight and bias through ConvolutionBackward0."),
     "conv_transpose1d": ("Transposed 1-d convolution (the gradient of conv1d with respect to its input) of `input` "
@@ -112,8 +112,8 @@ FUNCTIONS = {
     "max_pool1d": ("Maximum over sliding windows of size `kernel_size` along the last dim of a (N, C, L) or (C, L) "
                    "input, with `stride` (default: the kernel size), `padding`, `dilation` and `ceil_mode`; "
                    "`return_indices=True` also returns where each maximum was. The gradient goes to those places."),
-    "max_pool1d_with_indices": ("max_pool1d that always returns the pair (values, indices); the indices are "
-                                "positions along the input's last dim."),
+    "max_pool1d_with_indices": ("Max pooling as `max_pool1d` that always returns the pair (values, indices); "
+                                "the indices are positions along the input's last dim."),
     "max_pool2d": ("Maximum over sliding `kernel_size` windows of the last two dims of a (N, C, H, W) or (C, H, W) "
                    "input, with `stride` (default: the kernel size), `padding`, `dilation` and `ceil_mode`; "
                    "differentiable (the gradient goes to each window's maximum)."),
@@ -957,8 +957,8 @@ FUNCTIONS.update({
                      "Poles (0 and the negative integers) give inf."),
     "digamma": _unary("Returns the digamma function psi(x), the derivative of lgamma, of each element.",
                       "Gives -inf at 0 and NaN at the negative integers, as PyTorch."),
-    "polygamma": ("`polygamma(n, input)`: the n-th derivative of the digamma function of each element (n = 0 is "
-                  "digamma); n must be non-negative. Integer inputs are promoted to the default float dtype. "
+    "polygamma": ("Returns `polygamma(n, input)`, the n-th derivative of the digamma function of each element "
+                  "(n = 0 is digamma); n must be non-negative. Integer inputs are promoted to the default float dtype. "
                   "Accepts `out=`; differentiable (PolygammaBackward0: grad * polygamma(n + 1, x)). The method "
                   "form is `Tensor.polygamma(n)`."),
     "erfinv": _unary("Returns the inverse error function of each element: erfinv(erf(x)) == x.",
@@ -988,15 +988,15 @@ FUNCTIONS.update({
                   "only. Accepts `out=`; differentiable."),
     "logaddexp2": ("Returns `log2(2**input + 2**other)` elementwise, computed without overflow. Floating inputs "
                    "only. Accepts `out=`; differentiable."),
-    "special_i0e": _unary("`smalltorch.special.i0e`: the exponentially scaled Bessel function exp(-|x|) I0(x)."),
-    "special_i1": _unary("`smalltorch.special.i1`: the modified Bessel function of the first kind of order one."),
-    "special_i1e": _unary("`smalltorch.special.i1e`: the exponentially scaled Bessel function exp(-|x|) I1(x)."),
-    "special_ndtri": _unary("`smalltorch.special.ndtri`: the inverse of the standard normal CDF (the quantile "
+    "special_i0e": _unary("Returns the exponentially scaled Bessel function exp(-|x|) I0(x)."),
+    "special_i1": _unary("Returns the modified Bessel function of the first kind of order one."),
+    "special_i1e": _unary("Returns the exponentially scaled Bessel function exp(-|x|) I1(x)."),
+    "special_ndtri": _unary("Returns the inverse of the standard normal CDF (the quantile "
                             "function); +-inf at 1 and 0, NaN outside [0, 1]."),
-    "special_log_ndtr": _unary("`smalltorch.special.log_ndtr`: the log of the standard normal CDF, accurate far "
+    "special_log_ndtr": _unary("Returns the log of the standard normal CDF, accurate far "
                                "into the lower tail."),
-    "special_entr": _unary("`smalltorch.special.entr`: the elementwise entropy term -x log x (0 at 0, -inf below 0)."),
-    "special_xlog1py": ("`smalltorch.special.xlog1py`: `input * log1p(other)`, 0 where `input` is 0 (unless "
+    "special_entr": _unary("Returns the elementwise entropy term -x log x (0 at 0, -inf below 0)."),
+    "special_xlog1py": ("Returns `input * log1p(other)` elementwise, 0 where `input` is 0 (unless "
                         "`other` is NaN). " + _FLOAT_PROMO + " Accepts `out=`; differentiable."),
 })
 
@@ -1042,10 +1042,10 @@ FUNCTIONS.update({
     "cross": ("The cross product along `dim` (default: the first dimension of size 3, PyTorch's deprecated "
               "default); `linalg.cross` defaults to -1." + _COMPOSED),
     "chain_matmul": "The product of the given matrices (as `linalg.multi_dot`); PyTorch deprecates it.",
-    "addmv": "`beta * input + alpha * (mat @ vec)` (`input` ignored when beta is 0)." + _COMPOSED,
-    "addr": "`beta * input + alpha * outer(vec1, vec2)` (`input` ignored when beta is 0)." + _COMPOSED,
-    "baddbmm": "`beta * input + alpha * bmm(batch1, batch2)` (`input` ignored when beta is 0)." + _COMPOSED,
-    "addbmm": ("`beta * input + alpha * sum_i batch1[i] @ batch2[i]` (`input` ignored when beta is 0)."
+    "addmv": "Returns `beta * input + alpha * (mat @ vec)` (`input` ignored when beta is 0)." + _COMPOSED,
+    "addr": "Returns `beta * input + alpha * outer(vec1, vec2)` (`input` ignored when beta is 0)." + _COMPOSED,
+    "baddbmm": "Returns `beta * input + alpha * bmm(batch1, batch2)` (`input` ignored when beta is 0)." + _COMPOSED,
+    "addbmm": ("Returns `beta * input + alpha * sum_i batch1[i] @ batch2[i]` (`input` ignored when beta is 0)."
                + _COMPOSED),
     "pinverse": "The Moore-Penrose pseudo-inverse, `linalg.pinv(input, rtol=rcond)`.",
     "matrix_power": "The n-th power of square matrices, as `linalg.matrix_power`.",
@@ -1071,7 +1071,7 @@ FUNCTIONS.update({
     "isin": "A bool tensor: True where an element of `elements` is in `test_elements` (`invert` negates).",
     "cummax": "The running maximum along `dim` and the index where it was reached (NaN propagates), as (values, indices).",
     "cummin": "The running minimum along `dim` and the index where it was reached (NaN propagates), as (values, indices).",
-    "logcumsumexp": "`log(cumsum(exp(input)))` along `dim`, computed without overflow." + _COMPOSED,
+    "logcumsumexp": "Returns `log(cumsum(exp(input)))` along `dim`, computed without overflow." + _COMPOSED,
     "median": ("The lower median of all elements, or (values, indices) along `dim`; NaN if a NaN is present."
                + _COMPOSED),
     "nanmedian": "The lower median ignoring NaN, of all elements or (values, indices) along `dim`." + _COMPOSED,
@@ -1082,12 +1082,12 @@ FUNCTIONS.update({
     "nanquantile": "The q-th quantiles ignoring NaN, as `quantile`." + _COMPOSED,
     "tensor_split": ("Splits into `sections` nearly equal views or at the given indices along `dim` (views of "
                      "`input`)."),
-    "hsplit": "`tensor_split` along dim 1 (dim 0 for 1-D tensors); an int must divide the size.",
-    "vsplit": "`tensor_split` along dim 0 of a tensor with at least 2 dims; an int must divide the size.",
-    "dsplit": "`tensor_split` along dim 2 of a tensor with at least 3 dims; an int must divide the size.",
+    "hsplit": "Splits as `tensor_split` along dim 1 (dim 0 for 1-D tensors); an int must divide the size.",
+    "vsplit": "Splits as `tensor_split` along dim 0 of a tensor with at least 2 dims; an int must divide the size.",
+    "dsplit": "Splits as `tensor_split` along dim 2 of a tensor with at least 3 dims; an int must divide the size.",
     "unique_consecutive": ("Collapses runs of equal consecutive elements (or slices along `dim`), optionally "
                            "returning the inverse indices and the run lengths."),
-    "logspace": "`steps` values `base ** x` for x evenly spaced from `start` to `end` (computed in float64).",
+    "logspace": "Returns `steps` values `base ** x` for x evenly spaced from `start` to `end` (computed in float64).",
     "combinations": "The r-length combinations (with replacement if asked) of the 1-D `input`, as rows.",
     "index_fill": "A copy of `input` with the slices at `index` along `dim` set to `value`." + _COMPOSED,
     "index_copy": "A copy of `input` with the slices at `index` along `dim` replaced by `source`'s." + _COMPOSED,
@@ -1098,3 +1098,178 @@ TENSOR_ONLY.update({
     "map_": ("Replaces every element by `callable(element, other_element)` with `tensor` broadcast to this shape; "
              "returns self."),
 })
+
+# ---------------------------------------------------------------------------
+# Submodules (issue 12 section 4): paragraphs for smalltorch.nn.functional, smalltorch.linalg and
+# smalltorch.special names, attached by smalltorch._docs.apply_submodule; where the code carries its own
+# docstring, that follows as a second paragraph. A name that is the very object of a top-level function
+# (F.conv1d is smalltorch.conv1d) gets the top-level paragraph and needs no entry here.
+_LOSS_REDUCTION = ("`reduction` is 'mean' (default), 'sum' or 'none' (one loss per element); the deprecated "
+                   "`size_average`/`reduce` flags map onto it as in PyTorch.")
+_INPLACE = "With `inplace=True` it overwrites `input` and returns it."
+
+NN_FUNCTIONAL = {
+    "relu": "Applies the rectified linear unit elementwise, `max(input, 0)`. " + _INPLACE,
+    "relu_": "In-place form of `relu`: replaces the negative elements of `input` by zero and returns it.",
+    "relu6": "Applies `min(max(input, 0), 6)` elementwise. " + _INPLACE,
+    "leaky_relu": ("Applies `input` where positive and `negative_slope * input` elsewhere, elementwise. "
+                   + _INPLACE),
+    "leaky_relu_": "In-place form of `leaky_relu`: writes the result into `input` and returns it.",
+    "elu": "Applies the exponential linear unit: `input` where positive, `alpha * (exp(input) - 1)` elsewhere. "
+           + _INPLACE,
+    "elu_": "In-place form of `elu`: writes the result into `input` and returns it.",
+    "celu": ("Applies the continuously differentiable ELU: `max(0, x) + min(0, alpha * (exp(x / alpha) - 1))`. "
+             + _INPLACE),
+    "celu_": "In-place form of `celu`: writes the result into `input` and returns it.",
+    "selu": ("Applies the scaled ELU with PyTorch's fixed `alpha` and `scale` constants (self-normalising "
+             "networks). " + _INPLACE),
+    "selu_": "In-place form of `selu`: writes the result into `input` and returns it.",
+    "gelu": ("Applies the Gaussian error linear unit `x * Phi(x)` elementwise; `approximate='tanh'` uses the tanh "
+             "approximation instead of the exact normal CDF."),
+    "silu": "Applies `x * sigmoid(x)` (the swish function) elementwise. " + _INPLACE,
+    "mish": "Applies `x * tanh(softplus(x))` elementwise. " + _INPLACE,
+    "hardtanh": "Clamps `input` elementwise to [`min_val`, `max_val`]. " + _INPLACE,
+    "hardtanh_": "In-place form of `hardtanh`: clamps `input` to [`min_val`, `max_val`] and returns it.",
+    "hardsigmoid": "Applies the piecewise-linear sigmoid `clamp(x / 6 + 1 / 2, 0, 1)` elementwise. " + _INPLACE,
+    "hardswish": "Applies `x * hardsigmoid(x)` elementwise. " + _INPLACE,
+    "sigmoid": "Applies the logistic function `1 / (1 + exp(-input))` elementwise.",
+    "logsigmoid": "Applies `log(sigmoid(input))` elementwise, computed without overflow.",
+    "tanh": "Applies the hyperbolic tangent elementwise.",
+    "softplus": ("Applies `log(1 + exp(beta * x)) / beta` elementwise, reverting to the identity where "
+                 "`beta * x` exceeds `threshold`."),
+    "softsign": "Applies `x / (1 + |x|)` elementwise.",
+    "softmax": ("Applies softmax along `dim`: exponentials normalised to sum to one (computed with the maximum "
+                "subtracted); with `dtype` the input is cast first. `dim=None` picks PyTorch's legacy default "
+                "dimension with a warning."),
+    "log_softmax": ("Applies `log(softmax(input))` along `dim`, computed stably; with `dtype` the input is cast "
+                    "first. `dim=None` picks PyTorch's legacy default dimension with a warning."),
+    "glu": ("Applies the gated linear unit: splits `input` in two halves along `dim` and returns "
+            "`a * sigmoid(b)`."),
+    "flatten": "Flattens the dims `start_dim` to `end_dim` of `input` into one (a view when possible).",
+    "unflatten": "Expands the dim `dim` of `input` into the shape `sizes` (one entry may be -1).",
+    "one_hot": ("Turns an int64 tensor of class indices into one-hot rows: a new last dim of size `num_classes` "
+                "(inferred as the maximum plus one when -1) holding 1 at each index."),
+    "dropout": ("Zeroes each element with probability `p` during training and scales the survivors by "
+                "`1 / (1 - p)`; the identity when `training=False`. " + _INPLACE),
+    "dropout1d": ("Zeroes whole channels of a (N, C, L) or (C, L) input with probability `p` during training, "
+                  "scaling the kept ones by `1 / (1 - p)`. " + _INPLACE),
+    "dropout2d": ("Zeroes whole channels of a (N, C, H, W) or (C, H, W) input with probability `p` during "
+                  "training, scaling the kept ones by `1 / (1 - p)`. " + _INPLACE),
+    "mse_loss": "Computes the squared error `(input - target) ** 2` elementwise, reduced. " + _LOSS_REDUCTION,
+    "l1_loss": "Computes the absolute error `|input - target|` elementwise, reduced. " + _LOSS_REDUCTION,
+    "huber_loss": ("Computes the Huber loss: quadratic where `|input - target| < delta`, linear beyond it. "
+                   + _LOSS_REDUCTION),
+    "smooth_l1_loss": ("Computes the smooth L1 loss: `0.5 * d ** 2 / beta` where `|d| < beta`, `|d| - beta / 2` "
+                       "beyond, with `d = input - target`. " + _LOSS_REDUCTION),
+    "nll_loss": ("Computes the negative log-likelihood of class indices `target` under log-probabilities "
+                 "`input` (N, C, ...), with optional per-class `weight` and an `ignore_index`. " + _LOSS_REDUCTION),
+    "cross_entropy": ("Computes the cross entropy of logits `input` (N, C, ...) against class indices or class "
+                      "probabilities `target`, as `nll_loss(log_softmax(input, 1), target)`, with `weight`, "
+                      "`ignore_index` and `label_smoothing`. " + _LOSS_REDUCTION),
+    "binary_cross_entropy": ("Computes the binary cross entropy between probabilities `input` and targets in "
+                             "[0, 1], with log terms clamped at -100 as in PyTorch. " + _LOSS_REDUCTION),
+    "binary_cross_entropy_with_logits": ("Computes the binary cross entropy of `sigmoid(input)` against `target` "
+                                         "from the logits directly (numerically stable), with `weight` and a "
+                                         "per-class `pos_weight`. " + _LOSS_REDUCTION),
+    "kl_div": ("Computes the Kullback-Leibler divergence terms `target * (log(target) - input)` for "
+               "log-probabilities `input` (`log_target=True`: `target` holds log-probabilities too). "
+               + _LOSS_REDUCTION),
+    "linear": "Applies the affine map `input @ weight.T + bias` over the last dim of `input`.",
+    "bilinear": ("Applies the bilinear map `y[..., o] = input1 @ weight[o] @ input2 + bias[o]` over the last "
+                 "dims of the two inputs."),
+    "embedding": ("Looks up rows of `weight` by the integer indices in `input` (`weight[input]`); `padding_idx` "
+                  "rows get no gradient and `max_norm` renormalises looked-up rows in place."),
+    "batch_norm": ("Normalises each channel (dim 1) of `input` by its batch statistics in training, updating "
+                   "`running_mean`/`running_var` with `momentum`, or by the running statistics otherwise; then "
+                   "scales by `weight` and shifts by `bias`."),
+    "layer_norm": ("Normalises `input` over its last `len(normalized_shape)` dims to zero mean and unit variance "
+                   "(biased, plus `eps`), then scales by `weight` and shifts by `bias`."),
+    "group_norm": ("Normalises `input` (N, C, ...) over groups of `C / num_groups` channels and the spatial "
+                   "dims, then applies the per-channel `weight` and `bias`."),
+    "scaled_dot_product_attention": ("Computes attention `softmax(query @ key.T * scale + mask) @ value` over the "
+                                     "last two dims, broadcasting the leading ones; `is_causal` masks the future, "
+                                     "`dropout_p` drops attention weights, `enable_gqa` shares key/value heads."),
+    "multi_head_attention_forward": ("Runs multi-head attention as nn.MultiheadAttention does: projects query, "
+                                     "key and value, attends per head, and projects the concatenated heads "
+                                     "back; returns the output and, with `need_weights`, the attention "
+                                     "weights."),
+    "adaptive_max_pool1d": ("Max pooling of the last dim of a (N, C, L) or (C, L) input into `output_size` "
+                            "evenly spread windows; `return_indices=True` also returns where each maximum was."),
+    "adaptive_max_pool2d": ("Max pooling of the last two dims into an `output_size` grid of evenly spread "
+                            "windows; `return_indices=True` also returns the flat index of each maximum."),
+    "adaptive_max_pool2d_with_indices": ("Adaptive 2-d max pooling as `adaptive_max_pool2d` that always returns "
+                                         "the pair (values, indices)."),
+    "max_pool2d_with_indices": ("Max pooling as `max_pool2d` that always returns the pair (values, indices); the "
+                                "indices are flat positions in each input plane."),
+}
+
+LINALG = {
+    "LinAlgError": ("The error a linear-algebra function raises when its input has no answer (a singular or "
+                    "non-positive-definite matrix); a subclass of RuntimeError, as torch.linalg.LinAlgError."),
+    "cholesky_ex": ("Returns the Cholesky factor with an error code, as the pair (L, info): `info` > 0 is the "
+                    "order of the first leading minor that is not positive-definite."),
+    "eigh": ("Returns the eigen-decomposition of symmetric matrices as the pair (eigenvalues ascending, "
+             "eigenvectors as columns), reading the `UPLO` triangle."),
+    "inv_ex": "Returns the inverse with an error code, as the pair (inverse, info): `info` > 0 marks a singular matrix.",
+    "lstsq": ("Solves least-squares problems `min ||A X - B||`, returning (solution, residuals, rank, "
+              "singular_values)."),
+    "matrix_exp": "Returns the matrix exponential of (batches of) square matrices.",
+    "norm": ("Returns a vector norm (`ord` a number or None, or a 1-d `dim`) or a matrix norm (`ord` a string or "
+             "a 2-d `dim`), as `vector_norm` or `matrix_norm`."),
+    "qr": "Returns the QR decomposition `A = Q R` as the pair (Q, R); `mode` is 'reduced', 'complete' or 'r'.",
+    "slogdet": ("Returns the sign and the log of the absolute value of the determinant of each square matrix, "
+                "as the pair (sign, logabsdet)."),
+    "solve_ex": "Solves `A X = B` (or `X A = B`) with an error code, as the pair (result, info).",
+    "svd": "Returns the singular value decomposition `A = U diag(S) Vh` as the triple (U, S, Vh), S descending.",
+    "matmul": "Returns the matrix product of `input` and `other`, as `smalltorch.matmul`.",
+    "matrix_power": "Returns the `n`-th power of each square matrix of `A` (its inverse's for n < 0, I for 0).",
+    "solve": "Solves `A X = B` (or `X A = B` when `left=False`) for `X`, batch dims broadcasting.",
+    "solve_triangular": "Solves `A X = B` (or `X A = B`) for triangular `A`, reading only its `upper` or lower half.",
+    # names other branches add (their paragraphs are ready here)
+    "lu_factor": ("Returns the LU factorization with partial pivoting of (batches of) square matrices as the pair "
+                  "(LU, pivots): L below the diagonal (unit diagonal implied), U on and above it, and 1-based "
+                  "pivot rows as LAPACK's getrf writes them."),
+    "lu_solve": ("Solves `A X = B` (or `X A = B` when `left=False`, or with A's adjoint when `adjoint=True`) from "
+                 "the (LU, pivots) pair `lu_factor` returns."),
+}
+
+SPECIAL = {
+    "softmax": "Applies softmax along `dim`, as `smalltorch.softmax`.",
+    "log_softmax": "Applies `log(softmax(input))` along `dim`, as `smalltorch.log_softmax`.",
+    "logsumexp": "Returns `log(sum(exp(input)))` over `dim`, computed without overflow, as `smalltorch.logsumexp`.",
+    "round": "Rounds each element to the nearest integer (half to even), or to `decimals` places.",
+}
+
+# Runnable examples: "name" (smalltorch.name), "Tensor.name", "F.name", "linalg.name", "special.name" -> doctest
+# lines, appended to that docstring under "Example::"; tests/test_docs_stubs.py runs every one.
+EXAMPLES = {
+    "add": [">>> a = smalltorch.tensor([1., 2., 3.])", ">>> smalltorch.add(a, 10, alpha=2)",
+            "tensor([21., 22., 23.])"],
+    "sum": [">>> x = smalltorch.tensor([[1, 2], [3, 4]])", ">>> smalltorch.sum(x)", "tensor(10)",
+            ">>> smalltorch.sum(x, dim=0)", "tensor([4, 6])"],
+    "matmul": [">>> a = smalltorch.ones(2, 3)", ">>> b = smalltorch.ones(3, 4)", ">>> smalltorch.matmul(a, b).shape",
+               "smalltorch.Size([2, 4])"],
+    "arange": [">>> smalltorch.arange(5)", "tensor([0, 1, 2, 3, 4])", ">>> smalltorch.arange(1, 2.5, 0.5)",
+               "tensor([1.0000, 1.5000, 2.0000])"],
+    "zeros": [">>> smalltorch.zeros(2, 3).shape", "smalltorch.Size([2, 3])"],
+    "cat": [">>> x = smalltorch.tensor([[1, 2]])", ">>> smalltorch.cat([x, x], dim=0)", "tensor([[1, 2],",
+            "        [1, 2]])"],
+    "stack": [">>> smalltorch.stack([smalltorch.tensor([1, 2]), smalltorch.tensor([3, 4])], dim=1)",
+              "tensor([[1, 3],", "        [2, 4]])"],
+    "max": [">>> x = smalltorch.tensor([[1., 5.], [7., 2.]])", ">>> smalltorch.max(x)", "tensor(7.)",
+            ">>> values, indices = smalltorch.max(x, dim=1)", ">>> values", "tensor([5., 7.])", ">>> indices",
+            "tensor([1, 0])"],
+    "sort": [">>> smalltorch.sort(smalltorch.tensor([3, 1, 2])).values", "tensor([1, 2, 3])"],
+    "where": [">>> x = smalltorch.tensor([-1., 2.])", ">>> smalltorch.where(x > 0, x, 0.)", "tensor([0., 2.])"],
+    "softmax": [">>> smalltorch.softmax(smalltorch.tensor([0., 0.]), dim=0)", "tensor([0.5000, 0.5000])"],
+    "exp": [">>> smalltorch.exp(smalltorch.tensor([0., 1.]))", "tensor([1.0000, 2.7183])"],
+    "Tensor.backward": [">>> x = smalltorch.tensor([2., 3.], requires_grad=True)", ">>> y = (x ** 2).sum()",
+                        ">>> y.backward()", ">>> x.grad", "tensor([4., 6.])"],
+    "Tensor.view": [">>> smalltorch.arange(6).view(2, 3)", "tensor([[0, 1, 2],", "        [3, 4, 5]])"],
+    "F.relu": [">>> smalltorch.nn.functional.relu(smalltorch.tensor([-1., 0.5]))", "tensor([0.0000, 0.5000])"],
+    "F.mse_loss": [">>> F = smalltorch.nn.functional",
+                   ">>> F.mse_loss(smalltorch.tensor([1., 2.]), smalltorch.tensor([1., 4.]))", "tensor(2.)"],
+    "linalg.solve": [">>> A = smalltorch.tensor([[2., 0.], [0., 4.]])",
+                     ">>> smalltorch.linalg.solve(A, smalltorch.tensor([2., 2.]))", "tensor([1.0000, 0.5000])"],
+    "special.ndtr": [">>> smalltorch.special.ndtr(smalltorch.tensor([0.]))", "tensor([0.5000])"],
+}

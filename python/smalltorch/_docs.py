@@ -6,13 +6,18 @@ the registry knows: which dtypes the op takes, its backward node and that
 node's vector-Jacobian formula (the same text ``autograd.trace().explain()``
 prints, read from the gradient column that computes it). Functions bound in
 C++ keep pybind11's signature lines first, so ``help()`` and IDE hovers show
-the signature and then the paragraph.
+the signature and then the paragraph. A Python function's own docstring follows the table's paragraph
+(the paragraph says what it does first); runnable examples (``_doc_text.EXAMPLES``) come last.
 """
 
+import ast
+import importlib
+import inspect
+import keyword
 import re
 
 from . import _C
-from ._doc_text import CLASSES, FUNCTIONS, TENSOR_ONLY
+from ._doc_text import CLASSES, EXAMPLES, FUNCTIONS, LINALG, NN_FUNCTIONAL, SPECIAL, TENSOR_ONLY
 from .autograd._trace import vjp_formula
 
 _UNARY_RULES = {
@@ -63,21 +68,76 @@ def _signature_lines(doc):
     return "\n".join(keep)
 
 
-def _set(obj, text):
-    """Gives `obj` the docstring `text` (after its signatures where it is a C++ function)."""
+def _untyped_object(sig):
+    """pybind11's signature lines without their `object` annotations (a py::object parameter takes what the
+    paragraph says; `x: object = None` reads as `x=None`, `-> object` goes): the stubs give the types."""
+    sig = re.sub(r"\b([A-Za-z_][A-Za-z_0-9]*): object = ", r"\1=", sig)
+    sig = re.sub(r"\b([A-Za-z_][A-Za-z_0-9]*): object(?=[,)])", r"\1", sig)
+    return re.sub(r" -> object$", "", sig, flags=re.M)
+
+
+def _text_signature(fn, sig):
+    """CPython's text-signature line for a pybind11 function with one overload (``add(input, other, *,
+    alpha=1, out=None)``), so that inspect.signature() and help() show its parameters; "" where there are
+    several overloads or a default that is not a plain literal."""
+    lines = sig.splitlines()
+    m = re.match(r"^([A-Za-z_][A-Za-z_0-9]*)\((.*)\)(?: -> .*)?$", lines[0]) if len(lines) == 1 else None
+    if not m or m.group(1) != fn.__name__:
+        return ""
+    params, depth, cur = [], 0, ""
+    for ch in m.group(2) + ",":
+        depth += ch in "[(" and 1 or ch in "])" and -1 or 0
+        if ch == "," and depth == 0:
+            params.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    out = []
+    for p in filter(None, params):
+        pm = re.match(r"^(\*{0,2}[A-Za-z_][A-Za-z_0-9]*|/|\*)(?:\s*:\s*[^=]+?)?(?:\s*=\s*(.+))?$", p)
+        if not pm or keyword.iskeyword(pm.group(1).lstrip("*")):
+            return ""
+        if pm.group(2) is not None:
+            try:
+                ast.literal_eval(pm.group(2))
+            except (ValueError, SyntaxError):
+                return ""
+            out.append(f"{pm.group(1)}={pm.group(2)}")
+        else:
+            out.append(pm.group(1))
+    return f"{fn.__name__}({', '.join(out)})\n--\n\n"
+
+
+def _example(key):
+    lines = EXAMPLES.get(key)
+    return "Example::\n\n" + "\n".join("    " + line for line in lines) if lines else ""
+
+
+def _set(obj, text, example_key=None):
+    """Gives `obj` the docstring `text` (after its signatures where it is a C++ function; before its own
+    docstring where it is written in Python), then the example of `example_key` if there is one."""
+    example = _example(example_key)
     kind = type(obj).__name__
     if kind in ("builtin_function_or_method", "instancemethod"):
         fn = obj.__func__ if kind == "instancemethod" else obj
-        sig = _signature_lines(fn.__doc__)
+        raw = _signature_lines(fn.__doc__)
+        sig = _untyped_object(raw)
+        if example and example in (fn.__doc__ or ""):
+            return  # attached already
+        if not text:  # an example only: keep the paragraph there is
+            text = "\n".join(line for line in (fn.__doc__ or "").splitlines()
+                             if line not in raw.splitlines()).strip()
+        body = "\n\n".join(p for p in (text, example) if p)
         try:
-            _C._set_doc(fn, f"{sig}\n\n{text}" if sig else text)
+            _C._set_doc(fn, _text_signature(fn, sig) + (f"{sig}\n\n{body}" if sig else body))
         except TypeError:  # not a pybind11 function (a CPython method descriptor): keep its own text
             pass
         return
-    if not isinstance(obj, property) and (getattr(obj, "__doc__", None) or "").strip():
-        return  # written beside its Python code: more specific than a table's paragraph
+    own = "" if isinstance(obj, property) else inspect.cleandoc(getattr(obj, "__doc__", None) or "")
+    if text and text in own or example and example in own:
+        return  # attached already
     try:
-        obj.__doc__ = text
+        obj.__doc__ = "\n\n".join(p for p in (text, own, example) if p)
     except (AttributeError, TypeError):
         pass
 
@@ -115,7 +175,7 @@ def apply(module):
         text = function_doc(name)
         if text:
             seen.add(id(obj))
-            _set(obj, text)
+            _set(obj, text, name)
     tensor = module.Tensor
     for name in dir(tensor):
         if name.startswith("_"):
@@ -127,4 +187,18 @@ def apply(module):
         if id(attr) in seen:
             continue
         seen.add(id(attr))
-        _set(attr if isinstance(attr, property) else getattr(tensor, name), text)
+        _set(attr if isinstance(attr, property) else getattr(tensor, name), text, f"Tensor.{name}")
+    apply_submodule(module.linalg, "linalg")
+    apply_submodule(importlib.import_module(module.__name__ + ".special"), "special")
+
+
+def apply_submodule(module, key):
+    """Attaches the paragraphs of `key` ("F", "linalg", "special") and the examples "key.name" to the public
+    names of a submodule; a name that is a top-level function's very object keeps that one's paragraph."""
+    texts = {"F": NN_FUNCTIONAL, "linalg": LINALG, "special": SPECIAL}[key]
+    for name in getattr(module, "__all__", None) or [n for n in dir(module) if not n.startswith("_")]:
+        obj = getattr(module, name, None)
+        if obj is None or not callable(obj):
+            continue
+        if name in texts or f"{key}.{name}" in EXAMPLES:
+            _set(obj, texts.get(name, ""), f"{key}.{name}")

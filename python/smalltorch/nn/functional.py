@@ -582,3 +582,7 @@ __all__ += ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_poo
 from ._attention import bilinear, scaled_dot_product_attention, multi_head_attention_forward  # noqa: E402
 
 __all__ += ["bilinear", "scaled_dot_product_attention", "multi_head_attention_forward"]
+
+from .. import _docs as _docs  # noqa: E402  (the paragraphs of smalltorch._doc_text.NN_FUNCTIONAL)
+
+_docs.apply_submodule(__import__("sys").modules[__name__], "F")
