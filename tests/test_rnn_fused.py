@@ -78,21 +78,27 @@ def composite_layer(mode, xg, h0, c0, w, b_ih, b_hh, lengths, reverse):
 
 
 @pytest.mark.parametrize("mode", [0, 1, 2, 3])
-@pytest.mark.parametrize("reverse,lengths", [(False, None), (True, None), (True, [5, 1, 3]), (False, [2, 5, 0])])
+@pytest.mark.parametrize("reverse,lengths", [(False, None), (True, None), (True, [5, 1, 3]), (False, [2, 5, 0]),
+                                             (False, "big"), (True, "big-lengths")])
 def test_rnn_layer_matches_composite_float32(mode, reverse, lengths):
-    xg, h0, c0, w, b_ih, b_hh = layer_inputs(mode, T=5, B=3, H=6, seed=3)
+    # "big": rows enough that a step's rows are split over the pool (16 rows of 64 units)
+    B, H = (16, 64) if isinstance(lengths, str) else (3, 6)
+    lengths = [5 - i % 6 for i in range(16)] if lengths == "big-lengths" else (None if lengths == "big" else lengths)
+    xg, h0, c0, w, b_ih, b_hh = layer_inputs(mode, T=5, B=B, H=H, seed=3)
+    with st.no_grad():
+        w.mul_(1 / np.sqrt(H))  # keep the states O(1) (relu's grow otherwise)
     args = [t.detach().float().requires_grad_() if t is not None else None for t in (xg, h0, c0, w, b_ih, b_hh)]
     fused = _C._rnn_layer(mode, *args, lengths, reverse, False)
     ref = composite_layer(mode, *args, lengths, reverse)
     for a, b in zip(fused, ref):
-        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=3e-5)
     weights = [st.from_numpy(np.random.default_rng(i).standard_normal(tuple(a.shape)).astype(np.float32))
                for i, a in enumerate(ref)]
     leaves = [a for a in args if a is not None]
     g1 = st.autograd.grad(sum((a * wt).sum() for a, wt in zip(fused, weights)), leaves)
     g2 = st.autograd.grad(sum((a * wt).sum() for a, wt in zip(ref, weights)), leaves)
     for a, b in zip(g1, g2):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=2e-4)
 
 
 def test_rnn_layer_bad_arguments():

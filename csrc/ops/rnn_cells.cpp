@@ -7,6 +7,7 @@
 #include "rnn_cells.h"
 #include <algorithm>
 #include "../kernels/blas.h"
+#include "../kernels/parallel.h"
 #include "../kernels/rnn.h"
 #include "internal.h"
 #include "nn.h"
@@ -15,6 +16,12 @@ namespace st::ops {
 namespace {
 
 using kernels::RnnMode;
+
+// Rows of a step per chunk of the pool: a step's rows are split (one chunk runs its rows' product
+// with W_hh and their gate pass) once a row's product is a sizeable piece of work.
+inline int64_t row_grain(int64_t GH, int64_t H) {
+  return std::max<int64_t>(1, (int64_t(1) << 17) / std::max<int64_t>(GH * H, 1));
+}
 
 struct RnnLayerBackward : Node {
   // PyTorch shows MkldnnRnnLayerBackward0 on a float32 LSTM's output; elsewhere
@@ -194,9 +201,6 @@ struct RnnLayerBackward : Node {
       kernels::BlasCall blas;
       for (int64_t k = T - 1; k >= 0; --k) {
         const int64_t t = reverse ? T - 1 - k : k;
-        E* d = dh.data<E>();
-        if (const E* g = gstep[size_t(t)])
-          for (int64_t i = 0; i < B * H; ++i) d[i] += g[i];
         const uint8_t* vp = nullptr;
         if (!lengths.empty()) {
           for (int64_t b = 0; b < B; ++b) valid[size_t(b)] = t < lengths[size_t(b)];
@@ -204,11 +208,21 @@ struct RnnLayerBackward : Node {
         }
         E* gh = dgh.data<E>() + k * B * GH;
         E* gx = own_dgx ? dgx.data<E>() + t * B * GH : nullptr;
-        kernels::rnn_cell_backward<E>(mode, B, H, d, lstm ? dc.data<E>() : nullptr, WS ? WS + k * B * W : nullptr,
-                                      lstm ? C + k * B * H : nullptr, S + k * B * H, S + (k + 1) * B * H, gx, GH, gh,
-                                      dh2.data<E>(), lstm ? dc2.data<E>() : nullptr, vp);
-        if (reverse && !gru) std::copy(gh, gh + B * GH, dgx.data<E>() + t * B * GH);
-        kernels::gemm_one<E>(dh2.data<E>(), gh, false, GH, wp, false, H, B, H, GH, E(1), E(1));
+        const E* g = gstep[size_t(t)];
+        E *d = dh.data<E>(), *d2 = dh2.data<E>();
+        E *c = lstm ? dc.data<E>() : nullptr, *c2 = lstm ? dc2.data<E>() : nullptr;
+        // rows are independent within a step: each chunk runs its gate pass and its rows of dgates W_hh
+        kernels::parallel_for(0, B, row_grain(GH, H), [&](int64_t b0, int64_t b1) {
+          const int64_t nb = b1 - b0;
+          if (g)
+            for (int64_t i = b0 * H; i < b1 * H; ++i) d[i] += g[i];
+          kernels::rnn_cell_backward<E>(mode, nb, H, d + b0 * H, c ? c + b0 * H : nullptr,
+                                        WS ? WS + (k * B + b0) * W : nullptr, lstm ? C + (k * B + b0) * H : nullptr,
+                                        S + (k * B + b0) * H, S + ((k + 1) * B + b0) * H, gx ? gx + b0 * GH : nullptr,
+                                        GH, gh + b0 * GH, d2 + b0 * H, c2 ? c2 + b0 * H : nullptr, vp ? vp + b0 : nullptr);
+          if (reverse && !gru) std::copy(gh + b0 * GH, gh + b1 * GH, dgx.data<E>() + (t * B + b0) * GH);
+          kernels::gemm_one<E>(d2 + b0 * H, gh + b0 * GH, false, GH, wp, false, H, nb, H, GH, E(1), E(1));
+        });
         std::swap(dh, dh2);
         if (lstm) std::swap(dc, dc2);
       }
@@ -268,10 +282,14 @@ void forward_steps(Steps& n, const Tensor& xg, const Tensor& w, const Tensor& b_
       for (int64_t b = 0; b < B; ++b) valid[size_t(b)] = t < n.lengths[size_t(b)];
       vp = valid.data();
     }
-    kernels::gemm_one<T>(hg.data<T>(), S + k * B * H, false, H, wp, true, H, B, GH, H, T(1), T(0));
-    kernels::rnn_cell_forward<T>(n.mode, B, H, x + t * B * GH, GH, hg.data<T>(), bi, bh, S + k * B * H,
-                                 lstm ? C + k * B * H : nullptr, S + (k + 1) * B * H,
-                                 lstm ? C + (k + 1) * B * H : nullptr, WS ? WS + k * B * W : nullptr, vp);
+    T* hgp = hg.data<T>();
+    kernels::parallel_for(0, B, row_grain(GH, H), [&](int64_t b0, int64_t b1) {
+      kernels::gemm_one<T>(hgp + b0 * GH, S + (k * B + b0) * H, false, H, wp, true, H, b1 - b0, GH, H, T(1), T(0));
+      kernels::rnn_cell_forward<T>(n.mode, b1 - b0, H, x + (t * B + b0) * GH, GH, hgp + b0 * GH, bi, bh,
+                                   S + (k * B + b0) * H, lstm ? C + (k * B + b0) * H : nullptr,
+                                   S + ((k + 1) * B + b0) * H, lstm ? C + ((k + 1) * B + b0) * H : nullptr,
+                                   WS ? WS + (k * B + b0) * W : nullptr, vp ? vp + b0 : nullptr);
+    });
     std::copy(S + (k + 1) * B * H, S + (k + 2) * B * H, o + t * B * H);
   }
 }
