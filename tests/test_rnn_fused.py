@@ -255,3 +255,12 @@ def test_forward_ad_takes_the_composite_path():
     eps = 1e-6
     fd = (m(x + eps * v)[0] - m(x - eps * v)[0]) / (2 * eps)
     np.testing.assert_allclose(tangent.detach().numpy(), fd.detach().numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_input_dtype_must_match_the_weights(torch_ref):
+    for T in (st, torch_ref):
+        for cls in ("RNN", "LSTM", "GRU"):
+            m = getattr(T.nn, cls)(3, 4)
+            for x in (T.ones(5, 2, 3, dtype=T.float64), T.ones(5, 3, dtype=T.float64)):
+                with pytest.raises(ValueError, match=r"RNN input dtype \(\w+\.float64\) does not match weight dtype"):
+                    m(x)
