@@ -1,7 +1,11 @@
 """Recurrent layers with PyTorch's parameters, layouts and results: RNN, LSTM, GRU and their cells.
 
 The input projections of a whole sequence are one matrix product per layer and direction (x @ W_ih^T for
-every step at once); each step then adds h @ W_hh^T and applies the gates, PyTorch's equations:
+every step at once); the steps of a layer and direction then run in C++ as one op, _C._rnn_layer (each step
+one product h @ W_hh^T and one pass of a fused gate kernel; one backward node, W_hh's gradient one product
+over the sequence). The same equations written with ops (_step) serve the cells, whose outputs show the
+nodes PyTorch shows (MulBackward0, AddBackward0, TanhBackward0, ...), and layers whose inputs carry
+forward-mode tangents. PyTorch's equations:
 
     RNN:  h' = tanh(W_ih x + b_ih + W_hh h + b_hh)                 (or relu)
     LSTM: i, f, g, o = σ, σ, tanh, σ of the four quarters of W_ih x + b_ih + W_hh h + b_hh
