@@ -136,13 +136,13 @@ def layer_case(make_layer, x_shape, backward):
     return build
 
 
-def lstm_case(seq=35, batch=32, hidden=256):
+def lstm_case(seq=35, batch=32, hidden=256, cls="LSTM"):
     rng = np.random.default_rng(2)
     x = rng.standard_normal((seq, batch, hidden)).astype(np.float32)
 
     def build(lib):
         lib.manual_seed(0)
-        lstm = lib.nn.LSTM(hidden, hidden)
+        lstm = getattr(lib.nn, cls)(hidden, hidden)
         with lib.no_grad():
             wrng = np.random.default_rng(3)  # the same weights in each library
             for p in lstm.parameters():
@@ -174,6 +174,9 @@ CASES = [
     ("LSTM 256, seq 35, batch 32, fwd+bwd", lstm_case(), None),
     ("Adam step, 1M params in 100 tensors", optimizer_case("Adam", many_params, dict(lr=1e-3)),
      lambda: np_adam([(1, 10000), (1,)] * 50)),
+    # more recurrent layers
+    ("GRU 256, seq 35, batch 32, fwd+bwd", lstm_case(cls="GRU"), None),
+    ("RNN tanh 256, seq 35, batch 32, fwd+bwd", lstm_case(cls="RNN"), None),
     # more optimizer steps
     ("SGD momentum step, MLP 784-256-128-10", optimizer_case("SGD", mlp_params, dict(lr=0.01, momentum=0.9)), None),
     ("Adam step, MLP 784-256-128-10", optimizer_case("Adam", mlp_params, dict(lr=1e-3)),

@@ -1,6 +1,7 @@
 // Python bindings of the fused nn kernels (ops/nn.h): the private functions
 // smalltorch.nn.functional calls. None stands for an absent tensor.
 #include "../ops/nn.h"
+#include "../ops/rnn_cells.h"
 #include "bind_util.h"
 #include "nogil.h"
 
@@ -51,6 +52,28 @@ void bind_nn_kernels(Module& m) {
       return ops::binary_cross_entropy_with_logits(input, target, w, pw, reduction);
     });
   }, py::arg("input"), py::arg("target"), py::arg("weight"), py::arg("pos_weight"), py::arg("reduction"));
+  // One layer and direction of nn.RNN / LSTM / GRU (ops/rnn_cells.h): a tuple of the output (or the
+  // per-step outputs), h_n and, for an LSTM, c_n.
+  m.def("_rnn_layer", [](int64_t mode, const Tensor& xg, const Tensor& h0, std::optional<Tensor> c0,
+                         const Tensor& w_hh, std::optional<Tensor> b_ih, std::optional<Tensor> b_hh,
+                         std::optional<std::vector<int64_t>> lengths, bool reverse, bool split_steps) {
+    Tensor c = opt(c0), bi = opt(b_ih), bh = opt(b_hh);
+    std::vector<int64_t> lens = lengths ? *lengths : std::vector<int64_t>();
+    std::vector<Tensor> r;
+    {
+      KernelUse use_a({&xg, &h0, &c, &w_hh}), use_b({&bi, &bh});  // KernelUse holds at most 4 tensors
+      py::gil_scoped_release nogil;
+      struct Unregister {  // before the GIL is taken back (as without_gil_if)
+        KernelUse &a, &b;
+        ~Unregister() { a.release(), b.release(); }
+      } unregister{use_a, use_b};
+      r = ops::rnn_layer(mode, xg, h0, c, w_hh, bi, bh, lens, reverse, split_steps);
+    }
+    py::tuple t(r.size());
+    for (size_t i = 0; i < r.size(); ++i) t[i] = py::cast(r[i]);
+    return t;
+  }, py::arg("mode"), py::arg("xg"), py::arg("h0"), py::arg("c0"), py::arg("w_hh"), py::arg("b_ih"),
+        py::arg("b_hh"), py::arg("lengths"), py::arg("reverse"), py::arg("split_steps"));
 }
 
 }  // namespace st::py_bind

@@ -1,7 +1,11 @@
 """Recurrent layers with PyTorch's parameters, layouts and results: RNN, LSTM, GRU and their cells.
 
 The input projections of a whole sequence are one matrix product per layer and direction (x @ W_ih^T for
-every step at once); each step then adds h @ W_hh^T and applies the gates, PyTorch's equations:
+every step at once); the steps of a layer and direction then run in C++ as one op, _C._rnn_layer (each step
+one product h @ W_hh^T and one pass of a fused gate kernel; one backward node, W_hh's gradient one product
+over the sequence). The same equations written with ops (_step) serve the cells, whose outputs show the
+nodes PyTorch shows (MulBackward0, AddBackward0, TanhBackward0, ...), and layers whose inputs carry
+forward-mode tangents. PyTorch's equations:
 
     RNN:  h' = tanh(W_ih x + b_ih + W_hh h + b_hh)                 (or relu)
     LSTM: i, f, g, o = σ, σ, tanh, σ of the four quarters of W_ih x + b_ih + W_hh h + b_hh
@@ -20,6 +24,16 @@ from .module import Module
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+_MODE_IDS = {"RNN_TANH": 0, "RNN_RELU": 1, "LSTM": 2, "GRU": 3}  # _C._rnn_layer's modes
+
+
+def _fused(tensors):
+    """Whether a layer runs as one _C._rnn_layer op (fused gate kernels, one backward node): floating tensors of
+    one dtype without forward-mode tangents (the fused node has no forward-mode formula)."""
+    dt = tensors[0].dtype
+    if dt not in (_C.float32, _C.float64):
+        return False
+    return all(t is None or (t.dtype == dt and _C._unpack_dual(t)[1] is None) for t in tensors)
 
 
 def _step(mode, xw, h, c, w_hh, b_hh):
@@ -109,6 +123,10 @@ class RNNBase(Module):
             raise TypeError(f"{type(self).__name__}: expected a Tensor input, got {type(input).__name__}")
         if input.dim() not in (2, 3):
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.dim()}D instead")
+        wdt = self.weight_ih_l0.dtype
+        if input.dtype != wdt:
+            raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype ({wdt}). Convert input: "
+                             f"input.to({wdt}), or convert model: model.to({input.dtype})")
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got "
                                f"{input.shape[-1]}")
@@ -120,13 +138,22 @@ class RNNBase(Module):
         return self._forward(input, hx)
 
     def _forward_packed(self, input, hx):
-        """A PackedSequence runs padded, in the original batch order, each sequence's state held after its last
-        step; the output is packed as the input (hx and h_n are in the original batch order, as PyTorch's)."""
-        from ..utils.rnn import PackedSequence, pad_packed_sequence, _pack_like
+        """A PackedSequence runs padded in its sorted batch order (hx permuted into it, h_n permuted back by
+        index_select, as PyTorch's), each sequence's state held after its last step; the output is packed as
+        the input."""
+        from ..utils.rnn import PackedSequence, pad_packed_sequence
         padded, lengths = pad_packed_sequence(input)
+        si, ui = input.sorted_indices, input.unsorted_indices
+        if si is not None:
+            padded, lengths = padded.index_select(1, si), lengths.index_select(0, si)
+            if hx is not None:
+                hx = tuple(t.index_select(1, si) for t in hx) if isinstance(hx, tuple) else hx.index_select(1, si)
         output, hidden = self._forward(padded, hx, lengths)
-        return PackedSequence(_pack_like(output, input), input.batch_sizes, input.sorted_indices,
-                              input.unsorted_indices), hidden
+        data = _C.cat([output[t, :bs] for t, bs in enumerate(input.batch_sizes.tolist())])
+        if ui is not None:
+            hidden = tuple(t.index_select(1, ui) for t in hidden) if isinstance(hidden, tuple) else \
+                hidden.index_select(1, ui)
+        return PackedSequence(data, input.batch_sizes, si, ui), hidden
 
     def _forward(self, input, hx, lengths=None):
         """input (T, B, *) when lengths (steps per batch entry, a tensor) are given, else as forward's."""
@@ -157,7 +184,7 @@ class RNNBase(Module):
                     msg = "Expected hidden size" if name == "hidden" else "Expected cell size"
                     raise RuntimeError(f"{msg} {expected}, got {list(t.shape)}")
         hs, cs = [], []
-        valid = None if lengths is None else [(lengths > t).unsqueeze(1) for t in range(seq)]
+        valid = None  # the composite path's per-step masks of a packed input, made when first needed
         layer_in = x
         for layer in range(self.num_layers):
             outs = []
@@ -165,13 +192,29 @@ class RNNBase(Module):
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
                 k = layer * directions + d
                 h, c = h0[k], (c0[k] if lstm else None)
+                if seq > 0 and _fused((layer_in, h, c, w_ih, w_hh, b_ih, b_hh)):
+                    # one op per layer and direction: the input projections of every step as one product
+                    # (x W_ih^T), then the steps in C++; a visible output shows StackBackward0 as PyTorch's
+                    # except a float32 LSTM's (MkldnnRnnLayerBackward0 in PyTorch too)
+                    split = (layer == self.num_layers - 1 and directions == 1 and lengths is None
+                             and not (lstm and layer_in.dtype == _C.float32))
+                    res = _C._rnn_layer(_MODE_IDS[self.mode], layer_in.matmul(w_ih.t()), h, c, w_hh, b_ih, b_hh,
+                                        None if lengths is None else [int(v) for v in lengths.tolist()], d == 1,
+                                        split)
+                    outs.append(_C.stack(res[:seq]) if split else res[0])
+                    hs.append(res[-2] if lstm else res[-1])
+                    if lstm:
+                        cs.append(res[-1])
+                    continue
                 # every step's input projection at once, split once (one node gathers the steps' gradients)
                 xw = _project(layer_in, w_ih, b_ih).unbind(0)
+                if lengths is not None and valid is None:
+                    valid = [(lengths > t).unsqueeze(1) for t in range(seq)]
                 steps = range(seq - 1, -1, -1) if d == 1 else range(seq)
                 out_steps = [None] * seq
                 for t in steps:
                     h2, c2 = _step(self.mode, xw[t], h, c, w_hh, b_hh)
-                    if valid is None:
+                    if lengths is None:
                         h, c = h2, c2
                     else:  # a sequence past its end keeps its state
                         h = _C.where(valid[t], h2, h)
