@@ -167,6 +167,7 @@ Tensor det_backward(const Tensor& g, const Tensor& A, const Tensor& det) {
 }
 
 struct LinalgDetBackward0 : Node {
+  static constexpr bool jvp = true;  // <adj(A)ᵀ, t_A>: det_backward with g = 1, times the tangent, summed
   SavedTensor A, result;
   const char* name() const override { return "LinalgDetBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override {
@@ -178,6 +179,7 @@ struct LinalgDetBackward0 : Node {
 };
 
 struct LinalgSlogdetBackward0 : Node {
+  static constexpr bool jvp = true;  // logabsdet: <A⁻ᵀ, t_A>; the sign is constant
   SavedTensor A;
   const char* name() const override { return "LinalgSlogdetBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("A", A)); }
@@ -188,6 +190,7 @@ struct LinalgSlogdetBackward0 : Node {
 };
 
 struct LinalgInvExBackward0 : Node {
+  static constexpr bool jvp = true;  // -A⁻¹ t_A A⁻¹
   SavedTensor inverse;
   const char* name() const override { return "LinalgInvExBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override {
@@ -201,6 +204,7 @@ struct LinalgInvExBackward0 : Node {
 };
 
 struct LinalgSolveExBackward0 : Node {
+  static constexpr bool jvp = true;  // A⁻¹ (t_B - t_A X)
   SavedTensor A, result;
   bool vector_case = false;
   DimVector a_sizes, b_sizes;
@@ -225,6 +229,7 @@ struct LinalgSolveExBackward0 : Node {
 };
 
 struct LinalgCholeskyExBackward0 : Node {
+  static constexpr bool jvp = true;  // tangent below
   SavedTensor L;
   bool upper = false, legacy = false;
   const char* name() const override { return legacy ? "CholeskyBackward0" : "LinalgCholeskyExBackward0"; }
@@ -242,6 +247,16 @@ struct LinalgCholeskyExBackward0 : Node {
     return {mul(add(gA, mT(gA)), 0.5)};
   }
   void release_variables() override { L.release(); }
+  // Forward mode (t_A taken as symmetric, as PyTorch): t_L = L Φ(L⁻¹ t_A L⁻ᵀ), Φ the lower
+  // triangle with its diagonal halved; the upper factor's tangent is its transpose.
+  static Tensor tangent(const Tensor& tA, const Tensor& factor, bool upper) {
+    Tensor l = upper ? mT(factor) : factor;
+    Tensor linv = linalg_solve_triangular(l, eye_like(ncols(l), l.dtype()), false);
+    Tensor phi = tril(matmul(matmul(linv, tA), mT(linv)));
+    phi = sub(phi, mul(diag_embed(diagonal(phi, 0, -2, -1)), 0.5));
+    Tensor tL = matmul(l, phi);
+    return upper ? mT(tL) : tL;
+  }
 };
 
 // grad_A of A = QR for m >= n (Q m x n, R n x n).
@@ -279,6 +294,7 @@ struct LinalgQrBackward0 : Node {
 };
 
 struct LinalgEighBackward0 : Node {
+  static constexpr bool jvp = true;  // tangents below
   SavedTensor L, V;
   bool values_only = false;
   const char* name() const override { return "LinalgEighBackward0"; }
@@ -299,9 +315,22 @@ struct LinalgEighBackward0 : Node {
     return {matmul(v, matmul(inner, mT(v)))};
   }
   void release_variables() override { L.release(); V.release(); }
+  // Forward mode, with M = Vᵀ t_A V: t_L = diag(M), t_V = V (M_ij / (L_j - L_i), 0 on the diagonal).
+  static std::pair<Tensor, Tensor> tangents(const Tensor& tA, const Tensor& l, const Tensor& v, bool vectors) {
+    Tensor M = matmul(mT(v), matmul(tA, v));
+    Tensor tl = diagonal(M, 0, -2, -1);
+    if (!vectors) return {tl, Tensor()};
+    Tensor E = add(sub(unsqueeze(l, -2), unsqueeze(l, -1)), eye_like(l.sizes().back(), l.dtype()));
+    Tensor off = div(M, E);
+    off = sub(off, diag_embed(diagonal(off, 0, -2, -1)));
+    return {tl, matmul(v, off)};
+  }
 };
 
 struct LinalgSvdBackward0 : Node {
+  // Forward mode for the singular values only (svdvals): t_S = diag(Uᵀ t_A V); an op that
+  // returns U or Vh refuses a tangent (linalg_svd).
+  static constexpr bool jvp = true;
   SavedTensor U, S, Vh;
   bool full = false, values_only = false;
   const char* name() const override { return "LinalgSvdBackward0"; }
@@ -348,6 +377,7 @@ Tensor triangle(const Tensor& g, bool upper, bool unitriangular) {
 }
 
 struct LinalgSolveTriangularBackward0 : Node {
+  static constexpr bool jvp = true;  // A⁻¹ (t_B - t_A X) (left) or (t_B - X t_A) A⁻¹, t_A on A's triangle
   SavedTensor A, result;
   bool upper = false, left = true, unitriangular = false;
   DimVector a_sizes, b_sizes;
@@ -385,6 +415,10 @@ Tensor linalg_det(const Tensor& A, const char* fn) {
     autograd::set_history(det, n);
     n->result.save(det, true);
   }
+  forward_ad::jvp(det, {&A}, [&] {
+    const Tensor adjT = det_backward(ones(det.sizes(), det.dtype()), A, det);
+    return sum(mul(adjT, forward_ad::tangent(A)), {-2, -1}, false);
+  });
   return det;
 }
 
@@ -397,6 +431,9 @@ std::tuple<Tensor, Tensor> linalg_slogdet(const Tensor& A, const char* fn) {
     n->A.save(A);
     autograd::set_history(logabs, n, 1);
   }
+  forward_ad::jvp(logabs, {&A}, [&] {
+    return sum(mul(mT(linalg_inv(A)), forward_ad::tangent(A)), {-2, -1}, false);
+  });
   return {sign, logabs};
 }
 
@@ -425,6 +462,7 @@ std::tuple<Tensor, Tensor> linalg_inv_ex(const Tensor& A, bool check_errors, con
     autograd::set_history(inv, n);
     n->inverse.save(inv, true);
   }
+  forward_ad::jvp(inv, {&A}, [&] { return neg(matmul(inv, matmul(forward_ad::tangent(A), inv))); });
   return {inv, infos_tensor(f.infos, batch_shape(A))};
 }
 
@@ -465,6 +503,15 @@ std::tuple<Tensor, Tensor> linalg_solve_ex(const Tensor& A, const Tensor& B, boo
     autograd::set_history(X, node);
     node->result.save(X, true);
   }
+  forward_ad::jvp(X, {&A, &B}, [&] {
+    Tensor rhs = forward_ad::tangent(B);
+    const Tensor tA = forward_ad::tangent(A);
+    if (tA.defined()) {
+      Tensor prod = vector_case ? squeeze(matmul(tA, unsqueeze(X, -1)), -1) : matmul(tA, X);
+      rhs = rhs.defined() ? sub(rhs, prod) : neg(prod);
+    }
+    return linalg_solve(A, rhs, true);
+  });
   return {X, info};
 }
 
@@ -501,6 +548,16 @@ Tensor linalg_solve_triangular(const Tensor& A, const Tensor& B, bool upper, boo
     autograd::set_history(X, node);
     node->result.save(X, true);
   }
+  forward_ad::jvp(X, {&A, &B}, [&] {
+    Tensor rhs = forward_ad::tangent(B);
+    const Tensor tA = forward_ad::tangent(A);
+    if (tA.defined()) {
+      const Tensor t = triangle(tA, upper, unitriangular);
+      Tensor prod = left ? matmul(t, X) : matmul(X, t);
+      rhs = rhs.defined() ? sub(rhs, prod) : neg(prod);
+    }
+    return linalg_solve_triangular(A, rhs, upper, left, unitriangular);
+  });
   return X;
 }
 
@@ -523,6 +580,7 @@ std::tuple<Tensor, Tensor> linalg_cholesky_ex(const Tensor& A, bool upper, bool 
     autograd::set_history(L, n);
     n->L.save(L, true);
   }
+  forward_ad::jvp(L, {&A}, [&] { return LinalgCholeskyExBackward0::tangent(forward_ad::tangent(A), L, upper); });
   return {L, infos_tensor(infos, batch_shape(A))};
 }
 
@@ -565,7 +623,7 @@ std::tuple<Tensor, Tensor> linalg_eigh(const Tensor& A, const std::string& uplo,
              torch_type_name(A.dtype()), "'");
   check_square(A, "linalg.eigh");
   const bool grad = autograd::any_requires_grad({&A});
-  const bool want_vectors = vectors || grad;
+  const bool want_vectors = vectors || grad || forward_ad::has_tangent(A);
   Tensor a = colmajor(A);
   Tensor w = st::empty(with(batch_shape(A), {ncols(A)}), A.dtype());
   std::vector<int> infos = kernels::lapack::syevd(a, w, want_vectors, uplo == "U" || uplo == "u");
@@ -581,6 +639,15 @@ std::tuple<Tensor, Tensor> linalg_eigh(const Tensor& A, const std::string& uplo,
     n->L.save(w, true);
     n->V.save(vectors ? V : alias_raw(V), vectors);
   }
+  if (forward_ad::active() && is_floating(A.dtype()) && forward_ad::has_tangent(A)) {
+    std::pair<Tensor, Tensor> t;
+    {
+      forward_ad::Disable plain;
+      t = LinalgEighBackward0::tangents(forward_ad::tangent(A), w, alias_raw(V), vectors);
+    }
+    forward_ad::set_tangent(w, t.first);
+    if (vectors) forward_ad::set_tangent(V, t.second);
+  }
   return {w, vectors ? V : Tensor()};
 }
 
@@ -589,7 +656,8 @@ std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& A, bool full_matrice
   const int64_t m = nrows(A), n = ncols(A), k = std::min(m, n);
   const DimVector batch = batch_shape(A);
   const bool grad = autograd::any_requires_grad({&A});
-  const bool uv = compute_uv || grad;
+  if (compute_uv && forward_ad::has_tangent(A)) forward_ad::refuse("LinalgSvdBackward0");  // only S has a JVP
+  const bool uv = compute_uv || grad || forward_ad::has_tangent(A);
   const bool full = full_matrices && compute_uv;  // the values' gradient needs only the reduced vectors
   Tensor a = colmajor(A);
   // a non-finite input: LAPACK's result is undefined (PyTorch checks it too)
@@ -615,6 +683,10 @@ std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& A, bool full_matrice
     node->S.save(s, true);
     node->Vh.save(Vh, compute_uv);
   }
+  forward_ad::jvp(s, {&A}, [&] {  // t_S = diag(Uᵀ t_A V), U and V reduced to the k singular vectors
+    const Tensor u = slice(alias_raw(U), -1, 0, k, 1), vh = slice(alias_raw(Vh), -2, 0, k, 1);
+    return diagonal(matmul(mT(u), matmul(forward_ad::tangent(A), mT(vh))), 0, -2, -1);
+  });
   return {compute_uv ? U : Tensor(), s, compute_uv ? Vh : Tensor()};
 }
 
