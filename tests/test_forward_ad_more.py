@@ -160,6 +160,11 @@ CASES = [
     ("cholesky", lambda a: lib(a).linalg.cholesky(a @ a.mT + eye(a, 3)) + lib(a).linalg.cholesky(
         a.mT @ a + eye(a, 3), upper=True), [(2, 3, 3)], None),
     ("eigh", lambda a: eigh_signed(a + a.mT), [(3, 3)], None),
+    ("qr", lambda a: lib(a).cat([t.reshape(-1) for t in lib(a).linalg.qr(a) + lib(a).linalg.qr(a[..., :3, :],
+                                                                                               "complete")]),
+     [(2, 4, 3)], None),
+    ("glu_nan_to_num_polygamma", lambda x: F(x).glu(x, 0).sum(0) + x.nan_to_num() + (x.abs() + 0.5).polygamma(2)
+     + x.div(0.7, rounding_mode="floor") + x.round(decimals=0), [(2, 3)], None),
     ("svdvals_nuc", lambda a: lib(a).linalg.svdvals(a).sum(-1) + lib(a).linalg.matrix_norm(a, "nuc")
      + lib(a).linalg.matrix_norm(a, 2), [(2, 3, 4)], None),
 ]
@@ -210,7 +215,7 @@ def test_dropout_tangent_follows_the_mask():
 
 
 def test_inplace_forms_keep_the_tangent(torch_ref):
-    """In-place ops built on their out-of-place form (cumsum_, div_ with a mode) take the new tangent."""
+    """In-place ops take the new tangent (cumsum_ and cumprod_ are built on their out-of-place form)."""
     torch = torch_ref
     x, t = np.array([1.5, -2.0, 3.0]), np.array([0.5, 1.0, -1.0])
     results = []
@@ -221,17 +226,22 @@ def test_inplace_forms_keep_the_tangent(torch_ref):
             y.cumsum_(0)
             y.div_(2.0, rounding_mode=None)
             y.cumprod_(0)
-            results.append(fw.unpack_dual(y).tangent.numpy().copy())
+            y.nan_to_num_()
+            z = y.abs() + 0.5
+            z.polygamma_(1)
+            w = y * 1
+            w.round_(decimals=0)
+            results.append(np.concatenate([fw.unpack_dual(v).tangent.numpy() for v in (y, z, w)]))
     np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
 
 
 def test_op_left_out_still_refuses(torch_ref):
     with fwAD.dual_level():
         d = fwAD.make_dual(st.tensor([[2.0, 1.0], [1.0, 3.0]]), st.ones(2, 2, dtype=st.float64))
-        with pytest.raises(NotImplementedError, match="Trying to use forward AD with linalg_qr that does not "
+        with pytest.raises(NotImplementedError, match="Trying to use forward AD with linalg_svd that does not "
                                                       "support it"):
-            st.linalg.qr(d)
-        st.linalg.qr(d.detach())  # without a tangent it runs
+            st.linalg.svd(d)
+        st.linalg.svd(d.detach())  # without a tangent it runs
 
 
 def test_det_of_singular_matrix_matches_finite_differences():

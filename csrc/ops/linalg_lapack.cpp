@@ -268,6 +268,7 @@ Tensor qr_backward_tall(const Tensor& gQ, const Tensor& gR, const Tensor& Q, con
 }
 
 struct LinalgQrBackward0 : Node {
+  static constexpr bool jvp = true;  // tangents below (m >= n, reduced; linalg_qr refuses the rest)
   SavedTensor Q, R;
   std::string mode;
   const char* name() const override { return "LinalgQrBackward0"; }
@@ -291,6 +292,15 @@ struct LinalgQrBackward0 : Node {
     return {cat({gX, matmul(q, gV)}, -1)};
   }
   void release_variables() override { Q.release(); R.release(); }
+  // Forward mode for m >= n: with B = Qᵀ t_A R⁻¹ and Ω = tril(B, -1) - tril(B, -1)ᵀ (Qᵀ t_Q is
+  // skew, t_R R⁻¹ upper triangular, and they sum to B): t_R = (B - Ω) R, t_Q = t_A R⁻¹ - Q (B - Ω).
+  static std::pair<Tensor, Tensor> tangents(const Tensor& tA, const Tensor& q, const Tensor& r) {
+    Tensor tAR = linalg_solve_triangular(r, tA, true, false);
+    Tensor B = matmul(mT(q), tAR);
+    Tensor low = tril(B, -1);
+    Tensor upper = add(sub(B, low), mT(low));  // B - Ω
+    return {sub(tAR, matmul(q, upper)), matmul(upper, r)};
+  }
 };
 
 struct LinalgEighBackward0 : Node {
@@ -605,12 +615,23 @@ std::tuple<Tensor, Tensor> linalg_qr(const Tensor& A, const std::string& mode) {
     kernels::lapack::orgqr(q, tau);
     Q = mT_raw(q);
   }
+  if (forward_ad::has_tangent(A) && (mode == "r" || m < n || (mode == "complete" && m > n)))
+    forward_ad::refuse("LinalgQrBackward0");  // forward mode only where Q is m x n
   if (auto node = make_node<LinalgQrBackward0>({&A})) {
     node->mode = mode;
     if (mode != "r") autograd::set_history(Q, node, 0);
     autograd::set_history(R, node, 1);
     if (mode != "r") node->Q.save(Q, true);
     node->R.save(R, true);
+  }
+  if (forward_ad::active() && is_floating(A.dtype()) && forward_ad::has_tangent(A)) {
+    std::pair<Tensor, Tensor> t;
+    {
+      forward_ad::Disable plain;
+      t = LinalgQrBackward0::tangents(forward_ad::tangent(A), alias_raw(Q), alias_raw(R));
+    }
+    forward_ad::set_tangent(Q, t.first);
+    forward_ad::set_tangent(R, t.second);
   }
   return {Q, R};
 }
