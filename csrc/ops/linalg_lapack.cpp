@@ -338,9 +338,7 @@ struct LinalgEighBackward0 : Node {
 };
 
 struct LinalgSvdBackward0 : Node {
-  // Forward mode for the singular values only (svdvals): t_S = diag(Uᵀ t_A V); an op that
-  // returns U or Vh refuses a tangent (linalg_svd).
-  static constexpr bool jvp = true;
+  static constexpr bool jvp = true;  // tangents below (full matrices only when square)
   SavedTensor U, S, Vh;
   bool full = false, values_only = false;
   const char* name() const override { return "LinalgSvdBackward0"; }
@@ -379,6 +377,26 @@ struct LinalgSvdBackward0 : Node {
     return {matmul(u, matmul(inner, vh))};
   }
   void release_variables() override { U.release(); S.release(); Vh.release(); }
+  // Forward mode with P = Uᵀ t_A V and F_ij = 1 / (S_j² - S_i²) (0 on the diagonal): t_S = diag(P),
+  // t_U = U (F ∘ (P S + S Pᵀ)) + (I - U Uᵀ) t_A V S⁻¹, t_V = V (F ∘ (S P + Pᵀ S)) + (I - V Vᵀ) t_Aᵀ U S⁻¹
+  // (Uᵀ t_U and Vᵀ t_V are skew; the last terms are what leaves the spans of U and V).
+  static std::tuple<Tensor, Tensor, Tensor> tangents(const Tensor& tA, const Tensor& u, const Tensor& s,
+                                                     const Tensor& vh, bool values_only) {
+    Tensor v = mT(vh);
+    Tensor tAV = matmul(tA, v);
+    Tensor P = matmul(mT(u), tAV);
+    Tensor tS = diagonal(P, 0, -2, -1);
+    if (values_only) return {Tensor(), tS, Tensor()};
+    const int64_t k = s.sizes().back();
+    Tensor S2 = mul(s, s);
+    Tensor E = add(sub(unsqueeze(S2, -2), unsqueeze(S2, -1)), eye_like(k, s.dtype()));
+    Tensor F = sub(reciprocal(E), eye_like(k, s.dtype()));
+    Tensor row = unsqueeze(s, -2), col = unsqueeze(s, -1);
+    Tensor tU = add(matmul(u, mul(F, add(mul(P, row), mul(col, mT(P))))), div(sub(tAV, matmul(u, P)), row));
+    Tensor tAtU = matmul(mT(tA), u);
+    Tensor tV = add(matmul(v, mul(F, add(mul(col, P), mul(mT(P), row)))), div(sub(tAtU, matmul(v, mT(P))), row));
+    return {tU, tS, mT(tV)};
+  }
 };
 
 // The triangle of a triangular solve's gradient that A's values live in.
@@ -677,7 +695,8 @@ std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& A, bool full_matrice
   const int64_t m = nrows(A), n = ncols(A), k = std::min(m, n);
   const DimVector batch = batch_shape(A);
   const bool grad = autograd::any_requires_grad({&A});
-  if (compute_uv && forward_ad::has_tangent(A)) forward_ad::refuse("LinalgSvdBackward0");  // only S has a JVP
+  if (full_matrices && compute_uv && m != n && forward_ad::has_tangent(A))
+    forward_ad::refuse("LinalgSvdBackward0");  // forward mode needs the reduced vectors
   const bool uv = compute_uv || grad || forward_ad::has_tangent(A);
   const bool full = full_matrices && compute_uv;  // the values' gradient needs only the reduced vectors
   Tensor a = colmajor(A);
@@ -704,10 +723,18 @@ std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& A, bool full_matrice
     node->S.save(s, true);
     node->Vh.save(Vh, compute_uv);
   }
-  forward_ad::jvp(s, {&A}, [&] {  // t_S = diag(Uᵀ t_A V), U and V reduced to the k singular vectors
-    const Tensor u = slice(alias_raw(U), -1, 0, k, 1), vh = slice(alias_raw(Vh), -2, 0, k, 1);
-    return diagonal(matmul(mT(u), matmul(forward_ad::tangent(A), mT(vh))), 0, -2, -1);
-  });
+  if (forward_ad::active() && is_floating(A.dtype()) && forward_ad::has_tangent(A)) {
+    std::tuple<Tensor, Tensor, Tensor> t;
+    {
+      forward_ad::Disable plain;
+      t = LinalgSvdBackward0::tangents(forward_ad::tangent(A), alias_raw(U), s, alias_raw(Vh), !compute_uv);
+    }
+    forward_ad::set_tangent(s, std::get<1>(t));
+    if (compute_uv) {
+      forward_ad::set_tangent(U, std::get<0>(t));
+      forward_ad::set_tangent(Vh, std::get<2>(t));
+    }
+  }
   return {compute_uv ? U : Tensor(), s, compute_uv ? Vh : Tensor()};
 }
 
