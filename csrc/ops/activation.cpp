@@ -219,6 +219,7 @@ ST_ACTIVATION_OPS(ST_ACTIVATION_FUNCTIONS)
 // ------------------------------------------------------------ glu
 namespace {
 struct GluBackward0 : Node {
+  static constexpr bool jvp = true;  // t_a · σ(b) + a · σ(b) (1 - σ(b)) · t_b
   SavedTensor self;
   int64_t dim = -1;
   const char* name() const override { return "GluBackward0"; }
@@ -262,6 +263,12 @@ Tensor glu(const Tensor& a, int64_t dim) {
     n_->self.save(a);
     autograd::set_history(out, n_);
   }
+  forward_ad::jvp(out, {&a}, [&] {
+    const Tensor t = forward_ad::tangent(a);
+    const Tensor sb = sigmoid(second);
+    const Tensor ta = slice(t, dim, 0, n / 2, 1), tb = slice(t, dim, n / 2, n, 1);
+    return add(mul(ta, sb), mul(mul(mul(first, sb), rsub(sb, Scalar(1.0))), tb));
+  });
   return out;
 }
 

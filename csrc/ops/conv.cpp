@@ -70,6 +70,7 @@ kernels::ConvGeom make_geom(const ConvParams& p, const DimVector& in_sizes, cons
 }
 
 struct ConvolutionBackward0 : Node {
+  static constexpr bool jvp = true;
   SavedTensor input, weight;
   ConvParams p;
   DimVector bias_sizes;  // empty: no bias
@@ -123,6 +124,20 @@ struct ConvolutionBackward0 : Node {
     return r;
   }
   void release_variables() override { input.release(); weight.release(); }
+  // Forward mode (convolution is bilinear in input and weight):
+  // conv(t_input, weight) + conv(input, t_weight) + t_bias.
+  static Tensor tangent(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParams& p) {
+    auto conv = [&](const Tensor& a, const Tensor& k) {
+      return convolution(a, k, Tensor(), p.stride, p.padding, p.dilation, p.transposed, p.output_padding, p.groups);
+    };
+    Tensor t = forward_ad::add_tangents(forward_ad::term(x, [&](const Tensor& tx) { return conv(tx, w); }),
+                                        forward_ad::term(w, [&](const Tensor& tw) { return conv(x, tw); }));
+    return forward_ad::add_tangents(t, forward_ad::term(b, [&](const Tensor& tb) {
+      DimVector shape(x.dim(), 1);
+      shape[1] = tb.numel();
+      return reshape(tb, shape);
+    }));
+  }
 };
 
 }  // namespace
@@ -240,6 +255,7 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
     n->out_sizes = out_sizes;
     autograd::set_history(out, n);
   }
+  forward_ad::jvp(out, {&input, &weight, &bias}, [&] { return ConvolutionBackward0::tangent(input, weight, bias, p); });
   return out;
 }
 

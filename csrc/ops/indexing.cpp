@@ -207,6 +207,7 @@ DimVector put_raw(const Tensor& dst, const std::vector<Tensor>& adv, const Tenso
 }
 
 struct IndexBackward0 : Node {
+  static constexpr bool jvp = true;  // the tangent indexed alike
   DimVector sizes;
   std::vector<Tensor> indices;  // int64, one per dim (undefined: not indexed)
   const char* name() const override { return "IndexBackward0"; }
@@ -214,6 +215,7 @@ struct IndexBackward0 : Node {
 };
 
 struct IndexPutBackward0 : Node {
+  static constexpr bool jvp = true;  // IndexPutBackward0::tangent
   std::vector<TensorIndex> key;
   DimVector value_sizes, value_kept;  // value's shape, and with extra leading 1s dropped
   bool accumulate = false;
@@ -231,9 +233,23 @@ struct IndexPutBackward0 : Node {
     if (should_compute(1)) r[1] = reshape(sum_to(index(g[0], key), value_kept), value_sizes);
     return r;
   }
+  // Forward mode: a's tangent (zeros if none) with value's tangent (zeros if
+  // none) put at the key, as the op puts value; undefined when neither has one.
+  static Tensor tangent(const Tensor& a, const std::vector<TensorIndex>& key, const Tensor& value, bool accumulate) {
+    if (!forward_ad::active() || !is_floating(a.dtype()) || !forward_ad::any_tangent({&a, &value})) return Tensor();
+    forward_ad::Disable plain;
+    AutoGradMode off(false);
+    Tensor ta = forward_ad::tangent(a);
+    ta = ta.defined() ? clone(ta) : zeros(a.sizes(), a.dtype());
+    Tensor tv = forward_ad::tangent(value);
+    if (tv.defined()) index_put_(ta, key, tv, accumulate);
+    else if (!accumulate) index_put_(ta, key, zeros({}, a.dtype()), false);
+    return ta;
+  }
 };
 
 struct IndexAddBackward0 : Node {
+  static constexpr bool jvp = true;  // a's tangent with alpha · source's added at the index
   int64_t dim = 0;
   Tensor index;
   Scalar alpha;
@@ -252,6 +268,7 @@ struct IndexAddBackward0 : Node {
 };
 
 struct MaskedSelectBackward0 : Node {
+  static constexpr bool jvp = true;
   Tensor mask;  // expanded to `sizes`
   DimVector sizes;
   const char* name() const override { return "MaskedSelectBackward0"; }
@@ -259,6 +276,7 @@ struct MaskedSelectBackward0 : Node {
 };
 
 struct MaskedScatterBackward0 : Node {
+  static constexpr bool jvp = true;  // the same masked_scatter of the tangents
   Tensor mask;
   DimVector source_sizes;
   const char* name() const override { return "MaskedScatterBackward0"; }
@@ -296,6 +314,7 @@ Tensor index(const Tensor& a, const std::vector<TensorIndex>& key) {
   Walked w = walk(a, key);
   if (!w.any_adv) return w.any_view ? w.view : alias(a);
   Tensor out = gather_raw(w.view, w.adv);
+  forward_ad::linear(out, w.view, [&](const Tensor& t) { return gather_raw(t, w.adv); });
   if (auto n = make_node<IndexBackward0>({&w.view})) {
     n->sizes = w.view.sizes();
     n->indices = std::move(w.adv);
@@ -330,6 +349,7 @@ Tensor& index_put_(Tensor& a, const std::vector<TensorIndex>& key, const Tensor&
   check_inplace(a, "index_put_", &value);
   if (a.numel() > 0) check_no_internal_overlap(a, "index_put_");
   auto n = make_node<IndexPutBackward0>({&a, &value});
+  Tensor new_tangent = IndexPutBackward0::tangent(a, key, value, accumulate);
   DimVector kept = put_raw(w.view, w.adv, value, accumulate);
   if (n) {
     n->key = key;
@@ -338,6 +358,7 @@ Tensor& index_put_(Tensor& a, const std::vector<TensorIndex>& key, const Tensor&
     n->accumulate = accumulate;
   }
   commit_inplace(a, n);
+  forward_ad::assign_tangent(a, new_tangent);
   return a;
 }
 
@@ -392,6 +413,15 @@ Tensor& index_add_(Tensor& a, int64_t dim, const Tensor& index, const Tensor& so
   check_inplace(a, "index_add_", &source);
   if (a.numel() > 0) check_no_internal_overlap(a, "index_add_");
   auto n = make_node<IndexAddBackward0>({&a, &source});
+  Tensor new_tangent;
+  if (forward_ad::active() && is_floating(a.dtype()) && forward_ad::any_tangent({&a, &source})) {
+    forward_ad::Disable plain;
+    AutoGradMode off(false);
+    Tensor ta = forward_ad::tangent(a);
+    new_tangent = ta.defined() ? clone(ta) : zeros(a.sizes(), a.dtype());
+    Tensor ts = forward_ad::tangent(source);
+    if (ts.defined()) index_add_(new_tangent, dim, index, ts, alpha);
+  }
   Tensor src = sv;
   if (alpha.to<double>() != 1.0) {
     AutoGradMode off(false);
@@ -407,6 +437,7 @@ Tensor& index_add_(Tensor& a, int64_t dim, const Tensor& index, const Tensor& so
     n->source_sizes = source.sizes();
   }
   commit_inplace(a, n);
+  forward_ad::assign_tangent(a, new_tangent);
   return a;
 }
 
@@ -437,6 +468,7 @@ Tensor masked_select(const Tensor& a, const Tensor& mask) {
     n->sizes = B;
     autograd::set_history(out, n);
   }
+  forward_ad::linear(out, a, [&](const Tensor& t) { return masked_select(t, mask); });
   return out;
 }
 
@@ -458,6 +490,14 @@ Tensor& masked_scatter_(Tensor& a, const Tensor& mask, const Tensor& source) {
   check_inplace(a, "masked_scatter_", &source);
   if (a.numel() > 0) check_no_internal_overlap(a, "masked_scatter_");
   auto n = make_node<MaskedScatterBackward0>({&a, &source});
+  Tensor new_tangent;
+  if (forward_ad::active() && is_floating(a.dtype()) && forward_ad::any_tangent({&a, &source})) {
+    forward_ad::Disable plain;
+    AutoGradMode off(false);
+    Tensor ta = forward_ad::tangent(a), ts = forward_ad::tangent(source);
+    new_tangent = ta.defined() ? clone(ta) : zeros(a.sizes(), a.dtype());
+    masked_scatter_(new_tangent, mask, ts.defined() ? ts : zeros(source.sizes(), a.dtype()));
+  }
   Tensor src = source;
   if (!src.is_contiguous()) { src = st::empty(source.sizes(), source.dtype()); kernels::copy(src, source); }
   put_raw(w.view, w.adv, make_view(src, {count}, {1}, src.impl()->offset()), false);
@@ -466,6 +506,7 @@ Tensor& masked_scatter_(Tensor& a, const Tensor& mask, const Tensor& source) {
     n->source_sizes = source.sizes();
   }
   commit_inplace(a, n);
+  forward_ad::assign_tangent(a, new_tangent);
   return a;
 }
 

@@ -69,7 +69,9 @@ inline Tensor& inplace_via(Tensor& self, const char* name, const Tensor* /*other
                            std::initializer_list<const Tensor*> inputs, F compute) {
   const bool grad = autograd::any_requires_grad(inputs);
   autograd::check_inplace(self, grad, name);
-  Tensor src = grad ? clone(self) : alias_raw(self);
+  // forward mode: src carries self's tangent, and self takes r's
+  const bool fw = forward_ad::active() && forward_ad::any_tangent(inputs);
+  Tensor src = grad ? clone(self) : fw ? forward_ad::detached_dual_copy(self) : alias_raw(self);
   Tensor r = compute(src);
   ST_CHECK(can_cast(r.dtype(), self.dtype()), "result type ", dtype_name(r.dtype()),
            " can't be cast to the desired output type ", dtype_name(self.dtype()));
@@ -79,6 +81,7 @@ inline Tensor& inplace_via(Tensor& self, const char* name, const Tensor* /*other
   kernels::copy(self, r);
   auto* m = grad ? autograd::get_meta(r) : nullptr;
   commit_inplace(self, m ? m->grad_fn : nullptr);
+  if (fw) forward_ad::assign_tangent(self, forward_ad::tangent(r));
   return self;
 }
 // Records node (when the op needs one) as the grad_fn of out.

@@ -452,6 +452,7 @@ std::string ord_str(double ord) {
 }
 
 struct LinalgVectorNormBackward0 : Node {
+  static constexpr bool jvp = true;  // the sum over the reduced dims of grad with the tangent as gk
   SavedTensor self, result;
   double ord = 2;
   std::vector<bool> mask;
@@ -472,12 +473,17 @@ struct LinalgVectorNormBackward0 : Node {
     if (!keepdim)
       for (int64_t d = 0; d < static_cast<int64_t>(mask.size()); ++d)
         if (mask[d]) { norm = unsqueeze(norm, d); gk = unsqueeze(gk, d); }
-    if (ord == 0) return {zeros(x.sizes(), dtype)};
+    return {grad(x, norm, gk, ord, mask, dtype)};
+  }
+  // gk (broadcasting against x) times d norm / d x; norm in the keepdim layout.
+  static Tensor grad(const Tensor& x, const Tensor& norm, const Tensor& gk, double ord, const std::vector<bool>& mask,
+                     ScalarType dtype) {
+    if (ord == 0) return zeros(x.sizes(), dtype);
     // Where the norm is 0 every reduced x is 0 and the gradient is 0 (as PyTorch): divide by 1 there.
     Tensor norm_safe = add(norm, is_zero_raw(norm));
-    if (ord == 2) return {mul(x, div(gk, norm_safe))};
+    if (ord == 2) return mul(x, div(gk, norm_safe));
     Tensor sgn = sign_raw(x);  // constant: its derivative is 0 almost everywhere
-    if (ord == 1) return {mul(gk, sgn)};
+    if (ord == 1) return mul(gk, sgn);
     if (std::isinf(ord)) {  // the extreme |x| share the gradient evenly
       Tensor ax = mul(sgn, alias_raw(x));
       Tensor hit = map_raw(sub(ax, alias_raw(norm)), [](auto v) { return v == 0; });
@@ -485,12 +491,12 @@ struct LinalgVectorNormBackward0 : Node {
       for (size_t d = 0; d < mask.size(); ++d)
         if (mask[d]) reduced.push_back(static_cast<int64_t>(d));
       Tensor count = sum(hit, reduced, true);
-      return {mul(gk, div(mul(sgn, hit), count))};
+      return mul(gk, div(mul(sgn, hit), count));
     }
     // d||x||_p/dx = sgn(x) |x|^(p-1) / ||x||^(p-1); |x| is x * sgn(x), made 1 where x == 0
     // (those entries are zeroed by sgn) so that p < 1 gives no 0 * inf.
     Tensor ax = add(mul(x, sgn), is_zero_raw(x));
-    return {mul(mul(sgn, pow(ax, Scalar(ord - 1))), div(gk, pow(norm_safe, Scalar(ord - 1))))};
+    return mul(mul(sgn, pow(ax, Scalar(ord - 1))), div(gk, pow(norm_safe, Scalar(ord - 1))));
   }
   void release_variables() override { self.release(); result.release(); }
 };
@@ -524,6 +530,18 @@ Tensor linalg_vector_norm(const Tensor& x, double ord, const DimVector& dims, bo
     autograd::set_history(out, n);
     n->result.save(out, true);
   }
+  forward_ad::jvp(out, {&x}, [&] {
+    Tensor norm = out;
+    DimVector reduced;
+    for (int64_t d = 0; d < static_cast<int64_t>(mask.size()); ++d)
+      if (mask[d]) {
+        reduced.push_back(d);
+        if (!keepdim) norm = unsqueeze(norm, d);
+      }
+    const Tensor jt = LinalgVectorNormBackward0::grad(to_dtype(x, dt), norm, to_dtype(forward_ad::tangent(x), dt), ord,
+                                                      mask, dt);
+    return reduced.empty() ? jt : sum(jt, reduced, keepdim);
+  });
   return out;
 }
 

@@ -167,6 +167,7 @@ Tensor det_backward(const Tensor& g, const Tensor& A, const Tensor& det) {
 }
 
 struct LinalgDetBackward0 : Node {
+  static constexpr bool jvp = true;  // <adj(A)ᵀ, t_A>: det_backward with g = 1, times the tangent, summed
   SavedTensor A, result;
   const char* name() const override { return "LinalgDetBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override {
@@ -178,6 +179,7 @@ struct LinalgDetBackward0 : Node {
 };
 
 struct LinalgSlogdetBackward0 : Node {
+  static constexpr bool jvp = true;  // logabsdet: <A⁻ᵀ, t_A>; the sign is constant
   SavedTensor A;
   const char* name() const override { return "LinalgSlogdetBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("A", A)); }
@@ -188,6 +190,7 @@ struct LinalgSlogdetBackward0 : Node {
 };
 
 struct LinalgInvExBackward0 : Node {
+  static constexpr bool jvp = true;  // -A⁻¹ t_A A⁻¹
   SavedTensor inverse;
   const char* name() const override { return "LinalgInvExBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override {
@@ -201,6 +204,7 @@ struct LinalgInvExBackward0 : Node {
 };
 
 struct LinalgSolveExBackward0 : Node {
+  static constexpr bool jvp = true;  // A⁻¹ (t_B - t_A X)
   SavedTensor A, result;
   bool vector_case = false;
   DimVector a_sizes, b_sizes;
@@ -225,6 +229,7 @@ struct LinalgSolveExBackward0 : Node {
 };
 
 struct LinalgCholeskyExBackward0 : Node {
+  static constexpr bool jvp = true;  // tangent below
   SavedTensor L;
   bool upper = false, legacy = false;
   const char* name() const override { return legacy ? "CholeskyBackward0" : "LinalgCholeskyExBackward0"; }
@@ -242,6 +247,16 @@ struct LinalgCholeskyExBackward0 : Node {
     return {mul(add(gA, mT(gA)), 0.5)};
   }
   void release_variables() override { L.release(); }
+  // Forward mode (t_A taken as symmetric, as PyTorch): t_L = L Φ(L⁻¹ t_A L⁻ᵀ), Φ the lower
+  // triangle with its diagonal halved; the upper factor's tangent is its transpose.
+  static Tensor tangent(const Tensor& tA, const Tensor& factor, bool upper) {
+    Tensor l = upper ? mT(factor) : factor;
+    Tensor linv = linalg_solve_triangular(l, eye_like(ncols(l), l.dtype()), false);
+    Tensor phi = tril(matmul(matmul(linv, tA), mT(linv)));
+    phi = sub(phi, mul(diag_embed(diagonal(phi, 0, -2, -1)), 0.5));
+    Tensor tL = matmul(l, phi);
+    return upper ? mT(tL) : tL;
+  }
 };
 
 // grad_A of A = QR for m >= n (Q m x n, R n x n).
@@ -253,6 +268,7 @@ Tensor qr_backward_tall(const Tensor& gQ, const Tensor& gR, const Tensor& Q, con
 }
 
 struct LinalgQrBackward0 : Node {
+  static constexpr bool jvp = true;  // tangents below (m >= n, reduced; linalg_qr refuses the rest)
   SavedTensor Q, R;
   std::string mode;
   const char* name() const override { return "LinalgQrBackward0"; }
@@ -276,9 +292,19 @@ struct LinalgQrBackward0 : Node {
     return {cat({gX, matmul(q, gV)}, -1)};
   }
   void release_variables() override { Q.release(); R.release(); }
+  // Forward mode for m >= n: with B = Qᵀ t_A R⁻¹ and Ω = tril(B, -1) - tril(B, -1)ᵀ (Qᵀ t_Q is
+  // skew, t_R R⁻¹ upper triangular, and they sum to B): t_R = (B - Ω) R, t_Q = t_A R⁻¹ - Q (B - Ω).
+  static std::pair<Tensor, Tensor> tangents(const Tensor& tA, const Tensor& q, const Tensor& r) {
+    Tensor tAR = linalg_solve_triangular(r, tA, true, false);
+    Tensor B = matmul(mT(q), tAR);
+    Tensor low = tril(B, -1);
+    Tensor upper = add(sub(B, low), mT(low));  // B - Ω
+    return {sub(tAR, matmul(q, upper)), matmul(upper, r)};
+  }
 };
 
 struct LinalgEighBackward0 : Node {
+  static constexpr bool jvp = true;  // tangents below
   SavedTensor L, V;
   bool values_only = false;
   const char* name() const override { return "LinalgEighBackward0"; }
@@ -299,9 +325,20 @@ struct LinalgEighBackward0 : Node {
     return {matmul(v, matmul(inner, mT(v)))};
   }
   void release_variables() override { L.release(); V.release(); }
+  // Forward mode, with M = Vᵀ t_A V: t_L = diag(M), t_V = V (M_ij / (L_j - L_i), 0 on the diagonal).
+  static std::pair<Tensor, Tensor> tangents(const Tensor& tA, const Tensor& l, const Tensor& v, bool vectors) {
+    Tensor M = matmul(mT(v), matmul(tA, v));
+    Tensor tl = diagonal(M, 0, -2, -1);
+    if (!vectors) return {tl, Tensor()};
+    Tensor E = add(sub(unsqueeze(l, -2), unsqueeze(l, -1)), eye_like(l.sizes().back(), l.dtype()));
+    Tensor off = div(M, E);
+    off = sub(off, diag_embed(diagonal(off, 0, -2, -1)));
+    return {tl, matmul(v, off)};
+  }
 };
 
 struct LinalgSvdBackward0 : Node {
+  static constexpr bool jvp = true;  // tangents below (full matrices only when square)
   SavedTensor U, S, Vh;
   bool full = false, values_only = false;
   const char* name() const override { return "LinalgSvdBackward0"; }
@@ -340,6 +377,26 @@ struct LinalgSvdBackward0 : Node {
     return {matmul(u, matmul(inner, vh))};
   }
   void release_variables() override { U.release(); S.release(); Vh.release(); }
+  // Forward mode with P = Uᵀ t_A V and F_ij = 1 / (S_j² - S_i²) (0 on the diagonal): t_S = diag(P),
+  // t_U = U (F ∘ (P S + S Pᵀ)) + (I - U Uᵀ) t_A V S⁻¹, t_V = V (F ∘ (S P + Pᵀ S)) + (I - V Vᵀ) t_Aᵀ U S⁻¹
+  // (Uᵀ t_U and Vᵀ t_V are skew; the last terms are what leaves the spans of U and V).
+  static std::tuple<Tensor, Tensor, Tensor> tangents(const Tensor& tA, const Tensor& u, const Tensor& s,
+                                                     const Tensor& vh, bool values_only) {
+    Tensor v = mT(vh);
+    Tensor tAV = matmul(tA, v);
+    Tensor P = matmul(mT(u), tAV);
+    Tensor tS = diagonal(P, 0, -2, -1);
+    if (values_only) return {Tensor(), tS, Tensor()};
+    const int64_t k = s.sizes().back();
+    Tensor S2 = mul(s, s);
+    Tensor E = add(sub(unsqueeze(S2, -2), unsqueeze(S2, -1)), eye_like(k, s.dtype()));
+    Tensor F = sub(reciprocal(E), eye_like(k, s.dtype()));
+    Tensor row = unsqueeze(s, -2), col = unsqueeze(s, -1);
+    Tensor tU = add(matmul(u, mul(F, add(mul(P, row), mul(col, mT(P))))), div(sub(tAV, matmul(u, P)), row));
+    Tensor tAtU = matmul(mT(tA), u);
+    Tensor tV = add(matmul(v, mul(F, add(mul(col, P), mul(mT(P), row)))), div(sub(tAtU, matmul(v, mT(P))), row));
+    return {tU, tS, mT(tV)};
+  }
 };
 
 // The triangle of a triangular solve's gradient that A's values live in.
@@ -348,6 +405,7 @@ Tensor triangle(const Tensor& g, bool upper, bool unitriangular) {
 }
 
 struct LinalgSolveTriangularBackward0 : Node {
+  static constexpr bool jvp = true;  // A⁻¹ (t_B - t_A X) (left) or (t_B - X t_A) A⁻¹, t_A on A's triangle
   SavedTensor A, result;
   bool upper = false, left = true, unitriangular = false;
   DimVector a_sizes, b_sizes;
@@ -385,6 +443,10 @@ Tensor linalg_det(const Tensor& A, const char* fn) {
     autograd::set_history(det, n);
     n->result.save(det, true);
   }
+  forward_ad::jvp(det, {&A}, [&] {
+    const Tensor adjT = det_backward(ones(det.sizes(), det.dtype()), A, det);
+    return sum(mul(adjT, forward_ad::tangent(A)), {-2, -1}, false);
+  });
   return det;
 }
 
@@ -397,6 +459,9 @@ std::tuple<Tensor, Tensor> linalg_slogdet(const Tensor& A, const char* fn) {
     n->A.save(A);
     autograd::set_history(logabs, n, 1);
   }
+  forward_ad::jvp(logabs, {&A}, [&] {
+    return sum(mul(mT(linalg_inv(A)), forward_ad::tangent(A)), {-2, -1}, false);
+  });
   return {sign, logabs};
 }
 
@@ -425,6 +490,7 @@ std::tuple<Tensor, Tensor> linalg_inv_ex(const Tensor& A, bool check_errors, con
     autograd::set_history(inv, n);
     n->inverse.save(inv, true);
   }
+  forward_ad::jvp(inv, {&A}, [&] { return neg(matmul(inv, matmul(forward_ad::tangent(A), inv))); });
   return {inv, infos_tensor(f.infos, batch_shape(A))};
 }
 
@@ -465,6 +531,15 @@ std::tuple<Tensor, Tensor> linalg_solve_ex(const Tensor& A, const Tensor& B, boo
     autograd::set_history(X, node);
     node->result.save(X, true);
   }
+  forward_ad::jvp(X, {&A, &B}, [&] {
+    Tensor rhs = forward_ad::tangent(B);
+    const Tensor tA = forward_ad::tangent(A);
+    if (tA.defined()) {
+      Tensor prod = vector_case ? squeeze(matmul(tA, unsqueeze(X, -1)), -1) : matmul(tA, X);
+      rhs = rhs.defined() ? sub(rhs, prod) : neg(prod);
+    }
+    return linalg_solve(A, rhs, true);
+  });
   return {X, info};
 }
 
@@ -501,6 +576,16 @@ Tensor linalg_solve_triangular(const Tensor& A, const Tensor& B, bool upper, boo
     autograd::set_history(X, node);
     node->result.save(X, true);
   }
+  forward_ad::jvp(X, {&A, &B}, [&] {
+    Tensor rhs = forward_ad::tangent(B);
+    const Tensor tA = forward_ad::tangent(A);
+    if (tA.defined()) {
+      const Tensor t = triangle(tA, upper, unitriangular);
+      Tensor prod = left ? matmul(t, X) : matmul(X, t);
+      rhs = rhs.defined() ? sub(rhs, prod) : neg(prod);
+    }
+    return linalg_solve_triangular(A, rhs, upper, left, unitriangular);
+  });
   return X;
 }
 
@@ -523,6 +608,7 @@ std::tuple<Tensor, Tensor> linalg_cholesky_ex(const Tensor& A, bool upper, bool 
     autograd::set_history(L, n);
     n->L.save(L, true);
   }
+  forward_ad::jvp(L, {&A}, [&] { return LinalgCholeskyExBackward0::tangent(forward_ad::tangent(A), L, upper); });
   return {L, infos_tensor(infos, batch_shape(A))};
 }
 
@@ -547,12 +633,23 @@ std::tuple<Tensor, Tensor> linalg_qr(const Tensor& A, const std::string& mode) {
     kernels::lapack::orgqr(q, tau);
     Q = mT_raw(q);
   }
+  if (forward_ad::has_tangent(A) && (mode == "r" || m < n || (mode == "complete" && m > n)))
+    forward_ad::refuse("LinalgQrBackward0");  // forward mode only where Q is m x n
   if (auto node = make_node<LinalgQrBackward0>({&A})) {
     node->mode = mode;
     if (mode != "r") autograd::set_history(Q, node, 0);
     autograd::set_history(R, node, 1);
     if (mode != "r") node->Q.save(Q, true);
     node->R.save(R, true);
+  }
+  if (forward_ad::active() && is_floating(A.dtype()) && forward_ad::has_tangent(A)) {
+    std::pair<Tensor, Tensor> t;
+    {
+      forward_ad::Disable plain;
+      t = LinalgQrBackward0::tangents(forward_ad::tangent(A), alias_raw(Q), alias_raw(R));
+    }
+    forward_ad::set_tangent(Q, t.first);
+    forward_ad::set_tangent(R, t.second);
   }
   return {Q, R};
 }
@@ -565,7 +662,7 @@ std::tuple<Tensor, Tensor> linalg_eigh(const Tensor& A, const std::string& uplo,
              torch_type_name(A.dtype()), "'");
   check_square(A, "linalg.eigh");
   const bool grad = autograd::any_requires_grad({&A});
-  const bool want_vectors = vectors || grad;
+  const bool want_vectors = vectors || grad || forward_ad::has_tangent(A);
   Tensor a = colmajor(A);
   Tensor w = st::empty(with(batch_shape(A), {ncols(A)}), A.dtype());
   std::vector<int> infos = kernels::lapack::syevd(a, w, want_vectors, uplo == "U" || uplo == "u");
@@ -581,6 +678,15 @@ std::tuple<Tensor, Tensor> linalg_eigh(const Tensor& A, const std::string& uplo,
     n->L.save(w, true);
     n->V.save(vectors ? V : alias_raw(V), vectors);
   }
+  if (forward_ad::active() && is_floating(A.dtype()) && forward_ad::has_tangent(A)) {
+    std::pair<Tensor, Tensor> t;
+    {
+      forward_ad::Disable plain;
+      t = LinalgEighBackward0::tangents(forward_ad::tangent(A), w, alias_raw(V), vectors);
+    }
+    forward_ad::set_tangent(w, t.first);
+    if (vectors) forward_ad::set_tangent(V, t.second);
+  }
   return {w, vectors ? V : Tensor()};
 }
 
@@ -589,7 +695,9 @@ std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& A, bool full_matrice
   const int64_t m = nrows(A), n = ncols(A), k = std::min(m, n);
   const DimVector batch = batch_shape(A);
   const bool grad = autograd::any_requires_grad({&A});
-  const bool uv = compute_uv || grad;
+  if (full_matrices && compute_uv && m != n && forward_ad::has_tangent(A))
+    forward_ad::refuse("LinalgSvdBackward0");  // forward mode needs the reduced vectors
+  const bool uv = compute_uv || grad || forward_ad::has_tangent(A);
   const bool full = full_matrices && compute_uv;  // the values' gradient needs only the reduced vectors
   Tensor a = colmajor(A);
   // a non-finite input: LAPACK's result is undefined (PyTorch checks it too)
@@ -614,6 +722,18 @@ std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& A, bool full_matrice
     node->U.save(U, compute_uv);
     node->S.save(s, true);
     node->Vh.save(Vh, compute_uv);
+  }
+  if (forward_ad::active() && is_floating(A.dtype()) && forward_ad::has_tangent(A)) {
+    std::tuple<Tensor, Tensor, Tensor> t;
+    {
+      forward_ad::Disable plain;
+      t = LinalgSvdBackward0::tangents(forward_ad::tangent(A), alias_raw(U), s, alias_raw(Vh), !compute_uv);
+    }
+    forward_ad::set_tangent(s, std::get<1>(t));
+    if (compute_uv) {
+      forward_ad::set_tangent(U, std::get<0>(t));
+      forward_ad::set_tangent(Vh, std::get<2>(t));
+    }
   }
   return {compute_uv ? U : Tensor(), s, compute_uv ? Vh : Tensor()};
 }

@@ -36,7 +36,13 @@ double reduced_scale(int64_t reduction, int64_t n) {
 
 Tensor scalar_of(double v, ScalarType dt) { return full({}, Scalar(v), dt); }
 
+// An elementwise loss's values reduced as `reduction` says (forward mode).
+Tensor reduce_loss(const Tensor& elem, int64_t reduction) {
+  return reduction == kReductionNone ? elem : reduction == kReductionSum ? sum(elem) : mean(elem);
+}
+
 struct NllLossBackward : Node {
+  static constexpr bool jvp = true;  // tangent below
   SavedTensor self, target, weight, total_weight;
   int64_t reduction = 1, ignore_index = -100;
   int64_t N = 1, C = 0, S = 1;
@@ -76,9 +82,22 @@ struct NllLossBackward : Node {
     if (reduction == kReductionNone && x.dim() >= 2) gb = unsqueeze(g, 1);
     return {mul(gi, gb)};
   }
+  // Forward mode (the loss is linear in the input): the tangent weighted by the
+  // loss's coefficients (the kernel's gradient for g = 1), summed over the
+  // classes, and over the samples unless unreduced.
+  static Tensor tangent(const Tensor& t_in, const Tensor& x, const Tensor& target, const Tensor& w, int64_t N,
+                        int64_t C, int64_t S, int64_t ignore_index, int64_t reduction, double total_weight) {
+    Tensor coef = st::empty(x.sizes(), x.dtype());
+    kernels::nll_loss_backward(coef, target, w, N, C, S, ignore_index, Tensor(),
+                               reduction == kReductionMean ? 1.0 / total_weight : 1.0);
+    Tensor weighted = mul(coef, t_in);
+    if (reduction != kReductionNone || x.dim() == 1) return sum(weighted);
+    return sum(weighted, {1}, false);
+  }
 };
 
 struct MseLossBackward0 : Node {
+  static constexpr bool jvp = true;  // reduction of 2 (input - target) (t_input - t_target)
   SavedTensor self, target;
   int64_t reduction = 1;
   const char* name() const override { return "MseLossBackward0"; }
@@ -111,6 +130,7 @@ struct MseLossBackward0 : Node {
 };
 
 struct BinaryCrossEntropyWithLogitsBackward0 : Node {
+  static constexpr bool jvp = true;  // tangent below
   SavedTensor self, target, weight, pos_weight;
   int64_t reduction = 1;
   const char* name() const override { return "BinaryCrossEntropyWithLogitsBackward0"; }
@@ -138,12 +158,8 @@ struct BinaryCrossEntropyWithLogitsBackward0 : Node {
       if (w.defined()) f = mul(f, w);
       Tensor sp = add(log1p(exp(neg(abs(x)))), relu(neg(x)));  // softplus(-x)
       TensorList out(2);
-      if (should_compute(0)) {
-        Tensor lw = pw.defined() ? add(mul(sub(pw, Scalar(1.0)), t), Scalar(1.0)) : Tensor();
-        Tensor sneg = sigmoid(neg(x));
-        out[0] = mul(f, sub(rsub(t, Scalar(1.0)), lw.defined() ? mul(lw, sneg) : sneg));
-      }
-      if (should_compute(1)) out[1] = mul(f, pw.defined() ? sub(mul(sub(pw, Scalar(1.0)), sp), x) : neg(x));
+      if (should_compute(0)) out[0] = mul(f, d_input(x, t, pw));
+      if (should_compute(1)) out[1] = mul(f, d_target(x, pw));
       return out;
     }
     auto full_shape = [&](const Tensor& p) {
@@ -159,9 +175,27 @@ struct BinaryCrossEntropyWithLogitsBackward0 : Node {
                                  full_shape(pw), ge, s);
     return {gi, gt};
   }
+  // The elementwise derivatives of the unweighted loss, as ops.
+  static Tensor d_input(const Tensor& x, const Tensor& t, const Tensor& pw) {
+    Tensor lw = pw.defined() ? add(mul(sub(pw, Scalar(1.0)), t), Scalar(1.0)) : Tensor();
+    Tensor sneg = sigmoid(neg(x));
+    return sub(rsub(t, Scalar(1.0)), lw.defined() ? mul(lw, sneg) : sneg);
+  }
+  static Tensor d_target(const Tensor& x, const Tensor& pw) {
+    Tensor sp = add(log1p(exp(neg(abs(x)))), relu(neg(x)));  // softplus(-x)
+    return pw.defined() ? sub(mul(sub(pw, Scalar(1.0)), sp), x) : neg(x);
+  }
+  // Forward mode: the derivatives times the tangents, weighted and reduced.
+  static Tensor tangent(const Tensor& x, const Tensor& t, const Tensor& w, const Tensor& pw, int64_t reduction) {
+    Tensor e = forward_ad::add_tangents(forward_ad::term(x, [&](const Tensor& tx) { return mul(d_input(x, t, pw), tx); }),
+                                        forward_ad::term(t, [&](const Tensor& tt) { return mul(d_target(x, pw), tt); }));
+    if (w.defined()) e = mul(e, w);
+    return reduce_loss(e, reduction);
+  }
 };
 
 struct EmbeddingBackward0 : Node {
+  static constexpr bool jvp = true;  // linear in the weight: the tangent's rows
   SavedTensor indices;
   int64_t num_weights = 0, padding_idx = -1;
   bool scale_grad_by_freq = false;
@@ -239,6 +273,9 @@ std::tuple<Tensor, Tensor> nll_loss_forward(const Tensor& input, const Tensor& t
     n->two_d = two_d;
     autograd::set_history(out, n);
   }
+  forward_ad::jvp(out, {&input}, [&] {
+    return NllLossBackward::tangent(forward_ad::tangent(input), x, t, w, N, C, S, ignore_index, reduction, ws);
+  });
   return {out, total};
 }
 
@@ -263,6 +300,11 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, int64_t reduction) {
     n->reduction = reduction;
     autograd::set_history(out, n);
   }
+  forward_ad::jvp(out, {&input, &target}, [&] {
+    Tensor d = forward_ad::add_tangents(forward_ad::tangent(input),
+                                        forward_ad::term(target, [](const Tensor& tt) { return neg(tt); }));
+    return reduce_loss(mul(mul(sub(input, target), d), Scalar(2.0)), reduction);
+  });
   return out;
 }
 
@@ -302,6 +344,9 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     n->reduction = reduction;
     autograd::set_history(out, n);
   }
+  forward_ad::jvp(out, {&input, &target}, [&] {
+    return BinaryCrossEntropyWithLogitsBackward0::tangent(input, target, weight, pos_weight, reduction);
+  });
   return out;
 }
 
@@ -323,6 +368,7 @@ Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_id
     node->scale_grad_by_freq = scale_grad_by_freq;
     autograd::set_history(out, node);
   }
+  forward_ad::linear(out, weight, [&](const Tensor& t) { return embedding(t, indices, padding_idx, scale_grad_by_freq); });
   return out;
 }
 

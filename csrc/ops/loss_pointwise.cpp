@@ -75,6 +75,7 @@ void map_any(PLoss k, bool derivative, const Tensor& out, const Tensor& x, const
 }
 
 struct PointwiseLossBackward : Node {
+  static constexpr bool jvp = true;  // tangent below
   SavedTensor self, target, weight;
   PLoss kind = PLoss::SmoothL1;
   double p = 1.0;
@@ -124,6 +125,16 @@ struct PointwiseLossBackward : Node {
     }
     return {should_compute(0) ? gx : Tensor(), gt};
   }
+  // Forward mode: the elementwise derivatives times the tangents, weighted and reduced.
+  static Tensor tangent(PLoss kind, const Tensor& x, const Tensor& t, const Tensor& w, double p, int64_t reduction) {
+    Tensor e = forward_ad::add_tangents(
+        forward_ad::term(x, [&](const Tensor& tx) { return mul(grad_ops(kind, x, t, p), tx); }),
+        forward_ad::term(t, [&](const Tensor& tt) {
+          return mul(kind == PLoss::Bce ? sub(log1p(neg(x)), log(x)) : neg(grad_ops(kind, x, t, p)), tt);
+        }));
+    if (w.defined()) e = mul(e, w);
+    return reduction == kReductionNone ? e : reduction == kReductionSum ? sum(e) : mean(e);
+  }
 };
 
 Tensor pointwise_loss(PLoss kind, const char* kernel, const Tensor& input, const Tensor& target, const Tensor& weight,
@@ -152,6 +163,8 @@ Tensor pointwise_loss(PLoss kind, const char* kernel, const Tensor& input, const
     if (weight.defined()) n->weight.save(weight);
     autograd::set_history(out, n);
   }
+  forward_ad::jvp(out, {&input, &target},
+                  [&] { return PointwiseLossBackward::tangent(kind, input, target, weight, p, reduction); });
   return out;
 }
 

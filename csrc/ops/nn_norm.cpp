@@ -91,9 +91,22 @@ Tensor normalize_grad_ops(const OpNorm& n, const Tensor& gy, const DimVector& di
   return mul(n.rstd, centred);
 }
 
+// Forward mode of a normalisation out = xhat · w + b, given xhat's tangent
+// (undefined when the input has none): t_xhat · w + xhat · t_w + t_b, the
+// parameters laid out as `cs`. For a normalisation over `dims`, t_xhat is
+// normalize_grad_ops(n, t_input, dims): the Jacobian of x -> xhat is symmetric.
+Tensor normalized_affine_tangent(const OpNorm& n, const Tensor& t_xhat, const Tensor& w, const Tensor& b,
+                                 const DimVector& cs) {
+  Tensor t = t_xhat;
+  if (t.defined() && w.defined()) t = mul(t, reshape(w, cs));
+  t = forward_ad::add_tangents(t, forward_ad::term(w, [&](const Tensor& tw) { return mul(n.xhat, reshape(tw, cs)); }));
+  return forward_ad::add_tangents(t, forward_ad::term(b, [&](const Tensor& tb) { return reshape(tb, cs); }));
+}
+
 // ------------------------------------------------------------------ batch norm
 
 struct NativeBatchNormBackward0 : Node {
+  static constexpr bool jvp = true;  // tangent below
   SavedTensor input, weight, running_mean, running_var, result1, result2;
   bool training = false;
   double eps = 0;
@@ -180,11 +193,29 @@ struct NativeBatchNormBackward0 : Node {
     if (should_compute(2)) out[2] = ops::sum(g, dims, false);
     return out;
   }
+
+  // Forward mode of the output (statistics from the batch, or the running ones as constants).
+  static Tensor tangent(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& running_mean,
+                        const Tensor& running_var, bool training, double eps) {
+    const DimVector dims = all_but(x.dim(), 1), cs = channel_shape(x);
+    OpNorm n;
+    if (training) {
+      n = normalize_ops(x, dims, eps);
+    } else {
+      n.rstd = rsqrt(add(reshape(running_var, cs), Scalar(eps)));
+      n.xhat = mul(sub(x, reshape(running_mean, cs)), n.rstd);
+    }
+    Tensor t_xhat = forward_ad::term(x, [&](const Tensor& tx) {
+      return training ? normalize_grad_ops(n, tx, dims) : mul(tx, n.rstd);
+    });
+    return normalized_affine_tangent(n, t_xhat, w, b, cs);
+  }
 };
 
 // ------------------------------------------------------------------ layer norm
 
 struct NativeLayerNormBackward0 : Node {
+  static constexpr bool jvp = true;  // normalized_affine_tangent over the trailing dims
   SavedTensor input, weight, bias, result1, result2;
   DimVector normalized_shape;
   std::vector<double> mean, rstd;
@@ -235,6 +266,7 @@ struct NativeLayerNormBackward0 : Node {
 // ------------------------------------------------------------------ group norm
 
 struct NativeGroupNormBackward0 : Node {
+  static constexpr bool jvp = true;  // tangent below
   SavedTensor input, weight, result1, result2;
   int64_t N = 0, C = 0, HxW = 0, group = 1;
   double eps = 0;
@@ -315,6 +347,16 @@ struct NativeGroupNormBackward0 : Node {
       if (should_compute(2)) out[2] = from_doubles(gb, {C}, x.dtype());
     }
     return out;
+  }
+
+  // Forward mode: normalised per (sample, group), then the per-channel affine map.
+  static Tensor tangent(const Tensor& x, const Tensor& w, const Tensor& b, int64_t N, int64_t group, double eps) {
+    OpNorm n = normalize_ops(reshape(x, {N, group, -1}), {2}, eps);
+    Tensor t_xhat = forward_ad::term(x, [&](const Tensor& tx) {
+      return reshape(normalize_grad_ops(n, reshape(tx, {N, group, -1}), {2}), x.sizes());
+    });
+    n.xhat = reshape(n.xhat, x.sizes());
+    return normalized_affine_tangent(n, t_xhat, w, b, channel_shape(x));
   }
 };
 
@@ -398,6 +440,9 @@ std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input, const 
     n->invstd = std::move(invstd);
     autograd::set_history(out, n);
   }
+  forward_ad::jvp(out, {&input, &weight, &bias}, [&] {
+    return NativeBatchNormBackward0::tangent(input, weight, bias, running_mean, running_var, training, eps);
+  });
   return {out, save_mean, save_invstd};
 }
 
@@ -448,6 +493,13 @@ std::tuple<Tensor, Tensor, Tensor> native_layer_norm(const Tensor& input, const 
     n->rstd = std::move(rstd);
     autograd::set_history(out, n);
   }
+  forward_ad::jvp(out, {&input, &weight, &bias}, [&] {
+    DimVector dims;
+    for (int64_t i = input.dim() - k; i < input.dim(); ++i) dims.push_back(i);
+    const OpNorm n = normalize_ops(input, dims, eps);
+    const Tensor t_xhat = forward_ad::term(input, [&](const Tensor& tx) { return normalize_grad_ops(n, tx, dims); });
+    return normalized_affine_tangent(n, t_xhat, weight, bias, normalized_shape);
+  });
   return {out, mean_t, rstd_t};
 }
 
@@ -501,6 +553,8 @@ std::tuple<Tensor, Tensor, Tensor> native_group_norm(const Tensor& input, const 
     n->rstd = std::move(rstd);
     autograd::set_history(out, n);
   }
+  forward_ad::jvp(out, {&input, &weight, &bias},
+                  [&] { return NativeGroupNormBackward0::tangent(input, weight, bias, N, groups, eps); });
   return {out, mean_t, rstd_t};
 }
 

@@ -16,6 +16,7 @@ void check_supported(bool ok, const char* kernel, ScalarType t) {
 
 // A node whose inputs get zero gradients (div with a rounding mode).
 struct ZeroBackward : Node {
+  static constexpr bool jvp = true;  // a zero tangent (div_round)
   const char* nm = "";
   const char* name() const override { return nm; }
   TensorList apply(TensorList&& g) override {
@@ -42,6 +43,7 @@ Tensor div_round(const Tensor& a, const Tensor& b, Round mode, bool scalar_other
   Tensor out = st::empty(broadcast_shapes(a.sizes(), b.sizes()), rt);
   ST_CHECK(kernels::div_rounded(mode == Round::Floor, out, cast_raw(a, rt), cast_raw(b, rt)), "ZeroDivisionError");
   if (auto n = make_node<ZeroBackward>({&a, scalar_other ? nullptr : &b})) { n->nm = "DivBackward2"; finish(n, out); }
+  forward_ad::jvp(out, {&a, scalar_other ? nullptr : &b}, [&] { return zeros(out.sizes(), out.dtype()); });
   return out;
 }
 

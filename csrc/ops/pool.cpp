@@ -99,6 +99,7 @@ void check_no_double_backward(const Tensor& g, const Tensor& saved, const char* 
 }
 
 struct MaxPoolBackward : Node {
+  static constexpr bool jvp = true;  // the tangent at the maxima (tangent below)
   const char* node_name = "MaxPool2DWithIndicesBackward0";
   SavedTensor self;
   Tensor indices;
@@ -129,9 +130,15 @@ struct MaxPoolBackward : Node {
     return {d};
   }
   void release_variables() override { self.release(); }
+  // Forward mode: t at each window's maximum (indices count within a plane).
+  static Tensor tangent(const Tensor& t, const Tensor& idx, const PlaneShape& ps) {
+    Tensor picked = gather(reshape(t, {ps.P, ps.H * ps.W}), 1, reshape(idx, {ps.P, -1}));
+    return reshape(picked, idx.sizes());
+  }
 };
 
 struct AvgPoolBackward : Node {
+  static constexpr bool jvp = true;  // linear: the same pool of the tangent
   const char* node_name = "AvgPool2DBackward0";
   SavedTensor self;
   kernels::PoolWindows win;
@@ -206,6 +213,7 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const In
   Tensor out = st::empty(os, input.dtype());
   Tensor idx = st::empty(os, ScalarType::Int64);
   kernels::max_pool_forward(w, x, out, idx);
+  forward_ad::jvp(out, {&input}, [&] { return MaxPoolBackward::tangent(forward_ad::tangent(input), idx, ps); });
   if (auto n = make_node<MaxPoolBackward>({&input})) {
     n->self.save(input);
     n->indices = idx;
@@ -271,6 +279,9 @@ Tensor avg_pool2d(const Tensor& input, const IntList& kernel_size, const IntList
     n->divisor_override = divisor_override;
     autograd::set_history(out, n);
   }
+  forward_ad::linear(out, input, [&](const Tensor& t) {
+    return avg_pool2d(t, kernel_size, stride_in, padding_in, ceil_mode, count_include_pad, divisor_override);
+  });
   return out;
 }
 
@@ -316,6 +327,7 @@ Tensor adaptive_avg_pool2d(const Tensor& input, const IntList& output_size) {
     n->win = std::move(w);
     autograd::set_history(out, n);
   }
+  forward_ad::linear(out, input, [&](const Tensor& t) { return adaptive_avg_pool2d(t, output_size); });
   return out;
 }
 
@@ -329,6 +341,7 @@ std::tuple<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, const IntLis
   kernels::PoolWindows w = adaptive_plan(ps, output_size);
   Tensor x = contiguous_raw(input);
   kernels::max_pool_forward(w, x, out, idx);
+  forward_ad::jvp(out, {&input}, [&] { return MaxPoolBackward::tangent(forward_ad::tangent(input), idx, ps); });
   if (auto n = make_node<MaxPoolBackward>({&input})) {
     n->node_name = "AdaptiveMaxPool2DBackward0";
     n->adaptive = true;

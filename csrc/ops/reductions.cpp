@@ -99,9 +99,9 @@ Tensor sign_raw(const Tensor& x) {
 
 // ------------------------------------------------------------ backward nodes
 
-// Shared by the nodes of reductions over a mask of dims: unsqueezes a gradient
-// back to the keepdim layout so it broadcasts against the input.
-struct ReduceNode : Node {
+// Which dims a reduction reduces: unsqueezes a gradient back to the keepdim
+// layout so it broadcasts against the input.
+struct ReduceGeom {
   std::vector<bool> mask;
   bool keepdim = false;
   DimVector dims() const { return mask_dims(mask); }
@@ -119,7 +119,14 @@ struct ReduceNode : Node {
   }
   // Reduction over the mask keeping dims (0-d tensors: the tensor itself).
   Tensor sum_keep(const Tensor& t) const { return mask.empty() ? t : sum(t, dims(), true); }
+  // Forward mode of a reduction whose backward is elementwise in the (keepdim)
+  // gradient, grad_self = g · J: the output's tangent is the sum over the
+  // reduced dims of J · tangent, i.e. that backward with the tangent as g.
+  Tensor reduce_tangent(const Tensor& jt) const { return mask.empty() ? jt : sum(jt, dims(), keepdim); }
 };
+
+// Shared by the nodes of reductions over a mask of dims.
+struct ReduceNode : Node, ReduceGeom {};
 
 // Fills a ReduceNode saving `self` (and the output when save_result) and makes it out's grad_fn.
 template <typename N>
@@ -133,6 +140,7 @@ void finish_reduce(const std::shared_ptr<N>& n, const std::vector<bool>& mask, b
 }
 
 struct ProdBackward : ReduceNode {
+  static constexpr bool jvp = true;  // grad below with the tangent as g, summed (reduce_tangent)
   SavedTensor self, result;
   bool all_dims = false;
   const char* name() const override { return all_dims ? "ProdBackward0" : "ProdBackward1"; }
@@ -145,23 +153,26 @@ struct ProdBackward : ReduceNode {
     out.push_back(SavedField::of("self", self));
   }
   TensorList apply(TensorList&& grads) override {
-    Tensor x = self.unpack(*this), res = result.unpack(*this);
-    Tensor g = keep(grads[0]);
+    return {grad(*this, keep(grads[0]), self.unpack(*this), keep(result.unpack(*this)), all_dims)};
+  }
+  // g (broadcasting against x) times the product of the other elements of each line.
+  static Tensor grad(const ReduceGeom& r, const Tensor& g, const Tensor& x, const Tensor& res, bool all_dims) {
     Tensor zero = cmp(CmpOp::Eq, alias_raw(x), 0.0, x.dtype());
-    if (item(sum(zero)).to_double() == 0) return {div(mul(g, keep(res)), x)};
+    if (item(sum(zero)).to_double() == 0) return div(mul(g, res), x);
     // With zeros: the product of the others is the product of the nonzero
     // entries for the single zero of a line, and 0 elsewhere.
     Tensor x_safe = add(x, zero);
-    Tensor nz = sum_keep(zero);
-    Tensor pn = mask.empty() ? x_safe : all_dims ? prod(x_safe) : prod(x_safe, dims()[0], true);
+    Tensor nz = r.sum_keep(zero);
+    Tensor pn = r.mask.empty() ? x_safe : all_dims ? prod(x_safe) : prod(x_safe, r.dims()[0], true);
     Tensor c0 = cmp(CmpOp::Eq, nz, 0.0, x.dtype()), c1 = cmp(CmpOp::Eq, nz, 1.0, x.dtype());
-    return {mul(g, add(div(mul(pn, c0), x_safe), mul(pn, mul(c1, zero))))};
+    return mul(g, add(div(mul(pn, c0), x_safe), mul(pn, mul(c1, zero))));
   }
   void release_variables() override { self.release(); result.release(); }
 };
 
 // max()/min()/amax/amin: the gradient is split evenly among the tied extremes.
 struct ExtremeBackward : ReduceNode {
+  static constexpr bool jvp = true;  // the tangent averaged over the tied extremes (reduce_tangent of grad)
   SavedTensor self, result;
   const char* nm = "";
   const char* name() const override { return nm; }
@@ -174,15 +185,19 @@ struct ExtremeBackward : ReduceNode {
     out.push_back(SavedField::of("self", self));
   }
   TensorList apply(TensorList&& grads) override {
-    Tensor x = self.unpack(*this);
-    Tensor m = cmp(CmpOp::Eq, alias_raw(x), alias_raw(keep(result.unpack(*this))), x.dtype());
-    return {div(mul(keep(grads[0]), m), sum_keep(m))};
+    return {grad(*this, keep(grads[0]), self.unpack(*this), keep(result.unpack(*this)))};
+  }
+  static Tensor grad(const ReduceGeom& r, const Tensor& g, const Tensor& x, const Tensor& res) {
+    Tensor m = cmp(CmpOp::Eq, alias_raw(x), alias_raw(res), x.dtype());
+    return div(mul(g, m), r.sum_keep(m));
   }
   void release_variables() override { self.release(); result.release(); }
 };
 
-// max(dim)/min(dim): the gradient goes to the selected index.
+// max(dim)/min(dim): the gradient goes to the selected index (forward mode:
+// the tangent at that index).
 struct SelectedBackward : Node {
+  static constexpr bool jvp = true;
   Tensor indices;  // keepdim layout, no history
   DimVector sizes;
   int64_t dim = 0;
@@ -208,49 +223,59 @@ struct SelectedBackward : Node {
 };
 
 struct VarStdBackward : ReduceNode {
+  static constexpr bool jvp = true;  // var: reduce_tangent of var_grad; std: that / (2 · result), as PyTorch
   SavedTensor self, result;  // result only for std
   double correction = 1;
   bool is_std = false;
   const char* name() const override { return is_std ? "StdBackward0" : "VarBackward0"; }
+  // g · d var / d self.
+  static Tensor var_grad(const ReduceGeom& r, const Tensor& g, const Tensor& x, double correction) {
+    double denom = std::max(0.0, static_cast<double>(r.count(x)) - correction);
+    Tensor centered = sub(x, r.mask.empty() ? x : mean(x, r.dims(), true));
+    return mul(mul(g, centered), Scalar(2.0 / denom));
+  }
   TensorList apply(TensorList&& grads) override {
     Tensor x = self.unpack(*this);
     double denom = std::max(0.0, static_cast<double>(count(x)) - correction);
-    Tensor centered = sub(x, mask.empty() ? x : mean(x, dims(), true));
     Tensor g = keep(grads[0]);
     if (is_std) {
+      Tensor centered = sub(x, mask.empty() ? x : mean(x, dims(), true));
       // d std = (x - mean) / (std * denom); where std is 0 the gradient is 0 (as in PyTorch), not 0/0
       Tensor sd = keep(result.unpack(*this));
       Tensor zero = cmp(CmpOp::Eq, alias_raw(sd), 0.0, sd.dtype());
       return {mul(div(mul(g, centered), mul(add(sd, zero), Scalar(denom))), rsub(zero, Scalar(int64_t(1))))};
     }
-    return {mul(mul(g, centered), Scalar(2.0 / denom))};
+    return {var_grad(*this, g, x, correction)};
   }
   void release_variables() override { self.release(); result.release(); }
 };
 
 struct LinalgVectorNormBackward0 : ReduceNode {
+  static constexpr bool jvp = true;  // reduce_tangent of grad
   SavedTensor self, result;
   double p = 2;
   const char* name() const override { return "LinalgVectorNormBackward0"; }
   TensorList apply(TensorList&& grads) override {
-    Tensor x = self.unpack(*this), res = keep(result.unpack(*this));
-    Tensor g = keep(grads[0]);
-    if (p == 0) return {mul(x, Scalar(0.0))};
+    return {grad(*this, keep(grads[0]), self.unpack(*this), keep(result.unpack(*this)), p)};
+  }
+  static Tensor grad(const ReduceGeom& r, const Tensor& g, const Tensor& x, const Tensor& res, double p) {
+    if (p == 0) return mul(x, Scalar(0.0));
     Tensor sgn = sign_raw(x);
-    if (p == 1) return {mul(g, sgn)};
+    if (p == 1) return mul(g, sgn);
     Tensor res_safe = add(res, cmp(CmpOp::Eq, alias_raw(res), 0.0, res.dtype()));
-    if (p == 2) return {div(mul(g, x), res_safe)};
+    if (p == 2) return div(mul(g, x), res_safe);
     if (std::isinf(p)) {
       Tensor m = cmp(CmpOp::Eq, mul(alias_raw(x), sgn), alias_raw(res), x.dtype());
-      return {div(mul(mul(g, sgn), m), sum_keep(m))};
+      return div(mul(mul(g, sgn), m), r.sum_keep(m));
     }
     Tensor ax = mul(x, sgn);
-    return {div(mul(mul(g, sgn), pow(ax, Scalar(p - 1))), pow(res_safe, Scalar(p - 1)))};
+    return div(mul(mul(g, sgn), pow(ax, Scalar(p - 1))), pow(res_safe, Scalar(p - 1)));
   }
   void release_variables() override { self.release(); result.release(); }
 };
 
 struct LogsumexpBackward0 : ReduceNode {
+  static constexpr bool jvp = true;  // sum of tangent · exp(self - result) over the reduced dims
   SavedTensor self, result;
   const char* name() const override { return "LogsumexpBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override {
@@ -293,6 +318,7 @@ struct CumsumBackward0 : Node {
 };
 
 struct CumprodBackward0 : Node {
+  static constexpr bool jvp = true;  // cumprod_tangent
   SavedTensor self, result;
   int64_t dim = 0;
   const char* name() const override { return "CumprodBackward0"; }
@@ -319,6 +345,21 @@ struct CumprodBackward0 : Node {
     return {add(left, right)};
   }
   void release_variables() override { self.release(); result.release(); }
+  // Forward mode: out_k = sum over i <= k of t_i · (product of x_j, j <= k, j != i):
+  // result · cumsum(t / x) before a line's first zero; from it on, while that is
+  // the only zero seen, t at that zero times the cumprod with it replaced by 1; 0 after.
+  static Tensor tangent(const Tensor& t, const Tensor& x, const Tensor& y, int64_t dim) {
+    Tensor zero = cmp(CmpOp::Eq, alias_raw(x), 0.0, x.dtype());
+    if (item(sum(zero)).to_double() == 0) return mul(y, cumsum(div(t, x), dim));
+    Tensor seen = cumsum(zero, dim);
+    Tensor before = cmp(CmpOp::Eq, seen, 0.0, x.dtype());
+    Tensor one = cmp(CmpOp::Eq, seen, 1.0, x.dtype());
+    Tensor at = mul(zero, one);
+    Tensor denom = add(mul(x, before), rsub(before, Scalar(1.0)));
+    Tensor left = mul(before, mul(y, cumsum(div(t, denom), dim)));
+    Tensor right = mul(one, mul(cumprod(add(x, at), dim), sum(mul(t, at), {dim}, true)));
+    return add(left, right);
+  }
 };
 
 // SoftmaxBackward0 / LogSoftmaxBackward0, written with ops so they are differentiable.
@@ -373,6 +414,12 @@ std::pair<Tensor, Tensor> extreme_dim(const Tensor& a, int64_t dim, bool keepdim
     n->indices = keepdim || a.dim() == 0 ? indices : unsqueeze(indices, d);
     autograd::set_history(values, n);
   }
+  forward_ad::jvp(values, {&a}, [&] {
+    const Tensor t = forward_ad::tangent(a);
+    if (a.dim() == 0) return clone(t);
+    const Tensor picked = gather(t, d, keepdim ? indices : unsqueeze(indices, d));
+    return keepdim ? picked : squeeze(picked, d);
+  });
   return {values, indices};
 }
 
@@ -386,6 +433,10 @@ Tensor extreme_reduce(const Tensor& a, const DimVector& dims, bool keepdim, bool
     n->nm = amax_form ? (is_max ? "AmaxBackward0" : "AminBackward0") : (is_max ? "MaxBackward1" : "MinBackward1");
     finish_reduce(n, mask, keepdim, a, out);
   }
+  forward_ad::jvp(out, {&a}, [&] {
+    const ReduceGeom r{mask, keepdim};
+    return r.reduce_tangent(ExtremeBackward::grad(r, forward_ad::tangent(a), a, r.keep(out)));
+  });
   return out;
 }
 
@@ -419,6 +470,11 @@ Tensor var_std(const Tensor& a, const std::optional<DimVector>& dims, double cor
     n->correction = correction;
     finish_reduce(n, mask, keepdim, a, out, is_std);
   }
+  forward_ad::jvp(out, {&a}, [&] {
+    const ReduceGeom r{mask, keepdim};
+    const Tensor t = r.reduce_tangent(VarStdBackward::var_grad(r, forward_ad::tangent(a), a, correction));
+    return is_std ? div(t, mul(out, Scalar(2.0))) : t;
+  });
   return out;
 }
 
@@ -447,6 +503,7 @@ Tensor scan(const Tensor& a, int64_t dim, std::optional<ScalarType> dtype, bool 
       autograd::set_history(out, n);
       n->result.save(out, true);
     }
+    forward_ad::jvp(out, {&src}, [&] { return CumprodBackward0::tangent(forward_ad::tangent(src), src, out, d); });
   } else {
     if (auto n = make_node<CumsumBackward0>({&src})) {
       n->dim = d;
@@ -490,6 +547,12 @@ Tensor prod_impl(const Tensor& a, const std::vector<bool>& mask, bool keepdim, b
     n->all_dims = all_dims;
     finish_reduce(n, mask, keepdim, a, out);
   }
+  forward_ad::jvp(out, {&a}, [&] {
+    const ReduceGeom r{mask, keepdim};
+    const Tensor x = cast_raw(a, rt);
+    const Tensor jt = ProdBackward::grad(r, to_dtype(forward_ad::tangent(a), rt), x, r.keep(out), all_dims);
+    return r.reduce_tangent(jt);
+  });
   return out;
 }
 
@@ -536,6 +599,10 @@ Tensor norm(const Tensor& a, double p, const std::optional<DimVector>& dims, boo
     n->p = p;
     finish_reduce(n, mask, keepdim, a, out);
   }
+  forward_ad::jvp(out, {&a}, [&] {
+    const ReduceGeom r{mask, keepdim};
+    return r.reduce_tangent(LinalgVectorNormBackward0::grad(r, forward_ad::tangent(a), a, r.keep(out), p));
+  });
   return out;
 }
 
@@ -544,6 +611,10 @@ Tensor logsumexp(const Tensor& a, const DimVector& dims, bool keepdim) {
   auto mask = reduce_mask(src, dims, true);
   Tensor out = reduce_raw(LineReduce::LogSumExp, src, mask, keepdim, src.dtype());
   if (auto n = make_node<LogsumexpBackward0>({&src})) finish_reduce(n, mask, keepdim, src, out);
+  forward_ad::jvp(out, {&src}, [&] {
+    const ReduceGeom r{mask, keepdim};
+    return r.reduce_tangent(mul(forward_ad::tangent(src), exp(sub(src, r.keep(out)))));
+  });
   return out;
 }
 

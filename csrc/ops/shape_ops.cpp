@@ -183,6 +183,7 @@ struct DiagonalBackwardBackward0 : Node {
 };
 
 struct DiagEmbedBackward0 : Node {
+  static constexpr bool jvp = true;
   int64_t offset = 0;
   const char* name() const override { return "DiagEmbedBackward0"; }
   TensorList apply(TensorList&& g) override { return {diagonal(g[0], offset, 0, 1)}; }
@@ -238,6 +239,7 @@ struct GatherBackward0 : Node {
 };
 
 struct ScatterBackward : Node {  // ScatterBackward0 (src), ScatterBackward1 (value), ScatterAddBackward0
+  static constexpr bool jvp = true;  // the same scatter of the tangents (scatter_impl)
   const char* which = "ScatterBackward0";
   SavedTensor index;
   DimVector src_sizes;
@@ -255,6 +257,7 @@ struct ScatterBackward : Node {  // ScatterBackward0 (src), ScatterBackward1 (va
 };
 
 struct TakeBackward0 : Node {
+  static constexpr bool jvp = true;
   SavedTensor index;  // contiguous, negatives wrapped
   DimVector sizes;
   const char* name() const override { return "TakeBackward0"; }
@@ -607,6 +610,7 @@ Tensor diag(const Tensor& a, int64_t k) {
     n->which = "DiagonalBackward0_copy"; n->sizes = a.sizes(); n->offset = k;
     autograd::set_history(out, n);
   }
+  forward_ad::linear(out, a, [&](const Tensor& t) { return diag(t, k); });
   return out;
 }
 
@@ -716,6 +720,18 @@ Tensor scatter_impl(const Tensor& a, int64_t dim, const Tensor& index, const Ten
     check_no_internal_overlap(a, op);
   }
   auto n = make_node<ScatterBackward>({&a, src});
+  // forward mode: the same scatter of the tangents (zeros for an operand without one; the value form writes 0)
+  Tensor new_tangent;
+  if (forward_ad::active() && is_floating(a.dtype()) && forward_ad::any_tangent({&a, src})) {
+    forward_ad::Disable plain;
+    autograd::AutoGradMode off(false);
+    Tensor ta = forward_ad::tangent(a);
+    if (!ta.defined()) ta = zeros(a.sizes(), a.dtype());
+    Tensor ts = src ? forward_ad::tangent(*src) : Tensor();
+    if (src && !ts.defined()) ts = zeros(src->sizes(), a.dtype());
+    const Scalar zero(0.0);
+    new_tangent = scatter_impl(ta, dim, index, src ? &ts : nullptr, src ? nullptr : &zero, add, false);
+  }
   Tensor target = inplace ? a : copy_raw(a);
   Tensor s;
   if (src) {
@@ -734,6 +750,8 @@ Tensor scatter_impl(const Tensor& a, int64_t dim, const Tensor& index, const Ten
   }
   if (inplace) commit_inplace(target, n);
   else if (n) autograd::set_history(target, n);
+  if (inplace) forward_ad::assign_tangent(target, new_tangent);
+  else forward_ad::set_tangent(target, new_tangent);
   return target;
 }
 }  // namespace
@@ -780,6 +798,7 @@ Tensor take(const Tensor& a, const Tensor& index) {
     node->sizes = a.sizes();
     autograd::set_history(out, node);
   }
+  forward_ad::linear(out, a, [&](const Tensor& t) { return take(t, idx); });
   return out;
 }
 

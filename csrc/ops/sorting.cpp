@@ -10,6 +10,7 @@ using autograd::AutoGradMode;
 namespace {
 
 struct SortBackward : Node {  // SortBackward0 / TopkBackward0
+  static constexpr bool jvp = true;  // the tangent gathered at the indices
   const char* which = "SortBackward0";
   SavedTensor indices;
   DimVector sizes;
@@ -35,6 +36,7 @@ std::pair<Tensor, Tensor> sort_impl(const Tensor& a, int64_t k, int64_t d, bool 
     n->which = which; n->indices.save(indices); n->sizes = a.sizes(); n->dim = d;
     autograd::set_history(values, n);
   }
+  forward_ad::linear(values, a, [&](const Tensor& t) { return a.dim() ? gather(t, d, indices) : clone(t); });
   return {values, indices};
 }
 }  // namespace

@@ -231,6 +231,7 @@ void check_decimals(int64_t decimals) {
 
 // PyTorch names the node of the decimals= overload RoundBackward1.
 struct RoundBackward1 : Node {
+  static constexpr bool jvp = true;  // round() (decimals=0), which these call, gives the zero tangent
   const char* name() const override { return "RoundBackward1"; }
   TensorList apply(TensorList&& g) override { return {zero_grad(g[0])}; }
 };
@@ -267,6 +268,7 @@ Tensor& square_(Tensor& a) { return pow_(a, Scalar(int64_t(2))); }
 namespace {
 
 struct NanToNumBackward0 : Node {
+  static constexpr bool jvp = true;  // the tangent where self is finite
   SavedTensor self;
   const char* name() const override { return "NanToNumBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("self", self)); }
@@ -301,6 +303,7 @@ Tensor nan_to_num(const Tensor& a, std::optional<double> nan, std::optional<doub
     n->self.save(a);
     autograd::set_history(out, n);
   }
+  forward_ad::jvp(out, {&a}, [&] { return mul(forward_ad::tangent(a), isfinite(a)); });
   return out;
 }
 
@@ -309,8 +312,12 @@ Tensor& nan_to_num_(Tensor& a, std::optional<double> nan, std::optional<double> 
   check_inplace_unary(a, a.dtype(), "nan_to_num_");
   auto n = make_node<NanToNumBackward0>({&a});
   if (n) n->self.save(clone(a));
+  Tensor new_tangent = forward_ad::inplace_tangent(a, {&a}, [&](const Tensor& v) {
+    return nan_to_num(v, nan, posinf, neginf);
+  });
   nan_to_num_raw(a, a, nan, posinf, neginf);
   commit_inplace(a, n);
+  forward_ad::assign_tangent(a, new_tangent);
   return a;
 }
 
@@ -331,6 +338,7 @@ Tensor& write_out(Tensor& out, const Tensor& result, const char* op) {
 namespace {
 
 struct PolygammaBackward0 : Node {
+  static constexpr bool jvp = true;  // tangent · polygamma(n + 1, self)
   SavedTensor self;
   int64_t n = 0;
   const char* node_name = "PolygammaBackward0";  // PolygammaBackward1 for polygamma_, as PyTorch
@@ -363,6 +371,7 @@ Tensor polygamma(int64_t n, const Tensor& a) {
     node->n = n;
     autograd::set_history(out, node);
   }
+  forward_ad::jvp(out, {&a}, [&] { return mul(forward_ad::tangent(a), polygamma(n + 1, a)); });
   return out;
 }
 
@@ -375,8 +384,10 @@ Tensor& polygamma_(Tensor& a, int64_t n) {
     node->n = n;
     node->node_name = "PolygammaBackward1";
   }
+  Tensor new_tangent = forward_ad::inplace_tangent(a, {&a}, [&](const Tensor& v) { return polygamma(n, v); });
   polygamma_raw(a, a, n);
   commit_inplace(a, node);
+  forward_ad::assign_tangent(a, new_tangent);
   return a;
 }
 
