@@ -668,18 +668,35 @@ struct LinalgLuFactorExBackward0 : Node {
   TensorList apply(TensorList&& g) override {
     if (!g[0].defined()) return {Tensor()};
     Tensor lu = LU.unpack(*this), piv = pivots.unpack(*this);
-    ST_CHECK_T(nrows(lu) == ncols(lu), NotImplementedError,
-               "the derivative of linalg.lu_factor_ex for non-square matrices is not implemented in smalltorch");
+    const int64_t m = nrows(lu), n = ncols(lu), k = std::min(m, n);
     auto [L, U] = unpack_lu(lu);
-    Tensor P = permutation_raw(piv, nrows(lu), lu.dtype());
-    // A = P L U: grad_A = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T
-    Tensor phi = add(tril(matmul(mT(L), tril(g[0], -1)), -1), triu(matmul(triu(g[0]), mT(U))));
-    Tensor x = linalg_solve_triangular(mT(U), phi, false, false, false);
-    x = linalg_solve_triangular(mT(L), x, true, true, true);
-    return {matmul(P, x)};
+    Tensor P = permutation_raw(piv, m, lu.dtype());
+    Tensor gL = tril(slice(g[0], -1, 0, k, 1), -1), gU = triu(slice(g[0], -2, 0, k, 1));
+    // the square block: B = L1 U1 (k x k) with gradients gL1, gU1 -> L1^-T (tril(L1^T gL1, -1) + triu(gU1 U1^T)) U1^-T
+    auto square = [](const Tensor& L1, const Tensor& U1, const Tensor& gL1, const Tensor& gU1) {
+      Tensor phi = add(tril(matmul(mT(L1), gL1), -1), triu(matmul(gU1, mT(U1))));
+      Tensor x = linalg_solve_triangular(mT(U1), phi, false, false, false);
+      return linalg_solve_triangular(mT(L1), x, true, true, true);
+    };
+    Tensor gB;  // the gradient of P^T A
+    if (m == n) {
+      gB = square(L, U, gL, gU);
+    } else if (m < n) {  // wide: U = [U1 U2]; U2 = L^-1 (P^T A)_2 feeds back into L's gradient
+      Tensor U1 = slice(U, -1, 0, m, 1), U2 = slice(U, -1, m, n, 1), gU2 = slice(g[0], -1, m, n, 1);
+      Tensor gB2 = linalg_solve_triangular(mT(L), gU2, true, true, true);  // L^-T gU2
+      Tensor gL1 = sub(gL, tril(matmul(gB2, mT(U2)), -1));
+      gB = cat({square(L, U1, gL1, slice(gU, -1, 0, m, 1)), gB2}, -1);
+    } else {  // tall: L = [L1; L2]; L2 = (P^T A)_2 U^-1 feeds back into U's gradient
+      Tensor L1 = slice(L, -2, 0, n, 1), L2 = slice(L, -2, n, m, 1), gL2 = slice(g[0], -2, n, m, 1);
+      Tensor gB2 = mT(linalg_solve_triangular(U, mT(gL2), true, true, false));  // gL2 U^-T = (U^-1 gL2^T)^T
+      Tensor gU1 = sub(gU, triu(matmul(mT(L2), gB2)));
+      gB = cat({square(L1, U, slice(gL, -2, 0, n, 1), gU1), gB2}, -2);
+    }
+    return {matmul(P, gB)};
   }
 };
-ST_VJP_FORMULA("LinalgLuFactorExBackward0", "grad_A = P L⁻ᵀ (tril(Lᵀ grad, -1) + triu(grad Uᵀ)) U⁻ᵀ (A = P L U)")
+ST_VJP_FORMULA("LinalgLuFactorExBackward0", "grad_A = P L⁻ᵀ (tril(Lᵀ grad_L, -1) + triu(grad_U Uᵀ)) U⁻ᵀ (A = P L U, "
+                                            "square; a wide U's or a tall L's extra block feeds back first)")
 
 struct LinalgLuSolveBackward0 : Node {
   SavedTensor LU, pivots, result;

@@ -36,7 +36,7 @@ std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& A, bool full_matrice
 Tensor linalg_solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left = true,
                                bool unitriangular = false);
 // (LU, pivots, info): A = P L U packed in LU (L unit lower, U upper), int32 1-based row swaps; with
-// check_errors a zero U[i,i] raises `fn`'s error (LinalgLuFactorExBackward0; square A for the gradient).
+// check_errors a zero U[i,i] raises `fn`'s error (LinalgLuFactorExBackward0).
 std::tuple<Tensor, Tensor, Tensor> linalg_lu_factor_ex(const Tensor& A, bool pivot = true, bool check_errors = false,
                                                        const char* fn = "torch.linalg.lu_factor_ex");
 // X with A X = B (left) or X A = B, A (or A^T when adjoint) given by lu_factor's (LU, pivots) (LinalgLuSolveBackward0).
