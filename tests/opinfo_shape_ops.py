@@ -322,3 +322,117 @@ OPS = [
     OpInfo("unique", lambda T, a: T.unique(a, return_inverse=True, return_counts=True), _unique_ref,
            _unique_samples, dtypes=ALL, grad=False),
 ]
+
+# ---------------------------------------------------------------- reductions into slots, put, unfold (issue 10)
+
+_UFUNC = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
+_IDENTITY = {"sum": 0, "mean": 0, "prod": 1, "amax": -np.inf, "amin": np.inf}
+
+
+def _reduce_into_ref(a, part, where, reduce, include_self):
+    """a with part[k] reduced into a[where[k]] (numpy's ufunc.at), as scatter_reduce / index_reduce."""
+    out = a.copy()
+    if not include_self:
+        out[where] = _IDENTITY[reduce]
+    _UFUNC[reduce].at(out, where, part)
+    if reduce == "mean":
+        counts = np.full(a.shape, 1 if include_self else 0)
+        np.add.at(counts, where, 1)
+        out = out / np.maximum(counts, 1)
+    return out.astype(a.dtype)
+
+
+def _scatter_reduce_ref(a, s, dim, index, reduce, include_self=True):
+    index = _np_idx(index)
+    ii = list(np.indices(index.shape, sparse=True))
+    ii[dim] = index
+    where = tuple(np.broadcast_arrays(*ii))
+    return _reduce_into_ref(a, s[tuple(slice(0, k) for k in index.shape)], where, reduce, include_self)
+
+
+def _scatter_reduce_samples(dtype, rng):
+    cases = [((4, 3), (6, 3), (6, 3), 0), ((3, 5), (3, 4), (3, 6), 1), ((5,), (7,), (7,), 0),
+             ((2, 3, 4), (2, 5, 4), (2, 5, 4), 1), ((3, 4), (0, 4), (1, 4), 0)]
+    out = []
+    for a, i, s, d in cases:
+        for reduce in ("sum", "prod", "mean", "amax", "amin"):
+            for include_self in (True, False):
+                out.append(Sample((rand_array(rng, a, dtype), rand_array(rng, s, dtype)),
+                                  {"dim": d, "index": Ix(rng.integers(0, a[d], i)), "reduce": reduce,
+                                   "include_self": include_self}))
+    return out
+
+
+def _index_reduce_ref(a, s, dim, index, reduce, include_self=True):
+    index = _np_idx(index)
+    ii = list(np.indices(s.shape, sparse=True))
+    ii[dim] = index.reshape([-1 if k == dim else 1 for k in range(s.ndim)])
+    where = tuple(np.broadcast_arrays(*ii))
+    return _reduce_into_ref(a, s, where, reduce, include_self)
+
+
+def _index_reduce_samples(dtype, rng):
+    cases = [((4, 3), 0, 6), ((3, 5), 1, 4), ((5,), 0, 7), ((2, 3, 4), 2, 5)]
+    out = []
+    for a, d, n in cases:
+        s = list(a)
+        s[d] = n
+        for reduce in ("prod", "mean", "amax", "amin"):
+            for include_self in (True, False):
+                out.append(Sample((rand_array(rng, a, dtype), rand_array(rng, tuple(s), dtype)),
+                                  {"dim": d, "index": Ix(rng.integers(0, a[d], n)), "reduce": reduce,
+                                   "include_self": include_self}))
+    return out
+
+
+def _put_ref(a, s, index, accumulate=False):
+    out = a.copy().reshape(-1)
+    idx = _np_idx(index).reshape(-1)
+    idx = np.where(idx < 0, idx + out.size, idx)
+    if accumulate:
+        np.add.at(out, idx, s.reshape(-1))
+    else:
+        out[idx] = s.reshape(-1)
+    return out.reshape(a.shape)
+
+
+def _put_samples(dtype, rng):
+    return [Sample((rand_array(rng, (3, 4), dtype), rand_array(rng, (2, 2), dtype)),
+                   {"index": Ix([[0, 10], [-1, 5]])}),
+            Sample((rand_array(rng, (3, 4), dtype), rand_array(rng, (4,), dtype)),
+                   {"index": Ix([1, 1, -11, 3]), "accumulate": True}),
+            Sample((rand_array(rng, (5,), dtype), rand_array(rng, (3,), dtype)), {"index": Ix([4, 0, 2])}),
+            Sample((rand_array(rng, (), dtype), rand_array(rng, (1,), dtype)), {"index": Ix([-1])}),
+            Sample((rand_array(rng, (2, 3), dtype), rand_array(rng, (0,), dtype)), {"index": Ix([])})]
+
+
+def _unfold_ref(a, dimension, size, step):
+    if a.ndim == 0:
+        return a.reshape(1)
+    dimension %= a.ndim
+    w = np.lib.stride_tricks.sliding_window_view(a, size, axis=dimension)
+    sl = [slice(None)] * w.ndim
+    sl[dimension] = slice(None, None, step)
+    return w[tuple(sl)]
+
+
+_UNFOLD = _arr([(12,), (3, 7), (2, 5, 4), (4, 3), ()],
+               [[{"dimension": 0, "size": 3, "step": 2}, {"dimension": -1, "size": 4, "step": 4}],
+                [{"dimension": 1, "size": 3, "step": 1}, {"dimension": 0, "size": 3, "step": 2}],
+                [{"dimension": 1, "size": 2, "step": 2}],
+                [{"dimension": 0, "size": 4, "step": 1}, {"dimension": 1, "size": 0, "step": 1}],
+                [{"dimension": 0, "size": 1, "step": 1}]])
+
+OPS += [
+    OpInfo("scatter_reduce", lambda T, a, s, dim, index, **kw: T.scatter_reduce(a, dim, _idx(T, index), s, **kw),
+           _scatter_reduce_ref, _scatter_reduce_samples, dtypes=FLOATS, grad_fn="ScatterReduceBackward0",
+           inplace=lambda T, a, s, dim, index, **kw: a.scatter_reduce_(dim, _idx(T, index), s, **kw)),
+    OpInfo("index_reduce", lambda T, a, s, dim, index, **kw: a.index_reduce(dim, _idx(T, index), s, **kw),
+           _index_reduce_ref, _index_reduce_samples, dtypes=FLOATS, grad_fn="IndexReduceBackward0",
+           inplace=lambda T, a, s, dim, index, **kw: a.index_reduce_(dim, _idx(T, index), s, **kw)),
+    OpInfo("put", lambda T, a, s, index, **kw: T.put(a, _idx(T, index), s, **kw), _put_ref, _put_samples,
+           dtypes=ALL, grad_fn="PutBackward0", gradgrad=True,
+           inplace=lambda T, a, s, index, **kw: a.put_(_idx(T, index), s, **kw)),
+    OpInfo("unfold", lambda T, a, **kw: a.unfold(**kw), _unfold_ref, _UNFOLD, dtypes=ALL, grad_fn="UnfoldBackward0",
+           gradgrad=True),
+]

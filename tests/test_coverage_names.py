@@ -26,19 +26,7 @@ SPECIAL = ("expit logit erf erfc erfinv gammaln digamma psi i0 i0e i1 i1e xlogy 
            "entr sinc ndtr ndtri log_ndtr").split()
 
 # Names of the lists above that are not there yet: each must really be missing (move it out when it lands).
-NOT_YET = {
-    "as_strided": "needs a C++ view op with explicit strides",
-    "index_reduce": "needs a C++ kernel (prod/mean/amax/amin with include_self)",
-    "scatter_reduce": "needs a C++ kernel (prod/mean/amax/amin with include_self)",
-    "Tensor.squeeze_": "an in-place metadata change needs C++ support",
-    "Tensor.as_strided": "needs a C++ view op with explicit strides",
-    "Tensor.as_strided_": "needs a C++ view op with explicit strides",
-    "Tensor.index_reduce": "needs a C++ kernel", "Tensor.index_reduce_": "needs a C++ kernel",
-    "Tensor.scatter_reduce": "needs a C++ kernel", "Tensor.scatter_reduce_": "needs a C++ kernel",
-    "Tensor.unfold": "needs a C++ strided view", "Tensor.put_": "needs a C++ flat-index write",
-    "linalg.lu_factor": "needs getrf's pivots exposed from kernels/lapack",
-    "linalg.lu_solve": "needs getrs exposed from kernels/lapack",
-}
+NOT_YET = {}
 
 # PyTorch's top-level names smalltorch does not provide, on purpose.
 INTENTIONALLY_ABSENT = {

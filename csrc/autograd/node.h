@@ -198,6 +198,12 @@ void make_differentiable_view(const Tensor& view, const Tensor& base, ViewCreati
 // requires grad, a view of one, a view made under no_grad, and an output of a
 // multi-view op. `op` names the op in the leaf messages (nullptr: none).
 void check_inplace(const Tensor& self, bool requires_grad, const char* op);
+// The AsStridedBackward0 node (AsStridedBackward1 when inplace, made before
+// input's geometry changes) of the view of input's storage with these sizes,
+// strides and offset: the gradient is put back where the view's elements sit
+// and read at input's positions (split evenly where input's elements overlap).
+NodePtr as_strided_node(const Tensor& input, const DimVector& sizes, const DimVector& strides, int64_t offset,
+                        bool inplace);
 // Records `fn` (the node of an in-place op on self, whose version was already
 // bumped) as self's new history. On a differentiable view it becomes the base's
 // history instead, as CopySlices(fn), and the view's grad_fn is remade from it.

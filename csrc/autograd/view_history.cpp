@@ -69,7 +69,8 @@ struct Span {
 // base is the view's gradient put back where the view's elements sit.
 struct AsStridedBackward0 : Node {
   Geometry base, view;
-  const char* name() const override { return "AsStridedBackward0"; }
+  const char* which = "AsStridedBackward0";  // AsStridedBackward1: as_strided_
+  const char* name() const override { return which; }
   void saved_fields(std::vector<SavedField>& out) const override {
     out.push_back(SavedField::of("size", view.sizes));
     out.push_back(SavedField::of("storage_offset", Scalar(view.offset)));
@@ -84,7 +85,17 @@ struct AsStridedBackward0 : Node {
     const int64_t lo = std::min(blo, vlo), hi = std::max(bhi, vhi);
     Tensor flat = ops::zeros({std::max<int64_t>(hi - lo + 1, 0)}, g[0].dtype());
     flat = ops::index_put(flat, {view.positions(lo)}, g[0], true);
-    return {ops::index(flat, std::vector<Tensor>{base.positions(lo)})};
+    Tensor bpos = base.positions(lo);
+    Tensor r = ops::index(flat, std::vector<Tensor>{bpos});
+    // an input whose elements share memory (expanded) splits the gradient among them, as PyTorch
+    std::vector<char> seen(static_cast<size_t>(std::max<int64_t>(hi - lo + 1, 0)), 0);
+    const int64_t* bp = bpos.data<int64_t>();
+    bool overlap = false;
+    for (int64_t i = 0, n = bpos.numel(); i < n && !overlap; ++i) overlap = seen[bp[i]]++ != 0;
+    if (!overlap) return {r};
+    Tensor count = ops::index_put(ops::zeros({static_cast<int64_t>(seen.size())}, g[0].dtype()), {bpos},
+                                  ops::ones(base.sizes, g[0].dtype()), true);
+    return {ops::div(r, ops::index(count, std::vector<Tensor>{bpos}))};
   }
 };
 
@@ -216,6 +227,16 @@ void remake_view_grad_fn(const Tensor& t, ViewMeta& vm) {
   vm.attr_version = t.impl()->version();
 }
 }  // namespace
+
+NodePtr as_strided_node(const Tensor& input, const DimVector& sizes, const DimVector& strides, int64_t offset,
+                        bool inplace) {
+  auto fn = std::make_shared<AsStridedBackward0>();
+  fn->base = Geometry::of(input);
+  fn->view = Geometry{sizes, strides, offset};
+  if (inplace) fn->which = "AsStridedBackward1";
+  fn->next_edges.push_back(gradient_edge(input));
+  return fn;
+}
 
 const NodePtr& view_grad_fn(const Tensor& t) {
   static const NodePtr none;

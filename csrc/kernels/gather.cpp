@@ -120,32 +120,52 @@ void gather(const Tensor& out, const Tensor& src, int64_t dim, const Tensor& ind
   });
 }
 
-void scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, bool accumulate) {
+namespace {
+// self[p with coordinate dim replaced by index[p]] = combine(that, src[p]) over index's shape, on one thread.
+template <typename T, typename F>
+void scatter_with(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, F combine) {
   if (index.numel() == 0) return;
-  const int64_t item = static_cast<int64_t>(element_size(self.dtype()));
   int64_t dim_stride = 0, dim_size = 1;
   LoopPlan plan;
   index_plan(plan, index.sizes(), self, index, src, 0, dim, dim_stride, dim_size);
-  auto run = [&](auto tag, auto combine) {
-    using T = typename decltype(tag)::type;
-    const int64_t ds = dim_stride * static_cast<int64_t>(sizeof(T));
-    run_plan_range(plan, 0, plan.numel, [=](char** d, const int64_t* s, int64_t n) {
-      for (int64_t i = 0; i < n; ++i) {
-        int64_t j = load<int64_t>(d[1] + i * s[1]);
-        if (j < 0) j += dim_size;
-        char* p = d[0] + i * s[0] + j * ds;
-        store<T>(p, combine(load<T>(p), load<T>(d[2] + i * s[2])));
-      }
-    });
-  };
+  const int64_t ds = dim_stride * static_cast<int64_t>(sizeof(T));
+  run_plan_range(plan, 0, plan.numel, [=](char** d, const int64_t* s, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t j = load<int64_t>(d[1] + i * s[1]);
+      if (j < 0) j += dim_size;
+      char* p = d[0] + i * s[0] + j * ds;
+      store<T>(p, combine(load<T>(p), load<T>(d[2] + i * s[2])));
+    }
+  });
+}
+}  // namespace
+
+void scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, bool accumulate) {
   if (!accumulate) {
-    dispatch_width(item, "gather/scatter", [&](auto tag) { run(tag, [](auto, auto v) { return v; }); });
+    dispatch_width(static_cast<int64_t>(element_size(self.dtype())), "gather/scatter", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      scatter_with<T>(self, dim, index, src, [](T, T v) { return v; });
+    });
     return;
   }
+  scatter_reduce(self, dim, index, src, ScatterOp::Sum);
+}
+
+void scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, ScatterOp op) {
   dispatch_all(self.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    if constexpr (std::is_same<T, bool>::value) run(tag, [](bool a, bool b) { return a || b; });
-    else run(tag, [](T a, T b) { return static_cast<T>(a + b); });
+    if constexpr (std::is_same<T, bool>::value) {  // sum and amax: or; prod and amin: and
+      if (op == ScatterOp::Sum || op == ScatterOp::Max) scatter_with<T>(self, dim, index, src, [](bool a, bool b) { return a || b; });
+      else scatter_with<T>(self, dim, index, src, [](bool a, bool b) { return a && b; });
+    } else if (op == ScatterOp::Sum) {
+      scatter_with<T>(self, dim, index, src, [](T a, T b) { return static_cast<T>(a + b); });
+    } else if (op == ScatterOp::Prod) {
+      scatter_with<T>(self, dim, index, src, [](T a, T b) { return static_cast<T>(a * b); });
+    } else if (op == ScatterOp::Max) {  // NaN wins (a != a only for NaN)
+      scatter_with<T>(self, dim, index, src, [](T a, T b) { return (a != a || a > b) ? a : b; });
+    } else {
+      scatter_with<T>(self, dim, index, src, [](T a, T b) { return (a != a || a < b) ? a : b; });
+    }
   });
 }
 

@@ -23,6 +23,12 @@ void gather(const Tensor& out, const Tensor& src, int64_t dim, const Tensor& ind
 // repeated indices accumulate deterministically.
 void scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, bool accumulate);
 
+// scatter with a reduction: self[p with coordinate `dim` replaced by index[p]]
+// = op(that, src[p]); Max/Min let NaN win; on bool, Sum/Max are `or` and
+// Prod/Min `and`. One thread (a fixed order for repeated indices).
+enum class ScatterOp { Sum, Prod, Max, Min };
+void scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, ScatterOp op);
+
 // Sorts every row of src along `dim` (NaN counts as the largest value, ties
 // keep their original order) and writes the first k = values.size(dim)
 // values and their int64 positions.

@@ -738,4 +738,246 @@ std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& A, bool full_matrice
   return {compute_uv ? U : Tensor(), s, compute_uv ? Vh : Tensor()};
 }
 
+// ------------------------------------------------------------ LU: lu_factor(_ex), lu_solve, lu_unpack
+
+namespace {
+// P (m x m) from LAPACK's 1-based row swaps piv (..., k) of m-row matrices: A = P L U (no history).
+Tensor permutation_raw(const Tensor& piv, int64_t m, ScalarType dt) {
+  const int64_t k = piv.sizes().back();
+  DimVector sizes(piv.sizes().begin(), piv.sizes().end() - 1);
+  sizes.push_back(m);
+  sizes.push_back(m);
+  const int64_t count = m > 0 ? checked_numel(sizes) / (m * m) : 0;
+  Tensor P = zeros(sizes, dt);
+  Tensor pc = contiguous_raw(piv);
+  const int32_t* pp = pc.data<int32_t>();
+  std::vector<int64_t> perm(static_cast<size_t>(m));
+  dispatch_floating(dt, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* out = P.data<T>();
+    for (int64_t b = 0; b < count; ++b) {
+      for (int64_t i = 0; i < m; ++i) perm[i] = i;
+      for (int64_t i = 0; i < k; ++i) {
+        const int64_t j = pp[b * k + i] - 1;
+        ST_CHECK(j >= 0 && j < m, "lu_unpack: pivots must lie between 1 and ", m, ", got ", j + 1);
+        std::swap(perm[i], perm[j]);
+      }
+      for (int64_t i = 0; i < m; ++i) out[b * m * m + perm[i] * m + i] = T(1);  // (P^T A)[i] = A[perm[i]]
+    }
+  });
+  return P;
+}
+
+// The unit lower L (m x k) and upper U (k x n) packed in LU, differentiably.
+std::pair<Tensor, Tensor> unpack_lu(const Tensor& LU) {
+  const int64_t m = nrows(LU), n = ncols(LU), k = std::min(m, n);
+  Tensor L = add(tril(slice(LU, -1, 0, k, 1), -1), eye(m, k, LU.dtype()));
+  Tensor U = triu(slice(LU, -2, 0, k, 1));
+  return {L, U};
+}
+
+struct LinalgLuFactorExBackward0 : Node {
+  SavedTensor LU, pivots;
+  const char* name() const override { return "LinalgLuFactorExBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("pivot", Scalar(true)));
+    out.push_back(SavedField::of("LU", LU));
+    out.push_back(SavedField::of("pivots", pivots));
+  }
+  void release_variables() override { LU.release(); pivots.release(); }
+  TensorList apply(TensorList&& g) override {
+    if (!g[0].defined()) return {Tensor()};
+    Tensor lu = LU.unpack(*this), piv = pivots.unpack(*this);
+    const int64_t m = nrows(lu), n = ncols(lu), k = std::min(m, n);
+    auto [L, U] = unpack_lu(lu);
+    Tensor P = permutation_raw(piv, m, lu.dtype());
+    Tensor gL = tril(slice(g[0], -1, 0, k, 1), -1), gU = triu(slice(g[0], -2, 0, k, 1));
+    // the square block: B = L1 U1 (k x k) with gradients gL1, gU1 -> L1^-T (tril(L1^T gL1, -1) + triu(gU1 U1^T)) U1^-T
+    auto square = [](const Tensor& L1, const Tensor& U1, const Tensor& gL1, const Tensor& gU1) {
+      Tensor phi = add(tril(matmul(mT(L1), gL1), -1), triu(matmul(gU1, mT(U1))));
+      Tensor x = linalg_solve_triangular(mT(U1), phi, false, false, false);
+      return linalg_solve_triangular(mT(L1), x, true, true, true);
+    };
+    Tensor gB;  // the gradient of P^T A
+    if (m == n) {
+      gB = square(L, U, gL, gU);
+    } else if (m < n) {  // wide: U = [U1 U2]; U2 = L^-1 (P^T A)_2 feeds back into L's gradient
+      Tensor U1 = slice(U, -1, 0, m, 1), U2 = slice(U, -1, m, n, 1), gU2 = slice(g[0], -1, m, n, 1);
+      Tensor gB2 = linalg_solve_triangular(mT(L), gU2, true, true, true);  // L^-T gU2
+      Tensor gL1 = sub(gL, tril(matmul(gB2, mT(U2)), -1));
+      gB = cat({square(L, U1, gL1, slice(gU, -1, 0, m, 1)), gB2}, -1);
+    } else {  // tall: L = [L1; L2]; L2 = (P^T A)_2 U^-1 feeds back into U's gradient
+      Tensor L1 = slice(L, -2, 0, n, 1), L2 = slice(L, -2, n, m, 1), gL2 = slice(g[0], -2, n, m, 1);
+      Tensor gB2 = mT(linalg_solve_triangular(U, mT(gL2), true, true, false));  // gL2 U^-T = (U^-1 gL2^T)^T
+      Tensor gU1 = sub(gU, triu(matmul(mT(L2), gB2)));
+      gB = cat({square(L1, U, slice(gL, -2, 0, n, 1), gU1), gB2}, -2);
+    }
+    return {matmul(P, gB)};
+  }
+};
+ST_VJP_FORMULA("LinalgLuFactorExBackward0", "grad_A = P L⁻ᵀ (tril(Lᵀ grad_L, -1) + triu(grad_U Uᵀ)) U⁻ᵀ (A = P L U, "
+                                            "square; a wide U's or a tall L's extra block feeds back first)")
+
+struct LinalgLuSolveBackward0 : Node {
+  SavedTensor LU, pivots, result;
+  bool left = true, adjoint = false;
+  DimVector lu_sizes, b_sizes;
+  const char* name() const override { return "LinalgLuSolveBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("LU", LU));
+    out.push_back(SavedField::of("adjoint", Scalar(adjoint)));
+    out.push_back(SavedField::of("left", Scalar(left)));
+    out.push_back(SavedField::of("pivots", pivots));
+    out.push_back(SavedField::of("result", result));
+  }
+  void release_variables() override { LU.release(); pivots.release(); result.release(); }
+  TensorList apply(TensorList&& g) override {
+    TensorList out(2);
+    if (!g[0].defined()) return out;
+    Tensor lu = LU.unpack(*this), piv = pivots.unpack(*this), X = result.unpack(*this);
+    // grad_B: the same solve with A transposed; grad_A from X = op(A)^-1 B (or B op(A)^-1)
+    Tensor gB = linalg_lu_solve(lu, piv, g[0], left, !adjoint);
+    if (should_compute(1)) out[1] = sum_to(gB, b_sizes);
+    if (should_compute(0)) {
+      Tensor gA = left ? (adjoint ? matmul(X, mT(gB)) : matmul(gB, mT(X)))
+                       : (adjoint ? matmul(mT(gB), X) : matmul(mT(X), gB));
+      gA = neg(gA);
+      auto [L, U] = unpack_lu(lu);
+      Tensor PtgA = matmul(mT(permutation_raw(piv, nrows(lu), lu.dtype())), gA);
+      // A = P L U: grad_LU = tril(P^T grad_A U^T, -1) + triu(L^T P^T grad_A)
+      out[0] = sum_to(add(tril(matmul(PtgA, mT(U)), -1), triu(matmul(mT(L), PtgA))), lu_sizes);
+    }
+    return out;
+  }
+};
+ST_VJP_FORMULA("LinalgLuSolveBackward0", "grad_B = op(A)⁻ᵀ grad (left)\ngrad_LU = tril(Pᵀ grad_A Uᵀ, -1) + triu(Lᵀ Pᵀ grad_A), grad_A = -grad_B Xᵀ")
+
+struct LuUnpackBackward0 : Node {
+  int64_t m = 0, n = 0;
+  const char* name() const override { return "LuUnpackBackward0"; }
+  TensorList apply(TensorList&& g) override {
+    // outputs: 0 L (m x k), 1 U (k x n); their triangles came from LU's
+    const int64_t k = std::min(m, n);
+    Tensor r;
+    if (g.size() > 0 && g[0].defined()) {
+      DimVector s = g[0].sizes();
+      s.back() = n;
+      r = slice_backward(tril(g[0], -1), s, g[0].dim() - 1, 0, k, 1);
+    }
+    if (g.size() > 1 && g[1].defined()) {
+      DimVector s = g[1].sizes();
+      s[s.size() - 2] = m;
+      Tensor u = slice_backward(triu(g[1]), s, g[1].dim() - 2, 0, k, 1);
+      r = r.defined() ? add(r, u) : u;
+    }
+    return {r};
+  }
+};
+ST_VJP_FORMULA("LuUnpackBackward0", "grad_LU = tril(grad_L, -1) + triu(grad_U) (each in its own block)")
+}  // namespace
+
+std::tuple<Tensor, Tensor, Tensor> linalg_lu_factor_ex(const Tensor& A, bool pivot, bool check_errors,
+                                                       const char* fn) {
+  ST_CHECK(A.dim() >= 2, "torch.lu_factor: Expected tensor with 2 or more dimensions. Got size: ",
+           shape_str(A.sizes()), " instead");
+  ST_CHECK_T(is_floating(A.dtype()), NotImplementedError, "\"lu_cpu\" not implemented for '",
+             torch_type_name(A.dtype()), "'");
+  ST_CHECK(pivot, "linalg.lu_factor: LU without pivoting is not implemented on the CPU");
+  const int64_t m = nrows(A), n = ncols(A);
+  Tensor lu = colmajor(A);
+  Tensor piv = st::empty(with(batch_shape(A), {std::min(m, n)}), ScalarType::Int32);
+  std::vector<int> infos = A.numel() > 0 ? kernels::lapack::getrf(lu, piv) : std::vector<int>();
+  if (A.numel() == 0) {  // no matrix to factor: pivots 1..k
+    int32_t* pp = piv.data<int32_t>();
+    const int64_t k = std::min(m, n);
+    for (int64_t i = 0; i < piv.numel(); ++i) pp[i] = static_cast<int32_t>(i % std::max<int64_t>(k, 1) + 1);
+    infos.assign(static_cast<size_t>(checked_numel(batch_shape(A))), 0);
+  }
+  for (size_t b = 0; check_errors && b < infos.size(); ++b)  // a RuntimeError here, as PyTorch's (not LinAlgError)
+    ST_CHECK(infos[b] <= 0, fn, ": ", A.dim() > 2 ? str("(Batch element ", b, "): ") : std::string(), "U[", infos[b],
+             ",", infos[b], "] is zero and using it on lu_solve would result in a division by zero. If you still want "
+             "to perform the factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)");
+  Tensor LU = mT_raw(lu);
+  if (auto node = make_node<LinalgLuFactorExBackward0>({&A})) {
+    autograd::set_history(LU, node);
+    node->LU.save(LU, true);
+    node->pivots.save(piv);
+  }
+  return {LU, piv, infos_tensor(infos, batch_shape(A))};
+}
+
+Tensor linalg_lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left, bool adjoint) {
+  const char* fn = "linalg.lu_solve";
+  ST_CHECK(B.dim() >= 2, fn, ": The input tensor B must have at least 2 dimensions.");
+  ST_CHECK(LU.dim() >= 2, fn, ": The input tensor LU must have at least 2 dimensions.");
+  ST_CHECK(nrows(LU) == ncols(LU), "torch.linalg.lu_solve: A must be batches of square matrices, but they are ",
+           nrows(LU), " by ", ncols(LU), " matrices");
+  ST_CHECK(LU.dtype() == B.dtype(), fn, ": Expected LU and B to have the same dtype, but found LU of type ",
+           torch_type_name(LU.dtype()), " and B of type ", torch_type_name(B.dtype()), " instead");
+  ST_CHECK_T(is_floating(LU.dtype()), NotImplementedError, "\"lu_solve_cpu\" not implemented for '",
+             torch_type_name(LU.dtype()), "'");
+  ST_CHECK(pivots.dtype() == ScalarType::Int32, fn, ": pivots should be a Tensor of scalar type torch.int32");
+  const int64_t n = nrows(LU);
+  ST_CHECK(pivots.dim() >= 1 && pivots.sizes().back() == n, fn,
+           ": Number of pivots per batch should be same as the dimension of the matrix");
+  ST_CHECK(DimVector(pivots.sizes().begin(), pivots.sizes().end() - 1) == batch_shape(LU), fn,
+           ": Expected LU.shape[:-1] and pivots.shape to be the same, but got pivots with shape ",
+           shape_str(pivots.sizes()), " instead");
+  if (left)
+    ST_CHECK(nrows(B) == n, fn, ": Incompatible shapes of A and B for the equation AX = B (", n, "x", n, " and ",
+             nrows(B), "x", ncols(B), ")");
+  else
+    ST_CHECK(ncols(B) == n, fn, ": Incompatible shapes of A and B for the equation XA = B (", n, "x", n, " and ",
+             nrows(B), "x", ncols(B), ")");
+  DimVector batch = broadcast_shapes(batch_shape(LU), batch_shape(B));
+  Tensor lu = colmajor(expand(alias_raw(LU), with(batch, {n, n})));
+  DimVector pb = batch;
+  pb.push_back(n);
+  Tensor piv = copy_raw(expand(alias_raw(pivots), pb));
+  // X A = B  <=>  A^T X^T = B^T: the same solve on B^T with A transposed
+  Tensor Bl = left ? alias_raw(B) : mT_raw(B);
+  Tensor x = colmajor(expand(Bl, with(batch, {n, ncols(Bl)})));
+  if (x.numel() > 0 && n > 0) kernels::lapack::getrs(lu, piv, x, left ? adjoint : !adjoint);
+  // x holds the solution of the (transposed) system column-major: X itself is x's transpose when left,
+  // x read row-major otherwise (X^T column-major)
+  Tensor X = left ? mT_raw(x) : x;
+  if (auto node = make_node<LinalgLuSolveBackward0>({&LU, &B})) {
+    node->LU.save(LU);
+    node->pivots.save(pivots);
+    node->left = left;
+    node->adjoint = adjoint;
+    node->lu_sizes = LU.sizes();
+    node->b_sizes = B.sizes();
+    autograd::set_history(X, node);
+    node->result.save(X, true);
+  }
+  return X;
+}
+
+std::tuple<Tensor, Tensor, Tensor> lu_unpack(const Tensor& LU, const Tensor& pivots, bool unpack_data,
+                                             bool unpack_pivots) {
+  ST_CHECK(pivots.dtype() == ScalarType::Int32 && pivots.is_contiguous(), "torch.lu_unpack: LU_pivots is expected "
+           "to be a contiguous tensor of torch.int32 dtype.\nNote: this function is intended to be used with the "
+           "output produced by torch.linalg.lu_factor");
+  ST_CHECK(LU.dim() >= 2, "torch.lu_unpack: Expected tensor with 2 or more dimensions. Got size: ",
+           shape_str(LU.sizes()), " instead");
+  const int64_t m = nrows(LU), n = ncols(LU), k = std::min(m, n);
+  ST_CHECK(pivots.dim() >= 1 && pivots.sizes().back() == k, "torch.lu_unpack: LU_pivots.size(-1) must be equal to "
+           "min(LU.size(-2), LU.size(-1)), but got ", pivots.dim() >= 1 ? pivots.sizes().back() : 0, " and ", k);
+  Tensor P = unpack_pivots ? permutation_raw(pivots, m, LU.dtype()) : st::empty({0}, LU.dtype());
+  if (!unpack_data) return {P, st::empty({0}, LU.dtype()), st::empty({0}, LU.dtype())};
+  Tensor L, U;
+  {
+    autograd::AutoGradMode off(false);
+    std::tie(L, U) = unpack_lu(alias_raw(LU));
+  }
+  if (auto node = make_node<LuUnpackBackward0>({&LU})) {
+    node->m = m;
+    node->n = n;
+    autograd::set_history(L, node, 0);
+    autograd::set_history(U, node, 1);
+  }
+  return {P, L, U};
+}
+
 }  // namespace st::ops

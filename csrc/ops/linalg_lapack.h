@@ -35,5 +35,14 @@ std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& A, bool full_matrice
 // X with A X = B (left) or X A = B for triangular A (LinalgSolveTriangularBackward0).
 Tensor linalg_solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left = true,
                                bool unitriangular = false);
+// (LU, pivots, info): A = P L U packed in LU (L unit lower, U upper), int32 1-based row swaps; with
+// check_errors a zero U[i,i] raises `fn`'s error (LinalgLuFactorExBackward0).
+std::tuple<Tensor, Tensor, Tensor> linalg_lu_factor_ex(const Tensor& A, bool pivot = true, bool check_errors = false,
+                                                       const char* fn = "torch.linalg.lu_factor_ex");
+// X with A X = B (left) or X A = B, A (or A^T when adjoint) given by lu_factor's (LU, pivots) (LinalgLuSolveBackward0).
+Tensor linalg_lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left = true, bool adjoint = false);
+// (P, L, U) from lu_factor's (LU, pivots); P empty unless unpack_pivots, L and U empty unless unpack_data.
+std::tuple<Tensor, Tensor, Tensor> lu_unpack(const Tensor& LU, const Tensor& pivots, bool unpack_data = true,
+                                             bool unpack_pivots = true);
 
 }  // namespace st::ops

@@ -107,6 +107,20 @@ Tensor contiguous(const Tensor& a);
 Tensor clone(const Tensor& a);
 Tensor detach(const Tensor& a);           // shares storage and version counter
 Tensor to_dtype(const Tensor& a, ScalarType dtype, bool copy = false);
+// A view of a's storage with these sizes and strides, from storage_offset (a's own when none): AsStridedBackward0.
+Tensor as_strided(const Tensor& a, const IntList& size, const IntList& stride,
+                  std::optional<int64_t> storage_offset = std::nullopt);
+// Every window of `size` elements along `dimension`, `step` apart, as a new last dim (a view): UnfoldBackward0.
+Tensor unfold(const Tensor& a, int64_t dimension, int64_t size, int64_t step);
+Tensor unfold_backward(const Tensor& g, const IntList& sizes, int64_t dim, int64_t size, int64_t step);
+// In-place view ops: self itself takes the new geometry (and the node over its old history).
+Tensor& as_strided_(Tensor& self, const IntList& size, const IntList& stride,
+                    std::optional<int64_t> storage_offset = std::nullopt);
+Tensor& squeeze_(Tensor& self);
+Tensor& squeeze_(Tensor& self, const IntList& dims, bool one_dim);  // one_dim: squeeze_(dim), else squeeze_(dims)
+Tensor& unsqueeze_(Tensor& self, int64_t dim);
+Tensor& transpose_(Tensor& self, int64_t d0, int64_t d1);
+Tensor& t_(Tensor& self);
 Tensor select_backward(const Tensor& g, const IntList& sizes, int64_t dim, int64_t index);
 Tensor slice_backward(const Tensor& g, const IntList& sizes, int64_t dim, int64_t start, int64_t end, int64_t step);
 

@@ -1,6 +1,7 @@
 // Shape and data-movement ops (cat/stack/split, flip/roll/repeat, diagonals
 // and triangles, gather/scatter/index_select/take), each with its backward
 // node next to it. Sorting and searching (sort/topk/unique) is in sorting.cpp.
+#include <limits>
 #include "../kernels/gather.h"
 #include "internal.h"
 
@@ -800,6 +801,286 @@ Tensor take(const Tensor& a, const Tensor& index) {
   }
   forward_ad::linear(out, a, [&](const Tensor& t) { return take(t, idx); });
   return out;
+}
+
+// ------------------------------------------------------------ scatter_reduce, index_reduce, put
+
+namespace {
+enum class Reduce { Sum, Prod, Mean, Amax, Amin };
+
+Reduce parse_reduce(const std::string& r, bool index_form) {
+  if (r == "prod") return Reduce::Prod;
+  if (r == "mean") return Reduce::Mean;
+  if (r == "amax") return Reduce::Amax;
+  if (r == "amin") return Reduce::Amin;
+  ST_CHECK(!index_form, "index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got ", r, ".");
+  if (r == "sum") return Reduce::Sum;
+  if (r == "max") return Reduce::Amax;  // the older names PyTorch still takes
+  if (r == "min") return Reduce::Amin;
+  throw Error(str("reduce argument must be either sum, prod, mean, amax or amin, got ", r));
+}
+
+// The value a slot starts from when include_self is false: the reduction's identity in dtype dt.
+Scalar reduce_identity(Reduce r, ScalarType dt) {
+  const bool lo = r == Reduce::Amax;
+  if (r == Reduce::Sum || r == Reduce::Mean) return Scalar(int64_t(0));
+  if (r == Reduce::Prod) return Scalar(int64_t(1));
+  switch (dt) {
+    case ScalarType::Float32: case ScalarType::Float64:
+      return Scalar(lo ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity());
+    case ScalarType::Bool: return Scalar(!lo);
+    case ScalarType::UInt8: return Scalar(int64_t(lo ? 0 : 255));
+    case ScalarType::Int32:
+      return Scalar(int64_t(lo ? std::numeric_limits<int32_t>::lowest() : std::numeric_limits<int32_t>::max()));
+    default:
+      return Scalar(lo ? std::numeric_limits<int64_t>::lowest() : std::numeric_limits<int64_t>::max());
+  }
+}
+
+// target[index along d] op= src (index int64, in range; src read over index's shape), no history.
+void scatter_reduce_raw(const Tensor& target, int64_t d, const Tensor& index, const Tensor& src, Reduce r,
+                        bool include_self) {
+  const ScalarType dt = target.dtype();
+  auto spread = [&](const Scalar& v) {
+    Tensor one = full({}, v, dt);
+    return make_view(one, index.sizes(), DimVector(index.dim(), 0), 0);
+  };
+  if (!include_self) kernels::scatter(target, d, index, spread(reduce_identity(r, dt)), false);
+  using kernels::ScatterOp;
+  const ScatterOp op = r == Reduce::Prod ? ScatterOp::Prod : r == Reduce::Amax ? ScatterOp::Max
+                       : r == Reduce::Amin ? ScatterOp::Min : ScatterOp::Sum;
+  kernels::scatter_reduce(target, d, index, src, op);
+  if (r != Reduce::Mean) return;
+  // mean: the sum over how many values each slot took (at least 1); integers divide with floor
+  Tensor counts = full(target.sizes(), Scalar(int64_t(include_self ? 1 : 0)), dt);
+  kernels::scatter(counts, d, index, spread(Scalar(int64_t(1))), true);
+  AutoGradMode off(false);
+  forward_ad::Disable plain;
+  Tensor c = clamp_min(counts, Scalar(int64_t(1)));
+  kernels::copy(target, is_floating(dt) ? div(alias_raw(target), c) : div_mode(alias_raw(target), c, "floor"));
+}
+
+// t cut down to the shape `sizes` (<= t's in every dim), differentiably.
+Tensor narrow_to(Tensor t, const DimVector& sizes) {
+  for (int64_t d = 0; d < t.dim(); ++d)
+    if (t.sizes()[d] != sizes[d]) t = slice(t, d, 0, sizes[d], 1);
+  return t;
+}
+
+// ScatterReduceBackward0 / IndexReduceBackward0 (index_reduce saves its index
+// spread over source's shape, so both read the same formulas).
+struct ScatterReduceBackward0 : Node {
+  const char* which = "ScatterReduceBackward0";
+  SavedTensor self, src, index, result;
+  DimVector src_sizes;
+  int64_t dim = 0;
+  Reduce reduce = Reduce::Sum;
+  bool include_self = true;
+  const char* name() const override { return which; }
+  void release_variables() override { self.release(); src.release(); index.release(); result.release(); }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    const ScalarType dt = g.dtype();
+    Tensor idx = index.unpack(*this);
+    Tensor gs, gsrc;
+    const Scalar zero(int64_t(0)), one(int64_t(1));
+    if (reduce == Reduce::Sum) {
+      gs = g;
+      gsrc = gather(g, dim, idx);
+    } else if (reduce == Reduce::Mean) {
+      Tensor n = full(g.sizes(), include_self ? one : zero, dt);
+      n = scatter_add(n, dim, idx, ones(idx.sizes(), dt));
+      n = masked_fill(n, eq(n, zero), one);
+      gs = div(g, n);
+      gsrc = div(gather(g, dim, idx), gather(n, dim, idx));
+    } else if (reduce == Reduce::Prod) {
+      Tensor a = self.unpack(*this), s = narrow_to(src.unpack(*this), idx.sizes()), r = result.unpack(*this);
+      // products that leave a zero factor out, so that its gradient is the product of the others
+      Tensor masked_self = masked_fill(a, eq(a, zero), one);
+      Tensor masked_self_result = scatter_reduce(masked_self, dim, idx, s, "prod", include_self);
+      gs = div(mul(g, masked_self_result), masked_self);
+      Tensor src_zero = eq(s, zero);
+      Tensor zeros_per_slot = gather(scatter_add(zeros(a.sizes(), dt), dim, idx, to_dtype(src_zero, dt)), dim, idx);
+      Tensor single_zero = logical_and(src_zero, eq(zeros_per_slot, one));
+      Tensor masked_src_result = scatter_reduce(a, dim, idx, masked_fill(s, single_zero, one), "prod", include_self);
+      gsrc = where(single_zero, gather(mul(g, masked_src_result), dim, idx),
+                   div(gather(mul(g, r), dim, idx), masked_fill(s, src_zero, one)));
+    } else {  // amax / amin: the gradient is split evenly among the values equal to the result
+      Tensor a = self.unpack(*this), s = narrow_to(src.unpack(*this), idx.sizes()), r = result.unpack(*this);
+      Tensor self_is = to_dtype(eq(a, r), dt);
+      Tensor src_is = to_dtype(eq(s, gather(r, dim, idx)), dt);
+      Tensor share = div(g, scatter_add(self_is, dim, idx, src_is));
+      gs = mul(self_is, share);
+      gsrc = mul(src_is, gather(share, dim, idx));
+    }
+    if (!include_self) gs = scatter(gs, dim, idx, Scalar(0.0));
+    TensorList out(next_edges.size());
+    if (should_compute(0)) out[0] = gs;
+    if (next_edges.size() > 1 && should_compute(1)) out[1] = pad_to(gsrc, src_sizes);
+    return out;
+  }
+};
+
+// The shared body of scatter_reduce(_) and index_reduce(_): idx is int64, checked, shaped like the part of
+// src it reads (index_reduce: its index spread over source's shape).
+Tensor reduce_into(const Tensor& a, int64_t d, const Tensor& idx, const Tensor& src, Reduce r, bool include_self,
+                   bool inplace, const char* op, const char* node_name) {
+  ST_CHECK_T(!(r == Reduce::Mean && a.dtype() == ScalarType::Bool), NotImplementedError,
+             "\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'");
+  if (inplace) {
+    check_inplace(a, op, &src);
+    check_no_internal_overlap(a, op);
+  }
+  auto n = make_node<ScatterReduceBackward0>({&a, &src});
+  if (n && r != Reduce::Sum && r != Reduce::Mean) {
+    n->self.save(inplace ? copy_raw(a) : a);
+    n->src.save(src);
+  }
+  Tensor target = inplace ? a : copy_raw(a);
+  Tensor s = as1d(inplace && src.impl()->storage() == a.impl()->storage() ? copy_raw(src) : src);
+  scatter_reduce_raw(as1d(target), d, idx, s, r, include_self);
+  if (n) {
+    n->which = node_name;
+    n->index.save(idx);
+    n->src_sizes = as1d(src).sizes();
+    n->dim = d;
+    n->reduce = r;
+    n->include_self = include_self;
+  }
+  if (inplace) commit_inplace(target, n);
+  else if (n) autograd::set_history(target, n);
+  if (n && r != Reduce::Sum && r != Reduce::Mean) n->result.save(target, true);
+  return target;
+}
+
+Tensor scatter_reduce_impl(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& src,
+                           const std::string& reduce, bool include_self, bool inplace) {
+  const Reduce r = parse_reduce(reduce, false);
+  ST_CHECK(index.dtype() == ScalarType::Int64 || index.dtype() == ScalarType::Int32,
+           "scatter(): Expected dtype int32/int64 for index");
+  ST_CHECK(src.dtype() == a.dtype(), "scatter(): Expected self.dtype to be equal to src.dtype");
+  const int64_t d = wrap_dim(dim, a.dim());
+  Tensor a1 = as1d(a), s1 = as1d(src);
+  Tensor idx = as1d(cast_raw(index, ScalarType::Int64));
+  ST_CHECK(idx.dim() == a1.dim() && s1.dim() == a1.dim(),
+           "Index tensor must have the same number of dimensions as self tensor");
+  if (idx.numel() > 0)
+    for (int64_t k = 0; k < a1.dim(); ++k)
+      ST_CHECK((k == d || idx.sizes()[k] <= a1.sizes()[k]) && idx.sizes()[k] <= s1.sizes()[k], "Expected index ",
+               shape_str(index.sizes()), " to be no larger than self ", shape_str(a.sizes()), " apart from dimension ",
+               d, " and to be no larger size than src ", shape_str(src.sizes()));
+  check_range(idx, d, a1.sizes()[d]);
+  return reduce_into(a, d, idx, src, r, include_self, inplace, inplace ? "scatter_reduce_" : "scatter_reduce",
+                     "ScatterReduceBackward0");
+}
+
+Tensor index_reduce_impl(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& source,
+                         const std::string& reduce, bool include_self, bool inplace) {
+  const Reduce r = parse_reduce(reduce, true);
+  const int64_t d = wrap_dim(dim, a.dim());
+  ST_CHECK_T(index.dim() <= 1, IndexError, "index_reduce_(): Index is supposed to be a vector, but got dim: ",
+             index.dim(), " with type: ", torch_type_name(index.dtype()), " and size: ", shape_str(index.sizes()));
+  ST_CHECK(index.dtype() == ScalarType::Int64 || index.dtype() == ScalarType::Int32,
+           "index_reduce_(): Expected dtype int32/int64 for index but got: ", torch_type_name(index.dtype()));
+  ST_CHECK(a.dtype() == source.dtype(), "index_reduce_(): self (", torch_type_name(a.dtype()), ") and source (",
+           torch_type_name(source.dtype()), ") must have the same scalar type");
+  Tensor a1 = as1d(a), s1 = as1d(source);
+  bool same = a1.dim() == s1.dim();
+  for (int64_t k = 0; same && k < a1.dim(); ++k) same = k == d || a1.sizes()[k] == s1.sizes()[k];
+  if (same)
+    ST_CHECK(index.numel() == s1.sizes()[d], "index_reduce_(): Number of indices (", index.numel(),
+             ") should be equal to source.size(dim): (", s1.sizes()[d], "), for dim: ", d);
+  ST_CHECK(same, "source tensor shape must match self tensor shape, excluding the specified dimension. Got "
+           "self.shape = ", shape_str(a.sizes()), " source.shape = ", shape_str(source.sizes()));
+  Tensor flat = as1d(copy_raw(cast_raw(index, ScalarType::Int64)));
+  int64_t bad = 0;
+  ST_CHECK_T(kernels::indices_in_range(flat, 0, a1.sizes()[d], bad), IndexError, "index out of range in self");
+  DimVector along(s1.dim(), 0);
+  along[d] = 1;
+  Tensor idx = make_view(flat, s1.sizes(), along, 0);  // index[i] at every position i along d
+  return reduce_into(a, d, idx, source, r, include_self, inplace, inplace ? "index_reduce_" : "index_reduce",
+                     "IndexReduceBackward0");
+}
+
+struct PutBackward0 : Node {
+  SavedTensor index;  // 1-d int64, negatives wrapped
+  DimVector src_sizes;
+  bool accumulate = false;
+  const char* name() const override { return "PutBackward0"; }
+  void release_variables() override { index.release(); }
+  TensorList apply(TensorList&& g) override {
+    Tensor idx = index.unpack(*this);
+    TensorList r(next_edges.size());
+    if (should_compute(0))
+      r[0] = accumulate ? g[0] : put(g[0], idx, zeros({idx.numel()}, g[0].dtype()), false);
+    if (next_edges.size() > 1 && should_compute(1)) r[1] = reshape(take(g[0], idx), src_sizes);
+    return r;
+  }
+};
+
+Tensor put_impl(const Tensor& a, const Tensor& index, const Tensor& source, bool accumulate, bool inplace) {
+  ST_CHECK(index.dtype() == ScalarType::Int64, "put_(): Expected a long tensor for index, but got ",
+           torch_type_name(index.dtype()));
+  ST_CHECK(a.dtype() == source.dtype(), "put_(): self and source expected to have the same dtype, but got "
+           "self.dtype = ", torch_type_name(a.dtype()), " and source.dtype = ", torch_type_name(source.dtype()));
+  ST_CHECK_T(source.numel() == index.numel(), IndexError, "put_(): Expected source and index to have the same number "
+             "of elements, but got source.numel() = ", source.numel(), ", index.numel() = ", index.numel());
+  const int64_t n = a.numel(), m = index.numel();
+  ST_CHECK_T(n > 0 || m == 0, IndexError, "put_(): Tried to put elements into an empty tensor");
+  int64_t bad = 0;
+  ST_CHECK_T(kernels::indices_in_range(index, -n, n, bad), IndexError, "out of range: tried to access index ", bad,
+             " on a tensor of ", n, " elements.");
+  if (inplace) {
+    check_inplace(a, "put_", &source);
+    check_no_internal_overlap(a, "put_");
+  }
+  auto node = make_node<PutBackward0>({&a, &source});
+  Tensor target = inplace ? a : copy_raw(a);
+  Tensor idx = copy_raw(index);
+  int64_t* ip = idx.data<int64_t>();
+  for (int64_t i = 0; i < m; ++i)
+    if (ip[i] < 0) ip[i] += n;
+  idx = make_view(idx, {m}, {1}, 0);
+  Tensor src = copy_raw(source);  // (a copy also when it shares self's memory)
+  Tensor flat = target.is_contiguous() ? make_view(target, {n}, {1}, target.impl()->offset()) : copy_raw(target);
+  if (!flat.is_same(target) && flat.dim() != 1) flat = make_view(flat, {n}, {1}, 0);
+  kernels::scatter(flat, 0, idx, make_view(src, {m}, {1}, 0), accumulate);
+  if (!target.is_contiguous()) kernels::copy(target, make_view(flat, target.sizes(), contiguous_strides(target.sizes()), 0));
+  if (node) {
+    node->index.save(idx);
+    node->src_sizes = source.sizes();
+    node->accumulate = accumulate;
+  }
+  if (inplace) commit_inplace(target, node);
+  else if (node) autograd::set_history(target, node);
+  return target;
+}
+}  // namespace
+
+Tensor scatter_reduce(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce,
+                      bool include_self) {
+  return scatter_reduce_impl(a, dim, index, src, reduce, include_self, false);
+}
+Tensor& scatter_reduce_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce,
+                        bool include_self) {
+  scatter_reduce_impl(self, dim, index, src, reduce, include_self, true);
+  return self;
+}
+Tensor index_reduce(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& source, const std::string& reduce,
+                    bool include_self) {
+  return index_reduce_impl(a, dim, index, source, reduce, include_self, false);
+}
+Tensor& index_reduce_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const std::string& reduce,
+                      bool include_self) {
+  index_reduce_impl(self, dim, index, source, reduce, include_self, true);
+  return self;
+}
+Tensor put(const Tensor& a, const Tensor& index, const Tensor& source, bool accumulate) {
+  return put_impl(a, index, source, accumulate, false);
+}
+Tensor& put_(Tensor& self, const Tensor& index, const Tensor& source, bool accumulate) {
+  put_impl(self, index, source, accumulate, true);
+  return self;
 }
 
 }  // namespace st::ops

@@ -3,6 +3,7 @@
 // index-driven gather/scatter (sorting and unique: sorting.h).
 #pragma once
 #include <optional>
+#include <string>
 #include <tuple>
 #include <vector>
 #include "../core/tensor.h"
@@ -41,5 +42,18 @@ Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, const Scalar& v
 Tensor scatter_add(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor& scatter_add_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor take(const Tensor& a, const Tensor& index);
+// reduce: "sum", "prod", "mean", "amax", "amin"; include_self: whether self's value joins its slot's reduction.
+Tensor scatter_reduce(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce,
+                      bool include_self = true);
+Tensor& scatter_reduce_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce,
+                        bool include_self = true);
+// self's slices at index (1-d) along dim reduced with source's ("prod", "mean", "amax", "amin").
+Tensor index_reduce(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& source, const std::string& reduce,
+                    bool include_self = true);
+Tensor& index_reduce_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const std::string& reduce,
+                      bool include_self = true);
+// self as if flattened: self.flat[index] = source (+= when accumulate); negative indices count from the end.
+Tensor put(const Tensor& a, const Tensor& index, const Tensor& source, bool accumulate = false);
+Tensor& put_(Tensor& self, const Tensor& index, const Tensor& source, bool accumulate = false);
 
 }  // namespace st::ops

@@ -6,6 +6,7 @@
 namespace st::ops {
 
 using autograd::get_meta;
+using autograd::NodePtr;
 
 Tensor alias_raw(const Tensor& t) { return make_view(t, t.sizes(), t.strides(), t.impl()->offset()); }
 
@@ -50,12 +51,14 @@ struct ReshapeAliasBackward0 : ViewBackward0 {
 struct TransposeBackward0 : Node {
   static constexpr bool jvp = true;
   int64_t d0 = 0, d1 = 0;
-  const char* name() const override { return "TransposeBackward0"; }
+  const char* which = "TransposeBackward0";  // TransposeBackward1: transpose_
+  const char* name() const override { return which; }
   TensorList apply(TensorList&& g) override { return {transpose(g[0], d0, d1)}; }
 };
 struct TBackward0 : Node {
   static constexpr bool jvp = true;
-  const char* name() const override { return "TBackward0"; }
+  const char* which = "TBackward0";  // TBackward1: t_
+  const char* name() const override { return which; }
   TensorList apply(TensorList&& g) override { return {t(g[0])}; }
 };
 struct PermuteBackward0 : Node {
@@ -70,7 +73,7 @@ struct ExpandBackward0 : Node {
   const char* name() const override { return "ExpandBackward0"; }
   TensorList apply(TensorList&& g) override { return {sum_to(g[0], sizes)}; }
 };
-struct SqueezeBackward : Node {  // 0: all dims, 1: one dim, 2: several dims
+struct SqueezeBackward : Node {  // 0: all dims, 1: one dim, 2: several dims (3, 4, 5: squeeze_)
   static constexpr bool jvp = true;
   DimVector sizes;
   const char* which = "SqueezeBackward0";
@@ -80,7 +83,8 @@ struct SqueezeBackward : Node {  // 0: all dims, 1: one dim, 2: several dims
 struct UnsqueezeBackward0 : Node {
   static constexpr bool jvp = true;
   int64_t dim = 0;
-  const char* name() const override { return "UnsqueezeBackward0"; }
+  const char* which = "UnsqueezeBackward0";  // UnsqueezeBackward1: unsqueeze_
+  const char* name() const override { return which; }
   TensorList apply(TensorList&& g) override { return {squeeze(g[0], dim)}; }
 };
 struct SelectBackward0 : Node {
@@ -150,6 +154,20 @@ struct FillBackward : Node {  // 2: fill_(scalar), 3: fill_(tensor)
     if (should_compute(1)) r[1] = sum(g[0]);
     return r;
   }
+};
+
+struct UnfoldBackward0 : Node {
+  static constexpr bool jvp = true;
+  DimVector sizes;
+  int64_t dim = 0, size = 0, step = 1;
+  const char* name() const override { return "UnfoldBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("dimension", Scalar(dim)));
+    out.push_back(SavedField::of("self_sym_sizes", sizes));
+    out.push_back(SavedField::of("size", Scalar(size)));
+    out.push_back(SavedField::of("step", Scalar(step)));
+  }
+  TensorList apply(TensorList&& g) override { return {unfold_backward(g[0], sizes, dim, size, step)}; }
 };
 
 DimVector inverse_perm(const DimVector& p) {
@@ -387,6 +405,181 @@ Tensor alias(const Tensor& a) {
   Tensor out = alias_raw(a);
   set_view_history(out, a, make_node<AliasBackward0>({&a}));
   return out;
+}
+
+// ------------------------------------------------------------ strided views
+
+namespace {
+// The checks PyTorch makes of an explicit geometry over a's storage.
+void check_geometry(const Tensor& a, const IntList& size, const IntList& stride, int64_t offset) {
+  ST_CHECK(size.size() == stride.size(), "mismatch in length of strides and shape");
+  for (auto st : stride)
+    ST_CHECK(st >= 0, "as_strided: Negative strides are not supported at the moment, got strides: ",
+             shape_str(stride));
+  ST_CHECK(offset >= 0, "Tensor: invalid storage offset ", offset);
+  bool empty = false;
+  for (auto sz : size) {
+    ST_CHECK(sz >= 0, "Storage size calculation overflowed with sizes=", shape_str(size), " and strides=",
+             shape_str(stride));
+    empty = empty || sz == 0;
+  }
+  const int64_t item = static_cast<int64_t>(element_size(a.dtype()));
+  int64_t need = 0;
+  if (!empty) {
+    need = 1;
+    for (size_t d = 0; d < size.size(); ++d) need += (size[d] - 1) * stride[d];
+    need = (need + offset) * item;
+  }
+  const int64_t have = static_cast<int64_t>(a.impl()->storage()->nbytes());
+  ST_CHECK(need <= have, "setStorage: sizes ", shape_str(size), ", strides ", shape_str(stride), ", storage offset ",
+           offset, ", and itemsize ", item, " requiring a storage size of ", need,
+           " are out of bounds for storage of size ", have);
+}
+
+// An in-place view op: self takes the new geometry (its version moves on, as
+// PyTorch's); n, when grad is recorded, was made over self's old history and
+// becomes its grad_fn (a view stays a view of its base).
+Tensor& restride_(Tensor& self, const char* op, const DimVector& sizes, const DimVector& strides, int64_t offset,
+                  const NodePtr& n) {
+  // forward mode: self's tangent would keep its old geometry
+  if (forward_ad::active() && forward_ad::any_tangent({&self})) forward_ad::refuse(op);
+  self.impl()->set_geometry(sizes, strides, offset);
+  self.impl()->bump_version();
+  if (n) {
+    autograd::set_history(self, n);
+    if (ViewMeta* vm = self.impl()->view_meta()) vm->attr_version = self.impl()->version();
+  }
+  return self;
+}
+
+// The checks of an in-place view op: refused on a leaf that requires grad
+// (and on the views autograd refuses to write), as any in-place op.
+void check_inplace_view(const Tensor& self) {
+  autograd::check_inplace(self, autograd::GradMode::is_enabled() && autograd::requires_grad(self), nullptr);
+}
+}  // namespace
+
+Tensor as_strided(const Tensor& a, const IntList& size, const IntList& stride, std::optional<int64_t> offset_) {
+  const int64_t offset = offset_.value_or(a.impl()->offset());
+  check_geometry(a, size, stride, offset);
+  if (forward_ad::active() && forward_ad::any_tangent({&a})) forward_ad::refuse("AsStridedBackward0");
+  Tensor out = view_raw(a, DimVector(size), DimVector(stride), offset);
+  NodePtr n;
+  if (autograd::any_requires_grad({&a})) n = autograd::as_strided_node(a, out.sizes(), out.strides(), offset, false);
+  autograd::make_differentiable_view(out, a, ViewCreation::Default);
+  if (n) autograd::set_history(out, n);
+  return out;
+}
+
+Tensor& as_strided_(Tensor& self, const IntList& size, const IntList& stride, std::optional<int64_t> offset_) {
+  const int64_t offset = offset_.value_or(self.impl()->offset());
+  check_geometry(self, size, stride, offset);
+  check_inplace_view(self);
+  if (forward_ad::active() && forward_ad::any_tangent({&self})) forward_ad::refuse("AsStridedBackward1");
+  NodePtr n;
+  if (autograd::any_requires_grad({&self})) n = autograd::as_strided_node(self, DimVector(size), DimVector(stride),
+                                                                          offset, true);
+  return restride_(self, "as_strided_", DimVector(size), DimVector(stride), offset, n);
+}
+
+Tensor unfold(const Tensor& a, int64_t dimension, int64_t size, int64_t step) {
+  const int64_t nd = a.dim();
+  const int64_t d = wrap_dim(dimension, nd);
+  const int64_t len = nd == 0 ? 1 : a.sizes()[d];
+  ST_CHECK(size <= len, "maximum size for tensor at dimension ", d, " is ", len, " but size is ", size);
+  ST_CHECK(step > 0, "step is ", step, " but must be > 0");
+  ST_CHECK(size >= 0, "size is ", size, " but must be >= 0");
+  DimVector sizes = a.sizes(), strides = a.strides();
+  if (nd == 0) {
+    sizes = {size};
+    strides = {1};
+  } else {
+    const int64_t st = strides[d];
+    sizes[d] = (len - size) / step + 1;
+    strides[d] = st * step;
+    sizes.push_back(size);
+    strides.push_back(st);
+  }
+  Tensor out = view_raw(a, sizes, strides, a.impl()->offset());
+  auto n = make_node<UnfoldBackward0>({&a});
+  if (n) { n->sizes = a.sizes(); n->dim = d; n->size = size; n->step = step; }
+  set_view_history(out, a, n);
+  return out;
+}
+
+Tensor unfold_backward(const Tensor& g, const IntList& sizes, int64_t dim, int64_t size, int64_t step) {
+  if (sizes.empty()) return reshape(sum(g), {});  // a 0-d input: its one window
+  const int64_t windows = g.sizes()[dim];
+  Tensor idx = st::empty({windows * size}, ScalarType::Int64);
+  int64_t* p = idx.data<int64_t>();
+  for (int64_t w = 0; w < windows; ++w)
+    for (int64_t k = 0; k < size; ++k) p[w * size + k] = w * step + k;
+  // (..., windows, ..., size) -> (..., windows * size, ...), window by window
+  Tensor flat = flatten(movedim(g, {g.dim() - 1}, {dim + 1}), dim, dim + 1);
+  return index_add(zeros(sizes, g.dtype()), dim, idx, flat);
+}
+
+// ------------------------------------------------------------ in-place views
+
+Tensor& squeeze_(Tensor& self) {
+  check_inplace_view(self);
+  DimVector sizes, strides;
+  for (int64_t d = 0; d < self.dim(); ++d)
+    if (self.sizes()[d] != 1) { sizes.push_back(self.sizes()[d]); strides.push_back(self.strides()[d]); }
+  auto n = make_node<SqueezeBackward>({&self});
+  if (n) { n->sizes = self.sizes(); n->which = "SqueezeBackward3"; }
+  return restride_(self, "squeeze_", sizes, strides, self.impl()->offset(), n);
+}
+
+Tensor& squeeze_(Tensor& self, const IntList& dims, bool one) {
+  std::vector<bool> mask(self.dim(), false);
+  for (auto dim : dims) {
+    int64_t d = wrap_dim(dim, self.dim());
+    if (self.dim() > 0) {
+      ST_CHECK(one || !mask[d], "dim ", d, " appears multiple times in the list of dims");
+      mask[d] = true;
+    }
+  }
+  check_inplace_view(self);
+  DimVector sizes, strides;
+  for (int64_t d = 0; d < self.dim(); ++d)
+    if (!(mask[d] && self.sizes()[d] == 1)) { sizes.push_back(self.sizes()[d]); strides.push_back(self.strides()[d]); }
+  auto n = make_node<SqueezeBackward>({&self});
+  if (n) { n->sizes = self.sizes(); n->which = one ? "SqueezeBackward4" : "SqueezeBackward5"; }
+  return restride_(self, "squeeze_", sizes, strides, self.impl()->offset(), n);
+}
+
+Tensor& unsqueeze_(Tensor& self, int64_t dim) {
+  int64_t d = wrap_dim(dim, self.dim() + 1);
+  check_inplace_view(self);
+  DimVector sizes = self.sizes(), strides = self.strides();
+  int64_t st = d < self.dim() ? sizes[d] * strides[d] : 1;
+  sizes.insert(d, 1);
+  strides.insert(d, st);
+  auto n = make_node<UnsqueezeBackward0>({&self});
+  if (n) { n->dim = d; n->which = "UnsqueezeBackward1"; }
+  return restride_(self, "unsqueeze_", sizes, strides, self.impl()->offset(), n);
+}
+
+Tensor& transpose_(Tensor& self, int64_t d0, int64_t d1) {
+  int64_t nd = self.dim();
+  int64_t x = wrap_dim(d0, nd), y = wrap_dim(d1, nd);
+  check_inplace_view(self);
+  DimVector sizes = self.sizes(), strides = self.strides();
+  if (nd > 0) { std::swap(sizes[x], sizes[y]); std::swap(strides[x], strides[y]); }
+  auto n = make_node<TransposeBackward0>({&self});
+  if (n) { n->d0 = x; n->d1 = y; n->which = "TransposeBackward1"; }
+  return restride_(self, "transpose_", sizes, strides, self.impl()->offset(), n);
+}
+
+Tensor& t_(Tensor& self) {
+  ST_CHECK(self.dim() <= 2, "t_() expects a tensor with <= 2 dimensions, but self is ", self.dim(), "D");
+  check_inplace_view(self);
+  DimVector sizes = self.sizes(), strides = self.strides();
+  if (self.dim() == 2) { std::swap(sizes[0], sizes[1]); std::swap(strides[0], strides[1]); }
+  auto n = make_node<TBackward0>({&self});
+  if (n) n->which = "TBackward1";
+  return restride_(self, "t_", sizes, strides, self.impl()->offset(), n);
 }
 
 Tensor select_backward(const Tensor& g, const IntList& sizes, int64_t dim, int64_t index) {

@@ -38,6 +38,14 @@ void bind_lapack(Module& m) {
     return ops::linalg_svd(A, full_matrices, compute_uv, fn);
   }, py::arg("A"), py::arg("full_matrices").noconvert() = true, py::arg("compute_uv").noconvert() = true,
         py::arg("fn") = "linalg.svd");
+  m.def("_linalg_lu_factor_ex", [](const Tensor& A, bool pivot, bool check_errors, const char* fn) {
+    return ops::linalg_lu_factor_ex(A, pivot, check_errors, fn);
+  }, py::arg("A"), py::arg("pivot").noconvert() = true, py::arg("check_errors").noconvert() = false,
+        py::arg("fn") = "torch.linalg.lu_factor_ex");
+  m.def("_linalg_lu_solve", &ops::linalg_lu_solve, py::arg("LU"), py::arg("pivots"), py::arg("B"),
+        py::arg("left").noconvert() = true, py::arg("adjoint").noconvert() = false);
+  m.def("_lu_unpack", &ops::lu_unpack, py::arg("LU_data"), py::arg("LU_pivots"),
+        py::arg("unpack_data").noconvert() = true, py::arg("unpack_pivots").noconvert() = true);
   m.def("_linalg_solve_triangular", &ops::linalg_solve_triangular, py::arg("A"), py::arg("B"), py::kw_only(),
         py::arg("upper").noconvert(), py::arg("left").noconvert() = true,
         py::arg("unitriangular").noconvert() = false);

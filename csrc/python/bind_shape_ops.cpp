@@ -95,6 +95,13 @@ py::object unique_any(const Tensor& t, bool sorted, bool return_inverse, bool re
   return py::tuple(out);
 }
 
+// A bool argument taken as a handle: anything else is PyTorch's TypeError (`pos` 0: a keyword-only argument).
+bool bool_arg(py::handle h, const char* fn, const char* arg, int pos = 0) {
+  ST_CHECK_T(PyBool_Check(h.ptr()), TypeError, fn, "(): argument '", arg, "'",
+             pos ? str(" (position ", pos, ")") : std::string(), " must be bool, not ", Py_TYPE(h.ptr())->tp_name);
+  return h.ptr() == Py_True;
+}
+
 }  // namespace
 
 void bind_shape_ops(Module& m, TensorClass& cls) {
@@ -197,6 +204,45 @@ void bind_shape_ops(Module& m, TensorClass& cls) {
   m.def("take", function_with_out("take", +take), py::arg("input"), py::arg("index"), py::kw_only(),
         py::arg("out") = py::none());
   cls.def("take", take, py::arg("index"));
+
+  // ---- reductions into slots: scatter_reduce, index_reduce; put
+  for (const char* name : {"scatter_reduce", "index_reduce"}) {
+    const bool scatter = name[0] == 's';
+    const char* src_name = scatter ? "src" : "source";
+    auto f = [scatter, name](const Tensor& t, int64_t dim, const Tensor& i, const Tensor& src,
+                             const std::string& reduce, py::handle include_self) {
+      const bool inc = bool_arg(include_self, name, "include_self");
+      return scatter ? ops::scatter_reduce(t, dim, i, src, reduce, inc) : ops::index_reduce(t, dim, i, src, reduce, inc);
+    };
+    m.def(name, [f, name](py::handle input, int64_t dim, const Tensor& i, const Tensor& src, const std::string& reduce,
+                          py::handle include_self, py::handle out) {
+      return result_or_out(out, name, [&] { return f(tensor_arg(input, name), dim, i, src, reduce, include_self); });
+    }, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg(src_name), py::arg("reduce"), py::kw_only(),
+          py::arg("include_self") = true, py::arg("out") = py::none());
+    cls.def(name, f, py::arg("dim"), py::arg("index"), py::arg(src_name), py::arg("reduce"), py::kw_only(),
+            py::arg("include_self") = true);
+    const std::string inplace = std::string(name) + "_";
+    cls.def(inplace.c_str(), [scatter, name](py::object s, int64_t dim, const Tensor& i, const Tensor& src,
+                                             const std::string& reduce, py::handle include_self) {
+      Tensor t = s.cast<Tensor>();
+      const bool inc = bool_arg(include_self, name, "include_self");
+      if (scatter) ops::scatter_reduce_(t, dim, i, src, reduce, inc);
+      else ops::index_reduce_(t, dim, i, src, reduce, inc);
+      return s;
+    }, py::arg("dim"), py::arg("index"), py::arg(src_name), py::arg("reduce"), py::kw_only(),
+            py::arg("include_self") = true);
+  }
+  m.def("put", [](py::handle input, const Tensor& i, const Tensor& src, py::handle acc) {
+    return ops::put(tensor_arg(input, "put"), i, src, bool_arg(acc, "put", "accumulate", 4));
+  }, py::arg("input"), py::arg("index"), py::arg("source"), py::arg("accumulate") = false);
+  cls.def("put", [](const Tensor& t, const Tensor& i, const Tensor& src, py::handle acc) {
+    return ops::put(t, i, src, bool_arg(acc, "put", "accumulate", 3));
+  }, py::arg("index"), py::arg("source"), py::arg("accumulate") = false);
+  cls.def("put_", [](py::object s, const Tensor& i, const Tensor& src, py::handle acc) {
+    Tensor t = s.cast<Tensor>();
+    ops::put_(t, i, src, bool_arg(acc, "put_", "accumulate", 3));
+    return s;
+  }, py::arg("index"), py::arg("source"), py::arg("accumulate") = false);
 
   // ---- sorting
   auto sort = [](const Tensor& t, int64_t dim, bool desc, std::optional<bool> stable) {

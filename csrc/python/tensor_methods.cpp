@@ -210,6 +210,69 @@ void bind_tensor(Module& m, TensorClass& cls) {
   method_and_function("select", [](const Tensor& t, int64_t d, int64_t i) { return ops::select(t, d, i); },
                       py::arg("dim"), py::arg("index"));
   method_and_function("narrow", &narrow, py::arg("dim"), py::arg("start"), py::arg("length"));
+  // as_strided(size, stride, storage_offset=None): size and stride are sequences (a bare int is PyTorch's TypeError)
+  auto as_strided = [](const Tensor& t, py::handle size, py::handle stride, py::handle offset, int first, bool inplace) {
+    const char* fn = inplace ? "as_strided_" : "as_strided";
+    auto dims = [&](py::handle h, const char* arg, int pos) {
+      ST_CHECK_T(PyTuple_Check(h.ptr()) || PyList_Check(h.ptr()), TypeError, fn, "(): argument '", arg,
+                 "' (position ", pos, ") must be tuple of ints, not ", Py_TYPE(h.ptr())->tp_name);
+      return to_dims(h, fn);
+    };
+    DimVector sz = dims(size, "size", first), sd = dims(stride, "stride", first + 1);
+    std::optional<int64_t> off;
+    if (!offset.is_none()) {
+      ST_CHECK_T(PyLong_Check(offset.ptr()) && !PyBool_Check(offset.ptr()), TypeError, fn,
+                 "(): argument 'storage_offset' (position ", first + 2, ") must be int, not ",
+                 Py_TYPE(offset.ptr())->tp_name);
+      off = to_int(offset, fn, "storage_offset", first + 2);
+    }
+    if (!inplace) return ops::as_strided(t, sz, sd, off);
+    Tensor self = t;
+    ops::as_strided_(self, sz, sd, off);
+    return self;
+  };
+  m.def("as_strided", [as_strided](py::handle input, py::handle size, py::handle stride, py::handle offset) {
+    return as_strided(tensor_arg(input, "as_strided"), size, stride, offset, 2, false);
+  }, py::arg("input"), py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none());
+  cls.def("as_strided", [as_strided](const Tensor& t, py::handle size, py::handle stride, py::handle offset) {
+    return as_strided(t, size, stride, offset, 1, false);
+  }, py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none());
+  cls.def("unfold", [](const Tensor& t, int64_t dim, int64_t size, int64_t step) {
+    return ops::unfold(t, dim, size, step);
+  }, py::arg("dimension"), py::arg("size"), py::arg("step"));
+  // in-place view ops: self (the same Python object) with its new geometry
+  cls.def("as_strided_", [as_strided](py::object s, py::handle size, py::handle stride, py::handle offset) {
+    as_strided(self_of(s), size, stride, offset, 1, true);
+    return s;
+  }, py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none());
+  // squeeze_(), squeeze_(dim), squeeze_(dims) with dims a tuple or several ints; None is refused as PyTorch does
+  cls.def("squeeze_", [](py::object s, py::args args, py::kwargs kw) {
+    Tensor t = self_of(s);
+    for (auto item : kw)
+      ST_CHECK_T(item.first.cast<std::string>() == "dim" && args.size() == 0, TypeError,
+                 "squeeze_() got an unexpected keyword argument '", item.first.cast<std::string>(), "'");
+    if (args.size() > 1) {
+      ops::squeeze_(t, parse_sizes(args, "squeeze_", "dim"), false);
+      return s;
+    }
+    if (args.size() == 0 && !kw.contains("dim")) {
+      ops::squeeze_(t);
+      return s;
+    }
+    py::object dim = args.size() ? py::object(args[0]) : py::object(kw["dim"]);
+    ST_CHECK_T(!dim.is_none(), TypeError, "squeeze_() received an invalid combination of arguments - got (",
+               args.size() ? "NoneType" : "dim=NoneType, ", "), but expected one of:\n * ()\n * (int dim)\n * (tuple of ints dim)");
+    if (PyTuple_Check(dim.ptr()) || PyList_Check(dim.ptr())) ops::squeeze_(t, to_dims(dim, "squeeze_"), false);
+    else ops::squeeze_(t, {to_int(dim, "squeeze_", "dim", 0)}, true);
+    return s;
+  });
+  cls.def("unsqueeze_", [](py::object s, int64_t d) { Tensor t = self_of(s); ops::unsqueeze_(t, d); return s; },
+          py::arg("dim"));
+  cls.def("t_", [](py::object s) { Tensor t = self_of(s); ops::t_(t); return s; });
+  auto transpose_ = [](py::object s, int64_t a, int64_t b) { Tensor t = self_of(s); ops::transpose_(t, a, b); return s; };
+  cls.def("transpose_", transpose_, py::arg("dim0"), py::arg("dim1"));
+  cls.def("swapdims_", transpose_, py::arg("dim0"), py::arg("dim1"));
+  cls.def("swapaxes_", transpose_, py::arg("axis0"), py::arg("axis1"));
 
   // ---- arithmetic operators
   auto add_tt = [](const Tensor& a, const Tensor& b) { return ops::add(a, b); };

@@ -1273,3 +1273,31 @@ EXAMPLES = {
                      ">>> smalltorch.linalg.solve(A, smalltorch.tensor([2., 2.]))", "tensor([1.0000, 0.5000])"],
     "special.ndtr": [">>> smalltorch.special.ndtr(smalltorch.tensor([0.]))", "tensor([0.5000])"],
 }
+# issue 10: strided views, reductions into slots, put, LU unpacking (C++ ops)
+FUNCTIONS.update({
+    "as_strided": ("Returns a view of `input`'s storage with the given `size` and `stride`, starting at "
+                   "`storage_offset` (input's own offset when None). Nothing is checked but that the view stays inside "
+                   "the storage and strides are not negative, so elements may overlap. Differentiable "
+                   "(AsStridedBackward0: the gradient is put back where the view's elements sit, split evenly where "
+                   "input's own elements share memory)."),
+    "scatter_reduce": ("Returns a copy of `input` in which, for every position of `index`, the value of `src` at "
+                       "that position is reduced into the slot `index` names along `dim`; `reduce` is 'sum', "
+                       "'prod', 'mean', 'amax' or 'amin'. With `include_self=False` a slot that receives values "
+                       "forgets its own. Integer means round down. Differentiable (ScatterReduceBackward0; the "
+                       "gradient of amax/amin is split evenly among the values equal to the result)."),
+    "index_reduce": ("Returns a copy of `input` in which the slice `source[..., i, ...]` (along `dim`) is reduced "
+                     "into the slice `index[i]`; `reduce` is 'prod', 'mean', 'amax' or 'amin'; with "
+                     "`include_self=False` the slices that receive values forget their own. Differentiable "
+                     "(IndexReduceBackward0)."),
+    "put": ("Returns a copy of `input` where, treating it as flattened to 1-D, the elements at `index` are "
+            "replaced by `source`'s (added to them when `accumulate`); negative indices count from the end. "
+            "Differentiable (PutBackward0)."),
+    "lu_unpack": ("Unpacks `linalg.lu_factor`'s (LU, pivots) into (P, L, U) with A = P L U: the permutation "
+                  "matrix, the unit lower-triangular L and the upper-triangular U. `unpack_data=False` leaves L and "
+                  "U empty, `unpack_pivots=False` leaves P empty. Differentiable in LU (LuUnpackBackward0)."),
+})
+TENSOR_ONLY.update({
+    "unfold": ("Returns a view holding every window of `size` elements along `dimension`, `step` apart, as a new "
+               "last dimension (the windows share memory with this tensor). Differentiable (UnfoldBackward0: "
+               "overlapping windows add up)."),
+})

@@ -15,7 +15,8 @@ from ._functions import broadcast_tensors as _broadcast_tensors
 
 __all__ = ["LinAlgError", "vector_norm", "matrix_norm", "norm", "matmul", "det", "slogdet", "inv", "inv_ex",
            "solve", "solve_ex", "cholesky", "cholesky_ex", "qr", "eigh", "eigvalsh", "svd", "svdvals", "cond",
-           "matrix_rank", "pinv", "lstsq", "solve_triangular", "matrix_power", "multi_dot", "cross", "vecdot"]
+           "matrix_rank", "pinv", "lstsq", "solve_triangular", "matrix_power", "multi_dot", "cross", "vecdot",
+           "lu_factor", "lu_factor_ex", "lu_solve"]
 
 LinAlgError = _C._LinAlgError  # a RuntimeError, as torch.linalg.LinAlgError
 
@@ -47,6 +48,12 @@ def _need(fn, t, arg="A", pos=1):
 def _need_bool(fn, arg, pos, v):
     if not isinstance(v, bool):
         raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be bool, not {type(v).__name__}")
+
+
+def _need_kw_bool(fn, **flags):
+    for arg, v in flags.items():
+        if not isinstance(v, bool):
+            raise TypeError(f"{fn}(): argument '{arg}' must be bool, not {type(v).__name__}")
 
 
 def _check_float(fn, A):
@@ -191,6 +198,30 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
 def cholesky(A, *, upper=False, out=None):
     """The Cholesky factor L (A = L Lᵀ), or U = Lᵀ when ``upper``; raises LinAlgError unless A is PD."""
     return _out("linalg.cholesky", out, lambda: _C._linalg_cholesky_ex(A, upper, True)[0])
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
+    """(LU, pivots, info): A = P L U packed in LU, int32 row swaps; info > 0 names a zero U[i,i]."""
+    _need("linalg.lu_factor_ex", A)
+    _need_kw_bool("linalg_lu_factor_ex", pivot=pivot, check_errors=check_errors)
+    return _out("linalg.lu_factor_ex", out, lambda: _rt.linalg_lu_factor_ex(
+        *_C._linalg_lu_factor_ex(A, pivot, check_errors, "torch.linalg.lu_factor_ex")))
+
+
+def lu_factor(A, *, pivot=True, out=None):
+    """(LU, pivots): A = P L U packed in LU and int32 row swaps, for lu_solve; a zero U[i,i] raises."""
+    _need("linalg.lu_factor", A)
+    _need_kw_bool("linalg_lu_factor", pivot=pivot)
+    return _out("linalg.lu_factor", out, lambda: _rt.linalg_lu_factor(
+        *_C._linalg_lu_factor_ex(A, pivot, True, "torch.linalg.lu_factor")[:2]))
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
+    """X with A X = B (or X A = B when ``left=False``; Aᵀ for A when ``adjoint``) from lu_factor's (LU, pivots)."""
+    for arg, pos, t in (("LU", 1, LU), ("pivots", 2, pivots), ("B", 3, B)):
+        _need("linalg.lu_solve", t, arg, pos)
+    _need_kw_bool("linalg_lu_solve", left=left, adjoint=adjoint)
+    return _out("linalg.lu_solve", out, lambda: _C._linalg_lu_solve(LU, pivots, B, left, adjoint))
 
 
 def qr(A, mode="reduced", *, out=None):
@@ -458,7 +489,17 @@ def _svd(input, some=True, compute_uv=True, *, out=None):
     return _out("svd", out, compute)
 
 
-_TOP_LEVEL = {f.__name__: f for f in (_det, _logdet, _slogdet, _inverse, _cholesky, _qr, _svd)}
+@_top("lu_unpack")
+def _lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):
+    _need("lu_unpack", LU_data, "LU_data", 1)
+    _need("lu_unpack", LU_pivots, "LU_pivots", 2)
+    _need_bool("lu_unpack", "unpack_data", 3, unpack_data)
+    _need_bool("lu_unpack", "unpack_pivots", 4, unpack_pivots)
+    return _out("lu_unpack", out, lambda: _rt.lu_unpack(*_C._lu_unpack(LU_data, LU_pivots, unpack_data,
+                                                                        unpack_pivots)))
+
+
+_TOP_LEVEL = {f.__name__: f for f in (_det, _logdet, _slogdet, _inverse, _cholesky, _qr, _svd, _lu_unpack)}
 
 
 def matrix_exp(A):

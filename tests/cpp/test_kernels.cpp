@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <vector>
+#include "kernels/gather.h"
 #include "kernels/kernels.h"
 #include "kernels/parallel.h"
 #include "kernels/random.h"
@@ -803,4 +804,49 @@ TEST(ThreadPool, ExceptionInAChunkReachesTheCaller) {
   st::kernels::parallel_for(0, 1 << 20, 1 << 10, [&](int64_t b, int64_t e) { total += e - b; });
   EXPECT_EQ(total.load(), 1 << 20);
   st::kernels::set_num_threads(before);
+}
+
+// scatter_reduce against a naive loop: every op on a (4, 3) float64 target along dim 0, repeated indices,
+// a transposed (non-contiguous) target, and NaN winning max/min.
+TEST(KernelScatterReduce, EveryOpAgainstANaiveLoop) {
+  using st::kernels::ScatterOp;
+  const int64_t idx_rows = 5, cols = 3, rows = 4;
+  const int64_t idx_vals[idx_rows * cols] = {0, 1, 3, 0, 1, 3, 2, 2, 2, 0, 0, 0, 3, 1, 1};
+  for (ScatterOp op : {ScatterOp::Sum, ScatterOp::Prod, ScatterOp::Max, ScatterOp::Min}) {
+    for (bool transposed : {false, true}) {
+      Tensor store = st::empty(transposed ? DimVector{cols, rows} : DimVector{rows, cols}, ScalarType::Float64);
+      Tensor target = transposed ? st::make_view(store, {rows, cols}, {1, rows}, 0) : store;
+      Tensor src = st::empty({idx_rows, cols}, ScalarType::Float64);
+      Tensor index = st::empty({idx_rows, cols}, ScalarType::Int64);
+      std::vector<double> expect(rows * cols);
+      for (int64_t i = 0; i < rows * cols; ++i) {
+        const double v = 0.5 + static_cast<double>(i % 5);
+        expect[i] = v;
+        double* p = static_cast<double*>(store.raw_data());
+        p[transposed ? (i % cols) * rows + i / cols : i] = v;
+      }
+      for (int64_t i = 0; i < idx_rows * cols; ++i) {
+        src.data<double>()[i] = i == 7 ? std::nan("") : -2.0 + 0.25 * static_cast<double>(i);
+        index.data<int64_t>()[i] = idx_vals[i];
+      }
+      st::kernels::scatter_reduce(target, 0, index, src, op);
+      for (int64_t i = 0; i < idx_rows * cols; ++i) {
+        double& e = expect[idx_vals[i] * cols + i % cols];
+        const double s = src.data<double>()[i];
+        switch (op) {
+          case ScatterOp::Sum: e += s; break;
+          case ScatterOp::Prod: e *= s; break;
+          case ScatterOp::Max: e = (std::isnan(e) || e > s) ? e : s; break;
+          case ScatterOp::Min: e = (std::isnan(e) || e < s) ? e : s; break;
+        }
+      }
+      const double* p = static_cast<const double*>(store.raw_data());
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c) {
+          const double got = p[transposed ? c * rows + r : r * cols + c], want = expect[r * cols + c];
+          if (std::isnan(want)) EXPECT_TRUE(std::isnan(got));
+          else EXPECT_DOUBLE_EQ(got, want) << "op " << static_cast<int>(op) << " at " << r << "," << c;
+        }
+    }
+  }
 }
