@@ -94,6 +94,8 @@ OPS = [
     OpInfo("isinf_specials", lambda T, a: T.isinf(a), np.isinf, _with_specials, dtypes=FLOATS, grad=False),
     OpInfo("isfinite_specials", lambda T, a: T.isfinite(a), np.isfinite, _with_specials, dtypes=FLOATS,
            grad=False),
+    OpInfo("round_decimals2", lambda T, a: T.round(a, decimals=2), lambda a: np.round(a, 2), unary_samples(),
+           dtypes=FLOATS, grad_fn="RoundBackward1", inplace=lambda T, a: a.round_(decimals=2)),
     OpInfo("round_decimals0", lambda T, a: T.round(a, decimals=0), np.round, unary_samples(), dtypes=FLOATS,
            grad_fn="RoundBackward1", inplace=lambda T, a: a.round_(decimals=0)),
     OpInfo("square", lambda T, a: T.square(a), np.square,

@@ -184,6 +184,7 @@ def _torch_parameter_names(torch):
 
 # parameters the runtime names and PyTorch does not (for a function both have), and why they stay
 TORCH_NAME_DIFFERENCES = {
+    "linalg.lu_factor": "PyTorch's docstring line types it ('bool pivot=True'), so its parsed names lack `pivot`",
     ".einsum": "PyTorch's signature is (*args); smalltorch names equation and operands as its docs do",
     ".heaviside": "the binary registry binds the second operand as `other`; PyTorch calls it `values`",
     "Tensor.heaviside": "the binary registry binds the second operand as `other`; PyTorch calls it `values`",

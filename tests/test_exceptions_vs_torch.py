@@ -73,7 +73,6 @@ KNOWN_CLASS = {
     "norm": "a non-tensor input: TypeError (PyTorch's Python norm: AttributeError)",
     "randint": "a non-int high: ValueError vs TypeError",
     "repeat_interleave": "a wrong-typed dim: RuntimeError vs TypeError",
-    "unique": "unique(dim=...) is not implemented: NotImplementedError before the type check",
     "to": "to(bytes): TypeError (PyTorch parses bytes as a device string: RuntimeError)",
     "apply_": "issue 10 composition (smalltorch/_compose.py): argument types checked later than PyTorch's",
     "clamp_max_": "issue 10 composition (smalltorch/_compose.py): argument types checked later than PyTorch's",

@@ -72,7 +72,10 @@ def idx(x):
     (lambda: arange(3, 4).topk(5), RuntimeError, "selected index k out of range"),
     (lambda: arange(3, 4).topk(-1), RuntimeError, "selected index k out of range"),
     (lambda: arange(3, 4).sort(dim=2), IndexError, "Dimension out of range"),
-    (lambda: st.unique(arange(3, 4), dim=0), NotImplementedError, "dim"),
+    (lambda: st.unique(arange(3, 4), dim=2), IndexError, "Dimension out of range"),
+    (lambda: st.unique(st.tensor(3.0), dim=0), IndexError, "Dimension specified as 0 but tensor has no dimensions"),
+    (lambda: st.unique(st.zeros(3, 0), dim=0), RuntimeError, "There are 0 sized dimensions, and they aren't selected"),
+    (lambda: st.unique(arange(3, 4), dim="0"), TypeError, "unique_dim(): argument 'dim' (position 2) must be int"),
 ])
 def test_errors(call, exc, msg):
     with pytest.raises(exc) as info:
@@ -388,3 +391,30 @@ def test_sort_matches_torch_on_integers():
     theirs = torch.from_numpy(a).sort(dim=1, stable=True)
     np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
     np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool", "int8"])
+@pytest.mark.parametrize("shape, dim", [((6, 3), 0), ((6, 3), 1), ((4, 2, 3), 1), ((4, 2, 3), -1), ((0, 3), 0),
+                                        ((5,), 0), ((7, 1), 0)])
+def test_unique_dim_matches_torch(dtype, shape, dim):
+    import torch
+    rng = np.random.default_rng(len(shape) * 10 + dim)
+    x = rng.integers(0, 2, shape)
+    x = np.concatenate([x, np.take(x, [0, 1], axis=dim)], axis=dim) if x.shape[dim] >= 2 else x  # repeated slices
+    x = x.astype(dtype)
+    got = st.unique(st.from_numpy(x.copy()), dim=dim, return_inverse=True, return_counts=True)
+    want = torch.unique(torch.from_numpy(x.copy()), dim=dim, return_inverse=True, return_counts=True)
+    for g, w in zip(got, want):
+        assert g.dtype.__repr__().split(".")[1] == str(w.dtype).split(".")[1]
+        np.testing.assert_array_equal(g.numpy(), w.numpy())
+    only = st.from_numpy(x.copy()).unique(dim=dim)
+    np.testing.assert_array_equal(only.numpy(), want[0].numpy())
+
+
+def test_unique_dim_records_pytorchs_node():
+    x = st.tensor([[1.0, 2.0], [1.0, 2.0], [0.0, 5.0]], requires_grad=True)
+    u = st.unique(x, dim=0)
+    assert type(u.grad_fn).__name__ == "UniqueDimBackward0"
+    with pytest.raises(NotImplementedError, match="the derivative for 'unique_dim' is not implemented"):
+        u.sum().backward()

@@ -262,9 +262,29 @@ def test_nan_to_num_defaults_and_gradient():
                                   [7.0, 8.0, -fmax, 1.0])
 
 
-def test_round_decimals_not_supported():
-    with pytest.raises(NotImplementedError, match="decimals"):
-        smalltorch.round(smalltorch.tensor([1.25]), decimals=1)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_round_decimals_as_pytorch(torch_ref, dtype):
+    rng = np.random.default_rng(4)
+    x = np.concatenate([rng.standard_normal(200) * 10.0 ** rng.integers(-3, 5, 200),
+                        [0.125, -2.5, 2.5, 1234.5, 0.0, -0.0, np.inf, -np.inf, np.nan, 1e30]]).astype(dtype)
+    for d in (-3, -1, 1, 2, 3, 6):
+        got = smalltorch.round(smalltorch.from_numpy(x.copy()), decimals=d).numpy()
+        want = torch_ref.round(torch_ref.from_numpy(x.copy()), decimals=d).numpy()
+        np.testing.assert_array_equal(got, want)
+        y = smalltorch.from_numpy(x.copy())
+        y.round_(decimals=d)
+        np.testing.assert_array_equal(y.numpy(), want)
+    a = smalltorch.tensor([1.234, 5.678], dtype=getattr(smalltorch, dtype), requires_grad=True)
+    r = a.round(decimals=2)
+    assert type(r.grad_fn).__name__ == "RoundBackward1"
+    r.sum().backward()
+    assert a.grad.tolist() == [0.0, 0.0]
+    for dt in ("int64", "uint8", "bool"):
+        with pytest.raises(NotImplementedError) as want:
+            torch_ref.ones(2, dtype=getattr(torch_ref, dt)).round(decimals=1)
+        with pytest.raises(NotImplementedError) as got:
+            smalltorch.ones(2, dtype=getattr(smalltorch, dt)).round(decimals=1)
+        assert str(got.value) == str(want.value)
 
 
 def test_out_keyword():

@@ -245,4 +245,35 @@ Tensor unique(const Tensor& flat, Tensor& inverse, Tensor& counts) {
   return values;
 }
 
+Tensor unique_rows(const Tensor& rows, Tensor& inverse, Tensor& counts) {
+  const int64_t n = rows.sizes()[0], m = rows.sizes()[1];
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) order[i] = i;
+  inverse = st::empty({n}, ScalarType::Int64);
+  std::vector<int64_t> first, cnt;
+  dispatch_all(rows.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* v = rows.data<T>();
+    auto less = [&](int64_t a, int64_t b) {
+      return std::lexicographical_compare(v + a * m, v + a * m + m, v + b * m, v + b * m + m);
+    };
+    std::stable_sort(order.begin(), order.end(), less);
+    int64_t* inv = inverse.data<int64_t>();
+    for (int64_t i = 0; i < n; ++i) {
+      if (i == 0 || less(order[i - 1], order[i])) {
+        first.push_back(order[i]);
+        cnt.push_back(0);
+      }
+      ++cnt.back();
+      inv[order[i]] = static_cast<int64_t>(cnt.size()) - 1;
+    }
+  });
+  const int64_t g = static_cast<int64_t>(first.size());
+  Tensor index = st::empty({g}, ScalarType::Int64);
+  counts = st::empty({g}, ScalarType::Int64);
+  std::copy(first.begin(), first.end(), index.data<int64_t>());
+  std::copy(cnt.begin(), cnt.end(), counts.data<int64_t>());
+  return index;
+}
+
 }  // namespace st::kernels

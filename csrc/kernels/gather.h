@@ -42,4 +42,9 @@ void triangle(const Tensor& t, int64_t k, bool lower);
 // of flat[i] among them and counts[j] how often value j occurs (int64).
 Tensor unique(const Tensor& flat, Tensor& inverse, Tensor& counts);
 
+// Distinct rows of a contiguous (n, m) tensor in lexicographic order: returns
+// the index of one row of each (int64, in that order); inverse[i] is the slot
+// of row i among them and counts[j] how often row j occurs.
+Tensor unique_rows(const Tensor& rows, Tensor& inverse, Tensor& counts);
+
 }  // namespace st::kernels

@@ -66,9 +66,37 @@ struct Unique2Backward0 : Node {
     throw NotImplementedError("the derivative for '_unique2' is not implemented.");
   }
 };
+
+// unique(dim=): the same for its node, under PyTorch's name for it.
+struct UniqueDimBackward0 : Node {
+  const char* name() const override { return "UniqueDimBackward0"; }
+  TensorList apply(TensorList&&) override {
+    throw NotImplementedError("the derivative for 'unique_dim' is not implemented.");
+  }
+};
+
+std::tuple<Tensor, Tensor, Tensor> unique_dim(const Tensor& a, int64_t dim) {
+  ST_CHECK_T(a.dim() > 0, IndexError, "Dimension specified as ", dim, " but tensor has no dimensions");
+  const int64_t d = wrap_dim(dim, a.dim());
+  for (int64_t k = 0; k < a.dim(); ++k)
+    ST_CHECK(k == d || a.sizes()[k] != 0,
+             "There are 0 sized dimensions, and they aren't selected, so unique cannot be applied");
+  const int64_t n = a.sizes()[d];
+  Tensor values, inverse, counts;
+  {
+    autograd::AutoGradMode no_grad(false);
+    Tensor rows = contiguous(movedim(a, {d}, {0}));
+    rows = make_view(rows, {n, n ? a.numel() / n : 0}, {n ? a.numel() / n : 0, 1}, rows.impl()->offset());
+    Tensor index = kernels::unique_rows(rows, inverse, counts);
+    values = index_select(a, d, index);
+  }
+  if (auto node = make_node<UniqueDimBackward0>({&a})) autograd::set_history(values, node);
+  return {values, inverse, counts};
+}
 }  // namespace
 
-std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& a) {
+std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& a, std::optional<int64_t> dim) {
+  if (dim) return unique_dim(a, *dim);
   Tensor c = a.is_contiguous() ? a : copy_raw(a);
   Tensor inverse, counts;
   Tensor values = kernels::unique(make_view(c, {a.numel()}, {1}, c.impl()->offset()), inverse, counts);

@@ -14,6 +14,6 @@ std::pair<Tensor, Tensor> sort(const Tensor& a, int64_t dim = -1, bool descendin
 Tensor argsort(const Tensor& a, int64_t dim = -1, bool descending = false, std::optional<bool> stable = std::nullopt);
 std::pair<Tensor, Tensor> topk(const Tensor& a, int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true);
 // (sorted distinct values, inverse indices shaped like a, counts); no gradient.
-std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& a);
+std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& a, std::optional<int64_t> dim = std::nullopt);
 
 }  // namespace st::ops

@@ -224,9 +224,14 @@ ST_UNARY_OPS(ST_UNARY_FUNCTIONS)
 
 // ------------------------------------------------------------ round, square
 namespace {
-void check_decimals(int64_t decimals) {
-  ST_CHECK_T(decimals == 0, NotImplementedError, "round: decimals=", decimals,
-             " is not supported by smalltorch yet (only decimals=0)");
+// round to `decimals` places as PyTorch computes it, in the tensor's dtype:
+// nearbyint(a * 10^d) / 10^d, or nearbyint(a / 10^-d) * 10^-d for d < 0.
+Tensor round_decimals(const Tensor& a, int64_t decimals) {
+  if (decimals == 0) return round(a);
+  ST_CHECK_T(is_floating(a.dtype()), NotImplementedError, "\"round_cpu\" not implemented for '",
+             torch_type_name(a.dtype()), "'");
+  const Scalar p(std::pow(10.0, static_cast<double>(decimals < 0 ? -decimals : decimals)));
+  return decimals > 0 ? div(round(mul(a, p)), p) : mul(round(div(a, p)), p);
 }
 
 // PyTorch names the node of the decimals= overload RoundBackward1.
@@ -238,23 +243,25 @@ struct RoundBackward1 : Node {
 }  // namespace
 
 Tensor round(const Tensor& a, int64_t decimals) {
-  check_decimals(decimals);
   Tensor out;
   {
     autograd::AutoGradMode no_grad(false);
-    out = round(a);
+    out = round_decimals(a, decimals);
   }
   if (auto n = make_node<RoundBackward1>({&a})) autograd::set_history(out, n);
   return out;
 }
 
 Tensor& round_(Tensor& a, int64_t decimals) {
-  check_decimals(decimals);
+  if (decimals != 0)
+    ST_CHECK_T(is_floating(a.dtype()), NotImplementedError, "\"round_cpu\" not implemented for '",
+               torch_type_name(a.dtype()), "'");
   check_inplace(a, "round_");
   auto n = make_node<RoundBackward1>({&a});
   {
     autograd::AutoGradMode no_grad(false);
-    round_(a);  // bumps a's version
+    if (decimals == 0) round_(a);  // bumps a's version
+    else copy_(a, round_decimals(a, decimals));
   }
   if (n) autograd::rebase_history(a, n);
   return a;

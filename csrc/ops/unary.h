@@ -109,7 +109,7 @@ ST_UNARY_OPS(ST_UNARY_DECLARE)
 
 Tensor square(const Tensor& a);  // a ** 2 (PowBackward0), bool -> int64 like PyTorch
 Tensor& square_(Tensor& a);
-// round(a) (half to even) comes from the table; only decimals == 0 is supported
+// round(a) (half to even) comes from the table; round(a, decimals) rounds to that many decimal places
 Tensor round(const Tensor& a, int64_t decimals);
 Tensor& round_(Tensor& a, int64_t decimals);
 

@@ -84,9 +84,14 @@ Tensor scatter_any(const Tensor& t, int64_t dim, const Tensor& index, py::handle
 }
 
 py::object unique_any(const Tensor& t, bool sorted, bool return_inverse, bool return_counts, py::handle dim) {
-  ST_CHECK_T(dim.is_none(), NotImplementedError, "unique(): dim= is not supported by smalltorch yet");
   (void)sorted;  // the result is always sorted, as PyTorch's CPU kernel does
-  auto [values, inverse, counts] = ops::unique(t);
+  std::optional<int64_t> d;
+  if (!dim.is_none()) {
+    ST_CHECK_T(PyIndex_Check(dim.ptr()) && !PyBool_Check(dim.ptr()), TypeError,
+               "unique_dim(): argument 'dim' (position 2) must be int, not ", Py_TYPE(dim.ptr())->tp_name);
+    d = to_int(dim, "unique_dim", "dim", 2);
+  }
+  auto [values, inverse, counts] = ops::unique(t, d);
   if (!return_inverse && !return_counts) return py::cast(values);
   py::list out;
   out.append(py::cast(values));

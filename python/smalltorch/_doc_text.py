@@ -1225,10 +1225,11 @@ LINALG = {
     "matrix_power": "Returns the `n`-th power of each square matrix of `A` (its inverse's for n < 0, I for 0).",
     "solve": "Solves `A X = B` (or `X A = B` when `left=False`) for `X`, batch dims broadcasting.",
     "solve_triangular": "Solves `A X = B` (or `X A = B`) for triangular `A`, reading only its `upper` or lower half.",
-    # names other branches add (their paragraphs are ready here)
-    "lu_factor": ("Returns the LU factorization with partial pivoting of (batches of) square matrices as the pair "
+    "lu_factor": ("Returns the LU factorization with partial pivoting of (batches of) matrices as the pair "
                   "(LU, pivots): L below the diagonal (unit diagonal implied), U on and above it, and 1-based "
-                  "pivot rows as LAPACK's getrf writes them."),
+                  "pivot rows as LAPACK's getrf writes them; a zero pivot raises."),
+    "lu_factor_ex": ("Returns `lu_factor`'s (LU, pivots) plus `info`: 0 where the factorization succeeded, i > 0 "
+                     "where U[i-1, i-1] is zero (raising only when `check_errors=True`)."),
     "lu_solve": ("Solves `A X = B` (or `X A = B` when `left=False`, or with A's adjoint when `adjoint=True`) from "
                  "the (LU, pivots) pair `lu_factor` returns."),
 }
