@@ -101,7 +101,10 @@ def test_copy_and_device_and_errors_match_torch(torch_ref):
     with pytest.raises(BufferError):
         x.__dlpack__(dl_device=(2, 0))
     with pytest.raises(BufferError):
-        st.from_dlpack(np.arange(3, dtype=np.float16))
+        st.from_dlpack(np.arange(3, dtype=np.uint16))  # a dtype smalltorch does not have
+    h = np.arange(3, dtype=np.float16)  # float16 comes in without a copy
+    ht = st.from_dlpack(h)
+    assert ht.dtype is st.float16 and ht.data_ptr() == h.ctypes.data and ht.tolist() == [0.0, 1.0, 2.0]
     for T in (st, torch_ref):
         with pytest.raises(RuntimeError, match="invalid capsule"):
             T.from_dlpack([1, 2, 3])

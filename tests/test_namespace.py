@@ -179,9 +179,9 @@ def test_legacy_types_isinstance_and_dtype(name, torch_ref):
     assert not isinstance(3, ours)
 
 
-def test_half_and_bfloat16_types_are_not_provided():
-    # smalltorch has no float16/bfloat16 dtype yet (issue 10, section 4)
-    assert not hasattr(smalltorch, "HalfTensor") and not hasattr(smalltorch, "BFloat16Tensor")
+def test_half_and_bfloat16_types_are_provided():
+    # float16/bfloat16 (issue 10, section 4; tests/test_half_dtypes.py compares them with torch)
+    assert smalltorch.HalfTensor(2).dtype is smalltorch.float16 and smalltorch.BFloat16Tensor(2).dtype is smalltorch.bfloat16
 
 
 @pytest.mark.parametrize("arg", ["float64", "torch.DoubleTensor", "torch.LongTensor", "LongTensor",

@@ -14,6 +14,8 @@ const char* dtype_name(ScalarType t) {
     case ScalarType::Int64: return "int64";
     case ScalarType::Float32: return "float32";
     case ScalarType::Float64: return "float64";
+    case ScalarType::Float16: return "float16";
+    case ScalarType::BFloat16: return "bfloat16";
     default: return "undefined";
   }
 }
@@ -28,6 +30,8 @@ const char* torch_type_name(ScalarType t) {
     case ScalarType::Int64: return "Long";
     case ScalarType::Float32: return "Float";
     case ScalarType::Float64: return "Double";
+    case ScalarType::Float16: return "Half";
+    case ScalarType::BFloat16: return "BFloat16";
     default: return "Undefined";
   }
 }
@@ -36,6 +40,8 @@ const char* cpp_name(ScalarType t) {
   switch (t) {
     case ScalarType::Float32: return "float";
     case ScalarType::Float64: return "double";
+    case ScalarType::Float16: return "c10::Half";
+    case ScalarType::BFloat16: return "c10::BFloat16";
     case ScalarType::Int64: return "long int";
     case ScalarType::Int32: return "int";
     case ScalarType::Int16: return "short int";
@@ -60,10 +66,15 @@ void integer_range(ScalarType t, int64_t& lo, int64_t& hi) {
 bool scalar_overflows(const Scalar& s, ScalarType t) {
   if (t == ScalarType::Bool || s.kind == Scalar::Bool) return false;
   if (t == ScalarType::Float64) return false;
-  if (t == ScalarType::Float32) {
-    if (s.kind == Scalar::Int) return false;
+  if (is_floating(t)) {
+    // the largest finite value: float32's, bfloat16's (float32's exponent, 8 mantissa bits) or float16's;
+    // PyTorch checks ints against float16's range too, but not against the wider ones
+    const double top = t == ScalarType::Float32  ? std::numeric_limits<float>::max()
+                       : t == ScalarType::Float16 ? 65504.0
+                                                  : 3.3895313892515355e38;
+    if (s.kind == Scalar::Int) return t == ScalarType::Float16 && (s.v.i > 65504 || s.v.i < -65504);
     double d = s.v.d;
-    return std::isfinite(d) && (d > std::numeric_limits<float>::max() || d < std::numeric_limits<float>::lowest());
+    return std::isfinite(d) && (d > top || d < -top);
   }
   int64_t lo = 0, hi = 0;
   integer_range(t, lo, hi);
@@ -85,6 +96,8 @@ static const char* c_type_name(ScalarType t) {
     case ScalarType::Int32: return "int";
     case ScalarType::Int64: return "int64_t";
     case ScalarType::Float32: return "float";
+    case ScalarType::Float16: return "c10::Half";
+    case ScalarType::BFloat16: return "c10::BFloat16";
     default: return "double";
   }
 }
@@ -94,15 +107,25 @@ void check_scalar_fits(const Scalar& s, ScalarType t) {
     throw Error(str("value cannot be converted to type ", c_type_name(t), " without overflow"));
 }
 
+void dispatch_error(ScalarType t) {
+  if (is_reduced_float(t))
+    throw NotImplementedError(str("\"operation\" not implemented for '", torch_type_name(t),
+                                  "' (float16 and bfloat16 compute in float32 where smalltorch supports them)"));
+  throw Error("dispatch: undefined dtype");
+}
+
 ScalarType promote_types(ScalarType a, ScalarType b) {
   if (a == b) return a;
   if (a == ScalarType::Undefined) return b;
   if (b == ScalarType::Undefined) return a;
   // uint8 with a signed 8-bit value needs 16 bits; otherwise the order
-  // b1 < u8 < i8 < i16 < i32 < i64 < f32 < f64 is a chain: the larger one wins
+  // b1 < u8 < i8 < i16 < i32 < i64 < f16/bf16 < f32 < f64 is a chain: the larger one wins
   // (bool with anything -> the other, uint8 with int32 -> int32).
   if ((a == ScalarType::UInt8 && b == ScalarType::Int8) || (a == ScalarType::Int8 && b == ScalarType::UInt8))
     return ScalarType::Int16;
+  // neither 16-bit float holds the other's values
+  if ((a == ScalarType::Float16 && b == ScalarType::BFloat16) || (a == ScalarType::BFloat16 && b == ScalarType::Float16))
+    return ScalarType::Float32;
   return static_cast<int>(a) > static_cast<int>(b) ? a : b;
 }
 

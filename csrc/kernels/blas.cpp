@@ -218,7 +218,11 @@ template void gemm_one<float>(float*, const float*, bool, int64_t, const float*,
 template void gemm_one<double>(double*, const double*, bool, int64_t, const double*, bool, int64_t, int64_t,
                                int64_t, int64_t, double, double);
 
+// float16/bfloat16 products run through float32 (kernels.h: widen, through_float32), as PyTorch's CPU does.
 void gemm(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha, const Scalar& beta) {
+  if (is_reduced_float(out.dtype()))
+    return through_float32(out, [&](const Tensor& o) { gemm(o, widen(a), widen(b), alpha, beta); },
+                           beta.to_double() != 0.0);
   int64_t m = a.sizes()[0], k = a.sizes()[1], n = b.sizes()[1];
   bool use_beta = beta.to_double() != 0.0;
   if (!use_beta && is_floating(out.dtype())) fill(out, Scalar(0.0));  // never read stale NaNs
@@ -236,6 +240,8 @@ void gemm(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alp
 }
 
 void bmm(const Tensor& out, const Tensor& a, const Tensor& b) {
+  if (is_reduced_float(out.dtype()))
+    return through_float32(out, [&](const Tensor& o) { bmm(o, widen(a), widen(b)); });
   int64_t B = a.sizes()[0], m = a.sizes()[1], k = a.sizes()[2], n = b.sizes()[2];
   if (B == 0 || m == 0 || n == 0) return;
   dispatch_numeric(out.dtype(), [&](auto tag) {
@@ -259,6 +265,8 @@ void bmm(const Tensor& out, const Tensor& a, const Tensor& b) {
 }
 
 void gemv(const Tensor& out, const Tensor& a, const Tensor& x) {
+  if (is_reduced_float(out.dtype()))
+    return through_float32(out, [&](const Tensor& o) { gemv(o, widen(a), widen(x)); });
   int64_t m = a.sizes()[0], k = a.sizes()[1];
   if (m == 0) return;
   if (k == 0) { fill(out, Scalar(int64_t(0))); return; }
@@ -281,6 +289,8 @@ void gemv(const Tensor& out, const Tensor& a, const Tensor& x) {
 }
 
 void dot(const Tensor& out, const Tensor& a, const Tensor& b) {
+  if (is_reduced_float(out.dtype()))
+    return through_float32(out, [&](const Tensor& o) { dot(o, widen(a), widen(b)); });
   int64_t n = a.numel();
   dispatch_numeric(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;

@@ -112,25 +112,36 @@ void copy_typed(const LoopPlan& plan) {
     if (s[0] == sizeof(D) && s[1] == sizeof(S)) {
       D* o = reinterpret_cast<D*>(d[0]);
       const S* a = reinterpret_cast<const S*>(d[1]);
-      for (int64_t i = 0; i < n; ++i) o[i] = static_cast<D>(a[i]);
+      for (int64_t i = 0; i < n; ++i) o[i] = convert_value<D>(a[i]);
     } else if (s[0] == sizeof(D) && s[1] == 0) {
-      D v = static_cast<D>(*reinterpret_cast<const S*>(d[1]));
+      D v = convert_value<D>(*reinterpret_cast<const S*>(d[1]));
       D* o = reinterpret_cast<D*>(d[0]);
       for (int64_t i = 0; i < n; ++i) o[i] = v;
     } else {
       for (int64_t i = 0; i < n; ++i)
-        *reinterpret_cast<D*>(d[0] + i * s[0]) = static_cast<D>(*reinterpret_cast<const S*>(d[1] + i * s[1]));
+        *reinterpret_cast<D*>(d[0] + i * s[0]) = convert_value<D>(*reinterpret_cast<const S*>(d[1] + i * s[1]));
     }
   });
 }
 
 }  // namespace
 
+Tensor widen(const Tensor& t) {
+  if (!t.defined() || !is_reduced_float(t.dtype())) return t;
+  Tensor w = empty(t.sizes(), ScalarType::Float32);
+  copy(w, t);
+  return w;
+}
+
 void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
+  if (is_reduced_float(out.dtype()))
+    return through_float32(out, [&](const Tensor& o) { binary(op, o, widen(a), widen(b)); });
   run_loop(isa().binary(op, out.dtype()), out, {&a, &b}, nullptr);
 }
 
 void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, const Scalar& s, bool scalar_first) {
+  if (is_reduced_float(out.dtype()))
+    return through_float32(out, [&](const Tensor& o) { binary_scalar(op, o, widen(a), s, scalar_first); });
   // x ** 2 is x * x (the same correctly rounded value as pow, without a pow call per element)
   if (op == BinaryOp::Pow && !scalar_first && is_floating(out.dtype()) && s.to_double() == 2.0)
     return binary(BinaryOp::Mul, out, a, a);
@@ -142,6 +153,7 @@ void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, const Scalar
 }
 
 void unary(UnaryOp op, const Tensor& out, const Tensor& a) {
+  if (is_reduced_float(out.dtype())) return through_float32(out, [&](const Tensor& o) { unary(op, o, widen(a)); });
   run_loop(isa().unary(op, out.dtype()), out, {&a}, nullptr);
 }
 
@@ -174,8 +186,8 @@ void copy(const Tensor& dst, const Tensor& src) {
     });
     return;
   }
-  dispatch_all(dst.dtype(), [&](auto dt) {
-    dispatch_all(src.dtype(), [&](auto stag) {
+  dispatch_storage(dst.dtype(), [&](auto dt) {
+    dispatch_storage(src.dtype(), [&](auto stag) {
       copy_typed<typename decltype(dt)::type, typename decltype(stag)::type>(plan);
     });
   });
@@ -183,7 +195,7 @@ void copy(const Tensor& dst, const Tensor& src) {
 
 void fill(const Tensor& dst, const Scalar& v) {
   // dst = v: a binary_scalar Add of v to nothing would read dst; write directly instead
-  dispatch_all(dst.dtype(), [&](auto tag) {
+  dispatch_storage(dst.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T value = v.to<T>();
     if (dst.is_contiguous()) {

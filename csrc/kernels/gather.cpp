@@ -6,6 +6,7 @@
 #include <cstring>
 #include <utility>
 #include <vector>
+#include "kernels.h"
 #include "loop.h"
 
 namespace st::kernels {
@@ -152,6 +153,8 @@ void scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor&
 }
 
 void scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, ScatterOp op) {
+  if (is_reduced_float(self.dtype()))  // in float32, rounded once
+    return through_float32(self, [&](const Tensor& o) { scatter_reduce(o, dim, index, widen(src), op); }, true);
   dispatch_all(self.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_same<T, bool>::value) {  // sum and amax: or; prod and amin: and
@@ -170,6 +173,8 @@ void scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, const 
 }
 
 void sort(const Tensor& values, const Tensor& indices, const Tensor& src, int64_t dim, bool descending) {
+  if (is_reduced_float(src.dtype()))  // float32 orders the values as they are
+    return through_float32(values, [&](const Tensor& v) { sort(v, indices, widen(src), dim, descending); });
   const int64_t n = src.sizes()[dim], k = values.sizes()[dim];
   if (k == 0 || src.numel() == 0) return;
   DimVector rows = src.sizes();
@@ -215,6 +220,11 @@ void triangle(const Tensor& t, int64_t k, bool lower) {
 }
 
 Tensor unique(const Tensor& flat, Tensor& inverse, Tensor& counts) {
+  if (is_reduced_float(flat.dtype())) {
+    Tensor v = unique(widen(flat), inverse, counts), r = empty(v.sizes(), flat.dtype());
+    copy(r, v);
+    return r;
+  }
   const int64_t n = flat.numel();
   Tensor sorted = st::empty(flat.sizes(), flat.dtype());
   Tensor perm = st::empty(flat.sizes(), ScalarType::Int64);
@@ -246,6 +256,11 @@ Tensor unique(const Tensor& flat, Tensor& inverse, Tensor& counts) {
 }
 
 Tensor unique_rows(const Tensor& rows, Tensor& inverse, Tensor& counts) {
+  if (is_reduced_float(rows.dtype())) {
+    Tensor v = unique_rows(widen(rows), inverse, counts), r = empty(v.sizes(), rows.dtype());
+    copy(r, v);
+    return r;
+  }
   const int64_t n = rows.sizes()[0], m = rows.sizes()[1];
   std::vector<int64_t> order(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) order[i] = i;

@@ -59,7 +59,7 @@ void index_gather(const Tensor& out, const Tensor& src, const Tensor& off) {
 
 void index_put(const Tensor& dst, const Tensor& off, const Tensor& val, bool accumulate) {
   if (val.numel() == 0) return;
-  // val (contiguous) first so the loop runs in its row-major order
+  // val (contiguous) first so the loop runs in its row-major order; off holds element offsets into dst
   OperandSpec specs[3] = {spec(val), spec(dst), spec(off)};
   LoopPlan plan;
   build_plan(plan, val.sizes(), specs, 3);
@@ -69,16 +69,22 @@ void index_put(const Tensor& dst, const Tensor& off, const Tensor& val, bool acc
       for (int64_t i = 0; i < n; ++i) {
         T v = *reinterpret_cast<const T*>(d[0] + i * s[0]);
         T* p = reinterpret_cast<T*>(d[1] + i * s[1]) + *reinterpret_cast<const int64_t*>(d[2] + i * s[2]);
-        if (accumulate) *p = static_cast<T>(*p + v);
-        else *p = v;
+        if (!accumulate) {
+          *p = v;
+        } else if constexpr (is_reduced_float_t<T>::value) {  // each sum rounded to the dtype, as PyTorch's
+          *p = T(static_cast<float>(*p) + static_cast<float>(v));
+        } else {
+          *p = static_cast<T>(*p + v);
+        }
       }
     });
   };
-  if (accumulate) dispatch_all(dst.dtype(), body);
+  if (accumulate) dispatch_storage(dst.dtype(), body);
   else dispatch_width(element_size(dst.dtype()), "index", body);
 }
 
 Tensor nonzero(const Tensor& t) {
+  if (is_reduced_float(t.dtype())) return nonzero(widen(t));
   const int64_t nd = t.dim();
   Tensor c = t;
   if (!t.is_contiguous()) { c = st::empty(t.sizes(), t.dtype()); copy(c, t); }

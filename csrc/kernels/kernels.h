@@ -22,6 +22,18 @@ void unary(UnaryOp op, const Tensor& out, const Tensor& a);
 
 // dst = src converted to dst's dtype; src broadcasts to dst's shape.
 void copy(const Tensor& dst, const Tensor& src);
+
+// float16 and bfloat16 compute in float32, as PyTorch's CPU kernels do. widen(t) is a
+// contiguous float32 copy of t when t has one of those dtypes, t itself otherwise;
+// through_float32(out, f) runs f on a float32 stand-in for out (holding out's values
+// when f reads them) and rounds what f wrote into out.
+Tensor widen(const Tensor& t);
+template <typename F>
+void through_float32(const Tensor& out, F&& f, bool reads_out = false) {
+  Tensor o = reads_out ? widen(out) : empty(out.sizes(), ScalarType::Float32);
+  f(o);
+  copy(out, o);
+}
 void fill(const Tensor& dst, const Scalar& v);
 
 // Sum of `in` over the dims flagged in `reduce` into `out`, whose shape is

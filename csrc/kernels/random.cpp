@@ -62,12 +62,12 @@ void fill_typed(const Tensor& dst, F draw) {
   DimVector idx(nd, 0);
   char* base = static_cast<char*>(dst.raw_data());
   int64_t item = static_cast<int64_t>(element_size(dst.dtype()));
-  dispatch_all(dst.dtype(), [&](auto tag) {
+  dispatch_storage(dst.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     for (int64_t k = 0; k < n; ++k) {
       int64_t off = 0;
       for (int64_t d = 0; d < nd; ++d) off += idx[d] * strides[d];
-      *reinterpret_cast<T*>(base + off * item) = static_cast<T>(draw(tag));
+      *reinterpret_cast<T*>(base + off * item) = convert_value<T>(draw(tag));
       for (int64_t d = nd - 1; d >= 0; --d) {
         if (++idx[d] < sizes[d]) break;
         idx[d] = 0;
@@ -127,7 +127,7 @@ void normal_fill_16(T* d, double mean, double std) {
 void normal(const Tensor& dst, double mean, double std, Generator* g) {
   auto& e = gen_or_default(g);
   const int64_t n = dst.numel();
-  if (n >= 16 && dst.is_contiguous() && is_floating(dst.dtype())) {
+  if (n >= 16 && dst.is_contiguous() && is_floating(dst.dtype()) && !is_reduced_float(dst.dtype())) {
     // PyTorch's layout of the draws: all uniforms first, then Box-Muller over blocks of sixteen; a tail that is
     // not a whole block redoes the last sixteen with fresh uniforms.
     dispatch_floating(dst.dtype(), [&](auto tag) {
@@ -151,8 +151,9 @@ void random_from_to(const Tensor& dst, int64_t lo, uint64_t range, Generator* g)
   const bool wide = range >= (1ULL << 32);
   fill_typed(dst, [&](auto tag) {
     using T = typename decltype(tag)::type;
+    (void)tag;
     uint64_t v = (wide ? e.random64() : e.random()) % range;
-    return static_cast<T>(static_cast<int64_t>(static_cast<uint64_t>(lo) + v));
+    return static_cast<int64_t>(static_cast<uint64_t>(lo) + v);
   });
 }
 
@@ -166,6 +167,9 @@ void random_full(const Tensor& dst, Generator* g) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_same<T, bool>::value) {
       return static_cast<T>(e.random() & 1);
+    } else if constexpr (is_reduced_float_t<T>::value) {  // the integers the type holds exactly: 2^11 or 2^8
+      constexpr int digits = std::is_same<T, Half>::value ? 11 : 8;
+      return static_cast<float>(e.random() % ((1ULL << digits) + 1));
     } else if constexpr (std::is_floating_point<T>::value) {
       constexpr int digits = std::numeric_limits<T>::digits;
       uint64_t v = std::is_same<T, double>::value ? e.random64() : e.random();

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include "kernels.h"
 #include "loop.h"
 
 namespace st::kernels {
@@ -243,11 +244,22 @@ void for_each_line_pair(const Tensor& out, const Tensor& in, F&& f) {
 
 }  // namespace
 
+// float16/bfloat16 lines are reduced in float32 (kernels.h: widen, through_float32).
 void reduce_lines(LineReduce op, const Tensor& out, const Tensor& in, double param) {
+  if (is_reduced_float(in.dtype()) || is_reduced_float(out.dtype())) {
+    const Tensor w = widen(in);
+    if (!is_reduced_float(out.dtype())) return reduce_lines(op, out, w, param);  // All/Any: a byte result
+    return through_float32(out, [&](const Tensor& o) { reduce_lines(op, o, w, param); });
+  }
   dispatch_all(in.dtype(), [&](auto tag) { reduce_typed<typename decltype(tag)::type>(op, out, in, param); });
 }
 
 void arg_reduce_lines(bool is_max, const Tensor& values, const Tensor& indices, const Tensor& in) {
+  if (is_reduced_float(in.dtype())) {
+    const Tensor w = widen(in);
+    if (!values.defined()) return arg_reduce_lines(is_max, values, indices, w);
+    return through_float32(values, [&](const Tensor& v) { arg_reduce_lines(is_max, v, indices, w); });
+  }
   dispatch_all(in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     LineGeom g = reduce_geom(in);
@@ -274,6 +286,8 @@ void arg_reduce_lines(bool is_max, const Tensor& values, const Tensor& indices, 
 }
 
 void scan_lines(bool prod, const Tensor& out, const Tensor& in) {
+  if (is_reduced_float(in.dtype()))
+    return through_float32(out, [&](const Tensor& o) { scan_lines(prod, o, widen(in)); });
   dispatch_numeric(in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     for_each_line_pair<T>(out, in, [&](T* o, const T* a, int64_t n, int64_t so, int64_t si) {
@@ -289,6 +303,8 @@ void scan_lines(bool prod, const Tensor& out, const Tensor& in) {
 }
 
 void softmax_lines(bool log, const Tensor& out, const Tensor& in) {
+  if (is_reduced_float(in.dtype()))
+    return through_float32(out, [&](const Tensor& o) { softmax_lines(log, o, widen(in)); });
   dispatch_floating(in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     for_each_line_pair<T>(out, in, [&](T* o, const T* a, int64_t n, int64_t so, int64_t si) {
@@ -314,6 +330,9 @@ void softmax_lines(bool log, const Tensor& out, const Tensor& in) {
 }
 
 void compare_mask(CmpOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
+  if (is_reduced_float(out.dtype()))
+    return through_float32(out, [&](const Tensor& o) { compare_mask(op, o, widen(a), widen(b)); });
+  if (is_reduced_float(a.dtype())) return compare_mask(op, out, widen(a), widen(b));
   DimVector sa = broadcast_strides(a.sizes(), a.strides(), out.sizes());
   DimVector sb = broadcast_strides(b.sizes(), b.strides(), out.sizes());
   const int64_t ia = static_cast<int64_t>(element_size(a.dtype()));

@@ -163,6 +163,11 @@ void sum(const Tensor& out, const Tensor& in, const std::vector<bool>& reduce) {
     fill(out, Scalar(int64_t(0)));
     return;
   }
+  if (is_reduced_float(in.dtype()) || is_reduced_float(out.dtype())) {  // summed in float32
+    const Tensor w = widen(in);
+    if (!is_reduced_float(out.dtype())) return sum(out, w, reduce);
+    return through_float32(out, [&](const Tensor& o) { sum(o, w, reduce); });
+  }
   dispatch_all(in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_same<T, float>::value || std::is_same<T, double>::value) {

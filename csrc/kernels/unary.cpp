@@ -5,6 +5,10 @@ namespace st::kernels {
 
 void clamp_mask(const Tensor& out, const Tensor& x, const Tensor* lo, const Tensor* hi, int which) {
   if (out.numel() == 0) return;
+  if (is_reduced_float(x.dtype())) {  // compared in float32, where the values are the same
+    const Tensor wl = lo ? widen(*lo) : Tensor(), wh = hi ? widen(*hi) : Tensor();
+    return clamp_mask(out, widen(x), lo ? &wl : nullptr, hi ? &wh : nullptr, which);
+  }
   // an absent bound reads x in its place and is ignored by the mask
   const Tensor& l = lo ? *lo : x;
   const Tensor& h = hi ? *hi : x;

@@ -99,9 +99,11 @@ struct BinaryBackward : Node {
   }
 };
 
-// out = Op::f(a, b) elementwise; a and b already have the compute dtype.
+// out = Op::f(a, b) elementwise; a and b already have the compute dtype (out's, or float32 for float16/bfloat16).
 template <class Op>
 void run_kernel(const Tensor& out, const Tensor& a, const Tensor& b) {
+  if (is_reduced_float(out.dtype()))
+    return kernels::through_float32(out, [&](const Tensor& o) { run_kernel<Op>(o, kernels::widen(a), kernels::widen(b)); });
   std::atomic<bool> zero{false};
   const sm::ZeroFlag z{&zero};
   dispatch_all(a.dtype(), [&](auto tag) {

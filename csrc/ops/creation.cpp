@@ -41,10 +41,10 @@ Tensor arange(double start, double end, double step, ScalarType dtype) {
            ", step=", step, ")");
   int64_t n = static_cast<int64_t>(std::ceil((end - start) / step));
   Tensor t = st::empty({n}, dtype);
-  dispatch_all(dtype, [&](auto tag) {
+  dispatch_storage(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* p = t.data<T>();
-    for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + step * static_cast<double>(i));
+    for (int64_t i = 0; i < n; ++i) p[i] = convert_value<T>(start + step * static_cast<double>(i));
   });
   return t;
 }
@@ -61,11 +61,12 @@ Tensor arange_int(int64_t start, int64_t end, int64_t step, ScalarType dtype) {
            ", step=", step, ")");
   int64_t n = static_cast<int64_t>(n128);
   Tensor t = st::empty({n}, dtype);
-  dispatch_all(dtype, [&](auto tag) {
+  dispatch_storage(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* p = t.data<T>();
     uint64_t v = static_cast<uint64_t>(start);  // every value lies in [start, end): no overflow, computed unsigned
-    for (int64_t i = 0; i < n; ++i, v += static_cast<uint64_t>(step)) p[i] = static_cast<T>(static_cast<int64_t>(v));
+    for (int64_t i = 0; i < n; ++i, v += static_cast<uint64_t>(step))
+      p[i] = convert_value<T>(static_cast<int64_t>(v));
   });
   return t;
 }
@@ -74,13 +75,18 @@ Tensor linspace(double start, double end, int64_t steps, ScalarType dtype) {
   ST_CHECK(steps >= 0, "linspace: number of steps must be non-negative, got ", steps);
   Tensor t = st::empty({steps}, dtype);
   double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
+  if (is_reduced_float(dtype))  // PyTorch's step is a value of the dtype, the rest float32 arithmetic
+    step = dispatch_storage(dtype, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      return static_cast<double>(convert_value<float>(convert_value<T>(step)));
+    });
   int64_t half = steps / 2;
-  dispatch_all(dtype, [&](auto tag) {
+  dispatch_storage(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* p = t.data<T>();
     // Fill from both ends so the last value is exactly `end`, like PyTorch.
     for (int64_t i = 0; i < steps; ++i)
-      p[i] = static_cast<T>(steps == 1 ? start : i < half ? start + step * static_cast<double>(i)
+      p[i] = convert_value<T>(steps == 1 ? start : i < half ? start + step * static_cast<double>(i)
                                      : end - step * static_cast<double>(steps - 1 - i));
   });
   return t;
@@ -90,10 +96,10 @@ Tensor eye(int64_t n, int64_t m, ScalarType dtype) {
   ST_CHECK(n >= 0, "n must be greater or equal to 0, got ", n);
   ST_CHECK(m >= 0, "m must be greater or equal to 0, got ", m);
   Tensor t = zeros({n, m}, dtype);
-  dispatch_all(dtype, [&](auto tag) {
+  dispatch_storage(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* p = t.data<T>();
-    for (int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = static_cast<T>(1);
+    for (int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = convert_value<T>(1);
   });
   return t;
 }
@@ -129,10 +135,12 @@ Tensor& uniform_(Tensor& self, double lo, double hi, kernels::Generator* g) {
   check_inplace(self, "uniform_");
   check_no_internal_overlap(self, "uniform_");
   if (is_floating(self.dtype())) {  // the bounds must be finite values of self's dtype, as PyTorch checks
-    const bool single = self.dtype() == ScalarType::Float32;
-    const double lim = single ? static_cast<double>(std::numeric_limits<float>::max())
-                              : std::numeric_limits<double>::max();
-    const char* type = single ? "float" : "double";
+    const bool dbl = self.dtype() == ScalarType::Float64;
+    const double lim = self.dtype() == ScalarType::Float16    ? 65504.0
+                       : self.dtype() == ScalarType::BFloat16 ? 3.3895313892515355e38
+                       : dbl                                  ? std::numeric_limits<double>::max()
+                                                              : static_cast<double>(std::numeric_limits<float>::max());
+    const char* type = cpp_name(self.dtype());
     ST_CHECK(std::isfinite(lo) && std::fabs(lo) <= lim, "from is out of bounds for ", type);
     ST_CHECK(std::isfinite(hi) && std::fabs(hi) <= lim, "to is out of bounds for ", type);
   }
@@ -156,10 +164,11 @@ Tensor& normal_(Tensor& self, double mean, double std, kernels::Generator* g) {
 
 Scalar item(const Tensor& a) {
   ST_CHECK(a.numel() == 1, "a Tensor with ", a.numel(), " elements cannot be converted to Scalar");
-  return dispatch_all(a.dtype(), [&](auto tag) -> Scalar {
+  return dispatch_storage(a.dtype(), [&](auto tag) -> Scalar {
     using T = typename decltype(tag)::type;
     T v = *a.data<T>();
     if constexpr (std::is_same<T, bool>::value) return Scalar(v);
+    else if constexpr (is_reduced_float_t<T>::value) return Scalar(static_cast<double>(static_cast<float>(v)));
     else if constexpr (std::is_floating_point<T>::value) return Scalar(static_cast<double>(v));
     else return Scalar(static_cast<int64_t>(v));
   });

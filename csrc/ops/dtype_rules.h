@@ -24,10 +24,13 @@ inline void check_rule(Rule r, ScalarType t, const char* kernel) {
                   (r == Rule::Int && !is_floating(t) && t != ScalarType::Bool);
   ST_CHECK_T(ok, NotImplementedError, '"', kernel, "\" not implemented for '", torch_type_name(t), "'");
 }
-inline ScalarType compute_type(Rule r, ScalarType t) {
-  return r == Rule::Float && !is_floating(t) ? default_dtype() : t;
+// The dtype a row returns for inputs promoted to t, and the one it computes in (float32 for float16/bfloat16).
+inline ScalarType result_dtype(Rule r, ScalarType t) {
+  return r == Rule::Pred ? ScalarType::Bool : r == Rule::Float && !is_floating(t) ? default_dtype() : t;
 }
-inline ScalarType result_dtype(Rule r, ScalarType t) { return r == Rule::Pred ? ScalarType::Bool : compute_type(r, t); }
+inline ScalarType compute_type(Rule r, ScalarType t) {
+  return compute_dtype(r == Rule::Float && !is_floating(t) ? default_dtype() : t);
+}
 
 // Whether a row of rule R is instantiated for the C++ element type T.
 template <Rule R, typename T>

@@ -378,13 +378,13 @@ Tensor contiguous_raw(const Tensor& t, ScalarType dt) {
 // A new tensor of t's shape and dtype with f(v) for every value v of t (no history).
 template <typename F>
 Tensor map_raw(const Tensor& t, F f) {
-  Tensor out = contiguous_raw(t, t.dtype());
+  Tensor out = contiguous_raw(t, compute_dtype(t.dtype()));  // float16/bfloat16 through float32
   dispatch_floating(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* p = out.data<T>();
     for (int64_t i = 0; i < out.numel(); ++i) p[i] = static_cast<T>(f(p[i]));
   });
-  return out;
+  return cast_raw(out, t.dtype());
 }
 Tensor sign_raw(const Tensor& t) { return map_raw(t, [](auto v) { return (v > 0) - (v < 0); }); }
 Tensor is_zero_raw(const Tensor& t) { return map_raw(t, [](auto v) { return v == 0; }); }
@@ -431,9 +431,10 @@ Tensor vector_norm_raw(const Tensor& x, double ord, const std::vector<bool>& mas
         (pass == 1 ? inner : outer) *= x.sizes()[d];
         kept[d] = pass == 1 ? 1 : x.sizes()[d];
       }
-  Tensor rows = contiguous_raw(make_view(x, sizes, strides, x.impl()->offset()), dt);
-  Tensor out = st::empty(kept, dt);
-  dispatch_floating(dt, [&](auto tag) {
+  const ScalarType ct = compute_dtype(dt);  // float16/bfloat16: in float32, rounded at the end
+  Tensor rows = contiguous_raw(make_view(x, sizes, strides, x.impl()->offset()), ct);
+  Tensor out = st::empty(kept, ct);
+  dispatch_floating(ct, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* p = rows.data<T>();
     T* o = out.data<T>();
@@ -442,7 +443,7 @@ Tensor vector_norm_raw(const Tensor& x, double ord, const std::vector<bool>& mas
                             for (int64_t i = b; i < e; ++i) o[i] = static_cast<T>(norm_row(p + i * inner, inner, ord));
                           });
   });
-  return out;
+  return cast_raw(out, dt);
 }
 
 std::string ord_str(double ord) {

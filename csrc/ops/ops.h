@@ -88,6 +88,9 @@ Tensor sum_to(const Tensor& g, const IntList& sizes);
 
 // ---- views and shape ----
 Tensor view(const Tensor& a, const IntList& sizes);
+// a's bytes read as dtype dt (Tensor.view(dtype)): no history; with a different element size the last dim
+// (stride 1) scales, as in PyTorch.
+Tensor view_dtype(const Tensor& a, ScalarType dt);
 Tensor reshape(const Tensor& a, const IntList& sizes);
 Tensor flatten(const Tensor& a, int64_t start = 0, int64_t end = -1);
 Tensor transpose(const Tensor& a, int64_t d0, int64_t d1);

@@ -826,7 +826,7 @@ Scalar reduce_identity(Reduce r, ScalarType dt) {
   if (r == Reduce::Sum || r == Reduce::Mean) return Scalar(int64_t(0));
   if (r == Reduce::Prod) return Scalar(int64_t(1));
   switch (dt) {
-    case ScalarType::Float32: case ScalarType::Float64:
+    case ScalarType::Float16: case ScalarType::BFloat16: case ScalarType::Float32: case ScalarType::Float64:
       return Scalar(lo ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity());
     case ScalarType::Bool: return Scalar(!lo);
     case ScalarType::UInt8: return Scalar(int64_t(lo ? 0 : 255));

@@ -123,9 +123,11 @@ Tensor clamp_grad(const Tensor& g, const Tensor& x, const Tensor& lo, const Tens
   return mul(g, mask);
 }
 
-// The stand-in of an absent clamp bound: the lowest (a1) or highest (a2) value of dt.
+// The stand-in of an absent clamp bound: the lowest (a1) or highest (a2) value of dt
+// (of float32, the compute dtype, for float16/bfloat16).
 Tensor no_bound(int arg, ScalarType dt) {
   Tensor t;
+  dt = compute_dtype(dt);
   dispatch_all(dt, [&](auto tag) {
     using T = typename decltype(tag)::type;
     using L = std::numeric_limits<T>;
@@ -238,6 +240,10 @@ void check_forms(const TernaryArg* x[3]) {
 // out = Op::f(a, b, c) elementwise; a, b and c already have their compute dtypes.
 template <class Op>
 void run_kernel(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& c, const Scalar& value) {
+  if (is_reduced_float(out.dtype()))
+    return kernels::through_float32(out, [&](const Tensor& o) {
+      run_kernel<Op>(o, kernels::widen(a), kernels::widen(b), kernels::widen(c), value);
+    });
   dispatch_all(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     using A = typename Op::template A<T>;
@@ -344,7 +350,10 @@ Prepared prepare(const TernaryArg* x[3]) {
     if (x[i]->t.defined()) p.shape = broadcast_shapes(p.shape, x[i]->t.sizes());
   for (int i = 0; i < 3; ++i) {
     const bool mask = (Op::kinds == BTT && i == 0) || (Op::kinds == TBT && i == 1);
-    p.c[i] = !x[i]->t.defined() ? no_bound(i, p.rt) : mask ? x[i]->t : cast_raw(x[i]->t, p.rt);
+    // a number stays in the compute dtype (float32 for float16/bfloat16 results, unrounded, as PyTorch's opmath)
+    p.c[i] = !x[i]->t.defined() ? no_bound(i, p.rt)
+             : mask             ? x[i]->t
+                                : cast_raw(x[i]->t, x[i]->number ? compute_dtype(p.rt) : p.rt);
   }
   return p;
 }

@@ -119,9 +119,11 @@ template <typename T> T bnot(T x) {
 ST_UNARY_OPS(ST_UNARY_DEFINE)
 #undef ST_UNARY_DEFINE
 
-// out = Op::f(in) elementwise; `in` already has the compute dtype.
+// out = Op::f(in) elementwise; `in` already has the compute dtype (float32 for float16/bfloat16 results).
 template <class Op>
 void run_kernel(const Tensor& out, const Tensor& in) {
+  if (is_reduced_float(out.dtype()))
+    return kernels::through_float32(out, [&](const Tensor& o) { run_kernel<Op>(o, kernels::widen(in)); });
   static_assert(ST_UNARY_VEC_Exp == int(kernels::UnaryOp::Exp) && ST_UNARY_VEC_Tanh == int(kernels::UnaryOp::Tanh) &&
                 ST_UNARY_VEC_Sigmoid == int(kernels::UnaryOp::Sigmoid));
   if constexpr (Op::vec >= 0) {  // the row's hand-vectorised loop
@@ -290,6 +292,13 @@ void nan_to_num_raw(const Tensor& out, const Tensor& a, std::optional<double> na
     kernels::copy(out, a);
     return;
   }
+  if (is_reduced_float(a.dtype())) {  // in float32, with the 16-bit type's largest values as the defaults
+    const double top = a.dtype() == ScalarType::Float16 ? 65504.0 : 3.3895313892515355e38;
+    return kernels::through_float32(out, [&](const Tensor& o) {
+      nan_to_num_raw(o, kernels::widen(a), nan, posinf ? posinf : std::optional<double>(top),
+                     neginf ? neginf : std::optional<double>(-top));
+    });
+  }
   dispatch_floating(a.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T n = static_cast<T>(nan.value_or(0.0));
@@ -360,6 +369,8 @@ void check_polygamma_order(int64_t n) {
 }
 
 void polygamma_raw(const Tensor& out, const Tensor& in, int64_t n) {
+  if (is_reduced_float(out.dtype()))
+    return kernels::through_float32(out, [&](const Tensor& o) { polygamma_raw(o, kernels::widen(in), n); });
   dispatch_floating(in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     kernels::map<T, T>(out, in, [n](T x) { return static_cast<T>(spm::polygamma(n, double(x))); });

@@ -184,6 +184,38 @@ Tensor view_raw(const Tensor& a, const DimVector& sizes, const DimVector& stride
 
 // ------------------------------------------------------------ views
 
+Tensor view_dtype(const Tensor& a, ScalarType dt) {
+  const int64_t from = static_cast<int64_t>(element_size(a.dtype())), to = static_cast<int64_t>(element_size(dt));
+  DimVector sizes = a.sizes(), strides = a.strides();
+  int64_t offset = a.impl()->offset();
+  if (from != to) {
+    const std::string what = str(" to view ", torch_type_name(a.dtype()), " as ", torch_type_name(dt),
+                                 " (different element sizes)");
+    ST_CHECK(a.dim() > 0, "self.dim() cannot be 0", what);
+    const int64_t last = a.dim() - 1;
+    ST_CHECK(strides[last] == 1, "self.stride(-1) must be 1", what, ", but got ", strides[last]);
+    if (to > from) {
+      const int64_t r = to / from;
+      ST_CHECK(sizes[last] % r == 0, "self.size(-1) must be divisible by ", r, what, ", but got ", sizes[last]);
+      ST_CHECK(offset % r == 0, "self.storage_offset() must be divisible by ", r, what, ", but got ", offset);
+      for (int64_t d = 0; d < last; ++d)
+        ST_CHECK(strides[d] % r == 0, "self.stride(", d, ") must be divisible by ", r, what, ", but got ", strides[d]);
+      sizes[last] /= r;
+      for (int64_t d = 0; d < last; ++d) strides[d] /= r;
+      offset /= r;
+    } else {
+      const int64_t r = from / to;
+      sizes[last] *= r;
+      for (int64_t d = 0; d < last; ++d) strides[d] *= r;
+      offset *= r;
+    }
+  }
+  Tensor v(std::make_shared<TensorImpl>(a.impl()->storage(), offset, std::move(sizes), std::move(strides), dt,
+                                        a.impl()->version_counter()));
+  v.impl()->is_view = true;
+  return v;
+}
+
 Tensor view(const Tensor& a, const IntList& shape) {
   DimVector sizes = infer_size(shape, a.numel());
   DimVector strides;

@@ -35,6 +35,8 @@ dl::DataType dl_type(ScalarType t) {
     case ScalarType::Int64: return {dl::kInt, 64, 1};
     case ScalarType::Float32: return {dl::kFloat, 32, 1};
     case ScalarType::Float64: return {dl::kFloat, 64, 1};
+    case ScalarType::Float16: return {dl::kFloat, 16, 1};
+    case ScalarType::BFloat16: return {dl::kBfloat, 16, 1};
     default: throw Error("DLPack: undefined dtype");
   }
 }
@@ -49,8 +51,10 @@ ScalarType from_dl_type(const dl::DataType& t) {
   if (t.code == dl::kInt && t.bits == 64) return ScalarType::Int64;
   if (t.code == dl::kFloat && t.bits == 32) return ScalarType::Float32;
   if (t.code == dl::kFloat && t.bits == 64) return ScalarType::Float64;
+  if (t.code == dl::kFloat && t.bits == 16) return ScalarType::Float16;
+  if (t.code == dl::kBfloat && t.bits == 16) return ScalarType::BFloat16;
   buffer_error(str("from_dlpack: DLPack dtype (code ", int(t.code), ", ", int(t.bits),
-                   " bits) has no smalltorch dtype (bool, uint8, int8, int16, int32, int64, float32, float64)"));
+                   " bits) has no smalltorch dtype (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)"));
 }
 
 // What an exported tensor keeps alive until the consumer calls the deleter.

@@ -24,7 +24,8 @@ py::array to_numpy(py::object self_obj) {
     case ScalarType::Int64: fmt = "q"; break;
     case ScalarType::Float32: fmt = "f"; break;
     case ScalarType::Float64: fmt = "d"; break;
-    default: throw st::TypeError("unsupported dtype for numpy()");
+    case ScalarType::Float16: fmt = "e"; break;
+    default: throw st::TypeError(str("Got unsupported ScalarType ", torch_type_name(t.dtype())));
   }
   std::vector<py::ssize_t> shape(t.sizes().begin(), t.sizes().end());
   std::vector<py::ssize_t> strides;
@@ -47,9 +48,10 @@ Tensor from_numpy(py::array arr) {
   else if (kind == 'i' && item == 8) dt = ScalarType::Int64;
   else if (kind == 'f' && item == 4) dt = ScalarType::Float32;
   else if (kind == 'f' && item == 8) dt = ScalarType::Float64;
+  else if (kind == 'f' && item == 2) dt = ScalarType::Float16;
   else
     throw st::TypeError(st::str("can't convert np.ndarray of type numpy.", py::str(arr.dtype()).cast<std::string>(),
-                                ". The only supported types are: float64, float32, int64, int32, int16, int8, uint8, and bool."));
+                                ". The only supported types are: float64, float32, float16, int64, int32, int16, int8, uint8, and bool."));
   if (kind == 'b' && arr.size() > 0) {
     // numpy keeps whatever byte a bool was given (np.frombuffer(b'\x02', np.bool_)); our kernels read a bool
     // byte as 0/1, so a non-canonical array is replaced by a canonical copy (nonzero = True, as numpy reads it)

@@ -173,7 +173,11 @@ void bind_tensor(Module& m, TensorClass& cls) {
       });
 
   // ---- views
-  cls.def("view", [](const Tensor& t, py::args a) { return ops::view(t, parse_sizes(a, "view")); })
+  cls.def("view", [](const Tensor& t, py::args a) {
+        ScalarType dt;
+        if (a.size() == 1 && dtype_from_object(a[0], dt)) return ops::view_dtype(t, dt);  // Tensor.view(dtype)
+        return ops::view(t, parse_sizes(a, "view"));
+      })
       .def("reshape", [](const Tensor& t, py::args a) { return ops::reshape(t, parse_sizes(a, "reshape", "shape")); })
       .def("view_as", [](const Tensor& t, const Tensor& o) { return ops::view(t, o.sizes()); })
       .def("reshape_as", [](const Tensor& t, const Tensor& o) { return ops::reshape(t, o.sizes()); })

@@ -12,7 +12,7 @@ import numpy as _np
 
 from . import _C
 from ._C import Tensor, dtype, from_numpy
-from ._C import bool, uint8, int8, int16, int32, int64, float32, float64  # noqa: A004 (PyTorch's names)
+from ._C import bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64  # noqa: A004 (PyTorch's names)
 from ._C import get_default_dtype, get_num_threads, set_num_threads, promote_types, can_cast
 from ._C import is_grad_enabled, initial_seed
 from ._C import is_anomaly_enabled, is_anomaly_check_nan_enabled, set_anomaly_enabled
@@ -48,7 +48,7 @@ double = float64
 long = int64
 int = int32  # noqa: A001
 short = int16
-half = None  # float16 is not supported
+half = float16
 cfloat = None
 
 _C._set_size_type(Size)

@@ -12,8 +12,10 @@ from ._C import Tensor
 
 _NP_OF = {
     _C.bool: np.bool_, _C.uint8: np.uint8, _C.int8: np.int8, _C.int16: np.int16, _C.int32: np.int32,
-    _C.int64: np.int64, _C.float32: np.float32, _C.float64: np.float64,
+    _C.int64: np.int64, _C.float16: np.float16, _C.float32: np.float32, _C.float64: np.float64,
 }
+# float16 and bfloat16 values are made from float32 ones (as PyTorch converts a double: to float, then rounded)
+_REDUCED = (_C.float16, _C.bfloat16)
 _NP_DTYPES = {np.dtype(t) for t in _NP_OF.values()}
 
 
@@ -30,7 +32,7 @@ def _sizes(args, kwargs_size, fn):
     out = []
     for i, a in enumerate(args):
         if isinstance(a, builtins.bool) or not isinstance(a, (numbers.Integral, Tensor)) or isinstance(a, Tensor) and (
-                a.numel() != 1 or a.dtype in (_C.float32, _C.float64)):
+                a.numel() != 1 or a.dtype.is_floating_point):
             # a float or many-element tensor is no size: zeros(tensor(3.5)) is a TypeError in PyTorch
             raise TypeError(f"{fn}(): argument 'size' must be tuple of ints, but found element of type "
                             f"{type(a).__name__} at pos {i}")
@@ -168,7 +170,9 @@ def _flatten(x, out):
 def _from_numpy_copy(arr, dtype):
     if arr.dtype not in _NP_DTYPES:
         raise TypeError(f"can't convert np.ndarray of type numpy.{arr.dtype}. The only supported types are: "
-                        "float64, float32, int64, int32, int16, int8, uint8, and bool.")
+                        "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.")
+    if dtype in _REDUCED and (dtype not in _NP_OF or arr.dtype != _NP_OF[dtype]):
+        return _from_numpy_copy(arr.astype(np.float32), None)._to_dtype(dtype, False)
     if dtype is not None:
         arr = arr.astype(_NP_OF[dtype], copy=False)
     return _C.from_numpy(np.array(arr, copy=True, order="C")).clone()
@@ -194,7 +198,7 @@ def _flat_array(flat, target):
                 raise RuntimeError(f"value cannot be converted to type {repr(target).split('.')[-1]} without overflow")
         return np.array([builtins.int(v) for v in flat], dtype=np.int64).astype(_NP_OF[target])
     with np.errstate(over="ignore"):
-        return np.array(flat, dtype=_NP_OF[target])
+        return np.array(flat, dtype=np.float32 if target in _REDUCED else _NP_OF[target])
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -215,7 +219,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     elif isinstance(data, (builtins.bool, numbers.Number)):
         shape, dt = _infer(data, "tensor")
         target = dtype or dt
-        if target == _C.float32 and isinstance(data, builtins.float) and abs(data) > _FLOAT32_MAX:
+        if target in (_C.float32,) + _REDUCED and isinstance(data, builtins.float) and abs(data) > _FLOAT32_MAX:
             data = data * math.inf  # tensor() rounds a finite double beyond float32 to inf (scalar_tensor raises)
         t = _C._scalar_tensor(data, target)  # checks integer ranges as PyTorch does
     else:
@@ -224,7 +228,10 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         _flatten(data, flat)
         target = dtype or dt
         arr = _flat_array(flat, target).reshape(shape)
-        t = _C.from_numpy(arr).clone() if arr.size else _C._empty(shape, target)
+        if target in _REDUCED:
+            t = _C.from_numpy(arr).clone()._to_dtype(target, False) if arr.size else _C._empty(shape, target)
+        else:
+            t = _C.from_numpy(arr).clone() if arr.size else _C._empty(shape, target)
     if requires_grad and not t.is_floating_point():
         raise RuntimeError(f"Only Tensors of floating point dtype can require gradients (got {t.dtype})")
     return _finish(t, requires_grad)

@@ -770,7 +770,9 @@ CLASSES = {
              "It supports the usual tuple operations (slicing and concatenation give another `Size`) and adds "
              "`numel()`, the product of its entries."),
     "dtype": ("The type of the objects that describe a tensor's element type, such as `smalltorch.float32` (alias "
-              "`float`), `float64` (`double`), `int8`, `int16` (`short`), `int32` (`int`), `int64` (`long`), `uint8` and `bool`. Each exposes "
+              "`float`), `float64` (`double`), `float16` (`half`), `bfloat16`, `int8`, `int16` (`short`), `int32` (`int`), "
+              "`int64` (`long`), `uint8` and `bool`. float16 and bfloat16 are stored in 2 bytes and computed in "
+              "float32, each result rounded once, as PyTorch's CPU kernels do. Each exposes "
               "`is_floating_point`, `is_complex`, `is_signed` and `itemsize` (bytes per element); dtypes are not "
               "created by the user."),
     "device": ("Describes where a tensor's memory lives, built from a string such as 'cpu' or 'cuda:1' or from a type "
@@ -800,6 +802,8 @@ CLASSES = {
     "ByteTensor": _LEGACY.format(dt="uint8", name="ByteTensor"),
     "CharTensor": _LEGACY.format(dt="int8", name="CharTensor"),
     "ShortTensor": _LEGACY.format(dt="int16", name="ShortTensor"),
+    "HalfTensor": _LEGACY.format(dt="float16", name="HalfTensor"),
+    "BFloat16Tensor": _LEGACY.format(dt="bfloat16", name="BFloat16Tensor"),
     "iinfo": ("The limits of an integer dtype, as `iinfo(smalltorch.int8)`: `bits`, `min` and `max` (Python ints) "
               "and `dtype` (the dtype's name). bool and floating dtypes raise TypeError (use `finfo`)."),
     "finfo": ("The limits of a floating dtype (the default dtype when called without one): `bits`, `eps` (the gap "
@@ -882,6 +886,8 @@ TENSOR_ONLY = {
     "byte": _CONV.format(dt="uint8", name="smalltorch.uint8"),
     "char": _CONV.format(dt="int8", name="smalltorch.int8"),
     "short": _CONV.format(dt="int16", name="smalltorch.int16"),
+    "half": _CONV.format(dt="float16", name="smalltorch.float16"),
+    "bfloat16": _CONV.format(dt="bfloat16", name="smalltorch.bfloat16"),
     "bool": ("Returns `self` converted to bool, where every nonzero element becomes True; if the tensor is already "
              "bool it is returned itself. Same as `self.to(smalltorch.bool)`; not differentiable."),
     "cpu": "Returns the tensor on the CPU; since smalltorch tensors always live there, it returns the tensor itself.",
@@ -921,7 +927,9 @@ TENSOR_ONLY = {
     # ---- views and copies ------------------------------------------------------------------
     "view": ("Returns a tensor with the same data and number of elements viewed in a new shape (one dimension may be "
              "-1 and is inferred), sharing storage with this tensor. The strides must allow the new shape without "
-             "copying; otherwise it raises and `reshape` should be used. Differentiable."),
+             "copying; otherwise it raises and `reshape` should be used. Differentiable. `view(dtype)` instead reads "
+             "the same bytes as another dtype (no gradient); with a different element size the last dimension, "
+             "which must have stride 1, grows or shrinks by the size ratio."),
     "view_as": "Returns this tensor viewed with the shape of `other`, the same as `self.view(other.size())`; differentiable.",
     "reshape_as": "Returns this tensor reshaped to the shape of `other`, the same as `self.reshape(other.shape)` (a view when possible); differentiable.",
     "expand": ("Returns a view in which dimensions of size 1 are stretched to the given larger sizes (and new leading "

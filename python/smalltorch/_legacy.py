@@ -1,7 +1,5 @@
 """PyTorch's legacy tensor API: ``Tensor(...)`` called directly, the typed constructors ``FloatTensor`` …,
 type strings (``Tensor.type()``), ``set_default_tensor_type`` and the default device.
-
-smalltorch has no float16/bfloat16 dtype yet, so ``HalfTensor`` and ``BFloat16Tensor`` are not provided.
 """
 
 import builtins
@@ -14,7 +12,8 @@ from ._C import Tensor
 
 # legacy type name -> dtype, for the dtypes smalltorch has
 _TYPES = {"FloatTensor": _C.float32, "DoubleTensor": _C.float64, "LongTensor": _C.int64, "IntTensor": _C.int32,
-          "ShortTensor": _C.int16, "CharTensor": _C.int8, "ByteTensor": _C.uint8, "BoolTensor": _C.bool}
+          "ShortTensor": _C.int16, "CharTensor": _C.int8, "ByteTensor": _C.uint8, "BoolTensor": _C.bool,
+          "HalfTensor": _C.float16, "BFloat16Tensor": _C.bfloat16}
 _NAME_OF = {d: n for n, d in _TYPES.items()}
 
 

@@ -106,7 +106,10 @@ def _caster(dtype, name):
 
 def tolist(self):
     """The values as (nested) Python lists of numbers; a 0-d tensor gives a number."""
-    return self.detach().numpy().tolist()
+    t = self.detach()
+    if t.dtype in (_C.float16, _C.bfloat16):  # their exact values, through float32 (numpy has no bfloat16)
+        t = t.float()
+    return t.numpy().tolist()
 
 
 def __array__(self, dtype=None, copy=None):
@@ -251,6 +254,8 @@ def _install():
     T.byte = _caster(_C.uint8, "byte")
     T.char = _caster(_C.int8, "char")
     T.short = _caster(_C.int16, "short")
+    T.half = _caster(_C.float16, "half")
+    T.bfloat16 = _caster(_C.bfloat16, "bfloat16")
     T.type_as = type_as
     T.tolist = tolist
     T.__array__ = __array__

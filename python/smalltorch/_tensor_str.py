@@ -293,7 +293,10 @@ def tensor_repr(t, default_dtype_name="float32"):
     dtype_str = str(t.dtype)
     dtype_name = dtype_str.rsplit(".", 1)[-1]
     shape = tuple(int(s) for s in tuple(t.shape))
-    arr = np.asarray(t.detach().numpy())
+    values = t.detach()
+    if dtype_name in ("float16", "bfloat16"):  # formatted from their exact float32 values (numpy has no bfloat16)
+        values = values.float()
+    arr = np.asarray(values.numpy())
     if arr.shape != shape:
         arr = arr.reshape(shape)
 

@@ -7,7 +7,9 @@ from . import _C
 __all__ = ["iinfo", "finfo"]
 
 _INTS = {_C.uint8: np.uint8, _C.int8: np.int8, _C.int16: np.int16, _C.int32: np.int32, _C.int64: np.int64}
-_FLOATS = {_C.float32: np.float32, _C.float64: np.float64}
+_FLOATS = {_C.float16: np.float16, _C.float32: np.float32, _C.float64: np.float64, _C.bfloat16: None}
+# bfloat16 (numpy has none): float32's exponent range with 8 significant bits, 2 decimal digits
+_BFLOAT16 = dict(bits=16, eps=2.0 ** -7, max=float.fromhex("0x1.fep127"), smallest_normal=2.0 ** -126, precision=2)
 
 
 def _dtype_arg(fn, type):
@@ -55,11 +57,16 @@ class finfo(_Info):
         if type not in _FLOATS:
             raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
                             "'torch.finfo'")
-        info = np.finfo(_FLOATS[type])
-        self.bits = int(info.bits)
-        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
-        self.tiny = self.smallest_normal = float(info.smallest_normal)
-        self.resolution = 10.0 ** -int(info.precision)
+        if type is _C.bfloat16:
+            info = _BFLOAT16
+        else:
+            f = np.finfo(_FLOATS[type])
+            info = dict(bits=f.bits, eps=f.eps, max=f.max, smallest_normal=f.smallest_normal, precision=f.precision)
+        self.bits = int(info["bits"])
+        self.eps, self.max = float(info["eps"]), float(info["max"])
+        self.min = -self.max
+        self.tiny = self.smallest_normal = float(info["smallest_normal"])
+        self.resolution = 10.0 ** -int(info["precision"])
         self.dtype = str(type).split(".")[-1]
 
     def __repr__(self):

@@ -96,16 +96,28 @@ _DTYPE_TABLE = (
     (_C.int64, "LongStorage", np.int64),
     (_C.float32, "FloatStorage", np.float32),
     (_C.float64, "DoubleStorage", np.float64),
+    (_C.float16, "HalfStorage", np.float16),
+    (_C.bfloat16, "BFloat16Storage", np.int16),  # numpy has no bfloat16: its bits as int16
 )
 _NUMPY_DTYPE = {dt: np.dtype(npt) for dt, _, npt in _DTYPE_TABLE}
 _STORAGE_NAME = {dt: _TorchName("torch", name) for dt, name, _ in _DTYPE_TABLE}
 _DTYPE_NAME = {dt: str(dt).rsplit(".", 1)[-1] for dt, _, _ in _DTYPE_TABLE}
+
+
+def _bytes_array(flat):
+    """The numpy array over a flat tensor's memory (a bfloat16 one read as int16)."""
+    return (flat.view(_C.int16) if flat.dtype == _C.bfloat16 else flat).numpy()
+
+
+def _tensor_over(arr, dtype):
+    """The tensor over a numpy array's memory, as dtype (int16 bits become bfloat16)."""
+    t = _C.from_numpy(arr)
+    return t.view(dtype) if dtype == _C.bfloat16 else t
 # PyTorch storages and dtypes smalltorch does not have (a checkpoint naming one cannot be loaded)
-_MISSING_STORAGES = {"HalfStorage": "float16",
-                     "BFloat16Storage": "bfloat16", "ComplexFloatStorage": "complex64",
+_MISSING_STORAGES = {"ComplexFloatStorage": "complex64",
                      "ComplexDoubleStorage": "complex128", "QInt8Storage": "qint8", "QUInt8Storage": "quint8",
                      "QInt32Storage": "qint32", "QUInt4x2Storage": "quint4x2", "QUInt2x4Storage": "quint2x4"}
-_MISSING_DTYPES = ("float16", "half", "bfloat16", "complex32", "complex64", "complex128",
+_MISSING_DTYPES = ("complex32", "complex64", "complex128",
                    "cfloat", "cdouble", "chalf", "uint16", "uint32", "uint64", "float8_e4m3fn",
                    "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz", "qint8", "quint8", "qint32",
                    "quint4x2", "quint2x4", "bits8", "bits16")
@@ -113,7 +125,7 @@ _MISSING_DTYPES = ("float16", "half", "bfloat16", "complex32", "complex64", "com
 
 def _unsupported_dtype(torch_name):
     raise pickle.UnpicklingError(f"the checkpoint uses dtype torch.{torch_name}, which smalltorch does not have "
-                                 "(its dtypes: bool, uint8, int8, int16, int32, int64, float32, float64)")
+                                 "(its dtypes: bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -289,7 +301,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
                (".storage_alignment", str(_ALIGNMENT))]
     if not _disable_byteorder_record:
         records.append(("byteorder", sys.byteorder))
-    records += [(f"data/{rec.key}", rec.flat.numpy()) for rec in pickler.records.values()]
+    records += [(f"data/{rec.key}", _bytes_array(rec.flat)) for rec in pickler.records.values()]
     records.append(("version", _ARCHIVE_VERSION))
 
     if _is_path(f):
@@ -349,10 +361,10 @@ class _LoadedStorage:
         """The same bytes as a flat tensor of another dtype (for _rebuild_tensor_v3 over untyped bytes)."""
         t = self.views.get(dtype)
         if t is None:
-            arr = self.flat.numpy()
+            arr = _bytes_array(self.flat)
             item = _NUMPY_DTYPE[dtype].itemsize
             arr = arr.view(np.uint8)[:arr.nbytes // item * item].view(_NUMPY_DTYPE[dtype])
-            t = self.views[dtype] = _C.from_numpy(arr)
+            t = self.views[dtype] = _tensor_over(arr, dtype)
         return t
 
     def __repr__(self):
@@ -1178,14 +1190,14 @@ class _StorageLoader:
             raise _corrupt(f"{self.archive.name} record '{record}'", f"has {size} bytes where its storage of "
                                                                     f"{numel} x {dtype} needs {numel * np_dtype.itemsize}")
         if self.use_mmap:
-            flat = _C.from_numpy(self.archive.map(record, np_dtype, numel))
+            flat = _tensor_over(self.archive.map(record, np_dtype, numel), dtype)
         else:
             from ._creation import empty
             flat = empty(numel, dtype=dtype)
             changed_next = (self.swap and np_dtype.itemsize > 1) or dtype == _C.bool
-            self.archive.read_into(record, memoryview(flat.numpy().view(np.uint8)), check_now=changed_next)
+            self.archive.read_into(record, memoryview(_bytes_array(flat).view(np.uint8)), check_now=changed_next)
         if self.swap and np_dtype.itemsize > 1:
-            flat.numpy().byteswap(inplace=True)
+            _bytes_array(flat).byteswap(inplace=True)
         if dtype == _C.bool:  # a bool byte must be 0 or 1 for the kernels: nonzero reads as True
             u8 = flat.numpy().view(np.uint8)
             np.minimum(u8, 1, out=u8)

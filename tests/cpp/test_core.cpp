@@ -251,6 +251,78 @@ TEST(ScalarType, DispatchPicksMatchingCppType) {
   EXPECT_THROW(dispatch_floating(ScalarType::Int32, [](auto) { return 0; }), TypeError);
 }
 
+// ------------------------------------------------------------------ float16 / bfloat16
+
+TEST(HalfTypes, EveryFloat16RoundTripsThroughFloat32) {
+  int nans = 0;
+  for (uint32_t h = 0; h < 65536; ++h) {
+    const float f = half_to_float(static_cast<uint16_t>(h));
+    if (f != f) {  // a nan comes back quiet, sign and top payload bits kept
+      EXPECT_EQ(float_to_half(f), static_cast<uint16_t>(h | 0x0200u)) << h;
+      ++nans;
+      continue;
+    }
+    EXPECT_EQ(float_to_half(f), static_cast<uint16_t>(h)) << h;
+  }
+  EXPECT_EQ(nans, 2 * 1023);
+  EXPECT_EQ(half_to_float(0x3c00), 1.0f);
+  EXPECT_EQ(half_to_float(0x7bff), 65504.0f);
+  EXPECT_EQ(half_to_float(0x0001), 5.9604644775390625e-8f);  // the smallest subnormal
+  EXPECT_EQ(half_to_float(0xfc00), -std::numeric_limits<float>::infinity());
+}
+
+TEST(HalfTypes, Float16RoundsToNearestEven) {
+  EXPECT_EQ(float_to_half(1.0f + 0x1p-11f), 0x3c00);           // a tie rounds to the even 1.0
+  EXPECT_EQ(float_to_half(1.0f + 3 * 0x1p-11f), 0x3c02);       // and up to the even neighbour
+  EXPECT_EQ(float_to_half(1.0f + 0x1p-11f + 0x1p-20f), 0x3c01);  // past the tie: up
+  EXPECT_EQ(float_to_half(65519.0f), 0x7bff);                  // below the overflow threshold
+  EXPECT_EQ(float_to_half(65520.0f), 0x7c00);                  // the tie with 65536 overflows to inf
+  EXPECT_EQ(float_to_half(-1e9f), 0xfc00);
+  EXPECT_EQ(float_to_half(2.9802322387695312e-8f), 0x0000);    // half the smallest subnormal: ties to 0
+  EXPECT_EQ(float_to_half(2.9802326e-8f), 0x0001);             // just above: the smallest subnormal
+  EXPECT_EQ(float_to_half(6.097555e-5f), 0x03ff);              // the largest subnormal
+  EXPECT_EQ(float_to_half(-0.0f), 0x8000);
+}
+
+TEST(HalfTypes, BFloat16IsTheRoundedUpperHalf) {
+  for (uint32_t b = 0; b < 65536; ++b) {
+    const float f = bfloat16_to_float(static_cast<uint16_t>(b));
+    if (f == f) EXPECT_EQ(float_to_bfloat16(f), static_cast<uint16_t>(b)) << b;
+    else EXPECT_EQ(float_to_bfloat16(f), 0xffffu);
+  }
+  EXPECT_EQ(float_to_bfloat16(1.0f + 0x1p-8f), 0x3f80);          // tie to even (down)
+  EXPECT_EQ(float_to_bfloat16(1.0f + 3 * 0x1p-8f), 0x3f82);      // tie to even (up)
+  EXPECT_EQ(float_to_bfloat16(3.4e38f), 0x7f80);                 // beyond bfloat16's max: inf
+  EXPECT_EQ(convert_value<float>(convert_value<BFloat16>(int64_t(257))), 256.0f);
+  EXPECT_EQ(convert_value<int32_t>(Half(-2.75f)), -2);
+  EXPECT_TRUE(convert_value<bool>(Half(0.5f)));
+  EXPECT_FALSE(convert_value<bool>(BFloat16(-0.0f)));
+}
+
+TEST(HalfTypes, PromotionSizesAndDispatch) {
+  using S = ScalarType;
+  EXPECT_EQ(element_size(S::Float16), 2u);
+  EXPECT_EQ(element_size(S::BFloat16), 2u);
+  EXPECT_TRUE(is_floating(S::Float16) && is_floating(S::BFloat16) && is_reduced_float(S::BFloat16));
+  EXPECT_EQ(compute_dtype(S::Float16), S::Float32);
+  EXPECT_EQ(compute_dtype(S::Float64), S::Float64);
+  EXPECT_EQ(promote_types(S::Float16, S::BFloat16), S::Float32);
+  EXPECT_EQ(promote_types(S::Int64, S::BFloat16), S::BFloat16);
+  EXPECT_EQ(promote_types(S::Float16, S::Bool), S::Float16);
+  EXPECT_EQ(promote_types(S::Float16, S::Float32), S::Float32);
+  EXPECT_EQ(promote_types(S::Float64, S::BFloat16), S::Float64);
+  EXPECT_STREQ(torch_type_name(S::Float16), "Half");
+  EXPECT_STREQ(torch_type_name(S::BFloat16), "BFloat16");
+  EXPECT_TRUE(scalar_overflows(Scalar(70000.0), S::Float16));
+  EXPECT_TRUE(scalar_overflows(Scalar(int64_t(70000)), S::Float16));
+  EXPECT_FALSE(scalar_overflows(Scalar(int64_t(70000)), S::BFloat16));
+  EXPECT_FALSE(scalar_overflows(Scalar(3.38e38), S::BFloat16));
+  EXPECT_THROW(dispatch_all(S::Float16, [](auto) { return 0; }), NotImplementedError);
+  EXPECT_THROW(dispatch_floating(S::BFloat16, [](auto) { return 0; }), NotImplementedError);
+  EXPECT_EQ(dispatch_storage(S::BFloat16, [](auto tag) { return scalar_type_of<typename decltype(tag)::type>(); }),
+            S::BFloat16);
+}
+
 // ------------------------------------------------------------------ wrap_dim
 
 TEST(Shape, WrapDim) {

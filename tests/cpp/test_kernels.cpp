@@ -850,3 +850,30 @@ TEST(KernelScatterReduce, EveryOpAgainstANaiveLoop) {
     }
   }
 }
+
+// float16 / bfloat16 operands are computed in float32 and rounded once: the kernels agree with
+// rounding the float32 result of the same float32 inputs, on a transposed output as well.
+TEST(KernelHalf, ComputedInFloat32AndRoundedOnce) {
+  for (ScalarType h : {ScalarType::Float16, ScalarType::BFloat16}) {
+    Tensor a32 = ops::randn({37, 29}, ScalarType::Float32), b32 = ops::randn({37, 29}, ScalarType::Float32);
+    Tensor a = ops::to_dtype(a32, h), b = ops::to_dtype(b32, h);
+    a32 = ops::to_dtype(a, ScalarType::Float32);  // the 16-bit values, exactly
+    b32 = ops::to_dtype(b, ScalarType::Float32);
+    Tensor out = ops::transpose(empty({29, 37}, h), 0, 1);
+    kernels::binary(kernels::BinaryOp::Mul, out, a, b);
+    Tensor want = empty({37, 29}, ScalarType::Float32);
+    kernels::binary(kernels::BinaryOp::Mul, want, a32, b32);
+    Tensor want16 = ops::to_dtype(want, h);
+    for (int64_t i = 0; i < 37; ++i)
+      for (int64_t j = 0; j < 29; ++j)
+        ASSERT_EQ(get(out, {i, j}), get(want16, {i, j})) << dtype_name(h) << " " << i << "," << j;
+    // a sum is accumulated in float32 and rounded at the end
+    Tensor s = empty({1, 29}, h), s32 = empty({1, 29}, ScalarType::Float32);
+    kernels::sum(s, a, {true, false});
+    kernels::sum(s32, a32, {true, false});
+    Tensor s16 = ops::to_dtype(s32, h);
+    for (int64_t j = 0; j < 29; ++j) ASSERT_EQ(get(s, {0, j}), get(s16, {0, j})) << dtype_name(h) << " " << j;
+    // no kernel computes in 16 bits itself: dispatchers refuse them with PyTorch's error
+    EXPECT_THROW(dispatch_numeric(h, [](auto) { return 0; }), NotImplementedError);
+  }
+}

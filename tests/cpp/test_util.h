@@ -48,18 +48,18 @@ inline int64_t elem_offset(const Tensor& t, const DimVector& idx) {
 // Reads one element (any dtype) as double.
 inline double get(const Tensor& t, const DimVector& idx) {
   int64_t off = elem_offset(t, idx);
-  return st::dispatch_all(t.dtype(), [&](auto tag) -> double {
+  return st::dispatch_storage(t.dtype(), [&](auto tag) -> double {
     using T = typename decltype(tag)::type;
-    return static_cast<double>(t.data<T>()[off]);
+    return st::convert_value<double>(t.data<T>()[off]);
   });
 }
 
 // Writes one element (any dtype) from a double.
 inline void set(const Tensor& t, const DimVector& idx, double v) {
   int64_t off = elem_offset(t, idx);
-  st::dispatch_all(t.dtype(), [&](auto tag) {
+  st::dispatch_storage(t.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    t.data<T>()[off] = static_cast<T>(v);
+    t.data<T>()[off] = st::convert_value<T>(v);
   });
 }
 
