@@ -394,3 +394,19 @@ def test_index_reduce_refuses_as_torch(torch_ref):
             messages.append(str(info.value).splitlines()[0])
             d.detach().index_reduce(0, lib.tensor([0, 2]), lib.ones(2, 2, dtype=lib.float64), "prod")
     assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize("reduce", ["amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_ties_match_torch(torch_ref, reduce, include_self):
+    """Values tied for the max/min share the tangent evenly; with include_self=False a self value equal to
+    the result at a slot that receives values is not among them (as PyTorch's forward mode)."""
+    results = []
+    for L in (st, torch_ref):
+        fw = L.autograd.forward_ad
+        with fw.dual_level():
+            d = fw.make_dual(L.tensor([1.0, 5.0, 2.0, 0.5]), L.tensor([1.0, 2.0, 3.0, 4.0]))
+            s = fw.make_dual(L.tensor([5.0, 0.5, 2.0, 0.5]), L.tensor([10.0, 20.0, 30.0, 40.0]))
+            out = d.scatter_reduce(0, L.tensor([1, 1, 2, 3]), s, reduce, include_self=include_self)
+            results.append(fw.unpack_dual(out).tangent.numpy().copy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12)

@@ -870,9 +870,12 @@ Tensor narrow_to(Tensor t, const DimVector& sizes) {
 // g times the partial derivatives of scatter_reduce's result: (for self, for src read over idx's shape).
 // Each slot of the result depends on self's value there and on the src values sent to it, so these also
 // give the forward-mode tangent (with g = 1). a, s (narrowed to idx's shape) and r (the result) are read by
-// prod, amax and amin only.
+// prod, amax and amin only. With include_self false, amax/amin's backward (as PyTorch's) still counts a
+// self value equal to the result among the values sharing the gradient, then drops self's share;
+// `exact` (the forward mode, as PyTorch's) leaves such a self out of the count.
 std::pair<Tensor, Tensor> reduce_partials(const Tensor& g, const Tensor& a, const Tensor& s, const Tensor& r,
-                                          const Tensor& idx, int64_t dim, Reduce reduce, bool include_self) {
+                                          const Tensor& idx, int64_t dim, Reduce reduce, bool include_self,
+                                          bool exact = false) {
   const ScalarType dt = g.dtype();
   Tensor gs, gsrc;
   const Scalar zero(int64_t(0)), one(int64_t(1));
@@ -898,6 +901,7 @@ std::pair<Tensor, Tensor> reduce_partials(const Tensor& g, const Tensor& a, cons
                  div(gather(mul(g, r), dim, idx), masked_fill(s, src_zero, one)));
   } else {  // amax / amin: the gradient is split evenly among the values equal to the result
     Tensor self_is = to_dtype(eq(a, r), dt);
+    if (exact && !include_self) self_is = scatter(self_is, dim, idx, Scalar(0.0));
     Tensor src_is = to_dtype(eq(s, gather(r, dim, idx)), dt);
     Tensor share = div(g, scatter_add(self_is, dim, idx, src_is));
     gs = mul(self_is, share);
@@ -973,7 +977,7 @@ Tensor reduce_into(const Tensor& a, int64_t d, const Tensor& idx, const Tensor& 
       forward_ad::Disable plain;
       AutoGradMode off(false);
       Tensor a1 = as1d(a_before), s1 = narrow_to(as1d(alias_raw(src)), idx.sizes()), r1 = as1d(alias_raw(target));
-      auto [ds, dsrc] = reduce_partials(ones(a1.sizes(), a.dtype()), a1, s1, r1, idx, d, r, include_self);
+      auto [ds, dsrc] = reduce_partials(ones(a1.sizes(), a.dtype()), a1, s1, r1, idx, d, r, include_self, true);
       const Tensor ta = forward_ad::tangent(a), tsrc = forward_ad::tangent(src);
       t = ta.defined() ? mul(ds, as1d(ta)) : zeros(a1.sizes(), a.dtype());
       if (tsrc.defined()) t = scatter_add(t, d, idx, mul(dsrc, narrow_to(as1d(tsrc), idx.sizes())));
