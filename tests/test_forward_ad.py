@@ -410,3 +410,18 @@ def test_scatter_reduce_ties_match_torch(torch_ref, reduce, include_self):
             out = d.scatter_reduce(0, L.tensor([1, 1, 2, 3]), s, reduce, include_self=include_self)
             results.append(fw.unpack_dual(out).tangent.numpy().copy())
     np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
+
+
+def test_as_strided_past_the_tangent_reads_zeros_as_torch(torch_ref):
+    """A dual made over a view of a larger storage, then as_strided over elements the view does not show:
+    their tangent is zero, as PyTorch's."""
+    results = []
+    for L in (st, torch_ref):
+        fw = L.autograd.forward_ad
+        with fw.dual_level():
+            base = L.arange(6, dtype=L.float64)
+            d = fw.make_dual(base[:3], L.tensor([1.0, 2.0, 3.0], dtype=L.float64))
+            y, t = fw.unpack_dual(d.as_strided((4,), (1,), 2))
+            results.append((y.numpy().copy(), t.numpy().copy()))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
