@@ -301,3 +301,127 @@ def test_jacobian_forward_mode_argument_errors(torch_ref):
                 lib.autograd.functional.jacobian(lambda v: v * 2, lib.ones(2), **kwargs)
             kinds.append(type(info.value).__name__)
         assert kinds[0] == kinds[1]
+
+
+# ------------------------------------------------------------ scatter_reduce, put, as_strided, in-place views
+
+def inplace_views(x):
+    """Every in-place view op on a tensor carrying a tangent, and on a view of one."""
+    y = x * 1          # (2, 3)
+    y.unsqueeze_(1)    # (2, 1, 3)
+    y.transpose_(0, 2)  # (3, 1, 2)
+    y.squeeze_()       # (3, 2)
+    y.t_()             # (2, 3)
+    y.swapdims_(0, 1)  # (3, 2)
+    y.squeeze_(0)      # (3, 2), nothing to squeeze
+    z = y[1:]
+    z.t_()             # (2, 2), a view of y
+    z.unsqueeze_(0).squeeze_(0)
+    return st_or_torch(x).cat([y.reshape(-1), z.reshape(-1), (z * y[:2]).reshape(-1)])
+
+
+def as_strided_cases(x):
+    """as_strided of a tensor with a tangent, of a view of one (reaching elements the view does not show),
+    and as_strided_ in place."""
+    y = x * 1  # (2, 3)
+    a = y.as_strided((2, 2), (1, 2), 1)
+    b = y[1:].as_strided((3,), (2,), 0)
+    c = y * 2
+    c.as_strided_((3, 2), (1, 3))
+    return st_or_torch(x).cat([a.reshape(-1), b, c.reshape(-1)])
+
+
+def put_cases(x, s):
+    y = x * 1
+    y[1:].put_(idx(x, [0, 2, 1]), s)  # into a view
+    return x.put(idx(x, [0, -1, 4]), s) + x.put(idx(x, [1, 1, 4]), s, accumulate=True) + y
+
+
+def scatter_reduce_cases(x, s):
+    i = idx(x, [[0, 1, 0], [3, 3, 2], [1, 2, 1]])
+    y = x * 1
+    y.scatter_reduce_(1, i, s * 2, "amin", include_self=False)
+    return (x.scatter_reduce(1, i, s, "sum") + x.scatter_reduce(1, i, s, "mean", include_self=False)
+            + x.scatter_reduce(1, i, s, "amax") + x.scatter_reduce(1, i, s, "amin", include_self=False)
+            + x.scatter_reduce(0, idx(x, [[2, 0, 1, 1]]), s[:1, :3].repeat(1, 2)[:, :4], "mean") + y)
+
+
+MORE_CASES = [
+    ("scatter_reduce", scatter_reduce_cases, [(3, 4), (3, 3)]),
+    ("scatter_reduce_1d_self_only", lambda x: x.scatter_reduce(0, idx(x, [0, 2]), x[:2] * 1, "amax"), [(4,)]),
+    ("put", put_cases, [(2, 3), (3,)]),
+    ("as_strided", as_strided_cases, [(2, 3)]),
+    ("inplace_views", inplace_views, [(2, 3)]),
+]
+
+
+@pytest.mark.parametrize("name,fn,shapes", MORE_CASES, ids=[c[0] for c in MORE_CASES])
+def test_more_tangents_match_finite_differences(name, fn, shapes):
+    check_against_finite_differences(fn, [_arr(*s) for s in shapes], [_arr(*s) for s in shapes])
+
+
+@pytest.mark.parametrize("name,fn,shapes", MORE_CASES, ids=[c[0] for c in MORE_CASES])
+def test_more_tangents_match_torch(torch_ref, name, fn, shapes):
+    check_against_torch(torch_ref, fn, [_arr(*s) for s in shapes], [_arr(*s) for s in shapes])
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_prod_tangent_matches_finite_differences(include_self):
+    """prod, zeros among the factors included. (PyTorch 2.13's forward mode gives no tangent for prod,
+    so it is not compared.)"""
+    i = st.tensor([[0, 1, 0, 3], [3, 3, 2, 2]])
+    x, s = _arr(2, 4), _arr(2, 4)
+    x[0, 2] = 0.0  # a zero self
+    s[1, 0] = s[1, 1] = 0.0  # two zeros into one slot
+    s[1, 2] = 0.0  # one zero into another
+
+    def fn(x, s):
+        return x.scatter_reduce(1, i, s, "prod", include_self=include_self)
+
+    check_against_finite_differences(fn, [x, s], [_arr(2, 4), _arr(2, 4)])
+    check_against_finite_differences(lambda x: fn(x, st.tensor(s)), [x], [_arr(2, 4)])
+
+
+def test_index_reduce_refuses_as_torch(torch_ref):
+    """PyTorch 2.13 has no forward formula for index_reduce: the same NotImplementedError."""
+    messages = []
+    for lib in (st, torch_ref):
+        fw = lib.autograd.forward_ad
+        with fw.dual_level():
+            d = fw.make_dual(lib.ones(3, 2, dtype=lib.float64), lib.ones(3, 2, dtype=lib.float64))
+            with pytest.raises(NotImplementedError) as info:
+                d.index_reduce(0, lib.tensor([0, 2]), lib.ones(2, 2, dtype=lib.float64), "prod")
+            messages.append(str(info.value).splitlines()[0])
+            d.detach().index_reduce(0, lib.tensor([0, 2]), lib.ones(2, 2, dtype=lib.float64), "prod")
+    assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize("reduce", ["amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_ties_match_torch(torch_ref, reduce, include_self):
+    """Values tied for the max/min share the tangent evenly; with include_self=False a self value equal to
+    the result at a slot that receives values is not among them (as PyTorch's forward mode)."""
+    results = []
+    for L in (st, torch_ref):
+        fw = L.autograd.forward_ad
+        with fw.dual_level():
+            d = fw.make_dual(L.tensor([1.0, 5.0, 2.0, 0.5]), L.tensor([1.0, 2.0, 3.0, 4.0]))
+            s = fw.make_dual(L.tensor([5.0, 0.5, 2.0, 0.5]), L.tensor([10.0, 20.0, 30.0, 40.0]))
+            out = d.scatter_reduce(0, L.tensor([1, 1, 2, 3]), s, reduce, include_self=include_self)
+            results.append(fw.unpack_dual(out).tangent.numpy().copy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
+
+
+def test_as_strided_past_the_tangent_reads_zeros_as_torch(torch_ref):
+    """A dual made over a view of a larger storage, then as_strided over elements the view does not show:
+    their tangent is zero, as PyTorch's."""
+    results = []
+    for L in (st, torch_ref):
+        fw = L.autograd.forward_ad
+        with fw.dual_level():
+            base = L.arange(6, dtype=L.float64)
+            d = fw.make_dual(base[:3], L.tensor([1.0, 2.0, 3.0], dtype=L.float64))
+            y, t = fw.unpack_dual(d.as_strided((4,), (1,), 2))
+            results.append((y.numpy().copy(), t.numpy().copy()))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])

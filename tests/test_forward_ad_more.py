@@ -168,6 +168,17 @@ CASES = [
     ("svd", lambda a: svd_invariant(lib(a).linalg.svd(a, full_matrices=False)), [(2, 4, 3)], None),
     ("svd_wide_square", lambda a: lib(a).cat([svd_invariant(lib(a).linalg.svd(a[0], full_matrices=False)),
                                               svd_invariant(lib(a).linalg.svd(a[1, :, :3]))]), [(2, 3, 5)], None),
+    ("qr_wide", lambda a: lib(a).cat([t.reshape(-1) for t in lib(a).linalg.qr(a) + lib(a).linalg.qr(a, "complete")
+                                      + lib(a).linalg.qr(a[..., :3])]), [(2, 3, 5)], None),
+    ("lu_factor", lambda a: lib(a).linalg.lu_factor(a)[0], [(2, 3, 3)], None),
+    ("lu_factor_ex_wide_tall", lambda a: lib(a).cat([lib(a).linalg.lu_factor_ex(a[..., :2, :])[0].reshape(-1),
+                                                    lib(a).linalg.lu_factor(a[..., :2])[0].reshape(-1)]),
+     [(2, 3, 3)], None),
+    ("lu_solve", lambda a, b: lu_solves(lib(a).linalg.lu_factor(a + 4 * eye(a, 3)), b), [(2, 3, 3), (2, 3, 3)], None),
+    ("lu_solve_lu_only", lambda a: lu_solves(lib(a).linalg.lu_factor(a + 4 * eye(a, 3)), T(a, np.eye(3) + 1.0)),
+     [(3, 3)], None),
+    ("lu_unpack", lambda a: lib(a).cat([t.reshape(-1) for t in lib(a).lu_unpack(*lib(a).linalg.lu_factor(a))[1:]
+                                        + lib(a).lu_unpack(*lib(a).linalg.lu_factor(a.mT))[1:]]), [(2, 4, 3)], None),
     ("svdvals_nuc", lambda a: lib(a).linalg.svdvals(a).sum(-1) + lib(a).linalg.matrix_norm(a, "nuc")
      + lib(a).linalg.matrix_norm(a, 2), [(2, 3, 4)], None),
 ]
@@ -175,6 +186,14 @@ CASES = [
 
 def eye(x, n):
     return lib(x).eye(n, dtype=x.dtype)
+
+
+def lu_solves(lu_piv, b):
+    """lu_solve with every left / adjoint combination, summed."""
+    LU, piv = lu_piv
+    solve = lib(b).linalg.lu_solve
+    return (solve(LU, piv, b) + solve(LU, piv, b, adjoint=True) + solve(LU, piv, b, left=False)
+            + solve(LU, piv, b, left=False, adjoint=True))
 
 
 def svd_invariant(usv):
@@ -246,13 +265,50 @@ def test_inplace_forms_keep_the_tangent(torch_ref):
     np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
 
 
-def test_op_left_out_still_refuses(torch_ref):
+@pytest.mark.parametrize("shape", [(4, 2), (2, 4), (2, 3, 5)])
+def test_svd_full_matrices_tangent(torch_ref, shape):
+    """Full matrices of a non-square matrix: the reduced vectors' tangents, zero for the extra columns of U
+    and rows of Vh, as PyTorch (compared on sign-invariant functions); the reduced part against finite
+    differences. torch.svd(some=False) alike."""
+    torch = torch_ref
+    rng = np.random.default_rng(3)
+    a, t = rng.standard_normal(shape), rng.standard_normal(shape)
+    k = min(shape[-2:])
+
+    def full(a):
+        U, S, Vh = lib(a).linalg.svd(a)
+        assert U.shape[-1] == shape[-2] and Vh.shape[-2] == shape[-1]
+        U2, S2, V2 = lib(a).svd(a, some=False)
+        return lib(a).cat([((U * U[..., :1, :]).sum(-2)).reshape(-1), ((Vh * Vh[..., :, :1]).sum(-1)).reshape(-1),
+                           (U2 * U2[..., :1, :]).sum(-2).reshape(-1), (V2 * V2[..., :1, :]).sum(-2).reshape(-1),
+                           S.reshape(-1), S2.reshape(-1)])
+
+    def reduced_part(a):
+        U, S, Vh = lib(a).linalg.svd(a)
+        return svd_invariant((U[..., :k], S, Vh[..., :k, :]))
+
+    check_against_torch(torch, full, [a], [t], rtol=1e-9, atol=1e-11)
+    check_against_finite_differences(reduced_part, [a], [t], rtol=1e-5)
     with fwAD.dual_level():
-        d = fwAD.make_dual(st.tensor([[2.0, 1.0], [1.0, 3.0]]), st.ones(2, 2, dtype=st.float64))
-        with pytest.raises(NotImplementedError, match="Trying to use forward AD with linalg_svd that does not "
-                                                      "support it"):
-            st.linalg.svd(d[:, :1])  # full matrices of a non-square matrix
-        st.linalg.svd(d.detach()[:, :1])  # without a tangent it runs
+        U, S, Vh = st.linalg.svd(fwAD.make_dual(st.tensor(a), st.tensor(t)))
+        assert np.all(fwAD.unpack_dual(U).tangent.numpy()[..., k:] == 0)
+        assert np.all(fwAD.unpack_dual(Vh).tangent.numpy()[..., k:, :] == 0)
+
+
+@pytest.mark.parametrize("mode,shape", [("r", (3, 2)), ("r", (2, 3)), ("complete", (3, 2))])
+def test_qr_forward_errors_match_torch(torch_ref, mode, shape):
+    """mode='r' (no Q) and mode='complete' of a tall matrix have no derivative: PyTorch's RuntimeError,
+    raised by the forward under a dual level."""
+    outcomes = []
+    for L in (st, torch_ref):
+        fw = L.autograd.forward_ad
+        with fw.dual_level():
+            d = fw.make_dual(L.ones(*shape, dtype=L.float64).tril(), L.ones(*shape, dtype=L.float64))
+            with pytest.raises(RuntimeError) as info:
+                L.linalg.qr(d, mode=mode)
+            outcomes.append(str(info.value))
+            L.linalg.qr(d.detach(), mode=mode)  # without a tangent it runs
+    assert outcomes[0] == outcomes[1]
 
 
 def test_det_of_singular_matrix_matches_finite_differences():

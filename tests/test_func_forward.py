@@ -142,3 +142,35 @@ def test_errors_match_torch(torch_ref, case):
     assert outcomes[0][0] == outcomes[1][0]
     if case not in ("structure", "jacfwd_argnums", "jacfwd_kwargs"):
         assert outcomes[0][1] == outcomes[1][1]
+
+
+def test_jvp_through_a_bare_autograd_grad_keeps_the_tangent(torch_ref):
+    """autograd.grad(create_graph=True) inside the function: the gradient's tangent is the Hessian-vector
+    product (x made to require grad inside f) and the mixed derivative (a gradient with respect to a
+    closed-over parameter), as torch.autograd.forward_ad gives them. (torch.func.jvp refuses both patterns,
+    the first at requires_grad_ and the second because its levels hide the parameter's graph.)"""
+    torch = torch_ref
+    x0, t0 = np.array([0.5, -1.2, 2.0]), np.array([1.0, 0.3, -0.7])
+    w0 = np.array([1.0, 2.0, 3.0])
+
+    def hess_fn(L):
+        def f(x):
+            x.requires_grad_()
+            return L.autograd.grad((x ** 3).sin().sum(), x, create_graph=True)[0]
+        return f
+
+    def mixed_fn(L, w):
+        return lambda x: L.autograd.grad(((w * x) ** 2).sum(), w, create_graph=True)[0]
+
+    w_st, w_t = st.tensor(w0, requires_grad=True), torch.tensor(w0, requires_grad=True)
+    for ours_f, theirs_f, expected in (
+            (hess_fn(st), hess_fn(torch), torch.autograd.functional.hessian(
+                lambda x: (x ** 3).sin().sum(), torch.tensor(x0)).numpy() @ t0),
+            (mixed_fn(st, w_st), mixed_fn(torch, w_t), 4 * w0 * x0 * t0)):
+        value, tangent = st.func.jvp(ours_f, (st.tensor(x0),), (st.tensor(t0),))
+        with torch.autograd.forward_ad.dual_level():
+            theirs = torch.autograd.forward_ad.unpack_dual(
+                theirs_f(torch.autograd.forward_ad.make_dual(torch.tensor(x0), torch.tensor(t0))))
+        np.testing.assert_allclose(value.detach().numpy(), theirs.primal.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(tangent.detach().numpy(), theirs.tangent.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(tangent.detach().numpy(), expected, rtol=1e-10)

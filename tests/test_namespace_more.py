@@ -658,18 +658,20 @@ def test_lu_solve_and_unpack_errors(f, torch_ref):
     _errors_match(torch_ref, f)
 
 
-def test_in_place_view_ops_refuse_forward_mode_tangents():
-    """(A known gap: PyTorch moves the tangent along; smalltorch refuses rather than keep a stale geometry.)"""
-    import smalltorch.autograd.forward_ad as fwAD
-    with fwAD.dual_level():
-        x = fwAD.make_dual(st.zeros(3, 1, dtype=st.float64), st.ones(3, 1, dtype=st.float64))
-        with pytest.raises(NotImplementedError, match="forward AD"):
+def test_in_place_view_ops_move_forward_mode_tangents(torch_ref):
+    """The tangent takes the in-place view op's new geometry, as PyTorch's (see also test_forward_ad.py)."""
+    results = []
+    for lib in (st, torch_ref):
+        fw = lib.autograd.forward_ad
+        with fw.dual_level():
+            x = fw.make_dual(lib.zeros(3, 1, dtype=lib.float64), lib.arange(3, dtype=lib.float64).reshape(3, 1))
             x.squeeze_()
-        with pytest.raises(NotImplementedError, match="forward AD"):
-            x.as_strided((3,), (1,))
-        assert tuple(x.shape) == (3, 1)
-        y = x.unfold(0, 2, 1)  # a plain view: its tangent is the same view of x's
-        np.testing.assert_array_equal(fwAD.unpack_dual(y).tangent.numpy(), np.ones((2, 1, 2)))
+            a = x.as_strided((2,), (1,), 1)
+            y = x.unfold(0, 2, 1)  # a plain view: its tangent is the same view of x's
+            results.append([fw.unpack_dual(t).tangent.numpy().copy() for t in (x, a, y)])
+            assert tuple(x.shape) == (3,)
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
 
 
 @pytest.mark.parametrize("f", [

@@ -110,11 +110,31 @@ void assign_tangent(const Tensor& self, const Tensor& t) {
   }
 }
 
-void propagate_view(const Tensor& view, const Tensor& base) {
-  Tensor bt = tangent(base);
+void propagate_view(const Tensor& view, const Tensor& base) { view_tangent(view, base, tangent(base)); }
+
+void view_tangent(const Tensor& view, const Tensor& base, Tensor bt) {
   if (!bt.defined()) return;
   if (bt.strides() != base.strides()) bt = with_layout(bt, base);  // (only a primal whose layout moved)
-  const int64_t shift = bt.impl()->offset() - base.impl()->offset();
+  int64_t shift = bt.impl()->offset() - base.impl()->offset();
+  // A view that reaches past base's tangent storage (as_strided over elements of the storage that base
+  // does not show): the tangent viewed within a zero storage as large as base's.
+  int64_t lo = view.impl()->offset() + shift, hi = lo;
+  for (int64_t d = 0; d < view.dim(); ++d) {
+    if (view.sizes()[d] == 0) { hi = lo - 1; break; }
+    const int64_t reach = (view.sizes()[d] - 1) * view.strides()[d];
+    (reach < 0 ? lo : hi) += reach;
+  }
+  const int64_t item = static_cast<int64_t>(element_size(bt.dtype()));
+  const int64_t have = static_cast<int64_t>(bt.impl()->storage()->nbytes()) / item;
+  if (hi >= lo && (lo < 0 || hi >= have)) {
+    Disable off;
+    AutoGradMode no_grad(false);
+    const int64_t count = static_cast<int64_t>(base.impl()->storage()->nbytes()) / item;
+    Tensor store = ops::zeros(DimVector{std::max<int64_t>(count, 1)}, bt.dtype());
+    kernels::copy(make_view(store, base.sizes(), base.strides(), base.impl()->offset()), bt);
+    bt = make_view(store, base.sizes(), base.strides(), base.impl()->offset());
+    shift = 0;
+  }
   auto& m = meta(view);
   m.fw_grad = make_view(bt, view.sizes(), view.strides(), view.impl()->offset() + shift);
   m.fw_token = detail::open_token.load();

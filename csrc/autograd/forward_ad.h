@@ -57,6 +57,8 @@ void set_tangent(const Tensor& out, Tensor t);
 void assign_tangent(const Tensor& self, const Tensor& t);
 // The tangent of a view just made from base, viewing base's tangent alike.
 void propagate_view(const Tensor& view, const Tensor& base);
+// The same with base's tangent bt given (an in-place view op: base is self's old geometry).
+void view_tangent(const Tensor& view, const Tensor& base, Tensor bt);
 
 // make_dual: a view of primal carrying `tangent` at the open level.
 Tensor make_dual(const Tensor& primal, const Tensor& tangent);

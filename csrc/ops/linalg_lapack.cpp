@@ -268,7 +268,7 @@ Tensor qr_backward_tall(const Tensor& gQ, const Tensor& gR, const Tensor& Q, con
 }
 
 struct LinalgQrBackward0 : Node {
-  static constexpr bool jvp = true;  // tangents below (m >= n, reduced; linalg_qr refuses the rest)
+  static constexpr bool jvp = true;  // tangents below (Q m x k; linalg_qr raises PyTorch's error for the rest)
   SavedTensor Q, R;
   std::string mode;
   const char* name() const override { return "LinalgQrBackward0"; }
@@ -294,7 +294,16 @@ struct LinalgQrBackward0 : Node {
   void release_variables() override { Q.release(); R.release(); }
   // Forward mode for m >= n: with B = Qᵀ t_A R⁻¹ and Ω = tril(B, -1) - tril(B, -1)ᵀ (Qᵀ t_Q is
   // skew, t_R R⁻¹ upper triangular, and they sum to B): t_R = (B - Ω) R, t_Q = t_A R⁻¹ - Q (B - Ω).
+  // Wide (m < n): A = [X | Y], R = [U | V] with X = Q U square and V = Qᵀ Y: (t_Q, t_U) from X's
+  // QR, and t_V = t_Qᵀ Y + Qᵀ t_Y.
   static std::pair<Tensor, Tensor> tangents(const Tensor& tA, const Tensor& q, const Tensor& r) {
+    const int64_t m = nrows(q), n = ncols(r);
+    if (m < n) {
+      Tensor U = slice(r, -1, 0, m, 1), V = slice(r, -1, m, n, 1);
+      auto [tQ, tU] = tangents(slice(tA, -1, 0, m, 1), q, U);
+      Tensor tV = add(matmul(mT(tQ), matmul(q, V)), matmul(mT(q), slice(tA, -1, m, n, 1)));
+      return {tQ, cat({tU, tV}, -1)};
+    }
     Tensor tAR = linalg_solve_triangular(r, tA, true, false);
     Tensor B = matmul(mT(q), tAR);
     Tensor low = tril(B, -1);
@@ -338,7 +347,7 @@ struct LinalgEighBackward0 : Node {
 };
 
 struct LinalgSvdBackward0 : Node {
-  static constexpr bool jvp = true;  // tangents below (full matrices only when square)
+  static constexpr bool jvp = true;  // tangents below (full matrices: those of the reduced vectors, zero-padded)
   SavedTensor U, S, Vh;
   bool full = false, values_only = false;
   const char* name() const override { return "LinalgSvdBackward0"; }
@@ -633,8 +642,12 @@ std::tuple<Tensor, Tensor> linalg_qr(const Tensor& A, const std::string& mode) {
     kernels::lapack::orgqr(q, tau);
     Q = mT_raw(q);
   }
-  if (forward_ad::has_tangent(A) && (mode == "r" || m < n || (mode == "complete" && m > n)))
-    forward_ad::refuse("LinalgQrBackward0");  // forward mode only where Q is m x n
+  if (forward_ad::has_tangent(A)) {  // PyTorch's errors, at the forward
+    ST_CHECK(mode != "r", "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please "
+                          "use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.");
+    ST_CHECK(mode == "reduced" || m <= n,
+             "The QR decomposition is not differentiable when mode='complete' and nrows > ncols.");
+  }
   if (auto node = make_node<LinalgQrBackward0>({&A})) {
     node->mode = mode;
     if (mode != "r") autograd::set_history(Q, node, 0);
@@ -695,8 +708,6 @@ std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& A, bool full_matrice
   const int64_t m = nrows(A), n = ncols(A), k = std::min(m, n);
   const DimVector batch = batch_shape(A);
   const bool grad = autograd::any_requires_grad({&A});
-  if (full_matrices && compute_uv && m != n && forward_ad::has_tangent(A))
-    forward_ad::refuse("LinalgSvdBackward0");  // forward mode needs the reduced vectors
   const bool uv = compute_uv || grad || forward_ad::has_tangent(A);
   const bool full = full_matrices && compute_uv;  // the values' gradient needs only the reduced vectors
   Tensor a = colmajor(A);
@@ -727,7 +738,18 @@ std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& A, bool full_matrice
     std::tuple<Tensor, Tensor, Tensor> t;
     {
       forward_ad::Disable plain;
-      t = LinalgSvdBackward0::tangents(forward_ad::tangent(A), alias_raw(U), s, alias_raw(Vh), !compute_uv);
+      // full matrices: the tangents of the reduced vectors, zero for the columns of U and rows of Vh
+      // past the k-th (as PyTorch)
+      Tensor u = uv ? alias_raw(U) : Tensor(), vh = uv ? alias_raw(Vh) : Tensor();
+      if (full) {
+        u = slice(u, -1, 0, k, 1);
+        vh = slice(vh, -2, 0, k, 1);
+      }
+      t = LinalgSvdBackward0::tangents(forward_ad::tangent(A), u, s, vh, !compute_uv);
+      if (full && compute_uv) {
+        std::get<0>(t) = slice_backward(std::get<0>(t), U.sizes(), U.dim() - 1, 0, k, 1);
+        std::get<2>(t) = slice_backward(std::get<2>(t), Vh.sizes(), Vh.dim() - 2, 0, k, 1);
+      }
     }
     forward_ad::set_tangent(s, std::get<1>(t));
     if (compute_uv) {
@@ -777,6 +799,7 @@ std::pair<Tensor, Tensor> unpack_lu(const Tensor& LU) {
 }
 
 struct LinalgLuFactorExBackward0 : Node {
+  static constexpr bool jvp = true;  // tangent below
   SavedTensor LU, pivots;
   const char* name() const override { return "LinalgLuFactorExBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override {
@@ -814,11 +837,39 @@ struct LinalgLuFactorExBackward0 : Node {
     }
     return {matmul(P, gB)};
   }
+  // Forward mode of A = P L U: for a square block B = L1 U1, F = L1⁻¹ t_B U1⁻¹ gives t_L1 = L1 tril(F, -1)
+  // and t_U1 = triu(F) U1; a wide U's extra block U2 = L⁻¹ (PᵀA)_2 and a tall L's L2 = (PᵀA)_2 U⁻¹
+  // follow from them. The packed tangent is t_L + t_U.
+  static Tensor tangent(const Tensor& tA, const Tensor& lu, const Tensor& piv) {
+    const int64_t m = nrows(lu), n = ncols(lu);
+    auto [L, U] = unpack_lu(lu);
+    Tensor PtA = matmul(mT(permutation_raw(piv, m, lu.dtype())), tA);
+    auto square = [](const Tensor& L1, const Tensor& U1, const Tensor& tB) {
+      Tensor F = linalg_solve_triangular(L1, tB, false, true, true);
+      F = linalg_solve_triangular(U1, F, true, false, false);
+      return std::make_pair(matmul(L1, tril(F, -1)), matmul(triu(F), U1));
+    };
+    if (m == n) {
+      auto [tL, tU] = square(L, U, PtA);
+      return add(tL, tU);
+    }
+    if (m < n) {
+      Tensor U2 = slice(U, -1, m, n, 1);
+      auto [tL, tU1] = square(L, slice(U, -1, 0, m, 1), slice(PtA, -1, 0, m, 1));
+      Tensor tU2 = linalg_solve_triangular(L, sub(slice(PtA, -1, m, n, 1), matmul(tL, U2)), false, true, true);
+      return cat({add(tL, tU1), tU2}, -1);
+    }
+    Tensor L2 = slice(L, -2, n, m, 1);
+    auto [tL1, tU] = square(slice(L, -2, 0, n, 1), U, slice(PtA, -2, 0, n, 1));
+    Tensor tL2 = linalg_solve_triangular(U, sub(slice(PtA, -2, n, m, 1), matmul(L2, tU)), true, false, false);
+    return cat({add(tL1, tU), tL2}, -2);
+  }
 };
 ST_VJP_FORMULA("LinalgLuFactorExBackward0", "grad_A = P L⁻ᵀ (tril(Lᵀ grad_L, -1) + triu(grad_U Uᵀ)) U⁻ᵀ (A = P L U, "
                                             "square; a wide U's or a tall L's extra block feeds back first)")
 
 struct LinalgLuSolveBackward0 : Node {
+  static constexpr bool jvp = true;  // op(A)⁻¹ (t_B - op(t_A) X) (left), t_A = P (t_L U + L t_U)
   SavedTensor LU, pivots, result;
   bool left = true, adjoint = false;
   DimVector lu_sizes, b_sizes;
@@ -853,6 +904,7 @@ struct LinalgLuSolveBackward0 : Node {
 ST_VJP_FORMULA("LinalgLuSolveBackward0", "grad_B = op(A)⁻ᵀ grad (left)\ngrad_LU = tril(Pᵀ grad_A Uᵀ, -1) + triu(Lᵀ Pᵀ grad_A), grad_A = -grad_B Xᵀ")
 
 struct LuUnpackBackward0 : Node {
+  static constexpr bool jvp = true;  // linear: the same triangles of the tangent
   int64_t m = 0, n = 0;
   const char* name() const override { return "LuUnpackBackward0"; }
   TensorList apply(TensorList&& g) override {
@@ -903,6 +955,7 @@ std::tuple<Tensor, Tensor, Tensor> linalg_lu_factor_ex(const Tensor& A, bool piv
     node->LU.save(LU, true);
     node->pivots.save(piv);
   }
+  forward_ad::jvp(LU, {&A}, [&] { return LinalgLuFactorExBackward0::tangent(forward_ad::tangent(A), LU, piv); });
   return {LU, piv, infos_tensor(infos, batch_shape(A))};
 }
 
@@ -951,6 +1004,18 @@ Tensor linalg_lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, 
     autograd::set_history(X, node);
     node->result.save(X, true);
   }
+  forward_ad::jvp(X, {&LU, &B}, [&] {
+    Tensor rhs = forward_ad::tangent(B);
+    const Tensor tLU = forward_ad::tangent(LU);
+    if (tLU.defined()) {
+      auto [L, U] = unpack_lu(LU);
+      Tensor tA = matmul(permutation_raw(pivots, n, LU.dtype()), add(matmul(tril(tLU, -1), U), matmul(L, triu(tLU))));
+      if (adjoint) tA = mT(tA);
+      Tensor prod = left ? matmul(tA, X) : matmul(X, tA);
+      rhs = rhs.defined() ? sub(rhs, prod) : neg(prod);
+    }
+    return linalg_lu_solve(LU, pivots, rhs, left, adjoint);
+  });
   return X;
 }
 
@@ -977,6 +1042,8 @@ std::tuple<Tensor, Tensor, Tensor> lu_unpack(const Tensor& LU, const Tensor& piv
     autograd::set_history(L, node, 0);
     autograd::set_history(U, node, 1);
   }
+  forward_ad::linear(L, LU, [&](const Tensor& t) { return tril(slice(t, -1, 0, k, 1), -1); });
+  forward_ad::linear(U, LU, [&](const Tensor& t) { return triu(slice(t, -2, 0, k, 1)); });
   return {P, L, U};
 }
 

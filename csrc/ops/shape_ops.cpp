@@ -867,9 +867,54 @@ Tensor narrow_to(Tensor t, const DimVector& sizes) {
   return t;
 }
 
+// g times the partial derivatives of scatter_reduce's result: (for self, for src read over idx's shape).
+// Each slot of the result depends on self's value there and on the src values sent to it, so these also
+// give the forward-mode tangent (with g = 1). a, s (narrowed to idx's shape) and r (the result) are read by
+// prod, amax and amin only. With include_self false, amax/amin's backward (as PyTorch's) still counts a
+// self value equal to the result among the values sharing the gradient, then drops self's share;
+// `exact` (the forward mode, as PyTorch's) leaves such a self out of the count.
+std::pair<Tensor, Tensor> reduce_partials(const Tensor& g, const Tensor& a, const Tensor& s, const Tensor& r,
+                                          const Tensor& idx, int64_t dim, Reduce reduce, bool include_self,
+                                          bool exact = false) {
+  const ScalarType dt = g.dtype();
+  Tensor gs, gsrc;
+  const Scalar zero(int64_t(0)), one(int64_t(1));
+  if (reduce == Reduce::Sum) {
+    gs = g;
+    gsrc = gather(g, dim, idx);
+  } else if (reduce == Reduce::Mean) {
+    Tensor n = full(g.sizes(), include_self ? one : zero, dt);
+    n = scatter_add(n, dim, idx, ones(idx.sizes(), dt));
+    n = masked_fill(n, eq(n, zero), one);
+    gs = div(g, n);
+    gsrc = div(gather(g, dim, idx), gather(n, dim, idx));
+  } else if (reduce == Reduce::Prod) {
+    // products that leave a zero factor out, so that its gradient is the product of the others
+    Tensor masked_self = masked_fill(a, eq(a, zero), one);
+    Tensor masked_self_result = scatter_reduce(masked_self, dim, idx, s, "prod", include_self);
+    gs = div(mul(g, masked_self_result), masked_self);
+    Tensor src_zero = eq(s, zero);
+    Tensor zeros_per_slot = gather(scatter_add(zeros(a.sizes(), dt), dim, idx, to_dtype(src_zero, dt)), dim, idx);
+    Tensor single_zero = logical_and(src_zero, eq(zeros_per_slot, one));
+    Tensor masked_src_result = scatter_reduce(a, dim, idx, masked_fill(s, single_zero, one), "prod", include_self);
+    gsrc = where(single_zero, gather(mul(g, masked_src_result), dim, idx),
+                 div(gather(mul(g, r), dim, idx), masked_fill(s, src_zero, one)));
+  } else {  // amax / amin: the gradient is split evenly among the values equal to the result
+    Tensor self_is = to_dtype(eq(a, r), dt);
+    if (exact && !include_self) self_is = scatter(self_is, dim, idx, Scalar(0.0));
+    Tensor src_is = to_dtype(eq(s, gather(r, dim, idx)), dt);
+    Tensor share = div(g, scatter_add(self_is, dim, idx, src_is));
+    gs = mul(self_is, share);
+    gsrc = mul(src_is, gather(share, dim, idx));
+  }
+  if (!include_self) gs = scatter(gs, dim, idx, Scalar(0.0));
+  return {gs, gsrc};
+}
+
 // ScatterReduceBackward0 / IndexReduceBackward0 (index_reduce saves its index
 // spread over source's shape, so both read the same formulas).
 struct ScatterReduceBackward0 : Node {
+  static constexpr bool jvp = true;  // reduce_into: the partials of reduce_partials times the tangents
   const char* which = "ScatterReduceBackward0";
   SavedTensor self, src, index, result;
   DimVector src_sizes;
@@ -879,41 +924,14 @@ struct ScatterReduceBackward0 : Node {
   const char* name() const override { return which; }
   void release_variables() override { self.release(); src.release(); index.release(); result.release(); }
   TensorList apply(TensorList&& grads) override {
-    const Tensor& g = grads[0];
-    const ScalarType dt = g.dtype();
     Tensor idx = index.unpack(*this);
-    Tensor gs, gsrc;
-    const Scalar zero(int64_t(0)), one(int64_t(1));
-    if (reduce == Reduce::Sum) {
-      gs = g;
-      gsrc = gather(g, dim, idx);
-    } else if (reduce == Reduce::Mean) {
-      Tensor n = full(g.sizes(), include_self ? one : zero, dt);
-      n = scatter_add(n, dim, idx, ones(idx.sizes(), dt));
-      n = masked_fill(n, eq(n, zero), one);
-      gs = div(g, n);
-      gsrc = div(gather(g, dim, idx), gather(n, dim, idx));
-    } else if (reduce == Reduce::Prod) {
-      Tensor a = self.unpack(*this), s = narrow_to(src.unpack(*this), idx.sizes()), r = result.unpack(*this);
-      // products that leave a zero factor out, so that its gradient is the product of the others
-      Tensor masked_self = masked_fill(a, eq(a, zero), one);
-      Tensor masked_self_result = scatter_reduce(masked_self, dim, idx, s, "prod", include_self);
-      gs = div(mul(g, masked_self_result), masked_self);
-      Tensor src_zero = eq(s, zero);
-      Tensor zeros_per_slot = gather(scatter_add(zeros(a.sizes(), dt), dim, idx, to_dtype(src_zero, dt)), dim, idx);
-      Tensor single_zero = logical_and(src_zero, eq(zeros_per_slot, one));
-      Tensor masked_src_result = scatter_reduce(a, dim, idx, masked_fill(s, single_zero, one), "prod", include_self);
-      gsrc = where(single_zero, gather(mul(g, masked_src_result), dim, idx),
-                   div(gather(mul(g, r), dim, idx), masked_fill(s, src_zero, one)));
-    } else {  // amax / amin: the gradient is split evenly among the values equal to the result
-      Tensor a = self.unpack(*this), s = narrow_to(src.unpack(*this), idx.sizes()), r = result.unpack(*this);
-      Tensor self_is = to_dtype(eq(a, r), dt);
-      Tensor src_is = to_dtype(eq(s, gather(r, dim, idx)), dt);
-      Tensor share = div(g, scatter_add(self_is, dim, idx, src_is));
-      gs = mul(self_is, share);
-      gsrc = mul(src_is, gather(share, dim, idx));
+    Tensor a, s, r;
+    if (reduce != Reduce::Sum && reduce != Reduce::Mean) {
+      a = self.unpack(*this);
+      s = narrow_to(src.unpack(*this), idx.sizes());
+      r = result.unpack(*this);
     }
-    if (!include_self) gs = scatter(gs, dim, idx, Scalar(0.0));
+    auto [gs, gsrc] = reduce_partials(grads[0], a, s, r, idx, dim, reduce, include_self);
     TensorList out(next_edges.size());
     if (should_compute(0)) out[0] = gs;
     if (next_edges.size() > 1 && should_compute(1)) out[1] = pad_to(gsrc, src_sizes);
@@ -931,7 +949,10 @@ Tensor reduce_into(const Tensor& a, int64_t d, const Tensor& idx, const Tensor& 
     check_inplace(a, op, &src);
     check_no_internal_overlap(a, op);
   }
+  const bool fw = forward_ad::active() && is_floating(a.dtype()) && forward_ad::any_tangent({&a, &src});
+  if (fw && std::string(node_name) == "IndexReduceBackward0") forward_ad::refuse(node_name);  // as PyTorch 2.13
   auto n = make_node<ScatterReduceBackward0>({&a, &src});
+  const Tensor a_before = fw && inplace ? copy_raw(a) : a;  // (the partials read self's old values)
   if (n && r != Reduce::Sum && r != Reduce::Mean) {
     n->self.save(inplace ? copy_raw(a) : a);
     n->src.save(src);
@@ -950,6 +971,21 @@ Tensor reduce_into(const Tensor& a, int64_t d, const Tensor& idx, const Tensor& 
   if (inplace) commit_inplace(target, n);
   else if (n) autograd::set_history(target, n);
   if (n && r != Reduce::Sum && r != Reduce::Mean) n->result.save(target, true);
+  if (fw) {  // t = ∂r/∂self · t_self + (∂r/∂src · t_src summed into the slots): the partials with g = 1
+    Tensor t;
+    {
+      forward_ad::Disable plain;
+      AutoGradMode off(false);
+      Tensor a1 = as1d(a_before), s1 = narrow_to(as1d(alias_raw(src)), idx.sizes()), r1 = as1d(alias_raw(target));
+      auto [ds, dsrc] = reduce_partials(ones(a1.sizes(), a.dtype()), a1, s1, r1, idx, d, r, include_self, true);
+      const Tensor ta = forward_ad::tangent(a), tsrc = forward_ad::tangent(src);
+      t = ta.defined() ? mul(ds, as1d(ta)) : zeros(a1.sizes(), a.dtype());
+      if (tsrc.defined()) t = scatter_add(t, d, idx, mul(dsrc, narrow_to(as1d(tsrc), idx.sizes())));
+      t = reshape(t, a.sizes());
+    }
+    if (inplace) forward_ad::assign_tangent(target, t);
+    else forward_ad::set_tangent(target, t);
+  }
   return target;
 }
 
@@ -1003,6 +1039,7 @@ Tensor index_reduce_impl(const Tensor& a, int64_t dim, const Tensor& index, cons
 }
 
 struct PutBackward0 : Node {
+  static constexpr bool jvp = true;  // linear: the same put of the tangents (put_impl)
   SavedTensor index;  // 1-d int64, negatives wrapped
   DimVector src_sizes;
   bool accumulate = false;
@@ -1035,6 +1072,15 @@ Tensor put_impl(const Tensor& a, const Tensor& index, const Tensor& source, bool
     check_no_internal_overlap(a, "put_");
   }
   auto node = make_node<PutBackward0>({&a, &source});
+  // forward mode: the same put of the tangents (zeros for an operand without one)
+  Tensor new_tangent;
+  if (forward_ad::active() && is_floating(a.dtype()) && forward_ad::any_tangent({&a, &source})) {
+    forward_ad::Disable plain;
+    AutoGradMode off(false);
+    Tensor ta = forward_ad::tangent(a), ts = forward_ad::tangent(source);
+    new_tangent = put_impl(ta.defined() ? ta : zeros(a.sizes(), a.dtype()), index,
+                           ts.defined() ? ts : zeros(source.sizes(), a.dtype()), accumulate, false);
+  }
   Tensor target = inplace ? a : copy_raw(a);
   Tensor idx = copy_raw(index);
   int64_t* ip = idx.data<int64_t>();
@@ -1053,6 +1099,8 @@ Tensor put_impl(const Tensor& a, const Tensor& index, const Tensor& source, bool
   }
   if (inplace) commit_inplace(target, node);
   else if (node) autograd::set_history(target, node);
+  if (inplace) forward_ad::assign_tangent(target, new_tangent);
+  else forward_ad::set_tangent(target, new_tangent);
   return target;
 }
 }  // namespace

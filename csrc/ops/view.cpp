@@ -473,10 +473,14 @@ void check_geometry(const Tensor& a, const IntList& size, const IntList& stride,
 // becomes its grad_fn (a view stays a view of its base).
 Tensor& restride_(Tensor& self, const char* op, const DimVector& sizes, const DimVector& strides, int64_t offset,
                   const NodePtr& n) {
-  // forward mode: self's tangent would keep its old geometry
-  if (forward_ad::active() && forward_ad::any_tangent({&self})) forward_ad::refuse(op);
+  (void)op;
+  // forward mode: self's tangent takes the same new geometry (a view of its old tangent)
+  const Tensor old_tangent = forward_ad::active() ? forward_ad::tangent(self) : Tensor();
+  const Tensor before = old_tangent.defined() ? make_view(self, self.sizes(), self.strides(), self.impl()->offset())
+                                              : Tensor();
   self.impl()->set_geometry(sizes, strides, offset);
   self.impl()->bump_version();
+  if (old_tangent.defined()) forward_ad::view_tangent(self, before, old_tangent);
   if (n) {
     autograd::set_history(self, n);
     if (ViewMeta* vm = self.impl()->view_meta()) vm->attr_version = self.impl()->version();
@@ -494,12 +498,12 @@ void check_inplace_view(const Tensor& self) {
 Tensor as_strided(const Tensor& a, const IntList& size, const IntList& stride, std::optional<int64_t> offset_) {
   const int64_t offset = offset_.value_or(a.impl()->offset());
   check_geometry(a, size, stride, offset);
-  if (forward_ad::active() && forward_ad::any_tangent({&a})) forward_ad::refuse("AsStridedBackward0");
   Tensor out = view_raw(a, DimVector(size), DimVector(stride), offset);
   NodePtr n;
   if (autograd::any_requires_grad({&a})) n = autograd::as_strided_node(a, out.sizes(), out.strides(), offset, false);
   autograd::make_differentiable_view(out, a, ViewCreation::Default);
   if (n) autograd::set_history(out, n);
+  if (forward_ad::active()) forward_ad::propagate_view(out, a);  // the same geometry over a's tangent
   return out;
 }
 
@@ -507,7 +511,6 @@ Tensor& as_strided_(Tensor& self, const IntList& size, const IntList& stride, st
   const int64_t offset = offset_.value_or(self.impl()->offset());
   check_geometry(self, size, stride, offset);
   check_inplace_view(self);
-  if (forward_ad::active() && forward_ad::any_tangent({&self})) forward_ad::refuse("AsStridedBackward1");
   NodePtr n;
   if (autograd::any_requires_grad({&self})) n = autograd::as_strided_node(self, DimVector(size), DimVector(stride),
                                                                           offset, true);
