@@ -231,7 +231,9 @@ class RNNBase(Module):
         h_n = _C.stack(hs)
         c_n = _C.stack(cs) if lstm else None
         if batched and self.batch_first and lengths is None:
-            output = output.transpose(0, 1)
+            # PyTorch's RNN and GRU transpose their fresh output in place (TransposeBackward1), its LSTM
+            # out of place (TransposeBackward0)
+            output = output.transpose(0, 1) if lstm else output.transpose_(0, 1)
         if not batched:
             output, h_n = output.squeeze(1), h_n.squeeze(1)
             c_n = c_n.squeeze(1) if lstm else None
