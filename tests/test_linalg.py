@@ -367,3 +367,27 @@ def test_linalg_norm_forms_match_torch():
     for kw in (dict(), dict(ord=1, dim=1), dict(ord="fro"), dict(dim=(0, 1)), dict(dim=0, keepdim=True)):
         np.testing.assert_allclose(st.linalg.norm(T(x), **kw).numpy(), torch.linalg.norm(torch.from_numpy(x), **kw).numpy(),
                                    rtol=1e-12)
+
+
+def test_product_gradients_are_laid_out_as_their_operands(torch_ref):
+    # A column-major operand (a transposed contiguous matrix, like nn.Linear's weight.t()) gets a column-major
+    # gradient, computed as the transpose of a row-major product, so its base's gradient is contiguous with no
+    # transposing copy (PyTorch's layout); values equal torch's.
+    got = []
+    for lib in (st, torch_ref):
+        rng = np.random.default_rng(0)
+        b = lib.tensor(rng.standard_normal(3)).requires_grad_()
+        x = lib.tensor(rng.standard_normal((5, 4))).requires_grad_()
+        xt = lib.tensor(rng.standard_normal((4, 5))).t().detach().requires_grad_()
+        w = lib.tensor(rng.standard_normal((3, 4))).requires_grad_()
+        g = lib.tensor(rng.standard_normal((5, 3)))
+        res = []
+        for a, m in ((xt, w.t()), (x, w.t()), (xt, w.t().contiguous())):
+            for f in (lambda: lib.addmm(b, a, m), lambda: lib.mm(a, m)):
+                grads = lib.autograd.grad(f(), (a, m), g)
+                res.append([(gr.stride(), gr.detach().numpy()) for gr in grads])
+        got.append(res)
+    for ours, theirs in zip(*got):
+        for (s1, v1), (s2, v2) in zip(ours, theirs):
+            assert s1 == s2
+            np.testing.assert_allclose(v1, v2, rtol=1e-12, atol=1e-12)

@@ -105,3 +105,85 @@ def test_bad_lists_raise_naming_what_is_wrong():
     with pytest.raises(RuntimeError, match=r"state_steps\[0\] must be a one-element floating tensor"):
         smalltorch._C._foreach_adagrad([q], [g[1]], [smalltorch.zeros(4)], [smalltorch.zeros(2)], lr=0.1,
                                        lr_decay=0.0, weight_decay=0.0, eps=1e-10, maximize=False)
+
+
+ISAS = smalltorch._C._isas()  # the loop tables (base / AVX2 / AVX-512) this CPU and build can run
+ALL_OPTIONS = CASES + [
+    ("SGD", dict(lr=0.05)),
+    ("SGD", dict(lr=0.05, momentum=0.9, weight_decay=0.1, nesterov=True)),
+    ("Adam", dict(lr=0.01)),
+    ("Adam", dict(lr=0.01, maximize=True, weight_decay=0.1)),
+    ("AdamW", dict(lr=0.01, amsgrad=True)),
+    ("RMSprop", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, weight_decay=0.1, momentum=0.9)),
+    ("Adagrad", dict(lr=0.1, weight_decay=0.1)),
+    ("Adadelta", dict(lr=0.9, maximize=True)),
+]
+
+
+@pytest.mark.parametrize("name,kwargs", ALL_OPTIONS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(ALL_OPTIONS)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_every_isa_gives_the_same_bits(name, kwargs, dtype):
+    # The updates are vectorised loops compiled once per ISA without fused multiply-adds: each table's
+    # result is the baseline table's, bit for bit (ragged lengths cover every vector width's tail).
+    shapes = [(1000,), (37,), (), (5, 3)]
+    before = smalltorch._C._isa()
+    results = {}
+    try:
+        for isa in ISAS:
+            assert smalltorch._C._set_isa(isa)
+            results[isa], _ = run(smalltorch, optim, name, kwargs, dtype, shapes=shapes)
+    finally:
+        smalltorch._C._set_isa(before)
+    for isa in ISAS:
+        for a, b in zip(results[isa], results[ISAS[0]]):
+            np.testing.assert_array_equal(a, b, err_msg=isa)
+
+
+def test_adam_and_sgd_round_as_op_by_op_float32_arithmetic():
+    # PyTorch's single-tensor optimisers round after every op; so does the multi-tensor update (no
+    # contraction into fused multiply-adds): the same bits as numpy float32 op by op.
+    f = np.float32
+    rng = np.random.default_rng(3)
+    p0 = rng.standard_normal(1003).astype(f)
+    grads = [rng.standard_normal(1003).astype(f) for _ in range(3)]
+    lr, b1, b2, eps, mom = 0.01, 0.9, 0.999, 1e-8, 0.9
+    p, m, v = p0.copy(), np.zeros_like(p0), np.zeros_like(p0)
+    for t, g in enumerate(grads, 1):
+        m = m + f(1 - b1) * (g - m)
+        v = v * f(b2) + f(1 - b2) * (g * g)
+        denom = np.sqrt(v) / f((1 - b2 ** t) ** 0.5) + f(eps)
+        p = p + f(-(lr / (1 - b1 ** t))) * (m / denom)
+    q, buf = p0.copy(), None
+    for g in grads:
+        buf = g.copy() if buf is None else buf * f(mom) + f(1) * g
+        q = q + f(-lr) * buf
+    for opt_cls, kw, want in ((optim.Adam, dict(lr=lr), p), (optim.SGD, dict(lr=lr, momentum=mom), q)):
+        x = smalltorch.tensor(p0, requires_grad=True)
+        opt = opt_cls([x], **kw)
+        for g in grads:
+            x.grad = smalltorch.tensor(g)
+            opt.step()
+        np.testing.assert_array_equal(x.detach().numpy(), want)
+
+
+def test_one_split_over_the_pool_covers_every_parameter_once():
+    # The elements of all of a group's parameters are split over the threads as one range, chunks
+    # crossing parameter boundaries: each parameter ends as it does when stepped on its own.
+    shapes = [(70000,), (3,), (50001,), (0,), (90000,), (1,)]
+    threads = smalltorch.get_num_threads()
+    smalltorch.set_num_threads(2)
+    try:
+        together, _ = run(smalltorch, optim, "Adam", dict(lr=0.01), np.float32, steps=2, shapes=shapes)
+    finally:
+        smalltorch.set_num_threads(threads)
+    rng = np.random.default_rng(1)
+    ps = [smalltorch.tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True) for s in shapes]
+    opts = [optim.Adam([p], lr=0.01) for p in ps]
+    for _ in range(2):
+        for p in ps:
+            p.grad = smalltorch.tensor(rng.standard_normal(tuple(p.shape)).astype(np.float32))
+        for o in opts:
+            o.step()
+    for a, p in zip(together, ps):
+        np.testing.assert_array_equal(a, p.detach().numpy())

@@ -11,6 +11,7 @@
 #include <vector>
 #include "../core/scalar_type.h"
 #include "kernels.h"
+#include "optim_loops.h"
 
 namespace st::kernels {
 
@@ -29,6 +30,9 @@ struct IsaTable {
   // Copies the rows x cols tile whose element (r, c) is at src + r * item + c * cstride
   // into dst[r * cols + c] (a transposition), for items of 1, 2, 4 or 8 bytes.
   void (*transpose_tile)(char* dst, const char* src, int64_t cstride, int64_t rows, int64_t cols, int64_t item);
+  // The optimisers' per-element updates (optim_loops.h).
+  const OptimLoops<float>* optim_f32;
+  const OptimLoops<double>* optim_f64;
 };
 
 // Where a contiguous pairwise sum of n values splits (the same in every ISA,
@@ -41,6 +45,12 @@ inline int64_t sum_split(int64_t n) { return (n / 2 + 63) / 64 * 64; }
 constexpr int64_t kSumLanesMax = int64_t(1) << 15;
 
 const IsaTable& isa();
+// isa().optim_f32 or optim_f64 for T = float or double.
+template <typename T>
+const OptimLoops<T>& optim_loops() {
+  if constexpr (sizeof(T) == 4) return *isa().optim_f32;
+  else return *isa().optim_f64;
+}
 // Forces a table ("base", "avx2", "avx512"; "generic" in the generic build); false if
 // this CPU or build lacks it. For tests and benchmarks.
 bool set_isa(const char* name);

@@ -515,7 +515,10 @@ void transpose_tile(char* dst, const char* src, int64_t cstride, int64_t rows, i
 
 }  // namespace
 
+#include "isa_optim.h"
+
 const IsaTable& table() {
-  static const IsaTable t{ST_ISA_NAME, &binary_table, &binary_scalar_table, &unary_table, &sum_f32, &sum_f64, &transpose_tile};
+  static const IsaTable t{ST_ISA_NAME, &binary_table, &binary_scalar_table, &unary_table, &sum_f32, &sum_f64,
+                          &transpose_tile, optim_loops_f32, optim_loops_f64};
   return t;
 }

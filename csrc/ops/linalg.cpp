@@ -25,6 +25,23 @@ void check_mm_args(const Tensor& a, const Tensor& b) {
 bool is_one(const Scalar& s) { return s.to_double() == 1.0; }
 Tensor scaled(const Tensor& t, const Scalar& s) { return is_one(s) ? t : mul(t, s); }
 
+// Whether a matrix operand is laid out column-major (a transposed contiguous matrix, as the weight.t()
+// of nn.Linear): its gradient is then computed as the transpose of a row-major product, so that it
+// reaches the transposed view's base (the weight) contiguous, with no transposing copy when it is
+// accumulated (PyTorch's mm backward does the same).
+bool column_major(const Tensor& m) {
+  return m.dim() == 2 && m.sizes()[0] > 1 && m.sizes()[1] > 1 && m.strides()[0] == 1 &&
+         m.strides()[1] == m.sizes()[0];
+}
+
+// The gradients of a @ b for an output gradient g, each laid out as its operand (see column_major).
+Tensor mm_grad_self(const Tensor& g, const Tensor& b, bool self_col_major) {
+  return self_col_major ? t(mm(b, t(g))) : mm(g, t(b));
+}
+Tensor mm_grad_mat2(const Tensor& g, const Tensor& a, bool mat2_col_major) {
+  return mat2_col_major ? t(mm(t(g), a)) : mm(t(a), g);
+}
+
 int64_t prod(const DimVector& s) {
   int64_t n = 1;
   for (auto v : s) n *= v;
@@ -108,16 +125,21 @@ struct MatProductBackward : Node {
   static constexpr bool jvp = true;
   SavedTensor self, mat2;
   bool batched = false;
+  bool self_col_major = false, mat2_col_major = false;  // mm only (column_major)
   const char* name() const override { return batched ? "BmmBackward0" : "MmBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override {
     out.push_back(SavedField::of("self", self));
     out.push_back(SavedField::of("mat2", mat2));
   }
   TensorList apply(TensorList&& g) override {
-    auto prod = batched ? &bmm : &mm;
     TensorList r(2);
-    if (should_compute(0)) r[0] = prod(g[0], mT(mat2.unpack(*this)));
-    if (should_compute(1)) r[1] = prod(mT(self.unpack(*this)), g[0]);
+    if (!batched) {
+      if (should_compute(0)) r[0] = mm_grad_self(g[0], mat2.unpack(*this), self_col_major);
+      if (should_compute(1)) r[1] = mm_grad_mat2(g[0], self.unpack(*this), mat2_col_major);
+      return r;
+    }
+    if (should_compute(0)) r[0] = bmm(g[0], mT(mat2.unpack(*this)));
+    if (should_compute(1)) r[1] = bmm(mT(self.unpack(*this)), g[0]);
     return r;
   }
   void release_variables() override { self.release(); mat2.release(); }
@@ -127,6 +149,7 @@ struct AddmmBackward0 : Node {
   static constexpr bool jvp = true;
   SavedTensor mat1, mat2;
   Scalar alpha, beta;
+  bool mat1_col_major = false, mat2_col_major = false;  // column_major
   const char* name() const override { return "AddmmBackward0"; }
   void saved_fields(std::vector<SavedField>& out) const override {
     out.push_back(SavedField::of("alpha", alpha));
@@ -137,8 +160,8 @@ struct AddmmBackward0 : Node {
   TensorList apply(TensorList&& g) override {
     TensorList r(3);
     if (should_compute(0)) r[0] = scaled(g[0], beta);  // the engine sums it down to input's shape
-    if (should_compute(1)) r[1] = scaled(mm(g[0], t(mat2.unpack(*this))), alpha);
-    if (should_compute(2)) r[2] = scaled(mm(t(mat1.unpack(*this)), g[0]), alpha);
+    if (should_compute(1)) r[1] = scaled(mm_grad_self(g[0], mat2.unpack(*this), mat1_col_major), alpha);
+    if (should_compute(2)) r[2] = scaled(mm_grad_mat2(g[0], mat1.unpack(*this), mat2_col_major), alpha);
     return r;
   }
   void release_variables() override { mat1.release(); mat2.release(); }
@@ -197,6 +220,8 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   kernels::gemm(out, a, b, Scalar(int64_t(1)), Scalar(int64_t(0)));
   if (auto n = make_node<MatProductBackward>({&a, &b})) {
     save_operands(*n, n->self, n->mat2, a, b);
+    n->self_col_major = column_major(a);
+    n->mat2_col_major = column_major(b);
     autograd::set_history(out, n);
   }
   forward_ad::jvp(out, {&a, &b}, [&] { return forward_ad::add_tangents(forward_ad::term(a, [&](const Tensor& t) { return mm(t, b); }), forward_ad::term(b, [&](const Tensor& t) { return mm(a, t); })); });
@@ -324,6 +349,8 @@ std::shared_ptr<AddmmBackward0> addmm_node(const Tensor& input, const Tensor& m1
     if (n->should_compute(1)) n->mat2.save(m2);
     n->alpha = alpha;
     n->beta = beta;
+    n->mat1_col_major = column_major(m1);
+    n->mat2_col_major = column_major(m2);
   }
   return n;
 }

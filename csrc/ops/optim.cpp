@@ -3,8 +3,10 @@
 // parameter sees the same roundings (the Python numbers rounded to the
 // parameter's dtype where PyTorch's scalar arguments are).
 #include "optim.h"
+#include <algorithm>
 #include <cmath>
 #include <string>
+#include "../kernels/isa.h"
 #include "../kernels/parallel.h"
 #include "internal.h"
 
@@ -43,15 +45,19 @@ Tensor& state_for(Tensor& t, const Tensor& p, double init) {
 }
 
 // Runs body(tag, i, b, e) over the elements [b, e) of each parameter i (tag: the dtype's
-// dispatch tag), a large parameter's elements split over the pool.
+// dispatch tag). The parameters' elements are split over the pool as one range (one fork-join
+// per call, however many parameters; many small parameters share a thread's chunk).
 template <class Body>
 void each_param(const std::vector<Tensor>& params, Body&& body) {
-  for (size_t i = 0; i < params.size(); ++i) {
-    const Tensor& p = params[i];
-    dispatch_floating(p.dtype(), [&](auto tag) {
-      kernels::parallel_for(0, p.numel(), kernels::kGrainSize, [&](int64_t b, int64_t e) { body(tag, i, b, e); });
-    });
-  }
+  std::vector<int64_t> start(params.size() + 1, 0);
+  for (size_t i = 0; i < params.size(); ++i) start[i + 1] = start[i] + params[i].numel();
+  kernels::parallel_for(0, start.back(), kernels::kGrainSize, [&](int64_t b, int64_t e) {
+    size_t i = size_t(std::upper_bound(start.begin(), start.end(), b) - start.begin()) - 1;
+    for (; i < params.size() && start[i] < e; ++i) {
+      const int64_t lo = std::max(b, start[i]) - start[i], hi = std::min(e, start[i + 1]) - start[i];
+      if (hi > lo) dispatch_floating(params[i].dtype(), [&](auto tag) { body(tag, i, lo, hi); });
+    }
+  });
 }
 
 template <typename T>
@@ -85,6 +91,20 @@ void bump(const std::vector<Tensor>& ts) {
 
 }  // namespace
 
+bool foreach_eligible(const std::vector<Tensor>& params, const std::vector<std::vector<Tensor>>& lists) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    const Tensor& p = params[i];
+    if (!p.defined() || (p.dtype() != ScalarType::Float32 && p.dtype() != ScalarType::Float64) || !p.is_contiguous())
+      return false;
+    for (const std::vector<Tensor>& ts : lists) {
+      if (ts.size() != params.size()) return false;
+      const Tensor& t = ts[i];
+      if (t.defined() && (t.dtype() != p.dtype() || t.sizes() != p.sizes() || !t.is_contiguous())) return false;
+    }
+  }
+  return true;
+}
+
 void foreach_sgd(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
                  std::vector<Tensor>& bufs, const SgdOptions& o) {
   check_list("_foreach_sgd", "grads", params, grads);
@@ -92,26 +112,17 @@ void foreach_sgd(const std::vector<Tensor>& params, const std::vector<Tensor>& g
   if (use_buf) {
     check_list("_foreach_sgd", "momentum_buffers", params, bufs, true);
   }
-  std::vector<bool> fresh(params.size(), false);
+  std::vector<char> fresh(params.size(), 0);
   for (size_t i = 0; use_buf && i < params.size(); ++i) {
     fresh[i] = !bufs[i].defined();
     state_for(bufs[i], params[i], 0.0);
   }
   each_param(params, [&](auto tag, size_t i, int64_t b, int64_t e) {
     using T = typename decltype(tag)::type;
-    T* p = ptr<T>(params[i]);
-    const T* g = ptr<T>(grads[i]);
-    T* buf = use_buf ? ptr<T>(bufs[i]) : nullptr;
-    const T wd = T(o.weight_decay), mom = T(o.momentum), damp = T(1 - o.dampening), lr = T(-o.lr);
-    for (int64_t k = b; k < e; ++k) {
-      T d = o.maximize ? -g[k] : g[k];
-      if (o.weight_decay != 0) d = d + wd * p[k];
-      if (use_buf) {
-        buf[k] = fresh[i] ? d : buf[k] * mom + damp * d;
-        d = o.nesterov ? d + mom * buf[k] : buf[k];
-      }
-      p[k] = p[k] + lr * d;
-    }
+    const kernels::SgdArgs<T> a{ptr<T>(params[i]), ptr<T>(grads[i]), use_buf ? ptr<T>(bufs[i]) : nullptr,
+                                T(o.weight_decay), T(o.momentum), T(1 - o.dampening), T(-o.lr), o.maximize,
+                                o.weight_decay != 0, o.nesterov, fresh[i] != 0};
+    kernels::optim_loops<T>().sgd(a, b, e);
   });
   bump(params);
   if (use_buf) bump(bufs);
@@ -134,26 +145,13 @@ void foreach_adam(const std::vector<Tensor>& params, const std::vector<Tensor>& 
   }
   each_param(params, [&](auto tag, size_t i, int64_t b, int64_t e) {
     using T = typename decltype(tag)::type;
-    T* p = ptr<T>(params[i]);
-    const T* g = ptr<T>(grads[i]);
-    T *m = ptr<T>(exp_avgs[i]), *v = ptr<T>(exp_avg_sqs[i]), *vmax = o.amsgrad ? ptr<T>(max_exp_avg_sqs[i]) : nullptr;
     const double bc1 = 1 - std::pow(o.beta1, steps[i]), bc2 = 1 - std::pow(o.beta2, steps[i]);
-    const T step_size = T(-(o.lr / bc1)), bc2_sqrt = T(std::sqrt(bc2)), eps = T(o.eps);
-    const T w1 = T(1 - o.beta1), b2 = T(o.beta2), w2 = T(1 - o.beta2), wd = T(o.weight_decay);
-    const T decay = T(1 - o.lr * o.weight_decay);
-    for (int64_t k = b; k < e; ++k) {
-      T d = o.maximize ? -g[k] : g[k];
-      if (o.weight_decay != 0) {
-        if (o.decoupled_weight_decay) p[k] = p[k] * decay;
-        else d = d + wd * p[k];
-      }
-      m[k] = m[k] + w1 * (d - m[k]);  // lerp with weight 1 - beta1 (< 0.5: PyTorch's first form)
-      v[k] = v[k] * b2 + w2 * (d * d);
-      T s = v[k];
-      if (vmax) s = vmax[k] = std::max(vmax[k], v[k]);
-      const T denom = std::sqrt(s) / bc2_sqrt + eps;
-      p[k] = p[k] + step_size * (m[k] / denom);
-    }
+    const kernels::AdamArgs<T> a{ptr<T>(params[i]), ptr<T>(grads[i]), ptr<T>(exp_avgs[i]), ptr<T>(exp_avg_sqs[i]),
+                                 o.amsgrad ? ptr<T>(max_exp_avg_sqs[i]) : nullptr, T(-(o.lr / bc1)),
+                                 T(std::sqrt(bc2)), T(o.eps), T(1 - o.beta1), T(o.beta2), T(1 - o.beta2),
+                                 T(o.weight_decay), T(1 - o.lr * o.weight_decay), o.maximize, o.weight_decay != 0,
+                                 o.decoupled_weight_decay};
+    kernels::optim_loops<T>().adam(a, b, e);
   });
   bump(params);
   bump(exp_avgs);
@@ -176,31 +174,12 @@ void foreach_rmsprop(const std::vector<Tensor>& params, const std::vector<Tensor
   }
   each_param(params, [&](auto tag, size_t i, int64_t b, int64_t e) {
     using T = typename decltype(tag)::type;
-    T* p = ptr<T>(params[i]);
-    const T* g = ptr<T>(grads[i]);
-    T *sq = ptr<T>(square_avgs[i]), *ga = o.centered ? ptr<T>(grad_avgs[i]) : nullptr;
-    T* buf = o.momentum > 0 ? ptr<T>(bufs[i]) : nullptr;
-    const T alpha = T(o.alpha), w = T(1 - o.alpha), eps = T(o.eps), wd = T(o.weight_decay), mom = T(o.momentum);
-    const T lr = T(-o.lr);
-    for (int64_t k = b; k < e; ++k) {
-      T d = o.maximize ? -g[k] : g[k];
-      if (o.weight_decay != 0) d = d + wd * p[k];
-      sq[k] = sq[k] * alpha + w * (d * d);
-      T avg;
-      if (ga) {
-        ga[k] = ga[k] + w * (d - ga[k]);
-        avg = std::sqrt(sq[k] + T(-1) * (ga[k] * ga[k]));
-      } else {
-        avg = std::sqrt(sq[k]);
-      }
-      avg = avg + eps;
-      if (buf) {
-        buf[k] = buf[k] * mom + d / avg;
-        p[k] = p[k] + lr * buf[k];
-      } else {
-        p[k] = p[k] + lr * (d / avg);
-      }
-    }
+    const kernels::RmspropArgs<T> a{ptr<T>(params[i]), ptr<T>(grads[i]), ptr<T>(square_avgs[i]),
+                                    o.centered ? ptr<T>(grad_avgs[i]) : nullptr,
+                                    o.momentum > 0 ? ptr<T>(bufs[i]) : nullptr, T(o.alpha), T(1 - o.alpha),
+                                    T(o.eps), T(o.weight_decay), T(o.momentum), T(-o.lr), o.maximize,
+                                    o.weight_decay != 0};
+    kernels::optim_loops<T>().rmsprop(a, b, e);
   });
   bump(params);
   bump(square_avgs);
@@ -217,16 +196,10 @@ void foreach_adagrad(const std::vector<Tensor>& params, const std::vector<Tensor
   const std::vector<double> steps = advance_steps(op, step_tensors, params.size());
   each_param(params, [&](auto tag, size_t i, int64_t b, int64_t e) {
     using T = typename decltype(tag)::type;
-    T* p = ptr<T>(params[i]);
-    const T* g = ptr<T>(grads[i]);
-    T* sum = ptr<T>(state_sums[i]);
-    const T clr = T(-(o.lr / (1 + (steps[i] - 1) * o.lr_decay))), eps = T(o.eps), wd = T(o.weight_decay);
-    for (int64_t k = b; k < e; ++k) {
-      T d = o.maximize ? -g[k] : g[k];
-      if (o.weight_decay != 0) d = d + wd * p[k];
-      sum[k] = sum[k] + d * d;
-      p[k] = p[k] + clr * (d / (std::sqrt(sum[k]) + eps));
-    }
+    const kernels::AdagradArgs<T> a{ptr<T>(params[i]), ptr<T>(grads[i]), ptr<T>(state_sums[i]),
+                                    T(-(o.lr / (1 + (steps[i] - 1) * o.lr_decay))), T(o.eps), T(o.weight_decay),
+                                    o.maximize, o.weight_decay != 0};
+    kernels::optim_loops<T>().adagrad(a, b, e);
   });
   bump(params);
   bump(state_sums);
@@ -244,19 +217,10 @@ void foreach_adadelta(const std::vector<Tensor>& params, const std::vector<Tenso
   }
   each_param(params, [&](auto tag, size_t i, int64_t b, int64_t e) {
     using T = typename decltype(tag)::type;
-    T* p = ptr<T>(params[i]);
-    const T* g = ptr<T>(grads[i]);
-    T *sq = ptr<T>(square_avgs[i]), *acc = ptr<T>(acc_deltas[i]);
-    const T rho = T(o.rho), w = T(1 - o.rho), eps = T(o.eps), wd = T(o.weight_decay), lr = T(-o.lr);
-    for (int64_t k = b; k < e; ++k) {
-      T d = o.maximize ? -g[k] : g[k];
-      if (o.weight_decay != 0) d = d + wd * p[k];
-      sq[k] = sq[k] * rho + w * (d * d);
-      const T std_ = std::sqrt(sq[k] + eps);
-      const T delta = std::sqrt(acc[k] + eps) / std_ * d;
-      acc[k] = acc[k] * rho + w * (delta * delta);
-      p[k] = p[k] + lr * delta;
-    }
+    const kernels::AdadeltaArgs<T> a{ptr<T>(params[i]), ptr<T>(grads[i]), ptr<T>(square_avgs[i]),
+                                     ptr<T>(acc_deltas[i]), T(o.rho), T(1 - o.rho), T(o.eps), T(o.weight_decay),
+                                     T(-o.lr), o.maximize, o.weight_decay != 0};
+    kernels::optim_loops<T>().adadelta(a, b, e);
   });
   bump(params);
   bump(square_avgs);

@@ -16,6 +16,12 @@
 
 namespace st::ops {
 
+// Whether the foreach_* updates take these lists: every parameter a contiguous float32/float64
+// tensor, and every defined tensor of each list (one per parameter) contiguous with its parameter's
+// dtype and shape. The Python optimisers take their per-tensor path when not (one C++ call instead
+// of a dozen attribute reads per parameter).
+bool foreach_eligible(const std::vector<Tensor>& params, const std::vector<std::vector<Tensor>>& lists);
+
 struct SgdOptions {
   double lr = 1e-3, momentum = 0, dampening = 0, weight_decay = 0;
   bool nesterov = false, maximize = false;

@@ -24,6 +24,16 @@ std::vector<Tensor> state_list(py::handle h, size_t n, const char* what) {
 }  // namespace
 
 void bind_optim(Module& m) {
+  // _foreach_eligible(params, lists): ops::foreach_eligible; each of lists is a list (None entries:
+  // no tensor) or None (no such list).
+  m.def("_foreach_eligible", [](py::handle params, py::handle lists) {
+    std::vector<Tensor> p = tensor_list(params, "params");
+    std::vector<std::vector<Tensor>> ls;
+    for (auto h : py::reinterpret_borrow<py::iterable>(lists))
+      if (!h.is_none()) ls.push_back(tensor_list(h, "state tensors"));
+    return ops::foreach_eligible(p, ls);
+  }, py::arg("params"), py::arg("lists"));
+
   m.def("_foreach_sgd", [](py::handle params, py::handle grads, py::handle bufs, double lr, double momentum,
                            double dampening, double weight_decay, bool nesterov, bool maximize) {
     std::vector<Tensor> p = tensor_list(params, "params"), g = tensor_list(grads, "grads");

@@ -138,6 +138,8 @@ from ._conv_pool import (conv1d, conv2d, conv_transpose1d, conv_transpose2d, con
                          max_pool2d, max_pool1d_with_indices, avg_pool1d, adaptive_avg_pool1d)
 from ._conv_pool import _adaptive_max_pool1d_pair as adaptive_max_pool1d  # noqa: E402
 
+from ._rnn_cells import rnn_tanh_cell, rnn_relu_cell, lstm_cell, gru_cell  # noqa: E402
+
 from . import _compose  # noqa: E402  (issue 10's compositions: diff, cov, quantile, ...)
 _compose._install(globals())
 

@@ -109,6 +109,19 @@ FUNCTIONS = {
     "convolution": ("The general convolution behind conv1d/conv2d and their transposes: `transposed` picks the "
                     "direction and `output_padding` applies to transposed ones; all of `stride`, `padding` and "
                     "`dilation` are sequences. Records ConvolutionBackward0."),
+    "rnn_tanh_cell": ("One step of an Elman RNN cell: h' = tanh(input @ w_ih.T + b_ih + hx @ w_hh.T + b_hh) for a "
+                      "(batch, input_size) `input` and (batch, hidden_size) `hx`, `w_ih` (hidden_size, input_size), "
+                      "`w_hh` (hidden_size, hidden_size); the biases may be None. Checks the sizes as PyTorch does "
+                      "and records TanhBackward0 (nn.RNNCell's step)."),
+    "rnn_relu_cell": ("One step of an Elman RNN cell with ReLU: h' = relu(input @ w_ih.T + b_ih + hx @ w_hh.T + "
+                      "b_hh); the arguments as rnn_tanh_cell's. Records ReluBackward0."),
+    "lstm_cell": ("One LSTM step: `hx` is a tuple or list (h, c); the four quarters of input @ w_ih.T + b_ih + "
+                  "h @ w_hh.T + b_hh are the input, forget, cell and output gates i, f, g, o (w_ih is "
+                  "(4 * hidden_size, input_size)); c' = sigmoid(f) * c + sigmoid(i) * tanh(g) and h' = "
+                  "sigmoid(o) * tanh(c'). Returns (h', c'), recording MulBackward0 and AddBackward0 as PyTorch does."),
+    "gru_cell": ("One GRU step: with the thirds r, z, n of the two projections (w_ih is (3 * hidden_size, "
+                 "input_size)), r and z are sigmoids of the sums, n = tanh(x_n + r * h_n), and "
+                 "h' = n + z * (hx - n). The biases may be None; records AddBackward0."),
     "max_pool1d": ("Maximum over sliding windows of size `kernel_size` along the last dim of a (N, C, L) or (C, L) "
                    "input, with `stride` (default: the kernel size), `padding`, `dilation` and `ceil_mode`; "
                    "`return_indices=True` also returns where each maximum was. The gradient goes to those places."),

@@ -38,6 +38,7 @@ _DIMS_OPT = "_dims | None"
 PARAM = {
     # tensors
     "input": _T, "other": _TN, "out": _OUT, "tensor": _T, "mat1": _T, "mat2": _T, "mat": _T, "vec": _T,
+    "w_ih": _T, "w_hh": _T, "b_ih": "Tensor | None", "b_hh": "Tensor | None",
     "vec1": _T, "vec2": _T, "batch1": _T, "batch2": _T, "tensor1": _T, "tensor2": _T, "index": _T, "src": _T,
     "source": _T, "mask": _T, "weight": "Tensor | None", "bias": "Tensor | None", "target": _T, "A": _T,
     "B": _T, "LU": _T, "pivots": _T, "x": _T, "y": "Tensor", "condition": _T, "end": _TN, "values": _T,
@@ -113,6 +114,8 @@ PARAM = {
 # (function, parameter) -> type where the parameter's usual type is not this function's
 _BINARY = _TN
 PARAM_IN = {
+    ("rnn_tanh_cell", "hx"): _T, ("rnn_relu_cell", "hx"): _T, ("gru_cell", "hx"): _T,
+    ("lstm_cell", "hx"): "tuple[Tensor, Tensor] | list[Tensor]",
     ("cumsum", "dim"): "_int", ("cumprod", "dim"): "_int", ("logcumsumexp", "dim"): "_int",
     ("cummax", "dim"): "_int", ("cummin", "dim"): "_int", ("softmax", "dim"): "_int",
     ("log_softmax", "dim"): "_int", ("F.softmax", "dim"): "_int | None", ("F.log_softmax", "dim"): "_int | None",
@@ -243,6 +246,7 @@ PARAM_IN = {
 _VI = "return_types.{}"
 _TT = "tuple[Tensor, Tensor]"
 RETURNS = {
+    "lstm_cell": "tuple[Tensor, Tensor]",
     # namedtuples
     "sort": "return_types.sort", "topk": "return_types.topk", "kthvalue": "return_types.kthvalue",
     "cummax": "return_types.cummax", "cummin": "return_types.cummin", "mode": "return_types.mode",

@@ -4,6 +4,7 @@ import copy
 from collections import defaultdict
 from itertools import chain
 
+from .. import _C
 from .._C import Tensor
 from .._grads import zero_grads
 from ..grad_mode import enable_grad
@@ -19,9 +20,6 @@ class _Required:
 required = _Required()
 
 
-_FLOATS = None
-
-
 def _check_nonnegative(**values):
     """PyTorch's constructor checks, in the order given: each value must be >= 0."""
     for name, v in values.items():
@@ -33,24 +31,12 @@ def _check_nonnegative(**values):
 def _multi_tensor(group, params, *state_lists):
     """Whether this step may run as one C++ multi-tensor update (smalltorch._C._foreach_*): unless the
     group asks for the per-tensor form (foreach=False) or a differentiable step, every parameter, gradient
-    and given state tensor must be a contiguous float32/float64 tensor of its parameter's dtype and shape.
-    The two forms compute the same arithmetic (tests/test_optim_foreach.py)."""
-    global _FLOATS
+    and given state tensor must be a contiguous float32/float64 tensor of its parameter's dtype and shape
+    (checked in one C++ call, _C._foreach_eligible). The two forms compute the same arithmetic
+    (tests/test_optim_foreach.py)."""
     if group.get("foreach") is False or group.get("differentiable"):
         return False
-    if _FLOATS is None:
-        from .. import float32, float64
-        _FLOATS = (float32, float64)
-    for i, p in enumerate(params):
-        g = p.grad
-        if p.dtype not in _FLOATS or not p.is_contiguous() or g.dtype != p.dtype or not g.is_contiguous() \
-                or g.shape != p.shape:
-            return False
-        for states in state_lists:
-            t = states[i]
-            if t is not None and (t.dtype != p.dtype or not t.is_contiguous() or t.shape != p.shape):
-                return False
-    return True
+    return _C._foreach_eligible(params, [[p.grad for p in params], *state_lists])
 
 
 def _typename(obj):

@@ -17,6 +17,7 @@ forward-mode tangents. PyTorch's equations:
 import math
 
 from ... import _C, _creation
+from ..._rnn_cells import _project, _step
 from .. import functional as F, init
 from ..parameter import Parameter
 from .module import Module
@@ -34,32 +35,6 @@ def _fused(tensors):
     if dt not in (_C.float32, _C.float64):
         return False
     return all(t is None or (t.dtype == dt and _C._unpack_dual(t)[1] is None) for t in tensors)
-
-
-def _step(mode, xw, h, c, w_hh, b_hh):
-    """One step from the input projection xw = x W_ih^T + b_ih: returns (h', c')."""
-    hw = h.matmul(w_hh.t())
-    if b_hh is not None:
-        hw = hw + b_hh
-    if mode == "LSTM":
-        gates = xw + hw
-        i, f, g, o = gates.chunk(4, -1)
-        c2 = f.sigmoid() * c + i.sigmoid() * g.tanh()
-        return o.sigmoid() * c2.tanh(), c2
-    if mode == "GRU":
-        xr, xz, xn = xw.chunk(3, -1)
-        hr, hz, hn = hw.chunk(3, -1)
-        r = (xr + hr).sigmoid()
-        z = (xz + hz).sigmoid()
-        n = (xn + r * hn).tanh()
-        return n + z * (h - n), None
-    pre = xw + hw
-    return (pre.tanh() if mode == "RNN_TANH" else pre.relu()), None
-
-
-def _project(x, w_ih, b_ih):
-    out = x.matmul(w_ih.t())
-    return out + b_ih if b_ih is not None else out
 
 
 class RNNBase(Module):
@@ -231,7 +206,9 @@ class RNNBase(Module):
         h_n = _C.stack(hs)
         c_n = _C.stack(cs) if lstm else None
         if batched and self.batch_first and lengths is None:
-            output = output.transpose(0, 1)
+            # PyTorch's RNN and GRU transpose their fresh output in place (TransposeBackward1), its LSTM
+            # out of place (TransposeBackward0)
+            output = output.transpose(0, 1) if lstm else output.transpose_(0, 1)
         if not batched:
             output, h_n = output.squeeze(1), h_n.squeeze(1)
             c_n = c_n.squeeze(1) if lstm else None
