@@ -112,6 +112,35 @@ def test_standard_gamma_records_its_node_like_torch(torch_ref):
     assert names["smalltorch"] == names["torch"] == "StandardGammaBackward0"
 
 
+def test_second_derivative_through_the_draw_raises_like_torch(torch_ref):
+    """PyTorch has no derivative for _standard_gamma_grad / _dirichlet_grad: backward through them raises."""
+    names = []
+    for lib in (st, torch_ref):
+        a = lib.tensor([2.0, 3.0], dtype=lib.float64, requires_grad=True)
+        g, = lib.autograd.grad(lib._standard_gamma(a).sum(), a, create_graph=True)
+        names.append([type(f).__name__ for f, _ in g.grad_fn.next_functions if f is not None])
+        r = lib._dirichlet_grad(lib.tensor([0.3, 0.4], dtype=lib.float64), a, a.sum().expand(2))
+        names.append(type(r.grad_fn).__name__)
+    assert names[0] == names[2] and names[1] == names[3] == "NotImplemented"
+    for call in (lambda L: _second_gamma_derivative(L), lambda L: _dirichlet_grad_backward(L)):
+        with pytest.raises(Exception) as ref:
+            call(torch_ref)
+        with pytest.raises(type(ref.value)) as ours:
+            call(st)
+        assert str(ours.value) == str(ref.value)
+
+
+def _second_gamma_derivative(L):
+    a = L.tensor([2.0, 3.0], dtype=L.float64, requires_grad=True)
+    g, = L.autograd.grad(L._standard_gamma(a).sum(), a, create_graph=True)
+    g.sum().backward()
+
+
+def _dirichlet_grad_backward(L):
+    a = L.tensor([2.0, 3.0], dtype=L.float64, requires_grad=True)
+    L._dirichlet_grad(L.tensor([0.3, 0.4], dtype=L.float64), a, a.sum().expand(2)).sum().backward()
+
+
 def _grad_fn_chain(t):
     out, fn = [], t.grad_fn
     while fn is not None:

@@ -168,18 +168,40 @@ Tensor standard_gamma(const Tensor& alpha, kernels::Generator* g) {
   return out;
 }
 
+namespace {
+// PyTorch has no derivative for the two gradient kernels: their node raises when backward reaches it (a second
+// derivative through rsample), with PyTorch's node name and words.
+struct ImplicitGradNoDerivative : Node {
+  bool dirichlet = false;
+  const char* name() const override {
+    return dirichlet ? "torch::autograd::NotImplemented" : "StandardGammaGradBackward0";
+  }
+  TensorList apply(TensorList&&) override {
+    if (dirichlet) throw Error("derivative for aten::_dirichlet_grad is not implemented");
+    throw NotImplementedError("the derivative for '_standard_gamma_grad' is not implemented.");
+  }
+};
+}  // namespace
+
 Tensor standard_gamma_grad(const Tensor& self, const Tensor& output) {
   std::vector<Tensor> a = implicit_grad_args({&self, &output}, "_standard_gamma_grad_cpu");
   Tensor out = st::empty(a[0].sizes(), ScalarType::Float64);
   kernels::standard_gamma_grad(out, a[0], a[1]);
-  return cast_raw(out, self.dtype());
+  out = cast_raw(out, self.dtype());
+  if (auto n = make_node<ImplicitGradNoDerivative>({&self, &output})) autograd::set_history(out, n);
+  return out;
 }
 
 Tensor dirichlet_grad(const Tensor& x, const Tensor& alpha, const Tensor& total) {
   std::vector<Tensor> a = implicit_grad_args({&x, &alpha, &total}, "_dirichlet_grad_cpu");
   Tensor out = st::empty(a[0].sizes(), ScalarType::Float64);
   kernels::dirichlet_grad(out, a[0], a[1], a[2]);
-  return cast_raw(out, x.dtype());
+  out = cast_raw(out, x.dtype());
+  if (auto n = make_node<ImplicitGradNoDerivative>({&x, &alpha, &total})) {
+    n->dirichlet = true;
+    autograd::set_history(out, n);
+  }
+  return out;
 }
 
 Tensor& random_(Tensor& self, std::optional<int64_t> from, std::optional<int64_t> to, kernels::Generator* g) {

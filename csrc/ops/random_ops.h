@@ -18,7 +18,7 @@ Tensor poisson(const Tensor& rates, kernels::Generator* g = nullptr);
 // requires grad: the implicit reparameterisation of the draw.
 Tensor standard_gamma(const Tensor& alpha, kernels::Generator* g = nullptr);
 // d sample / d alpha of Gamma(alpha, 1) samples, and PyTorch's _dirichlet_grad (kernels/random.h); arguments
-// broadcast, all of the first one's floating dtype. No history (PyTorch has no derivative for them either).
+// broadcast, all of the first one's floating dtype. Their node raises when reached: PyTorch has no derivative.
 Tensor standard_gamma_grad(const Tensor& self, const Tensor& output);
 Tensor dirichlet_grad(const Tensor& x, const Tensor& alpha, const Tensor& total);
 // random_(): the dtype's whole range; random_(to): [0, to); random_(from, to): [from, to) (to absent: the max)
