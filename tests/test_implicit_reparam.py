@@ -110,6 +110,8 @@ def test_standard_gamma_records_its_node_like_torch(torch_ref):
         want = lib._standard_gamma_grad(a.detach(), s.detach()) * lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)
         assert a.grad.tolist() == want.tolist()
     assert names["smalltorch"] == names["torch"] == "StandardGammaBackward0"
+    from smalltorch.autograd._trace import vjp_formula
+    assert vjp_formula("StandardGammaBackward0") == "grad_self = grad · _standard_gamma_grad(self, result)"
 
 
 def test_second_derivative_through_the_draw_raises_like_torch(torch_ref):

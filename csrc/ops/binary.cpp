@@ -84,6 +84,10 @@ const char* scalar_input_node() {
   }
 }
 
+// the scalar-input nodes' formulas in the trace's notation (the row's gother column with self the number)
+ST_VJP_FORMULA("XlogyBackward1", "grad_other = grad · self / other")
+ST_VJP_FORMULA("SpecialXlog1PyBackward1", "grad_other = grad · self / (other + 1)")
+
 // The backward node of every row.
 template <class Op>
 struct BinaryBackward : Node {

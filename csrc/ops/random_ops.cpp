@@ -153,6 +153,7 @@ struct StandardGammaBackward0 : Node {
   }
 };
 }  // namespace
+ST_VJP_FORMULA("StandardGammaBackward0", "grad_self = grad · _standard_gamma_grad(self, result)")
 
 Tensor standard_gamma(const Tensor& alpha, kernels::Generator* g) {
   ST_CHECK_T(is_floating(alpha.dtype()), NotImplementedError, "\"gamma_cpu\" not implemented for '",
