@@ -212,12 +212,25 @@ def scalar_chain(lib, m):
     return run
 
 
+def scatter_reduce(self_shape, index_shape, dim, reduce):
+    """self.scatter_reduce(dim, index, src, reduce) with random int64 indices along dim (numpy: n/a)."""
+    def make(lib, m):
+        if lib == "np":
+            return None
+        idx = np.random.default_rng(3).integers(0, self_shape[dim], index_shape)
+        a, s = inputs(lib, m, (self_shape, 0), (index_shape, 1))
+        i = m.from_numpy(idx)
+        return lambda: a.scatter_reduce(dim, i, s, reduce)
+    return make
+
+
 def _sizes(sizes, quick_max=10**6):
     """(label, n, in --quick) for powers of ten: 10**6 -> "1e6"."""
     return [(f"1e{len(str(n)) - 1}", n, n <= quick_max) for n in sizes]
 
 
 SIZES = [10**2, 10**4, 10**6, 10**7]
+IDX = "scatter_reduce float32"
 EW = "elementwise float32"
 RED = "reductions float32"
 MM = "matmul float32"
@@ -258,6 +271,13 @@ CASES = [
     Case(RED, "max n=1e7", unary(10**7, lambda m, a: a.max()), target=("torch", 1.0)),
     Case(RED, "sum dim=0 2000x2000", unary((2000, 2000), lambda m, a: a.sum(0)), target=("torch", 1.0), tol=1e-4),
     Case(RED, "sum dim=1 2000x2000", unary((2000, 2000), lambda m, a: a.sum(1)), target=("torch", 1.0), tol=1e-4),
+    # ---- scatter_reduce: 1-d (2e6 values into 1e5 slots), along dim 1 (10000x1280 into 10000x64), along dim 0
+    *[Case(IDX, f"scatter_reduce {r} 1-d 2e6->1e5", scatter_reduce((10**5,), (2 * 10**6,), 0, r),
+           target=("torch", 1.0), quick=r == "sum", tol=1e-4) for r in ("sum", "prod", "mean", "amax")],
+    *[Case(IDX, f"scatter_reduce {r} dim=1 10000x1280->x64", scatter_reduce((10000, 64), (10000, 1280), 1, r),
+           target=("torch", 1.0), quick=False, tol=1e-4) for r in ("sum", "prod", "mean", "amax")],
+    *[Case(IDX, f"scatter_reduce {r} dim=0 200000x64->10000", scatter_reduce((10000, 64), (200000, 64), 0, r),
+           target=("torch", 1.0), quick=False, tol=1e-4) for r in ("sum", "amax")],
     # ---- matmul
     *[Case(MM, f"matmul {n}x{n}", matmul(n), flops=2.0 * n ** 3, quick=n <= 1024, tol=1e-4,
            target=("np", 1.0 if n == 64 else 1.05))

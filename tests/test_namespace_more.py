@@ -468,6 +468,41 @@ def test_scatter_reduce_errors(f, torch_ref):
     _errors_match(torch_ref, f)
 
 
+@pytest.mark.parametrize("reduce", REDUCES)
+@pytest.mark.parametrize("dim", [0, 1])
+def test_scatter_reduce_large_threaded_matches_one_thread_and_torch(reduce, dim, torch_ref):
+    """60 000 index elements: the kernel cuts them over the threads along the other dim; the result has the same
+    bits on one and two threads and matches torch; an out-of-range index among them raises torch's error."""
+    rng = np.random.default_rng(7)
+    ishape = (1500, 40) if dim == 0 else (40, 1500)
+    idx = rng.integers(0, 50, ishape)
+    src = rng.standard_normal(ishape)
+    a = rng.standard_normal((50, 40) if dim == 0 else (40, 50))
+    prev = st.get_num_threads()
+    for include_self in (True, False):
+        outs = []
+        for n in (1, 2):
+            st.set_num_threads(n)
+            try:
+                outs.append(st.tensor(a).scatter_reduce(dim, st.tensor(idx), st.tensor(src), reduce,
+                                                        include_self=include_self).numpy())
+            finally:
+                st.set_num_threads(prev)
+        np.testing.assert_array_equal(outs[0], outs[1])
+        ref = torch_ref.tensor(a).scatter_reduce(dim, torch_ref.tensor(idx), torch_ref.tensor(src), reduce,
+                                                 include_self=include_self)
+        np.testing.assert_allclose(outs[0], ref.numpy(), rtol=1e-10, atol=1e-12)
+    bad = idx.copy()
+    bad[ishape[0] - 1, ishape[1] - 3] = 50
+    for n in (1, 2):
+        st.set_num_threads(n)
+        try:
+            _errors_match(torch_ref, lambda m: m.tensor(a).scatter_reduce(dim, m.tensor(bad), m.tensor(src), reduce))
+            _errors_match(torch_ref, lambda m: m.tensor(a).scatter_reduce_(dim, m.tensor(bad), m.tensor(src), reduce))
+        finally:
+            st.set_num_threads(prev)
+
+
 # ---------------------------------------------------------------- index_reduce
 
 INDEX_SHAPES = [((5,), 0, [0, 0, 3, 4, 3]), ((3, 4), 0, [0, 0, 2]), ((3, 4), 1, [3, 1, 1, 3, 0]),

@@ -152,6 +152,39 @@ def test_xlog1py_and_xlogy_forms(torch_ref):
     assert not hasattr(st.Tensor, "special_xlog1py") and not hasattr(st, "special_xlog1py")
 
 
+@pytest.mark.parametrize("name", ["xlogy", "special.xlogy", "special.xlog1py"])
+def test_xlogy_number_first_records_a_node_like_torch(torch_ref, name):
+    """xlogy(number, tensor): PyTorch records XlogyBackward1 / SpecialXlog1PyBackward1 (saved self a number,
+    other the tensor) and the gradient reaches the tensor; the other scalar-first rows stay NotImplemented."""
+    def fn(lib):
+        mod = lib
+        for part in name.split(".")[:-1]:
+            mod = getattr(mod, part)
+        return getattr(mod, name.split(".")[-1])
+    vals = [0.5, 2.0, 3.0, 0.0]
+    res = {}
+    for lib in (st, torch_ref):
+        t = lib.tensor(vals, dtype=lib.float64, requires_grad=True)
+        for first in (2.0, 0.0, -1.5, 3):
+            y = fn(lib)(first, t)
+            seen = (type(y.grad_fn).__name__, y.grad_fn.name(), y.dtype is lib.float64, y.grad_fn._saved_self,
+                    y.grad_fn._saved_other is t, y.detach().tolist())
+            g, = lib.autograd.grad((y * lib.tensor([1.0, -2.0, 0.5, 1.0], dtype=lib.float64)).sum(), t)
+            res.setdefault(lib.__name__, []).append(seen + (g.tolist(),))
+    np.testing.assert_equal(res["smalltorch"], res["torch"])
+    t32 = st.tensor([0.5, 2.0], requires_grad=True)
+    assert fn(st)(2.0, t32).dtype == st.float32
+    from smalltorch.autograd._trace import vjp_formula  # the trace's text for the node
+    assert vjp_formula(type(fn(st)(2.0, t32).grad_fn).__name__).startswith("grad_other = grad · self / ")
+    x = st.tensor([0.5, 2.0, 4.0], dtype=st.float64, requires_grad=True)
+    assert st.autograd.gradcheck(lambda v: fn(st)(1.7, v), (x,))
+    assert st.autograd.gradgradcheck(lambda v: fn(st)(1.7, v), (x,))
+    with pytest.raises(RuntimeError):  # PyTorch: "derivative for aten::remainder is not implemented"
+        torch_ref.remainder(2.0, torch_ref.tensor([1.0], requires_grad=True)).sum().backward()
+    with pytest.raises(NotImplementedError):
+        st.remainder(2.0, x).sum().backward()
+
+
 def test_softmax_family_and_out(torch_ref):
     x = np.random.default_rng(0).standard_normal((3, 4))
     for name in ("softmax", "log_softmax"):

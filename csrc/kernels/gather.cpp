@@ -6,6 +6,7 @@
 #include <cstring>
 #include <utility>
 #include <vector>
+#include "../core/error.h"
 #include "kernels.h"
 #include "loop.h"
 
@@ -122,54 +123,133 @@ void gather(const Tensor& out, const Tensor& src, int64_t dim, const Tensor& ind
 }
 
 namespace {
-// self[p with coordinate dim replaced by index[p]] = combine(that, src[p]) over index's shape, on one thread.
-template <typename T, typename F>
+[[noreturn]]
+#if defined(__GNUC__)
+__attribute__((noinline, cold))
+#endif
+void index_out_of_bounds(int64_t j, int64_t dim, int64_t size) {
+  throw Error(str("index ", j, " is out of bounds for dimension ", dim, " with size ", size));
+}
+
+constexpr int64_t kScatterGrain = 1 << 15;  // index elements below which one thread runs
+
+// self[p with coordinate dim replaced by index[p]] = combine(that, src[p]) over index's shape.
+// Checked: every index must lie in [0, size of dim) and a bad one raises PyTorch's error (what was written
+// before it stays, as in PyTorch's kernel); this saves the caller a separate pass over the index.
+// Unchecked: the index is known to be in range, negative ones counting from the end.
+// Threads: positions that differ in a dim other than `dim` update different slots of self, so a large index
+// is cut along its largest other dim, one block per thread; each slot is then updated by one thread in the
+// serial order, and the result does not depend on the thread count.
+template <typename T, bool Checked, typename F>
 void scatter_with(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, F combine) {
-  if (index.numel() == 0) return;
-  int64_t dim_stride = 0, dim_size = 1;
-  LoopPlan plan;
-  index_plan(plan, index.sizes(), self, index, src, 0, dim, dim_stride, dim_size);
-  const int64_t ds = dim_stride * static_cast<int64_t>(sizeof(T));
-  run_plan_range(plan, 0, plan.numel, [=](char** d, const int64_t* s, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) {
-      int64_t j = load<int64_t>(d[1] + i * s[1]);
-      if (j < 0) j += dim_size;
-      char* p = d[0] + i * s[0] + j * ds;
-      store<T>(p, combine(load<T>(p), load<T>(d[2] + i * s[2])));
+  const int64_t numel = index.numel();
+  if (numel == 0) return;
+  const int64_t nd = index.dim();
+  const int64_t dim_size = self.dim() > 0 ? self.sizes()[dim] : 1;
+  const int64_t ds = (self.dim() > 0 ? self.strides()[dim] : 0) * static_cast<int64_t>(sizeof(T));
+  DimVector self_strides = self.strides();
+  if (self.dim() > 0) self_strides[dim] = 0;
+  int64_t split = -1;
+  for (int64_t k = 0; k < nd; ++k)
+    if (k != dim && index.sizes()[k] > 1 && (split < 0 || index.sizes()[k] > index.sizes()[split])) split = k;
+  // index positions [lo, hi) along `split` (everything when there is none)
+  auto run = [&](int64_t lo, int64_t hi) {
+    DimVector shape = index.sizes();
+    char* base[3] = {static_cast<char*>(self.raw_data()), static_cast<char*>(index.raw_data()),
+                     static_cast<char*>(src.raw_data())};
+    if (split >= 0) {
+      shape[split] = hi - lo;
+      base[0] += lo * self_strides[split] * static_cast<int64_t>(sizeof(T));
+      base[1] += lo * index.strides()[split] * 8;
+      base[2] += lo * src.strides()[split] * static_cast<int64_t>(sizeof(T));
+    }
+    const int64_t item = static_cast<int64_t>(sizeof(T));
+    OperandSpec specs[3] = {{base[0], self_strides.data(), item}, {base[1], index.strides().data(), 8},
+                            {base[2], src.strides().data(), item}};
+    LoopPlan plan;
+    build_plan(plan, shape, specs, 3);
+    run_plan_range(plan, 0, plan.numel, [=](char** d, const int64_t* s, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) {
+        int64_t j = load<int64_t>(d[1] + i * s[1]);
+        if constexpr (Checked) {
+          if (static_cast<uint64_t>(j) >= static_cast<uint64_t>(dim_size)) index_out_of_bounds(j, dim, dim_size);
+        } else if (j < 0) {
+          j += dim_size;
+        }
+        char* p = d[0] + i * s[0] + j * ds;
+        store<T>(p, combine(load<T>(p), load<T>(d[2] + i * s[2])));
+      }
+    });
+  };
+  const int64_t rows = split >= 0 ? index.sizes()[split] : 1;
+  if (split < 0 || numel < 2 * kScatterGrain || get_num_threads() <= 1) return run(0, rows);
+  try {
+    parallel_for(0, rows, 1, run);
+  } catch (const Error&) {
+    if (!Checked) throw;
+    int64_t bad = 0;  // name the first bad index in element order, whichever block met one first
+    if (!indices_in_range(index, 0, dim_size, bad)) index_out_of_bounds(bad, dim, dim_size);
+    throw;
+  }
+}
+
+// max / min letting NaN win, written so that the compiler selects (maxss / minss and a rarely taken NaN
+// branch) instead of branching on every comparison: random data mispredicts half of those.
+template <typename T>
+inline T max_nan_wins(T a, T b) {
+  const T m = a > b ? a : b;  // b when either is NaN
+  return a != a ? a : m;
+}
+template <typename T>
+inline T min_nan_wins(T a, T b) {
+  const T m = a < b ? a : b;
+  return a != a ? a : m;
+}
+
+template <bool Checked>
+void scatter_impl(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  dispatch_width(static_cast<int64_t>(element_size(self.dtype())), "gather/scatter", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    scatter_with<T, Checked>(self, dim, index, src, [](T, T v) { return v; });
+  });
+}
+
+template <bool Checked>
+void scatter_reduce_impl(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, ScatterOp op) {
+  dispatch_all(self.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_same<T, bool>::value) {  // sum and amax: or; prod and amin: and
+      if (op == ScatterOp::Sum || op == ScatterOp::Max)
+        scatter_with<T, Checked>(self, dim, index, src, [](bool a, bool b) { return a || b; });
+      else
+        scatter_with<T, Checked>(self, dim, index, src, [](bool a, bool b) { return a && b; });
+    } else if (op == ScatterOp::Sum) {
+      scatter_with<T, Checked>(self, dim, index, src, [](T a, T b) { return static_cast<T>(a + b); });
+    } else if (op == ScatterOp::Prod) {
+      scatter_with<T, Checked>(self, dim, index, src, [](T a, T b) { return static_cast<T>(a * b); });
+    } else if (op == ScatterOp::Max) {
+      scatter_with<T, Checked>(self, dim, index, src, [](T a, T b) { return max_nan_wins(a, b); });
+    } else {
+      scatter_with<T, Checked>(self, dim, index, src, [](T a, T b) { return min_nan_wins(a, b); });
     }
   });
 }
 }  // namespace
 
-void scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, bool accumulate) {
-  if (!accumulate) {
-    dispatch_width(static_cast<int64_t>(element_size(self.dtype())), "gather/scatter", [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      scatter_with<T>(self, dim, index, src, [](T, T v) { return v; });
-    });
-    return;
-  }
-  scatter_reduce(self, dim, index, src, ScatterOp::Sum);
+void scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, bool accumulate,
+             bool check_index) {
+  if (accumulate) return scatter_reduce(self, dim, index, src, ScatterOp::Sum, check_index);
+  if (check_index) scatter_impl<true>(self, dim, index, src);
+  else scatter_impl<false>(self, dim, index, src);
 }
 
-void scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, ScatterOp op) {
+void scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, ScatterOp op,
+                    bool check_index) {
   if (is_reduced_float(self.dtype()))  // in float32, rounded once
-    return through_float32(self, [&](const Tensor& o) { scatter_reduce(o, dim, index, widen(src), op); }, true);
-  dispatch_all(self.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    if constexpr (std::is_same<T, bool>::value) {  // sum and amax: or; prod and amin: and
-      if (op == ScatterOp::Sum || op == ScatterOp::Max) scatter_with<T>(self, dim, index, src, [](bool a, bool b) { return a || b; });
-      else scatter_with<T>(self, dim, index, src, [](bool a, bool b) { return a && b; });
-    } else if (op == ScatterOp::Sum) {
-      scatter_with<T>(self, dim, index, src, [](T a, T b) { return static_cast<T>(a + b); });
-    } else if (op == ScatterOp::Prod) {
-      scatter_with<T>(self, dim, index, src, [](T a, T b) { return static_cast<T>(a * b); });
-    } else if (op == ScatterOp::Max) {  // NaN wins (a != a only for NaN)
-      scatter_with<T>(self, dim, index, src, [](T a, T b) { return (a != a || a > b) ? a : b; });
-    } else {
-      scatter_with<T>(self, dim, index, src, [](T a, T b) { return (a != a || a < b) ? a : b; });
-    }
-  });
+    return through_float32(
+        self, [&](const Tensor& o) { scatter_reduce(o, dim, index, widen(src), op, check_index); }, true);
+  if (check_index) scatter_reduce_impl<true>(self, dim, index, src, op);
+  else scatter_reduce_impl<false>(self, dim, index, src, op);
 }
 
 void sort(const Tensor& values, const Tensor& indices, const Tensor& src, int64_t dim, bool descending) {

@@ -20,14 +20,20 @@ void gather(const Tensor& out, const Tensor& src, int64_t dim, const Tensor& ind
 // self[p with coordinate `dim` replaced by index[p]] = src[p] (+= when
 // accumulate) for every p in index's shape; src has self's dtype and is read
 // with its own strides (0 for one broadcast value). Runs on one thread so
-// repeated indices accumulate deterministically.
-void scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, bool accumulate);
+// repeated indices accumulate deterministically. check_index: the indices
+// have not been range-checked; each must lie in [0, size of dim) and the first
+// that does not raises "index i is out of bounds for dimension d with size n"
+// (the writes before it stay, as PyTorch's kernel leaves them). Otherwise they
+// are in range already, negative ones counting from the end.
+void scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, bool accumulate,
+             bool check_index = false);
 
 // scatter with a reduction: self[p with coordinate `dim` replaced by index[p]]
 // = op(that, src[p]); Max/Min let NaN win; on bool, Sum/Max are `or` and
 // Prod/Min `and`. One thread (a fixed order for repeated indices).
 enum class ScatterOp { Sum, Prod, Max, Min };
-void scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, ScatterOp op);
+void scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, ScatterOp op,
+                    bool check_index = false);
 
 // Sorts every row of src along `dim` (NaN counts as the largest value, ties
 // keep their original order) and writes the first k = values.size(dim)

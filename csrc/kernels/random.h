@@ -58,5 +58,18 @@ void randperm(const Tensor& out, Generator* g);  // out: contiguous int64 [n]
 void poisson(const Tensor& dst, const Tensor& rates, Generator* g);
 void standard_gamma(const Tensor& dst, const Tensor& alpha, Generator* g);
 
+// Implicit reparameterisation gradients (no generator involved). For a draw x with CDF F(x; theta) held fixed,
+// dx/dtheta = -(dF/dtheta) / (dF/dx).
+// d x / d alpha for x ~ Gamma(alpha, 1), F the regularised lower incomplete gamma P(alpha, x).
+double standard_gamma_grad_one(double alpha, double x);
+// For a Dirichlet component x with concentration alpha out of total (x ~ Beta(alpha, total - alpha)): d x / d alpha
+// with the other concentrations (beta = total - alpha) held fixed, F the regularised incomplete beta I_x(alpha,
+// beta), divided by 1 - x, as PyTorch's _dirichlet_grad: the whole sample then moves by
+// dx_k/dalpha_j = g_j (delta_jk - x_k), which is also what the normalised Gamma draws give.
+double dirichlet_grad_one(double x, double alpha, double total);
+// dst (float64) <- the above elementwise; every argument float64, contiguous, of dst's numel.
+void standard_gamma_grad(const Tensor& dst, const Tensor& alpha, const Tensor& x);
+void dirichlet_grad(const Tensor& dst, const Tensor& x, const Tensor& alpha, const Tensor& total);
+
 }  // namespace kernels
 }  // namespace st

@@ -67,33 +67,63 @@ const char* node_name(const char* column) {
   return same_str(column, "NotImplemented") ? "torch::autograd::NotImplemented" : column;
 }
 
-// The backward node of every row. Form::ST (a number as `input`) has no
-// formula in PyTorch: its node raises when reached.
+// Form::ST (a number as `input`): PyTorch differentiates it for xlogy and
+// xlog1py only (gradient to `other`, in the row's node with its trailing 0
+// made a 1: XlogyBackward1); every other row's node raises when reached.
+template <class Op>
+constexpr bool scalar_input_differentiable() {
+  return same_str(Op::op_name, "xlogy") || same_str(Op::op_name, "special_xlog1py");
+}
+template <class Op>
+const char* scalar_input_node() {
+  if constexpr (!scalar_input_differentiable<Op>()) {
+    return "NotImplemented";
+  } else {
+    static const std::string name = std::string(Op::node, std::char_traits<char>::length(Op::node) - 1) + "1";
+    return name.c_str();
+  }
+}
+
+// the scalar-input nodes' formulas in the trace's notation (the row's gother column with self the number)
+ST_VJP_FORMULA("XlogyBackward1", "grad_other = grad · self / other")
+ST_VJP_FORMULA("SpecialXlog1PyBackward1", "grad_other = grad · self / (other + 1)")
+
+// The backward node of every row.
 template <class Op>
 struct BinaryBackward : Node {
   static constexpr bool jvp = true;  // binary_jvp
   Form form = Form::TT;
   SavedTensor self, other, result;
+  Tensor self_number;  // Form::ST: the number `input` stood for (a wrapped 0-d constant)
   const char* name() const override {
-    return node_name(form == Form::TT ? Op::node : form == Form::TS ? Op::snode : "NotImplemented");
+    return node_name(form == Form::TT ? Op::node : form == Form::TS ? Op::snode : scalar_input_node<Op>());
   }
   TensorList apply(TensorList&& grads) override {
     ST_CHECK_T(!same_str(name(), "torch::autograd::NotImplemented"), NotImplementedError, "the derivative for '",
                Op::op_name, "' is not implemented.");
     const Tensor& g = grads[0];
-    const Tensor a = self.defined() ? self.unpack(*this) : Tensor();
+    const Tensor a = form == Form::ST ? self_number : self.defined() ? self.unpack(*this) : Tensor();
     const Tensor b = other.defined() ? other.unpack(*this) : Tensor();
     const Tensor r = result.defined() ? result.unpack(*this) : Tensor();
     TensorList out(next_edges.size());
-    if (should_compute(0)) out[0] = form == Form::ST ? Tensor() : Op::grad_self(g, a, b, r);
+    if (form == Form::ST) {  // one edge: `other`'s
+      if (should_compute(0)) out[0] = Op::grad_other(g, a, b, r);
+      return out;
+    }
+    if (should_compute(0)) out[0] = Op::grad_self(g, a, b, r);
     if (should_compute(1)) out[1] = Op::grad_other(g, a, b, r);
     return out;
   }
   void release_variables() override { self.release(); other.release(); result.release(); }
-  // _saved_self, _saved_other and _saved_result, as PyTorch names them
+  // _saved_self, _saved_other and _saved_result, as PyTorch names them (self a number in Form::ST)
   void saved_fields(std::vector<SavedField>& out) const override {
-    if (Op::saves == Save::None || form != Form::TT) return;
-    out.push_back(SavedField::of("self", self));
+    if (Op::saves == Save::None || form == Form::TS) return;
+    if (form == Form::ST) {
+      if (!scalar_input_differentiable<Op>()) return;
+      out.push_back(SavedField::of("self", item(self_number)));
+    } else {
+      out.push_back(SavedField::of("self", self));
+    }
     out.push_back(SavedField::of("other", other));
     if (Op::saves == Save::InOut) out.push_back(SavedField::of("result", result));
   }
@@ -134,6 +164,9 @@ void record(const Tensor& out, const Tensor& a, const Tensor& b, Form form, cons
         if (Op::saves != Save::None && form != Form::ST) {
           n->self.save(a_before);
           n->other.save(b.is_same(a) ? a_before : b);
+        } else if (Op::saves != Save::None && scalar_input_differentiable<Op>()) {
+          n->self_number = a;
+          n->other.save(b);
         }
       }
     }

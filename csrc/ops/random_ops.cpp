@@ -2,7 +2,9 @@
 #include "random_ops.h"
 #include <cmath>
 #include <limits>
+#include <vector>
 #include "../kernels/random.h"
+#include "dtype_rules.h"
 #include "internal.h"
 
 namespace st::ops {
@@ -120,12 +122,86 @@ Tensor poisson(const Tensor& rates, kernels::Generator* g) {
   return out;
 }
 
+namespace {
+// The implicit reparameterisation gradient's arguments: the first one's floating dtype for all, broadcast.
+std::vector<Tensor> implicit_grad_args(std::initializer_list<const Tensor*> args, const char* kernel) {
+  const ScalarType dt = (*args.begin())->dtype();
+  DimVector shape = (*args.begin())->sizes();
+  for (const Tensor* t : args) {
+    ST_CHECK(t->dtype() == dt, "Found dtype ", torch_type_name(t->dtype()), " but expected ", torch_type_name(dt));
+    shape = broadcast_shapes(shape, t->sizes());
+  }
+  check_rule(Rule::FloatOnly, dt, kernel);
+  std::vector<Tensor> out;
+  for (const Tensor* t : args) out.push_back(contiguous_raw(as_double(expand(detach(*t), shape))));
+  return out;
+}
+
+struct StandardGammaBackward0 : Node {
+  SavedTensor self, result;
+  const char* name() const override { return "StandardGammaBackward0"; }
+  void saved_fields(std::vector<SavedField>& out) const override {
+    out.push_back(SavedField::of("result", result));
+    out.push_back(SavedField::of("self", self));
+  }
+  void release_variables() override {
+    self.release();
+    result.release();
+  }
+  TensorList apply(TensorList&& grads) override {
+    return {mul(grads[0], standard_gamma_grad(self.unpack(*this), result.unpack(*this)))};
+  }
+};
+}  // namespace
+ST_VJP_FORMULA("StandardGammaBackward0", "grad_self = grad · _standard_gamma_grad(self, result)")
+
 Tensor standard_gamma(const Tensor& alpha, kernels::Generator* g) {
   ST_CHECK_T(is_floating(alpha.dtype()), NotImplementedError, "\"gamma_cpu\" not implemented for '",
              torch_type_name(alpha.dtype()), "'");
   Tensor a = contiguous_raw(as_double(alpha));
   Tensor out = st::empty(alpha.sizes(), alpha.dtype());
   kernels::standard_gamma(out, a, g);
+  if (auto n = make_node<StandardGammaBackward0>({&alpha})) {  // d out / d alpha: the implicit gradient
+    n->self.save(alpha);
+    autograd::set_history(out, n);
+    n->result.save(out, true);
+  }
+  return out;
+}
+
+namespace {
+// PyTorch has no derivative for the two gradient kernels: their node raises when backward reaches it (a second
+// derivative through rsample), with PyTorch's node name and words.
+struct ImplicitGradNoDerivative : Node {
+  bool dirichlet = false;
+  const char* name() const override {
+    return dirichlet ? "torch::autograd::NotImplemented" : "StandardGammaGradBackward0";
+  }
+  TensorList apply(TensorList&&) override {
+    if (dirichlet) throw Error("derivative for aten::_dirichlet_grad is not implemented");
+    throw NotImplementedError("the derivative for '_standard_gamma_grad' is not implemented.");
+  }
+};
+}  // namespace
+
+Tensor standard_gamma_grad(const Tensor& self, const Tensor& output) {
+  std::vector<Tensor> a = implicit_grad_args({&self, &output}, "_standard_gamma_grad_cpu");
+  Tensor out = st::empty(a[0].sizes(), ScalarType::Float64);
+  kernels::standard_gamma_grad(out, a[0], a[1]);
+  out = cast_raw(out, self.dtype());
+  if (auto n = make_node<ImplicitGradNoDerivative>({&self, &output})) autograd::set_history(out, n);
+  return out;
+}
+
+Tensor dirichlet_grad(const Tensor& x, const Tensor& alpha, const Tensor& total) {
+  std::vector<Tensor> a = implicit_grad_args({&x, &alpha, &total}, "_dirichlet_grad_cpu");
+  Tensor out = st::empty(a[0].sizes(), ScalarType::Float64);
+  kernels::dirichlet_grad(out, a[0], a[1], a[2]);
+  out = cast_raw(out, x.dtype());
+  if (auto n = make_node<ImplicitGradNoDerivative>({&x, &alpha, &total})) {
+    n->dirichlet = true;
+    autograd::set_history(out, n);
+  }
   return out;
 }
 

@@ -837,19 +837,23 @@ Scalar reduce_identity(Reduce r, ScalarType dt) {
   }
 }
 
-// target[index along d] op= src (index int64, in range; src read over index's shape), no history.
+// target[index along d] op= src (index int64; src read over index's shape), no history. check_index: the
+// index has not been range-checked yet; the first pass over it checks it (one pass fewer over a large index).
 void scatter_reduce_raw(const Tensor& target, int64_t d, const Tensor& index, const Tensor& src, Reduce r,
-                        bool include_self) {
+                        bool include_self, bool check_index = false) {
   const ScalarType dt = target.dtype();
   auto spread = [&](const Scalar& v) {
     Tensor one = full({}, v, dt);
     return make_view(one, index.sizes(), DimVector(index.dim(), 0), 0);
   };
-  if (!include_self) kernels::scatter(target, d, index, spread(reduce_identity(r, dt)), false);
+  if (!include_self) {
+    kernels::scatter(target, d, index, spread(reduce_identity(r, dt)), false, check_index);
+    check_index = false;
+  }
   using kernels::ScatterOp;
   const ScatterOp op = r == Reduce::Prod ? ScatterOp::Prod : r == Reduce::Amax ? ScatterOp::Max
                        : r == Reduce::Amin ? ScatterOp::Min : ScatterOp::Sum;
-  kernels::scatter_reduce(target, d, index, src, op);
+  kernels::scatter_reduce(target, d, index, src, op, check_index);
   if (r != Reduce::Mean) return;
   // mean: the sum over how many values each slot took (at least 1); integers divide with floor
   Tensor counts = full(target.sizes(), Scalar(int64_t(include_self ? 1 : 0)), dt);
@@ -942,7 +946,7 @@ struct ScatterReduceBackward0 : Node {
 // The shared body of scatter_reduce(_) and index_reduce(_): idx is int64, checked, shaped like the part of
 // src it reads (index_reduce: its index spread over source's shape).
 Tensor reduce_into(const Tensor& a, int64_t d, const Tensor& idx, const Tensor& src, Reduce r, bool include_self,
-                   bool inplace, const char* op, const char* node_name) {
+                   bool inplace, const char* op, const char* node_name, bool check_index = false) {
   ST_CHECK_T(!(r == Reduce::Mean && a.dtype() == ScalarType::Bool), NotImplementedError,
              "\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'");
   if (inplace) {
@@ -959,7 +963,7 @@ Tensor reduce_into(const Tensor& a, int64_t d, const Tensor& idx, const Tensor& 
   }
   Tensor target = inplace ? a : copy_raw(a);
   Tensor s = as1d(inplace && src.impl()->storage() == a.impl()->storage() ? copy_raw(src) : src);
-  scatter_reduce_raw(as1d(target), d, idx, s, r, include_self);
+  scatter_reduce_raw(as1d(target), d, idx, s, r, include_self, check_index);
   if (n) {
     n->which = node_name;
     n->index.save(idx);
@@ -1005,9 +1009,9 @@ Tensor scatter_reduce_impl(const Tensor& a, int64_t dim, const Tensor& index, co
       ST_CHECK((k == d || idx.sizes()[k] <= a1.sizes()[k]) && idx.sizes()[k] <= s1.sizes()[k], "Expected index ",
                shape_str(index.sizes()), " to be no larger than self ", shape_str(a.sizes()), " apart from dimension ",
                d, " and to be no larger size than src ", shape_str(src.sizes()));
-  check_range(idx, d, a1.sizes()[d]);
+  // the index is range-checked by the kernel's first pass over it, as PyTorch's kernel checks it
   return reduce_into(a, d, idx, src, r, include_self, inplace, inplace ? "scatter_reduce_" : "scatter_reduce",
-                     "ScatterReduceBackward0");
+                     "ScatterReduceBackward0", true);
 }
 
 Tensor index_reduce_impl(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& source,

@@ -1,7 +1,7 @@
 // Python bindings of the random generators and sampling ops: smalltorch._C.Generator (a C++ Generator held by
 // shared_ptr; default_generator is the process-wide one), _C._randperm/_bernoulli/_multinomial/_poisson/
-// _standard_gamma (wrapped by python/smalltorch/_sampling.py) and the Tensor methods random_, exponential_,
-// geometric_, cauchy_, log_normal_, bernoulli_.
+// _standard_gamma, _standard_gamma_grad, _dirichlet_grad (wrapped by python/smalltorch/_sampling.py) and the Tensor
+// methods random_, exponential_, geometric_, cauchy_, log_normal_, bernoulli_.
 #include <cstring>
 #include <random>
 #include "../kernels/random.h"
@@ -130,6 +130,8 @@ void bind_random(Module& m, TensorClass& cls) {
         py::arg("generator") = py::none());
   m.def("_standard_gamma", [](const Tensor& a, py::handle g) { return ops::standard_gamma(a, generator_arg(g)); },
         py::arg("input"), py::arg("generator") = py::none());
+  m.def("_standard_gamma_grad", &ops::standard_gamma_grad, py::arg("input"), py::arg("output"));
+  m.def("_dirichlet_grad", &ops::dirichlet_grad, py::arg("x"), py::arg("alpha"), py::arg("total"));
 
   auto self_of = [](py::handle h) { return h.cast<Tensor>(); };
   // Tensor.bernoulli's "no p given" (None itself is refused, as PyTorch refuses it)

@@ -168,6 +168,7 @@ def __dir__():
 
 from ._random import normal  # noqa: E402
 from ._sampling import randperm, bernoulli, multinomial, poisson  # noqa: E402
+from ._sampling import _standard_gamma, _standard_gamma_grad, _dirichlet_grad, _sample_dirichlet  # noqa: E402
 
 from . import _docs  # noqa: E402  (one paragraph per public name; the registry's ops add their rules and formulas)
 _docs.apply(_sys_modules[__name__])

@@ -88,7 +88,8 @@ def broadcast_tensors(*tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
     shape = broadcast_shapes(*[t.shape for t in tensors])
-    return tuple(t.expand(shape) for t in tensors)
+    # a tensor that already has the shape comes back itself, no ExpandBackward0 (as PyTorch's expand_outplace)
+    return tuple(t if t.shape == shape else t.expand(shape) for t in tensors)
 
 
 def _atleast(n, name):

@@ -74,6 +74,33 @@ def poisson(input, generator=None):
 
 
 def _standard_gamma(input, generator=None):
-    """Gamma(input, 1) draws (used by distributions.Gamma, Beta and Dirichlet)."""
+    """Gamma(input, 1) draws (used by distributions.Gamma, Beta and Dirichlet). The draw is reparameterised:
+    its grad_fn (StandardGammaBackward0) passes grad * _standard_gamma_grad(input, result) to input."""
     _check_tensor(input, "_standard_gamma")
-    return _C._standard_gamma(input.detach(), generator=generator)
+    return _C._standard_gamma(input, generator=generator)
+
+
+def _standard_gamma_grad(input, output):
+    """d output / d input for Gamma(input, 1) samples output, holding the sample's CDF value fixed."""
+    _check_tensor(input, "_standard_gamma_grad")
+    _check_tensor(output, "_standard_gamma_grad", "output")
+    return _C._standard_gamma_grad(input, output)
+
+
+def _dirichlet_grad(x, alpha, total):
+    """For a Dirichlet component x with concentration alpha out of total: d x / d alpha with the other
+    concentrations fixed, divided by 1 - x (the factor distributions.Dirichlet's backward multiplies by)."""
+    _check_tensor(x, "_dirichlet_grad", "x")
+    _check_tensor(alpha, "_dirichlet_grad", "alpha")
+    _check_tensor(total, "_dirichlet_grad", "total")
+    return _C._dirichlet_grad(x, alpha, total)
+
+
+def _sample_dirichlet(input, generator=None):
+    """Dirichlet(input) draws over the last dim: Gamma(input, 1) draws normalised (at least the dtype's
+    smallest normal number, so that log_prob stays finite), no history."""
+    _check_tensor(input, "_sample_dirichlet")
+    x = _C._standard_gamma(input.detach(), generator=generator)
+    x = x / x.sum(-1, keepdim=True)
+    from ._type_info import finfo
+    return x.clamp_(min=finfo(x.dtype).tiny)

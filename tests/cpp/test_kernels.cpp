@@ -808,6 +808,17 @@ TEST(ThreadPool, ExceptionInAChunkReachesTheCaller) {
 
 // scatter_reduce against a naive loop: every op on a (4, 3) float64 target along dim 0, repeated indices,
 // a transposed (non-contiguous) target, and NaN winning max/min.
+// One step of the naive scatter_reduce: the slot e combined with the source value s (NaN wins max and min).
+void naive_scatter_step(st::kernels::ScatterOp op, double& e, double s) {
+  using st::kernels::ScatterOp;
+  switch (op) {
+    case ScatterOp::Sum: e += s; break;
+    case ScatterOp::Prod: e *= s; break;
+    case ScatterOp::Max: e = (std::isnan(e) || e > s) ? e : s; break;
+    case ScatterOp::Min: e = (std::isnan(e) || e < s) ? e : s; break;
+  }
+}
+
 TEST(KernelScatterReduce, EveryOpAgainstANaiveLoop) {
   using st::kernels::ScatterOp;
   const int64_t idx_rows = 5, cols = 3, rows = 4;
@@ -831,14 +842,7 @@ TEST(KernelScatterReduce, EveryOpAgainstANaiveLoop) {
       }
       st::kernels::scatter_reduce(target, 0, index, src, op);
       for (int64_t i = 0; i < idx_rows * cols; ++i) {
-        double& e = expect[idx_vals[i] * cols + i % cols];
-        const double s = src.data<double>()[i];
-        switch (op) {
-          case ScatterOp::Sum: e += s; break;
-          case ScatterOp::Prod: e *= s; break;
-          case ScatterOp::Max: e = (std::isnan(e) || e > s) ? e : s; break;
-          case ScatterOp::Min: e = (std::isnan(e) || e < s) ? e : s; break;
-        }
+        naive_scatter_step(op, expect[idx_vals[i] * cols + i % cols], src.data<double>()[i]);
       }
       const double* p = static_cast<const double*>(store.raw_data());
       for (int64_t r = 0; r < rows; ++r)
@@ -875,5 +879,61 @@ TEST(KernelHalf, ComputedInFloat32AndRoundedOnce) {
     for (int64_t j = 0; j < 29; ++j) ASSERT_EQ(get(s, {0, j}), get(s16, {0, j})) << dtype_name(h) << " " << j;
     // no kernel computes in 16 bits itself: dispatchers refuse them with PyTorch's error
     EXPECT_THROW(dispatch_numeric(h, [](auto) { return 0; }), NotImplementedError);
+  }
+}
+
+// A large scatter is cut over the threads along a dim other than `dim`: the same bits as one thread and as a
+// naive loop, for either dim, every op; a checked pass raises PyTorch's message for an index out of range.
+TEST(KernelScatterReduce, ThreadsGiveTheSerialResultAndCheckedIndexRaises) {
+  using st::kernels::ScatterOp;
+  const int64_t rows = 300, cols = 40, idx_rows = 2000;  // 80 000 index elements: over the threading threshold
+  for (int64_t dim : {0, 1}) {
+    const DimVector tshape = dim == 0 ? DimVector{rows, cols} : DimVector{cols, rows};
+    const DimVector ishape = dim == 0 ? DimVector{idx_rows, cols} : DimVector{cols, idx_rows};
+    Tensor index = st::empty(ishape, ScalarType::Int64), src = st::empty(ishape, ScalarType::Float64);
+    uint64_t state = 12345;
+    for (int64_t i = 0; i < index.numel(); ++i) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      index.data<int64_t>()[i] = static_cast<int64_t>((state >> 33) % rows);
+      src.data<double>()[i] = i % 997 == 3 ? std::nan("") : 0.999 + 1e-3 * static_cast<double>((state >> 20) % 7);
+    }
+    for (ScatterOp op : {ScatterOp::Sum, ScatterOp::Prod, ScatterOp::Max, ScatterOp::Min}) {
+      std::vector<double> expect(rows * cols, 1.0);
+      for (int64_t i = 0; i < index.numel(); ++i) {  // element order: row-major over index's shape
+        const int64_t a = i / ishape[1], b = i % ishape[1];
+        const int64_t j = index.data<int64_t>()[i];
+        naive_scatter_step(op, expect[dim == 0 ? j * cols + b : a * rows + j], src.data<double>()[i]);
+      }
+      for (int threads : {1, 2}) {
+        ThreadGuard guard;
+        kernels::set_num_threads(threads);
+        Tensor target = ops::full(tshape, Scalar(1.0), ScalarType::Float64);
+        st::kernels::scatter_reduce(target, dim, index, src, op, /*check_index=*/true);
+        const double* p = target.data<double>();
+        for (int64_t k = 0; k < rows * cols; ++k) {
+          if (std::isnan(expect[k])) ASSERT_TRUE(std::isnan(p[k])) << k;
+          else ASSERT_EQ(p[k], expect[k]) << "op " << static_cast<int>(op) << " dim " << dim << " threads " << threads;
+        }
+      }
+    }
+    for (int threads : {1, 2}) {
+      ThreadGuard guard;
+      kernels::set_num_threads(threads);
+      for (int64_t bad : {rows, int64_t(-1)}) {
+        Tensor bad_index = st::empty(ishape, ScalarType::Int64);
+        for (int64_t i = 0; i < index.numel(); ++i) bad_index.data<int64_t>()[i] = index.data<int64_t>()[i];
+        bad_index.data<int64_t>()[index.numel() - 5] = bad;  // late: the blocks before it have run
+        bad_index.data<int64_t>()[index.numel() / 2] = rows + 7;
+        Tensor target = ops::zeros(tshape, ScalarType::Float64);
+        try {
+          st::kernels::scatter_reduce(target, dim, bad_index, src, ScatterOp::Sum, true);
+          FAIL() << "no error";
+        } catch (const st::Error& e) {
+          EXPECT_EQ(std::string(e.what()), "index " + std::to_string(rows + 7) + " is out of bounds for dimension " +
+                                               std::to_string(dim) + " with size " + std::to_string(rows));
+        }
+        (void)bad;
+      }
+    }
   }
 }

@@ -13,7 +13,7 @@ __all__ = ["Beta"]
 class Beta(Distribution):
     """The Beta distribution on [0, 1] with concentrations `concentration1` (alpha) and `concentration0` (beta).
 
-    rsample returns draws without gradients to the concentrations."""
+    rsample's draws carry gradients to both concentrations (through Dirichlet's reparameterised draw)."""
 
     arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
     support = constraints.unit_interval

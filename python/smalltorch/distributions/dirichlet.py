@@ -1,23 +1,36 @@
 import smalltorch as _st
 
 from . import constraints
+from ..autograd.function import Function, once_differentiable
 from .distribution import Distribution
-from .utils import digamma, lgamma, tiny, xlogy
+from .utils import digamma, lgamma, xlogy
 
 __all__ = ["Dirichlet"]
 
 
-def _sample_dirichlet(concentration):
-    from .._sampling import _standard_gamma
-    x = _standard_gamma(concentration.detach())
-    x = x / x.sum(-1, keepdim=True)
-    return x.clamp(min=tiny(x.dtype))
+class _Dirichlet(Function):
+    """Dirichlet draws (normalised Gamma draws) whose backward is the implicit reparameterisation gradient:
+    d x_k / d alpha_j = g_j (delta_jk - x_k) with g_j = _dirichlet_grad(x_j, alpha_j, sum(alpha))."""
+
+    @staticmethod
+    def forward(ctx, concentration):
+        x = _st._sample_dirichlet(concentration)
+        ctx.save_for_backward(x, concentration)
+        return x
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_output):
+        x, concentration = ctx.saved_tensors
+        total = concentration.sum(-1, True).expand_as(concentration)
+        grad = _st._dirichlet_grad(x, concentration, total)
+        return grad * (grad_output - (x * grad_output).sum(-1, True))
 
 
 class Dirichlet(Distribution):
     """The Dirichlet distribution over the probability simplex of the last dim of `concentration`.
 
-    rsample returns draws without gradients to `concentration` (no implicit reparameterisation)."""
+    rsample's draws carry gradients to `concentration` (implicit reparameterisation, _DirichletBackward)."""
 
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
@@ -32,7 +45,7 @@ class Dirichlet(Distribution):
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        return _sample_dirichlet(self.concentration.expand(shape))
+        return _Dirichlet.apply(self.concentration.expand(shape))
 
     def log_prob(self, value):
         if self._validate_args:

@@ -17,7 +17,8 @@ def _standard_gamma(concentration):
 class Gamma(Distribution):
     """The Gamma distribution with shape `concentration` and inverse scale `rate`.
 
-    rsample's values carry gradients to `rate` only (no gradient through the Gamma draw to `concentration`)."""
+    rsample's values carry gradients to both parameters: to `rate` through the division, to `concentration`
+    through the standard Gamma draw's implicit reparameterisation (StandardGammaBackward0)."""
 
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
@@ -43,7 +44,7 @@ class Gamma(Distribution):
 
     def rsample(self, sample_shape=_st.Size()):
         shape = self._extended_shape(sample_shape)
-        value = _standard_gamma(self.concentration.detach().expand(shape)) / self.rate.expand(shape)
+        value = _standard_gamma(self.concentration.expand(shape)) / self.rate.expand(shape)
         value.detach().clamp_(min=tiny(value.dtype))  # do not record in autograd graph
         return value
 
