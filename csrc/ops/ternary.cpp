@@ -118,7 +118,11 @@ Tensor clamp_grad(const Tensor& g, const Tensor& x, const Tensor& lo, const Tens
   const ScalarType ct = types_of({&x, &lo, &hi});
   const Tensor cx = cast_raw(x, ct);
   const Tensor cl = lo.defined() ? cast_raw(lo, ct) : Tensor(), ch = hi.defined() ? cast_raw(hi, ct) : Tensor();
-  Tensor mask = st::empty(g.sizes(), ScalarType::Bool);
+  // g may be a tangent smaller than x (forward mode: a broadcast bound's): the mask takes every shape
+  DimVector shape = broadcast_shapes(g.sizes(), x.sizes());
+  if (lo.defined()) shape = broadcast_shapes(shape, lo.sizes());
+  if (hi.defined()) shape = broadcast_shapes(shape, hi.sizes());
+  Tensor mask = st::empty(shape, ScalarType::Bool);
   kernels::clamp_mask(mask, cx, cl.defined() ? &cl : nullptr, ch.defined() ? &ch : nullptr, which);
   return mul(g, mask);
 }

@@ -45,7 +45,7 @@
     g, where(a, g, zero), where(a, zero, g))                                                                        \
   X(masked_fill, input,     mask,    value,   0, fill_types,  Number2,   0, 1, MaskedFillBackward1, MaskedFillBackward0, \
     A1,   A1,   TBT, b ? c : a,                                                                                     \
-    where(b, zero, g), g, sum(where(b, g, zero)))                                                                   \
+    where(b, zero, g), g, where(b, g, zero))                                                                        \
   X(lerp,        input,     end,     weight,  0, lerp_types,  Number2,   0, 1, LerpBackward1,       LerpBackward0,   \
     A012, A2,   TTT, sm::lerp(a, b, c),                                                                             \
     mul(g, rsub(c, Scalar(int64_t(1)))), mul(g, c), mul(g, sub(b, a)))                                              \
