@@ -357,3 +357,18 @@ def test_nn_kernels_without_16_bit_forms_refuse_naming_the_dtype():
                   lambda: F.max_pool2d(x, 2), lambda: F.gelu(x), lambda: F.mse_loss(x, x), lambda: F.dropout(x, 0.5)]:
             with pytest.raises(NotImplementedError, match="Half" if name == "float16" else "BFloat16"):
                 f()
+
+
+@pytest.mark.parametrize("name", HALVES)
+def test_16_bit_default_dtype(torch_ref, name):
+    prev = torch_ref.get_default_dtype()
+    try:
+        for m in (st, torch_ref):
+            m.set_default_dtype(getattr(m, name))
+        for f in [lambda m: m.tensor([1.5, 0.1]), lambda m: m.ones(2), lambda m: m.tensor([1, 2]) / 2,
+                  lambda m: m.arange(0.0, 1.0, 0.25), lambda m: m.full((2,), 0.3), lambda m: m.tensor([3]) * 0.5]:
+            _same(f(st), f(torch_ref))
+        assert st.get_default_dtype() is getattr(st, name)
+    finally:
+        torch_ref.set_default_dtype(prev)
+        st.set_default_dtype(st.float32)

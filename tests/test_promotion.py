@@ -9,7 +9,7 @@ import pytest
 
 import smalltorch as torch
 
-NAMES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float32", "float64"]
+NAMES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32", "float64"]
 
 
 def _operand(m, kind, name):
@@ -18,7 +18,7 @@ def _operand(m, kind, name):
         return m.ones(3, dtype=dt)
     if kind == "0-d":
         return m.ones((), dtype=dt)
-    return {"bool": True, "float32": 1.5, "float64": 1.5}.get(name, 1)  # Python number
+    return {"bool": True, "float16": 1.5, "bfloat16": 1.5, "float32": 1.5, "float64": 1.5}.get(name, 1)  # Python number
 
 
 CASES = [(a, b, ka, kb) for a, b in itertools.product(NAMES, NAMES)

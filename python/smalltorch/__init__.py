@@ -57,7 +57,8 @@ __version__ = "0.1.0"
 
 
 def set_default_dtype(d):
-    """Sets the dtype Python floats and floating factories default to (float32 or float64)."""
+    """Sets the dtype Python floats and floating factories default to (a floating dtype: float32, float64,
+    float16 or bfloat16)."""
     _C.set_default_dtype(d)
 
 
