@@ -354,7 +354,7 @@ def test_nn_kernels_without_16_bit_forms_refuse_naming_the_dtype():
     for name in HALVES:
         x = st.randn(2, 3, 4, 4).to(getattr(st, name))
         for f in [lambda: F.conv2d(x, st.randn(2, 3, 3, 3).to(x.dtype)), lambda: F.layer_norm(x, (4,)),
-                  lambda: F.max_pool2d(x, 2), lambda: F.gelu(x), lambda: F.mse_loss(x, x), lambda: F.dropout(x, 0.5)]:
+                  lambda: F.max_pool2d(x, 2), lambda: F.mse_loss(x, x)]:
             with pytest.raises(NotImplementedError, match="Half" if name == "float16" else "BFloat16"):
                 f()
 
@@ -372,3 +372,25 @@ def test_16_bit_default_dtype(torch_ref, name):
     finally:
         torch_ref.set_default_dtype(prev)
         st.set_default_dtype(st.float32)
+
+
+ACTIVATIONS = ["relu", "gelu", "silu", "elu", "leaky_relu", "hardtanh", "softplus", "mish", "selu", "celu",
+               "hardswish", "hardsigmoid", "logsigmoid", "relu6", "softsign", "glu", "sigmoid", "tanh"]
+
+
+@pytest.mark.parametrize("name", HALVES)
+def test_activations_and_dropout_in_half(torch_ref, name):
+    x = np.random.default_rng(0).standard_normal((4, 6)).astype(np.float32) * 3
+    for f in ACTIVATIONS:
+        a = st.from_numpy(x).to(getattr(st, name)).requires_grad_()
+        b = torch_ref.from_numpy(x).to(getattr(torch_ref, name)).requires_grad_()
+        ya, yb = getattr(st.nn.functional, f)(a), getattr(torch_ref.nn.functional, f)(b)
+        _same(ya.detach(), yb.detach())  # one float32 evaluation, rounded once: PyTorch's bits
+        assert type(ya.grad_fn).__name__ == type(yb.grad_fn).__name__
+        (ga,), (gb,) = st.autograd.grad(ya.sum(), a), torch_ref.autograd.grad(yb.sum(), b)
+        assert _name(ga.dtype) == name
+        np.testing.assert_allclose(_values(ga), _values(gb), rtol=2 * EPS[name], atol=2 * EPS[name], err_msg=f)
+    a = st.ones(2000, dtype=getattr(st, name))
+    d = st.nn.functional.dropout(a, 0.25)
+    assert d.dtype is getattr(st, name) and set(np.unique(_values(d)).tolist()) <= {0.0, float(np.float32(1 / 0.75))} | \
+        {_values(st.tensor(1 / 0.75, dtype=getattr(st, name))).item()}

@@ -482,6 +482,8 @@ void dirichlet_grad(const Tensor& dst, const Tensor& x, const Tensor& alpha, con
 
 // Dropout's mask (nn.h): 0 with probability p, else 1 / (1 - p), in logical order.
 void dropout_mask(const Tensor& mask, double p) {
+  if (is_reduced_float(mask.dtype()))  // the float32 mask (the same draws), rounded: 0 or 1 / (1 - p)
+    return through_float32(mask, [&](const Tensor& m) { dropout_mask(m, p); });
   auto& e = default_generator();
   dispatch_floating(mask.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;

@@ -40,16 +40,16 @@ Tensor num(double v, const Tensor& like) { return scalar_tensor(Scalar(v), like.
 
 // g * (lo < s < hi ? inside : outside): the piecewise-constant derivatives
 Tensor act_mask(const Tensor& g, const Tensor& s, double lo, double hi, double inside, double outside) {
-  Tensor d = st::empty(s.sizes(), s.dtype());
-  dispatch_all(s.dtype(), [&](auto tag) {
+  const ScalarType ct = compute_dtype(s.dtype());  // float16/bfloat16 compared in float32
+  Tensor d = st::empty(s.sizes(), ct);
+  dispatch_all(ct, [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (!std::is_same<T, bool>::value) {
       const double l = lo, h = hi, in = inside, out = outside;
-      kernels::map<T, T>(d, cast_raw(s, s.dtype()),
-                         [=](T x) { return double(x) > l && double(x) < h ? T(in) : T(out); });
+      kernels::map<T, T>(d, cast_raw(s, ct), [=](T x) { return double(x) > l && double(x) < h ? T(in) : T(out); });
     }
   });
-  return mul(g, d);
+  return mul(g, cast_raw(d, s.dtype()));
 }
 Tensor act_elu_grad(const Tensor& g, const Tensor& s, double alpha, double scale, double input_scale) {
   // the exp of the clamped input: the branch where() drops must not overflow (0 * inf)
@@ -150,6 +150,8 @@ ST_ACTIVATION_OPS(ST_ACTIVATION_DEFINE)
 // out = Op::f(in, p, q, r) elementwise (kernels::map: threaded over large tensors).
 template <class Op>
 void run_kernel(const Tensor& out, const Tensor& in, double p, double q, double r) {
+  if (is_reduced_float(out.dtype()))  // float16/bfloat16: in float32, rounded once
+    return kernels::through_float32(out, [&](const Tensor& o) { run_kernel<Op>(o, kernels::widen(in), p, q, r); });
   dispatch_all(in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (allows<Op::rule, T>()) {
@@ -253,10 +255,15 @@ Tensor glu(const Tensor& a, int64_t dim) {
   Tensor x = cast_raw(a, a.dtype());
   Tensor first = slice(x, dim, 0, n / 2, 1), second = slice(x, dim, n / 2, n, 1);
   Tensor out = st::empty(first.sizes(), a.dtype());
-  dispatch_floating(a.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    kernels::map_binary<T, T>(out, first, second, [](T u, T v) { return u / (T(1) + std::exp(-v)); });
-  });
+  const auto run = [&](const Tensor& o) {
+    const Tensor u = kernels::widen(first), v = kernels::widen(second);
+    dispatch_floating(o.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      kernels::map_binary<T, T>(o, u, v, [](T x, T y) { return x / (T(1) + std::exp(-y)); });
+    });
+  };
+  if (is_reduced_float(out.dtype())) kernels::through_float32(out, run);  // float16/bfloat16: in float32
+  else run(out);
   auto n_ = make_node<GluBackward0>({&a});
   if (n_) {
     n_->dim = dim;
