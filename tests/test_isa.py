@@ -143,3 +143,23 @@ def test_streaming_stores_for_big_outputs(isa, offset, dtype):
     torch.mul(torch.from_numpy(a), torch.from_numpy(b), out=out)
     np.testing.assert_array_equal(out.numpy(), a * b)
     assert (base[:offset] == 0).all().item()
+
+
+@pytest.mark.parametrize("n", [1, 15, 16, 17, 1000, 200_003])  # vector tails and the 2-thread path
+def test_16_bit_float_conversions_each_isa(isa, n):
+    # every ISA's float32 <-> float16/bfloat16 loops give the bits of numpy's float16 conversion (correctly
+    # rounded) and of bfloat16 as float32's rounded upper half, both ways; NaNs stay NaN
+    rng = np.random.default_rng(n)
+    bits = rng.integers(0, 2 ** 32, n, dtype=np.uint64).astype(np.uint32)
+    x = np.concatenate([bits.view(np.float32)[: n // 2], (rng.standard_normal(n - n // 2) * 1e3).astype(np.float32)])
+    h = torch.from_numpy(x).half()
+    want = x.astype(np.float16)
+    nan = np.isnan(x)
+    np.testing.assert_array_equal(h.numpy().view(np.uint16)[~nan], want.view(np.uint16)[~nan])
+    assert np.isnan(h.numpy()[nan]).all()
+    np.testing.assert_array_equal(h.float().numpy(), h.numpy().astype(np.float32))
+    b = torch.from_numpy(x).bfloat16()
+    u = x.view(np.uint32).astype(np.uint64)
+    want_b = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+    np.testing.assert_array_equal(b.view(torch.int16).numpy().view(np.uint16)[~nan], want_b[~nan])
+    np.testing.assert_array_equal(b.float().numpy().view(np.uint32), b.view(torch.int16).numpy().view(np.uint16).astype(np.uint32) << 16)

@@ -65,6 +65,7 @@ struct Half {
   explicit Half(float f) : bits(float_to_half(f)) {}
   explicit operator float() const { return half_to_float(bits); }
 };
+static_assert(sizeof(uint16_t) == 2, "16-bit storage");
 struct BFloat16 {
   uint16_t bits;
   BFloat16() = default;

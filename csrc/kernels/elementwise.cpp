@@ -112,6 +112,15 @@ void copy_typed(const LoopPlan& plan) {
     if (s[0] == sizeof(D) && s[1] == sizeof(S)) {
       D* o = reinterpret_cast<D*>(d[0]);
       const S* a = reinterpret_cast<const S*>(d[1]);
+      // float32 <-> 16-bit floats: the ISA's loops (hardware float16 conversion on AVX-512)
+      if constexpr (std::is_same<D, float>::value && std::is_same<S, Half>::value)
+        return isa().f16_to_f32(o, reinterpret_cast<const uint16_t*>(a), n);
+      if constexpr (std::is_same<D, Half>::value && std::is_same<S, float>::value)
+        return isa().f32_to_f16(reinterpret_cast<uint16_t*>(o), a, n);
+      if constexpr (std::is_same<D, float>::value && std::is_same<S, BFloat16>::value)
+        return isa().bf16_to_f32(o, reinterpret_cast<const uint16_t*>(a), n);
+      if constexpr (std::is_same<D, BFloat16>::value && std::is_same<S, float>::value)
+        return isa().f32_to_bf16(reinterpret_cast<uint16_t*>(o), a, n);
       for (int64_t i = 0; i < n; ++i) o[i] = convert_value<D>(a[i]);
     } else if (s[0] == sizeof(D) && s[1] == 0) {
       D v = convert_value<D>(*reinterpret_cast<const S*>(d[1]));

@@ -33,6 +33,12 @@ struct IsaTable {
   // The optimisers' per-element updates (optim_loops.h).
   const OptimLoops<float>* optim_f32;
   const OptimLoops<double>* optim_f64;
+  // n contiguous values between float32 and the 16-bit floats (core/half.h: to nearest even, the
+  // same bits in every table; AVX-512 converts float16 in hardware).
+  void (*f16_to_f32)(float* dst, const uint16_t* src, int64_t n);
+  void (*f32_to_f16)(uint16_t* dst, const float* src, int64_t n);
+  void (*bf16_to_f32)(float* dst, const uint16_t* src, int64_t n);
+  void (*f32_to_bf16)(uint16_t* dst, const float* src, int64_t n);
 };
 
 // Where a contiguous pairwise sum of n values splits (the same in every ISA,

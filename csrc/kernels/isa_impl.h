@@ -513,12 +513,43 @@ void transpose_tile(char* dst, const char* src, int64_t cstride, int64_t rows, i
   }
 }
 
+// ---- float32 <-> float16 / bfloat16, contiguous
+void f16_to_f32(float* dst, const uint16_t* src, int64_t n) {
+  int64_t i = 0;
+#if !ST_GENERIC && ST_VEC_BYTES == 64
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps(dst + i, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i))));
+#endif
+  for (; i < n; ++i) dst[i] = half_to_float(src[i]);
+}
+void f32_to_f16(uint16_t* dst, const float* src, int64_t n) {
+  int64_t i = 0;
+#if !ST_GENERIC && ST_VEC_BYTES == 64
+  for (; i + 16 <= n; i += 16)
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i),
+                        _mm512_cvtps_ph(_mm512_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+#endif
+  for (; i < n; ++i) dst[i] = float_to_half(src[i]);
+}
+// bfloat16 is float32's upper half: plain integer steps the compiler vectorises.
+void bf16_to_f32(float* dst, const uint16_t* src, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = bfloat16_to_float(src[i]);
+}
+void f32_to_bf16(uint16_t* dst, const float* src, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const uint32_t x = float_bits(src[i]);
+    const uint32_t r = (x + 0x7fffu + ((x >> 16) & 1u)) >> 16;
+    dst[i] = static_cast<uint16_t>((x & 0x7fffffffu) > 0x7f800000u ? 0xffffu : r);  // nan: all ones
+  }
+}
+
 }  // namespace
 
 #include "isa_optim.h"
 
 const IsaTable& table() {
   static const IsaTable t{ST_ISA_NAME, &binary_table, &binary_scalar_table, &unary_table, &sum_f32, &sum_f64,
-                          &transpose_tile, optim_loops_f32, optim_loops_f64};
+                          &transpose_tile, optim_loops_f32, optim_loops_f64, &f16_to_f32, &f32_to_f16,
+                          &bf16_to_f32, &f32_to_bf16};
   return t;
 }
