@@ -98,12 +98,13 @@ def run(lib, name):
 
 def graph_names(root):
     """Class names, name() results and shapes of next_functions, breadth first."""
-    out, todo, seen = [], [root], set()
+    out, todo, seen, alive = [], [root], set(), []
     while todo:
         f = todo.pop(0)
         if f is None or id(f) in seen:
             continue
         seen.add(id(f))
+        alive.append(f)  # a freed wrapper's id could be reused by another node's and wrongly count as seen
         out.append((type(f).__name__, f.name(), tuple(nr for _, nr in f.next_functions)))
         todo.extend(g for g, _ in f.next_functions)
     return out
