@@ -2,8 +2,10 @@
 #include <algorithm>
 #include <cmath>
 #include <mutex>
+#include <utility>
 #include <vector>
 #include "nn.h"
+#include "kernels.h"
 #include "parallel.h"
 
 namespace st::kernels {
@@ -48,7 +50,9 @@ inline double sq_dev_row(const T* p, int64_t L, double c) {
 
 }  // namespace
 
+// float16/bfloat16 rows are read and written through float32 (kernels.h: widen, through_float32).
 void row_moments(const Tensor& x, int64_t R, int64_t L, double* mean, double* m2) {
+  if (is_reduced_float(x.dtype())) return row_moments(widen(x), R, L, mean, m2);
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* px = x.data<T>();
@@ -65,6 +69,8 @@ void row_moments(const Tensor& x, int64_t R, int64_t L, double* mean, double* m2
 
 void row_affine(const Tensor& y, const Tensor& x, int64_t R, int64_t L, int64_t period, const double* center,
                 const double* scale, const double* shift) {
+  if (is_reduced_float(y.dtype()))
+    return through_float32(y, [&](const Tensor& o) { row_affine(o, widen(x), R, L, period, center, scale, shift); });
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* px = x.data<T>();
@@ -83,6 +89,7 @@ void row_affine(const Tensor& y, const Tensor& x, int64_t R, int64_t L, int64_t 
 
 void row_grad_sums(const Tensor& g, const Tensor& x, int64_t R, int64_t L, int64_t period, const double* shift,
                    double* sg, double* sgx) {
+  if (is_reduced_float(x.dtype())) return row_grad_sums(widen(g), widen(x), R, L, period, shift, sg, sgx);
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* pg = g.data<T>();
@@ -113,6 +120,9 @@ void row_grad_sums(const Tensor& g, const Tensor& x, int64_t R, int64_t L, int64
 
 void row_grad_input(const Tensor& gi, const Tensor& g, const Tensor& x, int64_t R, int64_t L, int64_t period,
                     const double* a, const double* b, const double* center, const double* k) {
+  if (is_reduced_float(gi.dtype()))
+    return through_float32(
+        gi, [&](const Tensor& o) { row_grad_input(o, widen(g), widen(x), R, L, period, a, b, center, k); });
   dispatch_floating(g.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* pg = g.data<T>();
@@ -138,6 +148,9 @@ void row_grad_input(const Tensor& gi, const Tensor& g, const Tensor& x, int64_t 
 
 void layer_norm_forward(const Tensor& y, const Tensor& x, int64_t R, int64_t L, const double* mean,
                         const double* rstd, const Tensor& w, const Tensor& b) {
+  if (is_reduced_float(y.dtype()))
+    return through_float32(
+        y, [&](const Tensor& o) { layer_norm_forward(o, widen(x), R, L, mean, rstd, widen(w), widen(b)); });
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* px = x.data<T>();
@@ -164,6 +177,14 @@ void layer_norm_forward(const Tensor& y, const Tensor& x, int64_t R, int64_t L, 
 
 void layer_norm_backward(const Tensor& gi, const Tensor& gw, const Tensor& gb, const Tensor& g, const Tensor& x,
                          int64_t R, int64_t L, const double* mean, const double* rstd, const Tensor& w) {
+  if (is_reduced_float(x.dtype())) {  // float32 stand-ins for the outputs asked for, rounded at the end
+    const auto stand_in = [](const Tensor& t) { return t.defined() ? empty(t.sizes(), ScalarType::Float32) : Tensor(); };
+    const Tensor gi32 = stand_in(gi), gw32 = stand_in(gw), gb32 = stand_in(gb);
+    layer_norm_backward(gi32, gw32, gb32, widen(g), widen(x), R, L, mean, rstd, widen(w));
+    for (const auto& [to, from] : {std::pair<const Tensor*, const Tensor*>{&gi, &gi32}, {&gw, &gw32}, {&gb, &gb32}})
+      if (to->defined()) copy(*to, *from);
+    return;
+  }
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* pg = g.data<T>();

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include "kernels.h"
 #include "parallel.h"
 
 namespace st::kernels {
@@ -21,7 +22,10 @@ int64_t plane_grain(const PoolWindows& w) {
 
 }  // namespace
 
+// float16/bfloat16 planes are pooled in float32 (kernels.h: widen, through_float32), rounded once.
 void max_pool_forward(const PoolWindows& w, const Tensor& in, const Tensor& out, const Tensor& indices) {
+  if (is_reduced_float(out.dtype()))
+    return through_float32(out, [&](const Tensor& o) { max_pool_forward(w, widen(in), o, indices); });
   dispatch_numeric(in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* x = in.data<T>();
@@ -57,6 +61,8 @@ void max_pool_forward(const PoolWindows& w, const Tensor& in, const Tensor& out,
 }
 
 void max_pool_backward(const PoolWindows& w, const Tensor& grad_out, const Tensor& indices, const Tensor& grad_in) {
+  if (is_reduced_float(grad_in.dtype()))
+    return through_float32(grad_in, [&](const Tensor& o) { max_pool_backward(w, widen(grad_out), indices, o); });
   dispatch_floating(grad_in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* g = grad_out.data<T>();
@@ -77,6 +83,8 @@ void max_pool_backward(const PoolWindows& w, const Tensor& grad_out, const Tenso
 }
 
 void avg_pool_forward(const PoolWindows& w, const Tensor& in, const Tensor& out) {
+  if (is_reduced_float(out.dtype()))
+    return through_float32(out, [&](const Tensor& o) { avg_pool_forward(w, widen(in), o); });
   dispatch_floating(in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* x = in.data<T>();
@@ -101,6 +109,8 @@ void avg_pool_forward(const PoolWindows& w, const Tensor& in, const Tensor& out)
 }
 
 void avg_pool_backward(const PoolWindows& w, const Tensor& grad_out, const Tensor& grad_in) {
+  if (is_reduced_float(grad_in.dtype()))
+    return through_float32(grad_in, [&](const Tensor& o) { avg_pool_backward(w, widen(grad_out), o); });
   dispatch_floating(grad_in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* g = grad_out.data<T>();
