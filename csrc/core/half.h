@@ -51,10 +51,10 @@ inline uint16_t float_to_half(float f) {
 
 // bfloat16: the upper half of a float32.
 inline float bfloat16_to_float(uint16_t b) { return bits_float(static_cast<uint32_t>(b) << 16); }
-inline uint16_t float_to_bfloat16(float f) {
+inline uint16_t float_to_bfloat16(float f) {  // branch-free, so loops over it vectorise
   const uint32_t x = float_bits(f);
-  if ((x & 0x7fffffffu) > 0x7f800000u) return 0xffffu;  // nan: all ones, as PyTorch's vectorised conversion
-  return static_cast<uint16_t>((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
+  const uint32_t r = (x + 0x7fffu + ((x >> 16) & 1u)) >> 16;
+  return static_cast<uint16_t>((x & 0x7fffffffu) > 0x7f800000u ? 0xffffu : r);  // nan: all ones, as PyTorch's vectorised conversion
 }
 
 // Element types for the dispatchers that move or convert stored values

@@ -63,16 +63,23 @@ void integer_range(ScalarType t, int64_t& lo, int64_t& hi) {
   }
 }
 
+double max_finite(ScalarType t) {
+  switch (t) {
+    case ScalarType::Float16: return 65504.0;
+    case ScalarType::BFloat16: return 3.3895313892515355e38;  // float32's exponent, 8 significant bits
+    case ScalarType::Float32: return std::numeric_limits<float>::max();
+    case ScalarType::Float64: return std::numeric_limits<double>::max();
+    default: throw Error(str("max_finite: ", dtype_name(t), " is not a floating dtype"));
+  }
+}
+
 bool scalar_overflows(const Scalar& s, ScalarType t) {
   if (t == ScalarType::Bool || s.kind == Scalar::Bool) return false;
   if (t == ScalarType::Float64) return false;
   if (is_floating(t)) {
-    // the largest finite value: float32's, bfloat16's (float32's exponent, 8 mantissa bits) or float16's;
     // PyTorch checks ints against float16's range too, but not against the wider ones
-    const double top = t == ScalarType::Float32  ? std::numeric_limits<float>::max()
-                       : t == ScalarType::Float16 ? 65504.0
-                                                  : 3.3895313892515355e38;
-    if (s.kind == Scalar::Int) return t == ScalarType::Float16 && (s.v.i > 65504 || s.v.i < -65504);
+    const double top = max_finite(t);
+    if (s.kind == Scalar::Int) return t == ScalarType::Float16 && (s.v.i > top || s.v.i < -top);
     double d = s.v.d;
     return std::isfinite(d) && (d > top || d < -top);
   }

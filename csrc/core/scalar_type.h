@@ -29,6 +29,8 @@ inline bool is_floating(ScalarType t) {
 // float16 and bfloat16: stored in 16 bits, computed in float32 (compute_dtype).
 inline bool is_reduced_float(ScalarType t) { return t == ScalarType::Float16 || t == ScalarType::BFloat16; }
 inline ScalarType compute_dtype(ScalarType t) { return is_reduced_float(t) ? ScalarType::Float32 : t; }
+// The largest finite value of a floating dtype.
+double max_finite(ScalarType t);
 inline bool is_integral(ScalarType t, bool include_bool) {
   return t == ScalarType::UInt8 || t == ScalarType::Int8 || t == ScalarType::Int16 || t == ScalarType::Int32 ||
          t == ScalarType::Int64 || (include_bool && t == ScalarType::Bool);

@@ -536,11 +536,7 @@ void bf16_to_f32(float* dst, const uint16_t* src, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] = bfloat16_to_float(src[i]);
 }
 void f32_to_bf16(uint16_t* dst, const float* src, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    const uint32_t x = float_bits(src[i]);
-    const uint32_t r = (x + 0x7fffu + ((x >> 16) & 1u)) >> 16;
-    dst[i] = static_cast<uint16_t>((x & 0x7fffffffu) > 0x7f800000u ? 0xffffu : r);  // nan: all ones
-  }
+  for (int64_t i = 0; i < n; ++i) dst[i] = float_to_bfloat16(src[i]);
 }
 
 }  // namespace

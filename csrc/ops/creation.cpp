@@ -135,11 +135,7 @@ Tensor& uniform_(Tensor& self, double lo, double hi, kernels::Generator* g) {
   check_inplace(self, "uniform_");
   check_no_internal_overlap(self, "uniform_");
   if (is_floating(self.dtype())) {  // the bounds must be finite values of self's dtype, as PyTorch checks
-    const bool dbl = self.dtype() == ScalarType::Float64;
-    const double lim = self.dtype() == ScalarType::Float16    ? 65504.0
-                       : self.dtype() == ScalarType::BFloat16 ? 3.3895313892515355e38
-                       : dbl                                  ? std::numeric_limits<double>::max()
-                                                              : static_cast<double>(std::numeric_limits<float>::max());
+    const double lim = max_finite(self.dtype());
     const char* type = cpp_name(self.dtype());
     ST_CHECK(std::isfinite(lo) && std::fabs(lo) <= lim, "from is out of bounds for ", type);
     ST_CHECK(std::isfinite(hi) && std::fabs(hi) <= lim, "to is out of bounds for ", type);

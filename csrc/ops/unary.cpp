@@ -293,7 +293,7 @@ void nan_to_num_raw(const Tensor& out, const Tensor& a, std::optional<double> na
     return;
   }
   if (is_reduced_float(a.dtype())) {  // in float32, with the 16-bit type's largest values as the defaults
-    const double top = a.dtype() == ScalarType::Float16 ? 65504.0 : 3.3895313892515355e38;
+    const double top = max_finite(a.dtype());
     return kernels::through_float32(out, [&](const Tensor& o) {
       nan_to_num_raw(o, kernels::widen(a), nan, posinf ? posinf : std::optional<double>(top),
                      neginf ? neginf : std::optional<double>(-top));
