@@ -260,6 +260,12 @@ CASES = [
     Case(EW, "broadcast 1000x1000 + 1000", binary((1000, 1000), 1000, ADD), target=("torch", 1.0)),
     Case(EW, "transposed a.T+b 2000x2000", binary((2000, 2000), (2000, 2000), lambda m, a, b: a.T + b),
          target=("torch", 0.7)),
+    Case(EW, "sin(a) n=1e6", unary(10**6, lambda m, a: m.sin(a)), tol=1e-5),
+    Case(EW, "log(a) n=1e6 (a in [1, 2))", lambda lib, m: (lambda a: lambda: m.log(a))(inputs(lib, m, (10**6, 1, "positive"))[0]),
+         tol=1e-5),
+    Case(EW, "float16 a+b n=1e6", lambda lib, m: (lambda a, b: lambda: a + b)(
+        *[x.astype(np.float16) if lib == "np" else x.half() for x in inputs(lib, m, (10**6, 1), (10**6, 2))]),
+        tol=1e-2),
     Case(EW, "transposed copy a.T 2000x2000",
          unary((2000, 2000), lambda m, a: np.ascontiguousarray(a.T) if m is np else a.T.contiguous())),
     # ---- reductions
@@ -271,6 +277,7 @@ CASES = [
     Case(RED, "max n=1e7", unary(10**7, lambda m, a: a.max()), target=("torch", 1.0)),
     Case(RED, "sum dim=0 2000x2000", unary((2000, 2000), lambda m, a: a.sum(0)), target=("torch", 1.0), tol=1e-4),
     Case(RED, "sum dim=1 2000x2000", unary((2000, 2000), lambda m, a: a.sum(1)), target=("torch", 1.0), tol=1e-4),
+    Case(RED, "sum dim=1 20000x100", unary((20000, 100), lambda m, a: a.sum(1)), tol=1e-4),
     # ---- scatter_reduce: 1-d (2e6 values into 1e5 slots), along dim 1 (10000x1280 into 10000x64), along dim 0
     *[Case(IDX, f"scatter_reduce {r} 1-d 2e6->1e5", scatter_reduce((10**5,), (2 * 10**6,), 0, r),
            target=("torch", 1.0), quick=r == "sum", tol=1e-4) for r in ("sum", "prod", "mean", "amax")],

@@ -439,3 +439,58 @@ def test_norm_and_pool_in_half(torch_ref, name, case):
             assert _name(a.dtype) == name
             cv = _values(c)
             np.testing.assert_allclose(_values(a), cv, rtol=tol, atol=tol * max(1.0, np.abs(cv).max()))
+
+
+# ------------------------------------------------------------------ the one-pass 16-bit loops
+_ONE_PASS = [
+    ("a+b", lambda a, b: a + b), ("a-b", lambda a, b: a - b), ("a*b", lambda a, b: a * b),
+    ("a/b", lambda a, b: a / b), ("a**b", lambda a, b: a.abs() ** b), ("a*2.5", lambda a, b: a * 2.5),
+    ("2.5-a", lambda a, b: 2.5 - a), ("a/2.5", lambda a, b: a / 2.5), ("a**2", lambda a, b: a ** 2), ("a**0.5", lambda a, b: a.abs() ** 0.5),
+    ("exp", lambda a, b: a.exp()), ("sigmoid", lambda a, b: a.sigmoid()), ("tanh", lambda a, b: a.tanh()),
+    ("neg", lambda a, b: -a),
+]
+
+
+def _layouts(dtype, n=70_001):
+    # contiguous (split over threads), broadcast row/column, a transposed and a stepped operand
+    rng = np.random.default_rng(n)
+
+    def randn(*shape):
+        return st.from_numpy(rng.standard_normal(shape).astype(np.float32)).to(dtype)
+
+    yield "contiguous", randn(n), randn(n)
+    m = randn(300, 257)
+    yield "row", m, randn(257)
+    yield "column", m, randn(300, 1)
+    yield "transposed", randn(257, 300).T, m
+    yield "stepped", randn(300, 514)[:, ::2], m
+
+
+@pytest.mark.parametrize("name", HALVES)
+@pytest.mark.parametrize("case", [c[0] for c in _ONE_PASS])
+def test_16_bit_arithmetic_in_one_pass_equals_float32_rounded(name, case):
+    # add/sub/mul/div/pow, exp/sigmoid/tanh and neg widen 16-bit blocks into float32, compute and
+    # round once, in one pass: bit for bit the float32 result of the widened inputs, rounded, in
+    # every layout, on 1 and 2 threads, out-of-place, into out= and in place
+    f = dict(_ONE_PASS)[case]
+    dtype = getattr(st, name)
+    for layout, a, b in _layouts(dtype):
+        want = f(a.float(), b.float()).to(dtype)
+        for threads in (1, 2):
+            st.set_num_threads(threads)
+            try:
+                got = f(a, b)
+            finally:
+                st.set_num_threads(2)
+            assert got.dtype is dtype
+            np.testing.assert_array_equal(got.view(st.int16).numpy(), want.view(st.int16).numpy(),
+                                          err_msg=f"{case} {layout} threads={threads}")
+    a, b = next(_layouts(dtype, 1003))[1:]
+    out = st.empty(2006, dtype=dtype)[::2]  # a strided result
+    st.mul(a, b, out=out)
+    np.testing.assert_array_equal(out.view(st.int16).numpy() if out.is_contiguous() else
+                                  out.contiguous().view(st.int16).numpy(),
+                                  (a.float() * b.float()).to(dtype).view(st.int16).numpy())
+    c = a.clone()
+    c.add_(b)
+    np.testing.assert_array_equal(c.view(st.int16).numpy(), (a.float() + b.float()).to(dtype).view(st.int16).numpy())

@@ -128,6 +128,27 @@ def test_vector_sums_match_float64_reference(isa, n, dtype):
     assert ones.mean().item() == 1.0
 
 
+@pytest.mark.parametrize("cols", [1, 3, 15, 16, 17, 100, 1023, 1025, 2000, 40_000])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_sums_equal_each_rows_own_sum(isa, cols, dtype):
+    # sum(dim=-1) runs the ISA's row loop (masked loads of a ragged last vector, lanes summed by
+    # halving in registers); each row must give the bits of that row summed alone, on 1 and 2
+    # threads, whatever the row stride
+    rows = max(2, 300_000 // cols)
+    x = np.random.default_rng(cols).standard_normal((rows, cols + 3)).astype(dtype)
+    t = torch.from_numpy(x)[:, 1:cols + 1]  # rows start at every alignment
+    alone = np.array([t[r].contiguous().sum().item() for r in range(0, rows, max(1, rows // 50))], dtype=dtype)
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        try:
+            got = t.sum(1).numpy()
+        finally:
+            torch.set_num_threads(2)
+        np.testing.assert_array_equal(got[::max(1, rows // 50)], alone)
+        np.testing.assert_allclose(got, x[:, 1:cols + 1].astype(np.float64).sum(1),
+                                   rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-4)
+
+
 @pytest.mark.parametrize("offset", [0, 1, 3])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32])
 def test_streaming_stores_for_big_outputs(isa, offset, dtype):
@@ -163,3 +184,42 @@ def test_16_bit_float_conversions_each_isa(isa, n):
     want_b = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
     np.testing.assert_array_equal(b.view(torch.int16).numpy().view(np.uint16)[~nan], want_b[~nan])
     np.testing.assert_array_equal(b.float().numpy().view(np.uint32), b.view(torch.int16).numpy().view(np.uint16).astype(np.uint32) << 16)
+
+
+# The one-input math functions that run a vector at a time (glibc's libmvec where the build
+# has it, one value at a time through libm otherwise): (name, reference, domain).
+_VECTOR_MATH = [
+    ("sin", np.sin, (-40, 40)), ("cos", np.cos, (-40, 40)), ("tan", np.tan, (-1.5, 1.5)),
+    ("log", np.log, (1e-6, 1e6)), ("log2", np.log2, (1e-6, 1e6)), ("log10", np.log10, (1e-6, 1e6)),
+    ("log1p", np.log1p, (-0.999, 1e4)), ("exp2", np.exp2, (-100, 100)), ("expm1", np.expm1, (-20, 20)),
+    ("sinh", np.sinh, (-20, 20)), ("cosh", np.cosh, (-20, 20)), ("asin", np.arcsin, (-1, 1)),
+    ("acos", np.arccos, (-1, 1)), ("atan", np.arctan, (-1e3, 1e3)), ("asinh", np.arcsinh, (-1e3, 1e3)),
+    ("acosh", np.arccosh, (1, 1e3)), ("atanh", np.arctanh, (-0.999, 0.999)),
+    ("erf", np.vectorize(__import__("math").erf), (-5, 5)), ("erfc", np.vectorize(__import__("math").erfc), (-5, 9)),
+]
+_MATH_SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 2.0, -2.0, 0.5, 1e-30, 700.0, -700.0])
+
+
+@pytest.mark.parametrize("name", [m[0] for m in _VECTOR_MATH])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_vector_math_each_isa_matches_float64_reference(isa, name, dtype):
+    # values across the domain, special values (NaN, infinities, signed zeros, outside the
+    # domain), contiguous with ragged tails, strided and on two threads: within a few units in
+    # the last place of the correctly rounded result
+    _, ref, (lo, hi) = next(m for m in _VECTOR_MATH if m[0] == name)
+    rng = np.random.default_rng(len(name))
+    x = np.concatenate([rng.uniform(lo, hi, 70_001), _MATH_SPECIAL]).astype(dtype)
+    with np.errstate(all="ignore"):
+        want = ref(x.astype(np.float64)).astype(dtype)
+    ulp = np.spacing(np.abs(want).astype(dtype)).astype(np.float64)
+    tiny = np.finfo(dtype).tiny
+    for got in (getattr(torch, name)(torch.from_numpy(x)).numpy(),
+                getattr(torch, name)(torch.from_numpy(np.repeat(x, 2))[::2]).numpy(),  # strided
+                getattr(torch, name)(torch.from_numpy(x[:13])).numpy()):  # shorter than two vectors
+        w, u = want[: got.size], ulp[: got.size]
+        assert np.array_equal(np.isnan(got), np.isnan(w)), name
+        both = ~np.isnan(w)
+        assert np.array_equal(np.isinf(got[both]), np.isinf(w[both])), name
+        fin = both & np.isfinite(w)
+        err = np.abs(got[fin].astype(np.float64) - w[fin].astype(np.float64))
+        assert (err <= 4 * u[fin] + tiny).all(), (name, x[: got.size][fin][err > 4 * u[fin] + tiny][:5])

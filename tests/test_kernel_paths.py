@@ -53,6 +53,36 @@ def test_transposed_with_broadcast_and_strided_operands(torch_ref, shape):
         np.testing.assert_array_equal(two, want, err_msg=name)
 
 
+@pytest.mark.parametrize("shape,dtype", [((2051, 1031), "float32"), ((1030, 1027), "float64"),
+                                         ((2900, 2999), "uint8"), ((1500, 1400), "int32")])
+def test_transposed_results_bigger_than_the_caches_are_streamed(shape, dtype):
+    # From 8 MB of result up, each tile is computed into a buffer and written with non-temporal
+    # stores (unaligned heads and short tails plainly): values, in-place forms, out= at an
+    # unaligned address and the transposing copy must all be exact, on 1 and 2 threads.
+    rng = np.random.default_rng(shape[0])
+    a = rng.integers(0, 100, shape[::-1]).astype(dtype)
+    b = rng.integers(0, 100, shape).astype(dtype)
+    assert a.nbytes >= 8 << 20
+    sa, sb = st.from_numpy(a.copy()), st.from_numpy(b.copy())
+
+    def run():
+        r = [(sa.T + sb).numpy(), sa.T.contiguous().numpy()]
+        flat = st.zeros(a.size + 1, dtype=sb.dtype)
+        out = flat[1:].view(*shape)  # the result starts 1 element past an aligned address
+        st.add(sa.T, sb, out=out)
+        r.append(out.numpy().copy())
+        c = sb.clone()
+        c.mul_(sa.T)
+        r.append(c.numpy())
+        return r
+
+    for got in _both_threads(run):
+        np.testing.assert_array_equal(got[0], a.T + b)
+        np.testing.assert_array_equal(got[1], np.ascontiguousarray(a.T))
+        np.testing.assert_array_equal(got[2], a.T + b)
+        np.testing.assert_array_equal(got[3], b * a.T)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("cols", [1, 7, 16, 63, 100, 511, 512, 513, 2000, 5003, 40000])
 def test_row_sums_match_torch(torch_ref, dtype, cols):

@@ -40,11 +40,15 @@ void run_tiled(const LoopPlan& p, int64_t item, F&& f) {
     stage = staged[k] || p.strides[0][k] == item || p.strides[0][k] == 0;
   }
   auto transpose = stage ? isa().transpose_tile : nullptr;
+  // A result bigger than the caches: each tile is computed into a buffer and
+  // streamed out (see kStreamBytes), as the contiguous loops do.
+  const IsaTable& table = isa();
+  const bool stream = p.strides[0][0] == item && p.numel * item >= 2 * kStreamBytes;
   parallel_for(0, row_tiles, std::max<int64_t>(1, kGrainSize / work_per_tile), [&](int64_t t0, int64_t t1) {
-    alignas(64) char bufs[kMaxOperands - 1][kRows * kCols * 8];
+    alignas(64) char bufs[kMaxOperands][kRows * kCols * 8];  // bufs[0]: the streamed result's tile
     char* ptrs[kMaxOperands];
     int64_t s[kMaxOperands];
-    for (int k = 0; k < p.nops; ++k) s[k] = transpose && staged[k] ? item : p.strides[0][k];
+    for (int k = 0; k < p.nops; ++k) s[k] = (transpose && staged[k]) || (stream && k == 0) ? item : p.strides[0][k];
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t r0 = t * kRows, r1 = std::min(outer, r0 + kRows);
       for (int64_t c0 = 0; c0 < inner; c0 += kCols) {
@@ -52,16 +56,21 @@ void run_tiled(const LoopPlan& p, int64_t item, F&& f) {
         if (transpose)
           for (int k = 1; k < p.nops; ++k)
             if (staged[k])
-              transpose(bufs[k - 1], p.data[k] + r0 * p.strides[1][k] + c0 * p.strides[0][k], p.strides[0][k],
+              transpose(bufs[k], p.data[k] + r0 * p.strides[1][k] + c0 * p.strides[0][k], p.strides[0][k],
                         r1 - r0, n, item);
         for (int64_t r = r0; r < r1; ++r) {
           for (int k = 0; k < p.nops; ++k)
-            ptrs[k] = transpose && staged[k] ? bufs[k - 1] + (r - r0) * n * item
-                                             : p.data[k] + r * p.strides[1][k] + c0 * p.strides[0][k];
+            ptrs[k] = (transpose && staged[k]) || (stream && k == 0)
+                          ? bufs[k] + (r - r0) * n * item
+                          : p.data[k] + r * p.strides[1][k] + c0 * p.strides[0][k];
           f(ptrs, s, n);
         }
+        if (stream)
+          for (int64_t r = r0; r < r1; ++r)
+            table.stream_copy(p.data[0] + r * p.strides[1][0] + c0 * item, bufs[0] + (r - r0) * n * item, n * item);
       }
     }
+    if (stream) table.stream_fence();
   });
 }
 
@@ -106,6 +115,64 @@ void run_loop(Loop loop, const Tensor& out, std::initializer_list<const Tensor*>
   run_plan(plan, [&](char** d, const int64_t* s, int64_t m) { loop(d, s, m, extra); });
 }
 
+// Runs a float32 loop over float16/bfloat16 operands (out and inputs all of
+// out's dtype) in one pass: each inner row is cut into blocks, the inputs'
+// blocks widened into float32 buffers with the ISA's conversion loops, the
+// float32 loop run on them and its result rounded into out. The values are
+// those of widening everything, computing in float32 and rounding once.
+void run_loop_16(Loop loop, const Tensor& out, std::initializer_list<const Tensor*> ins, const void* extra) {
+  if (out.numel() == 0) return;
+  const bool f16 = out.dtype() == ScalarType::Float16;
+  const IsaTable& t = isa();
+  const auto to32 = f16 ? t.f16_to_f32 : t.bf16_to_f32;
+  const auto from32 = f16 ? t.f32_to_f16 : t.f32_to_bf16;
+  const int nops = 1 + static_cast<int>(ins.size());
+  const DimVector& shape = out.sizes();
+  DimVector bstrides[kMaxOperands];
+  OperandSpec specs[kMaxOperands];
+  specs[0] = {static_cast<char*>(out.raw_data()), out.strides().data(), 2};
+  int k = 1;
+  for (auto* in : ins) {
+    bstrides[k] = broadcast_strides(in->sizes(), in->strides(), shape);
+    specs[k] = {static_cast<char*>(in->raw_data()), bstrides[k].data(), 2};
+    ++k;
+  }
+  LoopPlan plan;
+  build_plan(plan, shape, specs, nops);
+  run_plan(plan, [&](char** d, const int64_t* s, int64_t m) {
+    constexpr int64_t kBlock = 512;
+    alignas(64) float buf[kMaxOperands][kBlock];
+    char* p[kMaxOperands];
+    int64_t unit[kMaxOperands];
+    p[0] = reinterpret_cast<char*>(buf[0]);
+    unit[0] = sizeof(float);
+    for (int64_t i = 0; i < m; i += kBlock) {
+      const int64_t c = std::min(kBlock, m - i);
+      for (int q = 1; q < nops; ++q) {
+        const char* src = d[q] + i * s[q];
+        p[q] = reinterpret_cast<char*>(buf[q]);
+        unit[q] = s[q] == 0 ? 0 : int64_t(sizeof(float));  // a broadcast operand stays one value
+        if (s[q] == 2 || s[q] == 0) {
+          to32(buf[q], reinterpret_cast<const uint16_t*>(src), s[q] == 0 ? 1 : c);
+        } else {
+          for (int64_t j = 0; j < c; ++j) {
+            const uint16_t v = *reinterpret_cast<const uint16_t*>(src + j * s[q]);
+            buf[q][j] = f16 ? half_to_float(v) : bfloat16_to_float(v);
+          }
+        }
+      }
+      loop(p, unit, c, extra);
+      char* dst = d[0] + i * s[0];
+      if (s[0] == 2) {
+        from32(reinterpret_cast<uint16_t*>(dst), buf[0], c);
+      } else {
+        for (int64_t j = 0; j < c; ++j)
+          *reinterpret_cast<uint16_t*>(dst + j * s[0]) = f16 ? float_to_half(buf[0][j]) : float_to_bfloat16(buf[0][j]);
+      }
+    }
+  });
+}
+
 template <typename D, typename S>
 void copy_typed(const LoopPlan& plan) {
   run_plan(plan, [](char** d, const int64_t* s, int64_t n) {
@@ -142,18 +209,34 @@ Tensor widen(const Tensor& t) {
   return w;
 }
 
+// float16/bfloat16 operands (all of out's dtype, as the op layer casts them)
+// run the float32 loop through run_loop_16; others of another dtype are widened first.
+bool all_of_dtype(ScalarType dt, std::initializer_list<const Tensor*> ts) {
+  for (auto* t : ts)
+    if (t->dtype() != dt) return false;
+  return true;
+}
+
 void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
-  if (is_reduced_float(out.dtype()))
+  if (is_reduced_float(out.dtype())) {
+    if (all_of_dtype(out.dtype(), {&a, &b}))
+      return run_loop_16(isa().binary(op, ScalarType::Float32), out, {&a, &b}, nullptr);
     return through_float32(out, [&](const Tensor& o) { binary(op, o, widen(a), widen(b)); });
+  }
   run_loop(isa().binary(op, out.dtype()), out, {&a, &b}, nullptr);
 }
 
 void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, const Scalar& s, bool scalar_first) {
-  if (is_reduced_float(out.dtype()))
-    return through_float32(out, [&](const Tensor& o) { binary_scalar(op, o, widen(a), s, scalar_first); });
   // x ** 2 is x * x (the same correctly rounded value as pow, without a pow call per element)
   if (op == BinaryOp::Pow && !scalar_first && is_floating(out.dtype()) && s.to_double() == 2.0)
     return binary(BinaryOp::Mul, out, a, a);
+  if (is_reduced_float(out.dtype())) {
+    if (all_of_dtype(out.dtype(), {&a})) {
+      const float v = s.to<float>();
+      return run_loop_16(isa().binary_scalar(op, ScalarType::Float32, scalar_first), out, {&a}, &v);
+    }
+    return through_float32(out, [&](const Tensor& o) { binary_scalar(op, o, widen(a), s, scalar_first); });
+  }
   dispatch_all(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T v = s.to<T>();
@@ -162,7 +245,10 @@ void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, const Scalar
 }
 
 void unary(UnaryOp op, const Tensor& out, const Tensor& a) {
-  if (is_reduced_float(out.dtype())) return through_float32(out, [&](const Tensor& o) { unary(op, o, widen(a)); });
+  if (is_reduced_float(out.dtype())) {
+    if (all_of_dtype(out.dtype(), {&a})) return run_loop_16(isa().unary(op, ScalarType::Float32), out, {&a}, nullptr);
+    return through_float32(out, [&](const Tensor& o) { unary(op, o, widen(a)); });
+  }
   run_loop(isa().unary(op, out.dtype()), out, {&a}, nullptr);
 }
 

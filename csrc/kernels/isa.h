@@ -27,6 +27,11 @@ struct IsaTable {
   // Pairwise sums of contiguous values (split points: sum_split, for all ISAs).
   float (*sum_f32)(const float* a, int64_t n);
   double (*sum_f64)(const double* a, int64_t n);
+  // out[r * out_stride] += (the same pairwise sum of a + r * row_stride, n values) for each
+  // of `rows` rows; strides in elements.
+  void (*sum_rows_f32)(float* out, int64_t out_stride, const float* a, int64_t row_stride, int64_t rows, int64_t n);
+  void (*sum_rows_f64)(double* out, int64_t out_stride, const double* a, int64_t row_stride, int64_t rows,
+                       int64_t n);
   // Copies the rows x cols tile whose element (r, c) is at src + r * item + c * cstride
   // into dst[r * cols + c] (a transposition), for items of 1, 2, 4 or 8 bytes.
   void (*transpose_tile)(char* dst, const char* src, int64_t cstride, int64_t rows, int64_t cols, int64_t item);
@@ -39,7 +44,17 @@ struct IsaTable {
   void (*f32_to_f16)(uint16_t* dst, const float* src, int64_t n);
   void (*bf16_to_f32)(float* dst, const uint16_t* src, int64_t n);
   void (*f32_to_bf16)(uint16_t* dst, const float* src, int64_t n);
+  // Copies `bytes` from src to dst, the ST_VEC_BYTES-aligned part of dst written with
+  // non-temporal stores (no read-for-ownership of dst's lines, which are not kept in
+  // cache). A thread calls stream_fence before others may read what it streamed.
+  void (*stream_copy)(char* dst, const char* src, int64_t bytes);
+  void (*stream_fence)();
 };
+
+// A result written in contiguous runs of at least this many bytes goes out
+// with non-temporal stores: far bigger than the caches, it would only evict
+// the inputs (and each line would first be read in).
+constexpr int64_t kStreamBytes = int64_t(4) << 20;
 
 // Where a contiguous pairwise sum of n values splits (the same in every ISA,
 // so a sum split over threads at this point equals the one-thread sum).

@@ -2,6 +2,36 @@
 // inside `namespace st::kernels::<isa>` (see isa_base.cpp / isa_avx2.cpp /
 // isa_avx512.cpp). No includes here.
 
+// The math functions of glibc's libmvec (or, without it, libm's one at a time):
+// (UnaryOp, the C name).
+#define ST_VECTOR_MATH(X)                                                                                \
+  X(Sin, sin) X(Cos, cos) X(Tan, tan) X(Log, log) X(Log2, log2) X(Log10, log10) X(Log1p, log1p)          \
+  X(Exp2, exp2) X(Expm1, expm1) X(Sinh, sinh) X(Cosh, cosh) X(Asin, asin) X(Acos, acos) X(Atan, atan)    \
+  X(Asinh, asinh) X(Acosh, acosh) X(Atanh, atanh) X(Erf, erf) X(Erfc, erfc)
+
+#if ST_HAVE_LIBMVEC && !ST_GENERIC
+// glibc's libmvec under its vector-ABI names (_ZGV, then b/d/e for SSE/AVX2/AVX-512, N for
+// unmasked, the lane count, v for one vector argument); the vectors pass in registers as
+// the matching __m128/__m256/__m512 would.
+typedef float mvec_f32 __attribute__((vector_size(ST_VEC_BYTES)));
+typedef double mvec_f64 __attribute__((vector_size(ST_VEC_BYTES)));
+#if ST_VEC_BYTES == 64
+#define ST_MVEC_F32(fn) _ZGVeN16v_##fn##f
+#define ST_MVEC_F64(fn) _ZGVeN8v_##fn
+#elif ST_VEC_BYTES == 32
+#define ST_MVEC_F32(fn) _ZGVdN8v_##fn##f
+#define ST_MVEC_F64(fn) _ZGVdN4v_##fn
+#else
+#define ST_MVEC_F32(fn) _ZGVbN4v_##fn##f
+#define ST_MVEC_F64(fn) _ZGVbN2v_##fn
+#endif
+#define ST_MVEC_DECLARE(Op, fn) mvec_f32 ST_MVEC_F32(fn)(mvec_f32); mvec_f64 ST_MVEC_F64(fn)(mvec_f64);
+extern "C" {
+ST_VECTOR_MATH(ST_MVEC_DECLARE)
+}
+#undef ST_MVEC_DECLARE
+#endif
+
 namespace {
 
 template <typename T> struct AddF { static T f(T a, T b) { return a + b; } };
@@ -207,8 +237,15 @@ inline void stream_fence() {
 #endif
 }
 
-// A contiguous run whose output is this big is written with streaming stores.
-constexpr int64_t kStreamBytes = int64_t(4) << 20;
+// stream_store for any dst and length: the unaligned head and the tail of
+// less than a vector are copied plainly.
+void stream_copy(char* dst, const char* src, int64_t bytes) {
+  const int64_t head = std::min<int64_t>(bytes, static_cast<int64_t>(-reinterpret_cast<uintptr_t>(dst) % ST_VEC_BYTES));
+  std::memcpy(dst, src, static_cast<size_t>(head));
+  const int64_t body = (bytes - head) / ST_VEC_BYTES * ST_VEC_BYTES;
+  stream_store(dst + head, src + head, body);
+  std::memcpy(dst + head + body, src + head + body, static_cast<size_t>(bytes - head - body));
+}
 
 // o = f(a, b) over n contiguous elements, computed a block at a time into a
 // small buffer and streamed out (see stream_store).
@@ -360,8 +397,49 @@ Loop pick_unary_float(ScalarType t) {
   }
 }
 
+#if ST_HAVE_LIBMVEC && !ST_GENERIC
+// out = F(a), F taking a vector of W values: whole vectors straight from memory, a strided
+// or ragged remainder gathered into a vector (so every value goes through the same function,
+// whatever its position, alignment or thread).
+template <typename T, typename V, V (*F)(V)>
+void mvec_loop(char** d, const int64_t* s, int64_t n, const void*) {
+  constexpr int64_t W = sizeof(V) / sizeof(T), z = sizeof(T);
+  int64_t i = 0;
+  if (s[0] == z && s[1] == z) {
+    T* o = reinterpret_cast<T*>(d[0]);
+    const T* a = reinterpret_cast<const T*>(d[1]);
+    for (; i + W <= n; i += W) {
+      V x;
+      std::memcpy(&x, a + i, sizeof x);
+      const V r = F(x);
+      std::memcpy(o + i, &r, sizeof r);
+    }
+  }
+  for (; i < n; i += W) {
+    const int64_t c = std::min(W, n - i);
+    V x = V() + T(0.5);  // lanes past the end: any value in every function's domain but acosh's
+    for (int64_t j = 0; j < c; ++j) x[j] = *reinterpret_cast<const T*>(d[1] + (i + j) * s[1]);
+    const V r = F(x);
+    for (int64_t j = 0; j < c; ++j) *reinterpret_cast<T*>(d[0] + (i + j) * s[0]) = r[j];
+  }
+}
+#define ST_VECTOR_MATH_CASE(Op, fn)                                                             \
+  case UnaryOp::Op:                                                                             \
+    return t == ScalarType::Float32   ? &mvec_loop<float, mvec_f32, &ST_MVEC_F32(fn)>           \
+           : t == ScalarType::Float64 ? &mvec_loop<double, mvec_f64, &ST_MVEC_F64(fn)> : nullptr;
+#else
+#define ST_VECTOR_MATH_FUNCTOR(Op, fn) \
+  template <typename T> struct Op##F { static T f(T a) { return std::fn(a); } };
+ST_VECTOR_MATH(ST_VECTOR_MATH_FUNCTOR)
+#undef ST_VECTOR_MATH_FUNCTOR
+#define ST_VECTOR_MATH_CASE(Op, fn) \
+  case UnaryOp::Op: return pick_unary_float<Op##F>(t);
+#endif
+
 Loop unary_table(UnaryOp op, ScalarType t) {
   switch (op) {
+    ST_VECTOR_MATH(ST_VECTOR_MATH_CASE)
+#undef ST_VECTOR_MATH_CASE
     case UnaryOp::Neg: return pick_unary<NegF>(t);
     case UnaryOp::Exp: return t == ScalarType::Float32 ? &exp_loop_f32 : pick_unary_float<ExpF>(t);
     case UnaryOp::Sigmoid: return t == ScalarType::Float32 ? &sigmoid_loop_f32 : pick_unary_float<SigmoidF>(t);
@@ -391,6 +469,49 @@ template <typename T> struct SumVecOf { typedef T type __attribute__((vector_siz
 template <typename T> using SumVec = typename SumVecOf<T>::type;
 #endif
 
+// The first m < W values of a vector, the other lanes zero.
+template <typename T>
+SumVec<T> load_head(const T* a, int64_t m) {
+  SumVec<T> x = {};
+#if !ST_GENERIC && ST_VEC_BYTES == 64
+  if constexpr (sizeof(T) == 4) {
+    const __m512 v = _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << m) - 1), a);
+    std::memcpy(static_cast<void*>(&x), &v, sizeof x);
+    return x;
+  } else {
+    const __m512d v = _mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << m) - 1), a);
+    std::memcpy(static_cast<void*>(&x), &v, sizeof x);
+    return x;
+  }
+#endif
+  for (int64_t j = 0; j < m; ++j) x[j] = a[j];  // not a memcpy call of a varying size
+  return x;
+}
+
+// l[0] after l[k] += l[k + w] for w = W/2, W/4, ..., 1 (the lanes' sum, halving).
+template <typename T>
+T halving_sum(SumVec<T> v) {
+  constexpr int W = ST_VEC_BYTES / sizeof(T);
+#if !ST_GENERIC
+  // the same additions, lane k of each step in lane k of a vector
+  if constexpr (W == 16) v += __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15);
+  if constexpr (W >= 8) {
+    if constexpr (W == 16) v += __builtin_shufflevector(v, v, 4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7);
+    else v += __builtin_shufflevector(v, v, 4, 5, 6, 7, 4, 5, 6, 7);
+  }
+  if constexpr (W == 16) v += __builtin_shufflevector(v, v, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3);
+  else if constexpr (W == 8) v += __builtin_shufflevector(v, v, 2, 3, 2, 3, 2, 3, 2, 3);
+  else if constexpr (W == 4) v += __builtin_shufflevector(v, v, 2, 3, 2, 3);
+  return v[0] + v[1];
+#else
+  T l[W];
+  std::memcpy(l, &v, sizeof l);
+  for (int w = W / 2; w >= 1; w /= 2)
+    for (int k = 0; k < w; ++k) l[k] += l[k + w];
+  return l[0];
+#endif
+}
+
 template <typename T>
 SumVec<T> pairwise_lanes(const T* a, int64_t n) {
   using V = SumVec<T>;
@@ -409,8 +530,9 @@ SumVec<T> pairwise_lanes(const T* a, int64_t n) {
       acc[k] += x;
     }
   for (int k = 0; i < n; i += W, ++k) {  // up to 3 whole vectors, then a zero-padded one
-    V x = {};
-    std::memcpy(static_cast<void*>(&x), a + i, sizeof(T) * static_cast<size_t>(std::min<int64_t>(W, n - i)));
+    V x;
+    if (n - i >= W) std::memcpy(static_cast<void*>(&x), a + i, sizeof x);
+    else x = load_head(a + i, n - i);
     acc[k] += x;
   }
   return (acc[0] + acc[1]) + (acc[2] + acc[3]);
@@ -422,17 +544,17 @@ T pairwise_contig(const T* a, int64_t n) {
     int64_t half = sum_split(n);
     return pairwise_contig(a, half) + pairwise_contig(a + half, n - half);
   }
-  constexpr int W = ST_VEC_BYTES / sizeof(T);
-  SumVec<T> v = pairwise_lanes(a, n);
-  T l[W];
-  std::memcpy(l, &v, sizeof l);
-  for (int w = W / 2; w >= 1; w /= 2)
-    for (int k = 0; k < w; ++k) l[k] += l[k + w];
-  return l[0];
+  return halving_sum<T>(pairwise_lanes(a, n));
 }
 
 float sum_f32(const float* a, int64_t n) { return pairwise_contig(a, n); }
 double sum_f64(const double* a, int64_t n) { return pairwise_contig(a, n); }
+template <typename T>
+void sum_rows(T* out, int64_t out_stride, const T* a, int64_t row_stride, int64_t rows, int64_t n) {
+  for (int64_t r = 0; r < rows; ++r) out[r * out_stride] += pairwise_contig(a + r * row_stride, n);
+}
+void sum_rows_f32(float* o, int64_t os, const float* a, int64_t rs, int64_t rows, int64_t n) { sum_rows(o, os, a, rs, rows, n); }
+void sum_rows_f64(double* o, int64_t os, const double* a, int64_t rs, int64_t rows, int64_t n) { sum_rows(o, os, a, rs, rows, n); }
 
 // Tile transposition for the tiled elementwise loops (elementwise.cpp): copies
 // the rows x cols tile whose element (r, c) is at src + r * sizeof(E) +
@@ -545,7 +667,8 @@ void f32_to_bf16(uint16_t* dst, const float* src, int64_t n) {
 
 const IsaTable& table() {
   static const IsaTable t{ST_ISA_NAME, &binary_table, &binary_scalar_table, &unary_table, &sum_f32, &sum_f64,
+                          &sum_rows_f32, &sum_rows_f64,
                           &transpose_tile, optim_loops_f32, optim_loops_f64, &f16_to_f32, &f32_to_f16,
-                          &bf16_to_f32, &f32_to_bf16};
+                          &bf16_to_f32, &f32_to_bf16, &stream_copy, &stream_fence};
   return t;
 }

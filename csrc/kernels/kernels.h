@@ -12,7 +12,11 @@ namespace st::kernels {
 enum class BinaryOp : int8_t { Add, Sub, Mul, Div, Pow };
 // Unary ops with hand-vectorised loops in the ISA tables (isa.h). Other unary
 // math runs through kernels::map with its functor (kernels/unary.h).
-enum class UnaryOp : int8_t { Neg, Exp, Sigmoid, Tanh };
+// The ops of the second line are glibc's vector math where the build has it (isa.h).
+enum class UnaryOp : int8_t {
+  Neg, Exp, Sigmoid, Tanh,
+  Sin, Cos, Tan, Log, Log2, Log10, Log1p, Exp2, Expm1, Sinh, Cosh, Asin, Acos, Atan, Asinh, Acosh, Atanh, Erf, Erfc
+};
 
 // out = op(a, b); out, a, b share one dtype; a and b broadcast to out's shape.
 void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b);

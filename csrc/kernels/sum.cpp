@@ -37,6 +37,13 @@ Acc pairwise_sum(const char* p, int64_t stride, int64_t n) {
   return pairwise_sum<Acc, T>(p, stride, half) + pairwise_sum<Acc, T>(p + half * stride, stride, n - half);
 }
 
+// The ISA's loop of contiguous row sums for float or double.
+template <typename T>
+auto sum_rows_loop() {
+  if constexpr (std::is_same<T, float>::value) return isa().sum_rows_f32;
+  else return isa().sum_rows_f64;
+}
+
 // Contiguous float sums go to the per-ISA vector loops; the rest stay here.
 template <typename Acc, typename T>
 Acc sum_run(const char* p, int64_t stride, int64_t n) {
@@ -103,6 +110,20 @@ void sum_typed(const Tensor& out, const Tensor& in, const std::vector<bool>& red
     bool distinct = true;
     for (int k = 1; k < plan.ndim; ++k) distinct = distinct && plan.strides[k][0] != 0;
     const int64_t inner = plan.shape[0], rows = plan.numel / std::max<int64_t>(inner, 1);
+    // Contiguous float rows, one outer dim: the ISA's row loop (one call per block of rows).
+    if constexpr ((std::is_same<T, float>::value || std::is_same<T, double>::value) && std::is_same<Acc, T>::value) {
+      if (distinct && plan.ndim == 2 && plan.strides[0][1] == sizeof(T) && plan.strides[1][0] % sizeof(T) == 0 &&
+          plan.strides[1][1] % sizeof(T) == 0) {
+        const auto rows_loop = sum_rows_loop<T>();
+        const int64_t os = plan.strides[1][0] / int64_t(sizeof(T)), rs = plan.strides[1][1] / int64_t(sizeof(T));
+        T* o0 = reinterpret_cast<T*>(plan.data[0]);
+        const T* a0 = reinterpret_cast<const T*>(plan.data[1]);
+        parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(inner, 1)), [&](int64_t r0, int64_t r1) {
+          rows_loop(o0 + r0 * os, os, a0 + r0 * rs, rs, r1 - r0, inner);
+        });
+        return;
+      }
+    }
     if (distinct && rows > 1) {
       parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(inner, 1)), [&](int64_t r0, int64_t r1) {
         run_plan_range(plan, r0 * inner, r1 * inner, row_sum);

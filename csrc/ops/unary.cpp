@@ -122,16 +122,14 @@ ST_UNARY_OPS(ST_UNARY_DEFINE)
 // out = Op::f(in) elementwise; `in` already has the compute dtype (float32 for float16/bfloat16 results).
 template <class Op>
 void run_kernel(const Tensor& out, const Tensor& in) {
-  if (is_reduced_float(out.dtype()))
-    return kernels::through_float32(out, [&](const Tensor& o) { run_kernel<Op>(o, kernels::widen(in)); });
-  static_assert(ST_UNARY_VEC_Exp == int(kernels::UnaryOp::Exp) && ST_UNARY_VEC_Tanh == int(kernels::UnaryOp::Tanh) &&
-                ST_UNARY_VEC_Sigmoid == int(kernels::UnaryOp::Sigmoid));
-  if constexpr (Op::vec >= 0) {  // the row's hand-vectorised loop
+  if constexpr (Op::vec >= 0) {  // the row's vector loop (16-bit floats: one pass through float32 blocks)
     if (is_floating(in.dtype()) && out.dtype() == in.dtype()) {
       kernels::unary(static_cast<kernels::UnaryOp>(Op::vec), out, in);
       return;
     }
   }
+  if (is_reduced_float(out.dtype()))
+    return kernels::through_float32(out, [&](const Tensor& o) { run_kernel<Op>(o, kernels::widen(in)); });
   dispatch_all(in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (allows<Op::rule, T>()) {

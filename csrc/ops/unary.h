@@ -14,8 +14,9 @@
 //              Any       any dtype, dtype kept
 //              Pred      any dtype, bool result
 //              Bits      integers and bool only, dtype kept
-//   vec      the hand-vectorised float32 loop of the kernels' ISA tables
-//            (kernels::UnaryOp: Exp, Sigmoid, Tanh), or None (the functor map)
+//   vec      the vector loop of the kernels' ISA tables for float32/float64
+//            (kernels::UnaryOp: Exp, Sigmoid, Tanh hand-vectorised; Sin, Log, Erf ...
+//            glibc's vector math where the build has it), or None (the functor map)
 //   inplace  1 when PyTorch has the `name_` method, 2 when that method also
 //            records its own node (PyTorch's name ending in Backward1)
 //   node     PyTorch's name of the backward node (NoNode: not differentiable)
@@ -34,26 +35,26 @@
   X(abs,         Keep,      None,    1, AbsBackward0,     Self,   sf::abs(x),        mul(g, sign(s)))                   \
   X(sign,        Any,       None,    1, SignBackward0,    None,   sf::sign(x),       zero_grad(g))                       \
   X(exp,         Float,     Exp,     1, ExpBackward0,     Result, std::exp(x),       mul(g, s))                         \
-  X(exp2,        Float,     None,    1, Exp2Backward0,    Result, std::exp2(x),      mul(mul(g, s), M_LN2))             \
-  X(expm1,       Float,     None,    1, Expm1Backward0,   Result, std::expm1(x),     mul(g, add(s, 1)))                 \
-  X(log,         Float,     None,    1, LogBackward0,     Self,   std::log(x),       div(g, s))                         \
-  X(log2,        Float,     None,    1, Log2Backward0,    Self,   std::log2(x),      div(g, mul(s, M_LN2)))             \
-  X(log10,       Float,     None,    1, Log10Backward0,   Self,   std::log10(x),     div(g, mul(s, M_LN10)))            \
-  X(log1p,       Float,     None,    1, Log1PBackward0,   Self,   std::log1p(x),     div(g, add(s, 1)))                 \
+  X(exp2,        Float,     Exp2,    1, Exp2Backward0,    Result, std::exp2(x),      mul(mul(g, s), M_LN2))             \
+  X(expm1,       Float,     Expm1,   1, Expm1Backward0,   Result, std::expm1(x),     mul(g, add(s, 1)))                 \
+  X(log,         Float,     Log,     1, LogBackward0,     Self,   std::log(x),       div(g, s))                         \
+  X(log2,        Float,     Log2,    1, Log2Backward0,    Self,   std::log2(x),      div(g, mul(s, M_LN2)))             \
+  X(log10,       Float,     Log10,   1, Log10Backward0,   Self,   std::log10(x),     div(g, mul(s, M_LN10)))            \
+  X(log1p,       Float,     Log1p,   1, Log1PBackward0,   Self,   std::log1p(x),     div(g, add(s, 1)))                 \
   X(sqrt,        Float,     None,    1, SqrtBackward0,    Result, std::sqrt(x),      div(g, mul(s, 2)))                 \
   X(rsqrt,       Float,     None,    1, RsqrtBackward0,   Result, T(1) / std::sqrt(x), mul(mul(g, pow(s, 3)), -0.5))    \
-  X(sin,         Float,     None,    1, SinBackward0,     Self,   std::sin(x),       mul(g, cos(s)))                    \
-  X(cos,         Float,     None,    1, CosBackward0,     Self,   std::cos(x),       neg(mul(g, sin(s))))               \
-  X(tan,         Float,     None,    1, TanBackward0,     Result, std::tan(x),       mul(g, add(square(s), 1)))         \
-  X(asin,        Float,     None,    1, AsinBackward0,    Self,   std::asin(x),      div(g, sqrt(rsub(square(s), 1))))  \
-  X(acos,        Float,     None,    1, AcosBackward0,    Self,   std::acos(x),      neg(div(g, sqrt(rsub(square(s), 1))))) \
-  X(atan,        Float,     None,    1, AtanBackward0,    Self,   std::atan(x),      div(g, add(square(s), 1)))         \
-  X(sinh,        Float,     None,    1, SinhBackward0,    Self,   std::sinh(x),      mul(g, cosh(s)))                   \
-  X(cosh,        Float,     None,    1, CoshBackward0,    Self,   std::cosh(x),      mul(g, sinh(s)))                   \
+  X(sin,         Float,     Sin,     1, SinBackward0,     Self,   std::sin(x),       mul(g, cos(s)))                    \
+  X(cos,         Float,     Cos,     1, CosBackward0,     Self,   std::cos(x),       neg(mul(g, sin(s))))               \
+  X(tan,         Float,     Tan,     1, TanBackward0,     Result, std::tan(x),       mul(g, add(square(s), 1)))         \
+  X(asin,        Float,     Asin,    1, AsinBackward0,    Self,   std::asin(x),      div(g, sqrt(rsub(square(s), 1))))  \
+  X(acos,        Float,     Acos,    1, AcosBackward0,    Self,   std::acos(x),      neg(div(g, sqrt(rsub(square(s), 1))))) \
+  X(atan,        Float,     Atan,    1, AtanBackward0,    Self,   std::atan(x),      div(g, add(square(s), 1)))         \
+  X(sinh,        Float,     Sinh,    1, SinhBackward0,    Self,   std::sinh(x),      mul(g, cosh(s)))                   \
+  X(cosh,        Float,     Cosh,    1, CoshBackward0,    Self,   std::cosh(x),      mul(g, sinh(s)))                   \
   X(tanh,        Float,     Tanh,    1, TanhBackward0,    Result, std::tanh(x),      mul(g, rsub(square(s), 1)))        \
   X(sigmoid,     Float,     Sigmoid, 1, SigmoidBackward0, Result, T(1) / (T(1) + std::exp(-x)), mul(g, mul(s, rsub(s, 1)))) \
   X(relu,        Keep,      None,    1, ReluBackward0,    Result, sf::relu(x),       mul(g, sign(s)))                   \
-  X(erf,         Float,     None,    1, ErfBackward0,     Self,   std::erf(x),       mul(g, mul(exp(neg(square(s))), M_2_SQRTPI))) \
+  X(erf,         Float,     Erf,     1, ErfBackward0,     Self,   std::erf(x),       mul(g, mul(exp(neg(square(s))), M_2_SQRTPI))) \
   X(floor,       Keep,      None,    1, FloorBackward0,   None,   sf::floor(x),      zero_grad(g))                       \
   X(ceil,        Keep,      None,    1, CeilBackward0,    None,   sf::ceil(x),       zero_grad(g))                       \
   X(trunc,       Keep,      None,    1, TruncBackward0,   None,   sf::trunc(x),      zero_grad(g))                       \
@@ -64,12 +65,12 @@
   X(isfinite,    Pred,      None,    0, NoNode,           None,   sf::isfinite(x),   g)                                 \
   X(logical_not, Pred,      None,    1, NoNode,           None,   x == T(0),         g)                                 \
   X(bitwise_not, Bits,      None,    1, NoNode,           None,   sf::bnot(x),       g)                                 \
-  X(asinh,       Float,     None,    2, AsinhBackward0,   Self,   std::asinh(x),     div(g, sqrt(add(square(s), 1))))   \
-  X(acosh,       Float,     None,    2, AcoshBackward0,   Self,   std::acosh(x),     div(g, sqrt(sub(square(s), 1))))   \
-  X(atanh,       Float,     None,    2, AtanhBackward0,   Self,   std::atanh(x),     div(g, rsub(square(s), 1)))        \
+  X(asinh,       Float,     Asinh,   2, AsinhBackward0,   Self,   std::asinh(x),     div(g, sqrt(add(square(s), 1))))   \
+  X(acosh,       Float,     Acosh,   2, AcoshBackward0,   Self,   std::acosh(x),     div(g, sqrt(sub(square(s), 1))))   \
+  X(atanh,       Float,     Atanh,   2, AtanhBackward0,   Self,   std::atanh(x),     div(g, rsub(square(s), 1)))        \
   X(deg2rad,     Float,     None,    1, Deg2RadBackward0, None,   x * T(kDegToRad),  mul(g, kDegToRad))               \
   X(rad2deg,     Float,     None,    1, Rad2DegBackward0, None,   x * T(kRadToDeg),  mul(g, kRadToDeg))               \
-  X(erfc,        Float,     None,    1, ErfcBackward0,    Self,   std::erfc(x),      neg(mul(g, mul(exp(neg(square(s))), M_2_SQRTPI)))) \
+  X(erfc,        Float,     Erfc,    1, ErfcBackward0,    Self,   std::erfc(x),      neg(mul(g, mul(exp(neg(square(s))), M_2_SQRTPI)))) \
   X(sgn,         Any,       None,    1, SgnBackward0,     None,   sf::sign(x),       zero_grad(g))                       \
   X(signbit,     Pred,      None,    0, NoNode,           None,   sf::signbit(x),    g)                                 \
   X(isneginf,    Pred,      None,    0, NoNode,           None,   sf::isneginf(x),   g)                                 \
@@ -84,18 +85,37 @@
   X(special_i1,  Float,     None,    0, SpecialI1Backward0, Self, T(spm::i1(x)),     mul(g, i1_grad(s, false)))         \
   X(special_i1e, Float,     None,    0, SpecialI1EBackward0, Self, T(spm::i1e(x)),   mul(g, i1_grad(s, true)))          \
   X(special_ndtri, Float,   None,    0, SpecialNdtriBackward0, Result, T(spm::ndtri(x)), mul(g, mul(exp(mul(square(s), 0.5)), kSqrt2Pi))) \
-  X(special_log_ndtr, Float, None,   0, SpecialLogNdtrBackward0, Self, T(spm::log_ndtr(x)), \
+  X(special_log_ndtr, Float, None,    0, SpecialLogNdtrBackward0, Self, T(spm::log_ndtr(x)), \
     mul(g, mul(exp(sub(mul(square(s), -0.5), special_log_ndtr(s))), kInvSqrt2Pi)))                                  \
   X(special_entr, Float,    None,    0, SpecialEntrBackward0, Self, T(spm::entr(x)), mul(g, neg(add(log(s), 1))))
 // clang-format on
 
 namespace st::ops {
 
-// The `vec` column as the kernels' UnaryOp (or -1: no hand-vectorised loop).
+// The `vec` column as the kernels' UnaryOp (or -1: no vector loop); expanded in unary.cpp only.
 #define ST_UNARY_VEC_None -1
-#define ST_UNARY_VEC_Exp 1
-#define ST_UNARY_VEC_Sigmoid 2
-#define ST_UNARY_VEC_Tanh 3
+#define ST_UNARY_VEC_Exp int(::st::kernels::UnaryOp::Exp)
+#define ST_UNARY_VEC_Sigmoid int(::st::kernels::UnaryOp::Sigmoid)
+#define ST_UNARY_VEC_Tanh int(::st::kernels::UnaryOp::Tanh)
+#define ST_UNARY_VEC_Sin int(::st::kernels::UnaryOp::Sin)
+#define ST_UNARY_VEC_Cos int(::st::kernels::UnaryOp::Cos)
+#define ST_UNARY_VEC_Tan int(::st::kernels::UnaryOp::Tan)
+#define ST_UNARY_VEC_Log int(::st::kernels::UnaryOp::Log)
+#define ST_UNARY_VEC_Log2 int(::st::kernels::UnaryOp::Log2)
+#define ST_UNARY_VEC_Log10 int(::st::kernels::UnaryOp::Log10)
+#define ST_UNARY_VEC_Log1p int(::st::kernels::UnaryOp::Log1p)
+#define ST_UNARY_VEC_Exp2 int(::st::kernels::UnaryOp::Exp2)
+#define ST_UNARY_VEC_Expm1 int(::st::kernels::UnaryOp::Expm1)
+#define ST_UNARY_VEC_Sinh int(::st::kernels::UnaryOp::Sinh)
+#define ST_UNARY_VEC_Cosh int(::st::kernels::UnaryOp::Cosh)
+#define ST_UNARY_VEC_Asin int(::st::kernels::UnaryOp::Asin)
+#define ST_UNARY_VEC_Acos int(::st::kernels::UnaryOp::Acos)
+#define ST_UNARY_VEC_Atan int(::st::kernels::UnaryOp::Atan)
+#define ST_UNARY_VEC_Asinh int(::st::kernels::UnaryOp::Asinh)
+#define ST_UNARY_VEC_Acosh int(::st::kernels::UnaryOp::Acosh)
+#define ST_UNARY_VEC_Atanh int(::st::kernels::UnaryOp::Atanh)
+#define ST_UNARY_VEC_Erf int(::st::kernels::UnaryOp::Erf)
+#define ST_UNARY_VEC_Erfc int(::st::kernels::UnaryOp::Erfc)
 
 // ST_UNARY_IF_<inplace>(code) keeps code only for rows with an in-place form.
 #define ST_UNARY_IF_0(...)

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 #include "kernels/gather.h"
+#include "kernels/isa.h"
 #include "kernels/kernels.h"
 #include "kernels/parallel.h"
 #include "kernels/random.h"
@@ -269,6 +270,30 @@ TEST(KernelBinary, InPlaceAliasedOutput) {
 }
 
 // ------------------------------------------------------------------ binary_scalar
+
+// Every ISA table's non-temporal copy: any destination alignment, any length (the
+// unaligned head and the tail shorter than a vector are copied plainly).
+TEST(KernelStreamCopy, EveryTableEveryAlignmentAndLength) {
+  const std::string prev = kernels::isa().name;
+  std::vector<char> src(1000), dst(1100);
+  for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<char>(i * 7 + 3);
+  for (const std::string& name : kernels::available_isas()) {
+    ASSERT_TRUE(kernels::set_isa(name.c_str()));
+    const kernels::IsaTable* t = &kernels::isa();
+    for (int off = 0; off < 64; off += 5) {
+      for (int64_t bytes : {0, 1, 15, 16, 63, 64, 65, 200, 513, 999}) {
+        std::fill(dst.begin(), dst.end(), char(-1));
+        t->stream_copy(dst.data() + off, src.data(), bytes);
+        t->stream_fence();
+        for (int64_t i = 0; i < static_cast<int64_t>(dst.size()); ++i) {
+          const char want = i >= off && i < off + bytes ? src[i - off] : char(-1);
+          ASSERT_EQ(dst[i], want) << t->name << " offset " << off << " bytes " << bytes << " at " << i;
+        }
+      }
+    }
+  }
+  kernels::set_isa(prev.c_str());
+}
 
 TEST(KernelBinaryScalar, BothOrders) {
   const DimVector shape{4, 5};
