@@ -195,6 +195,7 @@ _VECTOR_MATH = [
     ("sinh", np.sinh, (-20, 20)), ("cosh", np.cosh, (-20, 20)), ("asin", np.arcsin, (-1, 1)),
     ("acos", np.arccos, (-1, 1)), ("atan", np.arctan, (-1e3, 1e3)), ("asinh", np.arcsinh, (-1e3, 1e3)),
     ("acosh", np.arccosh, (1, 1e3)), ("atanh", np.arctanh, (-0.999, 0.999)),
+    ("exp", np.exp, (-80, 80)), ("tanh", np.tanh, (-20, 20)),
     ("erf", np.vectorize(__import__("math").erf), (-5, 5)), ("erfc", np.vectorize(__import__("math").erfc), (-5, 9)),
 ]
 _MATH_SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 2.0, -2.0, 0.5, 1e-30, 700.0, -700.0])
