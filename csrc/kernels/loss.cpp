@@ -4,13 +4,31 @@
 #include <cstring>
 #include <mutex>
 #include <vector>
+#include "kernels.h"
 #include "nn.h"
 #include "parallel.h"
 
 namespace st::kernels {
 
+namespace {
+// Runs f on float32 stand-ins for the outputs a and b (either may be undefined), then
+// rounds them into a and b: the losses of float16/bfloat16 compute in float32.
+template <typename F>
+void through_float32_pair(const Tensor& a, const Tensor& b, F f) {
+  auto stand_in = [](const Tensor& t) { return t.defined() ? empty(t.sizes(), ScalarType::Float32) : Tensor(); };
+  const Tensor a32 = stand_in(a), b32 = stand_in(b);
+  f(a32, b32);
+  if (a.defined()) copy(a, a32);
+  if (b.defined()) copy(b, b32);
+}
+}  // namespace
+
 void nll_loss_forward(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t N, int64_t C,
                       int64_t S, int64_t ignore_index, const Tensor& elem, double* loss_sum, double* weight_sum) {
+  if (is_reduced_float(input.dtype()))
+    return through_float32_pair(elem, Tensor(), [&](const Tensor& e, const Tensor&) {
+      nll_loss_forward(widen(input), target, widen(weight), N, C, S, ignore_index, e, loss_sum, weight_sum);
+    });
   dispatch_floating(input.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* px = input.data<T>();
@@ -39,6 +57,10 @@ void nll_loss_forward(const Tensor& input, const Tensor& target, const Tensor& w
 
 void nll_loss_backward(const Tensor& gi, const Tensor& target, const Tensor& weight, int64_t N, int64_t C, int64_t S,
                        int64_t ignore_index, const Tensor& g_elem, double scale) {
+  if (is_reduced_float(gi.dtype()))
+    return through_float32(gi, [&](const Tensor& o) {
+      nll_loss_backward(o, target, widen(weight), N, C, S, ignore_index, widen(g_elem), scale);
+    });
   dispatch_floating(gi.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* po = gi.data<T>();
@@ -94,6 +116,11 @@ inline T softplus_neg(T x) {
 }  // namespace
 
 double mse_forward(const Tensor& x, const Tensor& t, const Tensor& elem) {
+  if (is_reduced_float(x.dtype())) {
+    double r = 0;
+    through_float32_pair(elem, Tensor(), [&](const Tensor& e, const Tensor&) { r = mse_forward(widen(x), widen(t), e); });
+    return r;
+  }
   return dispatch_floating(x.dtype(), [&](auto tag) -> double {
     using T = typename decltype(tag)::type;
     const T* px = x.data<T>();
@@ -116,6 +143,10 @@ double mse_forward(const Tensor& x, const Tensor& t, const Tensor& elem) {
 
 void mse_backward(const Tensor& gi, const Tensor& gt, const Tensor& x, const Tensor& t, const Tensor& g_elem,
                   double scale) {
+  if (is_reduced_float(x.dtype()))
+    return through_float32_pair(gi, gt, [&](const Tensor& a, const Tensor& b) {
+      mse_backward(a, b, widen(x), widen(t), widen(g_elem), scale);
+    });
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* px = x.data<T>();
@@ -134,6 +165,13 @@ void mse_backward(const Tensor& gi, const Tensor& gt, const Tensor& x, const Ten
 }
 
 double bce_logits_forward(const Tensor& x, const Tensor& t, const Tensor& w, const Tensor& pw, const Tensor& elem) {
+  if (is_reduced_float(x.dtype())) {
+    double r = 0;
+    through_float32_pair(elem, Tensor(), [&](const Tensor& e, const Tensor&) {
+      r = bce_logits_forward(widen(x), widen(t), widen(w), widen(pw), e);
+    });
+    return r;
+  }
   return dispatch_floating(x.dtype(), [&](auto tag) -> double {
     using T = typename decltype(tag)::type;
     const T* px = x.data<T>();
@@ -157,6 +195,10 @@ double bce_logits_forward(const Tensor& x, const Tensor& t, const Tensor& w, con
 
 void bce_logits_backward(const Tensor& gi, const Tensor& gt, const Tensor& x, const Tensor& t, const Tensor& w,
                          const Tensor& pw, const Tensor& g_elem, double scale) {
+  if (is_reduced_float(x.dtype()))
+    return through_float32_pair(gi, gt, [&](const Tensor& a, const Tensor& b) {
+      bce_logits_backward(a, b, widen(x), widen(t), widen(w), widen(pw), widen(g_elem), scale);
+    });
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* px = x.data<T>();
@@ -191,13 +233,11 @@ void embedding_forward(const Tensor& out, const Tensor& weight, const Tensor& id
   const int64_t* pi = idx.data<int64_t>();
   for (int64_t i = 0; i < n; ++i)
     ST_CHECK_T(pi[i] >= 0 && pi[i] < V, IndexError, "index out of range in self");
-  dispatch_all(weight.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T* pw = weight.data<T>();
-    T* po = out.data<T>();
-    parallel_for(0, n, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(D, 1)), [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) std::memcpy(po + i * D, pw + pi[i] * D, sizeof(T) * size_t(D));
-    });
+  const size_t row = element_size(weight.dtype()) * size_t(D);  // rows are moved as bytes: any dtype
+  const char* pw = static_cast<const char*>(weight.raw_data());
+  char* po = static_cast<char*>(out.raw_data());
+  parallel_for(0, n, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(D, 1)), [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) std::memcpy(po + size_t(i) * row, pw + size_t(pi[i]) * row, row);
   });
 }
 
@@ -210,6 +250,10 @@ void embedding_backward(const Tensor& gw, const Tensor& g, const Tensor& idx, in
     for (int64_t i = 0; i < n; ++i)
       if (pi[i] >= 0 && pi[i] < V) ++count[size_t(pi[i])];
   }
+  if (is_reduced_float(gw.dtype()))
+    return through_float32(gw, [&](const Tensor& o) {
+      embedding_backward(o, widen(g), idx, n, V, D, padding_idx, scale_by_freq);
+    });
   dispatch_floating(gw.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* po = gw.data<T>();
