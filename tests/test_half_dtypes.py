@@ -530,3 +530,27 @@ def test_losses_and_embedding_in_16_bits_match_torch(torch_ref, name, loss):
     (got, ggot), (want, gwant) = res
     np.testing.assert_allclose(got, want, rtol=2 * EPS[name], atol=2 * EPS[name])
     np.testing.assert_allclose(ggot, gwant, rtol=4 * EPS[name], atol=4 * EPS[name] * max(1.0, np.abs(gwant).max()))
+
+
+_OPTIMIZERS_16 = [("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True)),
+                  ("Adam", dict(lr=0.01, eps=1e-3)), ("AdamW", dict(lr=0.01, eps=1e-3, weight_decay=0.1)),
+                  ("RMSprop", dict(lr=0.01, eps=1e-3)), ("Adagrad", dict(lr=0.1, eps=1e-3)),
+                  ("Adadelta", dict(lr=1.0, eps=1e-3))]
+
+
+@pytest.mark.parametrize("name", HALVES)
+@pytest.mark.parametrize("opt,kw", _OPTIMIZERS_16, ids=[f"{o}-{i}" for i, (o, _) in enumerate(_OPTIMIZERS_16)])
+def test_optimizers_update_16_bit_parameters_as_torch(torch_ref, name, opt, kw):
+    # 16-bit parameters take the optimizers' per-tensor path (op by op, each op rounding as
+    # PyTorch's): five steps follow PyTorch's trajectory within a few 16-bit steps
+    res = []
+    for m in (st, torch_ref):
+        p = m.tensor(np.linspace(-1, 1, 9, dtype=np.float32)).to(getattr(m, name)).requires_grad_()
+        o = getattr(m.optim, opt)([p], **kw)
+        for _ in range(5):
+            o.zero_grad()
+            (p * p * p).sum().backward()
+            o.step()
+        assert _name(p.dtype) == name
+        res.append(p.detach().float().numpy())
+    np.testing.assert_allclose(res[0], res[1], rtol=4 * EPS[name], atol=4 * EPS[name])
