@@ -244,6 +244,21 @@ void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, const Scalar
   });
 }
 
+void add_scaled(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  if (is_reduced_float(out.dtype())) {
+    if (all_of_dtype(out.dtype(), {&a, &b})) {
+      const float al = alpha.to<float>();
+      return run_loop_16(isa().add_scaled(ScalarType::Float32), out, {&a, &b}, &al);
+    }
+    return through_float32(out, [&](const Tensor& o) { add_scaled(o, widen(a), widen(b), alpha); });
+  }
+  dispatch_all(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T al = alpha.to<T>();
+    run_loop(isa().add_scaled(out.dtype()), out, {&a, &b}, &al);
+  });
+}
+
 void unary(UnaryOp op, const Tensor& out, const Tensor& a) {
   if (is_reduced_float(out.dtype())) {
     if (all_of_dtype(out.dtype(), {&a})) return run_loop_16(isa().unary(op, ScalarType::Float32), out, {&a}, nullptr);

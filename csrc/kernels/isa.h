@@ -23,6 +23,7 @@ struct IsaTable {
   const char* name;
   Loop (*binary)(BinaryOp op, ScalarType t);                         // out = a op b
   Loop (*binary_scalar)(BinaryOp op, ScalarType t, bool scalar_first);  // out = a op s, or s op a
+  Loop (*add_scaled)(ScalarType t);  // out = a + alpha * b, extra: alpha (floats: one rounding, a fused multiply-add)
   Loop (*unary)(UnaryOp op, ScalarType t);                           // out = f(a)
   // Pairwise sums of contiguous values (split points: sum_split, for all ISAs).
   float (*sum_f32)(const float* a, int64_t n);

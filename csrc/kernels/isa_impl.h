@@ -316,6 +316,47 @@ void unary_loop(char** d, const int64_t* s, int64_t n, const void*) {
   }
 }
 
+// out = a + alpha * b (extra: alpha in T), floats with one rounding (a fused
+// multiply-add, as PyTorch's add/sub with alpha), integers wrapping.
+template <typename T>
+inline T add_scaled(T a, T b, T alpha) {
+  if constexpr (std::is_same<T, bool>::value) return a || (alpha && b);
+  else if constexpr (std::is_floating_point<T>::value) return std::fma(b, alpha, a);
+  else return static_cast<T>(static_cast<std::make_unsigned_t<T>>(a) +
+                             static_cast<std::make_unsigned_t<T>>(alpha) * static_cast<std::make_unsigned_t<T>>(b));
+}
+template <typename T>
+void add_scaled_loop(char** d, const int64_t* s, int64_t n, const void* extra) {
+  constexpr int64_t z = sizeof(T);
+  const T al = *static_cast<const T*>(extra);
+  T* __restrict o = reinterpret_cast<T*>(d[0]);
+  const T* a = reinterpret_cast<const T*>(d[1]);
+  const T* b = reinterpret_cast<const T*>(d[2]);
+  if (s[0] == z && s[1] == z && s[2] == z) {
+    for (int64_t i = 0; i < n; ++i) o[i] = add_scaled(a[i], b[i], al);
+  } else if (s[0] == z && s[1] == z && s[2] == 0) {
+    const T bv = *b;
+    for (int64_t i = 0; i < n; ++i) o[i] = add_scaled(a[i], bv, al);
+  } else {
+    char *po = d[0], *pa = d[1], *pb = d[2];
+    for (int64_t i = 0; i < n; ++i, po += s[0], pa += s[1], pb += s[2])
+      *reinterpret_cast<T*>(po) = add_scaled(*reinterpret_cast<const T*>(pa), *reinterpret_cast<const T*>(pb), al);
+  }
+}
+Loop add_scaled_table(ScalarType t) {
+  switch (t) {
+    case ScalarType::Bool: return &add_scaled_loop<bool>;
+    case ScalarType::UInt8: return &add_scaled_loop<uint8_t>;
+    case ScalarType::Int8: return &add_scaled_loop<int8_t>;
+    case ScalarType::Int16: return &add_scaled_loop<int16_t>;
+    case ScalarType::Int32: return &add_scaled_loop<int32_t>;
+    case ScalarType::Int64: return &add_scaled_loop<int64_t>;
+    case ScalarType::Float32: return &add_scaled_loop<float>;
+    case ScalarType::Float64: return &add_scaled_loop<double>;
+    default: return nullptr;
+  }
+}
+
 template <template <typename> class F>
 Loop pick_binary(ScalarType t) {
   switch (t) {
@@ -666,7 +707,7 @@ void f32_to_bf16(uint16_t* dst, const float* src, int64_t n) {
 #include "isa_optim.h"
 
 const IsaTable& table() {
-  static const IsaTable t{ST_ISA_NAME, &binary_table, &binary_scalar_table, &unary_table, &sum_f32, &sum_f64,
+  static const IsaTable t{ST_ISA_NAME, &binary_table, &binary_scalar_table, &add_scaled_table, &unary_table, &sum_f32, &sum_f64,
                           &sum_rows_f32, &sum_rows_f64,
                           &transpose_tile, optim_loops_f32, optim_loops_f64, &f16_to_f32, &f32_to_f16,
                           &bf16_to_f32, &f32_to_bf16, &stream_copy, &stream_fence};

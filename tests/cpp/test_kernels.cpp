@@ -269,6 +269,42 @@ TEST(KernelBinary, InPlaceAliasedOutput) {
   EXPECT_EQ(st_test::values(a), want);
 }
 
+// a + alpha * b rounded once (a fused multiply-add, as PyTorch's add with alpha) on every ISA,
+// contiguous (vector loop and tail) and broadcast; integers wrap.
+TEST(KernelAddScaled, FloatsRoundOnceIntegersWrap) {
+  const std::string prev = kernels::isa().name;
+  for (const std::string& name : kernels::available_isas()) {
+    ASSERT_TRUE(kernels::set_isa(name.c_str()));
+    for (ScalarType dt : {ScalarType::Float32, ScalarType::Float64}) {
+      Tensor a = st_test::make(dv({37, 41}), dt, [](int64_t k) { return std::sin(0.37 * k) * 3.1; });
+      Tensor b = st_test::make(dv({37, 41}), dt, [](int64_t k) { return std::cos(0.11 * k) * 1.7; });
+      Tensor row = st_test::make(dv({41}), dt, [](int64_t k) { return 0.3 + k / 7.0; });
+      for (const Tensor* bb : {&b, &row}) {
+        Tensor out = empty(dv({37, 41}), dt);
+        kernels::add_scaled(out, a, *bb, Scalar(0.3));
+        std::vector<double> va = st_test::values(a), vo = st_test::values(out);
+        std::vector<double> vb = st_test::values(*bb);
+        for (size_t k = 0; k < vo.size(); ++k) {
+          const double bk = bb == &b ? vb[k] : vb[k % 41];
+          double want = dt == ScalarType::Float32
+                            ? double(std::fma(float(bk), 0.3f, float(va[k])))
+                            : std::fma(bk, 0.3, va[k]);
+          ASSERT_EQ(vo[k], want) << name << " " << k;
+        }
+      }
+    }
+    Tensor i = st_test::make(dv({100}), ScalarType::Int32, [](int64_t k) { return 2147483000.0 + k; });
+    Tensor out = empty(dv({100}), ScalarType::Int32);
+    kernels::add_scaled(out, i, i, Scalar(int64_t(3)));
+    std::vector<double> vo = st_test::values(out);
+    for (int64_t k = 0; k < 100; ++k) {
+      const uint32_t x = uint32_t(2147483000 + k);
+      ASSERT_EQ(int64_t(vo[size_t(k)]), int64_t(int32_t(x + 3u * x))) << name;
+    }
+  }
+  kernels::set_isa(prev.c_str());
+}
+
 // ------------------------------------------------------------------ binary_scalar
 
 // Every ISA table's non-temporal copy: any destination alignment, any length (the
