@@ -50,10 +50,10 @@
     A012, A2,   TTT, sm::lerp(a, b, c),                                                                             \
     mul(g, rsub(c, Scalar(int64_t(1)))), mul(g, c), mul(g, sub(b, a)))                                              \
   X(addcmul,     input,     tensor1, tensor2, 0, addc_types,  NoNumber,  1, 1, AddcmulBackward0,    AddcmulBackward0, \
-    A12,  A12,  TTT, T(a + v * (b * c)),                                                                            \
+    A12,  A12,  TTT, sm::fmadd<T>(T(v * b), c, a),                                                                  \
     g, mul(mul(g, v), c), mul(mul(g, v), b))                                                                        \
   X(addcdiv,     input,     tensor1, tensor2, 0, addc_types,  NoNumber,  1, 1, AddcdivBackward0,    AddcdivBackward0, \
-    A12,  A12,  TTT, T(a + v * (b / c)),                                                                            \
+    A12,  A12,  TTT, T(a + T(v * b) / c),                                                                            \
     g, div(mul(g, v), c), neg(div(mul(mul(g, v), b), mul(c, c))))                                                   \
   X(clamp,       input,     min,     max,     0, clamp_types, Bounds12,  0, 1, ClampBackward0,      ClampBackward1,  \
     A012, A012, TTT, sm::clamp(a, b, c),                                                                            \

@@ -1,0 +1,38 @@
+"""Ops whose rounding PyTorch fixes by fusing a multiply and an add (lerp, addcmul) or by the order
+of its steps (addcdiv): ours gives PyTorch's bits, not just values within a rounding of them, so
+that an optimizer's trajectory follows PyTorch's exactly."""
+import numpy as np
+import pytest
+
+import smalltorch as st
+
+N = 100_003  # vector loops, ragged tails and two threads
+
+
+def _inputs(dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b, c = (rng.standard_normal(N).astype(dtype) for _ in range(3))
+    w = (1 / (1 + np.exp(-c.astype(np.float64)))).astype(dtype)  # weights on both sides of 0.5
+    return a, b, c, w
+
+
+CASES = {
+    "lerp weight 0.1": lambda m, a, b, c, w: a.lerp(b, 0.1),
+    "lerp weight 0.9": lambda m, a, b, c, w: a.lerp(b, 0.9),
+    "lerp tensor weight": lambda m, a, b, c, w: a.lerp(b, w),
+    "lerp_": lambda m, a, b, c, w: a.clone().lerp_(b, 0.3),
+    "addcmul": lambda m, a, b, c, w: a.addcmul(b, c, value=0.001),
+    "addcmul_": lambda m, a, b, c, w: a.clone().addcmul_(b, c, value=-0.7),
+    "addcdiv": lambda m, a, b, c, w: a.addcdiv(b, c.abs() + 1, value=-0.01),
+    "torch.addcdiv": lambda m, a, b, c, w: m.addcdiv(a, b, w, value=3.0),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_roundings_give_torch_bits(torch_ref, case, dtype):
+    f = CASES[case]
+    arrays = _inputs(dtype)
+    got = f(st, *(st.from_numpy(x.copy()) for x in arrays)).numpy()
+    want = f(torch_ref, *(torch_ref.from_numpy(x.copy()) for x in arrays)).numpy()
+    np.testing.assert_array_equal(got, want)
