@@ -110,7 +110,7 @@ void bind_alias(Module& m, TensorClass& cls, const char* alias, const char* name
 
 void bind_binary(Module& m, TensorClass& cls) {
 #define ST_BINARY_PICK(forms, n, fn) ST_BINARY_IF_##forms##_##n(fn) ST_BINARY_UNLESS_##forms##_##n(nullptr)
-#define ST_BINARY_ROW(nm, rule, forms, inplace, node, snode, save, oper, ...)                              \
+#define ST_BINARY_ROW(nm, rule, forms, inplace, node, snode, rnode, save, isa, oper, ...)                \
   bind_row(m, cls,                                                                                          \
            Row{#nm, static_cast<TT>(&ops::nm), ST_BINARY_PICK(forms, 2, static_cast<TS>(&ops::nm)),          \
                ST_BINARY_PICK(forms, 1, static_cast<ST>(&ops::nm)),                                          \
@@ -127,7 +127,7 @@ void bind_binary(Module& m, TensorClass& cls) {
 
   // The registry as data, for tests that walk every row: name -> (forms, inplace, node, number node, operator).
   py::dict rows;
-#define ST_BINARY_DESCRIBE(nm, rule, forms, inplace, node, snode, save, oper, ...) \
+#define ST_BINARY_DESCRIBE(nm, rule, forms, inplace, node, snode, rnode, save, isa, oper, ...) \
   rows[#nm] = py::make_tuple(#forms, bool(inplace), #node, #snode, oper);
   ST_BINARY_OPS(ST_BINARY_DESCRIBE)
 #undef ST_BINARY_DESCRIBE
@@ -137,7 +137,7 @@ void bind_binary(Module& m, TensorClass& cls) {
 #undef ST_BINARY_ALIAS
   m.attr("_binary_registry") = rows;
   // the gradient columns as text (number forms: the gradient to input only)
-#define ST_BINARY_FORMULA(nm, rule, forms, inplace, node, snode, save, oper, fwd, gself, gother)                    \
+#define ST_BINARY_FORMULA(nm, rule, forms, inplace, node, snode, rnode, save, isa, oper, fwd, gself, gother)        \
   for (const char* n : {#node, #snode}) {                                                                      \
     const std::string name = n;                                                                                \
     if (name == "NoNode" || name == "NotImplemented") continue;                                                \
