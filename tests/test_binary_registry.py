@@ -130,7 +130,7 @@ def test_hypot_is_one_row_with_every_form(torch_ref):
 
 
 # ---- the arithmetic rows (mul so far): one binding each, from the registry, and PyTorch's nodes for every form
-ARITH = ["mul"]  # the arithmetic ops that are registry rows (add, sub, div, pow still hand-written in ops/arith.cpp)
+ARITH = ["mul", "div"]  # the arithmetic ops that are registry rows (add, sub, pow still hand-written in ops/arith.cpp)
 ARITH_ALIASES = {"mul": ["multiply"], "div": ["divide", "true_divide"], "sub": ["subtract"]}
 
 
@@ -235,3 +235,31 @@ def test_arithmetic_inplace_semantics_match_torch(name, torch_ref):
                 out.append(type(e).__name__)
         return out
     assert run(st) == run(torch_ref)
+
+
+def test_div_rounding_mode_is_the_rows_keyword(torch_ref):
+    """div's kw column: rounding_mode on the function (with out=), the method and the in-place method, the
+    aliases divide/true_divide sharing the bindings, and the same TypeError for a non-string mode."""
+    a, b = st.tensor([7.0, -7.0, 5.5]), st.tensor([2.0, 2.0, -2.0])
+    ta, tb = torch_ref.tensor([7.0, -7.0, 5.5]), torch_ref.tensor([2.0, 2.0, -2.0])
+    for mode in (None, "floor", "trunc"):
+        np.testing.assert_array_equal(st.div(a, b, rounding_mode=mode).numpy(),
+                                      torch_ref.div(ta, tb, rounding_mode=mode).numpy())
+        np.testing.assert_array_equal(a.div(2, rounding_mode=mode).numpy(), ta.div(2, rounding_mode=mode).numpy())
+        np.testing.assert_array_equal(st.divide(7, b, rounding_mode=mode).numpy(),
+                                      torch_ref.divide(7, tb, rounding_mode=mode).numpy())
+        c, tc = a.clone(), ta.clone()
+        assert c.div_(b, rounding_mode=mode) is c
+        tc.div_(tb, rounding_mode=mode)
+        np.testing.assert_array_equal(c.numpy(), tc.numpy())
+        out = st.empty(3)
+        assert st.div(a, b, rounding_mode=mode, out=out) is out
+        np.testing.assert_array_equal(out.numpy(), torch_ref.div(ta, tb, rounding_mode=mode).numpy())
+    with pytest.raises(TypeError, match="rounding_mode"):
+        st.div(a, b, rounding_mode=1)
+    with pytest.raises(TypeError, match="rounding_mode"):
+        torch_ref.div(ta, tb, rounding_mode=1)
+    with pytest.raises(RuntimeError):
+        st.div(a, b, rounding_mode="round")
+    with pytest.raises(RuntimeError):
+        torch_ref.div(ta, tb, rounding_mode="round")

@@ -19,7 +19,7 @@ namespace {
 namespace sm = kernels::sm;
 namespace spm = kernels::spm;
 
-enum class Save { None, In, InOut, Cross };
+enum class Save { None, In, InOut, Cross, Quot };
 // The isa column: which hand-vectorised loop of kernels::binary runs the row (None: the functor).
 enum class Isa { None, Add, Sub, Mul, Div, Pow };
 constexpr kernels::BinaryOp binary_op(Isa k) {
@@ -44,7 +44,7 @@ std::string kernel_name(const char* op) {
 }
 
 // One struct per table row: its columns, its functor and its gradient formulas.
-#define ST_BINARY_DEFINE(nm, rule_, forms, inplace, Node_, SNode_, RNode_, save_, isa_, oper, fwd, gself, gother) \
+#define ST_BINARY_DEFINE(nm, rule_, forms, inplace, Node_, SNode_, RNode_, save_, isa_, kw, oper, fwd, gself, gother) \
   struct Op_##nm {                                                                                          \
     static constexpr const char* op_name = #nm;                                                             \
     static constexpr Rule rule = Rule::rule_;                                                               \
@@ -116,7 +116,7 @@ struct BinaryBackward : Node {
   void release_variables() override { self.release(); other.release(); result.release(); }
   // _saved_self, _saved_other and _saved_result, as PyTorch names them (self a number in Form::ST)
   void saved_fields(std::vector<SavedField>& out) const override {
-    if (Op::saves == Save::Cross) {  // a number operand shows as the 0-d tensor it stood for
+    if (Op::saves == Save::Cross || Op::saves == Save::Quot) {  // a number shows as the 0-d tensor it stood for
       out.push_back(form == Form::ST ? SavedField::of("self", self_number) : SavedField::of("self", self));
       out.push_back(form == Form::TS ? SavedField::of("other", other_number) : SavedField::of("other", other));
       return;
@@ -174,11 +174,11 @@ void record(const Tensor& out, const Tensor& a, const Tensor& b, Form form, cons
       if (n) {
         n->form = form;
         const Tensor& b_before = b.is_same(a) ? a_before : b;
-        if (Op::saves == Save::Cross) {  // each input for the other's gradient; a number always
+        if (Op::saves == Save::Cross || Op::saves == Save::Quot) {  // self for other's gradient; a number always
           if (form == Form::ST) n->self_number = a;
           else if (form == Form::TT && n->should_compute(1)) n->self.save(a_before);
-          if (form == Form::TS) n->other_number = b;
-          else if (form == Form::TT && n->should_compute(0)) n->other.save(b_before);
+          if (form == Form::TS) n->other_number = b;  // other: for self's gradient (Quot: and its own)
+          else if (Op::saves == Save::Quot || n->should_compute(0)) n->other.save(b_before);
         } else if (Op::saves != Save::None && form != Form::ST) {
           n->self.save(a_before);
           n->other.save(b_before);
@@ -279,7 +279,8 @@ Tensor& binary_inplace(Tensor& self, const Tensor& b, Form form) {
   check_inplace_result(self, rt, b.sizes(), op.c_str());
   // the value before the update, when the node will read it (Cross: only for other's gradient)
   Tensor before = self;
-  const bool reads_self = Op::saves == Save::Cross ? form == Form::TT && autograd::requires_grad(b)
+  const bool reads_self = Op::saves == Save::Cross || Op::saves == Save::Quot
+                               ? form == Form::TT && autograd::requires_grad(b)
                                                    : Op::saves != Save::None;
   if (Op::differentiable && reads_self && is_floating(self.dtype()) && autograd::GradMode::is_enabled() &&
       autograd::any_requires_grad({&self, form == Form::TT ? &b : nullptr}))

@@ -25,10 +25,13 @@
 //   save     what backward reads and grad_fn._saved_* shows: None; In (both
 //            inputs); InOut (and the result); Cross (each input only when the
 //            other's gradient is wanted, as mul; a number operand shows as a
-//            0-d tensor)
+//            0-d tensor); Quot (as Cross, but other for both gradients, as div)
 //   isa      the hand-vectorised loop of kernels::binary (kernels/isa_impl.h)
 //            that runs the row: None (the functor below, through
 //            kernels/map.h) or a BinaryOp (Add, Sub, Mul, Div, Pow)
+//   kw       the keyword-only argument the bindings take besides out=: None,
+//            or RoundingMode (`rounding_mode=None`: a string picks div_mode,
+//            ops/pointwise.h)
 //   oper     the Python operator's stem: "" (none), a comparison ("eq" … "ge":
 //            `__eq__`) or "and", "or", "xor", "mod", "floordiv", "lshift",
 //            "rshift" (`__x__`, `__rx__` and `__ix__`); + - * / ** are the C
@@ -44,75 +47,77 @@
 #include "../core/tensor.h"
 
 // clang-format off
-#define ST_BINARY_OPS(X)                                                                                                                               \
-  X(atan2,               Float,     TT,  1, Atan2Backward0,          NoNode,                  NotImplemented,          In,    None, "",         std::atan2(a, b),  \
-    mul(g, div(b, add(mul(a, a), mul(b, b)))), neg(mul(g, div(a, add(mul(a, a), mul(b, b))))))                                                         \
-  X(hypot,               FloatOnly, TT,  1, HypotBackward0,          NoNode,                  NotImplemented,          InOut, None, "",         std::hypot(a, b),  \
-    mul(g, div(a, r)), mul(g, div(b, r)))                                                                                                              \
-  X(maximum,             Any,       TT,  0, MaximumBackward0,        NoNode,                  NotImplemented,          In,    None, "",         sm::maximum(a, b),  \
-    tie_split(g, a, b, lt(a, b)), tie_split(g, a, b, gt(a, b)))                                                                                        \
-  X(minimum,             Any,       TT,  0, MinimumBackward0,        NoNode,                  NotImplemented,          In,    None, "",         sm::minimum(a, b),  \
-    tie_split(g, a, b, gt(a, b)), tie_split(g, a, b, lt(a, b)))                                                                                        \
-  X(remainder,           Keep,      TSS, 1, RemainderBackward1,      RemainderBackward0,      NotImplemented,          In,    None, "mod",      sm::remainder(a, b, z),  \
-    g, neg(mul(g, div_mode(a, b, std::string("floor")))))                                                                                              \
-  X(fmod,                Keep,      TS,  1, FmodBackward1,           FmodBackward0,           NotImplemented,          In,    None, "",         sm::fmod(a, b, z),  \
-    g, neg(mul(g, div_mode(a, b, std::string("trunc")))))                                                                                              \
-  X(floor_divide,        Keep,      TSS, 1, NotImplemented,          NotImplemented,          NotImplemented,          None,  None, "floordiv", sm::div_floor(a, b, z),  \
-    g, g)                                                                                                                                              \
-  X(bitwise_and,         Bits,      TSS, 1, NoNode,                  NoNode,                  NotImplemented,          None,  None, "and",      T(a & b),  \
-    g, g)                                                                                                                                              \
-  X(bitwise_or,          Bits,      TSS, 1, NoNode,                  NoNode,                  NotImplemented,          None,  None, "or",       T(a | b),  \
-    g, g)                                                                                                                                              \
-  X(bitwise_xor,         Bits,      TSS, 1, NoNode,                  NoNode,                  NotImplemented,          None,  None, "xor",      T(a ^ b),  \
-    g, g)                                                                                                                                              \
-  X(bitwise_left_shift,  Int,       TSS, 1, NoNode,                  NoNode,                  NotImplemented,          None,  None, "lshift",   sm::shift_left(a, b),  \
-    g, g)                                                                                                                                              \
-  X(bitwise_right_shift, Int,       TSS, 1, NoNode,                  NoNode,                  NotImplemented,          None,  None, "rshift",   sm::shift_right(a, b),  \
-    g, g)                                                                                                                                              \
-  X(logical_and,         Pred,      TT,  1, NoNode,                  NoNode,                  NotImplemented,          None,  None, "",         a != T(0) && b != T(0),  \
-    g, g)                                                                                                                                              \
-  X(logical_or,          Pred,      TT,  1, NoNode,                  NoNode,                  NotImplemented,          None,  None, "",         a != T(0) || b != T(0),  \
-    g, g)                                                                                                                                              \
-  X(logical_xor,         Pred,      TT,  1, NoNode,                  NoNode,                  NotImplemented,          None,  None, "",         (a != T(0)) != (b != T(0)),  \
-    g, g)                                                                                                                                              \
-  X(eq,                  Pred,      TS,  1, EqBackward1,             EqBackward0,             NotImplemented,          None,  None, "eq",       a == b,  \
-    zero_grad(g), zero_grad(g))                                                                                                                        \
-  X(ne,                  Pred,      TS,  1, NeBackward1,             NeBackward0,             NotImplemented,          None,  None, "ne",       a != b,  \
-    zero_grad(g), zero_grad(g))                                                                                                                        \
-  X(lt,                  Pred,      TS,  1, LtBackward1,             LtBackward0,             NotImplemented,          None,  None, "lt",       a < b,  \
-    zero_grad(g), zero_grad(g))                                                                                                                        \
-  X(le,                  Pred,      TS,  1, LeBackward1,             LeBackward0,             NotImplemented,          None,  None, "le",       a <= b,  \
-    zero_grad(g), zero_grad(g))                                                                                                                        \
-  X(gt,                  Pred,      TS,  1, GtBackward1,             GtBackward0,             NotImplemented,          None,  None, "gt",       a > b,  \
-    zero_grad(g), zero_grad(g))                                                                                                                        \
-  X(ge,                  Pred,      TS,  1, GeBackward1,             GeBackward0,             NotImplemented,          None,  None, "ge",       a >= b,  \
-    zero_grad(g), zero_grad(g))                                                                                                                        \
-  X(xlogy,               Float,     TSS, 1, XlogyBackward0,          XlogyBackward2,          XlogyBackward1,          In,    None, "",         spm::xlogy(a, b),  \
-    mul(g, xlogy(ne(a, Scalar(int64_t(0))), b)), div(mul(g, a), b))                                                                                    \
-  X(special_xlog1py,     Float,     TSS, 0, SpecialXlog1PyBackward0, SpecialXlog1PyBackward2, SpecialXlog1PyBackward1, In,    None, "",         spm::xlog1py(a, b),  \
-    mul(g, special_xlog1py(ne(a, Scalar(int64_t(0))), b)), div(mul(g, a), add(b, Scalar(int64_t(1)))))                                                 \
-  X(copysign,            Float,     TS,  1, CopysignBackward0,       CopysignBackward1,       NotImplemented,          InOut, None, "",         std::copysign(a, b),  \
-    mul(g, masked_fill(div(r, a), eq(a, Scalar(int64_t(0))), Scalar(int64_t(0)))), zero_grad(g))                                                       \
-  X(nextafter,           FloatOnly, TT,  1, NextafterBackward0,      NoNode,                  NotImplemented,          None,  None, "",         std::nextafter(a, b),  \
-    g, zero_grad(g))                                                                                                                                   \
-  X(ldexp,               Float,     TT,  1, LdexpBackward0,          NoNode,                  NotImplemented,          InOut, None, "",         T(a * std::exp2(b)),  \
-    mul(g, exp2(b)), mul(mul(g, r), M_LN2))                                                                                                            \
-  X(heaviside,           Any,       TT,  1, NotImplemented,          NotImplemented,          NotImplemented,          None,  None, "",         spm::heaviside(a, b),  \
-    g, g)                                                                                                                                              \
-  X(gcd,                 Int,       TT,  1, NoNode,                  NoNode,                  NotImplemented,          None,  None, "",         spm::gcd(a, b),  \
-    g, g)                                                                                                                                              \
-  X(lcm,                 Int,       TT,  1, NoNode,                  NoNode,                  NotImplemented,          None,  None, "",         spm::lcm(a, b),  \
-    g, g)                                                                                                                                              \
-  X(mul,                 Any,       TSS, 1, MulBackward0,            MulBackward0,            MulBackward0,            Cross, Mul,  "",         T(a * b), \
-    mul(g, b), mul(g, a))                                                                                                                              \
-  X(logaddexp,           FloatOnly, TT,  0, LogaddexpBackward0,      NoNode,                  NotImplemented,          In,    None, "",         spm::logaddexp(a, b),  \
-    div(g, add(exp(sub(b, a)), Scalar(int64_t(1)))), div(g, add(exp(sub(a, b)), Scalar(int64_t(1)))))                                                  \
-  X(logaddexp2,          FloatOnly, TT,  0, Logaddexp2Backward0,     NoNode,                  NotImplemented,          In,    None, "",         spm::logaddexp2(a, b),  \
+#define ST_BINARY_OPS(X)                                                                                                                                       \
+  X(atan2,               Float,     TT,  1, Atan2Backward0,          NoNode,                  NotImplemented,          In,    None, None,         "",         std::atan2(a, b), \
+    mul(g, div(b, add(mul(a, a), mul(b, b)))), neg(mul(g, div(a, add(mul(a, a), mul(b, b))))))                                                                 \
+  X(hypot,               FloatOnly, TT,  1, HypotBackward0,          NoNode,                  NotImplemented,          InOut, None, None,         "",         std::hypot(a, b), \
+    mul(g, div(a, r)), mul(g, div(b, r)))                                                                                                                      \
+  X(maximum,             Any,       TT,  0, MaximumBackward0,        NoNode,                  NotImplemented,          In,    None, None,         "",         sm::maximum(a, b), \
+    tie_split(g, a, b, lt(a, b)), tie_split(g, a, b, gt(a, b)))                                                                                                \
+  X(minimum,             Any,       TT,  0, MinimumBackward0,        NoNode,                  NotImplemented,          In,    None, None,         "",         sm::minimum(a, b), \
+    tie_split(g, a, b, gt(a, b)), tie_split(g, a, b, lt(a, b)))                                                                                                \
+  X(remainder,           Keep,      TSS, 1, RemainderBackward1,      RemainderBackward0,      NotImplemented,          In,    None, None,         "mod",      sm::remainder(a, b, z), \
+    g, neg(mul(g, div_mode(a, b, std::string("floor")))))                                                                                                      \
+  X(fmod,                Keep,      TS,  1, FmodBackward1,           FmodBackward0,           NotImplemented,          In,    None, None,         "",         sm::fmod(a, b, z), \
+    g, neg(mul(g, div_mode(a, b, std::string("trunc")))))                                                                                                      \
+  X(floor_divide,        Keep,      TSS, 1, NotImplemented,          NotImplemented,          NotImplemented,          None,  None, None,         "floordiv", sm::div_floor(a, b, z), \
+    g, g)                                                                                                                                                      \
+  X(bitwise_and,         Bits,      TSS, 1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "and",      T(a & b), \
+    g, g)                                                                                                                                                      \
+  X(bitwise_or,          Bits,      TSS, 1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "or",       T(a | b), \
+    g, g)                                                                                                                                                      \
+  X(bitwise_xor,         Bits,      TSS, 1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "xor",      T(a ^ b), \
+    g, g)                                                                                                                                                      \
+  X(bitwise_left_shift,  Int,       TSS, 1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "lshift",   sm::shift_left(a, b), \
+    g, g)                                                                                                                                                      \
+  X(bitwise_right_shift, Int,       TSS, 1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "rshift",   sm::shift_right(a, b), \
+    g, g)                                                                                                                                                      \
+  X(logical_and,         Pred,      TT,  1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "",         a != T(0) && b != T(0), \
+    g, g)                                                                                                                                                      \
+  X(logical_or,          Pred,      TT,  1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "",         a != T(0) || b != T(0), \
+    g, g)                                                                                                                                                      \
+  X(logical_xor,         Pred,      TT,  1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "",         (a != T(0)) != (b != T(0)), \
+    g, g)                                                                                                                                                      \
+  X(eq,                  Pred,      TS,  1, EqBackward1,             EqBackward0,             NotImplemented,          None,  None, None,         "eq",       a == b, \
+    zero_grad(g), zero_grad(g))                                                                                                                                \
+  X(ne,                  Pred,      TS,  1, NeBackward1,             NeBackward0,             NotImplemented,          None,  None, None,         "ne",       a != b, \
+    zero_grad(g), zero_grad(g))                                                                                                                                \
+  X(lt,                  Pred,      TS,  1, LtBackward1,             LtBackward0,             NotImplemented,          None,  None, None,         "lt",       a < b, \
+    zero_grad(g), zero_grad(g))                                                                                                                                \
+  X(le,                  Pred,      TS,  1, LeBackward1,             LeBackward0,             NotImplemented,          None,  None, None,         "le",       a <= b, \
+    zero_grad(g), zero_grad(g))                                                                                                                                \
+  X(gt,                  Pred,      TS,  1, GtBackward1,             GtBackward0,             NotImplemented,          None,  None, None,         "gt",       a > b, \
+    zero_grad(g), zero_grad(g))                                                                                                                                \
+  X(ge,                  Pred,      TS,  1, GeBackward1,             GeBackward0,             NotImplemented,          None,  None, None,         "ge",       a >= b, \
+    zero_grad(g), zero_grad(g))                                                                                                                                \
+  X(xlogy,               Float,     TSS, 1, XlogyBackward0,          XlogyBackward2,          XlogyBackward1,          In,    None, None,         "",         spm::xlogy(a, b), \
+    mul(g, xlogy(ne(a, Scalar(int64_t(0))), b)), div(mul(g, a), b))                                                                                            \
+  X(special_xlog1py,     Float,     TSS, 0, SpecialXlog1PyBackward0, SpecialXlog1PyBackward2, SpecialXlog1PyBackward1, In,    None, None,         "",         spm::xlog1py(a, b), \
+    mul(g, special_xlog1py(ne(a, Scalar(int64_t(0))), b)), div(mul(g, a), add(b, Scalar(int64_t(1)))))                                                         \
+  X(copysign,            Float,     TS,  1, CopysignBackward0,       CopysignBackward1,       NotImplemented,          InOut, None, None,         "",         std::copysign(a, b), \
+    mul(g, masked_fill(div(r, a), eq(a, Scalar(int64_t(0))), Scalar(int64_t(0)))), zero_grad(g))                                                               \
+  X(nextafter,           FloatOnly, TT,  1, NextafterBackward0,      NoNode,                  NotImplemented,          None,  None, None,         "",         std::nextafter(a, b), \
+    g, zero_grad(g))                                                                                                                                           \
+  X(ldexp,               Float,     TT,  1, LdexpBackward0,          NoNode,                  NotImplemented,          InOut, None, None,         "",         T(a * std::exp2(b)), \
+    mul(g, exp2(b)), mul(mul(g, r), M_LN2))                                                                                                                    \
+  X(heaviside,           Any,       TT,  1, NotImplemented,          NotImplemented,          NotImplemented,          None,  None, None,         "",         spm::heaviside(a, b), \
+    g, g)                                                                                                                                                      \
+  X(gcd,                 Int,       TT,  1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "",         spm::gcd(a, b), \
+    g, g)                                                                                                                                                      \
+  X(lcm,                 Int,       TT,  1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "",         spm::lcm(a, b), \
+    g, g)                                                                                                                                                      \
+  X(mul,                 Any,       TSS, 1, MulBackward0,            MulBackward0,            MulBackward0,            Cross, Mul,  None,         "",         T(a * b), \
+    mul(g, b), mul(g, a))                                                                                                                                      \
+  X(div,                 Float,     TSS, 1, DivBackward0,            DivBackward0,            DivBackward0,            Quot,  Div,  RoundingMode, "",         T(a / b), \
+    div(g, b), neg(div(mul(g, a), mul(b, b))))                                                                                                                 \
+  X(logaddexp,           FloatOnly, TT,  0, LogaddexpBackward0,      NoNode,                  NotImplemented,          In,    None, None,         "",         spm::logaddexp(a, b), \
+    div(g, add(exp(sub(b, a)), Scalar(int64_t(1)))), div(g, add(exp(sub(a, b)), Scalar(int64_t(1)))))                                                          \
+  X(logaddexp2,          FloatOnly, TT,  0, Logaddexp2Backward0,     NoNode,                  NotImplemented,          In,    None, None,         "",         spm::logaddexp2(a, b), \
     div(g, add(exp2(sub(b, a)), Scalar(int64_t(1)))), div(g, add(exp2(sub(a, b)), Scalar(int64_t(1)))))
 
 // PyTorch's other names for rows of the table: (alias, name).
 #define ST_BINARY_ALIASES(X) \
-  X(multiply, mul) X(arctan2, atan2) X(not_equal, ne) X(less, lt) X(less_equal, le) X(greater, gt) X(greater_equal, ge)
+  X(multiply, mul) X(divide, div) X(true_divide, div) X(arctan2, atan2) X(not_equal, ne) X(less, lt) X(less_equal, le) X(greater, gt) X(greater_equal, ge)
 // clang-format on
 
 namespace st::ops {

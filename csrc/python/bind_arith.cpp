@@ -1,6 +1,6 @@
 // smalltorch.add/sub/pow: a number operand becomes a wrapped 0-d tensor; out= for
-// add/sub/pow. (div, with rounding_mode, is in bind_pointwise.cpp; mul is a row of the
-// binary registry, ops/binary.h.)
+// add/sub/pow. (mul and div, with rounding_mode, are rows of the binary registry,
+// ops/binary.h.)
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -56,7 +56,7 @@ void bind_arith(Module& m) {
   // PyTorch's numpy-style names for the same functions (and methods, with their in-place forms)
   py::handle cls = m.attr("Tensor");
   py::object methods = cls.attr("__dict__");
-  for (auto [alias, name] : {std::pair{"subtract", "sub"}, {"true_divide", "div"}}) {
+  for (auto [alias, name] : {std::pair{"subtract", "sub"}}) {
     m.attr(alias) = m.attr(name);
     cls.attr(alias) = methods[name];
     cls.attr((std::string(alias) + "_").c_str()) = methods[(std::string(name) + "_").c_str()];

@@ -307,7 +307,7 @@ void bind_tensor(Module& m, TensorClass& cls) {
       throw st::TypeError(st::str(fn, "(): argument 'other' must be Tensor or Number, not ", Py_TYPE(o.ptr())->tp_name));
     return r;
   };
-  // named methods (div, with rounding_mode: bind_pointwise.cpp; exp, log: the unary table, bind_unary.cpp)
+  // named methods (mul, div: the binary registry, bind_binary.cpp; exp, log: the unary table, bind_unary.cpp)
   cls.def("add", [=](const Tensor& a, py::handle o, const Scalar& alpha) {
         return need(binop(a, o, [&](const Tensor& x, const Tensor& y) { return ops::add(x, y, alpha); },
                           [&](const Tensor& x, const Scalar& y) { return ops::add(x, y, alpha); }), "add", o);
