@@ -269,14 +269,21 @@ Tensor binary_forward_number(const Tensor& a, const Scalar& s, Form form) {
   }
 }
 
+// "name_", the in-place op's name in messages
+template <class Op>
+const char* inplace_name() {
+  static const std::string name = std::string(Op::op_name) + "_";
+  return name.c_str();
+}
+
 template <class Op>
 Tensor& binary_inplace(Tensor& self, const Tensor& b, Form form) {
-  const std::string op = std::string(Op::op_name) + "_";
-  check_inplace(self, op.c_str(), form == Form::TT ? &b : nullptr);
+  const char* op = inplace_name<Op>();
+  check_inplace(self, op, form == Form::TT ? &b : nullptr);
   const ScalarType pt = result_type(self, b);
   check_dtype<Op>(pt);
   const ScalarType ct = compute_type(Op::rule, pt), rt = result_dtype(Op::rule, pt);
-  check_inplace_result(self, rt, b.sizes(), op.c_str());
+  check_inplace_result(self, rt, b.sizes(), op);
   // the value before the update, when the node will read it (Cross: only for other's gradient)
   Tensor before = self;
   const bool reads_self = Op::saves == Save::Cross || Op::saves == Save::Quot
@@ -313,6 +320,26 @@ Tensor& binary_inplace(Tensor& self, const Tensor& b, Form form) {
 
 }  // namespace
 
+// self = op(self, s) for a number s. A row with an ISA loop runs it on the
+// number itself when no node or tangent will read it (the wrapped 0-d tensor
+// and the generic path otherwise).
+template <class Op>
+Tensor& binary_inplace_number(Tensor& self, const Scalar& s) {
+  if constexpr (Op::isa != Isa::None) {
+    if (!needs_graph<Op>(self) && !forward_ad::has_tangent(self)) {
+      const char* op = inplace_name<Op>();
+      check_inplace(self, op);
+      const ScalarType pt = result_type(self, s);
+      check_dtype<Op>(pt);
+      check_inplace_result(self, result_dtype(Op::rule, pt), self.sizes(), op);
+      kernels::binary_scalar(binary_op(Op::isa), self, self, s, false);
+      commit_inplace(self, nullptr);
+      return self;
+    }
+  }
+  return binary_inplace<Op>(self, wrapped_scalar(s), Form::TS);
+}
+
 // ------------------------------------------------------------ the table's ops
 #define ST_BINARY_FUNCTIONS(nm, rule, forms, inplace, ...)                                                      \
   Tensor nm(const Tensor& a, const Tensor& b) { return binary_forward<Op_##nm>(a, b, Form::TT); }             \
@@ -325,7 +352,7 @@ Tensor& binary_inplace(Tensor& self, const Tensor& b, Form form) {
   ST_BINARY_IF_INPLACE_##inplace(                                                                             \
       Tensor& nm##_(Tensor& self, const Tensor& b) { return binary_inplace<Op_##nm>(self, b, Form::TT); }    \
       ST_BINARY_IF_##forms##_2(Tensor& nm##_(Tensor& self, const Scalar& b) {                                \
-        return binary_inplace<Op_##nm>(self, wrapped_scalar(b), Form::TS);                                    \
+        return binary_inplace_number<Op_##nm>(self, b);                                                      \
       }))
 ST_BINARY_OPS(ST_BINARY_FUNCTIONS)
 #undef ST_BINARY_FUNCTIONS
