@@ -140,18 +140,6 @@ void check_sub_bool(const Tensor& a, ScalarType other) {
 // ------------------------------------------------------------ backward nodes
 namespace {
 
-// grad_fn._saved_self / _saved_other of mul and div; the scalar form shows it as a 0-d tensor.
-void operand_fields(std::vector<SavedField>& out, const SavedTensor& self, const SavedTensor& other,
-                    const Scalar& scalar) {
-  if (!other.defined()) {
-    out.push_back(SavedField::none("self"));
-    out.push_back(SavedField::of("other", scalar_tensor(scalar, scalar.natural_dtype())));
-    return;
-  }
-  out.push_back(SavedField::of("self", self));
-  out.push_back(SavedField::of("other", other));
-}
-
 struct AddBackward0 : Node {
   static constexpr bool jvp = true;  // see the forward-mode tangents below
   Scalar alpha;
@@ -185,45 +173,6 @@ struct RsubBackward1 : Node {
     out.push_back(SavedField::of("alpha", Scalar(int64_t(1))));
   }
   TensorList apply(TensorList&& g) override { return {neg(g[0])}; }
-};
-
-struct MulBackward0 : Node {
-  static constexpr bool jvp = true;  // see the forward-mode tangents below
-  SavedTensor self, other;  // other is unset for the scalar form
-  Scalar scalar;
-  const char* name() const override { return "MulBackward0"; }
-  void saved_fields(std::vector<SavedField>& out) const override { operand_fields(out, self, other, scalar); }
-  TensorList apply(TensorList&& g) override {
-    TensorList r(next_edges.size());
-    if (!other.defined()) {
-      if (should_compute(0)) r[0] = mul(g[0], scalar);
-      return r;
-    }
-    if (should_compute(0)) r[0] = mul(g[0], other.unpack(*this));
-    if (should_compute(1)) r[1] = mul(g[0], self.unpack(*this));
-    return r;
-  }
-  void release_variables() override { self.release(); other.release(); }
-};
-
-struct DivBackward0 : Node {
-  static constexpr bool jvp = true;  // see the forward-mode tangents below
-  SavedTensor self, other;
-  Scalar scalar;
-  const char* name() const override { return "DivBackward0"; }
-  void saved_fields(std::vector<SavedField>& out) const override { operand_fields(out, self, other, scalar); }
-  TensorList apply(TensorList&& g) override {
-    TensorList r(next_edges.size());
-    if (!other.defined()) {
-      if (should_compute(0)) r[0] = div(g[0], scalar);
-      return r;
-    }
-    Tensor b = other.unpack(*this);
-    if (should_compute(0)) r[0] = div(g[0], b);
-    if (should_compute(1)) r[1] = neg(div(mul(g[0], self.unpack(*this)), mul(b, b)));
-    return r;
-  }
-  void release_variables() override { self.release(); other.release(); }
 };
 
 struct PowBackward0 : Node {  // tensor ** scalar
@@ -303,8 +252,6 @@ struct ReciprocalBackward0 : Node {
 ST_VJP_FORMULA("AddBackward0", "grad_self = grad\ngrad_other = alpha · grad")
 ST_VJP_FORMULA("SubBackward0", "grad_self = grad\ngrad_other = -alpha · grad")
 ST_VJP_FORMULA("RsubBackward1", "grad_self = -grad")
-ST_VJP_FORMULA("MulBackward0", "grad_self = grad · other\ngrad_other = grad · self")
-ST_VJP_FORMULA("DivBackward0", "grad_self = grad / other\ngrad_other = -grad · self / other²")
 ST_VJP_FORMULA("PowBackward0", "grad_self = grad · exponent · self^(exponent - 1)")
 ST_VJP_FORMULA("PowBackward1", "grad_self = grad · exponent · self^(exponent - 1)\n"
                                "grad_exponent = grad · result · ln(self)")
@@ -367,47 +314,6 @@ Tensor rsub(const Tensor& a, const Scalar& b) {
   Tensor out = scalar_raw(BinaryOp::Sub, a, b, true, rt);
   finish(make_node<RsubBackward1>({&a}), out);
   forward_ad::jvp(out, {&a}, [&] { return neg(forward_ad::tangent(a)); });
-  return out;
-}
-
-Tensor mul(const Tensor& a, const Tensor& b) {
-  Tensor out = binary_raw(BinaryOp::Mul, a, b, result_type(a, b));
-  if (auto n = make_node<MulBackward0>({&a, &b})) {
-    n->other.save(b);  // also marks the tensor form
-    if (n->should_compute(1)) n->self.save(a);
-    finish(n, out);
-  }
-  forward_ad::jvp(out, {&a, &b}, [&] {
-    return forward_ad::add_tangents(forward_ad::term(a, [&](const Tensor& t) { return mul(t, b); }), forward_ad::term(b, [&](const Tensor& t) { return mul(a, t); }));
-  });
-  return out;
-}
-
-Tensor mul(const Tensor& a, const Scalar& b) {
-  Tensor out = scalar_raw(BinaryOp::Mul, a, b, false, result_type(a, b));
-  if (auto n = make_node<MulBackward0>({&a, nullptr})) { n->scalar = b; finish(n, out); }
-  forward_ad::jvp(out, {&a}, [&] { return mul(forward_ad::tangent(a), b); });
-  return out;
-}
-
-Tensor div(const Tensor& a, const Tensor& b) {
-  Tensor out = binary_raw(BinaryOp::Div, a, b, div_type(result_type(a, b)));
-  if (auto n = make_node<DivBackward0>({&a, &b})) {
-    n->other.save(b);
-    if (n->should_compute(1)) n->self.save(a);
-    finish(n, out);
-  }
-  forward_ad::jvp(out, {&a, &b}, [&] {
-    return forward_ad::add_tangents(forward_ad::term(a, [&](const Tensor& t) { return div(t, b); }),
-                forward_ad::term(b, [&](const Tensor& t) { return neg(div(mul(t, a), mul(b, b))); }));
-  });
-  return out;
-}
-
-Tensor div(const Tensor& a, const Scalar& b) {
-  Tensor out = scalar_raw(BinaryOp::Div, a, b, false, div_type(result_type(a, b)));
-  if (auto n = make_node<DivBackward0>({&a, nullptr})) { n->scalar = b; finish(n, out); }
-  forward_ad::jvp(out, {&a}, [&] { return div(forward_ad::tangent(a), b); });
   return out;
 }
 
@@ -532,14 +438,6 @@ Tensor& sub_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alp
   return binary_out(BinaryOp::Sub, out, a, bb, rt, "sub");
 }
 
-Tensor& mul_out(Tensor& out, const Tensor& a, const Tensor& b) {
-  return binary_out(BinaryOp::Mul, out, a, b, result_type(a, b), "mul");
-}
-
-Tensor& div_out(Tensor& out, const Tensor& a, const Tensor& b) {
-  return binary_out(BinaryOp::Div, out, a, b, div_type(result_type(a, b)), "div");
-}
-
 // ------------------------------------------------------------ in-place ops
 namespace {
 
@@ -606,52 +504,6 @@ Tensor& sub_(Tensor& self, const Scalar& b, const Scalar& alpha) {
   Scalar s = scaled(b, alpha);
   inplace_scalar(BinaryOp::Sub, self, s, "sub_", result_type(self, b));
   if (n) n->alpha = alpha;
-  commit_inplace(self, n);
-  forward_ad::assign_tangent(self, new_tangent);
-  return self;
-}
-
-Tensor& mul_(Tensor& self, const Tensor& b) {
-  Tensor new_tangent = forward_ad::inplace_tangent(self, {&self, &b}, [&](const Tensor& v) { return mul(v, b.is_same(self) ? v : b); });
-  auto n = make_node<MulBackward0>({&self, &b});
-  if (n) {
-    n->other.save(b.is_same(self) ? clone(b) : b);
-    if (n->should_compute(1)) n->self.save(clone(self));  // the value before the update
-  }
-  inplace_binary(BinaryOp::Mul, self, b, "mul_", result_type(self, b));
-  commit_inplace(self, n);
-  forward_ad::assign_tangent(self, new_tangent);
-  return self;
-}
-
-Tensor& mul_(Tensor& self, const Scalar& b) {
-  Tensor new_tangent = forward_ad::inplace_tangent(self, {&self}, [&](const Tensor& v) { return mul(v, b); });
-  auto n = make_node<MulBackward0>({&self, nullptr});
-  inplace_scalar(BinaryOp::Mul, self, b, "mul_", result_type(self, b));
-  if (n) n->scalar = b;
-  commit_inplace(self, n);
-  forward_ad::assign_tangent(self, new_tangent);
-  return self;
-}
-
-Tensor& div_(Tensor& self, const Tensor& b) {
-  Tensor new_tangent = forward_ad::inplace_tangent(self, {&self, &b}, [&](const Tensor& v) { return div(v, b.is_same(self) ? v : b); });
-  auto n = make_node<DivBackward0>({&self, &b});
-  if (n) {
-    n->other.save(b.is_same(self) ? clone(b) : b);
-    if (n->should_compute(1)) n->self.save(clone(self));
-  }
-  inplace_binary(BinaryOp::Div, self, b, "div_", div_type(result_type(self, b)));
-  commit_inplace(self, n);
-  forward_ad::assign_tangent(self, new_tangent);
-  return self;
-}
-
-Tensor& div_(Tensor& self, const Scalar& b) {
-  Tensor new_tangent = forward_ad::inplace_tangent(self, {&self}, [&](const Tensor& v) { return div(v, b); });
-  auto n = make_node<DivBackward0>({&self, nullptr});
-  inplace_scalar(BinaryOp::Div, self, b, "div_", div_type(result_type(self, b)));
-  if (n) n->scalar = b;
   commit_inplace(self, n);
   forward_ad::assign_tangent(self, new_tangent);
   return self;

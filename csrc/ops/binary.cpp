@@ -19,7 +19,13 @@ namespace {
 namespace sm = kernels::sm;
 namespace spm = kernels::spm;
 
-enum class Save { None, In, InOut };
+enum class Save { None, In, InOut, Cross, Quot };
+// The isa column: which hand-vectorised loop of kernels::binary runs the row (None: the functor).
+enum class Isa { None, Add, Sub, Mul, Div, Pow };
+constexpr kernels::BinaryOp binary_op(Isa k) {
+  return k == Isa::Add ? kernels::BinaryOp::Add : k == Isa::Sub ? kernels::BinaryOp::Sub
+       : k == Isa::Mul ? kernels::BinaryOp::Mul : k == Isa::Div ? kernels::BinaryOp::Div : kernels::BinaryOp::Pow;
+}
 // Which operands are tensors: both, `other` a number, or `input` a number.
 enum class Form { TT, TS, ST };
 
@@ -38,13 +44,15 @@ std::string kernel_name(const char* op) {
 }
 
 // One struct per table row: its columns, its functor and its gradient formulas.
-#define ST_BINARY_DEFINE(nm, rule_, forms, inplace, Node_, SNode_, save_, oper, fwd, gself, gother)       \
+#define ST_BINARY_DEFINE(nm, rule_, forms, inplace, Node_, SNode_, RNode_, save_, isa_, kw, oper, fwd, gself, gother) \
   struct Op_##nm {                                                                                          \
     static constexpr const char* op_name = #nm;                                                             \
     static constexpr Rule rule = Rule::rule_;                                                               \
     static constexpr Save saves = Save::save_;                                                              \
+    static constexpr Isa isa = Isa::isa_;                                                                   \
     static constexpr const char* node = #Node_;                                                             \
     static constexpr const char* snode = #SNode_;                                                           \
+    static constexpr const char* rnode = #RNode_;                                                           \
     static constexpr bool differentiable = !same_str(#Node_, "NoNode");                                     \
     template <typename T>                                                                                   \
     static auto f(T a, T b, sm::ZeroFlag z) {                                                               \
@@ -67,21 +75,11 @@ const char* node_name(const char* column) {
   return same_str(column, "NotImplemented") ? "torch::autograd::NotImplemented" : column;
 }
 
-// Form::ST (a number as `input`): PyTorch differentiates it for xlogy and
-// xlog1py only (gradient to `other`, in the row's node with its trailing 0
-// made a 1: XlogyBackward1); every other row's node raises when reached.
+// Form::ST (a number as `input`): the rnode column (gradient to `other`
+// only); NotImplemented raises when reached.
 template <class Op>
 constexpr bool scalar_input_differentiable() {
-  return same_str(Op::op_name, "xlogy") || same_str(Op::op_name, "special_xlog1py");
-}
-template <class Op>
-const char* scalar_input_node() {
-  if constexpr (!scalar_input_differentiable<Op>()) {
-    return "NotImplemented";
-  } else {
-    static const std::string name = std::string(Op::node, std::char_traits<char>::length(Op::node) - 1) + "1";
-    return name.c_str();
-  }
+  return !same_str(Op::rnode, "NotImplemented");
 }
 
 // the scalar-input nodes' formulas in the trace's notation (the row's gother column with self the number)
@@ -94,20 +92,21 @@ struct BinaryBackward : Node {
   static constexpr bool jvp = true;  // binary_jvp
   Form form = Form::TT;
   SavedTensor self, other, result;
-  Tensor self_number;  // Form::ST: the number `input` stood for (a wrapped 0-d constant)
+  Tensor self_number;   // Form::ST: the number `input` stood for (a wrapped 0-d constant)
+  Tensor other_number;  // Form::TS with Save::Cross: the number `other` stood for (a constant: no pack hook)
   const char* name() const override {
-    return node_name(form == Form::TT ? Op::node : form == Form::TS ? Op::snode : scalar_input_node<Op>());
+    return node_name(form == Form::TT ? Op::node : form == Form::TS ? Op::snode : Op::rnode);
   }
   TensorList apply(TensorList&& grads) override {
     ST_CHECK_T(!same_str(name(), "torch::autograd::NotImplemented"), NotImplementedError, "the derivative for '",
                Op::op_name, "' is not implemented.");
     const Tensor& g = grads[0];
     const Tensor a = form == Form::ST ? self_number : self.defined() ? self.unpack(*this) : Tensor();
-    const Tensor b = other.defined() ? other.unpack(*this) : Tensor();
+    const Tensor b = other_number.defined() ? other_number : other.defined() ? other.unpack(*this) : Tensor();
     const Tensor r = result.defined() ? result.unpack(*this) : Tensor();
     TensorList out(next_edges.size());
-    if (form == Form::ST) {  // one edge: `other`'s
-      if (should_compute(0)) out[0] = Op::grad_other(g, a, b, r);
+    if (next_edges.size() == 1) {  // a number form with PyTorch's Scalar node: the tensor's edge only
+      if (should_compute(0)) out[0] = form == Form::ST ? Op::grad_other(g, a, b, r) : Op::grad_self(g, a, b, r);
       return out;
     }
     if (should_compute(0)) out[0] = Op::grad_self(g, a, b, r);
@@ -117,6 +116,11 @@ struct BinaryBackward : Node {
   void release_variables() override { self.release(); other.release(); result.release(); }
   // _saved_self, _saved_other and _saved_result, as PyTorch names them (self a number in Form::ST)
   void saved_fields(std::vector<SavedField>& out) const override {
+    if (Op::saves == Save::Cross || Op::saves == Save::Quot) {  // a number shows as the 0-d tensor it stood for
+      out.push_back(form == Form::ST ? SavedField::of("self", self_number) : SavedField::of("self", self));
+      out.push_back(form == Form::TS ? SavedField::of("other", other_number) : SavedField::of("other", other));
+      return;
+    }
     if (Op::saves == Save::None || form == Form::TS) return;
     if (form == Form::ST) {
       if (!scalar_input_differentiable<Op>()) return;
@@ -146,6 +150,14 @@ void run_kernel(const Tensor& out, const Tensor& a, const Tensor& b) {
   ST_CHECK(!zero.load(), "ZeroDivisionError");
 }
 
+// Whether PyTorch takes the number of this form as a wrapped 0-d tensor (its
+// node is the tensor form's, with an edge for each input, the number's empty)
+// rather than through a Scalar overload with a node of its own (one edge).
+template <class Op>
+bool number_wrapped(Form form) {
+  return (form == Form::TS && same_str(Op::snode, Op::node)) || (form == Form::ST && same_str(Op::rnode, Op::node));
+}
+
 // Records the node of `out` = op(a, b). `a_before` is the value a had before
 // an in-place op overwrote it (a itself otherwise); `inplace`: out is a,
 // written by the op (commit_inplace ends it). Integer and bool results carry
@@ -156,14 +168,20 @@ void record(const Tensor& out, const Tensor& a, const Tensor& b, Form form, cons
   std::shared_ptr<BinaryBackward<Op>> n;
   if constexpr (Op::differentiable) {
     if (is_floating(out.dtype())) {
-      n = form == Form::TT   ? make_node<BinaryBackward<Op>>({&a, &b})
-          : form == Form::TS ? make_node<BinaryBackward<Op>>({&a})
-                             : make_node<BinaryBackward<Op>>({&b});
+      n = form == Form::TT || number_wrapped<Op>(form) ? make_node<BinaryBackward<Op>>({&a, &b})
+          : form == Form::TS                           ? make_node<BinaryBackward<Op>>({&a})
+                                                       : make_node<BinaryBackward<Op>>({&b});
       if (n) {
         n->form = form;
-        if (Op::saves != Save::None && form != Form::ST) {
+        const Tensor& b_before = b.is_same(a) ? a_before : b;
+        if (Op::saves == Save::Cross || Op::saves == Save::Quot) {  // self for other's gradient; a number always
+          if (form == Form::ST) n->self_number = a;
+          else if (form == Form::TT && n->should_compute(1)) n->self.save(a_before);
+          if (form == Form::TS) n->other_number = b;  // other: for self's gradient (Quot: and its own)
+          else if (Op::saves == Save::Quot || n->should_compute(0)) n->other.save(b_before);
+        } else if (Op::saves != Save::None && form != Form::ST) {
           n->self.save(a_before);
-          n->other.save(b.is_same(a) ? a_before : b);
+          n->other.save(b_before);
         } else if (Op::saves != Save::None && scalar_input_differentiable<Op>()) {
           n->self_number = a;
           n->other.save(b);
@@ -197,28 +215,81 @@ void binary_jvp(const Tensor& out, const Tensor& a, const Tensor& b, Form form) 
 }
 
 template <class Op>
+void check_dtype(ScalarType promoted) {
+  if (!accepts(Op::rule, promoted)) check_rule(Op::rule, promoted, kernel_name(Op::op_name).c_str());
+}
+
+// Whether `out` = op(a, b) will record a node or a tangent (the number forms make their wrapped 0-d tensor then).
+template <class Op>
+bool needs_graph(const Tensor& a) {
+  return forward_ad::active() || (Op::differentiable && autograd::GradMode::is_enabled() && autograd::requires_grad(a));
+}
+
+template <class Op>
 Tensor binary_forward(const Tensor& a, const Tensor& b, Form form) {
   const ScalarType pt = result_type(a, b);
-  check_rule(Op::rule, pt, kernel_name(Op::op_name).c_str());
-  const ScalarType ct = compute_type(Op::rule, pt);
-  Tensor out = st::empty(broadcast_shapes(a.sizes(), b.sizes()), result_dtype(Op::rule, pt));
-  run_kernel<Op>(out, cast_raw(a, ct), cast_raw(b, ct));
+  check_dtype<Op>(pt);
+  const ScalarType rt = result_dtype(Op::rule, pt);
+  Tensor out = st::empty(a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes()), rt);
+  if constexpr (Op::isa != Isa::None) {  // the row's ISA loop, in the result dtype (a number operand as a scalar)
+    if (b.impl()->is_wrapped_number) kernels::binary_scalar(binary_op(Op::isa), out, cast_raw(a, rt), item(b), false);
+    else if (a.impl()->is_wrapped_number) kernels::binary_scalar(binary_op(Op::isa), out, cast_raw(b, rt), item(a), true);
+    else kernels::binary(binary_op(Op::isa), out, cast_raw(a, rt), cast_raw(b, rt));
+  } else {
+    const ScalarType ct = compute_type(Op::rule, pt);
+    run_kernel<Op>(out, cast_raw(a, ct), cast_raw(b, ct));
+  }
   record<Op>(out, a, b, form, a);
   if (forward_ad::active()) binary_jvp<Op>(out, a, b, form);
   return out;
 }
 
+// op(a, s) (Form::TS) or op(s, a) (Form::ST) for a number s. A row with an
+// ISA loop runs it on the number itself and wraps the number in a 0-d tensor
+// only for the node or tangent that reads it.
+template <class Op>
+Tensor binary_forward_number(const Tensor& a, const Scalar& s, Form form) {
+  if constexpr (Op::isa == Isa::None) {
+    return form == Form::TS ? binary_forward<Op>(a, wrapped_scalar(s), form)
+                            : binary_forward<Op>(wrapped_scalar(s), a, form);
+  } else {
+    const ScalarType pt = result_type(a, s);
+    check_dtype<Op>(pt);
+    const ScalarType rt = result_dtype(Op::rule, pt);
+    Tensor out = st::empty(a.sizes(), rt);
+    kernels::binary_scalar(binary_op(Op::isa), out, cast_raw(a, rt), s, form == Form::ST);
+    if (needs_graph<Op>(a)) {
+      const Tensor w = wrapped_scalar(s);
+      const Tensor& x = form == Form::TS ? a : w;
+      const Tensor& y = form == Form::TS ? w : a;
+      record<Op>(out, x, y, form, x);
+      if (forward_ad::active()) binary_jvp<Op>(out, x, y, form);
+    }
+    return out;
+  }
+}
+
+// "name_", the in-place op's name in messages
+template <class Op>
+const char* inplace_name() {
+  static const std::string name = std::string(Op::op_name) + "_";
+  return name.c_str();
+}
+
 template <class Op>
 Tensor& binary_inplace(Tensor& self, const Tensor& b, Form form) {
-  const std::string op = std::string(Op::op_name) + "_";
-  check_inplace(self, op.c_str(), form == Form::TT ? &b : nullptr);
+  const char* op = inplace_name<Op>();
+  check_inplace(self, op, form == Form::TT ? &b : nullptr);
   const ScalarType pt = result_type(self, b);
-  check_rule(Op::rule, pt, kernel_name(Op::op_name).c_str());
+  check_dtype<Op>(pt);
   const ScalarType ct = compute_type(Op::rule, pt), rt = result_dtype(Op::rule, pt);
-  check_inplace_result(self, rt, b.sizes(), op.c_str());
-  // the value before the update, when the node will read it
+  check_inplace_result(self, rt, b.sizes(), op);
+  // the value before the update, when the node will read it (Cross: only for other's gradient)
   Tensor before = self;
-  if (Op::differentiable && Op::saves != Save::None && is_floating(self.dtype()) &&
+  const bool reads_self = Op::saves == Save::Cross || Op::saves == Save::Quot
+                               ? form == Form::TT && autograd::requires_grad(b)
+                                                   : Op::saves != Save::None;
+  if (Op::differentiable && reads_self && is_floating(self.dtype()) && autograd::GradMode::is_enabled() &&
       autograd::any_requires_grad({&self, form == Form::TT ? &b : nullptr}))
     before = clone(self);
   Tensor new_tangent;  // forward mode: computed out of place from the value before the update
@@ -227,7 +298,15 @@ Tensor& binary_inplace(Tensor& self, const Tensor& b, Form form) {
   // Straight into self when nothing else reads its memory and no error can
   // leave it half-written (integer division by zero); else through a result.
   const bool shares = b.impl()->storage() == self.impl()->storage() && !b.is_same(self);
-  if (ct == self.dtype() && rt == self.dtype() && is_floating(ct) && !shares) {
+  if constexpr (Op::isa != Isa::None) {  // the ISA loop in self's dtype, straight into self
+    if (b.impl()->is_wrapped_number) {
+      kernels::binary_scalar(binary_op(Op::isa), self, self, item(b), false);
+    } else {
+      Tensor o = cast_raw(b, self.dtype());
+      if (o.impl()->storage() == self.impl()->storage() && !o.is_same(self)) o = clone(alias_raw(o));
+      kernels::binary(binary_op(Op::isa), self, self, o);
+    }
+  } else if (ct == self.dtype() && rt == self.dtype() && is_floating(ct) && !shares) {
     run_kernel<Op>(self, self, cast_raw(b, ct));
   } else {
     Tensor tmp = st::empty(self.sizes(), rt);
@@ -241,19 +320,39 @@ Tensor& binary_inplace(Tensor& self, const Tensor& b, Form form) {
 
 }  // namespace
 
+// self = op(self, s) for a number s. A row with an ISA loop runs it on the
+// number itself when no node or tangent will read it (the wrapped 0-d tensor
+// and the generic path otherwise).
+template <class Op>
+Tensor& binary_inplace_number(Tensor& self, const Scalar& s) {
+  if constexpr (Op::isa != Isa::None) {
+    if (!needs_graph<Op>(self) && !forward_ad::has_tangent(self)) {
+      const char* op = inplace_name<Op>();
+      check_inplace(self, op);
+      const ScalarType pt = result_type(self, s);
+      check_dtype<Op>(pt);
+      check_inplace_result(self, result_dtype(Op::rule, pt), self.sizes(), op);
+      kernels::binary_scalar(binary_op(Op::isa), self, self, s, false);
+      commit_inplace(self, nullptr);
+      return self;
+    }
+  }
+  return binary_inplace<Op>(self, wrapped_scalar(s), Form::TS);
+}
+
 // ------------------------------------------------------------ the table's ops
 #define ST_BINARY_FUNCTIONS(nm, rule, forms, inplace, ...)                                                      \
   Tensor nm(const Tensor& a, const Tensor& b) { return binary_forward<Op_##nm>(a, b, Form::TT); }             \
   ST_BINARY_IF_##forms##_2(Tensor nm(const Tensor& a, const Scalar& b) {                                     \
-    return binary_forward<Op_##nm>(a, wrapped_scalar(b), Form::TS);                                           \
+    return binary_forward_number<Op_##nm>(a, b, Form::TS);                                                    \
   })                                                                                                          \
   ST_BINARY_IF_##forms##_1(Tensor nm(const Scalar& a, const Tensor& b) {                                     \
-    return binary_forward<Op_##nm>(wrapped_scalar(a), b, Form::ST);                                           \
+    return binary_forward_number<Op_##nm>(b, a, Form::ST);                                                    \
   })                                                                                                          \
   ST_BINARY_IF_INPLACE_##inplace(                                                                             \
       Tensor& nm##_(Tensor& self, const Tensor& b) { return binary_inplace<Op_##nm>(self, b, Form::TT); }    \
       ST_BINARY_IF_##forms##_2(Tensor& nm##_(Tensor& self, const Scalar& b) {                                \
-        return binary_inplace<Op_##nm>(self, wrapped_scalar(b), Form::TS);                                    \
+        return binary_inplace_number<Op_##nm>(self, b);                                                      \
       }))
 ST_BINARY_OPS(ST_BINARY_FUNCTIONS)
 #undef ST_BINARY_FUNCTIONS

@@ -1,13 +1,12 @@
 // The elementwise registry of two-input ops (definitions in binary.cpp).
 //
-// Every elementwise op of two tensors that has no hand-vectorised loop is ONE
-// row of ST_BINARY_OPS below. Generic code turns the row into the op
-// `name(a, b)` (and its number forms), the in-place form `name_`, the backward
-// node, and the Python bindings (csrc/python/bind_binary.cpp: the function with
-// out=, the method, the in-place method and the operators). Adding an op is
-// one row here plus one OpInfo row in tests/opinfo_pointwise.py.
-// (add/sub/mul/div/pow keep hand-vectorised loops and elision in arith.cpp;
-// the one-input ops have their own table, ST_UNARY_OPS in unary.h.)
+// Every elementwise op of two tensors is ONE row of ST_BINARY_OPS below.
+// Generic code turns the row into the op `name(a, b)` (and its number forms),
+// the in-place form `name_`, the backward node, and the Python bindings
+// (csrc/python/bind_binary.cpp: the function with out=, the method, the
+// in-place method and the operators). Adding an op is one row here plus one
+// OpInfo row in tests/opinfo_pointwise.py. (The one-input ops have their own
+// table, ST_UNARY_OPS in unary.h.)
 //
 // Columns:
 //   name     C++ and Python name
@@ -21,10 +20,22 @@
 //   node     PyTorch's node name with two tensor inputs (NoNode: not
 //            differentiable; NotImplemented: PyTorch's node without a formula)
 //   snode    the node name when `other` is a number (gradient to input only)
-//   save     what backward reads: None, In (both inputs) or InOut (and the result)
+//   rnode    the node name when `input` is a number (gradient to other only;
+//            NotImplemented: the node raises when reached)
+//   save     what backward reads and grad_fn._saved_* shows: None; In (both
+//            inputs); InOut (and the result); Cross (each input only when the
+//            other's gradient is wanted, as mul; a number operand shows as a
+//            0-d tensor); Quot (as Cross, but other for both gradients, as div)
+//   isa      the hand-vectorised loop of kernels::binary (kernels/isa_impl.h)
+//            that runs the row: None (the functor below, through
+//            kernels/map.h) or a BinaryOp (Add, Sub, Mul, Div, Pow)
+//   kw       the keyword-only argument the bindings take besides out=: None,
+//            or RoundingMode (`rounding_mode=None`: a string picks div_mode,
+//            ops/pointwise.h)
 //   oper     the Python operator's stem: "" (none), a comparison ("eq" … "ge":
 //            `__eq__`) or "and", "or", "xor", "mod", "floordiv", "lshift",
-//            "rshift" (`__x__`, `__rx__` and `__ix__`)
+//            "rshift" (`__x__`, `__rx__` and `__ix__`); + - * / ** are the C
+//            slots of the Tensor type (python/tensor_type.cpp)
 //   fwd      the scalar functor, an expression of `a`, `b` (C++ type T) and,
 //            for integer division, the zero-divisor flag `z`
 //   gself    gradient to input: an expression of ops on `g` (incoming
@@ -36,73 +47,77 @@
 #include "../core/tensor.h"
 
 // clang-format off
-#define ST_BINARY_OPS(X)                                                                                                    \
-  X(atan2,        Float,     TT,  1, Atan2Backward0,     NoNode,             In,    "",         std::atan2(a, b),           \
-    mul(g, div(b, add(mul(a, a), mul(b, b)))), neg(mul(g, div(a, add(mul(a, a), mul(b, b))))))                              \
-  X(hypot,        FloatOnly, TT,  1, HypotBackward0,     NoNode,             InOut, "",         std::hypot(a, b),           \
-    mul(g, div(a, r)), mul(g, div(b, r)))                                                                                   \
-  X(maximum,      Any,       TT,  0, MaximumBackward0,   NoNode,             In,    "",         sm::maximum(a, b),          \
-    tie_split(g, a, b, lt(a, b)), tie_split(g, a, b, gt(a, b)))                                                             \
-  X(minimum,      Any,       TT,  0, MinimumBackward0,   NoNode,             In,    "",         sm::minimum(a, b),          \
-    tie_split(g, a, b, gt(a, b)), tie_split(g, a, b, lt(a, b)))                                                             \
-  X(remainder,    Keep,      TSS, 1, RemainderBackward1, RemainderBackward0, In,    "mod",      sm::remainder(a, b, z),     \
-    g, neg(mul(g, div_mode(a, b, std::string("floor")))))                                                                   \
-  X(fmod,         Keep,      TS,  1, FmodBackward1,      FmodBackward0,      In,    "",         sm::fmod(a, b, z),          \
-    g, neg(mul(g, div_mode(a, b, std::string("trunc")))))                                                                   \
-  X(floor_divide, Keep,      TSS, 1, NotImplemented,     NotImplemented,     None,  "floordiv", sm::div_floor(a, b, z),     \
-    g, g)                                                                                                                   \
-  X(bitwise_and,  Bits,      TSS, 1, NoNode,             NoNode,             None,  "and",      T(a & b),                   \
-    g, g)                                                                                                                   \
-  X(bitwise_or,   Bits,      TSS, 1, NoNode,             NoNode,             None,  "or",       T(a | b),                   \
-    g, g)                                                                                                                   \
-  X(bitwise_xor,  Bits,      TSS, 1, NoNode,             NoNode,             None,  "xor",      T(a ^ b),                   \
-    g, g)                                                                                                                   \
-  X(bitwise_left_shift,  Int, TSS, 1, NoNode,      NoNode,             None,  "lshift",   sm::shift_left(a, b),       \
-    g, g)                                                                                                                   \
-  X(bitwise_right_shift, Int, TSS, 1, NoNode,      NoNode,             None,  "rshift",   sm::shift_right(a, b),      \
-    g, g)                                                                                                                   \
-  X(logical_and,  Pred,      TT,  1, NoNode,             NoNode,             None,  "",         a != T(0) && b != T(0),     \
-    g, g)                                                                                                                   \
-  X(logical_or,   Pred,      TT,  1, NoNode,             NoNode,             None,  "",         a != T(0) || b != T(0),     \
-    g, g)                                                                                                                   \
-  X(logical_xor,  Pred,      TT,  1, NoNode,             NoNode,             None,  "",         (a != T(0)) != (b != T(0)), \
-    g, g)                                                                                                                   \
-  X(eq,           Pred,      TS,  1, EqBackward1,        EqBackward0,        None,  "eq",       a == b,                     \
-    zero_grad(g), zero_grad(g))                                                                                             \
-  X(ne,           Pred,      TS,  1, NeBackward1,        NeBackward0,        None,  "ne",       a != b,                     \
-    zero_grad(g), zero_grad(g))                                                                                             \
-  X(lt,           Pred,      TS,  1, LtBackward1,        LtBackward0,        None,  "lt",       a < b,                      \
-    zero_grad(g), zero_grad(g))                                                                                             \
-  X(le,           Pred,      TS,  1, LeBackward1,        LeBackward0,        None,  "le",       a <= b,                     \
-    zero_grad(g), zero_grad(g))                                                                                             \
-  X(gt,           Pred,      TS,  1, GtBackward1,        GtBackward0,        None,  "gt",       a > b,                      \
-    zero_grad(g), zero_grad(g))                                                                                             \
-  X(ge,           Pred,      TS,  1, GeBackward1,        GeBackward0,        None,  "ge",       a >= b,                     \
-    zero_grad(g), zero_grad(g))                                                                                             \
-  X(xlogy,        Float,     TSS, 1, XlogyBackward0,     XlogyBackward2,     In,    "",         spm::xlogy(a, b),           \
-    mul(g, xlogy(ne(a, Scalar(int64_t(0))), b)), div(mul(g, a), b))                                                         \
-  X(special_xlog1py, Float,  TSS, 0, SpecialXlog1PyBackward0, SpecialXlog1PyBackward2, In, "",  spm::xlog1py(a, b),         \
-    mul(g, special_xlog1py(ne(a, Scalar(int64_t(0))), b)), div(mul(g, a), add(b, Scalar(int64_t(1)))))                      \
-  X(copysign,     Float,     TS,  1, CopysignBackward0,  CopysignBackward1,  InOut, "",         std::copysign(a, b),        \
-    mul(g, masked_fill(div(r, a), eq(a, Scalar(int64_t(0))), Scalar(int64_t(0)))), zero_grad(g))                            \
-  X(nextafter,    FloatOnly, TT,  1, NextafterBackward0, NoNode,             None,  "",         std::nextafter(a, b),       \
-    g, zero_grad(g))                                                                                                        \
-  X(ldexp,        Float,     TT,  1, LdexpBackward0,     NoNode,             InOut, "",         T(a * std::exp2(b)),        \
-    mul(g, exp2(b)), mul(mul(g, r), M_LN2))                                                                                 \
-  X(heaviside,    Any,       TT,  1, NotImplemented,     NotImplemented,     None,  "",         spm::heaviside(a, b),       \
-    g, g)                                                                                                                   \
-  X(gcd,          Int,       TT,  1, NoNode,             NoNode,             None,  "",         spm::gcd(a, b),             \
-    g, g)                                                                                                                   \
-  X(lcm,          Int,       TT,  1, NoNode,             NoNode,             None,  "",         spm::lcm(a, b),             \
-    g, g)                                                                                                                   \
-  X(logaddexp,    FloatOnly, TT,  0, LogaddexpBackward0, NoNode,             In,    "",         spm::logaddexp(a, b),       \
-    div(g, add(exp(sub(b, a)), Scalar(int64_t(1)))), div(g, add(exp(sub(a, b)), Scalar(int64_t(1)))))                       \
-  X(logaddexp2,   FloatOnly, TT,  0, Logaddexp2Backward0, NoNode,            In,    "",         spm::logaddexp2(a, b),      \
+#define ST_BINARY_OPS(X)                                                                                                                                       \
+  X(atan2,               Float,     TT,  1, Atan2Backward0,          NoNode,                  NotImplemented,          In,    None, None,         "",         std::atan2(a, b), \
+    mul(g, div(b, add(mul(a, a), mul(b, b)))), neg(mul(g, div(a, add(mul(a, a), mul(b, b))))))                                                                 \
+  X(hypot,               FloatOnly, TT,  1, HypotBackward0,          NoNode,                  NotImplemented,          InOut, None, None,         "",         std::hypot(a, b), \
+    mul(g, div(a, r)), mul(g, div(b, r)))                                                                                                                      \
+  X(maximum,             Any,       TT,  0, MaximumBackward0,        NoNode,                  NotImplemented,          In,    None, None,         "",         sm::maximum(a, b), \
+    tie_split(g, a, b, lt(a, b)), tie_split(g, a, b, gt(a, b)))                                                                                                \
+  X(minimum,             Any,       TT,  0, MinimumBackward0,        NoNode,                  NotImplemented,          In,    None, None,         "",         sm::minimum(a, b), \
+    tie_split(g, a, b, gt(a, b)), tie_split(g, a, b, lt(a, b)))                                                                                                \
+  X(remainder,           Keep,      TSS, 1, RemainderBackward1,      RemainderBackward0,      NotImplemented,          In,    None, None,         "mod",      sm::remainder(a, b, z), \
+    g, neg(mul(g, div_mode(a, b, std::string("floor")))))                                                                                                      \
+  X(fmod,                Keep,      TS,  1, FmodBackward1,           FmodBackward0,           NotImplemented,          In,    None, None,         "",         sm::fmod(a, b, z), \
+    g, neg(mul(g, div_mode(a, b, std::string("trunc")))))                                                                                                      \
+  X(floor_divide,        Keep,      TSS, 1, NotImplemented,          NotImplemented,          NotImplemented,          None,  None, None,         "floordiv", sm::div_floor(a, b, z), \
+    g, g)                                                                                                                                                      \
+  X(bitwise_and,         Bits,      TSS, 1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "and",      T(a & b), \
+    g, g)                                                                                                                                                      \
+  X(bitwise_or,          Bits,      TSS, 1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "or",       T(a | b), \
+    g, g)                                                                                                                                                      \
+  X(bitwise_xor,         Bits,      TSS, 1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "xor",      T(a ^ b), \
+    g, g)                                                                                                                                                      \
+  X(bitwise_left_shift,  Int,       TSS, 1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "lshift",   sm::shift_left(a, b), \
+    g, g)                                                                                                                                                      \
+  X(bitwise_right_shift, Int,       TSS, 1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "rshift",   sm::shift_right(a, b), \
+    g, g)                                                                                                                                                      \
+  X(logical_and,         Pred,      TT,  1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "",         a != T(0) && b != T(0), \
+    g, g)                                                                                                                                                      \
+  X(logical_or,          Pred,      TT,  1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "",         a != T(0) || b != T(0), \
+    g, g)                                                                                                                                                      \
+  X(logical_xor,         Pred,      TT,  1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "",         (a != T(0)) != (b != T(0)), \
+    g, g)                                                                                                                                                      \
+  X(eq,                  Pred,      TS,  1, EqBackward1,             EqBackward0,             NotImplemented,          None,  None, None,         "eq",       a == b, \
+    zero_grad(g), zero_grad(g))                                                                                                                                \
+  X(ne,                  Pred,      TS,  1, NeBackward1,             NeBackward0,             NotImplemented,          None,  None, None,         "ne",       a != b, \
+    zero_grad(g), zero_grad(g))                                                                                                                                \
+  X(lt,                  Pred,      TS,  1, LtBackward1,             LtBackward0,             NotImplemented,          None,  None, None,         "lt",       a < b, \
+    zero_grad(g), zero_grad(g))                                                                                                                                \
+  X(le,                  Pred,      TS,  1, LeBackward1,             LeBackward0,             NotImplemented,          None,  None, None,         "le",       a <= b, \
+    zero_grad(g), zero_grad(g))                                                                                                                                \
+  X(gt,                  Pred,      TS,  1, GtBackward1,             GtBackward0,             NotImplemented,          None,  None, None,         "gt",       a > b, \
+    zero_grad(g), zero_grad(g))                                                                                                                                \
+  X(ge,                  Pred,      TS,  1, GeBackward1,             GeBackward0,             NotImplemented,          None,  None, None,         "ge",       a >= b, \
+    zero_grad(g), zero_grad(g))                                                                                                                                \
+  X(xlogy,               Float,     TSS, 1, XlogyBackward0,          XlogyBackward2,          XlogyBackward1,          In,    None, None,         "",         spm::xlogy(a, b), \
+    mul(g, xlogy(ne(a, Scalar(int64_t(0))), b)), div(mul(g, a), b))                                                                                            \
+  X(special_xlog1py,     Float,     TSS, 0, SpecialXlog1PyBackward0, SpecialXlog1PyBackward2, SpecialXlog1PyBackward1, In,    None, None,         "",         spm::xlog1py(a, b), \
+    mul(g, special_xlog1py(ne(a, Scalar(int64_t(0))), b)), div(mul(g, a), add(b, Scalar(int64_t(1)))))                                                         \
+  X(copysign,            Float,     TS,  1, CopysignBackward0,       CopysignBackward1,       NotImplemented,          InOut, None, None,         "",         std::copysign(a, b), \
+    mul(g, masked_fill(div(r, a), eq(a, Scalar(int64_t(0))), Scalar(int64_t(0)))), zero_grad(g))                                                               \
+  X(nextafter,           FloatOnly, TT,  1, NextafterBackward0,      NoNode,                  NotImplemented,          None,  None, None,         "",         std::nextafter(a, b), \
+    g, zero_grad(g))                                                                                                                                           \
+  X(ldexp,               Float,     TT,  1, LdexpBackward0,          NoNode,                  NotImplemented,          InOut, None, None,         "",         T(a * std::exp2(b)), \
+    mul(g, exp2(b)), mul(mul(g, r), M_LN2))                                                                                                                    \
+  X(heaviside,           Any,       TT,  1, NotImplemented,          NotImplemented,          NotImplemented,          None,  None, None,         "",         spm::heaviside(a, b), \
+    g, g)                                                                                                                                                      \
+  X(gcd,                 Int,       TT,  1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "",         spm::gcd(a, b), \
+    g, g)                                                                                                                                                      \
+  X(lcm,                 Int,       TT,  1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "",         spm::lcm(a, b), \
+    g, g)                                                                                                                                                      \
+  X(mul,                 Any,       TSS, 1, MulBackward0,            MulBackward0,            MulBackward0,            Cross, Mul,  None,         "",         T(a * b), \
+    mul(g, b), mul(g, a))                                                                                                                                      \
+  X(div,                 Float,     TSS, 1, DivBackward0,            DivBackward0,            DivBackward0,            Quot,  Div,  RoundingMode, "",         T(a / b), \
+    div(g, b), neg(div(mul(g, a), mul(b, b))))                                                                                                                 \
+  X(logaddexp,           FloatOnly, TT,  0, LogaddexpBackward0,      NoNode,                  NotImplemented,          In,    None, None,         "",         spm::logaddexp(a, b), \
+    div(g, add(exp(sub(b, a)), Scalar(int64_t(1)))), div(g, add(exp(sub(a, b)), Scalar(int64_t(1)))))                                                          \
+  X(logaddexp2,          FloatOnly, TT,  0, Logaddexp2Backward0,     NoNode,                  NotImplemented,          In,    None, None,         "",         spm::logaddexp2(a, b), \
     div(g, add(exp2(sub(b, a)), Scalar(int64_t(1)))), div(g, add(exp2(sub(a, b)), Scalar(int64_t(1)))))
 
 // PyTorch's other names for rows of the table: (alias, name).
 #define ST_BINARY_ALIASES(X) \
-  X(arctan2, atan2) X(not_equal, ne) X(less, lt) X(less_equal, le) X(greater, gt) X(greater_equal, ge)
+  X(multiply, mul) X(divide, div) X(true_divide, div) X(arctan2, atan2) X(not_equal, ne) X(less, lt) X(less_equal, le) X(greater, gt) X(greater_equal, ge)
 // clang-format on
 
 namespace st::ops {

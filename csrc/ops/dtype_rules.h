@@ -17,12 +17,15 @@ enum class Rule {
   Int,        // integers only (not bool), kept
 };
 
+// Whether rule r accepts the promoted dtype t.
+inline bool accepts(Rule r, ScalarType t) {
+  return r == Rule::Float || r == Rule::Any || r == Rule::Pred || (r == Rule::FloatOnly && is_floating(t)) ||
+         (r == Rule::Keep && t != ScalarType::Bool) || (r == Rule::Bits && !is_floating(t)) ||
+         (r == Rule::Int && !is_floating(t) && t != ScalarType::Bool);
+}
 // NotImplementedError naming `kernel` (PyTorch's kernel name) unless rule r accepts t.
 inline void check_rule(Rule r, ScalarType t, const char* kernel) {
-  const bool ok = r == Rule::Float || r == Rule::Any || r == Rule::Pred || (r == Rule::FloatOnly && is_floating(t)) ||
-                  (r == Rule::Keep && t != ScalarType::Bool) || (r == Rule::Bits && !is_floating(t)) ||
-                  (r == Rule::Int && !is_floating(t) && t != ScalarType::Bool);
-  ST_CHECK_T(ok, NotImplementedError, '"', kernel, "\" not implemented for '", torch_type_name(t), "'");
+  ST_CHECK_T(accepts(r, t), NotImplementedError, '"', kernel, "\" not implemented for '", torch_type_name(t), "'");
 }
 // The dtype a row returns for inputs promoted to t, and the one it computes in (float32 for float16/bfloat16).
 inline ScalarType result_dtype(Rule r, ScalarType t) {

@@ -39,10 +39,6 @@ Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha = Scalar(int64_
 Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
 Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha = Scalar(int64_t(1)));
 Tensor rsub(const Tensor& a, const Scalar& b);  // b - a
-Tensor mul(const Tensor& a, const Tensor& b);
-Tensor mul(const Tensor& a, const Scalar& b);
-Tensor div(const Tensor& a, const Tensor& b);
-Tensor div(const Tensor& a, const Scalar& b);
 Tensor rdiv(const Tensor& a, const Scalar& b);  // b / a
 Tensor pow(const Tensor& a, const Tensor& b);
 Tensor pow(const Tensor& a, const Scalar& b);
@@ -56,18 +52,12 @@ Tensor log(const Tensor& a);
 // broadcast shape; its dtype must hold the result type). No autograd.
 Tensor& add_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
 Tensor& sub_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
-Tensor& mul_out(Tensor& out, const Tensor& a, const Tensor& b);
-Tensor& div_out(Tensor& out, const Tensor& a, const Tensor& b);
 
 // in place: self is modified and returned
 Tensor& add_(Tensor& self, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
 Tensor& add_(Tensor& self, const Scalar& b, const Scalar& alpha = Scalar(int64_t(1)));
 Tensor& sub_(Tensor& self, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
 Tensor& sub_(Tensor& self, const Scalar& b, const Scalar& alpha = Scalar(int64_t(1)));
-Tensor& mul_(Tensor& self, const Tensor& b);
-Tensor& mul_(Tensor& self, const Scalar& b);
-Tensor& div_(Tensor& self, const Tensor& b);
-Tensor& div_(Tensor& self, const Scalar& b);
 Tensor& pow_(Tensor& self, const Tensor& b);
 Tensor& pow_(Tensor& self, const Scalar& b);
 Tensor& neg_(Tensor& self);

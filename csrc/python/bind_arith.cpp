@@ -1,5 +1,6 @@
-// smalltorch.add/sub/mul/pow: a number operand becomes a wrapped 0-d tensor; out= for
-// add/sub/mul/pow. (div, with rounding_mode, is in bind_pointwise.cpp.)
+// smalltorch.add/sub/pow: a number operand becomes a wrapped 0-d tensor; out= for
+// add/sub/pow. (mul and div, with rounding_mode, are rows of the binary registry,
+// ops/binary.h.)
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -13,7 +14,7 @@ namespace st::py_bind {
 
 namespace {
 
-// smalltorch.add/sub/mul(input, other, out=None): op(input, other) with other a Tensor or a number,
+// smalltorch.add/sub(input, other, out=None): op(input, other) with other a Tensor or a number,
 // op_out(out, input, other) when out is given.
 template <typename Op, typename OpOut>
 py::object arith(const char* fn, Op op, OpOut op_out, py::handle a, py::handle b, py::handle out) {
@@ -31,7 +32,7 @@ py::object arith(const char* fn, Op op, OpOut op_out, py::handle a, py::handle b
 }  // namespace
 
 void bind_arith(Module& m) {
-  // free functions that mirror methods; add/sub/mul with out=
+  // free functions that mirror methods; add/sub with out=
   m.def("add", [](py::handle a, py::handle b, const Scalar& alpha, py::handle out) {
     return arith("add", [&](const Tensor& x, const auto& y) { return ops::add(x, y, alpha); },
                  [&](Tensor& o, const Tensor& x, const Tensor& y) { ops::add_out(o, x, y, alpha); }, a, b, out);
@@ -42,10 +43,6 @@ void bind_arith(Module& m) {
                  [&](Tensor& o, const Tensor& x, const Tensor& y) { ops::sub_out(o, x, y, alpha); }, a, b, out);
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)),
      py::arg("out") = py::none());
-  m.def("mul", [](py::handle a, py::handle b, py::handle out) {
-    return arith("mul", [](const Tensor& x, const auto& y) { return ops::mul(x, y); },
-                 [](Tensor& o, const Tensor& x, const Tensor& y) { ops::mul_out(o, x, y); }, a, b, out);
-  }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = py::none());
   m.def("pow", [](py::handle a, py::handle b, py::handle out) {
     return result_or_out(out, "pow", [&] {
       Scalar s;
@@ -59,7 +56,7 @@ void bind_arith(Module& m) {
   // PyTorch's numpy-style names for the same functions (and methods, with their in-place forms)
   py::handle cls = m.attr("Tensor");
   py::object methods = cls.attr("__dict__");
-  for (auto [alias, name] : {std::pair{"multiply", "mul"}, {"subtract", "sub"}, {"true_divide", "div"}}) {
+  for (auto [alias, name] : {std::pair{"subtract", "sub"}}) {
     m.attr(alias) = m.attr(name);
     cls.attr(alias) = methods[name];
     cls.attr((std::string(alias) + "_").c_str()) = methods[(std::string(name) + "_").c_str()];

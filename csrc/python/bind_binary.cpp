@@ -2,6 +2,7 @@
 // makes smalltorch.<name>(input, other, *, out=None), Tensor.<name>(other),
 // Tensor.<name>_(other), the row's Python operators, and the aliases. A
 // Python number is accepted where the row's forms column allows it.
+#include <optional>
 #include <string>
 #include "bind_util.h"
 
@@ -14,6 +15,12 @@ using TS = Tensor (*)(const Tensor&, const Scalar&);
 using ST = Tensor (*)(const Scalar&, const Tensor&);
 using ITT = Tensor& (*)(Tensor&, const Tensor&);
 using ITS = Tensor& (*)(Tensor&, const Scalar&);
+// the kw column's RoundingMode: op_mode(a, b, mode) and op_mode_(self, b, mode)
+using Mode = std::optional<std::string>;
+using TTM = Tensor (*)(const Tensor&, const Tensor&, const Mode&);
+using TSM = Tensor (*)(const Tensor&, const Scalar&, const Mode&);
+using ITTM = Tensor& (*)(Tensor&, const Tensor&, const Mode&);
+using ITSM = Tensor& (*)(Tensor&, const Scalar&, const Mode&);
 
 // What the binder needs of one row: its name, its C++ functions (null where
 // the row has no such form) and its operator stem.
@@ -25,6 +32,10 @@ struct Row {
   ITT itt;
   ITS its;
   const char* oper;
+  TTM ttm;  // null unless the row takes rounding_mode
+  TSM tsm;
+  ITTM ittm;
+  ITSM itsm;
 };
 
 bool as_number(py::handle h, Scalar& s) { return !is_tensor(h) && scalar_from_object(h, s); }
@@ -59,11 +70,62 @@ py::object operator_result(const Row& r, const Tensor& a, py::handle o, bool ref
   return py::reinterpret_borrow<py::object>(Py_NotImplemented);
 }
 
+// rounding_mode (None or a string), as PyTorch's argument parser checks it.
+Mode mode_of(const Row& r, py::handle h) {
+  if (h.is_none()) return std::nullopt;
+  ST_CHECK_T(py::isinstance<py::str>(h), TypeError, r.name, "(): argument 'rounding_mode' must be str or None, not ",
+             Py_TYPE(h.ptr())->tp_name);
+  return h.cast<std::string>();
+}
+
+// The row's op with its rounding_mode keyword: the plain op when it is None.
+Tensor call_mode(const Row& r, const Tensor& a, py::handle o, py::handle mode) {
+  const Mode md = mode_of(r, mode);
+  if (!md) return call(r, a, o);
+  Scalar s;
+  if (is_tensor(o)) return r.ttm(a, unwrap(o.ptr()), md);
+  if (scalar_from_object(o, s)) return r.tsm(a, s, md);
+  bad_other(r, r.name, o);
+}
+
+void call_inplace_mode(const Row& r, const char* fn, Tensor& a, py::handle o, py::handle mode) {
+  const Mode md = mode_of(r, mode);
+  if (!md) return call_inplace(r, fn, a, o);
+  Scalar s;
+  if (is_tensor(o)) r.ittm(a, unwrap(o.ptr()), md);
+  else if (scalar_from_object(o, s)) r.itsm(a, s, md);
+  else bad_other(r, fn, o);
+}
+
 bool is_comparison(const std::string& stem) {
   return stem == "eq" || stem == "ne" || stem == "lt" || stem == "le" || stem == "gt" || stem == "ge";
 }
 
+// smalltorch.<name>, Tensor.<name> and Tensor.<name>_ of a row whose kw column is RoundingMode.
+void bind_row_with_mode(Module& m, TensorClass& cls, const Row& r) {
+  const py::object none = py::none();
+  m.def(r.name, [r](py::handle a, py::handle b, py::handle mode, py::handle out) {
+    Scalar s;
+    if (r.st && as_number(a, s) && is_tensor(b))
+      return result_or_out(out, r.name, [&] {
+        return mode_of(r, mode) ? call_mode(r, ops::wrapped_scalar(s), b, mode) : r.st(s, unwrap(b.ptr()));
+      });
+    ST_CHECK_T(is_tensor(a), TypeError, r.name, "(): argument 'input' (position 1) must be Tensor, not ",
+               Py_TYPE(a.ptr())->tp_name);
+    return result_or_out(out, r.name, [&] { return call_mode(r, unwrap(a.ptr()), b, mode); });
+  }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = none, py::arg("out") = none);
+  cls.def(r.name, [r](const Tensor& a, py::handle o, py::handle mode) { return call_mode(r, a, o, mode); },
+          py::arg("other"), py::kw_only(), py::arg("rounding_mode") = none);
+  const std::string iname = std::string(r.name) + "_";
+  cls.def(iname.c_str(), [r, iname](py::object self, py::handle o, py::handle mode) {
+    Tensor t = unwrap(self.ptr());
+    call_inplace_mode(r, iname.c_str(), t, o, mode);
+    return self;
+  }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = none);
+}
+
 void bind_row(Module& m, TensorClass& cls, const Row& r) {
+  if (r.ttm) return bind_row_with_mode(m, cls, r);
   const py::object none = py::none();
   m.def(r.name, [r](py::handle a, py::handle b, py::handle out) {
     Scalar s;
@@ -109,17 +171,23 @@ void bind_alias(Module& m, TensorClass& cls, const char* alias, const char* name
 }
 
 void bind_binary(Module& m, TensorClass& cls) {
+#define ST_BINARY_KW_None(nm) nullptr, nullptr, nullptr, nullptr
+#define ST_BINARY_KW_RoundingMode(nm)                                                                         \
+  static_cast<TTM>(&ops::nm##_mode), static_cast<TSM>(&ops::nm##_mode), static_cast<ITTM>(&ops::nm##_mode_), \
+      static_cast<ITSM>(&ops::nm##_mode_)
 #define ST_BINARY_PICK(forms, n, fn) ST_BINARY_IF_##forms##_##n(fn) ST_BINARY_UNLESS_##forms##_##n(nullptr)
-#define ST_BINARY_ROW(nm, rule, forms, inplace, node, snode, save, oper, ...)                              \
+#define ST_BINARY_ROW(nm, rule, forms, inplace, node, snode, rnode, save, isa, kw, oper, ...)                \
   bind_row(m, cls,                                                                                          \
            Row{#nm, static_cast<TT>(&ops::nm), ST_BINARY_PICK(forms, 2, static_cast<TS>(&ops::nm)),          \
                ST_BINARY_PICK(forms, 1, static_cast<ST>(&ops::nm)),                                          \
                ST_BINARY_PICK(INPLACE, inplace, static_cast<ITT>(&ops::nm##_)),                              \
                ST_BINARY_IF_INPLACE_##inplace(ST_BINARY_PICK(forms, 2, static_cast<ITS>(&ops::nm##_)))       \
                    ST_BINARY_UNLESS_INPLACE_##inplace(nullptr),                                              \
-               oper});
+               oper, ST_BINARY_KW_##kw(nm)});
   ST_BINARY_OPS(ST_BINARY_ROW)
 #undef ST_BINARY_ROW
+#undef ST_BINARY_KW_None
+#undef ST_BINARY_KW_RoundingMode
 #undef ST_BINARY_PICK
 #define ST_BINARY_ALIAS(alias, name) bind_alias(m, cls, #alias, #name);
   ST_BINARY_ALIASES(ST_BINARY_ALIAS)
@@ -127,7 +195,7 @@ void bind_binary(Module& m, TensorClass& cls) {
 
   // The registry as data, for tests that walk every row: name -> (forms, inplace, node, number node, operator).
   py::dict rows;
-#define ST_BINARY_DESCRIBE(nm, rule, forms, inplace, node, snode, save, oper, ...) \
+#define ST_BINARY_DESCRIBE(nm, rule, forms, inplace, node, snode, rnode, save, isa, kw, oper, ...) \
   rows[#nm] = py::make_tuple(#forms, bool(inplace), #node, #snode, oper);
   ST_BINARY_OPS(ST_BINARY_DESCRIBE)
 #undef ST_BINARY_DESCRIBE
@@ -137,7 +205,7 @@ void bind_binary(Module& m, TensorClass& cls) {
 #undef ST_BINARY_ALIAS
   m.attr("_binary_registry") = rows;
   // the gradient columns as text (number forms: the gradient to input only)
-#define ST_BINARY_FORMULA(nm, rule, forms, inplace, node, snode, save, oper, fwd, gself, gother)                    \
+#define ST_BINARY_FORMULA(nm, rule, forms, inplace, node, snode, rnode, save, isa, kw, oper, fwd, gself, gother)        \
   for (const char* n : {#node, #snode}) {                                                                      \
     const std::string name = n;                                                                                \
     if (name == "NoNode" || name == "NotImplemented") continue;                                                \

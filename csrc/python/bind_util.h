@@ -112,7 +112,6 @@ void bind_arith(Module& m);
 void bind_nn_kernels(Module& m);
 void bind_tensor(Module& m, TensorClass& cls);
 void bind_binary(Module& m, TensorClass& cls);
-void bind_pointwise(Module& m, TensorClass& cls);
 void bind_ternary(Module& m, TensorClass& cls);
 void bind_optim(Module& m);
 void bind_reductions(Module& m, TensorClass& cls);

@@ -43,7 +43,6 @@ PYBIND11_MODULE(_C, module) {
   TensorClass cls(make_tensor_type(m));
   bind_tensor(m, cls);
   bind_binary(m, cls);
-  bind_pointwise(m, cls);
   bind_ternary(m, cls);
   bind_reductions(m, cls);
   bind_linalg(m, cls);

@@ -283,8 +283,6 @@ void bind_tensor(Module& m, TensorClass& cls) {
   auto add_ts = [](const Tensor& a, const Scalar& b) { return ops::add(a, b); };
   auto sub_tt = [](const Tensor& a, const Tensor& b) { return ops::sub(a, b); };
   auto sub_ts = [](const Tensor& a, const Scalar& b) { return ops::sub(a, b); };
-  auto mul_tt = [](const Tensor& a, const Tensor& b) { return ops::mul(a, b); };
-  auto mul_ts = [](const Tensor& a, const Scalar& b) { return ops::mul(a, b); };
   auto pow_tt = [](const Tensor& a, const Tensor& b) { return ops::pow(a, b); };
   auto pow_ts = [](const Tensor& a, const Scalar& b) { return ops::pow(a, b); };
   // The operators + - * / ** and unary -/+ are C slots of the type (tensor_type.cpp).
@@ -301,8 +299,6 @@ void bind_tensor(Module& m, TensorClass& cls) {
   auto iadd_s = [](Tensor& t, const Scalar& b) { ops::add_(t, b); };
   auto isub_t = [](Tensor& t, const Tensor& b) { ops::sub_(t, b); };
   auto isub_s = [](Tensor& t, const Scalar& b) { ops::sub_(t, b); };
-  auto imul_t = [](Tensor& t, const Tensor& b) { ops::mul_(t, b); };
-  auto imul_s = [](Tensor& t, const Scalar& b) { ops::mul_(t, b); };
   auto ipow_t = [](Tensor& t, const Tensor& b) { ops::pow_(t, b); };
   auto ipow_s = [](Tensor& t, const Scalar& b) { ops::pow_(t, b); };
 
@@ -311,7 +307,7 @@ void bind_tensor(Module& m, TensorClass& cls) {
       throw st::TypeError(st::str(fn, "(): argument 'other' must be Tensor or Number, not ", Py_TYPE(o.ptr())->tp_name));
     return r;
   };
-  // named methods (div, with rounding_mode: bind_pointwise.cpp; exp, log: the unary table, bind_unary.cpp)
+  // named methods (mul, div: the binary registry, bind_binary.cpp; exp, log: the unary table, bind_unary.cpp)
   cls.def("add", [=](const Tensor& a, py::handle o, const Scalar& alpha) {
         return need(binop(a, o, [&](const Tensor& x, const Tensor& y) { return ops::add(x, y, alpha); },
                           [&](const Tensor& x, const Scalar& y) { return ops::add(x, y, alpha); }), "add", o);
@@ -320,7 +316,6 @@ void bind_tensor(Module& m, TensorClass& cls) {
         return need(binop(a, o, [&](const Tensor& x, const Tensor& y) { return ops::sub(x, y, alpha); },
                           [&](const Tensor& x, const Scalar& y) { return ops::sub(x, y, alpha); }), "sub", o);
       }, py::arg("other"), py::kw_only(), py::arg("alpha") = kOne)
-      .def("mul", [=](const Tensor& a, py::handle o) { return need(binop(a, o, mul_tt, mul_ts), "mul", o); })
       .def("pow", [=](const Tensor& a, py::handle o) { return need(binop(a, o, pow_tt, pow_ts), "pow", o); })
       .def("add_", [=](py::object s, py::handle o, const Scalar& alpha) {
         return need(inplace(s, o, [&](Tensor& t, const Tensor& b) { ops::add_(t, b, alpha); },
@@ -330,7 +325,6 @@ void bind_tensor(Module& m, TensorClass& cls) {
         return need(inplace(s, o, [&](Tensor& t, const Tensor& b) { ops::sub_(t, b, alpha); },
                             [&](Tensor& t, const Scalar& b) { ops::sub_(t, b, alpha); }), "sub_", o);
       }, py::arg("other"), py::kw_only(), py::arg("alpha") = kOne)
-      .def("mul_", [=](py::object s, py::handle o) { return need(inplace(s, o, imul_t, imul_s), "mul_", o); })
       .def("pow_", [=](py::object s, py::handle o) { return need(inplace(s, o, ipow_t, ipow_s), "pow_", o); })
       .def("neg_", [](py::object s) { Tensor t = self_of(s); ops::neg_(t); return s; })
       .def("zero_", [](py::object s) { Tensor t = self_of(s); ops::zero_(t); return s; })
