@@ -549,7 +549,7 @@ def test_optimizers_update_16_bit_parameters_as_torch(torch_ref, name, opt, kw):
         o = getattr(m.optim, opt)([p], **kw)
         for _ in range(5):
             o.zero_grad()
-            (p * p * p).sum().backward()
+            (p * p + p).sum().backward()  # a bounded, linear gradient: tiny roundings do not blow up
             o.step()
         assert _name(p.dtype) == name
         res.append(p.detach().float().numpy())

@@ -1,5 +1,5 @@
-"""Ops whose rounding PyTorch fixes by fusing a multiply and an add (lerp, addcmul) or by the order
-of its steps (addcdiv): ours gives PyTorch's bits, not just values within a rounding of them, so
+"""Ops whose rounding PyTorch fixes by fusing a multiply and an add (add/sub with alpha, lerp,
+addcmul) or by the order of its steps (addcdiv): ours gives PyTorch's bits, not just values within a rounding of them, so
 that an optimizer's trajectory follows PyTorch's exactly."""
 import numpy as np
 import pytest
@@ -25,6 +25,12 @@ CASES = {
     "addcmul_": lambda m, a, b, c, w: a.clone().addcmul_(b, c, value=-0.7),
     "addcdiv": lambda m, a, b, c, w: a.addcdiv(b, c.abs() + 1, value=-0.01),
     "torch.addcdiv": lambda m, a, b, c, w: m.addcdiv(a, b, w, value=3.0),
+    "add alpha": lambda m, a, b, c, w: m.add(a, b, alpha=0.3),
+    "sub alpha": lambda m, a, b, c, w: m.sub(a, b, alpha=-1.7),
+    "add_ alpha": lambda m, a, b, c, w: a.clone().add_(b, alpha=-0.01),
+    "sub_ alpha broadcast": lambda m, a, b, c, w: a.clone().sub_(b[:1], alpha=2.5),
+    "add alpha out=": lambda m, a, b, c, w: m.add(a, b, alpha=0.7, out=m.empty_like(a)),
+    "Tensor.sub alpha": lambda m, a, b, c, w: a.sub(c, alpha=3),
 }
 
 

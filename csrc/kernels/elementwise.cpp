@@ -247,7 +247,10 @@ void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, const Scalar
 void add_scaled(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha) {
   if (is_reduced_float(out.dtype())) {
     if (all_of_dtype(out.dtype(), {&a, &b})) {
-      const float al = alpha.to<float>();
+      // alpha in out's 16-bit dtype, widened (as PyTorch converts it)
+      const float a32 = alpha.to<float>();
+      const float al = out.dtype() == ScalarType::Float16 ? half_to_float(float_to_half(a32))
+                                                          : bfloat16_to_float(float_to_bfloat16(a32));
       return run_loop_16(isa().add_scaled(ScalarType::Float32), out, {&a, &b}, &al);
     }
     return through_float32(out, [&](const Tensor& o) { add_scaled(o, widen(a), widen(b), alpha); });

@@ -24,7 +24,8 @@ void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b);
 void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, const Scalar& s, bool scalar_first);
 void unary(UnaryOp op, const Tensor& out, const Tensor& a);
 // out = a + alpha * b (out, a, b of one dtype, broadcast): floats rounded once, as a fused
-// multiply-add (PyTorch's add/sub with alpha); float16/bfloat16 through float32.
+// multiply-add (PyTorch's add/sub with alpha); float16/bfloat16 through float32 (alpha
+// rounded to their dtype first, as PyTorch).
 void add_scaled(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha);
 
 // dst = src converted to dst's dtype; src broadcasts to dst's shape.

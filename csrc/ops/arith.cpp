@@ -94,6 +94,26 @@ void check_alpha(ScalarType t, const Scalar& alpha) {
            "Boolean alpha only supported for Boolean results.");
 }
 
+// -s, of s's kind (bools become integers)
+Scalar negated(const Scalar& s) {
+  return s.kind == Scalar::Float ? Scalar(-s.to_double()) : Scalar(-s.to<int64_t>());
+}
+
+// out = op(a, b), or with alpha: out = a + alpha * b rounded once (PyTorch's add/sub with alpha)
+void run_binary(BinaryOp op, const Scalar* alpha, const Tensor& out, const Tensor& a, const Tensor& b) {
+  if (alpha) kernels::add_scaled(out, a, b, *alpha);
+  else kernels::binary(op, out, a, b);
+}
+
+// a + alpha * b in `compute`, one rounding
+Tensor add_scaled_raw(const Tensor& a, const Tensor& b, const Scalar& alpha, ScalarType compute) {
+  DimVector shape = a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes());
+  Tensor ca = cast_raw(a, compute), cb = cast_raw(b, compute);
+  Tensor out = st::empty(shape, compute);
+  kernels::add_scaled(out, ca, cb, alpha);
+  return out;
+}
+
 // b * alpha as a Scalar, exact for integers
 Scalar scaled(const Scalar& b, const Scalar& alpha) {
   if (is_one(alpha)) return b;
@@ -267,8 +287,7 @@ ST_VJP_FORMULA("ReciprocalBackward0", "grad_self = -grad · result²")
 Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
   ScalarType rt = result_type(a, b);
   check_alpha(rt, alpha);
-  Tensor out = is_one(alpha) ? binary_raw(BinaryOp::Add, a, b, rt)
-                             : binary_raw(BinaryOp::Add, a, scalar_raw(BinaryOp::Mul, b, alpha, false, rt), rt);
+  Tensor out = is_one(alpha) ? binary_raw(BinaryOp::Add, a, b, rt) : add_scaled_raw(a, b, alpha, rt);
   if (auto n = make_node<AddBackward0>({&a, &b})) { n->alpha = alpha; finish(n, out); }
   forward_ad::jvp(out, {&a, &b}, [&] { return forward_ad::add_tangents(forward_ad::tangent(a), forward_ad::term(b, [&](const Tensor& t) { return is_one(alpha) ? t : mul(t, alpha); })); });
   return out;
@@ -288,8 +307,7 @@ Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
   check_sub_bool(a, b.dtype());
   ScalarType rt = result_type(a, b);
   check_alpha(rt, alpha);
-  Tensor out = is_one(alpha) ? binary_raw(BinaryOp::Sub, a, b, rt)
-                             : binary_raw(BinaryOp::Sub, a, scalar_raw(BinaryOp::Mul, b, alpha, false, rt), rt);
+  Tensor out = is_one(alpha) ? binary_raw(BinaryOp::Sub, a, b, rt) : add_scaled_raw(a, b, negated(alpha), rt);
   if (auto n = make_node<SubBackward0>({&a, &b})) { n->alpha = alpha; finish(n, out); }
   forward_ad::jvp(out, {&a, &b}, [&] {
     return forward_ad::add_tangents(forward_ad::tangent(a), forward_ad::term(b, [&](const Tensor& t) { return is_one(alpha) ? neg(t) : mul(t, Scalar(-alpha.to_double())); }));
@@ -393,7 +411,8 @@ Tensor reciprocal(const Tensor& a) {
 // ------------------------------------------------------------ out= forms
 namespace {
 
-Tensor& binary_out(BinaryOp op, Tensor& out, const Tensor& a, const Tensor& b, ScalarType compute, const char* name) {
+Tensor& binary_out(BinaryOp op, Tensor& out, const Tensor& a, const Tensor& b, ScalarType compute, const char* name,
+                   const Scalar* alpha = nullptr) {
   ST_CHECK(!autograd::GradMode::is_enabled() ||
                !(autograd::requires_grad(a) || autograd::requires_grad(b) || autograd::requires_grad(out)),
            name, "(): functions with out=... arguments don't support automatic differentiation, but one of the "
@@ -411,10 +430,10 @@ Tensor& binary_out(BinaryOp op, Tensor& out, const Tensor& a, const Tensor& b, S
                 b.impl()->offset() == out.impl()->offset()));
   Tensor ca = cast_raw(a, compute), cb = cast_raw(b, compute);
   if (direct) {
-    kernels::binary(op, out, ca, cb);
+    run_binary(op, alpha, out, ca, cb);
   } else {
     Tensor tmp = st::empty(shape, compute);
-    kernels::binary(op, tmp, ca, cb);
+    run_binary(op, alpha, tmp, ca, cb);
     kernels::copy(out, tmp);
   }
   out.impl()->bump_version();
@@ -426,29 +445,30 @@ Tensor& binary_out(BinaryOp op, Tensor& out, const Tensor& a, const Tensor& b, S
 Tensor& add_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha) {
   ScalarType rt = result_type(a, b);
   check_alpha(rt, alpha);
-  Tensor bb = is_one(alpha) ? b : scalar_raw(BinaryOp::Mul, b, alpha, false, rt);
-  return binary_out(BinaryOp::Add, out, a, bb, rt, "add");
+  return binary_out(BinaryOp::Add, out, a, b, rt, "add", is_one(alpha) ? nullptr : &alpha);
 }
 
 Tensor& sub_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha) {
   check_sub_bool(a, b.dtype());
   ScalarType rt = result_type(a, b);
   check_alpha(rt, alpha);
-  Tensor bb = is_one(alpha) ? b : scalar_raw(BinaryOp::Mul, b, alpha, false, rt);
-  return binary_out(BinaryOp::Sub, out, a, bb, rt, "sub");
+  if (is_one(alpha)) return binary_out(BinaryOp::Sub, out, a, b, rt, "sub");
+  const Scalar minus = negated(alpha);
+  return binary_out(BinaryOp::Add, out, a, b, rt, "sub", &minus);
 }
 
 // ------------------------------------------------------------ in-place ops
 namespace {
 
 // Applies op in place: self = op(self, other) computed in self's dtype.
-void inplace_binary(BinaryOp op, Tensor& self, const Tensor& other, const char* name, ScalarType rt) {
+void inplace_binary(BinaryOp op, Tensor& self, const Tensor& other, const char* name, ScalarType rt,
+                    const Scalar* alpha = nullptr) {
   check_inplace(self, name, &other);
   check_inplace_result(self, rt, other.sizes(), name);
   Tensor o = cast_raw(other, self.dtype());
   // other may alias self's memory: read it from a private copy then
   if (o.impl()->storage() == self.impl()->storage() && !o.is_same(self)) o = clone(alias_raw(o));
-  kernels::binary(op, self, self, o);
+  run_binary(op, alpha, self, self, o);
 }
 
 void inplace_scalar(BinaryOp op, Tensor& self, const Scalar& s, const char* name, ScalarType rt) {
@@ -463,8 +483,7 @@ Tensor& add_(Tensor& self, const Tensor& b, const Scalar& alpha) {
   Tensor new_tangent = forward_ad::inplace_tangent(self, {&self, &b}, [&](const Tensor& v) { return add(v, b, alpha); });
   check_alpha(self.dtype(), alpha);
   auto n = make_node<AddBackward0>({&self, &b});
-  Tensor bb = is_one(alpha) ? b : scalar_raw(BinaryOp::Mul, b, alpha, false, result_type(self, b));
-  inplace_binary(BinaryOp::Add, self, bb, "add_", result_type(self, b));
+  inplace_binary(BinaryOp::Add, self, b, "add_", result_type(self, b), is_one(alpha) ? nullptr : &alpha);
   if (n) n->alpha = alpha;
   commit_inplace(self, n);
   forward_ad::assign_tangent(self, new_tangent);
@@ -488,8 +507,9 @@ Tensor& sub_(Tensor& self, const Tensor& b, const Scalar& alpha) {
   check_alpha(self.dtype(), alpha);
   check_sub_bool(self, b.dtype());
   auto n = make_node<SubBackward0>({&self, &b});
-  Tensor bb = is_one(alpha) ? b : scalar_raw(BinaryOp::Mul, b, alpha, false, result_type(self, b));
-  inplace_binary(BinaryOp::Sub, self, bb, "sub_", result_type(self, b));
+  const Scalar minus = negated(alpha);
+  if (is_one(alpha)) inplace_binary(BinaryOp::Sub, self, b, "sub_", result_type(self, b));
+  else inplace_binary(BinaryOp::Add, self, b, "sub_", result_type(self, b), &minus);
   if (n) n->alpha = alpha;
   commit_inplace(self, n);
   forward_ad::assign_tangent(self, new_tangent);
