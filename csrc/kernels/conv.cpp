@@ -163,6 +163,7 @@ void conv_gemm_fold(const ConvGeom& g, const Tensor& colside, const Tensor& weig
 }
 
 void conv_weight_grad(const ConvGeom& g, const Tensor& colside, const Tensor& image, const Tensor& dweight) {
+  if (winograd_used(g, true)) return winograd_weight_grad(g, image, colside, dweight);
   dispatch_floating(image.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const int64_t K = g.K(), L = g.L(), WN = g.G * g.R * K;

@@ -1,7 +1,8 @@
 // kernels/winograd: F(4x4, 3x3) against a direct convolution (float64 and
 // float32) on small shapes: odd sizes, tiles that overhang the output, padding
-// 0..3, one and several row segments, the adjoint (input-gradient) form, and
-// conv_unfold_gemm / conv_gemm_fold taking the path (mode 1) or not (mode 0).
+// 0..3, one and several row segments, the adjoint (input-gradient) form, the
+// weight gradient, and conv_unfold_gemm / conv_gemm_fold taking the path (mode 1)
+// or not (mode 0).
 #include <gtest/gtest.h>
 #include <cmath>
 #include <cstdint>
@@ -86,14 +87,52 @@ void check_forward(double tol) {
   }
 }
 
-TEST(Winograd, ForwardMatchesDirectFloat64) {
+TEST(Winograd, ForwardMatchesDirect) {
   Restore restore;
   check_forward<double>(1e-12);
+  check_forward<float>(1e-5);
 }
 
-TEST(Winograd, ForwardMatchesDirectFloat32) {
+// dw[r, c, kh, kw] = sum dy[n, r, oh, ow] x[n, c, oh - p + kh, ow - p + kw], directly.
+std::vector<double> direct_weight_grad(const ConvGeom& g, const std::vector<double>& x, const std::vector<double>& dy) {
+  std::vector<double> dw(g.R * g.C * 9, 0.0);
+  for (int64_t n = 0; n < g.N; ++n)
+    for (int64_t r = 0; r < g.R; ++r)
+      for (int64_t c = 0; c < g.C; ++c)
+        for (int64_t kh = 0; kh < 3; ++kh)
+          for (int64_t kw = 0; kw < 3; ++kw)
+            for (int64_t oh = 0; oh < g.oH; ++oh)
+              for (int64_t ow = 0; ow < g.oW; ++ow) {
+                const int64_t ih = oh - g.pH + kh, iw = ow - g.pW + kw;
+                if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                dw[((r * g.C + c) * 3 + kh) * 3 + kw] +=
+                    dy[((n * g.R + r) * g.oH + oh) * g.oW + ow] * x[((n * g.C + c) * g.H + ih) * g.W + iw];
+              }
+  return dw;
+}
+
+template <typename T>
+void check_weight_grad(double tol) {
+  for (int threads : {1, 2}) {
+    kernels::set_num_threads(threads);
+    for (const ConvGeom& g : kShapes) {
+      auto x = values(g.N * g.C * g.H * g.W, 0.2), dy = values(g.N * g.R * g.L(), 1.7);
+      auto ref = direct_weight_grad(g, x, dy);
+      Tensor dw = tensor_of<T>(std::vector<double>(ref.size(), 99.0), {g.R, g.C, 3, 3});
+      kernels::winograd_weight_grad(g, tensor_of<T>(x, {g.N, g.C, g.H, g.W}), tensor_of<T>(dy, {g.N, g.R, g.oH, g.oW}),
+                                    dw);
+      double scale = 1;
+      for (double v : ref) scale = std::max(scale, std::fabs(v));
+      for (size_t i = 0; i < ref.size(); ++i)
+        ASSERT_NEAR(dw.data<T>()[i], ref[i], tol * scale) << "C=" << g.C << " H=" << g.H << " W=" << g.W << " i=" << i;
+    }
+  }
+}
+
+TEST(Winograd, WeightGradMatchesDirect) {
   Restore restore;
-  check_forward<float>(1e-5);
+  check_weight_grad<double>(1e-12);
+  check_weight_grad<float>(1e-5);
 }
 
 // The adjoint form with the geometry conv_gemm_fold derives: <conv(x), y> == <x, fold(y)>.
