@@ -106,8 +106,9 @@ template void im2col<double>(const ConvGeom&, const double*, double*);
 template void col2im<float>(const ConvGeom&, const float*, float*);
 template void col2im<double>(const ConvGeom&, const double*, double*);
 
-void conv_unfold_gemm(const ConvGeom& g, const Tensor& image, const Tensor& weight, const Tensor& colside) {
-  if (winograd_used(g)) return winograd_conv3x3(g, image, weight, Tensor(), colside, false);
+void conv_unfold_gemm(const ConvGeom& g, const Tensor& image, const Tensor& weight, const Tensor& colside,
+                      const Tensor& bias) {
+  if (winograd_used(g)) return winograd_conv3x3(g, image, weight, bias, colside, false);
   dispatch_floating(image.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const int64_t K = g.K(), L = g.L();
@@ -128,6 +129,7 @@ void conv_unfold_gemm(const ConvGeom& g, const Tensor& image, const Tensor& weig
       }
     });
   });
+  if (bias.defined()) add_channel_bias(colside, bias);
 }
 
 void conv_gemm_fold(const ConvGeom& g, const Tensor& colside, const Tensor& weight, const Tensor& image) {

@@ -38,7 +38,9 @@ void col2im(const ConvGeom& g, const T* col, T* image);
 // The three products (see the top of this file). Tensors are contiguous, of one
 // floating dtype: image (N, G*C, H, W), colside (N, G*R, oH, oW), weight (G*R, C, kH, kW).
 // Each runs over the batch on the thread pool; temporary columns come from the allocator.
-void conv_unfold_gemm(const ConvGeom& g, const Tensor& image, const Tensor& weight, const Tensor& colside);
+// conv_unfold_gemm adds bias[r] (when defined) to colside, on the Winograd path as it writes it.
+void conv_unfold_gemm(const ConvGeom& g, const Tensor& image, const Tensor& weight, const Tensor& colside,
+                      const Tensor& bias = Tensor());
 void conv_gemm_fold(const ConvGeom& g, const Tensor& colside, const Tensor& weight, const Tensor& image);
 void conv_weight_grad(const ConvGeom& g, const Tensor& colside, const Tensor& image, const Tensor& dweight);
 
