@@ -38,7 +38,8 @@ namespace {
 #endif
 
 constexpr int64_t kSegTiles = 32;    // tiles per row segment
-constexpr int64_t kBlockTiles = 128;  // tiles per block (about; whole segments)
+constexpr int64_t kBlockTiles = 128;  // tiles per block at most (whole segments)
+constexpr int64_t kBlockBytes = 8 << 20;  // and V + Y of a block within about this (many channels)
 
 // The 1-d transforms, each over n independent lanes (vectorised): lane i reads
 // d0[i] .. d5[i] and writes o[j * os + i]. Inputs and outputs never overlap.
@@ -373,7 +374,7 @@ bool winograd_fits(const ConvGeom& g) {
 
 namespace {
 
-Plan make_plan(const ConvGeom& g) {
+Plan make_plan(const ConvGeom& g, int64_t item) {
   Plan P;
   P.g = g;
   P.tH = (g.oH + 3) / 4;
@@ -381,9 +382,10 @@ Plan make_plan(const ConvGeom& g) {
   P.JC = std::min(P.tW, kSegTiles);
   P.spr = (P.tW + P.JC - 1) / P.JC;
   P.nseg = g.N * P.tH * P.spr;
-  // whole segments up to kBlockTiles tiles, but at least one block per thread
+  // whole segments up to kBlockTiles tiles or kBlockBytes of scratch, but at least one block per thread
   const int64_t per_thread = (P.nseg + get_num_threads() - 1) / get_num_threads();
-  P.seg_per_block = std::max<int64_t>(1, std::min(kBlockTiles / P.JC, per_thread));
+  const int64_t tiles = std::min(kBlockTiles, kBlockBytes / (36 * (g.C + g.R) * item));
+  P.seg_per_block = std::max<int64_t>(1, std::min(tiles / P.JC, per_thread));
   P.nblocks = (P.nseg + P.seg_per_block - 1) / P.seg_per_block;
   return P;
 }
@@ -392,7 +394,7 @@ Plan make_plan(const ConvGeom& g) {
 
 void winograd_conv3x3(const ConvGeom& g, const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y,
                       bool adjoint) {
-  const Plan P = make_plan(g);
+  const Plan P = make_plan(g, static_cast<int64_t>(element_size(x.dtype())));
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     Tensor U = st::empty({36 * g.R * g.C}, x.dtype());
@@ -402,7 +404,7 @@ void winograd_conv3x3(const ConvGeom& g, const Tensor& x, const Tensor& w, const
 }
 
 void winograd_weight_grad(const ConvGeom& g, const Tensor& x, const Tensor& dy, const Tensor& dweight) {
-  const Plan P = make_plan(g);
+  const Plan P = make_plan(g, static_cast<int64_t>(element_size(x.dtype())));
   const int64_t Co = g.R, Ci = g.C;
   Tensor dU = st::empty({36 * Co * Ci}, ScalarType::Float64);
   double* du = dU.data<double>();
