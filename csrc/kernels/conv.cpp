@@ -20,6 +20,21 @@ void over_batch(const ConvGeom& g, F&& fn) {
   parallel_for(0, g.N, 1, fn);
 }
 
+// The convolution whose output is conv_gemm_fold's image: the column side
+// convolved with the rotated, transposed weight, padding k - 1 - p (stride 1, dilation 1).
+ConvGeom adjoint_geom(const ConvGeom& g) {
+  ConvGeom a = g;
+  a.C = g.R;
+  a.H = g.oH;
+  a.W = g.oW;
+  a.R = g.C;
+  a.oH = g.H;
+  a.oW = g.W;
+  a.pH = g.kH - 1 - g.pH;
+  a.pW = g.kW - 1 - g.pW;
+  return a;
+}
+
 }  // namespace
 
 template <typename T>
@@ -91,7 +106,9 @@ template void im2col<double>(const ConvGeom&, const double*, double*);
 template void col2im<float>(const ConvGeom&, const float*, float*);
 template void col2im<double>(const ConvGeom&, const double*, double*);
 
-void conv_unfold_gemm(const ConvGeom& g, const Tensor& image, const Tensor& weight, const Tensor& colside) {
+void conv_unfold_gemm(const ConvGeom& g, const Tensor& image, const Tensor& weight, const Tensor& colside,
+                      const Tensor& bias) {
+  if (winograd_used(g)) return winograd_conv3x3(g, image, weight, bias, colside, false);
   dispatch_floating(image.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const int64_t K = g.K(), L = g.L();
@@ -112,9 +129,14 @@ void conv_unfold_gemm(const ConvGeom& g, const Tensor& image, const Tensor& weig
       }
     });
   });
+  if (bias.defined()) add_channel_bias(colside, bias);
 }
 
 void conv_gemm_fold(const ConvGeom& g, const Tensor& colside, const Tensor& weight, const Tensor& image) {
+  if (winograd_fits(g)) {
+    const ConvGeom a = adjoint_geom(g);
+    if (winograd_used(a)) return winograd_conv3x3(a, colside, weight, Tensor(), image, true);
+  }
   dispatch_floating(image.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const int64_t K = g.K(), L = g.L();
@@ -143,6 +165,7 @@ void conv_gemm_fold(const ConvGeom& g, const Tensor& colside, const Tensor& weig
 }
 
 void conv_weight_grad(const ConvGeom& g, const Tensor& colside, const Tensor& image, const Tensor& dweight) {
+  if (winograd_used(g, true)) return winograd_weight_grad(g, image, colside, dweight);
   dispatch_floating(image.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const int64_t K = g.K(), L = g.L(), WN = g.G * g.R * K;

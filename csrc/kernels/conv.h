@@ -38,9 +38,34 @@ void col2im(const ConvGeom& g, const T* col, T* image);
 // The three products (see the top of this file). Tensors are contiguous, of one
 // floating dtype: image (N, G*C, H, W), colside (N, G*R, oH, oW), weight (G*R, C, kH, kW).
 // Each runs over the batch on the thread pool; temporary columns come from the allocator.
-void conv_unfold_gemm(const ConvGeom& g, const Tensor& image, const Tensor& weight, const Tensor& colside);
+// conv_unfold_gemm adds bias[r] (when defined) to colside, on the Winograd path as it writes it.
+void conv_unfold_gemm(const ConvGeom& g, const Tensor& image, const Tensor& weight, const Tensor& colside,
+                      const Tensor& bias = Tensor());
 void conv_gemm_fold(const ConvGeom& g, const Tensor& colside, const Tensor& weight, const Tensor& image);
 void conv_weight_grad(const ConvGeom& g, const Tensor& colside, const Tensor& image, const Tensor& dweight);
+
+// Winograd F(4x4, 3x3) (winograd.cpp) for 3x3 kernels with unit stride and
+// dilation and one group: 4x fewer multiplies than im2col + GEMM. conv_unfold_gemm
+// (a convolution's forward) and conv_gemm_fold (its input gradient: the output
+// gradient convolved with the rotated, transposed filter) take it when
+// winograd_used says so, and conv_weight_grad takes winograd_weight_grad.
+// y (N, R, oH, oW) = conv(x (N, C, H, W), filter) (+ bias[r] when bias is defined),
+// padding pH / pW (may be negative: the input is then cropped), oH / oW of g as
+// given. The filter is weight (R, C, 3, 3), or with `adjoint` weight (C, R, 3, 3)
+// rotated by 180 degrees. All tensors contiguous, float32 or float64.
+void winograd_conv3x3(const ConvGeom& g, const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& y,
+                      bool adjoint);
+// dweight (R, C, 3, 3) = the gradient of that convolution's weight for the output
+// gradient dy (N, R, oH, oW) and input x: the forward's adjoint in the transform domain.
+void winograd_weight_grad(const ConvGeom& g, const Tensor& x, const Tensor& dy, const Tensor& dweight);
+// The geometry winograd_conv3x3 computes (ignores sizes: any 3x3, stride 1, dilation 1, one group).
+bool winograd_fits(const ConvGeom& g);
+// Whether conv_unfold_gemm / conv_gemm_fold (conv_weight_grad: weight_grad) take the
+// Winograd path for g: mode -1 (default) when it fits and is large enough to be
+// faster, 0 never, 1 whenever it fits.
+bool winograd_used(const ConvGeom& g, bool weight_grad = false);
+void set_winograd_mode(int mode);
+int winograd_mode();
 
 // out (N, Cout, S) += bias[c] for every sample and position (S = spatial size).
 void add_channel_bias(const Tensor& out, const Tensor& bias);

@@ -240,9 +240,13 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
   Tensor out = st::empty(out_sizes, input.dtype());
   kernels::ConvGeom geom = make_geom(p, in, ws, out_sizes);
   if (out.numel()) {
-    if (transposed) kernels::conv_gemm_fold(geom, x, w, out);
-    else kernels::conv_unfold_gemm(geom, x, w, out);
-    if (bias.defined()) kernels::add_channel_bias(out, contiguous_raw(bias));
+    const Tensor b = bias.defined() ? contiguous_raw(bias) : Tensor();
+    if (!transposed) {
+      kernels::conv_unfold_gemm(geom, x, w, out, b);
+    } else {
+      kernels::conv_gemm_fold(geom, x, w, out);
+      if (b.defined()) kernels::add_channel_bias(out, b);
+    }
   }
   if (auto n = make_node<ConvolutionBackward0>({&input, &weight, &bias})) {
     n->input.save(input);

@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 #include <cstdlib>
 #include <cstring>
+#include "../kernels/conv.h"
 #include "../kernels/isa.h"
 #include "../kernels/parallel.h"
 #include "../kernels/kernels.h"
@@ -70,6 +71,9 @@ void bind_runtime(Module& m) {
   m.def("_isa", [] { return std::string(kernels::isa().name); });
   m.def("_set_isa", [](const std::string& name) { return kernels::set_isa(name.c_str()); });
   m.def("_isas", [] { return kernels::available_isas(); });
+  // convolution's Winograd path: -1 by size (default), 0 never, 1 whenever it applies (tests compare both)
+  m.def("_set_conv_winograd", [](int mode) { kernels::set_winograd_mode(mode); });
+  m.def("_conv_winograd", [] { return kernels::winograd_mode(); });
   m.def("_empty_cache", [] { st::empty_cache(); });
   m.def("_cached_bytes", [] { return st::cached_bytes(); });
   m.def("_allocator_stats", [] {
