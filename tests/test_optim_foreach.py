@@ -124,8 +124,9 @@ ALL_OPTIONS = CASES + [
 @pytest.mark.parametrize("name,kwargs", ALL_OPTIONS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(ALL_OPTIONS)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_every_isa_gives_the_same_bits(name, kwargs, dtype):
-    # The updates are vectorised loops compiled once per ISA without fused multiply-adds: each table's
-    # result is the baseline table's, bit for bit (ragged lengths cover every vector width's tail).
+    # The updates are vectorised loops compiled once per ISA, their fused multiply-adds exact in each
+    # (std::fma): each table's result is the baseline table's, bit for bit (ragged lengths cover every
+    # vector width's tail).
     shapes = [(1000,), (37,), (), (5, 3)]
     before = smalltorch._C._isa()
     results = {}
@@ -141,23 +142,28 @@ def test_every_isa_gives_the_same_bits(name, kwargs, dtype):
 
 
 def test_adam_and_sgd_round_as_op_by_op_float32_arithmetic():
-    # PyTorch's single-tensor optimisers round after every op; so does the multi-tensor update (no
-    # contraction into fused multiply-adds): the same bits as numpy float32 op by op.
+    # PyTorch's single-tensor optimisers round after every op, their add with alpha, lerp and addcmul
+    # being one fused multiply-add each; so does the multi-tensor update: the same bits as numpy
+    # float32 op by op, a fused multiply-add emulated through float64 (where the product is exact).
     f = np.float32
+
+    def fma(x, y, z):
+        return (np.float64(x) * np.float64(y) + np.float64(z)).astype(f)
+
     rng = np.random.default_rng(3)
     p0 = rng.standard_normal(1003).astype(f)
     grads = [rng.standard_normal(1003).astype(f) for _ in range(3)]
     lr, b1, b2, eps, mom = 0.01, 0.9, 0.999, 1e-8, 0.9
     p, m, v = p0.copy(), np.zeros_like(p0), np.zeros_like(p0)
     for t, g in enumerate(grads, 1):
-        m = m + f(1 - b1) * (g - m)
-        v = v * f(b2) + f(1 - b2) * (g * g)
+        m = fma(f(1 - b1), g - m, m)  # exp_avg.lerp_(grad, 1 - beta1)
+        v = fma(f(1 - b2) * g, g, v * f(b2))  # exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
         denom = np.sqrt(v) / f((1 - b2 ** t) ** 0.5) + f(eps)
-        p = p + f(-(lr / (1 - b1 ** t))) * (m / denom)
+        p = p + (f(-(lr / (1 - b1 ** t))) * m) / denom  # param.addcdiv_(exp_avg, denom, value=-step_size)
     q, buf = p0.copy(), None
     for g in grads:
-        buf = g.copy() if buf is None else buf * f(mom) + f(1) * g
-        q = q + f(-lr) * buf
+        buf = g.copy() if buf is None else fma(g, f(1), buf * f(mom))
+        q = fma(buf, f(-lr), q)  # param.add_(buf, alpha=-lr)
     for opt_cls, kw, want in ((optim.Adam, dict(lr=lr), p), (optim.SGD, dict(lr=lr, momentum=mom), q)):
         x = smalltorch.tensor(p0, requires_grad=True)
         opt = opt_cls([x], **kw)

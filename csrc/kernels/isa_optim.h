@@ -1,9 +1,10 @@
 // The optimisers' per-element updates (optim_loops.h), compiled once per ISA: included by
 // isa_impl.h inside `namespace st::kernels::<isa>`. No includes here.
 //
-// Each update is written as PyTorch's single-tensor optimiser writes it, op by op, and is
-// compiled without floating-point contraction (no fused multiply-adds), so a float32
-// parameter sees PyTorch's roundings. The options that change the arithmetic are template
+// Each update is written as PyTorch's single-tensor optimiser writes it, op by op, with
+// PyTorch's roundings: its add with alpha, lerp and addcmul are one fused multiply-add each
+// (std::fma here), addcdiv is (value * t1) / t2 + self, and nothing else is fused (the file
+// is compiled without floating-point contraction). A parameter so follows PyTorch's bits. The options that change the arithmetic are template
 // flags, so each inner loop is branch-free and vectorises; maximize multiplies the gradient
 // by -1 (exact).
 
@@ -18,6 +19,13 @@
 #endif
 
 namespace {
+
+// PyTorch's lerp: start + weight * (end - start), or end - (end - start) * (1 - weight)
+// from weight 0.5 up, each one fused multiply-add.
+template <typename T>
+inline T lerp_fused(T start, T end, T weight) {
+  return std::abs(weight) < T(0.5) ? std::fma(weight, end - start, start) : std::fma(start - end, T(1) - weight, end);
+}
 
 // Calls f(std::true_type) or f(std::false_type).
 template <class F>
@@ -37,13 +45,13 @@ void sgd_run(const SgdArgs<T>& a, int64_t b, int64_t e) {
   for (int64_t k = b; k < e; ++k) {
     const T pk = p[k];
     T d = g[k] * sgn;
-    if constexpr (Wd) d = d + wd * pk;
+    if constexpr (Wd) d = std::fma(pk, wd, d);                        // grad.add(param, alpha=wd)
     if constexpr (Buf != 0) {
-      const T nb = Buf == 2 ? d : buf[k] * mom + damp * d;
+      const T nb = Buf == 2 ? d : std::fma(d, damp, buf[k] * mom);    // buf.mul_(mom).add_(grad, alpha=1-damp)
       buf[k] = nb;
-      d = Nesterov ? d + mom * nb : nb;
+      d = Nesterov ? std::fma(nb, mom, d) : nb;                       // grad.add(buf, alpha=mom)
     }
-    p[k] = pk + lr * d;
+    p[k] = std::fma(d, lr, pk);                                       // param.add_(grad, alpha=-lr)
   }
 }
 
@@ -75,10 +83,10 @@ void adam_run(const AdamArgs<T>& a, int64_t b, int64_t e) {
     T pk = p[k];
     T d = g[k] * sgn;
     if constexpr (Wd == 2) pk = pk * decay;
-    if constexpr (Wd == 1) d = d + wd * pk;
-    const T mk = m[k] + w1 * (d - m[k]);  // lerp with weight 1 - beta1 (< 0.5: PyTorch's first form)
+    if constexpr (Wd == 1) d = std::fma(pk, wd, d);
+    const T mk = lerp_fused(m[k], d, w1);      // exp_avg.lerp_(grad, 1 - beta1)
     m[k] = mk;
-    const T vk = v[k] * b2 + w2 * (d * d);
+    const T vk = std::fma(w2 * d, d, v[k] * b2);  // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
     v[k] = vk;
     T s = vk;
     if constexpr (Amsgrad) {
@@ -86,7 +94,7 @@ void adam_run(const AdamArgs<T>& a, int64_t b, int64_t e) {
       vmax[k] = s;
     }
     const T denom = std::sqrt(s) / bc2_sqrt + eps;
-    p[k] = pk + step_size * (mk / denom);
+    p[k] = pk + (step_size * mk) / denom;      // param.addcdiv_(exp_avg, denom, value=-step_size)
   }
 }
 
@@ -113,14 +121,14 @@ void rmsprop_run(const RmspropArgs<T>& a, int64_t b, int64_t e) {
   for (int64_t k = b; k < e; ++k) {
     const T pk = p[k];
     T d = g[k] * sgn;
-    if constexpr (Wd) d = d + wd * pk;
-    const T sqk = sq[k] * alpha + w * (d * d);
+    if constexpr (Wd) d = std::fma(pk, wd, d);
+    const T sqk = std::fma(w * d, d, sq[k] * alpha);
     sq[k] = sqk;
     T avg;
     if constexpr (Centered) {
-      const T gak = ga[k] + w * (d - ga[k]);
+      const T gak = lerp_fused(ga[k], d, w);
       ga[k] = gak;
-      avg = std::sqrt(sqk + T(-1) * (gak * gak));
+      avg = std::sqrt(std::fma(-gak, gak, sqk));  // square_avg.addcmul(grad_avg, grad_avg, value=-1)
     } else {
       avg = std::sqrt(sqk);
     }
@@ -128,9 +136,9 @@ void rmsprop_run(const RmspropArgs<T>& a, int64_t b, int64_t e) {
     if constexpr (Momentum) {
       const T bk = buf[k] * mom + d / avg;
       buf[k] = bk;
-      p[k] = pk + lr * bk;
+      p[k] = std::fma(bk, lr, pk);
     } else {
-      p[k] = pk + lr * (d / avg);
+      p[k] = pk + (lr * d) / avg;
     }
   }
 }
@@ -156,10 +164,10 @@ void adagrad_run(const AdagradArgs<T>& a, int64_t b, int64_t e) {
   for (int64_t k = b; k < e; ++k) {
     const T pk = p[k];
     T d = g[k] * sgn;
-    if constexpr (Wd) d = d + wd * pk;
-    const T s = sum[k] + d * d;
+    if constexpr (Wd) d = std::fma(pk, wd, d);
+    const T s = std::fma(d, d, sum[k]);  // state_sum.addcmul_(grad, grad, value=1)
     sum[k] = s;
-    p[k] = pk + clr * (d / (std::sqrt(s) + eps));
+    p[k] = pk + (clr * d) / (std::sqrt(s) + eps);
   }
 }
 
@@ -179,13 +187,13 @@ void adadelta_run(const AdadeltaArgs<T>& a, int64_t b, int64_t e) {
   for (int64_t k = b; k < e; ++k) {
     const T pk = p[k];
     T d = g[k] * sgn;
-    if constexpr (Wd) d = d + wd * pk;
-    const T sqk = sq[k] * rho + w * (d * d);
+    if constexpr (Wd) d = std::fma(pk, wd, d);
+    const T sqk = std::fma(w * d, d, sq[k] * rho);
     sq[k] = sqk;
     const T std_ = std::sqrt(sqk + eps);
     const T delta = std::sqrt(acc[k] + eps) / std_ * d;
-    acc[k] = acc[k] * rho + w * (delta * delta);
-    p[k] = pk + lr * delta;
+    acc[k] = std::fma(w * delta, delta, acc[k] * rho);
+    p[k] = std::fma(delta, lr, pk);
   }
 }
 

@@ -1,7 +1,8 @@
 // Multi-tensor optimiser updates (see optim.h). Each update is written as
 // PyTorch's single-tensor optimiser writes it, op by op, so a float32
-// parameter sees the same roundings (the Python numbers rounded to the
-// parameter's dtype where PyTorch's scalar arguments are).
+// parameter sees the same roundings (fused multiply-adds where PyTorch's ops
+// fuse, kernels/isa_optim.h; the Python numbers rounded to the parameter's
+// dtype where PyTorch's scalar arguments are).
 #include "optim.h"
 #include <algorithm>
 #include <cmath>
