@@ -74,6 +74,22 @@ void run_tiled(const LoopPlan& p, int64_t item, F&& f) {
   });
 }
 
+// The loop plan of out (operand 0) and the inputs broadcast to out's shape,
+// every operand with element size `item`.
+void plan_operands(LoopPlan& plan, const Tensor& out, std::initializer_list<const Tensor*> ins, int64_t item) {
+  const DimVector& shape = out.sizes();
+  DimVector bstrides[kMaxOperands];
+  OperandSpec specs[kMaxOperands];
+  specs[0] = {static_cast<char*>(out.raw_data()), out.strides().data(), item};
+  int k = 1;
+  for (auto* t : ins) {
+    bstrides[k] = broadcast_strides(t->sizes(), t->strides(), shape);
+    specs[k] = {static_cast<char*>(t->raw_data()), bstrides[k].data(), item};
+    ++k;
+  }
+  build_plan(plan, shape, specs, k);
+}
+
 // Runs `loop` over out (operand 0) and the inputs, all viewed with out's shape.
 void run_loop(Loop loop, const Tensor& out, std::initializer_list<const Tensor*> ins, const void* extra) {
   const int64_t n = out.numel();
@@ -96,18 +112,8 @@ void run_loop(Loop loop, const Tensor& out, std::initializer_list<const Tensor*>
     });
     return;
   }
-  const DimVector& shape = out.sizes();
-  DimVector bstrides[kMaxOperands];
-  OperandSpec specs[kMaxOperands];
-  specs[0] = {static_cast<char*>(out.raw_data()), out.strides().data(), item};
-  int k = 1;
-  for (auto* t : ins) {
-    bstrides[k] = broadcast_strides(t->sizes(), t->strides(), shape);
-    specs[k] = {static_cast<char*>(t->raw_data()), bstrides[k].data(), item};
-    ++k;
-  }
   LoopPlan plan;
-  build_plan(plan, shape, specs, nops);
+  plan_operands(plan, out, ins, item);
   if (needs_tiling(plan, item)) {
     run_tiled(plan, item, [&](char** d, const int64_t* s, int64_t m) { loop(d, s, m, extra); });
     return;
@@ -127,18 +133,8 @@ void run_loop_16(Loop loop, const Tensor& out, std::initializer_list<const Tenso
   const auto to32 = f16 ? t.f16_to_f32 : t.bf16_to_f32;
   const auto from32 = f16 ? t.f32_to_f16 : t.f32_to_bf16;
   const int nops = 1 + static_cast<int>(ins.size());
-  const DimVector& shape = out.sizes();
-  DimVector bstrides[kMaxOperands];
-  OperandSpec specs[kMaxOperands];
-  specs[0] = {static_cast<char*>(out.raw_data()), out.strides().data(), 2};
-  int k = 1;
-  for (auto* in : ins) {
-    bstrides[k] = broadcast_strides(in->sizes(), in->strides(), shape);
-    specs[k] = {static_cast<char*>(in->raw_data()), bstrides[k].data(), 2};
-    ++k;
-  }
   LoopPlan plan;
-  build_plan(plan, shape, specs, nops);
+  plan_operands(plan, out, ins, 2);
   run_plan(plan, [&](char** d, const int64_t* s, int64_t m) {
     constexpr int64_t kBlock = 512;
     alignas(64) float buf[kMaxOperands][kBlock];

@@ -343,63 +343,50 @@ void add_scaled_loop(char** d, const int64_t* s, int64_t n, const void* extra) {
       *reinterpret_cast<T*>(po) = add_scaled(*reinterpret_cast<const T*>(pa), *reinterpret_cast<const T*>(pb), al);
   }
 }
-Loop add_scaled_table(ScalarType t) {
+// The loop for dtype t (every dtype but the 16-bit floats, which run float32
+// loops): pick(Of<T>{}) with T the C++ type of t.
+template <typename T> struct Of { using type = T; };
+template <typename Pick>
+Loop loop_for_dtype(ScalarType t, Pick pick) {
   switch (t) {
-    case ScalarType::Bool: return &add_scaled_loop<bool>;
-    case ScalarType::UInt8: return &add_scaled_loop<uint8_t>;
-    case ScalarType::Int8: return &add_scaled_loop<int8_t>;
-    case ScalarType::Int16: return &add_scaled_loop<int16_t>;
-    case ScalarType::Int32: return &add_scaled_loop<int32_t>;
-    case ScalarType::Int64: return &add_scaled_loop<int64_t>;
-    case ScalarType::Float32: return &add_scaled_loop<float>;
-    case ScalarType::Float64: return &add_scaled_loop<double>;
+    case ScalarType::Bool: return pick(Of<bool>{});
+    case ScalarType::UInt8: return pick(Of<uint8_t>{});
+    case ScalarType::Int8: return pick(Of<int8_t>{});
+    case ScalarType::Int16: return pick(Of<int16_t>{});
+    case ScalarType::Int32: return pick(Of<int32_t>{});
+    case ScalarType::Int64: return pick(Of<int64_t>{});
+    case ScalarType::Float32: return pick(Of<float>{});
+    case ScalarType::Float64: return pick(Of<double>{});
     default: return nullptr;
   }
+}
+
+Loop add_scaled_table(ScalarType t) {
+  return loop_for_dtype(t, [](auto of) -> Loop { return &add_scaled_loop<typename decltype(of)::type>; });
 }
 
 template <template <typename> class F>
 Loop pick_binary(ScalarType t) {
-  switch (t) {
-    case ScalarType::Bool: return &binary_loop<bool, F<bool>>;
-    case ScalarType::UInt8: return &binary_loop<uint8_t, F<uint8_t>>;
-    case ScalarType::Int8: return &binary_loop<int8_t, F<int8_t>>;
-    case ScalarType::Int16: return &binary_loop<int16_t, F<int16_t>>;
-    case ScalarType::Int32: return &binary_loop<int32_t, F<int32_t>>;
-    case ScalarType::Int64: return &binary_loop<int64_t, F<int64_t>>;
-    case ScalarType::Float32: return &binary_loop<float, F<float>>;
-    case ScalarType::Float64: return &binary_loop<double, F<double>>;
-    default: return nullptr;
-  }
+  return loop_for_dtype(t, [](auto of) -> Loop {
+    using T = typename decltype(of)::type;
+    return &binary_loop<T, F<T>>;
+  });
 }
 
 template <template <typename> class F, bool First>
 Loop pick_scalar(ScalarType t) {
-  switch (t) {
-    case ScalarType::Bool: return &scalar_loop<bool, F<bool>, First>;
-    case ScalarType::UInt8: return &scalar_loop<uint8_t, F<uint8_t>, First>;
-    case ScalarType::Int8: return &scalar_loop<int8_t, F<int8_t>, First>;
-    case ScalarType::Int16: return &scalar_loop<int16_t, F<int16_t>, First>;
-    case ScalarType::Int32: return &scalar_loop<int32_t, F<int32_t>, First>;
-    case ScalarType::Int64: return &scalar_loop<int64_t, F<int64_t>, First>;
-    case ScalarType::Float32: return &scalar_loop<float, F<float>, First>;
-    case ScalarType::Float64: return &scalar_loop<double, F<double>, First>;
-    default: return nullptr;
-  }
+  return loop_for_dtype(t, [](auto of) -> Loop {
+    using T = typename decltype(of)::type;
+    return &scalar_loop<T, F<T>, First>;
+  });
 }
 
 template <template <typename> class F>
 Loop pick_unary(ScalarType t) {
-  switch (t) {
-    case ScalarType::Bool: return &unary_loop<bool, F<bool>>;
-    case ScalarType::UInt8: return &unary_loop<uint8_t, F<uint8_t>>;
-    case ScalarType::Int8: return &unary_loop<int8_t, F<int8_t>>;
-    case ScalarType::Int16: return &unary_loop<int16_t, F<int16_t>>;
-    case ScalarType::Int32: return &unary_loop<int32_t, F<int32_t>>;
-    case ScalarType::Int64: return &unary_loop<int64_t, F<int64_t>>;
-    case ScalarType::Float32: return &unary_loop<float, F<float>>;
-    case ScalarType::Float64: return &unary_loop<double, F<double>>;
-    default: return nullptr;
-  }
+  return loop_for_dtype(t, [](auto of) -> Loop {
+    using T = typename decltype(of)::type;
+    return &unary_loop<T, F<T>>;
+  });
 }
 
 Loop binary_table(BinaryOp op, ScalarType t) {

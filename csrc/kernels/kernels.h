@@ -34,13 +34,14 @@ void copy(const Tensor& dst, const Tensor& src);
 // float16 and bfloat16 compute in float32, as PyTorch's CPU kernels do. widen(t) is a
 // contiguous float32 copy of t when t has one of those dtypes, t itself otherwise;
 // through_float32(out, f) runs f on a float32 stand-in for out (holding out's values
-// when f reads them) and rounds what f wrote into out.
+// when f reads them) and rounds what f wrote into out; an undefined out (an output
+// not asked for) stays undefined.
 Tensor widen(const Tensor& t);
 template <typename F>
 void through_float32(const Tensor& out, F&& f, bool reads_out = false) {
-  Tensor o = reads_out ? widen(out) : empty(out.sizes(), ScalarType::Float32);
+  const Tensor o = !out.defined() ? Tensor() : reads_out ? widen(out) : empty(out.sizes(), ScalarType::Float32);
   f(o);
-  copy(out, o);
+  if (out.defined()) copy(out, o);
 }
 void fill(const Tensor& dst, const Scalar& v);
 

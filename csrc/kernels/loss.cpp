@@ -10,23 +10,10 @@
 
 namespace st::kernels {
 
-namespace {
-// Runs f on float32 stand-ins for the outputs a and b (either may be undefined), then
-// rounds them into a and b: the losses of float16/bfloat16 compute in float32.
-template <typename F>
-void through_float32_pair(const Tensor& a, const Tensor& b, F f) {
-  auto stand_in = [](const Tensor& t) { return t.defined() ? empty(t.sizes(), ScalarType::Float32) : Tensor(); };
-  const Tensor a32 = stand_in(a), b32 = stand_in(b);
-  f(a32, b32);
-  if (a.defined()) copy(a, a32);
-  if (b.defined()) copy(b, b32);
-}
-}  // namespace
-
 void nll_loss_forward(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t N, int64_t C,
                       int64_t S, int64_t ignore_index, const Tensor& elem, double* loss_sum, double* weight_sum) {
   if (is_reduced_float(input.dtype()))
-    return through_float32_pair(elem, Tensor(), [&](const Tensor& e, const Tensor&) {
+    return through_float32(elem, [&](const Tensor& e) {
       nll_loss_forward(widen(input), target, widen(weight), N, C, S, ignore_index, e, loss_sum, weight_sum);
     });
   dispatch_floating(input.dtype(), [&](auto tag) {
@@ -118,7 +105,7 @@ inline T softplus_neg(T x) {
 double mse_forward(const Tensor& x, const Tensor& t, const Tensor& elem) {
   if (is_reduced_float(x.dtype())) {
     double r = 0;
-    through_float32_pair(elem, Tensor(), [&](const Tensor& e, const Tensor&) { r = mse_forward(widen(x), widen(t), e); });
+    through_float32(elem, [&](const Tensor& e) { r = mse_forward(widen(x), widen(t), e); });
     return r;
   }
   return dispatch_floating(x.dtype(), [&](auto tag) -> double {
@@ -144,8 +131,8 @@ double mse_forward(const Tensor& x, const Tensor& t, const Tensor& elem) {
 void mse_backward(const Tensor& gi, const Tensor& gt, const Tensor& x, const Tensor& t, const Tensor& g_elem,
                   double scale) {
   if (is_reduced_float(x.dtype()))
-    return through_float32_pair(gi, gt, [&](const Tensor& a, const Tensor& b) {
-      mse_backward(a, b, widen(x), widen(t), widen(g_elem), scale);
+    return through_float32(gi, [&](const Tensor& a) {
+      through_float32(gt, [&](const Tensor& b) { mse_backward(a, b, widen(x), widen(t), widen(g_elem), scale); });
     });
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -167,7 +154,7 @@ void mse_backward(const Tensor& gi, const Tensor& gt, const Tensor& x, const Ten
 double bce_logits_forward(const Tensor& x, const Tensor& t, const Tensor& w, const Tensor& pw, const Tensor& elem) {
   if (is_reduced_float(x.dtype())) {
     double r = 0;
-    through_float32_pair(elem, Tensor(), [&](const Tensor& e, const Tensor&) {
+    through_float32(elem, [&](const Tensor& e) {
       r = bce_logits_forward(widen(x), widen(t), widen(w), widen(pw), e);
     });
     return r;
@@ -196,8 +183,10 @@ double bce_logits_forward(const Tensor& x, const Tensor& t, const Tensor& w, con
 void bce_logits_backward(const Tensor& gi, const Tensor& gt, const Tensor& x, const Tensor& t, const Tensor& w,
                          const Tensor& pw, const Tensor& g_elem, double scale) {
   if (is_reduced_float(x.dtype()))
-    return through_float32_pair(gi, gt, [&](const Tensor& a, const Tensor& b) {
-      bce_logits_backward(a, b, widen(x), widen(t), widen(w), widen(pw), widen(g_elem), scale);
+    return through_float32(gi, [&](const Tensor& a) {
+      through_float32(gt, [&](const Tensor& b) {
+        bce_logits_backward(a, b, widen(x), widen(t), widen(w), widen(pw), widen(g_elem), scale);
+      });
     });
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;

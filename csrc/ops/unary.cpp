@@ -119,7 +119,8 @@ template <typename T> T bnot(T x) {
 ST_UNARY_OPS(ST_UNARY_DEFINE)
 #undef ST_UNARY_DEFINE
 
-// out = Op::f(in) elementwise; `in` already has the compute dtype (float32 for float16/bfloat16 results).
+// out = Op::f(in) elementwise; `in` has the compute dtype (float32 for float16/bfloat16 results), or
+// out's 16-bit dtype for a row with a vector loop.
 template <class Op>
 void run_kernel(const Tensor& out, const Tensor& in) {
   if constexpr (Op::vec >= 0) {  // the row's vector loop (16-bit floats: one pass through float32 blocks)
@@ -166,7 +167,9 @@ template <class Op>
 Tensor unary_forward(const Tensor& a) {
   check_rule(Op::rule, a.dtype(), Op::op_name);
   Tensor out = st::empty(a.sizes(), result_dtype(Op::rule, a.dtype()));
-  run_kernel<Op>(out, cast_raw(a, compute_type(Op::rule, a.dtype())));
+  // a row with a vector loop takes float16/bfloat16 as they are (one pass through float32 blocks)
+  const bool as_is = Op::vec >= 0 && is_reduced_float(a.dtype()) && out.dtype() == a.dtype();
+  run_kernel<Op>(out, as_is ? a : cast_raw(a, compute_type(Op::rule, a.dtype())));
   if constexpr (Op::differentiable) {
     auto n = make_node<typename Op::Backward>({&a});
     if (n && Op::saves == Save::Self) n->saved.save(a);
