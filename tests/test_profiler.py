@@ -101,3 +101,73 @@ def test_off_records_nothing_and_nesting_is_refused():
     assert "decorated" in names and "outside" not in names
     with pytest.raises(RuntimeError):
         profile(activities=[ProfilerActivity.CUDA])
+
+
+def layers_workload(T):
+    """The layers of the book's chapters 6-9, forward and backward."""
+    T.manual_seed(0)
+    nn, F = T.nn, T.nn.functional
+    x = T.randn(2, 3, 8, 8)
+    y = nn.BatchNorm2d(4)(nn.Conv2d(3, 4, 3)(x))
+    y = F.dropout(F.max_pool2d(y, 2), 0.5)
+    z = nn.LayerNorm(4)(y.mean((2, 3))) + F.group_norm(y, 2).mean((2, 3))
+    loss = F.cross_entropy(nn.Linear(4, 5)(z), T.tensor([1, 2]))
+    out, _ = nn.LSTM(4, 6)(z.unsqueeze(0))
+    out2, _ = nn.GRU(4, 6)(z.unsqueeze(0))
+    emb = nn.Embedding(10, 4)(T.tensor([1, 2]))
+    loss = loss + out.sum() + out2.sum() + F.mse_loss(emb, z) + F.avg_pool2d(y, 2).sum()
+    loss.backward()
+
+
+# what PyTorch records for the Python layer's functions and the kernels under them: (outer, inner)
+_LAYER_EVENTS = [("aten::conv2d", "aten::_convolution"), ("aten::batch_norm", "aten::native_batch_norm"),
+                 ("aten::max_pool2d", "aten::max_pool2d_with_indices"), ("aten::dropout", "aten::bernoulli_"),
+                 ("aten::layer_norm", "aten::native_layer_norm"), ("aten::group_norm", "aten::native_group_norm"),
+                 ("aten::cross_entropy_loss", "aten::nll_loss_forward"), ("aten::lstm", "aten::mkldnn_rnn_layer"),
+                 ("aten::gru", None), ("aten::linear", None), ("aten::embedding", None), ("aten::mse_loss", None),
+                 ("aten::avg_pool2d", None)]
+
+
+def _ancestors(e):
+    names = []
+    while e.cpu_parent is not None:
+        e = e.cpu_parent
+        names.append(e.name)
+    return names
+
+
+def test_layers_are_op_events_named_as_pytorchs(torch_ref):
+    # the functions the Python layer defines (conv2d, batch_norm, lstm, ...) and the C++ kernels they call
+    # are op events under the names PyTorch records, the kernel inside its function; metadata queries
+    # (dim, size, ...) are not events, as in PyTorch
+    with torch_ref.profiler.profile(activities=[torch_ref.profiler.ProfilerActivity.CPU]) as theirs:
+        layers_workload(torch_ref)
+    with profile() as ours:
+        layers_workload(st)
+    their_names = {e.name for e in theirs.events()}
+    events = ours.events()
+    names = {e.name for e in events}
+    for outer, inner in _LAYER_EVENTS:
+        assert outer in their_names and outer in names, outer
+        if inner is not None:
+            assert inner in their_names, inner
+            kernels = [e for e in events if e.name == inner]
+            assert kernels and all(e.kind == "op" for e in kernels), inner
+            assert any(outer in _ancestors(e) for e in kernels), (outer, inner)
+    for query in ("aten::dim", "aten::size", "aten::numel", "aten::is_floating_point", "aten::get_default_dtype"):
+        assert query not in names and query not in their_names, query
+
+
+def test_python_level_ops_cost_one_check_when_off_and_close_on_errors():
+    # off: nothing recorded, the result unchanged; an op that raises inside a profile still closes its event
+    F = st.nn.functional
+    x = st.randn(1, 1, 5, 5)
+    w = st.randn(1, 1, 3, 3)
+    assert F.conv2d.__name__ == "conv2d" and F.conv2d.__wrapped__ is not None
+    assert st.equal(F.conv2d(x, w), F.conv2d.__wrapped__(x, w))
+    with profile() as prof:
+        with pytest.raises(RuntimeError):
+            F.conv2d(x, st.randn(1, 2, 3, 3))  # channels do not match
+        F.conv2d(x, w)
+    convs = [e for e in prof.events() if e.name == "aten::conv2d"]
+    assert len(convs) == 2 and all(e.cpu_parent is None for e in convs)

@@ -67,7 +67,7 @@ void Scope::end() {
   if (detail::g_on.load()) g_events.push_back(std::move(e));  // dropped if profiling stopped meanwhile
 }
 
-void push_range(const std::string& name) { t_ranges.push_back(new Scope(name, Kind::User)); }
+void push_range(const std::string& name, Kind kind) { t_ranges.push_back(new Scope(name, kind)); }
 
 void pop_range() {
   if (t_ranges.empty()) return;

@@ -62,8 +62,9 @@ class Scope {
   std::vector<DimVector> shapes_;
 };
 
-// record_function ranges: push opens one on this thread, pop closes the latest.
-void push_range(const std::string& name);
+// Ranges opened from Python: push opens one on this thread (a record_function
+// range, or an op the Python layer defines), pop closes the latest.
+void push_range(const std::string& name, Kind kind = Kind::User);
 void pop_range();
 
 }  // namespace st::profiler

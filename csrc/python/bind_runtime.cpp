@@ -44,7 +44,9 @@ void bind_runtime(Module& m) {
     return out;
   });
   m.def("_profiler_enabled", [] { return profiler::enabled(); });
-  m.def("_record_function_enter", [](const std::string& name) { profiler::push_range(name); }, py::arg("name"));
+  m.def("_record_function_enter", [](const std::string& name, bool op) {
+    profiler::push_range(name, op ? profiler::Kind::Op : profiler::Kind::User);
+  }, py::arg("name"), py::arg("op") = false);
   m.def("_record_function_exit", [] { profiler::pop_range(); });
   m.def("_parse_device", [](const std::string& s) -> py::tuple {
     Device d = parse_device(s);

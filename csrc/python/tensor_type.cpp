@@ -582,11 +582,48 @@ PyMethodDef g_fast_methods[] = {
 
 int64_t elided_temporaries() { return g_elided; }
 
+// The private bindings that are ops (the kernels the Python layer's functions
+// call), with the name of the event PyTorch records for the same work.
+constexpr std::pair<const char*, const char*> kPrivateOps[] = {
+    {"_convolution", "aten::_convolution"}, {"_conv_winograd", "aten::_convolution"},
+    {"_max_pool2d_with_indices", "aten::max_pool2d_with_indices"}, {"_avg_pool2d", "aten::avg_pool2d"},
+    {"_adaptive_avg_pool2d", "aten::adaptive_avg_pool2d"}, {"_adaptive_max_pool2d", "aten::adaptive_max_pool2d"},
+    {"_native_batch_norm", "aten::native_batch_norm"}, {"_native_layer_norm", "aten::native_layer_norm"},
+    {"_native_group_norm", "aten::native_group_norm"}, {"_embedding", "aten::embedding"},
+    {"_dropout_mask", "aten::bernoulli_"}, {"_nll_loss", "aten::nll_loss_forward"}, {"_mse_loss", "aten::mse_loss"},
+    {"_binary_cross_entropy_with_logits", "aten::binary_cross_entropy_with_logits"},
+    {"_binary_cross_entropy", "aten::binary_cross_entropy"}, {"_smooth_l1_loss", "aten::smooth_l1_loss"},
+    {"_huber_loss", "aten::huber_loss"}, {"_nn_glu", "aten::glu"}, {"_rnn_layer", "aten::mkldnn_rnn_layer"},
+    {"_foreach_sgd", "aten::_foreach_sgd"}, {"_foreach_adam", "aten::_foreach_adam"},
+    {"_foreach_rmsprop", "aten::_foreach_rmsprop"}, {"_foreach_adagrad", "aten::_foreach_adagrad"},
+    {"_foreach_adadelta", "aten::_foreach_adadelta"}, {"_empty", "aten::empty"}, {"_zeros", "aten::zeros"},
+    {"_ones", "aten::ones"}, {"_full", "aten::full"}, {"_arange", "aten::arange"}, {"_arange_int", "aten::arange"},
+    {"_linspace", "aten::linspace"}, {"_eye", "aten::eye"}, {"_rand", "aten::rand"}, {"_randn", "aten::randn"},
+    {"_randint", "aten::randint"}, {"_randperm", "aten::randperm"}, {"_bernoulli", "aten::bernoulli"},
+    {"_bernoulli_scalar", "aten::bernoulli"}, {"_multinomial", "aten::multinomial"}, {"_poisson", "aten::poisson"},
+    {"_standard_gamma", "aten::_standard_gamma"}, {"_linalg_det", "aten::linalg_det"},
+    {"_linalg_slogdet", "aten::linalg_slogdet"}, {"_logdet", "aten::logdet"}, {"_linalg_inv_ex", "aten::linalg_inv_ex"},
+    {"_linalg_solve_ex", "aten::linalg_solve_ex"}, {"_linalg_cholesky_ex", "aten::linalg_cholesky_ex"},
+    {"_linalg_qr", "aten::linalg_qr"}, {"_linalg_eigh", "aten::linalg_eigh"}, {"_linalg_svd", "aten::linalg_svd"},
+    {"_linalg_lu_factor_ex", "aten::linalg_lu_factor_ex"}, {"_linalg_lu_solve", "aten::linalg_lu_solve"},
+    {"_lu_unpack", "aten::lu_unpack"}, {"_linalg_solve_triangular", "aten::linalg_solve_triangular"},
+    {"_linalg_vector_norm", "aten::linalg_vector_norm"},
+};
+
+// Public bindings that only read metadata: not ops, and PyTorch records no event for them.
+constexpr const char* kNotOps[] = {"dim", "ndimension", "size", "stride", "numel", "nelement", "element_size",
+                                   "get_default_dtype", "is_floating_point", "is_complex", "is_contiguous",
+                                   "data_ptr", "storage_offset", "is_signed"};
+
 std::string profiled_name(const char* name) {
   std::string n = name;
-  if (n.size() > 4 && n.compare(0, 2, "__") == 0 && n.compare(n.size() - 2, 2, "__") == 0) n = n.substr(2, n.size() - 4);
-  else if (!n.empty() && n[0] == '_') return "";  // private helpers (the profiler's own, engine entry points)
-  return "aten::" + n;
+  for (const char* query : kNotOps)
+    if (n == query) return "";
+  if (n.size() > 4 && n.compare(0, 2, "__") == 0 && n.compare(n.size() - 2, 2, "__") == 0) return "aten::" + n.substr(2, n.size() - 4);
+  if (n.empty() || n[0] != '_') return "aten::" + n;
+  for (const auto& [binding, event] : kPrivateOps)
+    if (n == binding) return event;
+  return "";  // the other private helpers (the profiler's own, engine entry points, settings) are not ops
 }
 bool elision_supported(unsigned long hexversion) { return hexversion < 0x030E0000UL; }
 bool elision_enabled() { return g_elision; }

@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from . import _C, _creation
+from .profiler import _op
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "convolution", "max_pool1d", "max_pool2d",
            "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
@@ -141,11 +142,13 @@ def _conv(fn, input, weight, bias, stride, padding, dilation, groups, nd):
     return out.squeeze(0) if unbatched else out
 
 
+@_op("aten::conv1d")
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-d convolution over (N, C, L) or (C, L) inputs; padding may be an int, a tuple, 'valid' or 'same'."""
     return _conv("conv1d", input, weight, bias, stride, padding, dilation, groups, 1)
 
 
+@_op("aten::conv2d")
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-d convolution over (N, C, H, W) or (C, H, W) inputs (im2col + GEMM); padding as in conv1d."""
     return _conv("conv2d", input, weight, bias, stride, padding, dilation, groups, 2)
@@ -163,11 +166,13 @@ def _conv_transpose(fn, input, weight, bias, stride, padding, output_padding, gr
     return out.squeeze(0) if unbatched else out
 
 
+@_op("aten::conv_transpose1d")
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     return _conv_transpose("conv_transpose1d", input, weight, bias, stride, padding, output_padding, groups,
                            dilation, 1)
 
 
+@_op("aten::conv_transpose2d")
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """The adjoint of conv2d (a "deconvolution"): weight is (C_in, C_out / groups, kH, kW)."""
     return _conv_transpose("conv_transpose2d", input, weight, bias, stride, padding, output_padding, groups,
@@ -204,6 +209,7 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     return _C._max_pool2d_with_indices(input, *args)
 
 
+@_op("aten::max_pool2d")
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """Max over kH x kW windows of (N, C, H, W) or (C, H, W); with return_indices also the flat h * W + w
     index of each maximum in its plane."""
@@ -258,6 +264,7 @@ def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     return out.squeeze(-2), idx.squeeze(-2)
 
 
+@_op("aten::max_pool1d")
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     if return_indices:
         return max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)

@@ -7,7 +7,8 @@
     print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=10))
     prof.export_chrome_trace("trace.json")   # open in Perfetto or chrome://tracing
 
-Every op called from Python is an event ``aten::<name>``, every backward node the engine runs is
+Every op called from Python is an event ``aten::<name>`` (the layers written in Python and the C++ kernels
+under them under PyTorch's names: ``aten::conv2d`` holding ``aten::_convolution``), every backward node the engine runs is
 ``autograd::engine::evaluate_function: <Node>``, and every ``record_function`` range is an event of its
 own; events nest by time on each thread, which gives each its self time (its time less that of the
 events inside it). The recorder is C++ (csrc/core/profiler.h); when no profile is active it costs one
@@ -249,13 +250,15 @@ def _nest(events):
 class record_function:
     """A named range in the profile (context manager or decorator); free when no profile is active."""
 
+    _op = False  # an op event (kind "op"), not a user range
+
     def __init__(self, name, args=None):
         self.name = name
         self._entered = False
 
     def __enter__(self):
         if _C._profiler_enabled():
-            _C._record_function_enter(self.name)
+            _C._record_function_enter(self.name, self._op)
             self._entered = True
         return self
 
@@ -270,6 +273,33 @@ class record_function:
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with record_function(self.name):
+            with type(self)(self.name):
                 return fn(*args, **kwargs)
         return wrapper
+
+
+class _op_range(record_function):
+    """An op that the Python layer defines, recorded under PyTorch's event name for it (``aten::conv2d``)."""
+
+    _op = True
+
+
+def _op(name):
+    """Decorates a Python-level op so that each call is the op event `name` while a profile is active
+    (otherwise the call costs one check)."""
+    import functools
+
+    enabled, enter, leave = _C._profiler_enabled, _C._record_function_enter, _C._record_function_exit
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def op(*args, **kwargs):
+            if not enabled():
+                return fn(*args, **kwargs)
+            enter(name, True)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                leave()
+        return op
+    return wrap

@@ -7,6 +7,7 @@ computes with a fused kernel show here the grad_fn of the last op they are compo
 import warnings
 
 from .. import _C, _creation
+from ..profiler import _op
 
 __all__ = ["linear", "relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "mse_loss",
            "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
@@ -17,6 +18,7 @@ __all__ = ["linear", "relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax
            "batch_norm", "layer_norm", "group_norm", "embedding", "dropout1d", "dropout2d"]
 
 
+@_op("aten::linear")
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias; a 2-D input with a bias is one addmm (AddmmBackward0), as PyTorch's."""
     if input.dim() == 2:
@@ -189,6 +191,7 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     return input.log_softmax(dim)
 
 
+@_op("aten::dropout")
 def dropout(input, p=0.5, training=True, inplace=False):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -255,6 +258,7 @@ def one_hot(tensor, num_classes=-1):
 
 
 # ---- normalisation and embedding (fused C++ kernels with their own backward nodes) -------------
+@_op("aten::batch_norm")
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     """NativeBatchNormBackward0; training updates running_mean/running_var in place (unbiased variance)."""
     if training:
@@ -273,6 +277,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                                  0.0 if momentum is None else momentum, eps)[0]
 
 
+@_op("aten::layer_norm")
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """NativeLayerNormBackward0: statistics over the last len(normalized_shape) dims."""
     if isinstance(normalized_shape, int):
@@ -280,6 +285,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     return _C._native_layer_norm(input, list(normalized_shape), weight, bias, eps)[0]
 
 
+@_op("aten::group_norm")
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """NativeGroupNormBackward0: statistics per (sample, group of channels)."""
     if input.dim() < 2:
@@ -436,6 +442,7 @@ def _picked(input, target, weight, ignore_index):
     return picked, w
 
 
+@_op("aten::nll_loss")
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
@@ -454,6 +461,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return out.reshape(target.shape) if red == 0 else out
 
 
+@_op("aten::cross_entropy_loss")
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
                   label_smoothing=0.0):
     reduction = _legacy_reduction(size_average, reduce, reduction)

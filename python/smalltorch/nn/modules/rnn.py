@@ -18,6 +18,7 @@ import math
 
 from ... import _C, _creation
 from ..._rnn_cells import _project, _step
+from ...profiler import _op_range
 from .. import functional as F, init
 from ..parameter import Parameter
 from .module import Module
@@ -26,6 +27,7 @@ __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell"
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 _MODE_IDS = {"RNN_TANH": 0, "RNN_RELU": 1, "LSTM": 2, "GRU": 3}  # _C._rnn_layer's modes
+_MODE_EVENTS = {"RNN_TANH": "aten::rnn_tanh", "RNN_RELU": "aten::rnn_relu", "LSTM": "aten::lstm", "GRU": "aten::gru"}
 
 
 def _fused(tensors):
@@ -108,9 +110,10 @@ class RNNBase(Module):
 
     def forward(self, input, hx=None):
         from ..utils.rnn import PackedSequence
-        if isinstance(input, PackedSequence):
-            return self._forward_packed(input, hx)
-        return self._forward(input, hx)
+        with _op_range(_MODE_EVENTS[self.mode]):  # one op event, as PyTorch's aten::lstm
+            if isinstance(input, PackedSequence):
+                return self._forward_packed(input, hx)
+            return self._forward(input, hx)
 
     def _forward_packed(self, input, hx):
         """A PackedSequence runs padded in its sorted batch order (hx permuted into it, h_n permuted back by
