@@ -8,6 +8,7 @@
 #include <string>
 #include <type_traits>
 #include "../autograd/node.h"
+#include "../kernels/map.h"
 #include "../kernels/special_math.h"
 #include "../kernels/unary.h"
 #include "dtype_rules.h"
@@ -24,6 +25,34 @@ constexpr double kSqrtPiOver2 = 0.88622692545275801365;  // erfinv's derivative:
 constexpr double kSqrt2Pi = 2.50662827463100050242;      // ndtri's: sqrt(2 pi) exp(ndtri(x)^2 / 2)
 constexpr double kInvSqrt2Pi = 0.39894228040143267794;   // log_ndtr's: phi(x) / Phi(x)
 namespace spm = kernels::spm;
+
+// The gradients of sigmoid and tanh from their result s, with PyTorch's roundings:
+// (g · (1 − s)) · s and g · (1 − s²), 1 − s² rounded once (a fused multiply-add in
+// PyTorch's loop; float32 computes it in double, where s² is exact). A float32/float64
+// gradient of s's shape takes one pass; with grad mode on (a double backward records
+// the ops) or for other dtypes, the same from ops.
+bool one_pass_grad(const Tensor& g, const Tensor& s) {
+  return !autograd::GradMode::is_enabled() && g.dtype() == s.dtype() && g.sizes() == s.sizes() &&
+         (s.dtype() == ScalarType::Float32 || s.dtype() == ScalarType::Float64);
+}
+Tensor sigmoid_grad(const Tensor& g, const Tensor& s) {
+  if (!one_pass_grad(g, s)) return mul(mul(g, rsub(s, Scalar(int64_t(1)))), s);
+  Tensor out = st::empty(s.sizes(), s.dtype());
+  dispatch_floating(s.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    kernels::map_binary<T, T>(out, g, s, [](T x, T y) { return T(T(x * T(T(1) - y)) * y); });
+  });
+  return out;
+}
+Tensor tanh_grad(const Tensor& g, const Tensor& s) {
+  if (!one_pass_grad(g, s)) return mul(g, rsub(square(s), Scalar(int64_t(1))));
+  Tensor out = st::empty(s.sizes(), s.dtype());
+  if (s.dtype() == ScalarType::Float32)
+    kernels::map_binary<float, float>(out, g, s, [](float x, float y) { return x * float(1.0 - double(y) * double(y)); });
+  else
+    kernels::map_binary<double, double>(out, g, s, [](double x, double y) { return x * std::fma(-y, y, 1.0); });
+  return out;
+}
 
 // sinc'(x) = (cos(pi x) pi x - sin(pi x)) / (pi x^2), 0 at 0
 Tensor sinc_grad(const Tensor& s) {

@@ -51,8 +51,8 @@
   X(atan,        Float,     Atan,    1, AtanBackward0,    Self,   std::atan(x),      div(g, add(square(s), 1)))         \
   X(sinh,        Float,     Sinh,    1, SinhBackward0,    Self,   std::sinh(x),      mul(g, cosh(s)))                   \
   X(cosh,        Float,     Cosh,    1, CoshBackward0,    Self,   std::cosh(x),      mul(g, sinh(s)))                   \
-  X(tanh,        Float,     Tanh,    1, TanhBackward0,    Result, std::tanh(x),      mul(g, rsub(square(s), 1)))        \
-  X(sigmoid,     Float,     Sigmoid, 1, SigmoidBackward0, Result, T(1) / (T(1) + std::exp(-x)), mul(g, mul(s, rsub(s, 1)))) \
+  X(tanh,        Float,     Tanh,    1, TanhBackward0,    Result, std::tanh(x),      tanh_grad(g, s))                   \
+  X(sigmoid,     Float,     Sigmoid, 1, SigmoidBackward0, Result, T(1) / (T(1) + std::exp(-x)), sigmoid_grad(g, s)) \
   X(relu,        Keep,      None,    1, ReluBackward0,    Result, sf::relu(x),       mul(g, sign(s)))                   \
   X(erf,         Float,     Erf,     1, ErfBackward0,     Self,   std::erf(x),       mul(g, mul(exp(neg(square(s))), M_2_SQRTPI))) \
   X(floor,       Keep,      None,    1, FloorBackward0,   None,   sf::floor(x),      zero_grad(g))                       \

@@ -170,10 +170,19 @@ def _parse(text):
     return expr()
 
 
+# the one-pass gradient helpers of the C++ formulas, shown as the expressions they compute
+_FUSED = {
+    "sigmoid_grad": lambda g, s: ("mul", [("mul", [g, s]), ("rsub", [s, "1"])]),
+    "tanh_grad": lambda g, s: ("mul", [g, ("rsub", [("square", [s]), "1"])]),
+}
+
+
 def _show(node, sym, prec=0):
     if isinstance(node, str):
         return _CONST.get(node, sym.get(node, node))
     name, args = node
+    if name in _FUSED and len(args) == 2:
+        return _show(_FUSED[name](*args), sym, prec)
     if name in _INFIX and len(args) == 2:
         op, p = _INFIX[name]
         a = _show(args[0], sym, p)
