@@ -464,6 +464,9 @@ OVERLAP_CASES = [
     "L.mul(x[1:], 2, out=x[:-1])", "L.atan2(x[1:], x[1:], out=x[:-1])", "L.sub(x[1:], x[:-1], alpha=2, out=x[:-1])",
     "L.div(x[1:], x[:-1], out=x[:-1])", "L.pow(x[1:], 2, out=x[:-1])", "L.xlogy(2, x[1:], out=x[:-1])",
     "L.add(x[:2], x[4:], out=x[1:3])",
+    # the ternary registry's in-place forms share the check
+    "x[1:].lerp_(x[:-1], 0.5)", "x[1:].addcmul_(L.ones(5), x[:-1])", "x[1:].addcdiv_(x[:-1], L.ones(5))",
+    "x[1:].clamp_(min=x[:-1])", "x[1:].masked_fill_(x[:-1] > 2, 1.0)",
     # no partial overlap: the same elements, a disjoint part, a number
     "x.add_(x)", "x[1:].add_(x[1:])", "x[1:].add_(x[0])", "x[1:4].add_(x[0:1])", "x[:3].add_(x[3:])",
     "x[::2].add_(x[1::2])", "x[1:].add_(x[:-1].clone())", "L.add(x[:3], x[:3], out=x[:3])",
