@@ -88,6 +88,7 @@ FUNCS = {
     "zero_grad": st.zeros_like, "div_mode": lambda a, b, m: st.div(a, b, rounding_mode=m), "lt": st.lt,
     "gt": st.gt, "eq": st.eq, "masked_fill": st.masked_fill,
     "tie_split": lambda g, a, b, loses: st.masked_fill(st.where(a == b, g / 2, g), loses, 0),
+    "alpha_scaled": lambda g, k: g * k,
 }
 CONSTS = {"M_LN2": math.log(2), "M_LN10": math.log(10), "M_2_SQRTPI": 2 / math.sqrt(math.pi), "zero": 0,
           "kDegToRad": math.pi / 180, "kRadToDeg": 180 / math.pi}
@@ -183,6 +184,7 @@ def test_registry_formula_text_computes_the_gradient(node):
         else ["self", "other"]
     values = {("self" if n == "input" else n): a for n, a in zip(names, args)}
     values["grad"], values["result"], values["value"], values["0"] = g, out.detach(), 1, 0
+    values["alpha"] = 1  # add's and sub's alpha keyword (node_program calls them without it)
     env = {k: values[v] for k, v in meaning.items() if v in values}
     env["g"] = g
     got = [evaluate(_trace._parse(f), env) for f in formulas]

@@ -1,4 +1,5 @@
-// Elementwise arithmetic (+ - * / ** and unary math) with type promotion and backward.
+// Promotion (result_type), pow, neg and reciprocal with their backward nodes. (add, sub, mul and div
+// are rows of the elementwise registry, binary.h.)
 #include <cmath>
 #include "../autograd/node.h"
 #include "internal.h"
@@ -70,55 +71,11 @@ void check_no_internal_overlap(const Tensor& t, const char* op) {
 // ------------------------------------------------------------ forward cores
 namespace {
 
-Tensor binary_raw(BinaryOp op, const Tensor& a, const Tensor& b, ScalarType compute) {
-  DimVector shape = a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes());
-  Tensor ca = cast_raw(a, compute), cb = cast_raw(b, compute);
-  Tensor out = st::empty(shape, compute);
-  kernels::binary(op, out, ca, cb);
-  return out;
-}
-
 Tensor scalar_raw(BinaryOp op, const Tensor& a, const Scalar& s, bool scalar_first, ScalarType compute) {
   Tensor ca = cast_raw(a, compute);
   Tensor out = st::empty(a.sizes(), compute);
   kernels::binary_scalar(op, out, ca, s, scalar_first);
   return out;
-}
-
-bool is_one(const Scalar& s) { return s.to_double() == 1.0; }
-
-void check_alpha(ScalarType t, const Scalar& alpha) {
-  ST_CHECK(is_floating(t) || alpha.kind != Scalar::Float,
-           "For integral input tensors, argument alpha must not be a floating point number.");
-  ST_CHECK(t != ScalarType::Bool || alpha.kind == Scalar::Bool || is_one(alpha),
-           "Boolean alpha only supported for Boolean results.");
-}
-
-// -s, of s's kind (bools become integers)
-Scalar negated(const Scalar& s) {
-  return s.kind == Scalar::Float ? Scalar(-s.to_double()) : Scalar(-s.to<int64_t>());
-}
-
-// out = op(a, b), or with alpha: out = a + alpha * b rounded once (PyTorch's add/sub with alpha)
-void run_binary(BinaryOp op, const Scalar* alpha, const Tensor& out, const Tensor& a, const Tensor& b) {
-  if (alpha) kernels::add_scaled(out, a, b, *alpha);
-  else kernels::binary(op, out, a, b);
-}
-
-// a + alpha * b in `compute`, one rounding
-Tensor add_scaled_raw(const Tensor& a, const Tensor& b, const Scalar& alpha, ScalarType compute) {
-  DimVector shape = a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes());
-  Tensor ca = cast_raw(a, compute), cb = cast_raw(b, compute);
-  Tensor out = st::empty(shape, compute);
-  kernels::add_scaled(out, ca, cb, alpha);
-  return out;
-}
-
-// b * alpha as a Scalar, exact for integers
-Scalar scaled(const Scalar& b, const Scalar& alpha) {
-  if (is_one(alpha)) return b;
-  if (b.kind != Scalar::Float && alpha.kind != Scalar::Float) return Scalar(b.to<int64_t>() * alpha.to<int64_t>());
-  return Scalar(b.to_double() * alpha.to_double());
 }
 
 ScalarType div_type(ScalarType t) { return is_floating(t) ? t : default_dtype(); }
@@ -145,55 +102,10 @@ void check_int_pow_tensor(ScalarType compute, const Tensor& e) {
     ST_CHECK(p[i] >= 0, "Integers to negative integer powers are not allowed.");
 }
 
-void check_sub_bool(const Tensor& a, ScalarType other) {
-  ST_CHECK(!(a.dtype() == ScalarType::Bool && other == ScalarType::Bool),
-           "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
-           "operator instead.");
-  // as PyTorch, one bool operand is refused too (x - True, bool_tensor - x)
-  ST_CHECK(a.dtype() != ScalarType::Bool && other != ScalarType::Bool,
-           "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
-           "use the `~` or `logical_not()` operator instead.");
-}
-
 }  // namespace
 
 // ------------------------------------------------------------ backward nodes
 namespace {
-
-struct AddBackward0 : Node {
-  static constexpr bool jvp = true;  // see the forward-mode tangents below
-  Scalar alpha;
-  const char* name() const override { return "AddBackward0"; }
-  void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("alpha", alpha)); }
-  TensorList apply(TensorList&& g) override {
-    TensorList r(next_edges.size());
-    if (should_compute(0)) r[0] = g[0];
-    if (should_compute(1)) r[1] = is_one(alpha) ? g[0] : mul(g[0], alpha);
-    return r;
-  }
-};
-
-struct SubBackward0 : Node {
-  static constexpr bool jvp = true;  // see the forward-mode tangents below
-  Scalar alpha;
-  const char* name() const override { return "SubBackward0"; }
-  void saved_fields(std::vector<SavedField>& out) const override { out.push_back(SavedField::of("alpha", alpha)); }
-  TensorList apply(TensorList&& g) override {
-    TensorList r(next_edges.size());
-    if (should_compute(0)) r[0] = g[0];
-    if (should_compute(1)) r[1] = is_one(alpha) ? neg(g[0]) : mul(g[0], Scalar(-alpha.to_double()));
-    return r;
-  }
-};
-
-struct RsubBackward1 : Node {
-  static constexpr bool jvp = true;  // see the forward-mode tangents below
-  const char* name() const override { return "RsubBackward1"; }
-  void saved_fields(std::vector<SavedField>& out) const override {
-    out.push_back(SavedField::of("alpha", Scalar(int64_t(1))));
-  }
-  TensorList apply(TensorList&& g) override { return {neg(g[0])}; }
-};
 
 struct PowBackward0 : Node {  // tensor ** scalar
   static constexpr bool jvp = true;  // see the forward-mode tangents below
@@ -269,9 +181,6 @@ struct ReciprocalBackward0 : Node {
 }  // namespace
 
 // The formulas of the nodes above, as the backward trace explains them.
-ST_VJP_FORMULA("AddBackward0", "grad_self = grad\ngrad_other = alpha · grad")
-ST_VJP_FORMULA("SubBackward0", "grad_self = grad\ngrad_other = -alpha · grad")
-ST_VJP_FORMULA("RsubBackward1", "grad_self = -grad")
 ST_VJP_FORMULA("PowBackward0", "grad_self = grad · exponent · self^(exponent - 1)")
 ST_VJP_FORMULA("PowBackward1", "grad_self = grad · exponent · self^(exponent - 1)\n"
                                "grad_exponent = grad · result · ln(self)")
@@ -284,63 +193,13 @@ ST_VJP_FORMULA("ReciprocalBackward0", "grad_self = -grad · result²")
 
 // ------------------------------------------------------------ out-of-place ops
 
-Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
-  ScalarType rt = result_type(a, b);
-  check_alpha(rt, alpha);
-  Tensor out = is_one(alpha) ? binary_raw(BinaryOp::Add, a, b, rt) : add_scaled_raw(a, b, alpha, rt);
-  if (auto n = make_node<AddBackward0>({&a, &b})) { n->alpha = alpha; finish(n, out); }
-  forward_ad::jvp(out, {&a, &b}, [&] { return forward_ad::add_tangents(forward_ad::tangent(a), forward_ad::term(b, [&](const Tensor& t) { return is_one(alpha) ? t : mul(t, alpha); })); });
-  return out;
-}
-
-Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha) {
-  ScalarType rt = result_type(a, b);
-  check_alpha(rt, alpha);
-  Scalar s = scaled(b, alpha);
-  Tensor out = scalar_raw(BinaryOp::Add, a, s, false, rt);
-  if (auto n = make_node<AddBackward0>({&a, nullptr})) { n->alpha = alpha; finish(n, out); }
-  forward_ad::jvp(out, {&a}, [&] { return forward_ad::tangent(a); });
-  return out;
-}
-
-Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
-  check_sub_bool(a, b.dtype());
-  ScalarType rt = result_type(a, b);
-  check_alpha(rt, alpha);
-  Tensor out = is_one(alpha) ? binary_raw(BinaryOp::Sub, a, b, rt) : add_scaled_raw(a, b, negated(alpha), rt);
-  if (auto n = make_node<SubBackward0>({&a, &b})) { n->alpha = alpha; finish(n, out); }
-  forward_ad::jvp(out, {&a, &b}, [&] {
-    return forward_ad::add_tangents(forward_ad::tangent(a), forward_ad::term(b, [&](const Tensor& t) { return is_one(alpha) ? neg(t) : mul(t, Scalar(-alpha.to_double())); }));
-  });
-  return out;
-}
-
-Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha) {
-  check_sub_bool(a, b.natural_dtype());
-  ScalarType rt = result_type(a, b);
-  check_alpha(rt, alpha);
-  Scalar s = scaled(b, alpha);
-  Tensor out = scalar_raw(BinaryOp::Sub, a, s, false, rt);
-  if (auto n = make_node<SubBackward0>({&a, nullptr})) { n->alpha = alpha; finish(n, out); }
-  forward_ad::jvp(out, {&a}, [&] { return forward_ad::tangent(a); });
-  return out;
-}
-
-Tensor rsub(const Tensor& a, const Scalar& b) {
-  check_sub_bool(a, b.natural_dtype());
-  ScalarType rt = result_type(a, b);
-  Tensor out = scalar_raw(BinaryOp::Sub, a, b, true, rt);
-  finish(make_node<RsubBackward1>({&a}), out);
-  forward_ad::jvp(out, {&a}, [&] { return neg(forward_ad::tangent(a)); });
-  return out;
-}
-
 Tensor rdiv(const Tensor& a, const Scalar& b) { return mul(reciprocal(a), b); }
 
 Tensor pow(const Tensor& a, const Tensor& b) {
   ScalarType rt = result_type(a, b);
   check_int_pow_tensor(rt, b);
-  Tensor out = binary_raw(BinaryOp::Pow, a, b, rt);
+  Tensor out = st::empty(a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes()), rt);
+  kernels::binary(BinaryOp::Pow, out, cast_raw(a, rt), cast_raw(b, rt));
   if (auto n = make_node<PowBackward1>({&a, &b})) {
     n->self.save(a);
     n->exponent.save(b);
@@ -408,150 +267,42 @@ Tensor reciprocal(const Tensor& a) {
   return out;
 }
 
-// ------------------------------------------------------------ out= forms
-namespace {
-
-Tensor& binary_out(BinaryOp op, Tensor& out, const Tensor& a, const Tensor& b, ScalarType compute, const char* name,
-                   const Scalar* alpha = nullptr) {
-  ST_CHECK(!autograd::GradMode::is_enabled() ||
-               !(autograd::requires_grad(a) || autograd::requires_grad(b) || autograd::requires_grad(out)),
-           name, "(): functions with out=... arguments don't support automatic differentiation, but one of the "
-           "arguments requires grad.");
-  DimVector shape = a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes());
-  ST_CHECK(out.sizes() == shape, name, "(): out= has shape ", shape_str(out.sizes()), " but the result has shape ",
-           shape_str(shape));
-  ST_CHECK(can_cast(compute, out.dtype()), name, "(): result type ", dtype_name(compute),
-           " can't be cast to the desired output type ", dtype_name(out.dtype()));
-  check_no_internal_overlap(out, name);
-  auto shares = [&](const Tensor& t) { return t.impl()->storage() == out.impl()->storage(); };
-  bool direct = out.dtype() == compute && (!shares(a) || a.is_same(out) || (a.sizes() == out.sizes() &&
-                a.strides() == out.strides() && a.impl()->offset() == out.impl()->offset())) &&
-                (!shares(b) || b.is_same(out) || (b.sizes() == out.sizes() && b.strides() == out.strides() &&
-                b.impl()->offset() == out.impl()->offset()));
-  Tensor ca = cast_raw(a, compute), cb = cast_raw(b, compute);
-  if (direct) {
-    run_binary(op, alpha, out, ca, cb);
-  } else {
-    Tensor tmp = st::empty(shape, compute);
-    run_binary(op, alpha, tmp, ca, cb);
-    kernels::copy(out, tmp);
-  }
-  out.impl()->bump_version();
-  return out;
-}
-
-}  // namespace
-
-Tensor& add_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha) {
-  ScalarType rt = result_type(a, b);
-  check_alpha(rt, alpha);
-  return binary_out(BinaryOp::Add, out, a, b, rt, "add", is_one(alpha) ? nullptr : &alpha);
-}
-
-Tensor& sub_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha) {
-  check_sub_bool(a, b.dtype());
-  ScalarType rt = result_type(a, b);
-  check_alpha(rt, alpha);
-  if (is_one(alpha)) return binary_out(BinaryOp::Sub, out, a, b, rt, "sub");
-  const Scalar minus = negated(alpha);
-  return binary_out(BinaryOp::Add, out, a, b, rt, "sub", &minus);
-}
-
-// ------------------------------------------------------------ in-place ops
-namespace {
-
-// Applies op in place: self = op(self, other) computed in self's dtype.
-void inplace_binary(BinaryOp op, Tensor& self, const Tensor& other, const char* name, ScalarType rt,
-                    const Scalar* alpha = nullptr) {
-  check_inplace(self, name, &other);
-  check_inplace_result(self, rt, other.sizes(), name);
-  Tensor o = cast_raw(other, self.dtype());
-  // other may alias self's memory: read it from a private copy then
-  if (o.impl()->storage() == self.impl()->storage() && !o.is_same(self)) o = clone(alias_raw(o));
-  run_binary(op, alpha, self, self, o);
-}
-
-void inplace_scalar(BinaryOp op, Tensor& self, const Scalar& s, const char* name, ScalarType rt) {
-  check_inplace(self, name);
-  check_inplace_result(self, rt, self.sizes(), name);
-  kernels::binary_scalar(op, self, self, s, false);
-}
-
-}  // namespace
-
-Tensor& add_(Tensor& self, const Tensor& b, const Scalar& alpha) {
-  Tensor new_tangent = forward_ad::inplace_tangent(self, {&self, &b}, [&](const Tensor& v) { return add(v, b, alpha); });
-  check_alpha(self.dtype(), alpha);
-  auto n = make_node<AddBackward0>({&self, &b});
-  inplace_binary(BinaryOp::Add, self, b, "add_", result_type(self, b), is_one(alpha) ? nullptr : &alpha);
-  if (n) n->alpha = alpha;
-  commit_inplace(self, n);
-  forward_ad::assign_tangent(self, new_tangent);
-  return self;
-}
-
-Tensor& add_(Tensor& self, const Scalar& b, const Scalar& alpha) {
-  Tensor new_tangent = forward_ad::inplace_tangent(self, {&self}, [&](const Tensor& v) { return add(v, b, alpha); });
-  auto n = make_node<AddBackward0>({&self, nullptr});
-  check_alpha(self.dtype(), alpha);
-  Scalar s = scaled(b, alpha);
-  inplace_scalar(BinaryOp::Add, self, s, "add_", result_type(self, b));
-  if (n) n->alpha = alpha;
-  commit_inplace(self, n);
-  forward_ad::assign_tangent(self, new_tangent);
-  return self;
-}
-
-Tensor& sub_(Tensor& self, const Tensor& b, const Scalar& alpha) {
-  Tensor new_tangent = forward_ad::inplace_tangent(self, {&self, &b}, [&](const Tensor& v) { return sub(v, b, alpha); });
-  check_alpha(self.dtype(), alpha);
-  check_sub_bool(self, b.dtype());
-  auto n = make_node<SubBackward0>({&self, &b});
-  const Scalar minus = negated(alpha);
-  if (is_one(alpha)) inplace_binary(BinaryOp::Sub, self, b, "sub_", result_type(self, b));
-  else inplace_binary(BinaryOp::Add, self, b, "sub_", result_type(self, b), &minus);
-  if (n) n->alpha = alpha;
-  commit_inplace(self, n);
-  forward_ad::assign_tangent(self, new_tangent);
-  return self;
-}
-
-Tensor& sub_(Tensor& self, const Scalar& b, const Scalar& alpha) {
-  Tensor new_tangent = forward_ad::inplace_tangent(self, {&self}, [&](const Tensor& v) { return sub(v, b, alpha); });
-  check_sub_bool(self, b.natural_dtype());
-  auto n = make_node<SubBackward0>({&self, nullptr});
-  check_alpha(self.dtype(), alpha);
-  Scalar s = scaled(b, alpha);
-  inplace_scalar(BinaryOp::Sub, self, s, "sub_", result_type(self, b));
-  if (n) n->alpha = alpha;
-  commit_inplace(self, n);
-  forward_ad::assign_tangent(self, new_tangent);
-  return self;
-}
-
 Tensor& pow_(Tensor& self, const Scalar& e) {
   Tensor new_tangent = forward_ad::inplace_tangent(self, {&self}, [&](const Tensor& v) { return pow(v, e); });
   check_int_pow(self.dtype(), e);
   auto n = make_node<PowBackward0>({&self});
   if (n) { n->self.save(clone(self)); n->exponent = e; }
-  inplace_scalar(BinaryOp::Pow, self, e, "pow_", result_type(self, e));
+  check_inplace(self, "pow_");
+  check_inplace_result(self, result_type(self, e), self.sizes(), "pow_");
+  kernels::binary_scalar(BinaryOp::Pow, self, self, e, false);
   commit_inplace(self, n);
   forward_ad::assign_tangent(self, new_tangent);
   return self;
 }
 
 Tensor& pow_(Tensor& self, const Tensor& b) {
+  check_inplace(self, "pow_", &b);
+  check_no_partial_overlap(self, b);
   Tensor new_tangent = forward_ad::inplace_tangent(self, {&self, &b}, [&](const Tensor& v) { return pow(v, b.is_same(self) ? v : b); });
   Tensor r = pow(alias_raw(self), b);  // validates and computes; history is re-made below
   auto n = make_node<PowBackward1>({&self, &b});
   if (n) { n->self.save(clone(self)); n->exponent.save(b.is_same(self) ? clone(b) : b); }
-  check_inplace(self, "pow_", &b);
   check_inplace_result(self, r.dtype(), r.sizes(), "pow_");
   kernels::copy(self, r);
   commit_inplace(self, n);
   if (n && n->should_compute(1)) n->result.save(self, true);
   forward_ad::assign_tangent(self, new_tangent);
   return self;
+}
+
+// pow's out= (a number operand as a wrapped 0-d tensor): the registry's overlap check, then write_out.
+Tensor& pow_out(Tensor& out, const Tensor& a, const Tensor& b) {
+  check_no_partial_overlap(out, a);
+  check_no_partial_overlap(out, b);
+  const Tensor r = a.impl()->is_wrapped_number   ? pow(item(a), b)
+                   : b.impl()->is_wrapped_number ? pow(a, item(b))
+                                                 : pow(a, b);
+  return write_out(out, r, "pow");
 }
 
 Tensor& neg_(Tensor& self) {

@@ -1,8 +1,9 @@
 // The elementwise registry of two-input ops: every row of ST_BINARY_OPS
 // (binary.h) becomes its ops, its in-place forms and its backward node through
-// the generic code below. One path for every row: promote, check the rule,
-// broadcast, cast, run the functor map (kernels/map.h) over the loop plan,
-// record the node.
+// the generic code below. One path for every row: check the operands, promote,
+// check the rule, broadcast, cast, run the row's ISA loop or its functor map
+// (kernels/map.h) over the loop plan, record the node. The in-place forms and
+// out= share the checks (castable result, shape, overlap) and the kernel.
 #include "binary.h"
 #include <atomic>
 #include <string>
@@ -19,7 +20,7 @@ namespace {
 namespace sm = kernels::sm;
 namespace spm = kernels::spm;
 
-enum class Save { None, In, InOut, Cross, Quot };
+enum class Save { None, In, InOut, Cross, Quot, Alpha };
 // The isa column: which hand-vectorised loop of kernels::binary runs the row (None: the functor).
 enum class Isa { None, Add, Sub, Mul, Div, Pow };
 constexpr kernels::BinaryOp binary_op(Isa k) {
@@ -28,6 +29,35 @@ constexpr kernels::BinaryOp binary_op(Isa k) {
 }
 // Which operands are tensors: both, `other` a number, or `input` a number.
 enum class Form { TT, TS, ST };
+
+// 1, the alpha of every call that gives none (and of every row without the keyword)
+const Scalar& one() {
+  static const Scalar s(int64_t(1));
+  return s;
+}
+bool is_one(const Scalar& s) { return s.to_double() == 1.0; }
+
+// g · alpha, g itself for alpha 1 (add's and sub's gradient to other)
+Tensor alpha_scaled(const Tensor& g, const Scalar& k) { return is_one(k) ? g : mul(g, k); }
+
+// -s, of s's kind (bools become integers): sub's alpha for the a + alpha * b loop
+Scalar negated(const Scalar& s) {
+  return s.kind == Scalar::Float ? Scalar(-s.to_double()) : Scalar(-s.to<int64_t>());
+}
+
+// b * alpha as a Scalar, exact for integers: a number operand scaled before the loop
+Scalar scaled(const Scalar& b, const Scalar& alpha) {
+  if (is_one(alpha)) return b;
+  if (b.kind != Scalar::Float && alpha.kind != Scalar::Float) return Scalar(b.to<int64_t>() * alpha.to<int64_t>());
+  return Scalar(b.to_double() * alpha.to_double());
+}
+
+// PyTorch's alpha_check, against the promoted dtype t
+void check_alpha(ScalarType t, const Scalar& alpha) {
+  ST_CHECK(alpha.kind != Scalar::Bool || t == ScalarType::Bool, "Boolean alpha only supported for Boolean results.");
+  ST_CHECK(is_floating(t) || alpha.kind != Scalar::Float,
+           "For integral input tensors, argument alpha must not be a floating point number.");
+}
 
 // maximum/minimum's gradient: to the larger (smaller) input, halved on ties;
 // `loses` marks where this input was not chosen.
@@ -54,17 +84,20 @@ std::string kernel_name(const char* op) {
     static constexpr const char* snode = #SNode_;                                                           \
     static constexpr const char* rnode = #RNode_;                                                           \
     static constexpr bool differentiable = !same_str(#Node_, "NoNode");                                     \
+    static constexpr bool alpha = same_str(#kw, "Alpha");                                                   \
     template <typename T>                                                                                   \
     static auto f(T a, T b, sm::ZeroFlag z) {                                                               \
       (void)z;                                                                                              \
       return fwd;                                                                                           \
     }                                                                                                       \
-    static Tensor grad_self(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& r) {            \
-      (void)a, (void)b, (void)r;                                                                            \
+    static Tensor grad_self(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& r,              \
+                            const Scalar& k) {                                                              \
+      (void)a, (void)b, (void)r, (void)k;                                                                   \
       return gself;                                                                                         \
     }                                                                                                       \
-    static Tensor grad_other(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& r) {           \
-      (void)a, (void)b, (void)r;                                                                            \
+    static Tensor grad_other(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& r,             \
+                             const Scalar& k) {                                                             \
+      (void)a, (void)b, (void)r, (void)k;                                                                   \
       return gother;                                                                                        \
     }                                                                                                       \
   };
@@ -85,6 +118,7 @@ constexpr bool scalar_input_differentiable() {
 // the scalar-input nodes' formulas in the trace's notation (the row's gother column with self the number)
 ST_VJP_FORMULA("XlogyBackward1", "grad_other = grad · self / other")
 ST_VJP_FORMULA("SpecialXlog1PyBackward1", "grad_other = grad · self / (other + 1)")
+ST_VJP_FORMULA("RsubBackward1", "grad_self = -(alpha · grad)")
 
 // The backward node of every row.
 template <class Op>
@@ -94,6 +128,7 @@ struct BinaryBackward : Node {
   SavedTensor self, other, result;
   Tensor self_number;   // Form::ST: the number `input` stood for (a wrapped 0-d constant)
   Tensor other_number;  // Form::TS with Save::Cross: the number `other` stood for (a constant: no pack hook)
+  Scalar alpha = one();  // Save::Alpha: the alpha keyword
   const char* name() const override {
     return node_name(form == Form::TT ? Op::node : form == Form::TS ? Op::snode : Op::rnode);
   }
@@ -106,16 +141,21 @@ struct BinaryBackward : Node {
     const Tensor r = result.defined() ? result.unpack(*this) : Tensor();
     TensorList out(next_edges.size());
     if (next_edges.size() == 1) {  // a number form with PyTorch's Scalar node: the tensor's edge only
-      if (should_compute(0)) out[0] = form == Form::ST ? Op::grad_other(g, a, b, r) : Op::grad_self(g, a, b, r);
+      if (should_compute(0))
+        out[0] = form == Form::ST ? Op::grad_other(g, a, b, r, alpha) : Op::grad_self(g, a, b, r, alpha);
       return out;
     }
-    if (should_compute(0)) out[0] = Op::grad_self(g, a, b, r);
-    if (should_compute(1)) out[1] = Op::grad_other(g, a, b, r);
+    if (should_compute(0)) out[0] = Op::grad_self(g, a, b, r, alpha);
+    if (should_compute(1)) out[1] = Op::grad_other(g, a, b, r, alpha);
     return out;
   }
   void release_variables() override { self.release(); other.release(); result.release(); }
-  // _saved_self, _saved_other and _saved_result, as PyTorch names them (self a number in Form::ST)
+  // _saved_self, _saved_other and _saved_result, as PyTorch names them (self a number in Form::ST); _saved_alpha
   void saved_fields(std::vector<SavedField>& out) const override {
+    if (Op::saves == Save::Alpha) {
+      out.push_back(SavedField::of("alpha", alpha));
+      return;
+    }
     if (Op::saves == Save::Cross || Op::saves == Save::Quot) {  // a number shows as the 0-d tensor it stood for
       out.push_back(form == Form::ST ? SavedField::of("self", self_number) : SavedField::of("self", self));
       out.push_back(form == Form::TS ? SavedField::of("other", other_number) : SavedField::of("other", other));
@@ -164,7 +204,7 @@ bool number_wrapped(Form form) {
 // no gradient, as in PyTorch.
 template <class Op>
 void record(const Tensor& out, const Tensor& a, const Tensor& b, Form form, const Tensor& a_before,
-            bool inplace = false) {
+            const Scalar& alpha, bool inplace = false) {
   std::shared_ptr<BinaryBackward<Op>> n;
   if constexpr (Op::differentiable) {
     if (is_floating(out.dtype())) {
@@ -174,7 +214,9 @@ void record(const Tensor& out, const Tensor& a, const Tensor& b, Form form, cons
       if (n) {
         n->form = form;
         const Tensor& b_before = b.is_same(a) ? a_before : b;
-        if (Op::saves == Save::Cross || Op::saves == Save::Quot) {  // self for other's gradient; a number always
+        if (Op::saves == Save::Alpha) {
+          n->alpha = alpha;
+        } else if (Op::saves == Save::Cross || Op::saves == Save::Quot) {  // self for other's gradient; a number always
           if (form == Form::ST) n->self_number = a;
           else if (form == Form::TT && n->should_compute(1)) n->self.save(a_before);
           if (form == Form::TS) n->other_number = b;  // other: for self's gradient (Quot: and its own)
@@ -198,7 +240,7 @@ void record(const Tensor& out, const Tensor& a, const Tensor& b, Form form, cons
 // out's tangent from a's and b's (forward mode): the gradient formulas with
 // the tangents as g, each a diagonal Jacobian, summed.
 template <class Op>
-void binary_jvp(const Tensor& out, const Tensor& a, const Tensor& b, Form form) {
+void binary_jvp(const Tensor& out, const Tensor& a, const Tensor& b, Form form, const Scalar& alpha) {
   if constexpr (Op::differentiable) {
     const Tensor ta = form == Form::ST ? Tensor() : forward_ad::tangent(a);
     const Tensor tb = form == Form::TS ? Tensor() : forward_ad::tangent(b);
@@ -207,8 +249,11 @@ void binary_jvp(const Tensor& out, const Tensor& a, const Tensor& b, Form form) 
     Tensor t;
     {
       forward_ad::Disable plain;
-      if (ta.defined()) t = Op::grad_self(ta, a, b, out);
-      if (tb.defined()) t = t.defined() ? add(t, Op::grad_other(tb, a, b, out)) : Op::grad_other(tb, a, b, out);
+      if (ta.defined()) t = Op::grad_self(ta, a, b, out, alpha);
+      if (tb.defined()) {
+        const Tensor tg = Op::grad_other(tb, a, b, out, alpha);
+        t = t.defined() ? add(t, tg) : tg;
+      }
     }
     forward_ad::set_tangent(out, t);
   }
@@ -219,51 +264,92 @@ void check_dtype(ScalarType promoted) {
   if (!accepts(Op::rule, promoted)) check_rule(Op::rule, promoted, kernel_name(Op::op_name).c_str());
 }
 
+// The checks of the operands' own dtypes (a number's natural dtype), before
+// promotion: Rule::NoBool refuses a bool operand with PyTorch's sub messages.
+template <class Op>
+void check_operands(ScalarType a, ScalarType b) {
+  if constexpr (Op::rule == Rule::NoBool) {
+    ST_CHECK(!(a == ScalarType::Bool && b == ScalarType::Bool),
+             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
+             "operator instead.");
+    ST_CHECK(a != ScalarType::Bool && b != ScalarType::Bool,
+             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+             "use the `~` or `logical_not()` operator instead.");
+  }
+}
+
+// Every check of op(a, b) before anything is computed; returns the promoted dtype.
+template <class Op>
+ScalarType check_call(ScalarType a, ScalarType b, ScalarType promoted, const Scalar& alpha) {
+  check_operands<Op>(a, b);
+  check_dtype<Op>(promoted);
+  if constexpr (Op::alpha) check_alpha(promoted, alpha);
+  return promoted;
+}
+
 // Whether `out` = op(a, b) will record a node or a tangent (the number forms make their wrapped 0-d tensor then).
 template <class Op>
 bool needs_graph(const Tensor& a) {
   return forward_ad::active() || (Op::differentiable && autograd::GradMode::is_enabled() && autograd::requires_grad(a));
 }
 
+// out = op(a, b) in out's dtype, the row's result dtype (pt: the promoted
+// dtype); a number operand is a wrapped 0-d tensor. A row with an ISA loop
+// runs it in the result dtype, a number operand as a scalar (`other` times
+// alpha first); alpha other than 1 runs a + alpha * b (sub: a + (-alpha) * b)
+// in one rounding, as PyTorch.
 template <class Op>
-Tensor binary_forward(const Tensor& a, const Tensor& b, Form form) {
-  const ScalarType pt = result_type(a, b);
-  check_dtype<Op>(pt);
-  const ScalarType rt = result_dtype(Op::rule, pt);
-  Tensor out = st::empty(a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes()), rt);
-  if constexpr (Op::isa != Isa::None) {  // the row's ISA loop, in the result dtype (a number operand as a scalar)
-    if (b.impl()->is_wrapped_number) kernels::binary_scalar(binary_op(Op::isa), out, cast_raw(a, rt), item(b), false);
-    else if (a.impl()->is_wrapped_number) kernels::binary_scalar(binary_op(Op::isa), out, cast_raw(b, rt), item(a), true);
-    else kernels::binary(binary_op(Op::isa), out, cast_raw(a, rt), cast_raw(b, rt));
+void compute(const Tensor& out, const Tensor& a, const Tensor& b, ScalarType pt, const Scalar& alpha) {
+  if constexpr (Op::isa != Isa::None) {
+    const ScalarType rt = out.dtype();
+    const kernels::BinaryOp op = binary_op(Op::isa);
+    if (b.impl()->is_wrapped_number)
+      kernels::binary_scalar(op, out, cast_raw(a, rt), scaled(item(b), alpha), false);
+    else if (!is_one(alpha))
+      kernels::add_scaled(out, cast_raw(a, rt), cast_raw(b, rt), Op::isa == Isa::Sub ? negated(alpha) : alpha);
+    else if (a.impl()->is_wrapped_number)
+      kernels::binary_scalar(op, out, cast_raw(b, rt), item(a), true);
+    else
+      kernels::binary(op, out, cast_raw(a, rt), cast_raw(b, rt));
   } else {
+    (void)alpha;
     const ScalarType ct = compute_type(Op::rule, pt);
     run_kernel<Op>(out, cast_raw(a, ct), cast_raw(b, ct));
   }
-  record<Op>(out, a, b, form, a);
-  if (forward_ad::active()) binary_jvp<Op>(out, a, b, form);
+}
+
+template <class Op>
+Tensor binary_forward(const Tensor& a, const Tensor& b, Form form, const Scalar& alpha) {
+  const ScalarType pt = check_call<Op>(a.dtype(), b.dtype(), result_type(a, b), alpha);
+  Tensor out = st::empty(a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes()),
+                         result_dtype(Op::rule, pt));
+  compute<Op>(out, a, b, pt, alpha);
+  record<Op>(out, a, b, form, a, alpha);
+  if (forward_ad::active()) binary_jvp<Op>(out, a, b, form, alpha);
   return out;
 }
 
 // op(a, s) (Form::TS) or op(s, a) (Form::ST) for a number s. A row with an
 // ISA loop runs it on the number itself and wraps the number in a 0-d tensor
-// only for the node or tangent that reads it.
+// only for the node or tangent that reads it (and for s + alpha * a).
 template <class Op>
-Tensor binary_forward_number(const Tensor& a, const Scalar& s, Form form) {
+Tensor binary_forward_number(const Tensor& a, const Scalar& s, Form form, const Scalar& alpha) {
   if constexpr (Op::isa == Isa::None) {
-    return form == Form::TS ? binary_forward<Op>(a, wrapped_scalar(s), form)
-                            : binary_forward<Op>(wrapped_scalar(s), a, form);
+    return form == Form::TS ? binary_forward<Op>(a, wrapped_scalar(s), form, alpha)
+                            : binary_forward<Op>(wrapped_scalar(s), a, form, alpha);
   } else {
-    const ScalarType pt = result_type(a, s);
-    check_dtype<Op>(pt);
+    if (form == Form::ST && !is_one(alpha)) return binary_forward<Op>(wrapped_scalar(s), a, form, alpha);
+    const ScalarType pt = check_call<Op>(a.dtype(), s.natural_dtype(), result_type(a, s), alpha);
     const ScalarType rt = result_dtype(Op::rule, pt);
     Tensor out = st::empty(a.sizes(), rt);
-    kernels::binary_scalar(binary_op(Op::isa), out, cast_raw(a, rt), s, form == Form::ST);
+    kernels::binary_scalar(binary_op(Op::isa), out, cast_raw(a, rt), form == Form::TS ? scaled(s, alpha) : s,
+                           form == Form::ST);
     if (needs_graph<Op>(a)) {
       const Tensor w = wrapped_scalar(s);
       const Tensor& x = form == Form::TS ? a : w;
       const Tensor& y = form == Form::TS ? w : a;
-      record<Op>(out, x, y, form, x);
-      if (forward_ad::active()) binary_jvp<Op>(out, x, y, form);
+      record<Op>(out, x, y, form, x, alpha);
+      if (forward_ad::active()) binary_jvp<Op>(out, x, y, form, alpha);
     }
     return out;
   }
@@ -276,36 +362,47 @@ const char* inplace_name() {
   return name.c_str();
 }
 
+// The checks of self = op(self, b) (b null for a number of dtype b_dtype), in
+// PyTorch's order; returns the promoted dtype.
 template <class Op>
-Tensor& binary_inplace(Tensor& self, const Tensor& b, Form form) {
+ScalarType check_inplace_call(Tensor& self, const Tensor* b, ScalarType b_dtype, ScalarType pt,
+                              const DimVector& b_sizes, const Scalar& alpha) {
   const char* op = inplace_name<Op>();
-  check_inplace(self, op, form == Form::TT ? &b : nullptr);
-  const ScalarType pt = result_type(self, b);
+  check_inplace(self, op, b);
+  check_operands<Op>(self.dtype(), b_dtype);
+  if (b) check_no_partial_overlap(self, *b);
   check_dtype<Op>(pt);
+  check_inplace_result(self, result_dtype(Op::rule, pt), b_sizes, op);
+  if constexpr (Op::alpha) check_alpha(pt, alpha);
+  return pt;
+}
+
+template <class Op>
+Tensor& binary_inplace(Tensor& self, const Tensor& b, Form form, const Scalar& alpha) {
+  const ScalarType pt = check_inplace_call<Op>(self, form == Form::TT ? &b : nullptr, b.dtype(),
+                                               result_type(self, b), b.sizes(), alpha);
   const ScalarType ct = compute_type(Op::rule, pt), rt = result_dtype(Op::rule, pt);
-  check_inplace_result(self, rt, b.sizes(), op);
   // the value before the update, when the node will read it (Cross: only for other's gradient)
   Tensor before = self;
   const bool reads_self = Op::saves == Save::Cross || Op::saves == Save::Quot
                                ? form == Form::TT && autograd::requires_grad(b)
-                                                   : Op::saves != Save::None;
+                               : Op::saves != Save::None && Op::saves != Save::Alpha;
   if (Op::differentiable && reads_self && is_floating(self.dtype()) && autograd::GradMode::is_enabled() &&
       autograd::any_requires_grad({&self, form == Form::TT ? &b : nullptr}))
     before = clone(self);
   Tensor new_tangent;  // forward mode: computed out of place from the value before the update
   if (forward_ad::has_tangent(self) || (form == Form::TT && forward_ad::has_tangent(b)))
-    new_tangent = forward_ad::inplace_jvp(self, [&](const Tensor& v) { return binary_forward<Op>(v, b, form); });
+    new_tangent = forward_ad::inplace_jvp(self, [&](const Tensor& v) { return binary_forward<Op>(v, b, form, alpha); });
   // Straight into self when nothing else reads its memory and no error can
   // leave it half-written (integer division by zero); else through a result.
   const bool shares = b.impl()->storage() == self.impl()->storage() && !b.is_same(self);
   if constexpr (Op::isa != Isa::None) {  // the ISA loop in self's dtype, straight into self
-    if (b.impl()->is_wrapped_number) {
-      kernels::binary_scalar(binary_op(Op::isa), self, self, item(b), false);
-    } else {
-      Tensor o = cast_raw(b, self.dtype());
+    Tensor o = b;
+    if (!b.impl()->is_wrapped_number) {
+      o = cast_raw(b, self.dtype());
       if (o.impl()->storage() == self.impl()->storage() && !o.is_same(self)) o = clone(alias_raw(o));
-      kernels::binary(binary_op(Op::isa), self, self, o);
     }
+    compute<Op>(self, self, o, pt, alpha);
   } else if (ct == self.dtype() && rt == self.dtype() && is_floating(ct) && !shares) {
     run_kernel<Op>(self, self, cast_raw(b, ct));
   } else {
@@ -313,48 +410,109 @@ Tensor& binary_inplace(Tensor& self, const Tensor& b, Form form) {
     run_kernel<Op>(tmp, cast_raw(self, ct), cast_raw(b, ct));
     kernels::copy(self, tmp);
   }
-  record<Op>(self, self, b, form, before, true);
+  record<Op>(self, self, b, form, before, alpha, true);
   forward_ad::assign_tangent(self, new_tangent);
   return self;
 }
-
-}  // namespace
 
 // self = op(self, s) for a number s. A row with an ISA loop runs it on the
 // number itself when no node or tangent will read it (the wrapped 0-d tensor
 // and the generic path otherwise).
 template <class Op>
-Tensor& binary_inplace_number(Tensor& self, const Scalar& s) {
+Tensor& binary_inplace_number(Tensor& self, const Scalar& s, const Scalar& alpha) {
   if constexpr (Op::isa != Isa::None) {
     if (!needs_graph<Op>(self) && !forward_ad::has_tangent(self)) {
-      const char* op = inplace_name<Op>();
-      check_inplace(self, op);
-      const ScalarType pt = result_type(self, s);
-      check_dtype<Op>(pt);
-      check_inplace_result(self, result_dtype(Op::rule, pt), self.sizes(), op);
-      kernels::binary_scalar(binary_op(Op::isa), self, self, s, false);
+      check_inplace_call<Op>(self, nullptr, s.natural_dtype(), result_type(self, s), self.sizes(), alpha);
+      kernels::binary_scalar(binary_op(Op::isa), self, self, scaled(s, alpha), false);
       commit_inplace(self, nullptr);
       return self;
     }
   }
-  return binary_inplace<Op>(self, wrapped_scalar(s), Form::TS);
+  return binary_inplace<Op>(self, wrapped_scalar(s), Form::TS, alpha);
 }
 
+// Whether t reads memory that out writes, other than element for element in the same layout.
+bool reads_other_elements(const Tensor& out, const Tensor& t) {
+  return t.impl()->storage() == out.impl()->storage() && !t.is_same(out) &&
+         !(t.sizes() == out.sizes() && t.strides() == out.strides() && t.impl()->offset() == out.impl()->offset());
+}
+
+// The function's out=: out = op(a, b), no autograd (a number operand is a
+// wrapped 0-d tensor). The checks of the op, then out's: no gradient wanted,
+// the result's shape, no leaf or view misuse, no partial overlap with an
+// input, a castable result; straight into out when its dtype is the result's
+// and no input reads other elements of it.
+template <class Op>
+Tensor& binary_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  const char* name = Op::op_name;
+  const ScalarType pt = check_call<Op>(a.dtype(), b.dtype(), result_type(a, b), alpha);
+  ST_CHECK(!(Op::differentiable && Op::rule != Rule::Pred && autograd::GradMode::is_enabled() &&
+             (autograd::requires_grad(a) || autograd::requires_grad(b) || autograd::requires_grad(out))),
+           name, "(): functions with out=... arguments don't support automatic differentiation, but one of the "
+           "arguments requires grad.");
+  const DimVector shape = a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes());
+  ST_CHECK(out.sizes() == shape, name, "(): out= has shape ", shape_str(out.sizes()), " but the result has shape ",
+           shape_str(shape));
+  check_inplace(out, name);
+  check_no_partial_overlap(out, a);
+  check_no_partial_overlap(out, b);
+  const ScalarType rt = result_dtype(Op::rule, pt);
+  check_inplace_result(out, rt, shape, name);
+  if (out.dtype() == rt && !reads_other_elements(out, a) && !reads_other_elements(out, b)) {
+    compute<Op>(out, a, b, pt, alpha);
+  } else {
+    Tensor tmp = st::empty(shape, rt);
+    compute<Op>(tmp, a, b, pt, alpha);
+    kernels::copy(out, tmp);
+  }
+  out.impl()->bump_version();
+  return out;
+}
+
+}  // namespace
+
 // ------------------------------------------------------------ the table's ops
-#define ST_BINARY_FUNCTIONS(nm, rule, forms, inplace, ...)                                                      \
-  Tensor nm(const Tensor& a, const Tensor& b) { return binary_forward<Op_##nm>(a, b, Form::TT); }             \
+#define ST_BINARY_FUNCTIONS(nm, rule, forms, inplace, node, snode, rnode, save, isa, kw, ...)                 \
+  Tensor nm(const Tensor& a, const Tensor& b) { return binary_forward<Op_##nm>(a, b, Form::TT, one()); }     \
   ST_BINARY_IF_##forms##_2(Tensor nm(const Tensor& a, const Scalar& b) {                                     \
-    return binary_forward_number<Op_##nm>(a, b, Form::TS);                                                    \
+    return binary_forward_number<Op_##nm>(a, b, Form::TS, one());                                            \
   })                                                                                                          \
   ST_BINARY_IF_##forms##_1(Tensor nm(const Scalar& a, const Tensor& b) {                                     \
-    return binary_forward_number<Op_##nm>(b, a, Form::ST);                                                    \
+    return binary_forward_number<Op_##nm>(b, a, Form::ST, one());                                            \
   })                                                                                                          \
+  Tensor& nm##_out(Tensor& out, const Tensor& a, const Tensor& b) { return binary_out<Op_##nm>(out, a, b, one()); } \
   ST_BINARY_IF_INPLACE_##inplace(                                                                             \
-      Tensor& nm##_(Tensor& self, const Tensor& b) { return binary_inplace<Op_##nm>(self, b, Form::TT); }    \
+      Tensor& nm##_(Tensor& self, const Tensor& b) { return binary_inplace<Op_##nm>(self, b, Form::TT, one()); } \
       ST_BINARY_IF_##forms##_2(Tensor& nm##_(Tensor& self, const Scalar& b) {                                \
-        return binary_inplace_number<Op_##nm>(self, b);                                                      \
+        return binary_inplace_number<Op_##nm>(self, b, one());                                               \
+      }))                                                                                                     \
+  ST_BINARY_FUNCTIONS_KW_##kw(nm, forms, inplace)
+// the alpha overloads of a row whose kw is Alpha
+#define ST_BINARY_FUNCTIONS_KW_None(nm, forms, inplace)
+#define ST_BINARY_FUNCTIONS_KW_RoundingMode(nm, forms, inplace)
+#define ST_BINARY_FUNCTIONS_KW_Alpha(nm, forms, inplace)                                                      \
+  Tensor nm(const Tensor& a, const Tensor& b, const Scalar& alpha) {                                          \
+    return binary_forward<Op_##nm>(a, b, Form::TT, alpha);                                                    \
+  }                                                                                                           \
+  ST_BINARY_IF_##forms##_2(Tensor nm(const Tensor& a, const Scalar& b, const Scalar& alpha) {                \
+    return binary_forward_number<Op_##nm>(a, b, Form::TS, alpha);                                            \
+  })                                                                                                          \
+  ST_BINARY_IF_##forms##_1(Tensor nm(const Scalar& a, const Tensor& b, const Scalar& alpha) {                \
+    return binary_forward_number<Op_##nm>(b, a, Form::ST, alpha);                                            \
+  })                                                                                                          \
+  Tensor& nm##_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha) {                      \
+    return binary_out<Op_##nm>(out, a, b, alpha);                                                             \
+  }                                                                                                           \
+  ST_BINARY_IF_INPLACE_##inplace(                                                                             \
+      Tensor& nm##_(Tensor& self, const Tensor& b, const Scalar& alpha) {                                     \
+        return binary_inplace<Op_##nm>(self, b, Form::TT, alpha);                                             \
+      } ST_BINARY_IF_##forms##_2(Tensor& nm##_(Tensor& self, const Scalar& b, const Scalar& alpha) {         \
+        return binary_inplace_number<Op_##nm>(self, b, alpha);                                               \
       }))
 ST_BINARY_OPS(ST_BINARY_FUNCTIONS)
 #undef ST_BINARY_FUNCTIONS
+#undef ST_BINARY_FUNCTIONS_KW_None
+#undef ST_BINARY_FUNCTIONS_KW_RoundingMode
+#undef ST_BINARY_FUNCTIONS_KW_Alpha
 
 }  // namespace st::ops

@@ -12,10 +12,14 @@
 //   name     C++ and Python name
 //   rule     dtypes accepted (judged on the promoted dtype of the two inputs)
 //            and the result dtype:
-//              Float, FloatOnly, Keep, Any, Pred, Bits or Int (dtype_rules.h)
+//              Float, FloatOnly, Keep, Any, NoBool, Pred, Bits or Int
+//              (dtype_rules.h)
 //   forms    where a Python number may stand for a tensor:
 //              TT  tensors only;  TS  `other` may be a number;
-//              TSS `other` or `input` may be a number
+//              TSS `other` or `input` may be a number;
+//              TSR as TSS, but the function takes a number `input` as a
+//                  wrapped 0-d tensor (the tensor form's node): only the
+//                  reflected operator (`2 - t`, ops::rsub) gets the rnode
 //   inplace  1 when PyTorch has the `name_` method
 //   node     PyTorch's node name with two tensor inputs (NoNode: not
 //            differentiable; NotImplemented: PyTorch's node without a formula)
@@ -25,13 +29,16 @@
 //   save     what backward reads and grad_fn._saved_* shows: None; In (both
 //            inputs); InOut (and the result); Cross (each input only when the
 //            other's gradient is wanted, as mul; a number operand shows as a
-//            0-d tensor); Quot (as Cross, but other for both gradients, as div)
+//            0-d tensor); Quot (as Cross, but other for both gradients, as div);
+//            Alpha (no tensor: the alpha keyword, `_saved_alpha`)
 //   isa      the hand-vectorised loop of kernels::binary (kernels/isa_impl.h)
 //            that runs the row: None (the functor below, through
 //            kernels/map.h) or a BinaryOp (Add, Sub, Mul, Div, Pow)
-//   kw       the keyword-only argument the bindings take besides out=: None,
-//            or RoundingMode (`rounding_mode=None`: a string picks div_mode,
-//            ops/pointwise.h)
+//   kw       the keyword-only argument the bindings take besides out=: None;
+//            RoundingMode (`rounding_mode=None`: a string picks div_mode,
+//            ops/pointwise.h); or Alpha (`alpha=1`: input + alpha * other,
+//            one rounding; the ops take alpha as a third argument, `k` in
+//            the gradient columns)
 //   oper     the Python operator's stem: "" (none), a comparison ("eq" … "ge":
 //            `__eq__`) or "and", "or", "xor", "mod", "floordiv", "lshift",
 //            "rshift" (`__x__`, `__rx__` and `__ix__`); + - * / ** are the C
@@ -39,9 +46,10 @@
 //   fwd      the scalar functor, an expression of `a`, `b` (C++ type T) and,
 //            for integer division, the zero-divisor flag `z`
 //   gself    gradient to input: an expression of ops on `g` (incoming
-//   gother   gradient), `a`, `b` (the saved inputs) and `r` (the saved result)
+//   gother   gradient), `a`, `b` (the saved inputs), `r` (the saved result)
+//            and `k` (the alpha keyword; 1 for rows without it)
 // The helpers sm:: (kernels/scalar_math.h), spm:: (kernels/special_math.h),
-// zero_grad and tie_split are defined for the table in binary.cpp. Rows named
+// zero_grad, tie_split and alpha_scaled are defined for the table in binary.cpp. Rows named
 // special_* are bound only as smalltorch.special functions.
 #pragma once
 #include "../core/tensor.h"
@@ -106,6 +114,10 @@
     g, g)                                                                                                                                                      \
   X(lcm,                 Int,       TT,  1, NoNode,                  NoNode,                  NotImplemented,          None,  None, None,         "",         spm::lcm(a, b), \
     g, g)                                                                                                                                                      \
+  X(add,                 Any,       TSS, 1, AddBackward0,            AddBackward0,            AddBackward0,            Alpha, Add,  Alpha,        "",         T(a + b), \
+    g, alpha_scaled(g, k))                                                                                                                                     \
+  X(sub,                 NoBool,    TSR, 1, SubBackward0,            SubBackward0,            RsubBackward1,           Alpha, Sub,  Alpha,        "",         T(a - b), \
+    g, neg(alpha_scaled(g, k)))                                                                                                                                \
   X(mul,                 Any,       TSS, 1, MulBackward0,            MulBackward0,            MulBackward0,            Cross, Mul,  None,         "",         T(a * b), \
     mul(g, b), mul(g, a))                                                                                                                                      \
   X(div,                 Float,     TSS, 1, DivBackward0,            DivBackward0,            DivBackward0,            Quot,  Div,  RoundingMode, "",         T(a / b), \
@@ -117,7 +129,8 @@
 
 // PyTorch's other names for rows of the table: (alias, name).
 #define ST_BINARY_ALIASES(X) \
-  X(multiply, mul) X(divide, div) X(true_divide, div) X(arctan2, atan2) X(not_equal, ne) X(less, lt) X(less_equal, le) X(greater, gt) X(greater_equal, ge)
+  X(subtract, sub) X(multiply, mul) X(divide, div) X(true_divide, div) X(arctan2, atan2) X(not_equal, ne) X(less, lt) \
+  X(less_equal, le) X(greater, gt) X(greater_equal, ge)
 // clang-format on
 
 namespace st::ops {
@@ -128,27 +141,58 @@ namespace st::ops {
 #define ST_BINARY_IF_TT_2(...)
 #define ST_BINARY_IF_TS_2(...) __VA_ARGS__
 #define ST_BINARY_IF_TSS_2(...) __VA_ARGS__
+#define ST_BINARY_IF_TSR_2(...) __VA_ARGS__
 #define ST_BINARY_IF_TT_1(...)
 #define ST_BINARY_IF_TS_1(...)
 #define ST_BINARY_IF_TSS_1(...) __VA_ARGS__
+#define ST_BINARY_IF_TSR_1(...) __VA_ARGS__
 #define ST_BINARY_IF_INPLACE_0(...)
 #define ST_BINARY_IF_INPLACE_1(...) __VA_ARGS__
 #define ST_BINARY_UNLESS_TT_2(...) __VA_ARGS__
 #define ST_BINARY_UNLESS_TS_2(...)
 #define ST_BINARY_UNLESS_TSS_2(...)
+#define ST_BINARY_UNLESS_TSR_2(...)
 #define ST_BINARY_UNLESS_TT_1(...) __VA_ARGS__
 #define ST_BINARY_UNLESS_TS_1(...) __VA_ARGS__
 #define ST_BINARY_UNLESS_TSS_1(...)
+#define ST_BINARY_UNLESS_TSR_1(...)
 #define ST_BINARY_UNLESS_INPLACE_0(...) __VA_ARGS__
 #define ST_BINARY_UNLESS_INPLACE_1(...)
 
-#define ST_BINARY_DECLARE(name, rule, forms, inplace, ...)                                     \
+// Every row also has name_out(out, a, b): the function's out= (a number
+// operand as a wrapped 0-d tensor). A row whose kw is Alpha has each op once
+// more with alpha as a last argument (input + alpha * other).
+#define ST_BINARY_DECLARE_KW_None(name, forms, inplace)
+#define ST_BINARY_DECLARE_KW_RoundingMode(name, forms, inplace)
+#define ST_BINARY_DECLARE_KW_Alpha(name, forms, inplace)                                                  \
+  Tensor name(const Tensor& a, const Tensor& b, const Scalar& alpha);                                     \
+  ST_BINARY_IF_##forms##_2(Tensor name(const Tensor& a, const Scalar& b, const Scalar& alpha);)           \
+  ST_BINARY_IF_##forms##_1(Tensor name(const Scalar& a, const Tensor& b, const Scalar& alpha);)           \
+  Tensor& name##_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha);                 \
+  ST_BINARY_IF_INPLACE_##inplace(Tensor& name##_(Tensor& self, const Tensor& b, const Scalar& alpha);     \
+                                 ST_BINARY_IF_##forms##_2(                                                \
+                                     Tensor& name##_(Tensor& self, const Scalar& b, const Scalar& alpha);))
+#define ST_BINARY_DECLARE(name, rule, forms, inplace, node, snode, rnode, save, isa, kw, ...)  \
   Tensor name(const Tensor& a, const Tensor& b);                                               \
   ST_BINARY_IF_##forms##_2(Tensor name(const Tensor& a, const Scalar& b);)                     \
   ST_BINARY_IF_##forms##_1(Tensor name(const Scalar& a, const Tensor& b);)                     \
+  Tensor& name##_out(Tensor& out, const Tensor& a, const Tensor& b);                           \
   ST_BINARY_IF_INPLACE_##inplace(Tensor& name##_(Tensor& self, const Tensor& b);               \
-                                 ST_BINARY_IF_##forms##_2(Tensor& name##_(Tensor& self, const Scalar& b);))
+                                 ST_BINARY_IF_##forms##_2(Tensor& name##_(Tensor& self, const Scalar& b);)) \
+  ST_BINARY_DECLARE_KW_##kw(name, forms, inplace)
 ST_BINARY_OPS(ST_BINARY_DECLARE)
 #undef ST_BINARY_DECLARE
+
+// Raises PyTorch's "unsupported operation: some elements of the input tensor
+// and the written-to tensor refer to a single memory location" when `input`
+// and `written` (an in-place op's self, or out=) share some of their memory but
+// not all of it in the same layout (the registry's in-place and out= forms;
+// defined in view.cpp). As PyTorch, a tensor that is not dense
+// without overlap (a strided view) is too hard to judge and passes.
+void check_no_partial_overlap(const Tensor& written, const Tensor& input);
+
+// b - a for a number b: the sub row with a number input (RsubBackward1, as
+// PyTorch's `b - a`).
+inline Tensor rsub(const Tensor& a, const Scalar& b) { return sub(b, a); }
 
 }  // namespace st::ops

@@ -12,6 +12,7 @@ enum class Rule {
   FloatOnly,  // floating dtypes only, kept
   Keep,       // every dtype but bool, kept
   Any,        // every dtype, kept
+  NoBool,     // every dtype, kept, but no bool operand (PyTorch's subtraction messages, binary.cpp)
   Pred,       // every dtype, bool result
   Bits,       // integers and bool only, kept
   Int,        // integers only (not bool), kept
@@ -19,7 +20,8 @@ enum class Rule {
 
 // Whether rule r accepts the promoted dtype t.
 inline bool accepts(Rule r, ScalarType t) {
-  return r == Rule::Float || r == Rule::Any || r == Rule::Pred || (r == Rule::FloatOnly && is_floating(t)) ||
+  return r == Rule::Float || r == Rule::Any || r == Rule::NoBool || r == Rule::Pred ||
+         (r == Rule::FloatOnly && is_floating(t)) ||
          (r == Rule::Keep && t != ScalarType::Bool) || (r == Rule::Bits && !is_floating(t)) ||
          (r == Rule::Int && !is_floating(t) && t != ScalarType::Bool);
 }

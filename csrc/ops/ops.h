@@ -33,31 +33,18 @@ ScalarType result_type(const Tensor& a, const Tensor& b);
 ScalarType result_type(const Tensor& a, const Scalar& b);
 ScalarType result_type(const std::vector<const Tensor*>& ts);  // PyTorch's result_type over several tensors
 
-// ---- arithmetic ----
-Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
-Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha = Scalar(int64_t(1)));
-Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
-Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha = Scalar(int64_t(1)));
-Tensor rsub(const Tensor& a, const Scalar& b);  // b - a
+// ---- arithmetic (add, sub, mul, div and rsub: rows of binary.h) ----
 Tensor rdiv(const Tensor& a, const Scalar& b);  // b / a
 Tensor pow(const Tensor& a, const Tensor& b);
 Tensor pow(const Tensor& a, const Scalar& b);
 Tensor pow(const Scalar& a, const Tensor& b);
+Tensor& pow_out(Tensor& out, const Tensor& a, const Tensor& b);  // a number operand: a wrapped 0-d tensor
 Tensor neg(const Tensor& a);
 Tensor reciprocal(const Tensor& a);
 Tensor exp(const Tensor& a);
 Tensor log(const Tensor& a);
 
-// out= forms: the result is written straight into `out` (its shape must be the
-// broadcast shape; its dtype must hold the result type). No autograd.
-Tensor& add_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
-Tensor& sub_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
-
 // in place: self is modified and returned
-Tensor& add_(Tensor& self, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
-Tensor& add_(Tensor& self, const Scalar& b, const Scalar& alpha = Scalar(int64_t(1)));
-Tensor& sub_(Tensor& self, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
-Tensor& sub_(Tensor& self, const Scalar& b, const Scalar& alpha = Scalar(int64_t(1)));
 Tensor& pow_(Tensor& self, const Tensor& b);
 Tensor& pow_(Tensor& self, const Scalar& b);
 Tensor& neg_(Tensor& self);

@@ -64,6 +64,7 @@ Tensor div_mode(const Tensor& a, const Scalar& b, const std::optional<std::strin
 Tensor& div_mode_(Tensor& self, const Tensor& b, const std::optional<std::string>& mode) {
   if (!mode) return div_(self, b);
   Round m = parse_mode(*mode);
+  check_no_partial_overlap(self, b);
   return inplace_via(self, "div_", &b, {&self, &b},
                      [&](const Tensor& s) { return div_round(s, same(b, self, s), m, false); });
 }

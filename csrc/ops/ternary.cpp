@@ -391,6 +391,8 @@ Tensor& ternary_inplace(Tensor& self, const TernaryArg& a1, const TernaryArg& a2
   for (int i = 1; i < 3; ++i)
     if (x[i]->t.defined() && !x[i]->number) check_inplace(self, op.c_str(), &x[i]->t);
   check_inplace(self, op.c_str());
+  for (int i = 1; i < 3; ++i)
+    if (x[i]->t.defined() && !x[i]->number) check_no_partial_overlap(self, x[i]->t);
   Prepared p = prepare<Op>(x);
   check_inplace_result(self, p.rt, p.shape, op.c_str());
   // the value before the update, when the node will read it

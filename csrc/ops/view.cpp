@@ -1,6 +1,9 @@
 // Views (sharing storage), copies, conversions and the in-place fills, each
 // with its backward (indexing lives in indexing.cpp).
+#include <algorithm>
 #include <cstring>
+#include <utility>
+#include <vector>
 #include "internal.h"
 
 namespace st::ops {
@@ -32,6 +35,40 @@ void check_inplace_result(const Tensor& self, ScalarType rt, const DimVector& ot
              " doesn't match the broadcast shape ", shape_str(bs));
   }
   check_no_internal_overlap(self, op);
+}
+
+namespace {
+
+// Whether t's elements fill a block of memory exactly once in some order of its dims.
+bool dense_without_overlap(const Tensor& t) {
+  std::vector<std::pair<int64_t, int64_t>> dims;  // (stride, size) of the dims that step
+  for (int64_t d = 0; d < t.dim(); ++d)
+    if (t.sizes()[d] != 1) dims.emplace_back(t.strides()[d], t.sizes()[d]);
+  std::sort(dims.begin(), dims.end());
+  int64_t expected = 1;
+  for (const auto& [stride, size] : dims) {
+    if (stride != expected) return false;
+    expected *= size;
+  }
+  return true;
+}
+
+}  // namespace
+
+void check_no_partial_overlap(const Tensor& written, const Tensor& input) {
+  if (written.is_same(input) || written.numel() == 0 || input.numel() == 0) return;
+  if (written.impl()->storage() != input.impl()->storage()) return;
+  if (!dense_without_overlap(written) || !dense_without_overlap(input)) return;
+  const auto range = [](const Tensor& t) {  // the bytes t spans
+    const int64_t begin = t.impl()->offset() * int64_t(element_size(t.dtype()));
+    return std::pair<int64_t, int64_t>{begin, begin + t.numel() * int64_t(element_size(t.dtype()))};
+  };
+  const auto [wb, we] = range(written);
+  const auto [ib, ie] = range(input);
+  const bool same_block = wb == ib && we == ie && written.strides() == input.strides();
+  ST_CHECK(same_block || we <= ib || ie <= wb,
+           "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "
+           "memory location. Please clone() the tensor before performing the operation.");
 }
 
 namespace {

@@ -7,7 +7,6 @@ namespace ag = st::autograd;
 
 namespace {
 Tensor self_of(py::handle h) { return h.cast<Tensor>(); }
-const Scalar kOne(int64_t(1));
 
 // sum or mean over dim (None: all dims; an int or a sequence), keepdim and dtype as PyTorch's.
 Tensor sum_or_mean(bool mean, const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
@@ -279,10 +278,6 @@ void bind_tensor(Module& m, TensorClass& cls) {
   cls.def("swapaxes_", transpose_, py::arg("axis0"), py::arg("axis1"));
 
   // ---- arithmetic operators
-  auto add_tt = [](const Tensor& a, const Tensor& b) { return ops::add(a, b); };
-  auto add_ts = [](const Tensor& a, const Scalar& b) { return ops::add(a, b); };
-  auto sub_tt = [](const Tensor& a, const Tensor& b) { return ops::sub(a, b); };
-  auto sub_ts = [](const Tensor& a, const Scalar& b) { return ops::sub(a, b); };
   auto pow_tt = [](const Tensor& a, const Tensor& b) { return ops::pow(a, b); };
   auto pow_ts = [](const Tensor& a, const Scalar& b) { return ops::pow(a, b); };
   // The operators + - * / ** and unary -/+ are C slots of the type (tensor_type.cpp).
@@ -295,10 +290,6 @@ void bind_tensor(Module& m, TensorClass& cls) {
     if (scalar_from_object(o, s)) { ts(t, s); return self; }
     return py::reinterpret_borrow<py::object>(Py_NotImplemented);
   };
-  auto iadd_t = [](Tensor& t, const Tensor& b) { ops::add_(t, b); };
-  auto iadd_s = [](Tensor& t, const Scalar& b) { ops::add_(t, b); };
-  auto isub_t = [](Tensor& t, const Tensor& b) { ops::sub_(t, b); };
-  auto isub_s = [](Tensor& t, const Scalar& b) { ops::sub_(t, b); };
   auto ipow_t = [](Tensor& t, const Tensor& b) { ops::pow_(t, b); };
   auto ipow_s = [](Tensor& t, const Scalar& b) { ops::pow_(t, b); };
 
@@ -307,24 +298,9 @@ void bind_tensor(Module& m, TensorClass& cls) {
       throw st::TypeError(st::str(fn, "(): argument 'other' must be Tensor or Number, not ", Py_TYPE(o.ptr())->tp_name));
     return r;
   };
-  // named methods (mul, div: the binary registry, bind_binary.cpp; exp, log: the unary table, bind_unary.cpp)
-  cls.def("add", [=](const Tensor& a, py::handle o, const Scalar& alpha) {
-        return need(binop(a, o, [&](const Tensor& x, const Tensor& y) { return ops::add(x, y, alpha); },
-                          [&](const Tensor& x, const Scalar& y) { return ops::add(x, y, alpha); }), "add", o);
-      }, py::arg("other"), py::kw_only(), py::arg("alpha") = kOne)
-      .def("sub", [=](const Tensor& a, py::handle o, const Scalar& alpha) {
-        return need(binop(a, o, [&](const Tensor& x, const Tensor& y) { return ops::sub(x, y, alpha); },
-                          [&](const Tensor& x, const Scalar& y) { return ops::sub(x, y, alpha); }), "sub", o);
-      }, py::arg("other"), py::kw_only(), py::arg("alpha") = kOne)
-      .def("pow", [=](const Tensor& a, py::handle o) { return need(binop(a, o, pow_tt, pow_ts), "pow", o); })
-      .def("add_", [=](py::object s, py::handle o, const Scalar& alpha) {
-        return need(inplace(s, o, [&](Tensor& t, const Tensor& b) { ops::add_(t, b, alpha); },
-                            [&](Tensor& t, const Scalar& b) { ops::add_(t, b, alpha); }), "add_", o);
-      }, py::arg("other"), py::kw_only(), py::arg("alpha") = kOne)
-      .def("sub_", [=](py::object s, py::handle o, const Scalar& alpha) {
-        return need(inplace(s, o, [&](Tensor& t, const Tensor& b) { ops::sub_(t, b, alpha); },
-                            [&](Tensor& t, const Scalar& b) { ops::sub_(t, b, alpha); }), "sub_", o);
-      }, py::arg("other"), py::kw_only(), py::arg("alpha") = kOne)
+  // named methods (add, sub, mul, div: the binary registry, bind_binary.cpp; exp, log: the unary table,
+  // bind_unary.cpp)
+  cls.def("pow", [=](const Tensor& a, py::handle o) { return need(binop(a, o, pow_tt, pow_ts), "pow", o); })
       .def("pow_", [=](py::object s, py::handle o) { return need(inplace(s, o, ipow_t, ipow_s), "pow_", o); })
       .def("neg_", [](py::object s) { Tensor t = self_of(s); ops::neg_(t); return s; })
       .def("zero_", [](py::object s) { Tensor t = self_of(s); ops::zero_(t); return s; })

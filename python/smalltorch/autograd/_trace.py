@@ -191,6 +191,8 @@ def _show(node, sym, prec=0):
         return f"({text})" if p < prec else text
     if name == "neg":
         return f"-{_show(args[0], sym, 3)}"
+    if name == "alpha_scaled" and len(args) == 2:  # add's and sub's g · alpha (g itself for alpha 1)
+        return _show(("mul", [args[1], args[0]]), sym, prec)
     if name == "rsub" and len(args) == 2:
         text = f"{_show(args[1], sym, 1)} - {_show(args[0], sym, 2)}"
         return f"({text})" if prec > 1 else text
