@@ -467,6 +467,13 @@ OVERLAP_CASES = [
     # the ternary registry's in-place forms share the check
     "x[1:].lerp_(x[:-1], 0.5)", "x[1:].addcmul_(L.ones(5), x[:-1])", "x[1:].addcdiv_(x[:-1], L.ones(5))",
     "x[1:].clamp_(min=x[:-1])", "x[1:].masked_fill_(x[:-1] > 2, 1.0)",
+    # out= of the one-input and three-input ops, and copy_
+    "L.exp(x[:-1], out=x[1:])", "L.sigmoid(x[1:], out=x[:-1])", "L.square(x[:-1], out=x[1:])",
+    "L.round(x[:-1], out=x[1:])", "L.round(x[:-1], decimals=1, out=x[1:])", "L.nan_to_num(x[:-1], out=x[1:])",
+    "L.clamp(x[:-1], 0, 3, out=x[1:])", "L.lerp(x[:-1], x[1:], 0.5, out=x[1:])",
+    "L.where(x[:-1] > 2, x[:-1], x[1:], out=x[1:])", "L.addcmul(x[:-1], x[:-1], x[:-1], out=x[1:])",
+    "x[1:].copy_(x[:-1])", "x[:-1].copy_(x[1:])",
+    "L.square(x, out=x)", "L.exp(x[:3], out=x[3:])", "L.lerp(x[:3], x[:3], 0.5, out=x[:3])", "x[:3].copy_(x[3:])",
     # no partial overlap: the same elements, a disjoint part, a number
     "x.add_(x)", "x[1:].add_(x[1:])", "x[1:].add_(x[0])", "x[1:4].add_(x[0:1])", "x[:3].add_(x[3:])",
     "x[::2].add_(x[1::2])", "x[1:].add_(x[:-1].clone())", "L.add(x[:3], x[:3], out=x[:3])",
@@ -499,3 +506,15 @@ def test_partial_overlap_of_written_and_input_matches_torch(case, torch_ref):
 def test_overlap_too_hard_to_judge_passes_as_in_torch(case, torch_ref):
     for L in (st, torch_ref):
         eval(case, {"L": L, "x": L.arange(6.0) + 1})
+
+
+@pytest.mark.parametrize("case", ["x[:1].expand(3).neg_()", "x[:1].expand(3).add_(1)", "x[:1].expand(3).copy_(x[3:])",
+                                  "x[:1].expand(2, 3).uniform_()", "L.exp(x[:3], out=x[:1].expand(3))"])
+def test_internal_overlap_message_is_pytorchs(case, torch_ref):
+    # a written-to tensor with one element at several positions: PyTorch's message, word for word
+    msgs = []
+    for L in (st, torch_ref):
+        with pytest.raises(RuntimeError) as e:
+            eval(case, {"L": L, "x": L.arange(6.0) + 1})
+        msgs.append(str(e.value))
+    assert msgs[0] == msgs[1]

@@ -60,11 +60,11 @@ Tensor cast_raw(const Tensor& t, ScalarType dt) {
   return out;
 }
 
-void check_no_internal_overlap(const Tensor& t, const char* op) {
+void check_no_internal_overlap(const Tensor& t) {
   if (t.numel() == 0) return;  // nothing is written
   for (int64_t d = 0; d < t.dim(); ++d)
-    ST_CHECK(!(t.strides()[d] == 0 && t.sizes()[d] > 1), op,
-             ": unsupported operation: more than one element of the written-to tensor refers to a single memory "
+    ST_CHECK(!(t.strides()[d] == 0 && t.sizes()[d] > 1),
+             "unsupported operation: more than one element of the written-to tensor refers to a single memory "
              "location. Please clone() the tensor before performing the operation.");
 }
 
@@ -310,7 +310,7 @@ Tensor& neg_(Tensor& self) {
   check_inplace(self, "neg_");
   auto n = make_node<NegBackward0>({&self});
   ST_CHECK(self.dtype() != ScalarType::Bool, "Negation, the `-` operator, on a bool tensor is not supported.");
-  check_no_internal_overlap(self, "neg_");
+  check_no_internal_overlap(self);
   kernels::unary(kernels::UnaryOp::Neg, self, self);
   commit_inplace(self, n);
   forward_ad::assign_tangent(self, new_tangent);

@@ -183,14 +183,6 @@ namespace st::ops {
 ST_BINARY_OPS(ST_BINARY_DECLARE)
 #undef ST_BINARY_DECLARE
 
-// Raises PyTorch's "unsupported operation: some elements of the input tensor
-// and the written-to tensor refer to a single memory location" when `input`
-// and `written` (an in-place op's self, or out=) share some of their memory but
-// not all of it in the same layout (the registry's in-place and out= forms;
-// defined in view.cpp). As PyTorch, a tensor that is not dense
-// without overlap (a strided view) is too hard to judge and passes.
-void check_no_partial_overlap(const Tensor& written, const Tensor& input);
-
 // b - a for a number b: the sub row with a number input (RsubBackward1, as
 // PyTorch's `b - a`).
 inline Tensor rsub(const Tensor& a, const Scalar& b) { return sub(b, a); }

@@ -133,7 +133,7 @@ Tensor randint(int64_t low, int64_t high, const IntList& sizes, ScalarType dtype
 
 Tensor& uniform_(Tensor& self, double lo, double hi, kernels::Generator* g) {
   check_inplace(self, "uniform_");
-  check_no_internal_overlap(self, "uniform_");
+  check_no_internal_overlap(self);
   if (is_floating(self.dtype())) {  // the bounds must be finite values of self's dtype, as PyTorch checks
     const double lim = max_finite(self.dtype());
     const char* type = cpp_name(self.dtype());
@@ -149,7 +149,7 @@ Tensor& uniform_(Tensor& self, double lo, double hi, kernels::Generator* g) {
 }
 Tensor& normal_(Tensor& self, double mean, double std, kernels::Generator* g) {
   check_inplace(self, "normal_");
-  check_no_internal_overlap(self, "normal_");
+  check_no_internal_overlap(self);
   ST_CHECK(std >= 0.0, "normal expects std >= 0.0, but found std ", std);
   ST_CHECK_T(is_floating(self.dtype()), NotImplementedError, "normal_ is only implemented for floating dtypes, got ",
            dtype_name(self.dtype()));

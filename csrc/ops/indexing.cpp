@@ -347,7 +347,7 @@ Tensor& index_put_(Tensor& a, const std::vector<TensorIndex>& key, const Tensor&
     w = walk(a, key);
   }
   check_inplace(a, "index_put_", &value);
-  if (a.numel() > 0) check_no_internal_overlap(a, "index_put_");
+  if (a.numel() > 0) check_no_internal_overlap(a);
   auto n = make_node<IndexPutBackward0>({&a, &value});
   Tensor new_tangent = IndexPutBackward0::tangent(a, key, value, accumulate);
   DimVector kept = put_raw(w.view, w.adv, value, accumulate);
@@ -411,7 +411,7 @@ Tensor& index_add_(Tensor& a, int64_t dim, const Tensor& index, const Tensor& so
   ST_CHECK_T(kernels::indices_in_range(idx, 0, size, bad), IndexError, "index out of range in self: index ", bad,
              " for dimension ", d, " with size ", size);
   check_inplace(a, "index_add_", &source);
-  if (a.numel() > 0) check_no_internal_overlap(a, "index_add_");
+  if (a.numel() > 0) check_no_internal_overlap(a);
   auto n = make_node<IndexAddBackward0>({&a, &source});
   Tensor new_tangent;
   if (forward_ad::active() && is_floating(a.dtype()) && forward_ad::any_tangent({&a, &source})) {
@@ -488,7 +488,7 @@ Tensor& masked_scatter_(Tensor& a, const Tensor& mask, const Tensor& source) {
   ST_CHECK(source.numel() >= count, "masked_scatter_: number of elements of source (", source.numel(),
            ") < number of ones in mask (", count, ")");
   check_inplace(a, "masked_scatter_", &source);
-  if (a.numel() > 0) check_no_internal_overlap(a, "masked_scatter_");
+  if (a.numel() > 0) check_no_internal_overlap(a);
   auto n = make_node<MaskedScatterBackward0>({&a, &source});
   Tensor new_tangent;
   if (forward_ad::active() && is_floating(a.dtype()) && forward_ad::any_tangent({&a, &source})) {

@@ -34,7 +34,7 @@ inline void commit_inplace(const Tensor& self, const autograd::NodePtr& node) {
 // flags every dim when all_if_empty.
 std::vector<bool> reduce_mask(const Tensor& a, const IntList& dims, bool all_if_empty);
 // Raises unless the memory behind t has no element written twice (expanded dims).
-void check_no_internal_overlap(const Tensor& t, const char* op);
+void check_no_internal_overlap(const Tensor& t);
 // The checks of an in-place op writing a result of dtype rt, broadcast from
 // self and an operand of other_sizes, into self: castable, same shape, no overlap.
 void check_inplace_result(const Tensor& self, ScalarType rt, const DimVector& other_sizes, const char* op);
@@ -77,7 +77,7 @@ inline Tensor& inplace_via(Tensor& self, const char* name, const Tensor* /*other
            " can't be cast to the desired output type ", dtype_name(self.dtype()));
   ST_CHECK(r.sizes() == self.sizes(), "output with shape ", shape_str(self.sizes()),
            " doesn't match the broadcast shape ", shape_str(r.sizes()));
-  check_no_internal_overlap(self, name);
+  check_no_internal_overlap(self);
   kernels::copy(self, r);
   auto* m = grad ? autograd::get_meta(r) : nullptr;
   commit_inplace(self, m ? m->grad_fn : nullptr);

@@ -379,7 +379,7 @@ Tensor& addmm_(Tensor& self, const Tensor& m1, const Tensor& m2, const Scalar& b
   Tensor r = addmm_raw(self, m1, m2, beta, alpha);
   ST_CHECK(r.sizes() == self.sizes(), "addmm_: output with shape ", shape_str(self.sizes()),
            " doesn't match the broadcast shape ", shape_str(r.sizes()));
-  check_no_internal_overlap(self, "addmm_");
+  check_no_internal_overlap(self);
   auto n = addmm_node(self, m1, m2, beta, alpha);  // edge 0 is self's history before the update
   Tensor new_tangent;
   if (forward_ad::active() && forward_ad::any_tangent({&self, &m1, &m2})) {

@@ -13,7 +13,7 @@ namespace {
 // The checks every in-place fill makes before writing self; commit afterwards with done().
 void begin_fill(const Tensor& self, const char* op) {
   check_inplace(self, op);
-  check_no_internal_overlap(self, op);
+  check_no_internal_overlap(self);
 }
 void done(const Tensor& self) { commit_inplace(self, nullptr); }
 

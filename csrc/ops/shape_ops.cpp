@@ -628,7 +628,7 @@ Tensor& tri_(Tensor& self, int64_t k, bool lower) {
   const char* op = lower ? "tril_" : "triu_";
   ST_CHECK(self.dim() >= 2, op, ": input tensor must have at least 2 dimensions");
   check_inplace(self, op);
-  check_no_internal_overlap(self, op);
+  check_no_internal_overlap(self);
   auto n = make_node<TriBackward>({&self});
   Tensor new_tangent = forward_ad::inplace_tangent(self, {&self}, [&](const Tensor& v) { return tri(v, k, lower); });
   kernels::triangle(self, k, lower);
@@ -718,7 +718,7 @@ Tensor scatter_impl(const Tensor& a, int64_t dim, const Tensor& index, const Ten
   check_range(i1, d, a1.sizes()[d]);
   if (inplace) {
     check_inplace(a, op, src);
-    check_no_internal_overlap(a, op);
+    check_no_internal_overlap(a);
   }
   auto n = make_node<ScatterBackward>({&a, src});
   // forward mode: the same scatter of the tangents (zeros for an operand without one; the value form writes 0)
@@ -951,7 +951,7 @@ Tensor reduce_into(const Tensor& a, int64_t d, const Tensor& idx, const Tensor& 
              "\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'");
   if (inplace) {
     check_inplace(a, op, &src);
-    check_no_internal_overlap(a, op);
+    check_no_internal_overlap(a);
   }
   const bool fw = forward_ad::active() && is_floating(a.dtype()) && forward_ad::any_tangent({&a, &src});
   if (fw && std::string(node_name) == "IndexReduceBackward0") forward_ad::refuse(node_name);  // as PyTorch 2.13
@@ -1073,7 +1073,7 @@ Tensor put_impl(const Tensor& a, const Tensor& index, const Tensor& source, bool
              " on a tensor of ", n, " elements.");
   if (inplace) {
     check_inplace(a, "put_", &source);
-    check_no_internal_overlap(a, "put_");
+    check_no_internal_overlap(a);
   }
   auto node = make_node<PutBackward0>({&a, &source});
   // forward mode: the same put of the tangents (zeros for an operand without one)

@@ -368,7 +368,8 @@ Tensor& nan_to_num_(Tensor& a, std::optional<double> nan, std::optional<double> 
 }
 
 // ------------------------------------------------------------ out=
-Tensor& write_out(Tensor& out, const Tensor& result, const char* op) {
+Tensor& write_out(Tensor& out, const Tensor& result, const char* op, std::initializer_list<const Tensor*> inputs) {
+  for (const Tensor* in : inputs) check_no_partial_overlap(out, *in);
   ST_CHECK(!autograd::requires_grad(result), op,
            "(): functions with out=... arguments don't support automatic differentiation, but one of the "
            "arguments requires grad.");

@@ -142,7 +142,16 @@ Tensor& nan_to_num_(Tensor& a, std::optional<double> nan = 0.0, std::optional<do
 Tensor polygamma(int64_t n, const Tensor& a);
 Tensor& polygamma_(Tensor& a, int64_t n);
 
-// Writes `result` into `out` (the out= form of an op named `op`).
-Tensor& write_out(Tensor& out, const Tensor& result, const char* op);
+// Raises PyTorch's "unsupported operation: some elements of the input tensor
+// and the written-to tensor refer to a single memory location" when `input`
+// and `written` (an in-place op's self, or out=) share some of their memory but
+// not all of it in the same layout (every elementwise op's in-place and out= forms;
+// defined in view.cpp). As PyTorch, a tensor that is not dense
+// without overlap (a strided view) is too hard to judge and passes.
+void check_no_partial_overlap(const Tensor& written, const Tensor& input);
+
+// Writes `result` into `out` (the out= form of an op named `op`); `inputs`, the
+// op's tensor operands, must not partly overlap out (check_no_partial_overlap).
+Tensor& write_out(Tensor& out, const Tensor& result, const char* op, std::initializer_list<const Tensor*> inputs = {});
 
 }  // namespace st::ops

@@ -34,7 +34,7 @@ void check_inplace_result(const Tensor& self, ScalarType rt, const DimVector& ot
     ST_CHECK(bs == self.sizes(), op, ": output with shape ", shape_str(self.sizes()),
              " doesn't match the broadcast shape ", shape_str(bs));
   }
-  check_no_internal_overlap(self, op);
+  check_no_internal_overlap(self);
 }
 
 namespace {
@@ -56,7 +56,7 @@ bool dense_without_overlap(const Tensor& t) {
 }  // namespace
 
 void check_no_partial_overlap(const Tensor& written, const Tensor& input) {
-  if (written.is_same(input) || written.numel() == 0 || input.numel() == 0) return;
+  if (!input.defined() || written.is_same(input) || written.numel() == 0 || input.numel() == 0) return;
   if (written.impl()->storage() != input.impl()->storage()) return;
   if (!dense_without_overlap(written) || !dense_without_overlap(input)) return;
   const auto range = [](const Tensor& t) {  // the bytes t spans
@@ -722,7 +722,8 @@ Tensor& copy_(Tensor& self, const Tensor& src) {
     ST_CHECK(bs == self.sizes(), "copy_: the source of shape ", shape_str(src.sizes()),
              " cannot be broadcast to the destination of shape ", shape_str(self.sizes()));
   }
-  check_no_internal_overlap(self, "copy_");
+  check_no_internal_overlap(self);
+  check_no_partial_overlap(self, src);
   auto n = make_node<CopyBackwards>({&self, &src});
   // forward mode: self's tangent becomes src's (zero where src has none)
   Tensor new_tangent;

@@ -41,7 +41,12 @@ void bind_row(Module& m, TensorClass& cls, const Row& r) {
   auto function = [r](py::handle a0, py::handle a1, py::handle a2, const Scalar& v, py::handle out) {
     ST_CHECK_T(is_tensor(a0) || r.mself == 1, TypeError, r.name, "(): argument '", r.args[0],
                "' (position 1) must be Tensor, not ", Py_TYPE(a0.ptr())->tp_name);
-    return result_or_out(out, r.name, [&] { return call(r, r.name, a0, a1, a2, v); });
+    Tensor operands[3];
+    int n = 0;
+    for (py::handle h : {a0, a1, a2})
+      if (is_tensor(h)) operands[n++] = unwrap(h.ptr());
+    return result_or_out(out, r.name, [&] { return call(r, r.name, a0, a1, a2, v); },
+                         {&operands[0], &operands[1], &operands[2]});
   };
   // Tensor.where(condition, other): self is the row's second argument
   auto method = [r](py::handle self, py::handle a1, py::handle a2, const Scalar& v) {

@@ -45,12 +45,12 @@ void bind_unary(Module& m, TensorClass& cls) {
     return s;
   }, py::kw_only(), py::arg("decimals") = none);
   m.def("round", [round_any](const Tensor& a, py::object decimals, py::object out) {
-    return result_or_out(round_any(a, decimals), out, "round");
+    return result_or_out(out, "round", [&] { return round_any(a, decimals); }, {&a});
   }, py::arg("input"), py::kw_only(), py::arg("decimals") = none, py::arg("out") = none);
 
   cls.def("square", [](const Tensor& a) { return ops::square(a); });
   cls.def("square_", [](py::object s) { Tensor t = self_of(s); ops::square_(t); return s; });
-  m.def("square", [](const Tensor& a, py::object out) { return result_or_out(ops::square(a), out, "square"); },
+  m.def("square", [](const Tensor& a, py::object out) { return result_or_out(out, "square", [&] { return ops::square(a); }, {&a}); },
         py::arg("input"), py::kw_only(), py::arg("out") = none);
 
   cls.def("clamp_min", &clamp_one<true>, py::arg("min"));
@@ -69,7 +69,7 @@ void bind_unary(Module& m, TensorClass& cls) {
   }, py::arg("nan") = 0.0, py::arg("posinf") = none, py::arg("neginf") = none);
   m.def("nan_to_num", [](const Tensor& a, std::optional<double> nan, std::optional<double> posinf,
                          std::optional<double> neginf, py::object out) {
-    return result_or_out(ops::nan_to_num(a, nan, posinf, neginf), out, "nan_to_num");
+    return result_or_out(out, "nan_to_num", [&] { return ops::nan_to_num(a, nan, posinf, neginf); }, {&a});
   }, py::arg("input"), py::arg("nan") = 0.0, py::arg("posinf") = none, py::arg("neginf") = none, py::kw_only(),
         py::arg("out") = none);
 
@@ -97,7 +97,7 @@ void bind_unary(Module& m, TensorClass& cls) {
     return s;
   }, py::arg("eps") = none);
   m.def("logit", [logit_any](const Tensor& a, std::optional<double> eps, py::object out) {
-    return result_or_out(logit_any(a, eps), out, "logit");
+    return result_or_out(out, "logit", [&] { return logit_any(a, eps); }, {&a});
   }, py::arg("input"), py::arg("eps") = none, py::kw_only(), py::arg("out") = none);
 
   // polygamma(n, input): the order first, as PyTorch's signature
@@ -105,7 +105,7 @@ void bind_unary(Module& m, TensorClass& cls) {
   cls.def("polygamma_", [](py::object s, int64_t n) { Tensor t = self_of(s); ops::polygamma_(t, n); return s; },
           py::arg("n"));
   m.def("polygamma", [](int64_t n, const Tensor& a, py::object out) {
-    return result_or_out(ops::polygamma(n, a), out, "polygamma");
+    return result_or_out(out, "polygamma", [&] { return ops::polygamma(n, a); }, {&a});
   }, py::arg("n"), py::arg("input"), py::kw_only(), py::arg("out") = none);
 
   // ---- the table: one method, one in-place method and one function per row (but the rows bound by hand);
@@ -117,7 +117,7 @@ void bind_unary(Module& m, TensorClass& cls) {
 #define ST_UNARY_BIND(nm, rule, vec, inplace, ...)                                                          \
   if (!by_hand(#nm)) {                                                                                 \
     if (std::string(#nm).rfind("special_", 0) != 0) cls.def(#nm, [](const Tensor& a) { return ops::nm(a); }); \
-    m.def(#nm, [](const Tensor& a, py::object out) { return result_or_out(ops::nm(a), out, #nm); },    \
+    m.def(#nm, [](const Tensor& a, py::object out) { return result_or_out(out, #nm, [&] { return ops::nm(a); }, {&a}); }, \
           py::arg("input"), py::kw_only(), py::arg("out") = py::none());                               \
     ST_UNARY_IF_##inplace(cls.def(#nm "_", [](py::object s) {                                          \
       Tensor t = self_of(s);                                                                           \

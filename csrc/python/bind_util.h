@@ -54,10 +54,13 @@ inline Tensor out_tensor(py::handle out, const char* op) {
 
 // result_or_out(out, op, compute): out (None or a Tensor, else TypeError naming op) is checked before
 // compute() runs, as PyTorch's argument parser does; result_or_out(result, out, op) for a result in hand.
+// An elementwise op names its tensor operands (`inputs`): out must not partly overlap them, checked
+// before compute() runs, as PyTorch's TensorIterator does.
 template <typename F>
-py::object result_or_out(py::handle out, const char* op, F&& compute) {
+py::object result_or_out(py::handle out, const char* op, F&& compute, std::initializer_list<const Tensor*> inputs = {}) {
   if (out.is_none()) return py::cast(compute());
   Tensor o = out_tensor(out, op);
+  for (const Tensor* in : inputs) ops::check_no_partial_overlap(o, *in);
   ops::write_out(o, compute(), op);
   return py::reinterpret_borrow<py::object>(out);
 }
