@@ -762,3 +762,21 @@ def test_import_stays_lazy():
            "smalltorch.save; assert 'smalltorch.serialization' in sys.modules; print('ok')"
     out = subprocess.run([sys.executable, "-c", code], env=subprocess_env(), capture_output=True, text=True)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_saving_over_an_existing_file_gives_the_same_bytes_as_a_new_file(tmp_path):
+    # an existing file is overwritten in place and cut to the archive's length: longer and shorter
+    # files before, a large archive (written by the helper thread) and a small one, all byte for byte
+    # what saving to a new path writes, and loadable
+    big = {"w": smalltorch.arange(3_000_000, dtype=smalltorch.float32)}  # 12 MB: the background writer
+    small = {"w": smalltorch.arange(10.0)}
+    for before, obj in [(b"x" * 20_000_000, small), (b"y" * 10, big), (b"z" * 100, small), (None, big)]:
+        fresh, reused = tmp_path / "fresh.pt", tmp_path / "model.pt"
+        if fresh.exists():
+            fresh.unlink()
+        if before is not None:
+            reused.write_bytes(before)
+        smalltorch.save(obj, fresh)
+        smalltorch.save(obj, reused)
+        assert reused.read_bytes().replace(b"model/", b"fresh/") == fresh.read_bytes()
+        assert smalltorch.equal(smalltorch.load(reused)["w"], obj["w"])

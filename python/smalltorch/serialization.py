@@ -312,10 +312,25 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
         if not os.path.isdir(parent):
             raise RuntimeError(f"Parent directory {parent} does not exist.")
         prefix = os.path.splitext(os.path.basename(path))[0] or "archive"
-        with open(path, "wb") as fh:
+        with _open_for_overwrite(path) as fh:
             _write_archive(fh, prefix, records)
+            fh.truncate()  # an older, longer file ends where the archive ends
     else:
         _write_archive(f, "archive", records)
+
+
+def _open_for_overwrite(path):
+    """The file at path opened for writing from its start. An existing regular file is overwritten in place
+    and cut to length afterwards rather than truncated first: on ext4 a file truncated and written again is
+    flushed to disk when it is closed (its replace-by-truncate heuristic), and its cached pages are freed
+    and allocated again; in place, 100 MB took 13 ms instead of 61-67 ms here. Neither way syncs, so a crash
+    midway leaves an unreadable file either way."""
+    if os.path.isfile(path):
+        try:
+            return open(path, "r+b")
+        except OSError:  # e.g. a write-only file: "wb" needs no read permission
+            pass
+    return open(path, "wb")
 
 
 def _write_archive(fileobj, prefix, records):
