@@ -35,10 +35,6 @@ const Scalar& one() {
   static const Scalar s(int64_t(1));
   return s;
 }
-bool is_one(const Scalar& s) { return s.to_double() == 1.0; }
-
-// g · alpha, g itself for alpha 1 (add's and sub's gradient to other)
-Tensor alpha_scaled(const Tensor& g, const Scalar& k) { return is_one(k) ? g : mul(g, k); }
 
 // -s, of s's kind (bools become integers): sub's alpha for the a + alpha * b loop
 Scalar negated(const Scalar& s) {

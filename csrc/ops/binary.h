@@ -49,7 +49,7 @@
 //   gother   gradient), `a`, `b` (the saved inputs), `r` (the saved result)
 //            and `k` (the alpha keyword; 1 for rows without it)
 // The helpers sm:: (kernels/scalar_math.h), spm:: (kernels/special_math.h),
-// zero_grad, tie_split and alpha_scaled are defined for the table in binary.cpp. Rows named
+// zero_grad and tie_split are defined for the table in binary.cpp, alpha_scaled in internal.h. Rows named
 // special_* are bound only as smalltorch.special functions.
 #pragma once
 #include "../core/tensor.h"

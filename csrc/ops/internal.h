@@ -35,6 +35,10 @@ inline void commit_inplace(const Tensor& self, const autograd::NodePtr& node) {
 std::vector<bool> reduce_mask(const Tensor& a, const IntList& dims, bool all_if_empty);
 // Raises unless the memory behind t has no element written twice (expanded dims).
 void check_no_internal_overlap(const Tensor& t);
+// Whether an alpha or beta is 1 (scaling by it changes nothing).
+inline bool is_one(const Scalar& s) { return s.to_double() == 1.0; }
+// g · k, g itself for k = 1 (the gradient of a term scaled by alpha/beta: add, sub, addmm).
+inline Tensor alpha_scaled(const Tensor& g, const Scalar& k) { return is_one(k) ? g : mul(g, k); }
 // The checks of an in-place op writing a result of dtype rt, broadcast from
 // self and an operand of other_sizes, into self: castable, same shape, no overlap.
 void check_inplace_result(const Tensor& self, ScalarType rt, const DimVector& other_sizes, const char* op);

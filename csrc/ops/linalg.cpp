@@ -22,8 +22,6 @@ void check_mm_args(const Tensor& a, const Tensor& b) {
   check_not_bool(a.dtype(), "addmm_impl_cpu_");  // after the shapes, as PyTorch checks
 }
 
-bool is_one(const Scalar& s) { return s.to_double() == 1.0; }
-Tensor scaled(const Tensor& t, const Scalar& s) { return is_one(s) ? t : mul(t, s); }
 
 // Whether a matrix operand is laid out column-major (a transposed contiguous matrix, as the weight.t()
 // of nn.Linear): its gradient is then computed as the transpose of a row-major product, so that it
@@ -159,9 +157,9 @@ struct AddmmBackward0 : Node {
   }
   TensorList apply(TensorList&& g) override {
     TensorList r(3);
-    if (should_compute(0)) r[0] = scaled(g[0], beta);  // the engine sums it down to input's shape
-    if (should_compute(1)) r[1] = scaled(mm_grad_self(g[0], mat2.unpack(*this), mat1_col_major), alpha);
-    if (should_compute(2)) r[2] = scaled(mm_grad_mat2(g[0], mat1.unpack(*this), mat2_col_major), alpha);
+    if (should_compute(0)) r[0] = alpha_scaled(g[0], beta);  // the engine sums it down to input's shape
+    if (should_compute(1)) r[1] = alpha_scaled(mm_grad_self(g[0], mat2.unpack(*this), mat1_col_major), alpha);
+    if (should_compute(2)) r[2] = alpha_scaled(mm_grad_mat2(g[0], mat1.unpack(*this), mat2_col_major), alpha);
     return r;
   }
   void release_variables() override { mat1.release(); mat2.release(); }

@@ -269,12 +269,21 @@ class record_function:
         return False
 
     def __call__(self, fn):
+        """As a decorator: each call of fn is the range (with no profile active, one check per call)."""
         import functools
+
+        name, op = self.name, self._op
+        enabled, enter, leave = _C._profiler_enabled, _C._record_function_enter, _C._record_function_exit
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with type(self)(self.name):
+            if not enabled():
                 return fn(*args, **kwargs)
+            enter(name, op)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                leave()
         return wrapper
 
 
@@ -285,21 +294,5 @@ class _op_range(record_function):
 
 
 def _op(name):
-    """Decorates a Python-level op so that each call is the op event `name` while a profile is active
-    (otherwise the call costs one check)."""
-    import functools
-
-    enabled, enter, leave = _C._profiler_enabled, _C._record_function_enter, _C._record_function_exit
-
-    def wrap(fn):
-        @functools.wraps(fn)
-        def op(*args, **kwargs):
-            if not enabled():
-                return fn(*args, **kwargs)
-            enter(name, True)
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                leave()
-        return op
-    return wrap
+    """Decorates a Python-level op so that each call is the op event `name` while a profile is active."""
+    return _op_range(name)
