@@ -89,8 +89,6 @@ KNOWN_ACCEPTS_MORE = {
     "logsumexp": "logsumexp of an integer tensor over dim=[] (PyTorch: RuntimeError)",
     "nan_to_num": "nan_to_num(2**70 via __index__) is accepted as a float (PyTorch: TypeError)",
     "nan_to_num_": "nan_to_num_(2**70 via __index__) is accepted as a float (PyTorch: TypeError)",
-    "isinf": "isnan/isinf take out= (PyTorch has no out= there: TypeError)",
-    "abs": "out= of another dtype is cast into (PyTorch: RuntimeError)",
     "amax": "out= of another dtype is cast into (PyTorch: RuntimeError)",
     "amin": "out= of another dtype is cast into (PyTorch: RuntimeError)",
     "norm": "norm(dtype=float32) of a bool tensor (PyTorch: RuntimeError)",

@@ -6,6 +6,8 @@ smalltorch/__init__.py's `_method` shim and most of its `_out_form` list are gon
 compared with PyTorch.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -27,8 +29,8 @@ MASK = A > 1.0
 # (id, function name, positional args, keyword args, an out dtype both libraries reject or None).
 # Arrays become tensors of the library under test; "float64" becomes its dtype.
 # No rejected dtype is listed where the two differ (smalltorch keeps the rule of the Python shim these
-# bindings replace: any out dtype the result can be cast to): argmax/argmin/all/any (PyTorch wants exactly
-# int64/bool), prod/cumsum/cumprod without dtype= (PyTorch computes in the out's dtype), prod() over all
+# bindings replace: any out dtype the result can be cast to): argmax/argmin (PyTorch wants exactly
+# int64), prod/cumsum/cumprod without dtype= (PyTorch computes in the out's dtype), prod() over all
 # dims (PyTorch has no out= there), cat/stack (PyTorch raises TypeError, smalltorch RuntimeError).
 OUT_CASES = [
     ("pow", "pow", [A, 2.0], {}, "int64"),
@@ -53,10 +55,10 @@ OUT_CASES = [
     ("norm_dim", "norm", [A, 2, 1], {"keepdim": True}, "int64"),
     ("norm_fro", "norm", [A, "fro", (0, 1)], {}, "int64"),
     ("logsumexp", "logsumexp", [A, 1], {}, "int64"),
-    ("all", "all", [MASK], {}, None),
-    ("all_dim", "all", [MASK, 1], {}, None),
-    ("any", "any", [MASK], {}, None),
-    ("any_dim", "any", [MASK, 0], {"keepdim": True}, None),
+    ("all", "all", [MASK], {}, "int64"),
+    ("all_dim", "all", [MASK, 1], {}, "int64"),
+    ("any", "any", [MASK], {}, "int64"),
+    ("any_dim", "any", [MASK, 0], {"keepdim": True}, "int64"),
     ("cumsum", "cumsum", [A, 1], {}, None),
     ("cumsum_dtype", "cumsum", [A, 1], {"dtype": "float64"}, "int64"),
     ("cumprod", "cumprod", [A, 0], {}, None),
@@ -131,15 +133,33 @@ def test_out_type_is_checked_before_computing(torch_ref):
                 call()
 
 
+def _with_warnings(fn):
+    """fn()'s result and the texts of the UserWarnings it raised (PyTorch's build-path suffix cut off)."""
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        r = fn()
+    return r, [str(x.message).split(" (Triggered internally")[0] for x in w if issubclass(x.category, UserWarning)]
+
+
 @pytest.mark.parametrize("case", OUT_CASES, ids=OUT_IDS)
-def test_out_of_the_wrong_shape_is_an_error(case, torch_ref):
+def test_out_of_another_shape_is_resized_as_torch_resizes(case, torch_ref):
     want = _call(torch_ref, case)
     np_dtype = want.numpy().dtype
-    # PyTorch would resize an out it owns; one over numpy memory cannot grow, so both refuse it
-    with pytest.raises(RuntimeError):
-        _call(torch_ref, case, out=torch_ref.from_numpy(np.empty(0, np_dtype)))
-    with pytest.raises(RuntimeError, match=r"out= has shape \[0\]"):
-        _call(smalltorch, case, out=smalltorch.from_numpy(np.empty(0, np_dtype)))
+    # numpy's memory cannot grow: both refuse with PyTorch's message
+    for m in (torch_ref, smalltorch):
+        with pytest.raises(RuntimeError, match="Trying to resize storage that is not resizable"):
+            _call(m, case, out=m.from_numpy(np.empty(0, np_dtype)))
+    # an out of no elements takes the result's shape silently; one with elements with PyTorch's warning
+    for shape in ((0,), (5, 1)):
+        seen = []
+        for m in (torch_ref, smalltorch):
+            out = m.empty(shape, dtype=_dtype(m, want.dtype))
+            r, warned = _with_warnings(lambda: _call(m, case, out=out))
+            assert r is out
+            assert_close(out.numpy(), want.numpy(), rtol=1e-5)
+            seen.append((tuple(out.shape), out.stride(), warned))
+        assert seen[1] == seen[0]
+        assert bool(seen[0][2]) == (shape != (0,))
 
 
 @pytest.mark.parametrize("case", [c for c in OUT_CASES if c[4]], ids=[c[0] for c in OUT_CASES if c[4]])

@@ -28,6 +28,12 @@ std::string str(const A&... a) {
   return os.str();
 }
 
+// Warnings go through one handler: the bindings install one that raises Python's UserWarning
+// (which may throw, when warnings are errors); without a handler the text goes to stderr.
+using WarningHandler = void (*)(const std::string& message);
+void set_warning_handler(WarningHandler handler);
+void warn(const std::string& message);
+
 }  // namespace st
 
 // ST_CHECK(cond, ErrorType, message parts...)

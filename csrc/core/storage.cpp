@@ -312,4 +312,14 @@ double allocator_idle_seconds() {
   return cache().idle_seconds;
 }
 
+void Storage::grow(size_t nbytes) {
+  if (nbytes <= nbytes_) return;
+  ST_CHECK(resizable(), "Trying to resize storage that is not resizable");
+  void* p = alloc_bytes(nbytes);
+  if (nbytes_) std::memcpy(p, data_, nbytes_);
+  free_bytes(data_, nbytes_);
+  data_ = p;
+  nbytes_ = nbytes;
+}
+
 }  // namespace st

@@ -2,6 +2,7 @@
 // (a numpy array) kept alive by an owner handle with its own release function.
 #pragma once
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -62,12 +63,36 @@ class Storage {
   size_t nbytes() const { return nbytes_; }
   bool is_foreign() const { return static_cast<bool>(release_); }
 
+  // resize_ past the end: the buffer grows to nbytes in place of the old one
+  // (contents kept, the rest uninitialised), so every tensor on this storage
+  // sees the new memory. Foreign memory cannot move, nor memory whose address
+  // was handed out (pin: a numpy array or DLPack capsule reads it): PyTorch's
+  // "Trying to resize storage that is not resizable". A no-op when nbytes fits.
+  void grow(size_t nbytes);
+  void pin() { pins_.fetch_add(1, std::memory_order_relaxed); }
+  void unpin() { pins_.fetch_sub(1, std::memory_order_relaxed); }
+  bool resizable() const { return !release_ && pins_.load(std::memory_order_relaxed) == 0; }
+
  private:
   void* data_;
   size_t nbytes_;
   std::function<void()> release_;
+  std::atomic<int> pins_{0};
 };
 
 using StoragePtr = std::shared_ptr<Storage>;
+
+// Keeps a storage alive and at its address while something outside reads it
+// by pointer (a numpy array's base, a DLPack export): Storage::pin for its life.
+class StoragePin {
+ public:
+  explicit StoragePin(StoragePtr s) : s_(std::move(s)) { s_->pin(); }
+  StoragePin(const StoragePin&) = delete;
+  StoragePin& operator=(const StoragePin&) = delete;
+  ~StoragePin() { s_->unpin(); }
+
+ private:
+  StoragePtr s_;
+};
 
 }  // namespace st

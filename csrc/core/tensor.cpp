@@ -41,6 +41,19 @@ void TensorImpl::set_storage(StoragePtr s, int64_t offset, DimVector sizes, DimV
   set_geometry(std::move(sizes), std::move(strides), offset);
 }
 
+bool TensorImpl::resize(const DimVector& sizes) {
+  if (sizes == sizes_) return false;
+  const int64_t n = checked_numel(sizes);
+  const auto item = static_cast<int64_t>(itemsize());
+  if (n > 0) {
+    ST_CHECK(offset_ <= (std::numeric_limits<int64_t>::max() / item) - n,
+             "Storage size calculation overflowed with sizes=", shape_str(sizes));
+    storage_->grow(static_cast<size_t>((offset_ + n) * item));
+  }
+  set_geometry(sizes, contiguous_strides(sizes), offset_);
+  return true;
+}
+
 // A 0-d tensor has no size or stride to return (wrap_dim accepts -1 and 0 for it, as dims to reduce over).
 int64_t Tensor::size(int64_t d) const {
   ST_CHECK_T(dim() > 0, IndexError, "Dimension specified as ", d, " but tensor has no dimensions");

@@ -61,6 +61,10 @@ class TensorImpl {
   // Geometry changes (in-place views such as squeeze_, set_data).
   void set_geometry(DimVector sizes, DimVector strides, int64_t offset);
   void set_storage(StoragePtr s, int64_t offset, DimVector sizes, DimVector strides, ScalarType dtype);
+  // resize_: a new shape with contiguous strides at the same offset, the
+  // storage grown when it ends too soon (Storage::grow). Returns false, changing
+  // nothing, when the shape is already `sizes`.
+  bool resize(const DimVector& sizes);
 
   const std::shared_ptr<VersionCounter>& version_counter() const { return version_; }
   void set_version_counter(std::shared_ptr<VersionCounter> v) { version_ = std::move(v); }

@@ -434,10 +434,11 @@ bool reads_other_elements(const Tensor& out, const Tensor& t) {
 }
 
 // The function's out=: out = op(a, b), no autograd (a number operand is a
-// wrapped 0-d tensor). The checks of the op, then out's: no gradient wanted,
-// the result's shape, no leaf or view misuse, no partial overlap with an
-// input, a castable result; straight into out when its dtype is the result's
-// and no input reads other elements of it.
+// wrapped 0-d tensor). The checks of the op, then out's as given: no gradient
+// wanted, no leaf or view misuse, no partial overlap with an input, a castable
+// result, no internal overlap; then out resized to the result's shape
+// (resize_output); straight into out when its dtype is the result's and no
+// input reads other elements of it.
 template <class Op>
 Tensor& binary_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha) {
   const char* name = Op::op_name;
@@ -447,13 +448,12 @@ Tensor& binary_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& 
            name, "(): functions with out=... arguments don't support automatic differentiation, but one of the "
            "arguments requires grad.");
   const DimVector shape = a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes());
-  ST_CHECK(out.sizes() == shape, name, "(): out= has shape ", shape_str(out.sizes()), " but the result has shape ",
-           shape_str(shape));
   check_inplace(out, name);
   check_no_partial_overlap(out, a);
   check_no_partial_overlap(out, b);
   const ScalarType rt = result_dtype(Op::rule, pt);
-  check_inplace_result(out, rt, shape, name);
+  check_inplace_result(out, rt, out.sizes(), name);
+  resize_output(out, shape);
   if (out.dtype() == rt && !reads_other_elements(out, a) && !reads_other_elements(out, b)) {
     compute<Op>(out, a, b, pt, alpha);
   } else {

@@ -29,6 +29,16 @@ inline bool accepts(Rule r, ScalarType t) {
 inline void check_rule(Rule r, ScalarType t, const char* kernel) {
   ST_CHECK_T(accepts(r, t), NotImplementedError, '"', kernel, "\" not implemented for '", torch_type_name(t), "'");
 }
+// The dtypes a function's out= takes (PyTorch's TensorIterator configurations): Cast, any the result casts to
+// (checked where it is written); Same, the result's dtype only; Bool, bool only; None, no out= at all (the
+// binding has no out argument). check_out_dtype runs before the op, as PyTorch checks.
+enum class OutDtype { Cast, Same, Bool, None };
+inline void check_out_dtype(OutDtype k, ScalarType out, ScalarType result, const char* op) {
+  if (k == OutDtype::Same)
+    ST_CHECK(out == result, "Found dtype ", torch_type_name(out), " but expected ", torch_type_name(result));
+  if (k == OutDtype::Bool) ST_CHECK(out == ScalarType::Bool, op, " does not support non-boolean outputs.");
+}
+
 // The dtype a row returns for inputs promoted to t, and the one it computes in (float32 for float16/bfloat16).
 inline ScalarType result_dtype(Rule r, ScalarType t) {
   return r == Rule::Pred ? ScalarType::Bool : r == Rule::Float && !is_floating(t) ? default_dtype() : t;

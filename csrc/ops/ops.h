@@ -101,6 +101,9 @@ Tensor& squeeze_(Tensor& self, const IntList& dims, bool one_dim);  // one_dim: 
 Tensor& unsqueeze_(Tensor& self, int64_t dim);
 Tensor& transpose_(Tensor& self, int64_t d0, int64_t d1);
 Tensor& t_(Tensor& self);
+// resize_: self takes `sizes`, contiguous, at its offset (TensorImpl::resize: the storage grows when it ends too
+// soon; the new elements are uninitialised). Refused for a tensor that requires grad, as PyTorch.
+Tensor& resize_(Tensor& self, const IntList& sizes);
 Tensor select_backward(const Tensor& g, const IntList& sizes, int64_t dim, int64_t index);
 Tensor slice_backward(const Tensor& g, const IntList& sizes, int64_t dim, int64_t start, int64_t end, int64_t step);
 

@@ -112,7 +112,7 @@ template <typename T> T bnot(T x) {
 }  // namespace sf
 
 // One struct per table row: the functor, the rules and the backward node.
-#define ST_UNARY_DEFINE(nm, rule_, vec_, inplace, Node_, save_, fwd, bwd)             \
+#define ST_UNARY_DEFINE(nm, rule_, vec_, inplace, out_, Node_, save_, fwd, bwd)             \
   struct Op_##nm {                                                                    \
     static constexpr const char* op_name = #nm;                                       \
     static constexpr Rule rule = Rule::rule_;                                         \
@@ -373,9 +373,8 @@ Tensor& write_out(Tensor& out, const Tensor& result, const char* op, std::initia
   ST_CHECK(!autograd::requires_grad(result), op,
            "(): functions with out=... arguments don't support automatic differentiation, but one of the "
            "arguments requires grad.");
-  ST_CHECK(out.sizes() == result.sizes(), op, "(): out= has shape ", shape_str(out.sizes()),
-           " but the result has shape ", shape_str(result.sizes()));
   check_inplace_unary(out, result.dtype(), op);
+  resize_output(out, result.sizes());
   kernels::copy(out, result);
   out.impl()->bump_version();
   return out;

@@ -71,6 +71,17 @@ void check_no_partial_overlap(const Tensor& written, const Tensor& input) {
            "memory location. Please clone() the tensor before performing the operation.");
 }
 
+bool resize_output(Tensor& out, const DimVector& shape) {
+  if (out.sizes() == shape) return false;
+  if (out.numel() != 0)
+    warn(str("An output with one or more elements was resized since it had shape ", shape_str(out.sizes()),
+             ", which does not match the required output shape ", shape_str(shape),
+             ". This behavior is deprecated, and in a future PyTorch release outputs will not be resized unless "
+             "they have zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero "
+             "elements with t.resize_(0)."));
+  return out.impl()->resize(shape);
+}
+
 namespace {
 
 struct ViewBackward0 : Node {
@@ -642,6 +653,12 @@ Tensor& transpose_(Tensor& self, int64_t d0, int64_t d1) {
   auto n = make_node<TransposeBackward0>({&self});
   if (n) { n->d0 = x; n->d1 = y; n->which = "TransposeBackward1"; }
   return restride_(self, "transpose_", sizes, strides, self.impl()->offset(), n);
+}
+
+Tensor& resize_(Tensor& self, const IntList& sizes) {
+  ST_CHECK(!autograd::requires_grad(self), "cannot resize variables that require grad");
+  if (self.impl()->resize(DimVector(sizes.begin(), sizes.end()))) self.impl()->bump_version();
+  return self;
 }
 
 Tensor& t_(Tensor& self) {

@@ -1,6 +1,7 @@
 // DLPack: Tensor.__dlpack__ / __dlpack_device__ (export without a copy) and
 // smalltorch.from_dlpack (import without a copy), so tensors cross to numpy,
 // PyTorch and anything else that speaks DLPack, both ways.
+#include <optional>
 #include <string>
 #include <vector>
 #include "bind_util.h"
@@ -60,6 +61,7 @@ ScalarType from_dl_type(const dl::DataType& t) {
 // What an exported tensor keeps alive until the consumer calls the deleter.
 struct Export {
   Tensor tensor;
+  std::optional<StoragePin> pin;  // the consumer reads the storage by address: resize_ must not move it
   std::vector<int64_t> shape, strides;
   dl::ManagedTensor legacy{};
   dl::ManagedTensorVersioned versioned{};
@@ -94,6 +96,7 @@ py::object to_capsule(const Tensor& self, bool versioned, bool copy) {
   ST_CHECK_BUFFER(!autograd::requires_grad(self), "Can't export tensors that require gradient, use tensor.detach()");
   auto* e = new Export();
   e->tensor = copy ? ops::detach(ops::clone(self)) : self;
+  e->pin.emplace(e->tensor.impl()->storage());
   if (versioned) {
     e->versioned.version = {1, 0};
     e->versioned.manager_ctx = e;

@@ -20,10 +20,6 @@ void bind_lapack(Module& m) {
   m.def("_linalg_inv_ex", [](const Tensor& A, bool check_errors, const char* fn) {
     return ops::linalg_inv_ex(A, check_errors, fn);
   }, py::arg("A"), py::arg("check_errors").noconvert() = false, py::arg("fn") = "linalg.inv_ex");
-  // out= of the Python functions: result written into out (same shape; ops::write_out's checks)
-  m.def("_linalg_write_out", [](Tensor out, const Tensor& result, const char* op) {
-    ops::write_out(out, result, op);
-  }, py::arg("out"), py::arg("result"), py::arg("op"));
   m.def("_linalg_solve_ex", &ops::linalg_solve_ex, py::arg("A"), py::arg("B"), py::arg("left").noconvert() = true,
         py::arg("check_errors").noconvert() = false);
   m.def("_linalg_cholesky_ex", [](const Tensor& A, bool upper, bool check_errors, const char* fn) {

@@ -30,9 +30,10 @@ py::array to_numpy(py::object self_obj) {
   std::vector<py::ssize_t> shape(t.sizes().begin(), t.sizes().end());
   std::vector<py::ssize_t> strides;
   for (auto s : t.strides()) strides.push_back(s * static_cast<py::ssize_t>(t.impl()->itemsize()));
-  // The array's base owns the storage (not the tensor, whose storage `.data =` may replace).
-  auto* keep = new StoragePtr(t.impl()->storage());
-  py::capsule base(keep, [](void* p) { delete static_cast<StoragePtr*>(p); });
+  // The array's base owns the storage (not the tensor, whose storage `.data =` may replace) and pins it
+  // (resize_ cannot move memory the array reads).
+  auto* keep = new StoragePin(t.impl()->storage());
+  py::capsule base(keep, [](void* p) { delete static_cast<StoragePin*>(p); });
   return py::array(py::dtype(fmt), shape, strides, t.raw_data(), base);
 }
 

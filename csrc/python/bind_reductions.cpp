@@ -148,10 +148,23 @@ void bind_reductions(Module& m, TensorClass& cls) {
   both_out("logsumexp", [](const Tensor& t, py::object dim, bool keepdim) {
     return ops::logsumexp(t, to_dims(dim, "logsumexp"), keepdim);
   }, py::arg("dim"), py::arg("keepdim").noconvert() = false);
-  both_out("all", [](const Tensor& t, py::object dim, bool keep) { return ops::all(t, opt_dims(dim, "all"), keep); },
-           py::arg("dim") = none, py::arg("keepdim").noconvert() = false);
-  both_out("any", [](const Tensor& t, py::object dim, bool keep) { return ops::any(t, opt_dims(dim, "any"), keep); },
-           py::arg("dim") = none, py::arg("keepdim").noconvert() = false);
+  // all and any: out= of bool or uint8 only, as PyTorch
+  for (const bool is_all : {true, false}) {
+    const char* name = is_all ? "all" : "any";
+    auto f = [name, is_all](const Tensor& t, py::object dim, bool keep) {
+      return is_all ? ops::all(t, opt_dims(dim, name), keep) : ops::any(t, opt_dims(dim, name), keep);
+    };
+    cls.def(name, f, py::arg("dim") = none, py::arg("keepdim").noconvert() = false);
+    m.def(name, [name, f](py::handle input, py::object dim, bool keep, py::handle out) {
+      if (is_tensor(out)) {
+        const ScalarType o = unwrap(out.ptr()).dtype();
+        ST_CHECK(o == ScalarType::Bool || o == ScalarType::UInt8, name, " only supports bool tensor for result, got: ",
+                 torch_type_name(o));
+      }
+      return result_or_out(out, name, [&] { return f(tensor_arg(input, name), dim, keep); });
+    }, py::arg("input"), py::arg("dim") = none, py::arg("keepdim").noconvert() = false, py::kw_only(),
+          py::arg("out") = none);
+  }
   both_out("cumsum", [](const Tensor& t, int64_t dim, py::object dtype) {
     return ops::cumsum(t, dim, opt_dtype(dtype));
   }, py::arg("dim"), py::kw_only(), py::arg("dtype") = none);

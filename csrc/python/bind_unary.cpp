@@ -45,6 +45,7 @@ void bind_unary(Module& m, TensorClass& cls) {
     return s;
   }, py::kw_only(), py::arg("decimals") = none);
   m.def("round", [round_any](const Tensor& a, py::object decimals, py::object out) {
+    check_out_dtype(out, ops::OutDtype::Same, a.dtype(), "round");  // the row's out column
     return result_or_out(out, "round", [&] { return round_any(a, decimals); }, {&a});
   }, py::arg("input"), py::kw_only(), py::arg("decimals") = none, py::arg("out") = none);
 
@@ -114,11 +115,16 @@ void bind_unary(Module& m, TensorClass& cls) {
   auto by_hand = [&](const char* name) {
     return std::find(std::begin(kByHand), std::end(kByHand), name) != std::end(kByHand);
   };
-#define ST_UNARY_BIND(nm, rule, vec, inplace, ...)                                                          \
+#define ST_UNARY_BIND(nm, rule, vec, inplace, out_dtype, ...)                                               \
   if (!by_hand(#nm)) {                                                                                 \
     if (std::string(#nm).rfind("special_", 0) != 0) cls.def(#nm, [](const Tensor& a) { return ops::nm(a); }); \
-    m.def(#nm, [](const Tensor& a, py::object out) { return result_or_out(out, #nm, [&] { return ops::nm(a); }, {&a}); }, \
-          py::arg("input"), py::kw_only(), py::arg("out") = py::none());                               \
+    if (ops::OutDtype::out_dtype == ops::OutDtype::None)                                               \
+      m.def(#nm, [](const Tensor& a) { return ops::nm(a); }, py::arg("input"));                         \
+    else                                                                                               \
+      m.def(#nm, [](const Tensor& a, py::object out) {                                                 \
+        check_out_dtype(out, ops::OutDtype::out_dtype, ops::result_dtype(ops::Rule::rule, a.dtype()), #nm); \
+        return result_or_out(out, #nm, [&] { return ops::nm(a); }, {&a});                              \
+      }, py::arg("input"), py::kw_only(), py::arg("out") = py::none());                                \
     ST_UNARY_IF_##inplace(cls.def(#nm "_", [](py::object s) {                                          \
       Tensor t = self_of(s);                                                                           \
       ops::nm##_(t);                                                                                   \
@@ -127,7 +133,7 @@ void bind_unary(Module& m, TensorClass& cls) {
   }
   ST_UNARY_OPS(ST_UNARY_BIND)
 #undef ST_UNARY_BIND
-#define ST_UNARY_FORMULA(nm, rule, vec, inplace, node, save, fwd, bwd)                                          \
+#define ST_UNARY_FORMULA(nm, rule, vec, inplace, out, node, save, fwd, bwd)                                          \
   if (std::string(#node) != "NoNode") {                                                                  \
     std::string name = #node;                                                                            \
     for (int form = 0; form < (inplace == 2 ? 2 : 1); ++form, name.back() = '1')                         \
@@ -140,7 +146,7 @@ void bind_unary(Module& m, TensorClass& cls) {
 
   // The registry as data (tests and docstrings): name -> (dtype rule, in-place form, node name).
   py::dict rows;
-#define ST_UNARY_DESCRIBE(nm, rule, vec, inplace, node, ...) rows[#nm] = py::make_tuple(#rule, inplace, #node);
+#define ST_UNARY_DESCRIBE(nm, rule, vec, inplace, out, node, ...) rows[#nm] = py::make_tuple(#rule, inplace, #node);
   ST_UNARY_OPS(ST_UNARY_DESCRIBE)
 #undef ST_UNARY_DESCRIBE
   m.attr("_unary_registry") = rows;

@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 #include "../autograd/node.h"
+#include "../ops/dtype_rules.h"
 #include "../ops/ops.h"
 #include "casters.h"
 
@@ -63,6 +64,11 @@ py::object result_or_out(py::handle out, const char* op, F&& compute, std::initi
   for (const Tensor* in : inputs) ops::check_no_partial_overlap(o, *in);
   ops::write_out(o, compute(), op);
   return py::reinterpret_borrow<py::object>(out);
+}
+
+// An op's out= dtype rule (ops::OutDtype) applied to the out given, if any, before the op runs.
+inline void check_out_dtype(py::handle out, ops::OutDtype rule, ScalarType result, const char* op) {
+  if (is_tensor(out)) ops::check_out_dtype(rule, unwrap(out.ptr()).dtype(), result, op);
 }
 
 inline py::object result_or_out(const Tensor& result, py::handle out, const char* op) {

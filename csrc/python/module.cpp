@@ -35,6 +35,11 @@ PYBIND11_MODULE(_C, module) {
   m.doc() = "smalltorch C++ core";
 
   py::register_exception_translator(&translate_st_exception);
+  // The core's warnings (st::warn) are Python UserWarnings, raised as errors where a filter says so.
+  st::set_warning_handler([](const std::string& message) {
+    py::gil_scoped_acquire gil;
+    if (PyErr_WarnEx(PyExc_UserWarning, message.c_str(), 1) < 0) throw py::error_already_set();
+  });
 
   bind_dtypes(m);
   bind_runtime(m);

@@ -269,6 +269,29 @@ void bind_tensor(Module& m, TensorClass& cls) {
     else ops::squeeze_(t, {to_int(dim, "squeeze_", "dim", 0)}, true);
     return s;
   });
+  // resize_(*sizes) / resize_(sizes) and resize_as_(other): the new shape, contiguous (ops::resize_). No memory
+  // formats exist here, so memory_format takes None only.
+  auto no_memory_format = [](py::handle f, const char* fn) {
+    ST_CHECK_T(f.is_none(), TypeError, fn, "(): argument 'memory_format' must be memory_format, not ",
+               Py_TYPE(f.ptr())->tp_name);
+  };
+  cls.def("resize_", [no_memory_format](py::object s, py::args args, py::handle memory_format) {
+    no_memory_format(memory_format, "resize_");
+    ST_CHECK_T(args.size() > 0, TypeError, "resize_() missing 1 required positional arguments: \"size\"");
+    Tensor t = self_of(s);
+    ops::resize_(t, parse_sizes(args, "resize_", "size"));
+    return s;
+  }, py::kw_only(), py::arg("memory_format") = py::none());
+  cls.def("resize_as_", [no_memory_format](py::object s, py::handle other, py::handle memory_format) {
+    no_memory_format(memory_format, "resize_as_");
+    Tensor t = self_of(s);
+    ops::resize_(t, tensor_arg(other, "resize_as_", "the_template").sizes());
+    return s;
+  }, py::arg("the_template"), py::kw_only(), py::arg("memory_format") = py::none());
+  // out= of the Python functions (linalg, compositions, sampling): result written into out, resized to its
+  // shape (ops::write_out's checks).
+  m.def("_write_out", [](Tensor out, const Tensor& result, const char* op) { ops::write_out(out, result, op); },
+        py::arg("out"), py::arg("result"), py::arg("op"));
   cls.def("unsqueeze_", [](py::object s, int64_t d) { Tensor t = self_of(s); ops::unsqueeze_(t, d); return s; },
           py::arg("dim"));
   cls.def("t_", [](py::object s) { Tensor t = self_of(s); ops::t_(t); return s; });
@@ -323,9 +346,15 @@ void bind_tensor(Module& m, TensorClass& cls) {
         ops::normal_(t, float_arg(mean, "normal_", "mean"), float_arg(std, "normal_", "std"), generator_arg(g));
         return s;
       }, py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = py::none());
-  auto neg = [](const Tensor& a) { return ops::neg(a); };
-  method_and_function_out("neg", neg);
-  method_and_function_out("negative", neg);
+  // neg keeps its dtype: out= takes that dtype only, as PyTorch
+  for (const char* name : {"neg", "negative"}) {
+    cls.def(name, [](const Tensor& a) { return ops::neg(a); });
+    m.def(name, [name](py::handle input, py::handle out) {
+      const Tensor a = tensor_arg(input, name);
+      check_out_dtype(out, ops::OutDtype::Same, a.dtype(), name);
+      return result_or_out(out, name, [&] { return ops::neg(a); }, {&a});
+    }, py::arg("input"), py::kw_only(), py::arg("out") = py::none());
+  }
   method_and_function_out("reciprocal", [](const Tensor& a) { return ops::reciprocal(a); });
 
   // reductions

@@ -34,11 +34,12 @@ def _wrap_dim(fn, dim, ndim):
 
 
 def _out(result, out, name):
+    """result, or with out= given, result written into out (resized to its shape, as PyTorch does) and out."""
     if out is None:
         return result
-    _need(name, out, "out")
-    out.resize_(result.shape) if hasattr(out, "resize_") and out.shape != result.shape else None
-    out.copy_(result)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    _C._write_out(out, result, name)  # castable dtype, no grad wanted, out resized: ops::write_out
     return out
 
 

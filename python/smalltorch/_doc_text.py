@@ -944,6 +944,13 @@ TENSOR_ONLY = {
              "the same bytes as another dtype (no gradient); with a different element size the last dimension, "
              "which must have stride 1, grows or shrinks by the size ratio."),
     "view_as": "Returns this tensor viewed with the shape of `other`, the same as `self.view(other.size())`; differentiable.",
+    "resize_": ("Resizes this tensor in place to the given size, contiguous, keeping its storage offset. Existing "
+                "elements keep their memory in the new row-major order; when the storage ends too soon it grows "
+                "(new elements uninitialised) and every view of it sees the new memory. Raises for a tensor that "
+                "requires grad, and for memory it does not own (from numpy, or handed to numpy or DLPack).  An "
+                "`out=` tensor of another shape is resized the same way, with PyTorch's deprecation warning unless "
+                "it had no elements."),
+    "resize_as_": "Resizes this tensor in place to the size of `the_template`, as `resize_(the_template.size())`.",
     "reshape_as": "Returns this tensor reshaped to the shape of `other`, the same as `self.reshape(other.shape)` (a view when possible); differentiable.",
     "expand": ("Returns a view in which dimensions of size 1 are stretched to the given larger sizes (and new leading "
                "dimensions may be added) without copying memory; -1 keeps a dimension's size. Expanded dimensions have "

@@ -4,6 +4,7 @@ import numbers
 
 from . import _creation
 from ._C import Tensor
+from ._compose import _out
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -27,8 +28,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         result = _creation.empty(size, dtype=dtype).normal_(mean, std, generator=generator)
     if out is not None:
-        out.copy_(result)
-        return out
+        return _out(result, out, "normal")
     if requires_grad:
         result.requires_grad_(True)
     return result

@@ -4,20 +4,19 @@ import numbers
 
 from . import _C, _device
 from ._C import Tensor
+from ._compose import _out
+
+
+def _resized_out(result, out, name):
+    """out= of the sampling functions: PyTorch resizes their out silently (no deprecation warning)."""
+    if isinstance(out, Tensor) and out.shape != result.shape:
+        out.resize_(result.shape)
+    return _out(result, out, name)
 
 
 def _check_tensor(x, name, arg="input"):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument '{arg}' (position 1) must be Tensor, not {type(x).__name__}")
-
-
-def _write_out(out, result, name):
-    if out is None:
-        return result
-    if not isinstance(out, Tensor):
-        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
-    _C._linalg_write_out(out, result, name)  # same shape, castable dtype, no grad: as every out= here
-    return out
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, pin_memory=False,
@@ -34,7 +33,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     result = _C._randperm(int(n), dtype or _C.int64, generator=generator)
     if requires_grad:
         result.requires_grad_(True)
-    return _write_out(out, result, "randperm")
+    return _resized_out(result, out, "randperm")
 
 
 _NO_P = object()
@@ -50,7 +49,7 @@ def bernoulli(input, p=_NO_P, *, generator=None, out=None):
         result = _C._bernoulli_scalar(input.detach(), float(p), generator=generator)
     else:
         raise TypeError(f"bernoulli(): argument 'p' must be float, not {type(p).__name__}")
-    return _write_out(out, result, "bernoulli")
+    return _resized_out(result, out, "bernoulli")
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
@@ -64,7 +63,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise TypeError(f"multinomial(): argument 'replacement' (position 3) must be bool, not "
                         f"{type(replacement).__name__}")
     result = _C._multinomial(input.detach(), int(num_samples), replacement, generator=generator)
-    return _write_out(out, result, "multinomial")
+    return _resized_out(result, out, "multinomial")
 
 
 def poisson(input, generator=None):

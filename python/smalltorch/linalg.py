@@ -36,7 +36,7 @@ def _out(name, out, compute):
     if len(outs) != len(results):
         raise TypeError(f"{name}(): argument 'out' must be a tuple of {len(results)} Tensors")
     for o, r in zip(outs, results):
-        _C._linalg_write_out(o, r, name)
+        _C._write_out(o, r, name)
     return out if isinstance(result, tuple) else outs[0]
 
 

@@ -609,6 +609,68 @@ TEST(Storage, ForeignMemoryReleasedOnce) {
   EXPECT_EQ(own.nbytes(), 0u);
 }
 
+TEST(Storage, GrowKeepsContentsAndViewsSeeTheNewMemory) {
+  Tensor base = st_test::make(dv({4}), ScalarType::Int64, [](int64_t k) { return double(k + 1); });
+  Tensor tail = make_view(base, dv({2}), dv({1}), 2);  // elements 2..3
+  const StoragePtr s = base.impl()->storage();
+  EXPECT_TRUE(s->resizable());
+  EXPECT_TRUE(tail.impl()->resize(dv({3, 2})));  // needs (2 + 6) elements: the storage grows
+  EXPECT_GE(s->nbytes(), 8 * sizeof(int64_t));
+  EXPECT_EQ(tail.impl()->storage().get(), s.get());
+  EXPECT_EQ(tail.sizes(), dv({3, 2}));
+  EXPECT_EQ(tail.strides(), dv({2, 1}));
+  EXPECT_EQ(tail.impl()->offset(), 2);
+  EXPECT_EQ(st_test::values(base), (std::vector<double>{1, 2, 3, 4}));  // the other view reads the moved memory
+  EXPECT_EQ(tail.data<int64_t>()[0], 3);
+  EXPECT_EQ(tail.data<int64_t>()[1], 4);
+  // the same shape changes nothing; a smaller one keeps the storage
+  const void* p = s->data();
+  EXPECT_FALSE(tail.impl()->resize(dv({3, 2})));
+  EXPECT_TRUE(tail.impl()->resize(dv({1})));
+  EXPECT_EQ(s->data(), p);
+  EXPECT_TRUE(tail.is_contiguous());
+  // negative and overflowing sizes are errors that change nothing
+  EXPECT_THROW(tail.impl()->resize(dv({-1})), Error);
+  EXPECT_THROW(tail.impl()->resize(dv({int64_t(1) << 61})), Error);
+  EXPECT_EQ(tail.sizes(), dv({1}));
+}
+
+TEST(Storage, ForeignOrPinnedMemoryCannotGrow) {
+  static float buf[2] = {1, 2};
+  auto foreign = std::make_shared<Storage>(buf, sizeof(buf), [] {});
+  Tensor t(std::make_shared<TensorImpl>(foreign, 0, dv({2}), dv({1}), ScalarType::Float32));
+  EXPECT_TRUE(t.impl()->resize(dv({1})));  // fits: allowed
+  try {
+    t.impl()->resize(dv({3}));
+    FAIL() << "foreign memory grew";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "Trying to resize storage that is not resizable");
+  }
+  EXPECT_EQ(t.sizes(), dv({1}));
+  Tensor own = st::empty(dv({2}), ScalarType::Float32);
+  {
+    StoragePin pin(own.impl()->storage());  // a numpy array reads it
+    EXPECT_FALSE(own.impl()->storage()->resizable());
+    EXPECT_THROW(own.impl()->resize(dv({4})), Error);
+  }
+  EXPECT_TRUE(own.impl()->storage()->resizable());
+  EXPECT_TRUE(own.impl()->resize(dv({4})));
+}
+
+namespace {
+std::vector<std::string> g_warnings;
+void record_warning(const std::string& m) { g_warnings.push_back(m); }
+}  // namespace
+
+TEST(Warnings, GoThroughTheInstalledHandler) {
+  set_warning_handler(&record_warning);
+  warn("first");
+  warn("second");
+  set_warning_handler(nullptr);
+  EXPECT_EQ(g_warnings, (std::vector<std::string>{"first", "second"}));
+  g_warnings.clear();
+}
+
 // ------------------------------------------------------------------ devices
 
 TEST(Device, Parse) {

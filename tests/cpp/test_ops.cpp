@@ -532,3 +532,29 @@ TEST(OpsViews, ExpandRejectsNegativeSizes) {
   Tensor a = st_test::from(dv({1}), S::Float32, {1});
   EXPECT_THROW(ops::expand(a, dv({-2})), Error);
 }
+
+// out= of another shape: resized to the result (PyTorch's resize_output), with the deprecation warning
+// only when out had elements; out's own checks (internal overlap) judge it as given.
+namespace {
+std::vector<std::string> g_out_warnings;
+}  // namespace
+
+TEST(OpsOut, OutOfAnotherShapeIsResizedWithAWarning) {
+  st::set_warning_handler([](const std::string& m) { g_out_warnings.push_back(m); });
+  const Tensor a = ops::ones(DimVector{2, 3}, ScalarType::Float32);
+  Tensor out = st::empty(DimVector{0}, ScalarType::Float32);
+  ops::add_out(out, a, a);
+  EXPECT_EQ(out.sizes(), (DimVector{2, 3}));
+  EXPECT_EQ(st_test::values(out), std::vector<double>(6, 2.0));
+  EXPECT_TRUE(g_out_warnings.empty());
+  Tensor out5 = st::empty(DimVector{5}, ScalarType::Float32);
+  ops::write_out(out5, ops::exp(a), "exp");
+  EXPECT_EQ(out5.sizes(), (DimVector{2, 3}));
+  ASSERT_EQ(g_out_warnings.size(), 1u);
+  EXPECT_NE(g_out_warnings[0].find("had shape [5], which does not match the required output shape [2, 3]"),
+            std::string::npos);
+  Tensor expanded = ops::expand(st::empty(DimVector{1}, ScalarType::Float32), DimVector{4});
+  EXPECT_THROW(ops::add_out(expanded, a, a), st::Error);  // internal overlap, before any resize
+  EXPECT_EQ(expanded.sizes(), (DimVector{4}));
+  st::set_warning_handler(nullptr);
+}
