@@ -105,7 +105,7 @@ void run_loop(Loop loop, const Tensor& out, std::initializer_list<const Tensor*>
     for (auto* t : ins) base[k++] = static_cast<char*>(t->raw_data());
     int64_t strides[kMaxOperands];
     for (int q = 0; q < nops; ++q) strides[q] = item;
-    parallel_for(0, n, kGrainSize, [&](int64_t lo, int64_t hi) {
+    parallel_for_cheap(0, n, kGrainSize, kHotGrainSize, [&](int64_t lo, int64_t hi) {
       char* ptrs[kMaxOperands];
       for (int q = 0; q < nops; ++q) ptrs[q] = base[q] + lo * item;
       loop(ptrs, strides, hi - lo, extra);

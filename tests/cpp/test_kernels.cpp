@@ -1,6 +1,7 @@
 // kernels layer: every kernel against a naive index loop, on contiguous, transposed,
 // stepped and broadcast operands, single- and multi-threaded.
 #include <atomic>
+#include <chrono>
 #include <gtest/gtest.h>
 #include <cmath>
 #include <cstdint>
@@ -864,6 +865,36 @@ TEST(ThreadPool, ExceptionInAChunkReachesTheCaller) {
   std::atomic<int64_t> total{0};
   st::kernels::parallel_for(0, 1 << 20, 1 << 10, [&](int64_t b, int64_t e) { total += e - b; });
   EXPECT_EQ(total.load(), 1 << 20);
+  st::kernels::set_num_threads(before);
+}
+
+// After a parallel job the workers spin for the next one (pool_is_hot), and parallel_for_cheap splits
+// small ranges then; cold or hot, every index is visited once.
+TEST(ThreadPool, CheapLoopsSplitWhileTheWorkersSpin) {
+  const int before = st::kernels::get_num_threads();
+  st::kernels::set_num_threads(2);
+  // (the worker must get a core to spin on: on a loaded machine that can take a while, hence the time budget)
+  bool hot = false;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!hot && std::chrono::steady_clock::now() < until) {
+    st::kernels::parallel_for(0, 1 << 18, st::kernels::kGrainSize, [](int64_t, int64_t) {});
+    for (int i = 0; i < 1000 && !hot; ++i) hot = st::kernels::pool_is_hot();
+  }
+  EXPECT_TRUE(hot);
+  for (int rep = 0; rep < 500; ++rep) {
+    const int64_t n = 3 * st::kernels::kHotGrainSize + rep;
+    std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+    std::atomic<int> chunks{0};
+    st::kernels::parallel_for_cheap(0, n, st::kernels::kGrainSize, st::kernels::kHotGrainSize,
+                                    [&](int64_t b, int64_t e) {
+                                      chunks.fetch_add(1);
+                                      for (int64_t i = b; i < e; ++i) hits[static_cast<size_t>(i)].fetch_add(1);
+                                    });
+    for (int64_t i = 0; i < n; ++i) ASSERT_EQ(hits[static_cast<size_t>(i)].load(), 1);
+    ASSERT_LE(chunks.load(), 2);
+  }
+  st::kernels::set_num_threads(1);
+  EXPECT_FALSE(st::kernels::pool_is_hot());  // one thread: never
   st::kernels::set_num_threads(before);
 }
 
