@@ -399,7 +399,9 @@ Tensor binary_forward(const Tensor& a, const Tensor& b, Form form, const Scalar&
   Tensor out = st::empty(a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes()),
                          result_dtype(Op::rule, pt));
   compute<Op>(out, a, b, pt, alpha);
-  record<Op>(out, a, b, form, a, alpha);
+  if (Op::differentiable && autograd::GradMode::is_enabled() &&
+      (autograd::requires_grad(a) || autograd::requires_grad(b)))  // (record is a no-op otherwise)
+    record<Op>(out, a, b, form, a, alpha);
   if (forward_ad::active()) binary_jvp<Op>(out, a, b, form, alpha);
   return out;
 }
