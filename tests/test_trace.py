@@ -89,6 +89,8 @@ FUNCS = {
     "gt": st.gt, "eq": st.eq, "masked_fill": st.masked_fill,
     "tie_split": lambda g, a, b, loses: st.masked_fill(st.where(a == b, g / 2, g), loses, 0),
     "alpha_scaled": lambda g, k: g * k,
+    "unless_zero": lambda e, x: st.where(st.as_tensor(e) == 0, 0.0, x),
+    "unless_zero_base": lambda a, b, x: st.where((st.as_tensor(a) == 0) & (b >= 0), 0.0, x),
 }
 CONSTS = {"M_LN2": math.log(2), "M_LN10": math.log(10), "M_2_SQRTPI": 2 / math.sqrt(math.pi), "zero": 0,
           "kDegToRad": math.pi / 180, "kRadToDeg": 180 / math.pi}
@@ -181,7 +183,7 @@ def test_registry_formula_text_computes_the_gradient(node):
     # the symbols of the formula bound to this call's values
     meaning = {k: v for k, v in symbols.items()}
     names = list(_C._ternary_registry.get(fn.__name__, ((None,),))[0]) if fn.__name__ in _C._ternary_registry \
-        else ["self", "other"]
+        else ["self", _C._binary_registry[fn.__name__][5] if fn.__name__ in _C._binary_registry else "other"]
     values = {("self" if n == "input" else n): a for n, a in zip(names, args)}
     values["grad"], values["result"], values["value"], values["0"] = g, out.detach(), 1, 0
     values["alpha"] = 1  # add's and sub's alpha keyword (node_program calls them without it)

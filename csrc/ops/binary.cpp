@@ -20,7 +20,7 @@ namespace {
 namespace sm = kernels::sm;
 namespace spm = kernels::spm;
 
-enum class Save { None, In, InOut, Cross, Quot, Alpha };
+enum class Save { None, In, InOut, Cross, Quot, Alpha, Num };
 // The isa column: which hand-vectorised loop of kernels::binary runs the row (None: the functor).
 enum class Isa { None, Add, Sub, Mul, Div, Pow };
 constexpr kernels::BinaryOp binary_op(Isa k) {
@@ -61,6 +61,30 @@ Tensor tie_split(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor
   return masked_fill(where(eq(a, b), div(g, Scalar(int64_t(2))), g), loses, Scalar(int64_t(0)));
 }
 
+// pow's formulas (save kind Num: a number operand reaches them as a Scalar). e - 1 of a number, exact for
+// integers (a bool counts as 0 or 1), and ln of one.
+Scalar sub(const Scalar& x, const Scalar& y) {
+  if (x.kind != Scalar::Float && y.kind != Scalar::Float) return Scalar(x.to<int64_t>() - y.to<int64_t>());
+  return Scalar(x.to_double() - y.to_double());
+}
+Scalar log(const Scalar& x) { return Scalar(std::log(x.to_double())); }
+using ops::log;  // the tensor ops beside the Scalar overloads above
+using ops::sub;
+
+// x, but 0 where the exponent e is 0, 0⁰ included (PyTorch's pow gradient to self)
+Tensor unless_zero(const Tensor& e, const Tensor& x) {
+  return where(eq(e, Scalar(int64_t(0))), zeros({}, x.dtype()), x);
+}
+Tensor unless_zero(const Scalar& e, const Tensor& x) { return e.to_double() == 0.0 ? zeros(x.sizes(), x.dtype()) : x; }
+
+// x, but 0 where the base a is 0 and the exponent b is not negative (PyTorch's pow gradient to the exponent)
+Tensor unless_zero_base(const Tensor& a, const Tensor& b, const Tensor& x) {
+  return where(logical_and(eq(a, Scalar(int64_t(0))), ge(b, Scalar(int64_t(0)))), zeros({}, x.dtype()), x);
+}
+Tensor unless_zero_base(const Scalar& a, const Tensor& b, const Tensor& x) {
+  return a.to_double() == 0.0 ? where(ge(b, Scalar(int64_t(0))), zeros({}, x.dtype()), x) : x;
+}
+
 // PyTorch's kernel names, which its dtype errors quote.
 std::string kernel_name(const char* op) {
   if (same_str(op, "floor_divide")) return "div_floor_cpu";
@@ -70,9 +94,11 @@ std::string kernel_name(const char* op) {
 }
 
 // One struct per table row: its columns, its functor and its gradient formulas.
-#define ST_BINARY_DEFINE(nm, rule_, forms, inplace, Node_, SNode_, RNode_, save_, isa_, kw, oper, fwd, gself, gother) \
+#define ST_BINARY_DEFINE(nm, rule_, forms, inplace, Node_, SNode_, RNode_, save_, isa_, kw, oper, arg2_, fwd, gself,  \
+                         gother)                                                                                    \
   struct Op_##nm {                                                                                          \
     static constexpr const char* op_name = #nm;                                                             \
+    static constexpr const char* arg2 = #arg2_;                                                             \
     static constexpr Rule rule = Rule::rule_;                                                               \
     static constexpr Save saves = Save::save_;                                                              \
     static constexpr Isa isa = Isa::isa_;                                                                   \
@@ -86,13 +112,13 @@ std::string kernel_name(const char* op) {
       (void)z;                                                                                              \
       return fwd;                                                                                           \
     }                                                                                                       \
-    static Tensor grad_self(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& r,              \
-                            const Scalar& k) {                                                              \
+    template <class A, class B> /* Tensor, or Scalar for a Num row's number */                              \
+    static Tensor grad_self(const Tensor& g, const A& a, const B& b, const Tensor& r, const Scalar& k) {     \
       (void)a, (void)b, (void)r, (void)k;                                                                   \
       return gself;                                                                                         \
     }                                                                                                       \
-    static Tensor grad_other(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor& r,             \
-                             const Scalar& k) {                                                             \
+    template <class A, class B>                                                                             \
+    static Tensor grad_other(const Tensor& g, const A& a, const B& b, const Tensor& r, const Scalar& k) {    \
       (void)a, (void)b, (void)r, (void)k;                                                                   \
       return gother;                                                                                        \
     }                                                                                                       \
@@ -115,6 +141,7 @@ constexpr bool scalar_input_differentiable() {
 ST_VJP_FORMULA("XlogyBackward1", "grad_other = grad · self / other")
 ST_VJP_FORMULA("SpecialXlog1PyBackward1", "grad_other = grad · self / (other + 1)")
 ST_VJP_FORMULA("RsubBackward1", "grad_self = -(alpha · grad)")
+ST_VJP_FORMULA("PowBackward2", "grad_exponent = grad · result · ln(self), but 0 where self = 0 and exponent ≥ 0")
 
 // The backward node of every row.
 template <class Op>
@@ -124,6 +151,7 @@ struct BinaryBackward : Node {
   SavedTensor self, other, result;
   Tensor self_number;   // Form::ST: the number `input` stood for (a wrapped 0-d constant)
   Tensor other_number;  // Form::TS with Save::Cross: the number `other` stood for (a constant: no pack hook)
+  Scalar self_scalar, other_scalar;  // Save::Num: the number of Form::ST (input) or Form::TS (other)
   Scalar alpha = one();  // Save::Alpha: the alpha keyword
   const char* name() const override {
     return node_name(form == Form::TT ? Op::node : form == Form::TS ? Op::snode : Op::rnode);
@@ -137,7 +165,11 @@ struct BinaryBackward : Node {
     const Tensor r = result.defined() ? result.unpack(*this) : Tensor();
     TensorList out(next_edges.size());
     if (next_edges.size() == 1) {  // a number form with PyTorch's Scalar node: the tensor's edge only
-      if (should_compute(0))
+      if (!should_compute(0)) return out;
+      if constexpr (Op::saves == Save::Num)  // the formulas get the number itself
+        out[0] = form == Form::ST ? Op::grad_other(g, self_scalar, b, r, alpha)
+                                  : Op::grad_self(g, a, other_scalar, r, alpha);
+      else
         out[0] = form == Form::ST ? Op::grad_other(g, a, b, r, alpha) : Op::grad_self(g, a, b, r, alpha);
       return out;
     }
@@ -146,7 +178,7 @@ struct BinaryBackward : Node {
     return out;
   }
   void release_variables() override { self.release(); other.release(); result.release(); }
-  // _saved_self, _saved_other and _saved_result, as PyTorch names them (self a number in Form::ST); _saved_alpha
+  // _saved_self, _saved_<arg2> and _saved_result, as PyTorch names them (self a number in Form::ST); _saved_alpha
   void saved_fields(std::vector<SavedField>& out) const override {
     if (Op::saves == Save::Alpha) {
       out.push_back(SavedField::of("alpha", alpha));
@@ -154,7 +186,13 @@ struct BinaryBackward : Node {
     }
     if (Op::saves == Save::Cross || Op::saves == Save::Quot) {  // a number shows as the 0-d tensor it stood for
       out.push_back(form == Form::ST ? SavedField::of("self", self_number) : SavedField::of("self", self));
-      out.push_back(form == Form::TS ? SavedField::of("other", other_number) : SavedField::of("other", other));
+      out.push_back(form == Form::TS ? SavedField::of(Op::arg2, other_number) : SavedField::of(Op::arg2, other));
+      return;
+    }
+    if (Op::saves == Save::Num) {  // a number shows as itself (an int or a float)
+      out.push_back(form == Form::ST ? SavedField::of("self", self_scalar) : SavedField::of("self", self));
+      out.push_back(form == Form::TS ? SavedField::of(Op::arg2, other_scalar) : SavedField::of(Op::arg2, other));
+      if (form != Form::TS) out.push_back(SavedField::of("result", result));
       return;
     }
     if (Op::saves == Save::None || form == Form::TS) return;
@@ -164,7 +202,7 @@ struct BinaryBackward : Node {
     } else {
       out.push_back(SavedField::of("self", self));
     }
-    out.push_back(SavedField::of("other", other));
+    out.push_back(SavedField::of(Op::arg2, other));
     if (Op::saves == Save::InOut) out.push_back(SavedField::of("result", result));
   }
 };
@@ -212,6 +250,11 @@ void record(const Tensor& out, const Tensor& a, const Tensor& b, Form form, cons
         const Tensor& b_before = b.is_same(a) ? a_before : b;
         if (Op::saves == Save::Alpha) {
           n->alpha = alpha;
+        } else if (Op::saves == Save::Num) {  // a number as itself, the tensors as In
+          if (form == Form::ST) n->self_scalar = item(a);
+          else n->self.save(a_before);
+          if (form == Form::TS) n->other_scalar = item(b);
+          else n->other.save(b_before);
         } else if (Op::saves == Save::Cross || Op::saves == Save::Quot) {  // self for other's gradient; a number always
           if (form == Form::ST) n->self_number = a;
           else if (form == Form::TT && n->should_compute(1)) n->self.save(a_before);
@@ -230,7 +273,7 @@ void record(const Tensor& out, const Tensor& a, const Tensor& b, Form form, cons
   if (inplace) commit_inplace(out, n);
   else if (n) autograd::set_history(out, n);
   if constexpr (Op::differentiable)
-    if (n && Op::saves == Save::InOut) n->result.save(out, true);
+    if (n && (Op::saves == Save::InOut || (Op::saves == Save::Num && form != Form::TS))) n->result.save(out, true);
 }
 
 // out's tangent from a's and b's (forward mode): the gradient formulas with
@@ -245,10 +288,16 @@ void binary_jvp(const Tensor& out, const Tensor& a, const Tensor& b, Form form, 
     Tensor t;
     {
       forward_ad::Disable plain;
-      if (ta.defined()) t = Op::grad_self(ta, a, b, out, alpha);
-      if (tb.defined()) {
-        const Tensor tg = Op::grad_other(tb, a, b, out, alpha);
-        t = t.defined() ? add(t, tg) : tg;
+      if constexpr (Op::saves == Save::Num) {  // the number of a number form as itself, as the node has it
+        if (form == Form::TS) t = Op::grad_self(ta, a, item(b), out, alpha);
+        else if (form == Form::ST) t = Op::grad_other(tb, item(a), b, out, alpha);
+      }
+      if (!t.defined()) {
+        if (ta.defined()) t = Op::grad_self(ta, a, b, out, alpha);
+        if (tb.defined()) {
+          const Tensor tg = Op::grad_other(tb, a, b, out, alpha);
+          t = t.defined() ? add(t, tg) : tg;
+        }
       }
     }
     forward_ad::set_tangent(out, t);
@@ -283,6 +332,34 @@ ScalarType check_call(ScalarType a, ScalarType b, ScalarType promoted, const Sca
   return promoted;
 }
 
+// Rule::Power's checks of other (the exponent) against the result dtype rt, as PyTorch's pow: an integer
+// result takes no negative integer exponent; a number exponent must fit an integer or float16 result (it is
+// converted to that dtype); a bool result takes only a number exponent (always 0 or 1).
+template <class Op>
+void check_values(ScalarType rt, const Scalar& e) {
+  if constexpr (Op::rule == Rule::Power) {
+    if (!is_floating(rt) && e.kind != Scalar::Float)
+      ST_CHECK(e.to<int64_t>() >= 0, "Integers to negative integer powers are not allowed.");
+    if (!is_floating(rt) || rt == ScalarType::Float16) check_scalar_fits(e, rt);
+  }
+}
+template <class Op>
+void check_values(ScalarType rt, const Tensor& e) {
+  if constexpr (Op::rule == Rule::Power) {
+    if (e.impl()->is_wrapped_number) return check_values<Op>(rt, item(e));
+    ST_CHECK_T(rt != ScalarType::Bool, NotImplementedError, '"', Op::op_name, "\" not implemented for '",
+               torch_type_name(rt), "'");
+    if (is_floating(rt) || e.numel() == 0) return;
+    Tensor c = cast_raw(e, ScalarType::Int64);
+    if (!c.is_contiguous()) c = clone(c);
+    const int64_t* p = c.data<int64_t>();
+    for (int64_t i = 0; i < c.numel(); ++i)
+      ST_CHECK(p[i] >= 0, "Integers to negative integer powers are not allowed.");
+  } else {
+    (void)rt, (void)e;
+  }
+}
+
 // Whether `out` = op(a, b) will record a node or a tangent (the number forms make their wrapped 0-d tensor then).
 template <class Op>
 bool needs_graph(const Tensor& a) {
@@ -293,9 +370,11 @@ bool needs_graph(const Tensor& a) {
 // dtype); a number operand is a wrapped 0-d tensor. A row with an ISA loop
 // runs it in the result dtype, a number operand as a scalar (`other` times
 // alpha first); alpha other than 1 runs a + alpha * b (sub: a + (-alpha) * b)
-// in one rounding, as PyTorch.
+// in one rounding, as PyTorch. Rule::Power's value checks come first (the
+// tensor form and out= reach them here).
 template <class Op>
 void compute(const Tensor& out, const Tensor& a, const Tensor& b, ScalarType pt, const Scalar& alpha) {
+  check_values<Op>(pt, b);
   if constexpr (Op::isa != Isa::None) {
     const ScalarType rt = out.dtype();
     const kernels::BinaryOp op = binary_op(Op::isa);
@@ -320,7 +399,9 @@ Tensor binary_forward(const Tensor& a, const Tensor& b, Form form, const Scalar&
   Tensor out = st::empty(a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes()),
                          result_dtype(Op::rule, pt));
   compute<Op>(out, a, b, pt, alpha);
-  record<Op>(out, a, b, form, a, alpha);
+  if (Op::differentiable && autograd::GradMode::is_enabled() &&
+      (autograd::requires_grad(a) || autograd::requires_grad(b)))  // (record is a no-op otherwise)
+    record<Op>(out, a, b, form, a, alpha);
   if (forward_ad::active()) binary_jvp<Op>(out, a, b, form, alpha);
   return out;
 }
@@ -337,6 +418,8 @@ Tensor binary_forward_number(const Tensor& a, const Scalar& s, Form form, const 
     if (form == Form::ST && !is_one(alpha)) return binary_forward<Op>(wrapped_scalar(s), a, form, alpha);
     const ScalarType pt = check_call<Op>(a.dtype(), s.natural_dtype(), result_type(a, s), alpha);
     const ScalarType rt = result_dtype(Op::rule, pt);
+    if (form == Form::TS) check_values<Op>(pt, s);
+    else check_values<Op>(pt, a);
     Tensor out = st::empty(a.sizes(), rt);
     kernels::binary_scalar(binary_op(Op::isa), out, cast_raw(a, rt), form == Form::TS ? scaled(s, alpha) : s,
                            form == Form::ST);
@@ -358,16 +441,18 @@ const char* inplace_name() {
   return name.c_str();
 }
 
-// The checks of self = op(self, b) (b null for a number of dtype b_dtype), in
+// The checks of self = op(self, b) (b null for a number of dtype b_dtype; value:
+// other, tensor or number, for Rule::Power's value checks), in
 // PyTorch's order; returns the promoted dtype.
-template <class Op>
-ScalarType check_inplace_call(Tensor& self, const Tensor* b, ScalarType b_dtype, ScalarType pt,
+template <class Op, class V>
+ScalarType check_inplace_call(Tensor& self, const Tensor* b, const V& value, ScalarType b_dtype, ScalarType pt,
                               const DimVector& b_sizes, const Scalar& alpha) {
   const char* op = inplace_name<Op>();
   check_inplace(self, op, b);
   check_operands<Op>(self.dtype(), b_dtype);
   if (b) check_no_partial_overlap(self, *b);
   check_dtype<Op>(pt);
+  check_values<Op>(pt, value);
   check_inplace_result(self, result_dtype(Op::rule, pt), b_sizes, op);
   if constexpr (Op::alpha) check_alpha(pt, alpha);
   return pt;
@@ -375,7 +460,7 @@ ScalarType check_inplace_call(Tensor& self, const Tensor* b, ScalarType b_dtype,
 
 template <class Op>
 Tensor& binary_inplace(Tensor& self, const Tensor& b, Form form, const Scalar& alpha) {
-  const ScalarType pt = check_inplace_call<Op>(self, form == Form::TT ? &b : nullptr, b.dtype(),
+  const ScalarType pt = check_inplace_call<Op>(self, form == Form::TT ? &b : nullptr, b, b.dtype(),
                                                result_type(self, b), b.sizes(), alpha);
   const ScalarType ct = compute_type(Op::rule, pt), rt = result_dtype(Op::rule, pt);
   // the value before the update, when the node will read it (Cross: only for other's gradient)
@@ -418,7 +503,7 @@ template <class Op>
 Tensor& binary_inplace_number(Tensor& self, const Scalar& s, const Scalar& alpha) {
   if constexpr (Op::isa != Isa::None) {
     if (!needs_graph<Op>(self) && !forward_ad::has_tangent(self)) {
-      check_inplace_call<Op>(self, nullptr, s.natural_dtype(), result_type(self, s), self.sizes(), alpha);
+      check_inplace_call<Op>(self, nullptr, s, s.natural_dtype(), result_type(self, s), self.sizes(), alpha);
       kernels::binary_scalar(binary_op(Op::isa), self, self, scaled(s, alpha), false);
       commit_inplace(self, nullptr);
       return self;

@@ -16,11 +16,13 @@ enum class Rule {
   Pred,       // every dtype, bool result
   Bits,       // integers and bool only, kept
   Int,        // integers only (not bool), kept
+  Power,      // every dtype, kept; other's values are checked too (binary.cpp): an integer result takes no negative
+              // integer exponent, a bool result only a number exponent (PyTorch's pow)
 };
 
 // Whether rule r accepts the promoted dtype t.
 inline bool accepts(Rule r, ScalarType t) {
-  return r == Rule::Float || r == Rule::Any || r == Rule::NoBool || r == Rule::Pred ||
+  return r == Rule::Float || r == Rule::Any || r == Rule::NoBool || r == Rule::Pred || r == Rule::Power ||
          (r == Rule::FloatOnly && is_floating(t)) ||
          (r == Rule::Keep && t != ScalarType::Bool) || (r == Rule::Bits && !is_floating(t)) ||
          (r == Rule::Int && !is_floating(t) && t != ScalarType::Bool);

@@ -33,20 +33,14 @@ ScalarType result_type(const Tensor& a, const Tensor& b);
 ScalarType result_type(const Tensor& a, const Scalar& b);
 ScalarType result_type(const std::vector<const Tensor*>& ts);  // PyTorch's result_type over several tensors
 
-// ---- arithmetic (add, sub, mul, div and rsub: rows of binary.h) ----
+// ---- arithmetic (add, sub, mul, div, pow and rsub: rows of binary.h) ----
 Tensor rdiv(const Tensor& a, const Scalar& b);  // b / a
-Tensor pow(const Tensor& a, const Tensor& b);
-Tensor pow(const Tensor& a, const Scalar& b);
-Tensor pow(const Scalar& a, const Tensor& b);
-Tensor& pow_out(Tensor& out, const Tensor& a, const Tensor& b);  // a number operand: a wrapped 0-d tensor
 Tensor neg(const Tensor& a);
 Tensor reciprocal(const Tensor& a);
 Tensor exp(const Tensor& a);
 Tensor log(const Tensor& a);
 
 // in place: self is modified and returned
-Tensor& pow_(Tensor& self, const Tensor& b);
-Tensor& pow_(Tensor& self, const Scalar& b);
 Tensor& neg_(Tensor& self);
 Tensor& zero_(Tensor& self);
 Tensor& fill_(Tensor& self, const Scalar& v);

@@ -2,7 +2,8 @@
 // makes smalltorch.<name>(input, other, *, out=None), Tensor.<name>(other),
 // Tensor.<name>_(other), the row's Python operators, and the aliases. A
 // Python number is accepted where the row's forms column allows it. The kw
-// column adds rounding_mode= or alpha= to the function and the methods.
+// column adds rounding_mode= or alpha= to the function and the methods; the
+// arg2 column names `other` (pow's `exponent`).
 #include <optional>
 #include <string>
 #include "bind_util.h"
@@ -35,6 +36,7 @@ using TTOA = Tensor& (*)(Tensor&, const Tensor&, const Tensor&, const Scalar&);
 // the row has no such form) and its operator stem.
 struct Row {
   const char* name;
+  const char* arg2;  // the second input's name (`other`, pow's `exponent`)
   TT tt;
   TS ts;
   ST st;
@@ -58,7 +60,7 @@ struct Row {
 bool as_number(py::handle h, Scalar& s) { return !is_tensor(h) && scalar_from_object(h, s); }
 
 [[noreturn]] void bad_other(const Row& r, const char* fn, py::handle o) {
-  throw TypeError(str(fn, "(): argument 'other' (position 2) must be Tensor", r.ts ? " or Number" : "", ", not ",
+  throw TypeError(str(fn, "(): argument '", r.arg2, "' (position 2) must be Tensor", r.ts ? " or Number" : "", ", not ",
                       Py_TYPE(o.ptr())->tp_name));
 }
 
@@ -149,15 +151,15 @@ void bind_row_with_mode(Module& m, TensorClass& cls, const Row& r) {
     ST_CHECK_T(is_tensor(a), TypeError, r.name, "(): argument 'input' (position 1) must be Tensor, not ",
                Py_TYPE(a.ptr())->tp_name);
     return result_or_out(out, r.name, [&] { return call_mode(r, unwrap(a.ptr()), b, mode); });
-  }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = none, py::arg("out") = none);
+  }, py::arg("input"), py::arg(r.arg2), py::kw_only(), py::arg("rounding_mode") = none, py::arg("out") = none);
   cls.def(r.name, [r](const Tensor& a, py::handle o, py::handle mode) { return call_mode(r, a, o, mode); },
-          py::arg("other"), py::kw_only(), py::arg("rounding_mode") = none);
+          py::arg(r.arg2), py::kw_only(), py::arg("rounding_mode") = none);
   const std::string iname = std::string(r.name) + "_";
   cls.def(iname.c_str(), [r, iname](py::object self, py::handle o, py::handle mode) {
     Tensor t = unwrap(self.ptr());
     call_inplace_mode(r, iname.c_str(), t, o, mode);
     return self;
-  }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = none);
+  }, py::arg(r.arg2), py::kw_only(), py::arg("rounding_mode") = none);
 }
 
 // The row's op with its alpha keyword.
@@ -181,9 +183,9 @@ void bind_row_with_alpha(Module& m, TensorClass& cls, const Row& r) {
                Py_TYPE(a.ptr())->tp_name);
     if (is_tensor(b) && !r.wrap_input) return py::cast(r.sta(s, unwrap(b.ptr()), alpha));
     return py::cast(call_alpha(r, ops::wrapped_scalar(s), b, alpha));
-  }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = one, py::arg("out") = none);
+  }, py::arg("input"), py::arg(r.arg2), py::kw_only(), py::arg("alpha") = one, py::arg("out") = none);
   cls.def(r.name, [r](const Tensor& a, py::handle o, const Scalar& alpha) { return call_alpha(r, a, o, alpha); },
-          py::arg("other"), py::kw_only(), py::arg("alpha") = one);
+          py::arg(r.arg2), py::kw_only(), py::arg("alpha") = one);
   const std::string iname = std::string(r.name) + "_";
   cls.def(iname.c_str(), [r, iname](py::object self, py::handle o, const Scalar& alpha) {
     Tensor t = unwrap(self.ptr());
@@ -192,7 +194,7 @@ void bind_row_with_alpha(Module& m, TensorClass& cls, const Row& r) {
     else if (scalar_from_object(o, s)) r.itsa(t, s, alpha);
     else bad_other(r, iname.c_str(), o);
     return self;
-  }, py::arg("other"), py::kw_only(), py::arg("alpha") = one);
+  }, py::arg(r.arg2), py::kw_only(), py::arg("alpha") = one);
 }
 
 void bind_row(Module& m, TensorClass& cls, const Row& r) {
@@ -207,16 +209,16 @@ void bind_row(Module& m, TensorClass& cls, const Row& r) {
     ST_CHECK_T(is_tensor(a), TypeError, r.name, "(): argument 'input' (position 1) must be Tensor, not ",
                Py_TYPE(a.ptr())->tp_name);
     return py::cast(call(r, unwrap(a.ptr()), b));
-  }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = none);
+  }, py::arg("input"), py::arg(r.arg2), py::kw_only(), py::arg("out") = none);
   if (std::string(r.name).rfind("special_", 0) == 0) return;  // a smalltorch.special function only
-  cls.def(r.name, [r](const Tensor& a, py::handle o) { return call(r, a, o); }, py::arg("other"));
+  cls.def(r.name, [r](const Tensor& a, py::handle o) { return call(r, a, o); }, py::arg(r.arg2));
   const std::string iname = std::string(r.name) + "_";
   if (r.itt) {
     cls.def(iname.c_str(), [r, iname](py::object self, py::handle o) {
       Tensor t = unwrap(self.ptr());
       call_inplace(r, iname.c_str(), t, o);
       return self;
-    }, py::arg("other"));
+    }, py::arg(r.arg2));
   }
   const std::string stem = r.oper;
   if (stem.empty()) return;
@@ -262,9 +264,9 @@ void bind_binary(Module& m, TensorClass& cls) {
 #define ST_BINARY_WRAPS_TS false
 #define ST_BINARY_WRAPS_TSS false
 #define ST_BINARY_WRAPS_TSR true
-#define ST_BINARY_ROW(nm, rule, forms, inplace, node, snode, rnode, save, isa, kw, oper, ...)                \
+#define ST_BINARY_ROW(nm, rule, forms, inplace, node, snode, rnode, save, isa, kw, oper, arg2, ...)          \
   bind_row(m, cls,                                                                                          \
-           Row{#nm, static_cast<TT>(&ops::nm), ST_BINARY_PICK(forms, 2, static_cast<TS>(&ops::nm)),          \
+           Row{#nm, #arg2, static_cast<TT>(&ops::nm), ST_BINARY_PICK(forms, 2, static_cast<TS>(&ops::nm)),          \
                ST_BINARY_PICK(forms, 1, static_cast<ST>(&ops::nm)),                                          \
                ST_BINARY_PICK(INPLACE, inplace, static_cast<ITT>(&ops::nm##_)),                              \
                ST_BINARY_IF_INPLACE_##inplace(ST_BINARY_PICK(forms, 2, static_cast<ITS>(&ops::nm##_)))       \
@@ -285,10 +287,11 @@ void bind_binary(Module& m, TensorClass& cls) {
   ST_BINARY_ALIASES(ST_BINARY_ALIAS)
 #undef ST_BINARY_ALIAS
 
-  // The registry as data, for tests that walk every row: name -> (forms, inplace, node, number node, operator).
+  // The registry as data, for tests that walk every row: name -> (forms, inplace, node, number node, operator,
+  // the second input's name).
   py::dict rows;
-#define ST_BINARY_DESCRIBE(nm, rule, forms, inplace, node, snode, rnode, save, isa, kw, oper, ...) \
-  rows[#nm] = py::make_tuple(#forms, bool(inplace), #node, #snode, oper);
+#define ST_BINARY_DESCRIBE(nm, rule, forms, inplace, node, snode, rnode, save, isa, kw, oper, arg2, ...) \
+  rows[#nm] = py::make_tuple(#forms, bool(inplace), #node, #snode, oper, #arg2);
   ST_BINARY_OPS(ST_BINARY_DESCRIBE)
 #undef ST_BINARY_DESCRIBE
   py::dict aliases;
@@ -297,14 +300,15 @@ void bind_binary(Module& m, TensorClass& cls) {
 #undef ST_BINARY_ALIAS
   m.attr("_binary_registry") = rows;
   // the gradient columns as text (number forms: the gradient to input only)
-#define ST_BINARY_FORMULA(nm, rule, forms, inplace, node, snode, rnode, save, isa, kw, oper, fwd, gself, gother)        \
+#define ST_BINARY_FORMULA(nm, rule, forms, inplace, node, snode, rnode, save, isa, kw, oper, arg2, fwd, gself,        \
+                          gother)                                                                                     \
   for (const char* n : {#node, #snode}) {                                                                      \
     const std::string name = n;                                                                                \
     if (name == "NoNode" || name == "NotImplemented") continue;                                                \
     const bool tensor_form = name == #node;                                                                    \
-    add_vjp_formula(m, n, tensor_form ? py::tuple(py::make_tuple("self", "other")) : py::tuple(py::make_tuple("self")), \
+    add_vjp_formula(m, n, tensor_form ? py::tuple(py::make_tuple("self", #arg2)) : py::tuple(py::make_tuple("self")), \
                     tensor_form ? py::tuple(py::make_tuple(#gself, #gother)) : py::tuple(py::make_tuple(#gself)), \
-                    py::dict(py::arg("g") = "grad", py::arg("a") = "self", py::arg("b") = "other",             \
+                    py::dict(py::arg("g") = "grad", py::arg("a") = "self", py::arg("b") = #arg2,               \
                              py::arg("r") = "result", py::arg("k") = "alpha"));                                \
   }
   ST_BINARY_OPS(ST_BINARY_FORMULA)

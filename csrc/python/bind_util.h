@@ -33,15 +33,6 @@ void remove_hook(const Tensor& t, int id);
 void retain_grad(const Tensor& t);
 std::vector<Tensor> tensor_list(py::handle h, const char* what);
 
-// Binary operators: a Tensor or a Python number on the right; NotImplemented otherwise.
-template <typename TT, typename TS>
-py::object binop(const Tensor& a, py::handle other, TT tt, TS ts) {
-  if (is_tensor(other)) return py::cast(tt(a, other.cast<Tensor>()));
-  Scalar s;
-  if (scalar_from_object(other, s)) return py::cast(ts(a, s));
-  return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-}
-
 // TensorClass (tensor_type.h): binding files add methods with cls.def(...).
 
 // The out= convention for ops computed into a fresh result: with out given,
@@ -117,7 +108,6 @@ void bind_runtime(Module& m);
 void bind_autograd(Module& m);
 void bind_factories(Module& m);
 void bind_numpy(Module& m);
-void bind_arith(Module& m);
 void bind_nn_kernels(Module& m);
 void bind_tensor(Module& m, TensorClass& cls);
 void bind_binary(Module& m, TensorClass& cls);

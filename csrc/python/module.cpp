@@ -61,7 +61,6 @@ PYBIND11_MODULE(_C, module) {
 
   bind_factories(m);
   bind_numpy(m);
-  bind_arith(m);
   bind_optim(m);
   bind_nn_kernels(m);
   bind_nn(m);

@@ -300,32 +300,10 @@ void bind_tensor(Module& m, TensorClass& cls) {
   cls.def("swapdims_", transpose_, py::arg("dim0"), py::arg("dim1"));
   cls.def("swapaxes_", transpose_, py::arg("axis0"), py::arg("axis1"));
 
-  // ---- arithmetic operators
-  auto pow_tt = [](const Tensor& a, const Tensor& b) { return ops::pow(a, b); };
-  auto pow_ts = [](const Tensor& a, const Scalar& b) { return ops::pow(a, b); };
-  // The operators + - * / ** and unary -/+ are C slots of the type (tensor_type.cpp).
-
-  // in-place operators return self (the same Python object)
-  auto inplace = [](py::object self, py::handle o, auto tt, auto ts) -> py::object {
-    Tensor t = self_of(self);
-    if (is_tensor(o)) { tt(t, o.cast<Tensor>()); return self; }
-    Scalar s;
-    if (scalar_from_object(o, s)) { ts(t, s); return self; }
-    return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-  };
-  auto ipow_t = [](Tensor& t, const Tensor& b) { ops::pow_(t, b); };
-  auto ipow_s = [](Tensor& t, const Scalar& b) { ops::pow_(t, b); };
-
-  auto need = [](py::object r, const char* fn, py::handle o) {
-    if (r.ptr() == Py_NotImplemented)
-      throw st::TypeError(st::str(fn, "(): argument 'other' must be Tensor or Number, not ", Py_TYPE(o.ptr())->tp_name));
-    return r;
-  };
-  // named methods (add, sub, mul, div: the binary registry, bind_binary.cpp; exp, log: the unary table,
-  // bind_unary.cpp)
-  cls.def("pow", [=](const Tensor& a, py::handle o) { return need(binop(a, o, pow_tt, pow_ts), "pow", o); })
-      .def("pow_", [=](py::object s, py::handle o) { return need(inplace(s, o, ipow_t, ipow_s), "pow_", o); })
-      .def("neg_", [](py::object s) { Tensor t = self_of(s); ops::neg_(t); return s; })
+  // ---- arithmetic: the operators + - * / ** and unary -/+ are C slots of the type (tensor_type.cpp); the
+  // named methods add, sub, mul, div and pow are the binary registry's (bind_binary.cpp), exp and log the
+  // unary table's (bind_unary.cpp)
+  cls.def("neg_", [](py::object s) { Tensor t = self_of(s); ops::neg_(t); return s; })
       .def("zero_", [](py::object s) { Tensor t = self_of(s); ops::zero_(t); return s; })
       .def("fill_", [](py::object s, py::handle v) {
         Tensor t = self_of(s);

@@ -211,6 +211,13 @@ def _show(node, sym, prec=0):
     if name == "tie_split" and len(args) == 4:
         g, x, y, loses = (_show(a, sym) for a in args)
         return f"{g} where not ({loses}), halved where {x} = {y}, else 0"
+    if name == "unless_zero" and len(args) == 2:  # pow's gradient to self: 0 at a zero exponent
+        text = f"{_show(args[1], sym)}, but 0 where {_show(args[0], sym, 1)} = 0"
+        return f"({text})" if prec > 0 else text
+    if name == "unless_zero_base" and len(args) == 3:  # pow's gradient to the exponent: 0 where 0^b is flat
+        a, b = _show(args[0], sym, 1), _show(args[1], sym, 1)
+        text = f"{_show(args[2], sym)}, but 0 where {a} = 0 and {b} ≥ 0"
+        return f"({text})" if prec > 0 else text
     if name == "div_mode" and len(args) == 3:
         return f"{args[2].strip(chr(39))}({_show(args[0], sym, 2)} / {_show(args[1], sym, 2)})"
     return f"{name}(" + ", ".join(_show(a, sym) for a in args) + ")"
