@@ -1,9 +1,9 @@
-// Inner loops for AVX2 + FMA (chosen at run time; see isa.h).
+// Inner loops for AVX2 + FMA + F16C (chosen at run time; see isa.h).
 #include "isa_prelude.h"
 
 #if !ST_GENERIC && defined(__x86_64__) && defined(__GNUC__)
 #pragma GCC push_options
-#pragma GCC target("avx2,fma")
+#pragma GCC target("avx2,fma,f16c")
 #define ST_HAVE_ISA 1
 #endif
 
