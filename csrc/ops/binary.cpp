@@ -370,11 +370,9 @@ bool needs_graph(const Tensor& a) {
 // dtype); a number operand is a wrapped 0-d tensor. A row with an ISA loop
 // runs it in the result dtype, a number operand as a scalar (`other` times
 // alpha first); alpha other than 1 runs a + alpha * b (sub: a + (-alpha) * b)
-// in one rounding, as PyTorch. Rule::Power's value checks come first (the
-// tensor form and out= reach them here).
+// in one rounding, as PyTorch. (Callers run Rule::Power's value checks first.)
 template <class Op>
 void compute(const Tensor& out, const Tensor& a, const Tensor& b, ScalarType pt, const Scalar& alpha) {
-  check_values<Op>(pt, b);
   if constexpr (Op::isa != Isa::None) {
     const ScalarType rt = out.dtype();
     const kernels::BinaryOp op = binary_op(Op::isa);
@@ -398,6 +396,7 @@ Tensor binary_forward(const Tensor& a, const Tensor& b, Form form, const Scalar&
   const ScalarType pt = check_call<Op>(a.dtype(), b.dtype(), result_type(a, b), alpha);
   Tensor out = st::empty(a.sizes() == b.sizes() ? a.sizes() : broadcast_shapes(a.sizes(), b.sizes()),
                          result_dtype(Op::rule, pt));
+  check_values<Op>(pt, b);
   compute<Op>(out, a, b, pt, alpha);
   if (Op::differentiable && autograd::GradMode::is_enabled() &&
       (autograd::requires_grad(a) || autograd::requires_grad(b)))  // (record is a no-op otherwise)
@@ -539,6 +538,7 @@ Tensor& binary_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& 
   const ScalarType rt = result_dtype(Op::rule, pt);
   check_inplace_result(out, rt, out.sizes(), name);
   resize_output(out, shape);
+  check_values<Op>(pt, b);
   if (out.dtype() == rt && !reads_other_elements(out, a) && !reads_other_elements(out, b)) {
     compute<Op>(out, a, b, pt, alpha);
   } else {
