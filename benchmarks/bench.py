@@ -425,6 +425,10 @@ def header_line():
              f"python {platform.python_version()}", f"numpy {np.__version__}",
              f"torch {torch.__version__ + ' (' + str(torch.get_num_threads()) + ' threads)' if torch else '(not installed)'}",
              f"smalltorch {getattr(st, '__version__', '?')} ({st.get_num_threads()} threads, ISA {isa})"]
+    core_fn = getattr(getattr(st, "_C", None), "_blas_core", None)
+    if core_fn:  # the OpenBLAS kernel set our products use; the environment can pin it
+        pinned = os.environ.get("OPENBLAS_CORETYPE")
+        parts.append(f"OpenBLAS {core_fn()}" + (f" (OPENBLAS_CORETYPE={pinned})" if pinned else ""))
     return " | ".join(parts)
 
 

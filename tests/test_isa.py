@@ -3,6 +3,11 @@ generic build, once as plain C++) and one set is picked at run time: every set
 this CPU and build can run must give the same results (checked against numpy),
 including special values and ragged tails."""
 
+import os
+import platform
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -224,3 +229,16 @@ def test_vector_math_each_isa_matches_float64_reference(isa, name, dtype):
         fin = both & np.isfinite(w)
         err = np.abs(got[fin].astype(np.float64) - w[fin].astype(np.float64))
         assert (err <= 4 * u[fin] + tiny).all(), (name, x[: got.size][fin][err > 4 * u[fin] + tiny][:5])
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64") or "avx2" not in ISAS,
+                    reason="OpenBLAS's x86 kernel names; its Haswell kernels need AVX2")
+def test_blas_core_names_openblas_kernels():
+    """_C._blas_core() names the kernel set OpenBLAS took: the one OPENBLAS_CORETYPE names when it is set."""
+    code = "import smalltorch; print(smalltorch._C._blas_core())"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    own = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert own.stdout.strip() not in ("", "unknown")
+    pinned = subprocess.run([sys.executable, "-c", code], env=dict(env, OPENBLAS_CORETYPE="Haswell"),
+                            capture_output=True, text=True, check=True)
+    assert pinned.stdout.strip() == "Haswell"

@@ -6,10 +6,14 @@
 #include <chrono>
 #include <climits>
 #include <thread>
+#include <cstdlib>
 #include <cstring>
+#include <type_traits>
 #include <cblas.h>
 #include "kernels.h"
 #include "parallel.h"
+#include "isa.h"
+#include "sgemm.h"
 
 namespace st::kernels {
 
@@ -58,6 +62,8 @@ BlasCall::BlasCall() {
   }
 }
 BlasCall::~BlasCall() { g_active_calls.fetch_sub(1); }
+
+const char* blas_core() { return scipy_openblas_get_corename(); }
 
 namespace {
 
@@ -177,8 +183,27 @@ void loop_gemm(T* out, const T* a, int64_t ars, int64_t acs, const T* b, int64_t
 // Products of at least this many multiply-adds are split over our threads:
 // about 50 us of one core, well above the cost of waking a worker.
 constexpr int64_t kGemmSplitWork = int64_t(1) << 22;
+// Products below this many multiply-adds stay on OpenBLAS (packing would cost more than it saves), and so do
+// products of fewer columns than kOwnSgemmMinCols (a tile is 32 columns wide: at 10 columns, as in a
+// classifier's last layer, OpenBLAS's narrower kernels win).
+constexpr int64_t kOwnSgemmWork = int64_t(1) << 15;
+constexpr int64_t kOwnSgemmMinCols = 24;
+
+// SMALLTORCH_SGEMM=openblas (read once) keeps every float32 product on OpenBLAS, for comparisons.
+bool own_sgemm_off() {
+  static const bool off = [] {
+    const char* v = std::getenv("SMALLTORCH_SGEMM");
+    return v && std::strcmp(v, "openblas") == 0;
+  }();
+  return off;
+}
 
 }  // namespace
+
+SgemmTile own_sgemm_tile(int64_t m, int64_t n, int64_t k) {
+  if (own_sgemm_off() || n < kOwnSgemmMinCols || m * n * k < kOwnSgemmWork) return nullptr;
+  return isa().sgemm_tile;
+}
 
 // OpenBLAS runs single-threaded (see blas_single_threaded); a large product is
 // cut into one block of rows (or of columns, when n is the larger side) per
@@ -190,6 +215,10 @@ void gemm_one(T* out, const T* a, bool ta, int64_t lda, const T* b, bool tb, int
   if (k == 0) {  // empty sum: out = beta * out (BLAS is not asked about k == 0)
     for (int64_t i = 0; i < m * n; ++i) out[i] = beta == T(0) ? T(0) : static_cast<T>(beta * out[i]);
     return;
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    if (SgemmTile tile = own_sgemm_tile(m, n, k))
+      return sgemm_packed(tile, out, n, a, ta, lda, b, tb, ldb, m, n, k, alpha, beta);
   }
   const CBLAS_TRANSPOSE at = ta ? CblasTrans : CblasNoTrans, bt = tb ? CblasTrans : CblasNoTrans;
   auto block = [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {

@@ -5,6 +5,7 @@
 // stride 1 (or with overlapping rows) is copied first. Outputs are contiguous.
 #pragma once
 #include "../core/tensor.h"
+#include "sgemm.h"
 
 namespace st::kernels {
 
@@ -17,6 +18,14 @@ struct BlasCall {
   BlasCall(const BlasCall&) = delete;
   BlasCall& operator=(const BlasCall&) = delete;
 };
+
+// The name of the kernel set OpenBLAS took when it loaded ("Haswell", "SkylakeX", ...): its own choice for this
+// CPU, or the one the environment variable OPENBLAS_CORETYPE names.
+const char* blas_core();
+
+// The register tile float32 products of this shape run through (sgemm.h), or null where they go to OpenBLAS:
+// null unless the ISA table has a tile, the product is large enough and SMALLTORCH_SGEMM is not "openblas".
+SgemmTile own_sgemm_tile(int64_t m, int64_t n, int64_t k);
 
 // out (m x n) = beta * out + alpha * a (m x k) @ b (k x n). With beta == 0 the
 // old contents of out are ignored (NaN included), as in BLAS.

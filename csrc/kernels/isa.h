@@ -12,6 +12,7 @@
 #include "../core/scalar_type.h"
 #include "kernels.h"
 #include "optim_loops.h"
+#include "sgemm.h"
 
 namespace st::kernels {
 
@@ -50,6 +51,8 @@ struct IsaTable {
   // cache). A thread calls stream_fence before others may read what it streamed.
   void (*stream_copy)(char* dst, const char* src, int64_t bytes);
   void (*stream_fence)();
+  // The float32 product's register tile (sgemm.h), or null where OpenBLAS runs every product.
+  SgemmTile sgemm_tile;
 };
 
 // A result written in contiguous runs of at least this many bytes goes out

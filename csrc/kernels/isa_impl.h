@@ -696,6 +696,42 @@ void f32_to_bf16(uint16_t* dst, const float* src, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] = float_to_bfloat16(src[i]);
 }
 
+#if ST_VEC_BYTES == 64
+// The float32 product's register tile (sgemm.h): 12 rows x 32 columns in 24 accumulators; each step loads
+// two vectors of b's panel and multiplies them by 12 broadcast values of a's.
+void sgemm_tile(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, float alpha, float beta) {
+  __m512 acc[12][2];
+#pragma GCC unroll 12
+  for (int i = 0; i < 12; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < kc; ++p) {
+    const __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; ++i) {
+      const __m512 av = _mm512_set1_ps(ap[i]);
+      acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
+      acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
+    }
+    ap += 12;
+    bp += 32;
+  }
+  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+#pragma GCC unroll 12
+  for (int i = 0; i < 12; ++i) {
+    float* row = c + i * ldc;
+    if (beta == 0.0f) {
+      _mm512_storeu_ps(row, _mm512_mul_ps(va, acc[i][0]));
+      _mm512_storeu_ps(row + 16, _mm512_mul_ps(va, acc[i][1]));
+    } else {
+      _mm512_storeu_ps(row, _mm512_fmadd_ps(va, acc[i][0], _mm512_mul_ps(vb, _mm512_loadu_ps(row))));
+      _mm512_storeu_ps(row + 16, _mm512_fmadd_ps(va, acc[i][1], _mm512_mul_ps(vb, _mm512_loadu_ps(row + 16))));
+    }
+  }
+}
+constexpr SgemmTile sgemm_tile_fn = &sgemm_tile;
+#else
+constexpr SgemmTile sgemm_tile_fn = nullptr;  // products go to OpenBLAS
+#endif
+
 }  // namespace
 
 #include "isa_optim.h"
@@ -704,6 +740,6 @@ const IsaTable& table() {
   static const IsaTable t{ST_ISA_NAME, &binary_table, &binary_scalar_table, &add_scaled_table, &unary_table, &sum_f32, &sum_f64,
                           &sum_rows_f32, &sum_rows_f64,
                           &transpose_tile, optim_loops_f32, optim_loops_f64, &f16_to_f32, &f32_to_f16,
-                          &bf16_to_f32, &f32_to_bf16, &stream_copy, &stream_fence};
+                          &bf16_to_f32, &f32_to_bf16, &stream_copy, &stream_fence, sgemm_tile_fn};
   return t;
 }

@@ -6,6 +6,8 @@
 // in the node (its workspace), so nothing is recomputed.
 #include "rnn_cells.h"
 #include <algorithm>
+#include <memory>
+#include <type_traits>
 #include "../kernels/blas.h"
 #include "../kernels/parallel.h"
 #include "../kernels/rnn.h"
@@ -199,6 +201,12 @@ struct RnnLayerBackward : Node {
     std::vector<uint8_t> valid(static_cast<size_t>(B));
     {
       kernels::BlasCall blas;
+      // float32 with our own tile: W_hh packed once for every step's dgates W_hh
+      std::unique_ptr<kernels::SgemmPackedB> packed;
+      kernels::SgemmTile tile = nullptr;
+      if constexpr (std::is_same_v<E, float>) {
+        if ((tile = kernels::own_sgemm_tile(B, H, GH))) packed = std::make_unique<kernels::SgemmPackedB>(wp, false, H, GH, H);
+      }
       for (int64_t k = T - 1; k >= 0; --k) {
         const int64_t t = reverse ? T - 1 - k : k;
         const uint8_t* vp = nullptr;
@@ -221,8 +229,14 @@ struct RnnLayerBackward : Node {
                                         S + (k * B + b0) * H, S + ((k + 1) * B + b0) * H, gx ? gx + b0 * GH : nullptr,
                                         GH, gh + b0 * GH, d2 + b0 * H, c2 ? c2 + b0 * H : nullptr, vp ? vp + b0 : nullptr);
           if (reverse && !gru) std::copy(gh + b0 * GH, gh + b1 * GH, dgx.data<E>() + (t * B + b0) * GH);
-          kernels::gemm_one<E>(d2 + b0 * H, gh + b0 * GH, false, GH, wp, false, H, nb, H, GH, E(1), E(1));
+          if (!packed) kernels::gemm_one<E>(d2 + b0 * H, gh + b0 * GH, false, GH, wp, false, H, nb, H, GH, E(1), E(1));
         });
+        if constexpr (std::is_same_v<E, float>) {
+          if (packed)  // d2 += dgates W_hh, the threads splitting its columns
+            kernels::parallel_for(0, packed->panels(), 1, [&](int64_t q0, int64_t q1) {
+              packed->multiply(tile, d2, H, gh, false, GH, B, 1.0f, 1.0f, q0, q1);
+            });
+        }
         std::swap(dh, dh2);
         if (lstm) std::swap(dc, dc2);
       }
@@ -275,6 +289,12 @@ void forward_steps(Steps& n, const Tensor& xg, const Tensor& w, const Tensor& b_
   Tensor hg = st::empty({B, GH}, xg.dtype());
   std::vector<uint8_t> valid(static_cast<size_t>(B));
   kernels::BlasCall blas;
+  // float32 with our own tile: W_hh^T packed once for every step (see own_packed)
+  std::unique_ptr<kernels::SgemmPackedB> packed;
+  kernels::SgemmTile tile = nullptr;
+  if constexpr (std::is_same_v<T, float>) {
+    if ((tile = kernels::own_sgemm_tile(B, GH, H))) packed = std::make_unique<kernels::SgemmPackedB>(wp, true, H, H, GH);
+  }
   for (int64_t k = 0; k < T_; ++k) {
     const int64_t t = n.reverse ? T_ - 1 - k : k;
     const uint8_t* vp = nullptr;
@@ -283,8 +303,15 @@ void forward_steps(Steps& n, const Tensor& xg, const Tensor& w, const Tensor& b_
       vp = valid.data();
     }
     T* hgp = hg.data<T>();
+    if constexpr (std::is_same_v<T, float>) {
+      if (packed)  // h W_hh^T, the threads splitting its columns (each runs every row)
+        kernels::parallel_for(0, packed->panels(), 1, [&](int64_t q0, int64_t q1) {
+          packed->multiply(tile, hgp, GH, S + k * B * H, false, H, B, 1.0f, 0.0f, q0, q1);
+        });
+    }
     kernels::parallel_for(0, B, row_grain(GH, H), [&](int64_t b0, int64_t b1) {
-      kernels::gemm_one<T>(hgp + b0 * GH, S + (k * B + b0) * H, false, H, wp, true, H, b1 - b0, GH, H, T(1), T(0));
+      if (!packed)
+        kernels::gemm_one<T>(hgp + b0 * GH, S + (k * B + b0) * H, false, H, wp, true, H, b1 - b0, GH, H, T(1), T(0));
       kernels::rnn_cell_forward<T>(n.mode, b1 - b0, H, x + (t * B + b0) * GH, GH, hgp + b0 * GH, bi, bh,
                                    S + (k * B + b0) * H, lstm ? C + (k * B + b0) * H : nullptr,
                                    S + ((k + 1) * B + b0) * H, lstm ? C + ((k + 1) * B + b0) * H : nullptr,

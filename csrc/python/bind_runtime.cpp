@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 #include <cstdlib>
 #include <cstring>
+#include "../kernels/blas.h"
 #include "../kernels/conv.h"
 #include "../kernels/isa.h"
 #include "../kernels/parallel.h"
@@ -73,6 +74,7 @@ void bind_runtime(Module& m) {
   m.def("_isa", [] { return std::string(kernels::isa().name); });
   m.def("_set_isa", [](const std::string& name) { return kernels::set_isa(name.c_str()); });
   m.def("_isas", [] { return kernels::available_isas(); });
+  m.def("_blas_core", [] { return std::string(kernels::blas_core()); });
   // convolution's Winograd path: -1 by size (default), 0 never, 1 whenever it applies (tests compare both)
   m.def("_set_conv_winograd", [](int mode) { kernels::set_winograd_mode(mode); });
   m.def("_conv_winograd", [] { return kernels::winograd_mode(); });

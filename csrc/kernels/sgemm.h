@@ -1,0 +1,46 @@
+// float32 matrix products through our own packed panels and a register-tile
+// micro-kernel (sgemm.cpp), for CPUs whose ISA table has one (AVX-512: 12 x 32
+// tiles in 24 zmm accumulators). blas.cpp sends large float32 products here and
+// everything else to OpenBLAS.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace st::kernels {
+
+constexpr int64_t kSgemmMR = 12;  // rows of a register tile
+constexpr int64_t kSgemmNR = 32;  // columns of a register tile
+
+// The micro-kernel: c (kSgemmMR x kSgemmNR, row stride ldc) = alpha * sum_p ap[p * MR + i] * bp[p * NR + j]
+// + beta * c, for p < kc; c is not read when beta == 0. ap and bp are packed panels, 64-byte aligned.
+using SgemmTile = void (*)(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, float alpha,
+                           float beta);
+// The same tile in plain C++ (the tests run the driver with it on any CPU).
+void sgemm_tile_ref(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, float alpha, float beta);
+
+// out (m x n, row stride ldo) = alpha * op(a) @ op(b) + beta * out (out not read when beta == 0), where
+// op(a)[i][p] = ta ? a[p * lda + i] : a[i * lda + p] and op(b)[p][j] = tb ? b[j * ldb + p] : b[p * ldb + j].
+// Packs b in blocks shared by the pool's threads, which then split the rows (or, for few rows, the columns).
+void sgemm_packed(SgemmTile tile, float* out, int64_t ldo, const float* a, bool ta, int64_t lda, const float* b,
+                  bool tb, int64_t ldb, int64_t m, int64_t n, int64_t k, float alpha, float beta);
+
+// op(b) packed once into the panels sgemm_packed would make, for a product repeated with the same right-hand
+// side (a recurrent layer's weights at every step). Packing splits over the pool.
+class SgemmPackedB {
+ public:
+  SgemmPackedB(const float* b, bool tb, int64_t ldb, int64_t k, int64_t n);
+  SgemmPackedB(const SgemmPackedB&) = delete;
+  SgemmPackedB& operator=(const SgemmPackedB&) = delete;
+  int64_t panels() const { return panels_; }  // column panels of kSgemmNR (the last one may be ragged)
+  // Column panels [q0, q1) of out (m x n, row stride ldo) = alpha * op(a) @ op(b) + beta * out, on this thread
+  // (callers split panels or rows over threads themselves).
+  void multiply(SgemmTile tile, float* out, int64_t ldo, const float* a, bool ta, int64_t lda, int64_t m,
+                float alpha, float beta, int64_t q0, int64_t q1) const;
+
+ private:
+  int64_t k_, n_, kc_, panels_;
+  std::vector<float> buf_;
+  float* data_;
+};
+
+}  // namespace st::kernels
