@@ -242,3 +242,26 @@ def test_blas_core_names_openblas_kernels():
     pinned = subprocess.run([sys.executable, "-c", code], env=dict(env, OPENBLAS_CORETYPE="Haswell"),
                             capture_output=True, text=True, check=True)
     assert pinned.stdout.strip() == "Haswell"
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64") or "avx2" not in ISAS,
+                    reason="OpenBLAS's x86 kernel names; its Haswell kernels need AVX2")
+def test_own_sgemm_serves_where_openblas_lacks_avx512():
+    """Our float32 tile (AVX-512 table only) takes one-off products while OpenBLAS is held to 256-bit kernels,
+    leaves them to OpenBLAS's own AVX-512 kernels, serves products with a reused (packed once) right-hand side
+    either way, never takes small or narrow products, and SMALLTORCH_SGEMM=openblas turns it off."""
+    code = ("import smalltorch as t; c = t._C\n"
+            "print(c._isa() == 'avx512', c._own_sgemm(256, 256, 256, False), c._own_sgemm(256, 256, 256, True),"
+            " c._own_sgemm(256, 10, 256, True), c._own_sgemm(8, 8, 8, True))")
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "SMALLTORCH_SGEMM")}
+
+    def run(**extra):
+        out = subprocess.run([sys.executable, "-c", code], env=dict(env, **extra), capture_output=True, text=True,
+                             check=True).stdout.split()
+        return [v == "True" for v in out]
+
+    avx512, one_off, reused, narrow, small = run(OPENBLAS_CORETYPE="Haswell")
+    assert (one_off, reused, narrow, small) == (avx512, avx512, False, False)
+    if avx512:  # OpenBLAS's AVX-512 kernels take one-off products; reused right-hand sides stay ours
+        assert run(OPENBLAS_CORETYPE="SkylakeX")[1:3] == [False, True]
+    assert run(OPENBLAS_CORETYPE="Haswell", SMALLTORCH_SGEMM="openblas")[1:] == [False, False, False, False]

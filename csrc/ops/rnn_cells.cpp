@@ -205,7 +205,7 @@ struct RnnLayerBackward : Node {
       std::unique_ptr<kernels::SgemmPackedB> packed;
       kernels::SgemmTile tile = nullptr;
       if constexpr (std::is_same_v<E, float>) {
-        if ((tile = kernels::own_sgemm_tile(B, H, GH))) packed = std::make_unique<kernels::SgemmPackedB>(wp, false, H, GH, H);
+        if ((tile = kernels::own_sgemm_tile(B, H, GH, true))) packed = std::make_unique<kernels::SgemmPackedB>(wp, false, H, GH, H);
       }
       for (int64_t k = T - 1; k >= 0; --k) {
         const int64_t t = reverse ? T - 1 - k : k;
@@ -293,7 +293,7 @@ void forward_steps(Steps& n, const Tensor& xg, const Tensor& w, const Tensor& b_
   std::unique_ptr<kernels::SgemmPackedB> packed;
   kernels::SgemmTile tile = nullptr;
   if constexpr (std::is_same_v<T, float>) {
-    if ((tile = kernels::own_sgemm_tile(B, GH, H))) packed = std::make_unique<kernels::SgemmPackedB>(wp, true, H, H, GH);
+    if ((tile = kernels::own_sgemm_tile(B, GH, H, true))) packed = std::make_unique<kernels::SgemmPackedB>(wp, true, H, H, GH);
   }
   for (int64_t k = 0; k < T_; ++k) {
     const int64_t t = n.reverse ? T_ - 1 - k : k;
