@@ -244,16 +244,20 @@ def _cpu_has_avx2():
 X86_AVX2 = platform.machine().lower() in ("x86_64", "amd64") and _cpu_has_avx2()
 
 
+def _fresh_python(code, **env):
+    """What a fresh interpreter prints for code, split on whitespace, with OPENBLAS_CORETYPE and SMALLTORCH_SGEMM
+    as given here (unset unless given)."""
+    base = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "SMALLTORCH_SGEMM")}
+    return subprocess.run([sys.executable, "-c", code], env=dict(base, **env), capture_output=True, text=True,
+                          check=True).stdout.split()
+
+
 @pytest.mark.skipif(not X86_AVX2, reason="OpenBLAS's x86 kernel names; its Haswell kernels need AVX2")
 def test_blas_core_names_openblas_kernels():
     """_C._blas_core() names the kernel set OpenBLAS took: the one OPENBLAS_CORETYPE names when it is set."""
     code = "import smalltorch; print(smalltorch._C._blas_core())"
-    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
-    own = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert own.stdout.strip() not in ("", "unknown")
-    pinned = subprocess.run([sys.executable, "-c", code], env=dict(env, OPENBLAS_CORETYPE="Haswell"),
-                            capture_output=True, text=True, check=True)
-    assert pinned.stdout.strip() == "Haswell"
+    assert _fresh_python(code) not in ([], ["unknown"])
+    assert _fresh_python(code, OPENBLAS_CORETYPE="Haswell") == ["Haswell"]
 
 
 @pytest.mark.skipif(not X86_AVX2, reason="OpenBLAS's x86 kernel names; its Haswell kernels need AVX2")
@@ -264,12 +268,9 @@ def test_own_sgemm_serves_where_openblas_lacks_avx512():
     code = ("import smalltorch as t; c = t._C\n"
             "print(c._isa() == 'avx512', c._own_sgemm(256, 256, 256, False), c._own_sgemm(256, 256, 256, True),"
             " c._own_sgemm(256, 10, 256, True), c._own_sgemm(8, 8, 8, True))")
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "SMALLTORCH_SGEMM")}
 
-    def run(**extra):
-        out = subprocess.run([sys.executable, "-c", code], env=dict(env, **extra), capture_output=True, text=True,
-                             check=True).stdout.split()
-        return [v == "True" for v in out]
+    def run(**env):
+        return [v == "True" for v in _fresh_python(code, **env)]
 
     avx512, one_off, reused, narrow, small = run(OPENBLAS_CORETYPE="Haswell")
     assert (one_off, reused, narrow, small) == (avx512, avx512, False, False)

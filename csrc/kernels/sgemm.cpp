@@ -158,8 +158,8 @@ void sgemm_packed(SgemmTile tile, float* out, int64_t ldo, const float* a, bool 
   }
 }
 
-SgemmPackedB::SgemmPackedB(const float* b, bool tb, int64_t ldb, int64_t k, int64_t n)
-    : k_(k), n_(n), kc_(slice_depth(k)), panels_((n + kSgemmNR - 1) / kSgemmNR) {
+SgemmPackedB::SgemmPackedB(SgemmTile tile, const float* b, bool tb, int64_t ldb, int64_t k, int64_t n)
+    : tile_(tile), k_(k), n_(n), kc_(slice_depth(k)), panels_((n + kSgemmNR - 1) / kSgemmNR) {
   data_ = aligned_scratch(buf_, std::max<int64_t>(k, 1) * panels_ * kSgemmNR);
   for (int64_t pc = 0; pc < k; pc += kc_) {
     const int64_t kc = std::min(kc_, k - pc);
@@ -169,15 +169,17 @@ SgemmPackedB::SgemmPackedB(const float* b, bool tb, int64_t ldb, int64_t k, int6
   }
 }
 
-void SgemmPackedB::multiply(SgemmTile tile, float* out, int64_t ldo, const float* a, bool ta, int64_t lda,
-                            int64_t m, float alpha, float beta, int64_t q0, int64_t q1) const {
-  if (m <= 0 || q1 <= q0) return;
+void SgemmPackedB::multiply(float* out, int64_t ldo, const float* a, int64_t lda, int64_t m, float alpha,
+                            float beta) const {
+  if (m <= 0) return;
   const int64_t tiles = (m + kSgemmMR - 1) / kSgemmMR;
-  for (int64_t pc = 0; pc == 0 || pc < k_; pc += kc_) {
-    const int64_t kc = std::min(kc_, k_ - pc);
-    run_slice(tile, out, ldo, a, ta, lda, m, n_, data_ + pc * panels_ * kSgemmNR, 0, pc, kc, alpha,
-              pc == 0 ? beta : 1.0f, 0, tiles, q0, q1);
-  }
+  parallel_for(0, panels_, 1, [&](int64_t q0, int64_t q1) {
+    for (int64_t pc = 0; pc == 0 || pc < k_; pc += kc_) {
+      const int64_t kc = std::min(kc_, k_ - pc);
+      run_slice(tile_, out, ldo, a, false, lda, m, n_, data_ + pc * panels_ * kSgemmNR, 0, pc, kc, alpha,
+                pc == 0 ? beta : 1.0f, 0, tiles, q0, q1);
+    }
+  });
 }
 
 }  // namespace st::kernels

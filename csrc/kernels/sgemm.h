@@ -25,19 +25,18 @@ void sgemm_packed(SgemmTile tile, float* out, int64_t ldo, const float* a, bool 
                   bool tb, int64_t ldb, int64_t m, int64_t n, int64_t k, float alpha, float beta);
 
 // op(b) packed once into the panels sgemm_packed would make, for a product repeated with the same right-hand
-// side (a recurrent layer's weights at every step). Packing splits over the pool.
+// side (a recurrent layer's weights at every step), with the tile that runs it. Packing splits over the pool.
 class SgemmPackedB {
  public:
-  SgemmPackedB(const float* b, bool tb, int64_t ldb, int64_t k, int64_t n);
+  SgemmPackedB(SgemmTile tile, const float* b, bool tb, int64_t ldb, int64_t k, int64_t n);
   SgemmPackedB(const SgemmPackedB&) = delete;
   SgemmPackedB& operator=(const SgemmPackedB&) = delete;
-  int64_t panels() const { return panels_; }  // column panels of kSgemmNR (the last one may be ragged)
-  // Column panels [q0, q1) of out (m x n, row stride ldo) = alpha * op(a) @ op(b) + beta * out, on this thread
-  // (callers split panels or rows over threads themselves).
-  void multiply(SgemmTile tile, float* out, int64_t ldo, const float* a, bool ta, int64_t lda, int64_t m,
-                float alpha, float beta, int64_t q0, int64_t q1) const;
+  // out (m x n, row stride ldo) = alpha * a (m x k, row-major, row stride lda) @ op(b) + beta * out, the pool's
+  // threads splitting the column panels (each runs every row).
+  void multiply(float* out, int64_t ldo, const float* a, int64_t lda, int64_t m, float alpha, float beta) const;
 
  private:
+  SgemmTile tile_;
   int64_t k_, n_, kc_, panels_;
   std::vector<float> buf_;
   float* data_;

@@ -25,6 +25,17 @@ inline int64_t row_grain(int64_t GH, int64_t H) {
   return std::max<int64_t>(1, (int64_t(1) << 17) / std::max<int64_t>(GH * H, 1));
 }
 
+// A step loop's weight product (m x k by k x n, w stored n x k when tw, else k x n), packed once for every
+// step where float32 products of that shape run our own tile (kernels/blas.h); null otherwise.
+template <typename T>
+std::unique_ptr<kernels::SgemmPackedB> pack_for_steps(const T* w, bool tw, int64_t m, int64_t k, int64_t n) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (kernels::SgemmTile tile = kernels::own_sgemm_tile(m, n, k, true))
+      return std::make_unique<kernels::SgemmPackedB>(tile, w, tw, tw ? k : n, k, n);
+  }
+  return nullptr;
+}
+
 struct RnnLayerBackward : Node {
   // PyTorch shows MkldnnRnnLayerBackward0 on a float32 LSTM's output; elsewhere
   // the layer node sits under the StackBackward0 of the per-step outputs.
@@ -201,12 +212,8 @@ struct RnnLayerBackward : Node {
     std::vector<uint8_t> valid(static_cast<size_t>(B));
     {
       kernels::BlasCall blas;
-      // float32 with our own tile: W_hh packed once for every step's dgates W_hh
-      std::unique_ptr<kernels::SgemmPackedB> packed;
-      kernels::SgemmTile tile = nullptr;
-      if constexpr (std::is_same_v<E, float>) {
-        if ((tile = kernels::own_sgemm_tile(B, H, GH, true))) packed = std::make_unique<kernels::SgemmPackedB>(wp, false, H, GH, H);
-      }
+      // W_hh packed once for every step's dgates W_hh (B x GH by GH x H), where our tile runs it
+      const auto packed = pack_for_steps(wp, false, B, GH, H);
       for (int64_t k = T - 1; k >= 0; --k) {
         const int64_t t = reverse ? T - 1 - k : k;
         const uint8_t* vp = nullptr;
@@ -232,10 +239,7 @@ struct RnnLayerBackward : Node {
           if (!packed) kernels::gemm_one<E>(d2 + b0 * H, gh + b0 * GH, false, GH, wp, false, H, nb, H, GH, E(1), E(1));
         });
         if constexpr (std::is_same_v<E, float>) {
-          if (packed)  // d2 += dgates W_hh, the threads splitting its columns
-            kernels::parallel_for(0, packed->panels(), 1, [&](int64_t q0, int64_t q1) {
-              packed->multiply(tile, d2, H, gh, false, GH, B, 1.0f, 1.0f, q0, q1);
-            });
+          if (packed) packed->multiply(d2, H, gh, GH, B, 1.0f, 1.0f);  // d2 += dgates W_hh
         }
         std::swap(dh, dh2);
         if (lstm) std::swap(dc, dc2);
@@ -289,12 +293,8 @@ void forward_steps(Steps& n, const Tensor& xg, const Tensor& w, const Tensor& b_
   Tensor hg = st::empty({B, GH}, xg.dtype());
   std::vector<uint8_t> valid(static_cast<size_t>(B));
   kernels::BlasCall blas;
-  // float32 with our own tile: W_hh^T packed once for every step (see own_packed)
-  std::unique_ptr<kernels::SgemmPackedB> packed;
-  kernels::SgemmTile tile = nullptr;
-  if constexpr (std::is_same_v<T, float>) {
-    if ((tile = kernels::own_sgemm_tile(B, GH, H, true))) packed = std::make_unique<kernels::SgemmPackedB>(wp, true, H, H, GH);
-  }
+  // W_hh^T packed once for every step's h W_hh^T (B x H by H x GH), where our tile runs it
+  const auto packed = pack_for_steps(wp, true, B, H, GH);
   for (int64_t k = 0; k < T_; ++k) {
     const int64_t t = n.reverse ? T_ - 1 - k : k;
     const uint8_t* vp = nullptr;
@@ -304,10 +304,7 @@ void forward_steps(Steps& n, const Tensor& xg, const Tensor& w, const Tensor& b_
     }
     T* hgp = hg.data<T>();
     if constexpr (std::is_same_v<T, float>) {
-      if (packed)  // h W_hh^T, the threads splitting its columns (each runs every row)
-        kernels::parallel_for(0, packed->panels(), 1, [&](int64_t q0, int64_t q1) {
-          packed->multiply(tile, hgp, GH, S + k * B * H, false, H, B, 1.0f, 0.0f, q0, q1);
-        });
+      if (packed) packed->multiply(hgp, GH, S + k * B * H, H, B, 1.0f, 0.0f);  // h W_hh^T
     }
     kernels::parallel_for(0, B, row_grain(GH, H), [&](int64_t b0, int64_t b1) {
       if (!packed)

@@ -124,3 +124,33 @@ TEST(Sgemm, ZeroDepthScalesOrClears) {
                         2.0f);
   for (float v : out) EXPECT_EQ(v, 6.0f);
 }
+
+TEST(Sgemm, PackedRightHandSideReusedAcrossProducts) {
+  // a recurrent layer's use: b packed once, then several products with different a, beta 0 and 1
+  ThreadGuard guard;
+  std::mt19937 gen(7);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (int threads : {1, 2}) {
+    kernels::set_num_threads(threads);
+    for (auto [m, k, n] : std::vector<std::array<int64_t, 3>>{{32, 256, 1024}, {13, 300, 70}, {5, 7, 40}})
+      for (bool tb : {false, true}) {
+        const int64_t ldb = tb ? k : n;
+        std::vector<float> b((tb ? n : k) * ldb);
+        for (float& v : b) v = dist(gen);
+        const kernels::SgemmPackedB packed(&kernels::sgemm_tile_ref, b.data(), tb, ldb, k, n);
+        for (float beta : {0.0f, 1.0f}) {
+          std::vector<float> a(m * k), out(m * n);
+          for (float& v : a) v = dist(gen);
+          for (float& v : out) v = beta == 0.0f ? std::numeric_limits<float>::quiet_NaN() : dist(gen);
+          const std::vector<float> before = out;
+          packed.multiply(out.data(), n, a.data(), k, m, 1.0f, beta);
+          for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < n; ++j) {
+              double want = beta == 0.0f ? 0.0 : before[i * n + j];
+              for (int64_t p = 0; p < k; ++p) want += double(a[i * k + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j]);
+              ASSERT_NEAR(out[i * n + j], want, 1e-4 * (k + 1)) << "m=" << m << " k=" << k << " n=" << n << " tb=" << tb;
+            }
+        }
+      }
+  }
+}
