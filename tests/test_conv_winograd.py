@@ -20,10 +20,13 @@ _C = smalltorch._C
 
 @pytest.fixture
 def winograd():
-    """Yields a setter for the path's mode; the default (-1) comes back afterwards."""
-    assert _C._conv_winograd() == -1
+    """Yields a setter for the path's mode (the direct path off, so the reference is im2col + GEMM); the defaults
+    come back afterwards."""
+    assert _C._conv_winograd() == -1 and _C._conv_direct() == -1
+    _C._set_conv_direct(0)
     yield _C._set_conv_winograd
     _C._set_conv_winograd(-1)
+    _C._set_conv_direct(-1)
 
 
 # (batch, in channels, out channels, height, width, padding)

@@ -1,7 +1,6 @@
 // Convolution kernels (see conv.h).
 #include "conv.h"
 #include <cstring>
-#include <mutex>
 #include "blas.h"
 #include "parallel.h"
 
@@ -14,25 +13,21 @@ bool is_pointwise(const ConvGeom& g) {
   return g.kH == 1 && g.kW == 1 && g.sH == 1 && g.sW == 1 && g.pH == 0 && g.pW == 0 && g.oH == g.H && g.oW == g.W;
 }
 
+// The three ways to compute a stride-1 convolution g (or its weight gradient) in dtype. Forcing
+// Winograd on (tests) outranks the direct path; by default the direct path outranks Winograd (its
+// size rule leaves Winograd the many-channel convolutions).
+enum class Path { Im2col, Winograd, Direct };
+Path pick(const ConvGeom& g, ScalarType dtype, bool weight_grad) {
+  const bool wino = winograd_used(g, weight_grad);
+  if (wino && winograd_mode() == 1) return Path::Winograd;
+  if (direct_conv_used(g, dtype)) return Path::Direct;
+  return wino ? Path::Winograd : Path::Im2col;
+}
+
 // Samples of one chunk of the batch per pool thread: the columns buffer is reused across them.
 template <typename F>
 void over_batch(const ConvGeom& g, F&& fn) {
   parallel_for(0, g.N, 1, fn);
-}
-
-// The convolution whose output is conv_gemm_fold's image: the column side
-// convolved with the rotated, transposed weight, padding k - 1 - p (stride 1, dilation 1).
-ConvGeom adjoint_geom(const ConvGeom& g) {
-  ConvGeom a = g;
-  a.C = g.R;
-  a.H = g.oH;
-  a.W = g.oW;
-  a.R = g.C;
-  a.oH = g.H;
-  a.oW = g.W;
-  a.pH = g.kH - 1 - g.pH;
-  a.pW = g.kW - 1 - g.pW;
-  return a;
 }
 
 }  // namespace
@@ -108,7 +103,11 @@ template void col2im<double>(const ConvGeom&, const double*, double*);
 
 void conv_unfold_gemm(const ConvGeom& g, const Tensor& image, const Tensor& weight, const Tensor& colside,
                       const Tensor& bias) {
-  if (winograd_used(g)) return winograd_conv3x3(g, image, weight, bias, colside, false);
+  switch (pick(g, image.dtype(), false)) {
+    case Path::Winograd: return winograd_conv3x3(g, image, weight, bias, colside, false);
+    case Path::Direct: return direct_conv(g, image, weight, bias, colside, false);
+    case Path::Im2col: break;
+  }
   dispatch_floating(image.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const int64_t K = g.K(), L = g.L();
@@ -133,9 +132,13 @@ void conv_unfold_gemm(const ConvGeom& g, const Tensor& image, const Tensor& weig
 }
 
 void conv_gemm_fold(const ConvGeom& g, const Tensor& colside, const Tensor& weight, const Tensor& image) {
-  if (winograd_fits(g)) {
-    const ConvGeom a = adjoint_geom(g);
-    if (winograd_used(a)) return winograd_conv3x3(a, colside, weight, Tensor(), image, true);
+  if (g.sH == 1 && g.sW == 1) {  // the adjoint is a convolution of the column side
+    const ConvGeom a = adjoint_geometry(g);
+    switch (pick(a, image.dtype(), false)) {
+      case Path::Winograd: return winograd_conv3x3(a, colside, weight, Tensor(), image, true);
+      case Path::Direct: return direct_conv(a, colside, weight, Tensor(), image, true);
+      case Path::Im2col: break;
+    }
   }
   dispatch_floating(image.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -165,7 +168,11 @@ void conv_gemm_fold(const ConvGeom& g, const Tensor& colside, const Tensor& weig
 }
 
 void conv_weight_grad(const ConvGeom& g, const Tensor& colside, const Tensor& image, const Tensor& dweight) {
-  if (winograd_used(g, true)) return winograd_weight_grad(g, image, colside, dweight);
+  switch (pick(g, image.dtype(), true)) {
+    case Path::Winograd: return winograd_weight_grad(g, image, colside, dweight);
+    case Path::Direct: return direct_conv_weight_grad(g, image, colside, dweight);
+    case Path::Im2col: break;
+  }
   dispatch_floating(image.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const int64_t K = g.K(), L = g.L(), WN = g.G * g.R * K;
@@ -174,10 +181,8 @@ void conv_weight_grad(const ConvGeom& g, const Tensor& colside, const Tensor& im
     const T* x = image.data<T>();
     T* dw = dweight.data<T>();
     std::memset(dw, 0, sizeof(T) * WN);
-    std::mutex mu;
-    bool first = true;
+    ChunkSums sums;
     over_batch(g, [&](int64_t n0, int64_t n1) {
-      // each chunk sums its samples into its own buffer; the first chunk to finish writes dweight
       Tensor part = st::empty({WN}, image.dtype());
       T* acc = part.data<T>();
       Tensor buf = direct ? Tensor() : st::empty({K, L}, image.dtype());
@@ -191,13 +196,7 @@ void conv_weight_grad(const ConvGeom& g, const Tensor& colside, const Tensor& im
                       n == n0 ? T(0) : T(1));
         }
       }
-      std::lock_guard<std::mutex> lk(mu);
-      if (first) {
-        std::memcpy(dw, acc, sizeof(T) * WN);
-        first = false;
-      } else {
-        for (int64_t i = 0; i < WN; ++i) dw[i] += acc[i];
-      }
+      sums.fold(dw, acc, WN);
     });
   });
 }

@@ -14,6 +14,8 @@
 // (input gradient) and weight_grad with the roles of its input and output swapped.
 #pragma once
 #include <cstdint>
+#include <cstring>
+#include <mutex>
 #include "../core/tensor.h"
 
 namespace st::kernels {
@@ -34,6 +36,26 @@ void im2col(const ConvGeom& g, const T* image, T* col);
 // image (C, H, W) += the columns folded back (the adjoint of im2col); image is not cleared.
 template <typename T>
 void col2im(const ConvGeom& g, const T* col, T* image);
+
+// A weight gradient summed over the batch by the pool's chunks: each chunk sums its samples into its
+// own buffer and folds that in here; the first to finish copies, the others add.
+class ChunkSums {
+ public:
+  template <typename T>
+  void fold(T* dst, const T* part, int64_t n) {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (first_) {
+      std::memcpy(dst, part, sizeof(T) * static_cast<size_t>(n));
+      first_ = false;
+    } else {
+      for (int64_t i = 0; i < n; ++i) dst[i] += part[i];
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  bool first_ = true;
+};
 
 // The three products (see the top of this file). Tensors are contiguous, of one
 // floating dtype: image (N, G*C, H, W), colside (N, G*R, oH, oW), weight (G*R, C, kH, kW).
@@ -66,6 +88,28 @@ bool winograd_fits(const ConvGeom& g);
 bool winograd_used(const ConvGeom& g, bool weight_grad = false);
 void set_winograd_mode(int mode);
 int winograd_mode();
+
+// Direct convolution (conv_direct.cpp), float32, stride 1: for few channels, where im2col's
+// columns cost more to write than its products cost to run. conv_unfold_gemm takes it when
+// direct_conv_used(g) says so, conv_gemm_fold when it says so for adjoint_geometry(g), and
+// conv_weight_grad likewise for g.
+// y (N, G*R, oH, oW) = conv(x (N, G*C, H, W), weight (G*R, C, kH, kW)) (+ bias[r] when defined); with
+// `adjoint`, weight is the (G*C, R, kH, kW) weight of the convolution whose adjoint g is (its taps
+// are reversed). Tensors contiguous float32.
+void direct_conv(const ConvGeom& g, const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& y,
+                 bool adjoint);
+// dweight (G*R, C, kH, kW) = the gradient of that convolution's weight for output gradient dy and input x.
+void direct_conv_weight_grad(const ConvGeom& g, const Tensor& x, const Tensor& dy, const Tensor& dweight);
+// The convolution that computes g's input gradient from its output gradient: channels and sizes
+// swapped, padding d * (k - 1) - p (negative when g pads more than that).
+ConvGeom adjoint_geometry(const ConvGeom& g);
+// Whether g has stride 1, padding >= 0 and consistent sizes (what direct_conv computes).
+bool direct_conv_fits(const ConvGeom& g);
+// Whether the kernels take the direct path for g: mode -1 (default) when it fits, the dtype is
+// float32 and the channels are few, 0 never, 1 whenever it fits and the dtype is float32.
+bool direct_conv_used(const ConvGeom& g, ScalarType dtype);
+void set_direct_conv_mode(int mode);
+int direct_conv_mode();
 
 // out (N, Cout, S) += bias[c] for every sample and position (S = spatial size).
 void add_channel_bias(const Tensor& out, const Tensor& bias);

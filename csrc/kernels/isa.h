@@ -53,7 +53,25 @@ struct IsaTable {
   void (*stream_fence)();
   // The float32 product's register tile (sgemm.h), or null where OpenBLAS runs every product.
   SgemmTile sgemm_tile;
+  // Direct float32 convolution over flattened, zero-padded planes (conv_direct.cpp). x holds C planes of
+  // `plane` floats; a tap t reads x at offset off[t] from an output position p.
+  //   conv_rows:  out[r * ldo + p] = sum_{c, t} w[r * ldw + c * taps + t] * x[c * plane + off[t] + p]
+  //               for r < nr and p < len rounded up to kConvBlock (the positions past len are scratch).
+  //   conv_wgrad: dw[r * ldw + c * taps + t] += sum_{i, p} g[i * gstride + r * ldg + p]
+  //                                                * x[i * xstride + c * plane + off[t] + p]
+  //               for r < nr, c < C, t < taps, i < nimg samples and p < len rounded up to kConvLanes
+  //               (g is zero past len); accumulated over the samples before anything is added to dw.
+  void (*conv_rows)(float* out, int64_t ldo, const float* x, int64_t plane, int64_t C, const int64_t* off,
+                    int64_t taps, const float* w, int64_t ldw, int64_t nr, int64_t len);
+  void (*conv_wgrad)(float* dw, int64_t ldw, const float* g, int64_t ldg, int64_t nr, const float* x, int64_t plane,
+                     int64_t C, const int64_t* off, int64_t taps, int64_t len, int64_t nimg, int64_t xstride,
+                     int64_t gstride);
 };
+
+// Every table's conv_rows works on blocks of at most this many positions, and conv_wgrad on
+// multiples of at most kConvLanes: buffers with this much slack past `len` serve them all.
+constexpr int64_t kConvBlock = 64;
+constexpr int64_t kConvLanes = 16;
 
 // A result written in contiguous runs of at least this many bytes goes out
 // with non-temporal stores: far bigger than the caches, it would only evict

@@ -732,6 +732,137 @@ constexpr SgemmTile sgemm_tile_fn = &sgemm_tile;
 constexpr SgemmTile sgemm_tile_fn = nullptr;  // products go to OpenBLAS
 #endif
 
+
+// Direct convolution over flattened, zero-padded planes (isa.h: conv_rows, conv_wgrad). The same
+// source for every table: GCC vectors of ST_VEC_BYTES (contracted to FMAs where the ISA has them), or
+// plain floats in the generic build. Register blocks: kCRows output channels x kCVecs vectors of
+// positions (forward), kCRows channels x kCTaps taps (weight gradient).
+#if ST_GENERIC
+using cvec = float;
+constexpr int kCL = 1;
+constexpr int kCRows = 4, kCVecs = 4, kCTaps = 4, kCWRows = 4;
+inline float chsum(float v) { return v; }
+#else
+using cvec = vfloat;
+constexpr int kCL = kVecLanes;
+constexpr int kCRows = ST_VEC_BYTES == 64 ? 6 : 4;
+constexpr int kCVecs = ST_VEC_BYTES == 64 ? 4 : 2;
+constexpr int kCTaps = 4;
+constexpr int kCWRows = ST_VEC_BYTES == 64 ? 4 : 2;  // the weight gradient's channels per block
+inline float chsum(cvec v) {
+  float s = 0.0f;
+  for (int i = 0; i < kCL; ++i) s += v[i];
+  return s;
+}
+#endif
+static_assert(kCL * kCVecs <= kConvBlock && kCL <= kConvLanes, "conv slack");
+template <int A, int B>
+void zero(cvec (&acc)[A][B]) {
+#pragma GCC unroll 8
+  for (int i = 0; i < A; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < B; ++j) acc[i][j] = cvec{} + 0.0f;
+}
+inline cvec cload(const float* p) {
+  cvec v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+template <int RB>
+void conv_rows_block(float* out, int64_t ldo, const float* x, int64_t plane, int64_t C, const int64_t* off,
+                     int64_t taps, const float* w, int64_t ldw, int64_t len) {
+  for (int64_t p0 = 0; p0 < len; p0 += kCL * kCVecs) {
+    cvec acc[RB][kCVecs];
+    zero(acc);
+    for (int64_t c = 0; c < C; ++c) {
+      const float* xc = x + c * plane + p0;
+      const float* wc = w + c * taps;
+      for (int64_t t = 0; t < taps; ++t) {
+        const float* xp = xc + off[t];
+        cvec xv[kCVecs];
+#pragma GCC unroll 4
+        for (int v = 0; v < kCVecs; ++v) xv[v] = cload(xp + v * kCL);
+#pragma GCC unroll 8
+        for (int r = 0; r < RB; ++r) {
+          const cvec wv = cvec{} + wc[r * ldw + t];
+#pragma GCC unroll 4
+          for (int v = 0; v < kCVecs; ++v) acc[r][v] += wv * xv[v];
+        }
+      }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < RB; ++r)
+#pragma GCC unroll 4
+      for (int v = 0; v < kCVecs; ++v) std::memcpy(out + r * ldo + p0 + v * kCL, &acc[r][v], sizeof(cvec));
+  }
+}
+
+// Runs fn.template operator()<rows>() for the compile-time rows == n (1 <= n <= N).
+template <int N, typename F>
+void with_rows(int64_t n, F&& fn) {
+  if constexpr (N > 1) {
+    if (n < N) return with_rows<N - 1>(n, fn);
+  }
+  fn(std::integral_constant<int, N>());
+}
+
+void conv_rows(float* out, int64_t ldo, const float* x, int64_t plane, int64_t C, const int64_t* off, int64_t taps,
+               const float* w, int64_t ldw, int64_t nr, int64_t len) {
+  for (int64_t r0 = 0; r0 < nr; r0 += kCRows)
+    with_rows<kCRows>(std::min<int64_t>(kCRows, nr - r0), [&](auto rows) {
+      conv_rows_block<decltype(rows)::value>(out + r0 * ldo, ldo, x, plane, C, off, taps, w + r0 * ldw, ldw, len);
+    });
+}
+
+template <int RB, int TB>
+void conv_wgrad_block(float* dw, int64_t ldw, const float* g, int64_t ldg, const float* x, const int64_t* off,
+                      int64_t len, int64_t nimg, int64_t xstride, int64_t gstride) {
+  cvec acc[RB][TB];
+  zero(acc);
+  for (int64_t i = 0; i < nimg; ++i) {
+    const float* xt[TB];
+#pragma GCC unroll 4
+    for (int t = 0; t < TB; ++t) xt[t] = x + i * xstride + off[t];
+    const float* gi = g + i * gstride;
+    for (int64_t p = 0; p < len; p += kCL) {
+      cvec xv[TB];
+#pragma GCC unroll 4
+      for (int t = 0; t < TB; ++t) xv[t] = cload(xt[t] + p);
+#pragma GCC unroll 8
+      for (int r = 0; r < RB; ++r) {
+        const cvec gv = cload(gi + r * ldg + p);
+#pragma GCC unroll 4
+        for (int t = 0; t < TB; ++t) acc[r][t] += gv * xv[t];
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < RB; ++r)
+#pragma GCC unroll 4
+    for (int t = 0; t < TB; ++t) dw[r * ldw + t] += chsum(acc[r][t]);
+}
+
+template <int RB>
+void conv_wgrad_rows(float* dw, int64_t ldw, const float* g, int64_t ldg, const float* x, const int64_t* off,
+                     int64_t taps, int64_t len, int64_t nimg, int64_t xstride, int64_t gstride) {
+  int64_t t0 = 0;
+  for (; t0 + kCTaps <= taps; t0 += kCTaps)
+    conv_wgrad_block<RB, kCTaps>(dw + t0, ldw, g, ldg, x, off + t0, len, nimg, xstride, gstride);
+  for (; t0 < taps; ++t0) conv_wgrad_block<RB, 1>(dw + t0, ldw, g, ldg, x, off + t0, len, nimg, xstride, gstride);
+}
+
+void conv_wgrad(float* dw, int64_t ldw, const float* g, int64_t ldg, int64_t nr, const float* x, int64_t plane,
+                int64_t C, const int64_t* off, int64_t taps, int64_t len, int64_t nimg, int64_t xstride,
+                int64_t gstride) {
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t r0 = 0; r0 < nr; r0 += kCWRows)
+      with_rows<kCWRows>(std::min<int64_t>(kCWRows, nr - r0), [&](auto rows) {
+        conv_wgrad_rows<decltype(rows)::value>(dw + r0 * ldw + c * taps, ldw, g + r0 * ldg, ldg, x + c * plane, off,
+                                               taps, len, nimg, xstride, gstride);
+      });
+}
+
 }  // namespace
 
 #include "isa_optim.h"
@@ -740,6 +871,7 @@ const IsaTable& table() {
   static const IsaTable t{ST_ISA_NAME, &binary_table, &binary_scalar_table, &add_scaled_table, &unary_table, &sum_f32, &sum_f64,
                           &sum_rows_f32, &sum_rows_f64,
                           &transpose_tile, optim_loops_f32, optim_loops_f64, &f16_to_f32, &f32_to_f16,
-                          &bf16_to_f32, &f32_to_bf16, &stream_copy, &stream_fence, sgemm_tile_fn};
+                          &bf16_to_f32, &f32_to_bf16, &stream_copy, &stream_fence, sgemm_tile_fn,
+                          &conv_rows, &conv_wgrad};
   return t;
 }

@@ -82,6 +82,8 @@ void bind_runtime(Module& m) {
   // convolution's Winograd path: -1 by size (default), 0 never, 1 whenever it applies (tests compare both)
   m.def("_set_conv_winograd", [](int mode) { kernels::set_winograd_mode(mode); });
   m.def("_conv_winograd", [] { return kernels::winograd_mode(); });
+  m.def("_set_conv_direct", [](int mode) { kernels::set_direct_conv_mode(mode); });
+  m.def("_conv_direct", [] { return kernels::direct_conv_mode(); });
   m.def("_empty_cache", [] { st::empty_cache(); });
   m.def("_cached_bytes", [] { return st::cached_bytes(); });
   m.def("_allocator_stats", [] {
