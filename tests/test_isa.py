@@ -267,13 +267,14 @@ def test_own_sgemm_serves_where_openblas_lacks_avx512():
     either way, never takes small or narrow products, and SMALLTORCH_SGEMM=openblas turns it off."""
     code = ("import smalltorch as t; c = t._C\n"
             "print(c._isa() == 'avx512', c._own_sgemm(256, 256, 256, False), c._own_sgemm(256, 256, 256, True),"
-            " c._own_sgemm(256, 10, 256, True), c._own_sgemm(8, 8, 8, True))")
+            " c._own_sgemm(256, 10, 256, True), c._own_sgemm(8, 8, 8, True), c._own_sgemm(2**40, 2**40, 2**40, True))")
 
     def run(**env):
         return [v == "True" for v in _fresh_python(code, **env)]
 
-    avx512, one_off, reused, narrow, small = run(OPENBLAS_CORETYPE="Haswell")
+    avx512, one_off, reused, narrow, small, huge = run(OPENBLAS_CORETYPE="Haswell")
     assert (one_off, reused, narrow, small) == (avx512, avx512, False, False)
+    assert huge == avx512  # 2**120 multiply-adds: large, not an overflowed int64 that reads as small
     if avx512:  # OpenBLAS's AVX-512 kernels take one-off products; reused right-hand sides stay ours
         assert run(OPENBLAS_CORETYPE="SkylakeX")[1:3] == [False, True]
-    assert run(OPENBLAS_CORETYPE="Haswell", SMALLTORCH_SGEMM="openblas")[1:] == [False, False, False, False]
+    assert run(OPENBLAS_CORETYPE="Haswell", SMALLTORCH_SGEMM="openblas")[1:] == [False] * 5

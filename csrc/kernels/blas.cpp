@@ -182,7 +182,9 @@ void loop_gemm(T* out, const T* a, int64_t ars, int64_t acs, const T* b, int64_t
 
 // ---------------------------------------------------------------- drivers
 // Products of at least this many multiply-adds are split over our threads:
-// about 50 us of one core, well above the cost of waking a worker.
+// about 50 us of one core, well above the cost of waking a worker. (Our own
+// float32 kernel splits from half this, sgemm.cpp's kSplitWork: it packs b
+// once for all threads, so a split costs it less.)
 constexpr int64_t kGemmSplitWork = int64_t(1) << 22;
 // Products below this many multiply-adds stay on OpenBLAS (packing would cost more than it saves), and so do
 // products of fewer columns than kOwnSgemmMinCols (a tile is 32 columns wide: at 10 columns, as in a
@@ -216,7 +218,7 @@ bool openblas_has_avx512() {
 }
 
 SgemmTile own_sgemm_tile(int64_t m, int64_t n, int64_t k, bool b_reused) {
-  if (own_sgemm_off() || n < kOwnSgemmMinCols || m * n * k < kOwnSgemmWork) return nullptr;
+  if (own_sgemm_off() || n < kOwnSgemmMinCols || multiply_adds(m, n, k) < kOwnSgemmWork) return nullptr;
   if (!b_reused && openblas_has_avx512()) return nullptr;
   return isa().sgemm_tile;
 }
@@ -246,7 +248,7 @@ void gemm_one(T* out, const T* a, bool ta, int64_t lda, const T* b, bool tb, int
   const int64_t threads = get_num_threads();
   const bool by_rows = m >= n;
   const int64_t side = by_rows ? m : n;
-  if (threads <= 1 || m * n * k < kGemmSplitWork || side < 32) return block(0, m, 0, n);
+  if (threads <= 1 || multiply_adds(m, n, k) < kGemmSplitWork || side < 32) return block(0, m, 0, n);
   // block p covers [side * p / parts, side * (p + 1) / parts), cut at multiples of 16
   const int64_t parts = std::min<int64_t>(threads, side / 16);
   auto cut = [&](int64_t p) { return p == parts ? side : side * p / parts / 16 * 16; };

@@ -132,7 +132,7 @@ void sgemm_packed(SgemmTile tile, float* out, int64_t ldo, const float* a, bool 
   if (m <= 0 || n <= 0) return;
   const int64_t kc_max = slice_depth(k);
   const int64_t tiles = (m + kSgemmMR - 1) / kSgemmMR;
-  const int64_t threads = m * n * k >= kSplitWork ? get_num_threads() : 1;
+  const int64_t threads = multiply_adds(m, n, k) >= kSplitWork ? get_num_threads() : 1;
   for (int64_t jc = 0; jc < n; jc += kNC) {
     const int64_t nc = std::min(kNC, n - jc), panels = (nc + kSgemmNR - 1) / kSgemmNR;
     float* bp = aligned_scratch(t_pack_b, panels * kc_max * kSgemmNR);

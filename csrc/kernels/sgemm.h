@@ -8,6 +8,11 @@
 
 namespace st::kernels {
 
+// The multiply-adds of an m x n x k product, in a type that cannot overflow (the size rules compare it).
+inline double multiply_adds(int64_t m, int64_t n, int64_t k) {
+  return static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+}
+
 constexpr int64_t kSgemmMR = 12;  // rows of a register tile
 constexpr int64_t kSgemmNR = 32;  // columns of a register tile
 
