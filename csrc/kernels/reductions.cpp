@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 #include "kernels.h"
+#include "isa.h"
 #include "loop.h"
 
 namespace st::kernels {
@@ -87,13 +88,17 @@ T minmax_block(const T* a, int64_t n, bool mx) {
         std::memcpy(&acc[k], a, sizeof(V));
         nan[k] = acc[k] != acc[k];
       }
-      for (; i + 4 * W <= n; i += 4 * W)
+      for (; i + 4 * W <= n; i += 4 * W) {
+        // one 64-byte line per step: ask for the one kPrefetchBytes ahead (a hint, its address formed as
+        // an integer)
+        __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(a + i) + kPrefetchBytes));
         for (int k = 0; k < 4; ++k) {
           V x;
           std::memcpy(&x, a + i + k * W, sizeof(V));
           acc[k] = mx ? (x > acc[k] ? x : acc[k]) : (x < acc[k] ? x : acc[k]);
           nan[k] |= x != x;
         }
+      }
       for (int k = 0; k < 4; ++k)
         for (int l = 0; l < W; ++l) {
           T v = acc[k][l];
