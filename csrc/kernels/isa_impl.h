@@ -553,10 +553,7 @@ SumVec<T> pairwise_lanes(const T* a, int64_t n) {
   int64_t i = 0;
   for (; i + 4 * W <= n; i += 4 * W)
     for (int k = 0; k < 4; ++k) {
-#if defined(__GNUC__)
-      // a hint (past the array's end it faults on nothing), its address formed as an integer
-      __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(a + i + k * W) + kPrefetchBytes));
-#endif
+      prefetch_ahead(a + i + k * W);
       V x;
       std::memcpy(static_cast<void*>(&x), a + i + k * W, sizeof x);  // void*: V may be the generic struct
       acc[k] += x;

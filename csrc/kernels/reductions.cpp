@@ -89,9 +89,7 @@ T minmax_block(const T* a, int64_t n, bool mx) {
         nan[k] = acc[k] != acc[k];
       }
       for (; i + 4 * W <= n; i += 4 * W) {
-        // one 64-byte line per step: ask for the one kPrefetchBytes ahead (a hint, its address formed as
-        // an integer)
-        __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(a + i) + kPrefetchBytes));
+        prefetch_ahead(a + i);  // one 64-byte line per step
         for (int k = 0; k < 4; ++k) {
           V x;
           std::memcpy(&x, a + i + k * W, sizeof(V));
