@@ -52,24 +52,37 @@ void pad_into(const ConvGeom& g, const Flat& f, const float* img, float* xs) {
       std::memcpy(xs + c * f.plane + (h + g.pH) * f.Wp + g.pW, img + (c * g.H + h) * g.W, sizeof(float) * g.W);
 }
 
-// y (N, G*R, oH, oW) = conv(x, w) + bias for stride 1, w arranged (G*R, C * taps).
+// How many parts each sample's work is cut into: one when the batch alone keeps every thread busy,
+// else enough for the threads (a single image still runs on all of them), at most `most`.
+int64_t sample_parts(const ConvGeom& g, int64_t most) {
+  const int64_t threads = get_num_threads();
+  return g.N >= threads ? 1 : std::max<int64_t>(1, std::min<int64_t>(most, (threads + g.N - 1) / g.N));
+}
+
+// y (N, G*R, oH, oW) = conv(x, w) + bias for stride 1, w arranged (G*R, C * taps); the pool's tasks are
+// (sample, band of output rows) pairs.
 void run_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
   const Flat f(g);
-  const int64_t run = round_up(f.len, kConvBlock), ldw = g.C * f.taps;
+  // a band's positions are computed up to a whole block past its end: rows of run + kConvBlock
+  const int64_t run = round_up(f.len, kConvBlock), ldo = run + kConvBlock, ldw = g.C * f.taps;
+  const int64_t parts = sample_parts(g, g.oH);
   const IsaTable& t = isa();
-  parallel_for(0, g.N, 1, [&](int64_t n0, int64_t n1) {
-    Tensor xbuf = zeroed(f.input_floats(g, run)), obuf = st::empty({g.R * run}, ScalarType::Float32);
+  parallel_for(0, g.N * parts, 1, [&](int64_t t0, int64_t t1) {
+    Tensor xbuf = zeroed(f.input_floats(g, run)), obuf = st::empty({g.R * ldo}, ScalarType::Float32);
     float* xs = xbuf.data<float>();
     float* os = obuf.data<float>();
-    for (int64_t n = n0; n < n1; ++n) {
+    for (int64_t task = t0; task < t1; ++task) {
+      const int64_t n = task / parts, part = task % parts;
+      const int64_t oh0 = g.oH * part / parts, oh1 = g.oH * (part + 1) / parts, p0 = oh0 * f.Wp;
       for (int64_t gi = 0; gi < g.G; ++gi) {
         pad_into(g, f, x + (n * g.G + gi) * g.C * g.H * g.W, xs);
-        t.conv_rows(os, run, xs, f.plane, g.C, f.off.data(), f.taps, w + gi * g.R * ldw, ldw, g.R, f.len);
+        t.conv_rows(os + p0, ldo, xs + p0, f.plane, g.C, f.off.data(), f.taps, w + gi * g.R * ldw, ldw, g.R,
+                    (oh1 - oh0) * f.Wp);
         for (int64_t r = 0; r < g.R; ++r) {
           const float b = bias ? bias[gi * g.R + r] : 0.0f;
           float* dst = y + ((n * g.G + gi) * g.R + r) * g.oH * g.oW;
-          for (int64_t oh = 0; oh < g.oH; ++oh) {
-            const float* src = os + r * run + oh * f.Wp;
+          for (int64_t oh = oh0; oh < oh1; ++oh) {
+            const float* src = os + r * ldo + oh * f.Wp;
             for (int64_t ow = 0; ow < g.oW; ++ow) dst[oh * g.oW + ow] = src[ow] + b;
           }
         }
@@ -138,16 +151,15 @@ void direct_conv_weight_grad(const ConvGeom& g, const Tensor& x, const Tensor& d
   const float* xp = x.data<float>();
   const float* gp = dy.data<float>();
   float* dw = dweight.data<float>();
-  std::memset(dw, 0, sizeof(float) * WN);  // an empty batch folds nothing in
+  std::memset(dw, 0, sizeof(float) * WN);  // an empty batch adds nothing
   const IsaTable& t = isa();
-  ChunkSums sums;
-  parallel_for(0, g.N, 1, [&](int64_t n0, int64_t n1) {
-    // kWgradSamples samples per table call, which keeps its sums in registers across them
+  // acc (laid out as dweight) += the sums over samples [n0, n1) for output channels [r0, r1) of each group,
+  // kWgradSamples samples per table call, which keeps its sums in registers across them
+  auto accumulate = [&](int64_t n0, int64_t n1, int64_t r0, int64_t r1, float* acc) {
     const int64_t nb = std::min(kWgradSamples, n1 - n0);
-    Tensor xbuf = zeroed(nb * xstride), gbuf = zeroed(nb * gstride), part = zeroed(WN);
+    Tensor xbuf = zeroed(nb * xstride), gbuf = zeroed(nb * gstride);
     float* xs = xbuf.data<float>();
     float* gs = gbuf.data<float>();
-    float* acc = part.data<float>();
     for (int64_t b0 = n0; b0 < n1; b0 += nb) {
       const int64_t b1 = std::min(n1, b0 + nb);
       for (int64_t gi = 0; gi < g.G; ++gi) {
@@ -155,15 +167,29 @@ void direct_conv_weight_grad(const ConvGeom& g, const Tensor& x, const Tensor& d
           pad_into(g, f, xp + (n * g.G + gi) * g.C * g.H * g.W, xs + (n - b0) * xstride);
           const float* d = gp + (n * g.G + gi) * g.R * g.oH * g.oW;
           float* gn = gs + (n - b0) * gstride;
-          for (int64_t r = 0; r < g.R; ++r)  // columns ow >= oW of each row stay zero
+          for (int64_t r = r0; r < r1; ++r)  // columns ow >= oW of each row stay zero
             for (int64_t oh = 0; oh < g.oH; ++oh)
               std::memcpy(gn + r * run + oh * f.Wp, d + (r * g.oH + oh) * g.oW, sizeof(float) * g.oW);
         }
-        t.conv_wgrad(acc + gi * g.R * ldw, ldw, gs, run, g.R, xs, f.plane, g.C, f.off.data(), f.taps, f.len, b1 - b0,
-                     xstride, gstride);
+        t.conv_wgrad(acc + (gi * g.R + r0) * ldw, ldw, gs + r0 * run, run, r1 - r0, xs, f.plane, g.C, f.off.data(),
+                     f.taps, f.len, b1 - b0, xstride, gstride);
       }
     }
-    sums.fold(dw, acc, WN);
+  };
+  if (g.N == 0) return;
+  const int64_t parts = sample_parts(g, g.R / 8);
+  if (parts > 1) {  // few samples, many channels: the threads take disjoint output channels, each summing every sample
+    parallel_for(0, parts, 1, [&](int64_t p0, int64_t p1) {
+      for (int64_t part = p0; part < p1; ++part)
+        accumulate(0, g.N, g.R * part / parts, g.R * (part + 1) / parts, dw);
+    });
+    return;
+  }
+  ChunkSums sums;
+  parallel_for(0, g.N, 1, [&](int64_t n0, int64_t n1) {
+    Tensor part = zeroed(WN);
+    accumulate(n0, n1, 0, g.R, part.data<float>());
+    sums.fold(dw, part.data<float>(), WN);
   });
 }
 

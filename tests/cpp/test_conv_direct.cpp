@@ -28,11 +28,13 @@ ConvGeom geom(int64_t N, int64_t G, int64_t C, int64_t R, int64_t H, int64_t W, 
 }
 
 // LeNet's two convolutions, odd sizes, groups, dilation, a 2x3 kernel, a 1-d one, 11 samples (the
-// weight gradient sums 8 per call) and 33 channels (several register blocks of rows).
+// weight gradient sums 8 per call), 33 channels (several register blocks of rows), and single samples
+// (two threads then split each sample's output rows, and with 17 channels the weight gradient's).
 const ConvGeom kCases[] = {
     geom(3, 1, 1, 6, 28, 28, 5, 5, 2, 2, 1), geom(11, 1, 6, 16, 14, 14, 5, 5, 0, 0, 1),
     geom(2, 2, 3, 5, 7, 9, 2, 3, 1, 2, 1),   geom(2, 1, 2, 7, 8, 8, 3, 3, 2, 2, 2),
     geom(3, 1, 3, 33, 1, 20, 1, 4, 0, 1, 1), geom(1, 3, 2, 2, 5, 6, 3, 3, 1, 0, 1),
+    geom(1, 1, 2, 17, 9, 7, 3, 3, 1, 1, 1),
 };
 
 struct Data {
