@@ -172,18 +172,26 @@ void scatter_with(const Tensor& self, int64_t dim, const Tensor& index, const Te
     run_plan_range(plan, 0, plan.numel, [=](char** d, const int64_t* s, int64_t n) {
       // index and src stream in: ask for their lines ahead (the 1-d scatter of 2e6 values into 1e5 ran
       // 1.1x torch's time without, 0.5-0.6x with)
-      for (int64_t i = 0; i < n; ++i) {
-        prefetch_ahead(d[1] + i * s[1]);
-        prefetch_ahead(d[2] + i * s[2]);
-        int64_t j = load<int64_t>(d[1] + i * s[1]);
-        if constexpr (Checked) {
-          if (static_cast<uint64_t>(j) >= static_cast<uint64_t>(dim_size)) index_out_of_bounds(j, dim, dim_size);
-        } else if (j < 0) {
-          j += dim_size;
+      auto scan = [&](auto s0, auto s1, auto s2) {  // strides in bytes: compile-time in the common case
+        for (int64_t i = 0; i < n; ++i) {
+          prefetch_ahead(d[1] + i * s1);
+          prefetch_ahead(d[2] + i * s2);
+          int64_t j = load<int64_t>(d[1] + i * s1);
+          if constexpr (Checked) {
+            if (static_cast<uint64_t>(j) >= static_cast<uint64_t>(dim_size)) index_out_of_bounds(j, dim, dim_size);
+          } else if (j < 0) {
+            j += dim_size;
+          }
+          char* p = d[0] + i * s0 + j * ds;
+          store<T>(p, combine(load<T>(p), load<T>(d[2] + i * s2)));
         }
-        char* p = d[0] + i * s[0] + j * ds;
-        store<T>(p, combine(load<T>(p), load<T>(d[2] + i * s[2])));
-      }
+      };
+      // one line of self along dim, index and src contiguous (a row-wise scatter, or a 1-d one)
+      if (s[0] == 0 && s[1] == 8 && s[2] == static_cast<int64_t>(sizeof(T)))
+        scan(std::integral_constant<int64_t, 0>(), std::integral_constant<int64_t, 8>(),
+             std::integral_constant<int64_t, sizeof(T)>());
+      else
+        scan(s[0], s[1], s[2]);
     });
   };
   const int64_t rows = split >= 0 ? index.sizes()[split] : 1;
