@@ -261,20 +261,24 @@ def test_blas_core_names_openblas_kernels():
 
 
 @pytest.mark.skipif(not X86_AVX2, reason="OpenBLAS's x86 kernel names; its Haswell kernels need AVX2")
-def test_own_sgemm_serves_where_openblas_lacks_avx512():
-    """Our float32 tile (AVX-512 table only) takes one-off products while OpenBLAS is held to 256-bit kernels,
-    leaves them to OpenBLAS's own AVX-512 kernels, serves products with a reused (packed once) right-hand side
-    either way, never takes small or narrow products, and SMALLTORCH_SGEMM=openblas turns it off."""
+def test_own_sgemm_serves_where_openblas_vectors_are_narrower():
+    """Our float32 tile (AVX-512 and AVX2 tables) takes one-off products only while OpenBLAS runs narrower
+    vectors than the tile's (AVX-512 tile against OpenBLAS's Haswell kernels, either tile against its SSE
+    Nehalem kernels), serves products with a reused (packed once) right-hand side whatever OpenBLAS runs,
+    never takes small or narrow products, and SMALLTORCH_SGEMM=openblas turns it off."""
     code = ("import smalltorch as t; c = t._C\n"
-            "print(c._isa() == 'avx512', c._own_sgemm(256, 256, 256, False), c._own_sgemm(256, 256, 256, True),"
+            "print(c._isa(), c._own_sgemm(256, 256, 256, False), c._own_sgemm(256, 256, 256, True),"
             " c._own_sgemm(256, 10, 256, True), c._own_sgemm(8, 8, 8, True), c._own_sgemm(2**40, 2**40, 2**40, True))")
 
     def run(**env):
-        return [v == "True" for v in _fresh_python(code, **env)]
+        out = _fresh_python(code, **env)
+        return [out[0]] + [v == "True" for v in out[1:]]
 
-    avx512, one_off, reused, narrow, small, huge = run(OPENBLAS_CORETYPE="Haswell")
-    assert (one_off, reused, narrow, small) == (avx512, avx512, False, False)
-    assert huge == avx512  # 2**120 multiply-adds: large, not an overflowed int64 that reads as small
-    if avx512:  # OpenBLAS's AVX-512 kernels take one-off products; reused right-hand sides stay ours
+    isa, one_off, reused, narrow, small, huge = run(OPENBLAS_CORETYPE="Haswell")
+    has_tile = isa in ("avx512", "avx2")
+    assert (one_off, reused, narrow, small) == (isa == "avx512", has_tile, False, False)
+    assert huge == has_tile  # 2**120 multiply-adds: large, not an overflowed int64 that reads as small
+    assert run(OPENBLAS_CORETYPE="Nehalem")[1:3] == [has_tile, has_tile]
+    if isa == "avx512":  # OpenBLAS's AVX-512 kernels take one-off products; reused right-hand sides stay ours
         assert run(OPENBLAS_CORETYPE="SkylakeX")[1:3] == [False, True]
     assert run(OPENBLAS_CORETYPE="Haswell", SMALLTORCH_SGEMM="openblas")[1:] == [False] * 5

@@ -203,24 +203,29 @@ bool own_sgemm_off() {
 
 }  // namespace
 
-// Whether OpenBLAS runs its own AVX-512 kernels (its choice on an AVX-512 CPU unless OPENBLAS_CORETYPE names
-// an older set): they run a single product as fast as our tile or faster (1024^2 float32: 440 against 400
-// GFLOP/s on a Zen 5 EPYC), so products go to them, and our tile serves where OpenBLAS is held to 256-bit
-// kernels (that machine's environment sets OPENBLAS_CORETYPE=Haswell: 230 GFLOP/s).
-bool openblas_has_avx512() {
-  static const bool wide = [] {
+// The vector width, in bytes, of the kernel set OpenBLAS runs (its choice for the CPU unless OPENBLAS_CORETYPE
+// names another set): 64 for its AVX-512 sets, 32 for its AVX/AVX2 ones, 16 for the rest. Where its vectors are
+// as wide as our tile's, OpenBLAS runs a single product as fast or faster: 1024^2 float32 at 440 against our 400
+// GFLOP/s with AVX-512 on a Zen 5 EPYC; with AVX2 on a Zen 3 EPYC, 256 x 784 x 256 at 749 against 903 us and
+// 64 x 512 x 2048 at 1.08 against 2.0 ms (2 threads). Our tile serves one-off products only where OpenBLAS is
+// held to narrower kernels (that Zen 5 machine's environment set OPENBLAS_CORETYPE=Haswell: 230 GFLOP/s).
+int64_t openblas_vector_bytes() {
+  static const int64_t bytes = [] {
     const std::string core = blas_core();
     for (const char* name : {"SkylakeX", "Cooperlake", "SapphireRapids"})
-      if (core == name) return true;
-    return false;
+      if (core == name) return int64_t(64);
+    for (const char* name : {"Haswell", "Zen", "Sandybridge", "Excavator", "Steamroller", "Piledriver", "Bulldozer"})
+      if (core == name) return int64_t(32);
+    return int64_t(16);
   }();
-  return wide;
+  return bytes;
 }
 
-SgemmTile own_sgemm_tile(int64_t m, int64_t n, int64_t k, bool b_reused) {
-  if (own_sgemm_off() || n < kOwnSgemmMinCols || multiply_adds(m, n, k) < kOwnSgemmWork) return nullptr;
-  if (!b_reused && openblas_has_avx512()) return nullptr;
-  return isa().sgemm_tile;
+SgemmKernel own_sgemm_kernel(int64_t m, int64_t n, int64_t k, bool b_reused) {
+  if (own_sgemm_off() || n < kOwnSgemmMinCols || multiply_adds(m, n, k) < kOwnSgemmWork) return {};
+  const SgemmKernel& own = isa().sgemm;
+  if (!b_reused && openblas_vector_bytes() >= own.vec_bytes) return {};
+  return own;
 }
 
 // OpenBLAS runs single-threaded (see blas_single_threaded); a large product is
@@ -235,8 +240,8 @@ void gemm_one(T* out, const T* a, bool ta, int64_t lda, const T* b, bool tb, int
     return;
   }
   if constexpr (std::is_same_v<T, float>) {
-    if (SgemmTile tile = own_sgemm_tile(m, n, k, false))
-      return sgemm_packed(tile, out, n, a, ta, lda, b, tb, ldb, m, n, k, alpha, beta);
+    if (const SgemmKernel kern = own_sgemm_kernel(m, n, k, false))
+      return sgemm_packed(kern, out, n, a, ta, lda, b, tb, ldb, m, n, k, alpha, beta);
   }
   const CBLAS_TRANSPOSE at = ta ? CblasTrans : CblasNoTrans, bt = tb ? CblasTrans : CblasNoTrans;
   auto block = [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {

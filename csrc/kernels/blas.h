@@ -23,11 +23,12 @@ struct BlasCall {
 // CPU, or the one the environment variable OPENBLAS_CORETYPE names.
 const char* blas_core();
 
-// The register tile float32 products of this shape run through (sgemm.h), or null where they go to OpenBLAS:
-// null unless the ISA table has a tile, the product is large enough and SMALLTORCH_SGEMM is not "openblas";
-// also null for a one-off product (b_reused false) when OpenBLAS runs its own AVX-512 kernels. A caller that
+// The register tile float32 products of this shape run through (sgemm.h), or empty where they go to OpenBLAS:
+// empty unless the ISA table has a tile, the product is large enough and SMALLTORCH_SGEMM is not "openblas";
+// also empty for a one-off product (b_reused false) when OpenBLAS runs kernels with vectors as wide as the tile's
+// (its AVX-512 kernels against our AVX-512 tile, or its AVX2 ones against our AVX2 tile). A caller that
 // packs b once for many products (SgemmPackedB: a recurrent layer's steps) passes b_reused = true.
-SgemmTile own_sgemm_tile(int64_t m, int64_t n, int64_t k, bool b_reused);
+SgemmKernel own_sgemm_kernel(int64_t m, int64_t n, int64_t k, bool b_reused);
 
 // out (m x n) = beta * out + alpha * a (m x k) @ b (k x n). With beta == 0 the
 // old contents of out are ignored (NaN included), as in BLAS.

@@ -51,8 +51,8 @@ struct IsaTable {
   // cache). A thread calls stream_fence before others may read what it streamed.
   void (*stream_copy)(char* dst, const char* src, int64_t bytes);
   void (*stream_fence)();
-  // The float32 product's register tile (sgemm.h), or null where OpenBLAS runs every product.
-  SgemmTile sgemm_tile;
+  // The float32 product's register tile and its geometry (sgemm.h), or empty where OpenBLAS runs every product.
+  SgemmKernel sgemm;
   // Direct float32 convolution over flattened, zero-padded planes (conv_direct.cpp). x holds C planes of
   // `plane` floats; a tap t reads x at offset off[t] from an output position p.
   //   conv_rows:  out[r * ldo + p] = sum_{c, t} w[r * ldw + c * taps + t] * x[c * plane + off[t] + p]

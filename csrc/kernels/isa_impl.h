@@ -590,8 +590,9 @@ void sum_rows_f64(double* o, int64_t os, const double* a, int64_t rs, int64_t ro
 // c * cstride (contiguous along r) into dst[r * cols + c]. Whole blocks of
 // 8 x 8 four-byte (4 x 4 eight-byte) elements are loaded as one vector per
 // source column, transposed in registers with three (two) rounds of shuffles,
-// and stored as one vector per destination row; the ragged edges go one
-// element at a time.
+// and stored as one vector per destination row; the last columns short of a
+// block go the same way with zero vectors for the missing ones (storing each
+// row's head), and the last rows short of a block one element at a time.
 template <typename E>
 void transpose_scalar(E* o, const char* src, int64_t cstride, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
                       int64_t cols) {
@@ -632,11 +633,21 @@ inline void transpose_regs(U64x4 (&v)[4]) {
   v[3] = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
 }
 
+// The first `bytes` (< 32, a multiple of 4) of v to dst, in at most three fixed-size moves.
+template <typename V>
+inline void store_head_bytes(char* dst, const V& v, int64_t bytes) {
+  const char* s = reinterpret_cast<const char*>(&v);
+  int64_t at = 0;
+  if (bytes & 16) std::memcpy(dst, s, 16), at = 16;
+  if (bytes & 8) std::memcpy(dst + at, s + at, 8), at += 8;
+  if (bytes & 4) std::memcpy(dst + at, s + at, 4);
+}
+
 template <typename E, typename V>
 void transpose_blocked(char* dst, const char* src, int64_t cstride, int64_t rows, int64_t cols) {
   constexpr int B = sizeof(V) / sizeof(E);
   E* o = reinterpret_cast<E*>(dst);
-  const int64_t rb = rows / B * B, cb = cols / B * B;
+  const int64_t rb = rows / B * B, cb = cols / B * B, cr = cols - cb;
   for (int64_t r = 0; r < rb; r += B) {
     for (int64_t c = 0; c < cb; c += B) {
       V v[B];
@@ -644,8 +655,17 @@ void transpose_blocked(char* dst, const char* src, int64_t cstride, int64_t rows
       transpose_regs(v);
       for (int k = 0; k < B; ++k) std::memcpy(o + (r + k) * cols + c, &v[k], sizeof(V));
     }
+    if (cr > 0) {  // the last cr columns (a 6-row tile of a float32 product's operand): zeros for the rest
+      V v[B];
+      for (int64_t k = 0; k < B; ++k) {
+        if (k < cr) std::memcpy(&v[k], src + (cb + k) * cstride + r * int64_t(sizeof(E)), sizeof(V));
+        else v[k] = V{};
+      }
+      transpose_regs(v);
+      for (int k = 0; k < B; ++k)
+        store_head_bytes(reinterpret_cast<char*>(o + (r + k) * cols + cb), v[k], cr * int64_t(sizeof(E)));
+    }
   }
-  transpose_scalar(o, src, cstride, 0, rb, cb, cols, cols);
   transpose_scalar(o, src, cstride, rb, rows, 0, cols, cols);
 }
 #endif
@@ -697,40 +717,44 @@ void f32_to_bf16(uint16_t* dst, const float* src, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] = float_to_bfloat16(src[i]);
 }
 
-#if ST_VEC_BYTES == 64
-// The float32 product's register tile (sgemm.h): 12 rows x 32 columns in 24 accumulators; each step loads
-// two vectors of b's panel and multiplies them by 12 broadcast values of a's.
+#if !ST_GENERIC && ST_VEC_BYTES >= 32
+// The float32 product's register tile (sgemm.h): MR rows x NV vectors of columns in MR * NV accumulators;
+// each step loads NV vectors of b's panel and multiplies them by MR broadcast values of a's. AVX-512: 12 x 2
+// zmm (24 of 32 registers); AVX2: 6 x 2 ymm (12 of 16: two FMA ports, 6 cycles a step, loads to spare).
+constexpr int kTileRows = ST_VEC_BYTES == 64 ? 12 : 6, kTileVecs = 2;
 void sgemm_tile(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, float alpha, float beta) {
-  __m512 acc[12][2];
+  constexpr int MR = kTileRows, NV = kTileVecs, L = kVecLanes;
+  vfloat acc[MR][NV];
 #pragma GCC unroll 12
-  for (int i = 0; i < 12; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) acc[i][v] = vfloat{};
   for (int64_t p = 0; p < kc; ++p) {
-    const __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+    vfloat b[NV];
+    for (int v = 0; v < NV; ++v) b[v] = *reinterpret_cast<const vfloat*>(bp + v * L);  // 64-byte aligned panel
 #pragma GCC unroll 12
-    for (int i = 0; i < 12; ++i) {
-      const __m512 av = _mm512_set1_ps(ap[i]);
-      acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
-      acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
+    for (int i = 0; i < MR; ++i) {
+      const float av = ap[i];
+      for (int v = 0; v < NV; ++v) acc[i][v] += av * b[v];
     }
-    ap += 12;
-    bp += 32;
+    ap += MR;
+    bp += NV * L;
   }
-  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
 #pragma GCC unroll 12
-  for (int i = 0; i < 12; ++i) {
-    float* row = c + i * ldc;
-    if (beta == 0.0f) {
-      _mm512_storeu_ps(row, _mm512_mul_ps(va, acc[i][0]));
-      _mm512_storeu_ps(row + 16, _mm512_mul_ps(va, acc[i][1]));
-    } else {
-      _mm512_storeu_ps(row, _mm512_fmadd_ps(va, acc[i][0], _mm512_mul_ps(vb, _mm512_loadu_ps(row))));
-      _mm512_storeu_ps(row + 16, _mm512_fmadd_ps(va, acc[i][1], _mm512_mul_ps(vb, _mm512_loadu_ps(row + 16))));
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) {
+      float* at = c + i * ldc + v * L;
+      vfloat out = alpha * acc[i][v];
+      if (beta != 0.0f) {
+        vfloat old;
+        std::memcpy(&old, at, sizeof old);
+        out += beta * old;
+      }
+      std::memcpy(at, &out, sizeof out);
     }
-  }
 }
-constexpr SgemmTile sgemm_tile_fn = &sgemm_tile;
+constexpr SgemmKernel sgemm_kernel{&sgemm_tile, kTileRows, kTileVecs * kVecLanes, ST_VEC_BYTES};
 #else
-constexpr SgemmTile sgemm_tile_fn = nullptr;  // products go to OpenBLAS
+constexpr SgemmKernel sgemm_kernel{};  // products go to OpenBLAS
 #endif
 
 
@@ -872,7 +896,7 @@ const IsaTable& table() {
   static const IsaTable t{ST_ISA_NAME, &binary_table, &binary_scalar_table, &add_scaled_table, &unary_table, &sum_f32, &sum_f64,
                           &sum_rows_f32, &sum_rows_f64,
                           &transpose_tile, optim_loops_f32, optim_loops_f64, &f16_to_f32, &f32_to_f16,
-                          &bf16_to_f32, &f32_to_bf16, &stream_copy, &stream_fence, sgemm_tile_fn,
+                          &bf16_to_f32, &f32_to_bf16, &stream_copy, &stream_fence, sgemm_kernel,
                           &conv_rows, &conv_wgrad};
   return t;
 }

@@ -30,8 +30,8 @@ inline int64_t row_grain(int64_t GH, int64_t H) {
 template <typename T>
 std::unique_ptr<kernels::SgemmPackedB> pack_for_steps(const T* w, bool tw, int64_t m, int64_t k, int64_t n) {
   if constexpr (std::is_same_v<T, float>) {
-    if (kernels::SgemmTile tile = kernels::own_sgemm_tile(m, n, k, true))
-      return std::make_unique<kernels::SgemmPackedB>(tile, w, tw, tw ? k : n, k, n);
+    if (const kernels::SgemmKernel kern = kernels::own_sgemm_kernel(m, n, k, true))
+      return std::make_unique<kernels::SgemmPackedB>(kern, w, tw, tw ? k : n, k, n);
   }
   return nullptr;
 }

@@ -75,9 +75,9 @@ void bind_runtime(Module& m) {
   m.def("_set_isa", [](const std::string& name) { return kernels::set_isa(name.c_str()); });
   m.def("_isas", [] { return kernels::available_isas(); });
   m.def("_blas_core", [] { return std::string(kernels::blas_core()); });
-  // whether a float32 product of this shape runs our own tile (kernels/blas.h: own_sgemm_tile)
+  // whether a float32 product of this shape runs our own tile (kernels/blas.h: own_sgemm_kernel)
   m.def("_own_sgemm", [](int64_t m_, int64_t n, int64_t k, bool b_reused) {
-    return kernels::own_sgemm_tile(m_, n, k, b_reused) != nullptr;
+    return static_cast<bool>(kernels::own_sgemm_kernel(m_, n, k, b_reused));
   });
   // convolution's Winograd path: -1 by size (default), 0 never, 1 whenever it applies (tests compare both)
   m.def("_set_conv_winograd", [](int mode) { kernels::set_winograd_mode(mode); });

@@ -306,6 +306,31 @@ TEST(KernelAddScaled, FloatsRoundOnceIntegersWrap) {
   kernels::set_isa(prev.c_str());
 }
 
+// Every ISA table's tile transposition: item sizes 1, 2, 4 and 8 bytes, rows and columns short of,
+// equal to and past a block (including the 6-column tiles a float32 product packs), a column stride
+// wider than the rows; every destination element against the index formula, nothing written past it.
+TEST(KernelTransposeTile, EveryTableItemAndRaggedEdge) {
+  const std::string prev = kernels::isa().name;
+  for (const std::string& name : kernels::available_isas()) {
+    ASSERT_TRUE(kernels::set_isa(name.c_str()));
+    for (int64_t item : {1, 2, 4, 8})
+      for (int64_t rows : {1, 3, 8, 13, 16, 21})
+        for (int64_t cols : {1, 2, 4, 5, 6, 7, 8, 12, 17}) {
+          const int64_t cstride = (rows + 3) * item;
+          std::vector<char> src(cols * cstride), dst(rows * cols * item + 64, char(-3));
+          for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<char>(i * 13 + 5);
+          kernels::isa().transpose_tile(dst.data(), src.data(), cstride, rows, cols, item);
+          for (int64_t r = 0; r < rows; ++r)
+            for (int64_t c = 0; c < cols; ++c)
+              for (int64_t b = 0; b < item; ++b)
+                ASSERT_EQ(dst[(r * cols + c) * item + b], src[c * cstride + r * item + b])
+                    << name << " item " << item << " rows " << rows << " cols " << cols << " at " << r << "," << c;
+          for (size_t i = rows * cols * item; i < dst.size(); ++i) ASSERT_EQ(dst[i], char(-3)) << name;
+        }
+  }
+  kernels::set_isa(prev.c_str());
+}
+
 // ------------------------------------------------------------------ binary_scalar
 
 // Every ISA table's non-temporal copy: any destination alignment, any length (the

@@ -26,7 +26,7 @@ struct Case {
 
 // Runs out = alpha * op(a) @ op(b) + beta * out through tile and checks every element (and the untouched
 // padding of out's rows) against a double-precision loop.
-void check(kernels::SgemmTile tile, const Case& c, float alpha, float beta, uint32_t seed) {
+void check(const kernels::SgemmKernel& kern, const Case& c, float alpha, float beta, uint32_t seed) {
   std::mt19937 gen(seed);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   const int64_t lda = (c.ta ? c.m : c.k) + 3, ldb = (c.tb ? c.k : c.n) + 5, ldo = c.n + 7;
@@ -35,7 +35,7 @@ void check(kernels::SgemmTile tile, const Case& c, float alpha, float beta, uint
   for (float& v : b) v = dist(gen);
   for (float& v : out) v = beta == 0.0f ? std::numeric_limits<float>::quiet_NaN() : dist(gen);  // never read
   const std::vector<float> before = out;
-  kernels::sgemm_packed(tile, out.data(), ldo, a.data(), c.ta, lda, b.data(), c.tb, ldb, c.m, c.n, c.k, alpha, beta);
+  kernels::sgemm_packed(kern, out.data(), ldo, a.data(), c.ta, lda, b.data(), c.tb, ldb, c.m, c.n, c.k, alpha, beta);
   for (int64_t i = 0; i < c.m; ++i) {
     for (int64_t j = 0; j < ldo; ++j) {
       const float got = out[i * ldo + j];
@@ -84,9 +84,12 @@ TEST(Sgemm, ReferenceTileEveryShapeAndThreadSplit) {
   for (int threads : {1, 2, 3}) {
     kernels::set_num_threads(threads);
     uint32_t seed = 1;
-    for (const Case& c : cases()) {
-      check(&kernels::sgemm_tile_ref, c, 1.0f, 0.0f, seed++);
-      check(&kernels::sgemm_tile_ref, c, -0.5f, 2.0f, seed++);
+    for (bool wide : {true, false}) {  // both tile geometries: 12 x 32 and 6 x 16
+      const kernels::SgemmKernel ref = kernels::sgemm_ref_kernel(wide);
+      for (const Case& c : cases()) {
+        check(ref, c, 1.0f, 0.0f, seed++);
+        check(ref, c, -0.5f, 2.0f, seed++);
+      }
     }
   }
 }
@@ -98,29 +101,30 @@ TEST(Sgemm, EachIsaTileMatchesTheLoop) {
   int tested = 0;
   for (const std::string& name : kernels::available_isas()) {
     ASSERT_TRUE(kernels::set_isa(name.c_str()));
-    kernels::SgemmTile tile = kernels::isa().sgemm_tile;
-    if (!tile) continue;  // this table leaves products to OpenBLAS
+    const kernels::SgemmKernel kern = kernels::isa().sgemm;
+    if (!kern) continue;  // this table leaves products to OpenBLAS
+    EXPECT_TRUE(kern.mr <= kernels::kSgemmMaxMR && kern.nr <= kernels::kSgemmMaxNR) << name;
     ++tested;
     uint32_t seed = 100;
     for (const Case& c : cases()) {
-      check(tile, c, 1.0f, 0.0f, seed++);
-      check(tile, c, 1.5f, -1.0f, seed++);
+      check(kern, c, 1.0f, 0.0f, seed++);
+      check(kern, c, 1.5f, -1.0f, seed++);
     }
   }
   kernels::set_isa(prev.c_str());
-  // the AVX-512 table has a tile; the others leave products to OpenBLAS
-  bool has_avx512 = false;
-  for (const std::string& name : kernels::available_isas()) has_avx512 |= name == "avx512";
-  EXPECT_EQ(tested, has_avx512 ? 1 : 0);
+  // the AVX-512 and AVX2 tables have a tile; the base table leaves products to OpenBLAS
+  int with_tile = 0;
+  for (const std::string& name : kernels::available_isas()) with_tile += name == "avx512" || name == "avx2";
+  EXPECT_EQ(tested, with_tile);
 }
 
 TEST(Sgemm, ZeroDepthScalesOrClears) {
   std::vector<float> out(4 * 40, std::numeric_limits<float>::quiet_NaN()), a(4), b(40);
-  kernels::sgemm_packed(&kernels::sgemm_tile_ref, out.data(), 40, a.data(), false, 1, b.data(), false, 40, 4, 40, 0, 1.0f,
+  kernels::sgemm_packed(kernels::sgemm_ref_kernel(true), out.data(), 40, a.data(), false, 1, b.data(), false, 40, 4, 40, 0, 1.0f,
                         0.0f);
   for (float v : out) EXPECT_EQ(v, 0.0f);
   std::fill(out.begin(), out.end(), 3.0f);
-  kernels::sgemm_packed(&kernels::sgemm_tile_ref, out.data(), 40, a.data(), false, 1, b.data(), false, 40, 4, 40, 0, 1.0f,
+  kernels::sgemm_packed(kernels::sgemm_ref_kernel(true), out.data(), 40, a.data(), false, 1, b.data(), false, 40, 4, 40, 0, 1.0f,
                         2.0f);
   for (float v : out) EXPECT_EQ(v, 6.0f);
 }
@@ -133,11 +137,12 @@ TEST(Sgemm, PackedRightHandSideReusedAcrossProducts) {
   for (int threads : {1, 2}) {
     kernels::set_num_threads(threads);
     for (auto [m, k, n] : std::vector<std::array<int64_t, 3>>{{32, 256, 1024}, {13, 300, 70}, {5, 7, 40}})
-      for (bool tb : {false, true}) {
+      for (int variant = 0; variant < 4; ++variant) {  // both tile geometries, b stored both ways
+        const bool wide = variant & 1, tb = variant & 2;
         const int64_t ldb = tb ? k : n;
         std::vector<float> b((tb ? n : k) * ldb);
         for (float& v : b) v = dist(gen);
-        const kernels::SgemmPackedB packed(&kernels::sgemm_tile_ref, b.data(), tb, ldb, k, n);
+        const kernels::SgemmPackedB packed(kernels::sgemm_ref_kernel(wide), b.data(), tb, ldb, k, n);
         for (float beta : {0.0f, 1.0f}) {
           std::vector<float> a(m * k), out(m * n);
           for (float& v : a) v = dist(gen);
@@ -148,7 +153,8 @@ TEST(Sgemm, PackedRightHandSideReusedAcrossProducts) {
             for (int64_t j = 0; j < n; ++j) {
               double want = beta == 0.0f ? 0.0 : before[i * n + j];
               for (int64_t p = 0; p < k; ++p) want += double(a[i * k + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j]);
-              ASSERT_NEAR(out[i * n + j], want, 1e-4 * (k + 1)) << "m=" << m << " k=" << k << " n=" << n << " tb=" << tb;
+              ASSERT_NEAR(out[i * n + j], want, 1e-4 * (k + 1))
+                  << "m=" << m << " k=" << k << " n=" << n << " tb=" << tb << " wide=" << wide;
             }
         }
       }
