@@ -73,10 +73,7 @@ void pack_a(float* ap, int64_t mr, const float* a, bool ta, int64_t lda, int64_t
 
 thread_local std::vector<float> t_pack_a, t_pack_b;
 
-}  // namespace
-
-namespace {
-
+// The register tile in plain C++ (sgemm_ref_kernel).
 template <int64_t MR, int64_t NR>
 void sgemm_tile_ref(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, float alpha, float beta) {
   float acc[MR][NR] = {};
@@ -90,10 +87,10 @@ void sgemm_tile_ref(int64_t kc, const float* ap, const float* bp, float* c, int6
 
 // Runs the tiles [t0, t1) x panels [q0, q1) of one depth slice: out (rows t * MR.., columns jc + q * NR..)
 // = alpha * op(a)[:, pc:pc+kc] @ slice + beta * out, the slice's panel q at bp + q * kc * NR; op(a)'s row
-// tiles are packed kMT at a time into this thread's scratch.
-void run_slice(const SgemmKernel& kern, float* out, int64_t ldo, const float* a, bool ta, int64_t lda, int64_t m, int64_t n,
-               const float* bp, int64_t jc, int64_t pc, int64_t kc, float alpha, float beta, int64_t t0, int64_t t1,
-               int64_t q0, int64_t q1) {
+// tiles are packed kGroupRows / MR at a time into this thread's scratch.
+void run_slice(const SgemmKernel& kern, float* out, int64_t ldo, const float* a, bool ta, int64_t lda, int64_t m,
+               int64_t n, const float* bp, int64_t jc, int64_t pc, int64_t kc, float alpha, float beta, int64_t t0,
+               int64_t t1, int64_t q0, int64_t q1) {
   const int64_t mr = kern.mr, nr = kern.nr, group = std::max<int64_t>(1, kGroupRows / mr);
   float* ap = aligned_scratch(t_pack_a, group * kc * mr);
   alignas(64) float edge[kSgemmMaxMR * kSgemmMaxNR];
@@ -133,8 +130,8 @@ SgemmKernel sgemm_ref_kernel(bool wide) {
   return {&sgemm_tile_ref<6, 16>, 6, 16, 4};
 }
 
-void sgemm_packed(const SgemmKernel& kern, float* out, int64_t ldo, const float* a, bool ta, int64_t lda, const float* b,
-                  bool tb, int64_t ldb, int64_t m, int64_t n, int64_t k, float alpha, float beta) {
+void sgemm_packed(const SgemmKernel& kern, float* out, int64_t ldo, const float* a, bool ta, int64_t lda,
+                  const float* b, bool tb, int64_t ldb, int64_t m, int64_t n, int64_t k, float alpha, float beta) {
   if (m <= 0 || n <= 0) return;
   const int64_t kc_max = slice_depth(k);
   const int64_t mr = kern.mr, nr = kern.nr;

@@ -36,8 +36,8 @@ SgemmKernel sgemm_ref_kernel(bool wide);
 // out (m x n, row stride ldo) = alpha * op(a) @ op(b) + beta * out (out not read when beta == 0), where
 // op(a)[i][p] = ta ? a[p * lda + i] : a[i * lda + p] and op(b)[p][j] = tb ? b[j * ldb + p] : b[p * ldb + j].
 // Packs b in blocks shared by the pool's threads, which then split the rows (or, for few rows, the columns).
-void sgemm_packed(const SgemmKernel& kern, float* out, int64_t ldo, const float* a, bool ta, int64_t lda, const float* b,
-                  bool tb, int64_t ldb, int64_t m, int64_t n, int64_t k, float alpha, float beta);
+void sgemm_packed(const SgemmKernel& kern, float* out, int64_t ldo, const float* a, bool ta, int64_t lda,
+                  const float* b, bool tb, int64_t ldb, int64_t m, int64_t n, int64_t k, float alpha, float beta);
 
 // op(b) packed once into the panels sgemm_packed would make, for a product repeated with the same right-hand
 // side (a recurrent layer's weights at every step), with the tile that runs it. Packing splits over the pool.

@@ -120,12 +120,11 @@ TEST(Sgemm, EachIsaTileMatchesTheLoop) {
 
 TEST(Sgemm, ZeroDepthScalesOrClears) {
   std::vector<float> out(4 * 40, std::numeric_limits<float>::quiet_NaN()), a(4), b(40);
-  kernels::sgemm_packed(kernels::sgemm_ref_kernel(true), out.data(), 40, a.data(), false, 1, b.data(), false, 40, 4, 40, 0, 1.0f,
-                        0.0f);
+  const kernels::SgemmKernel ref = kernels::sgemm_ref_kernel(true);
+  kernels::sgemm_packed(ref, out.data(), 40, a.data(), false, 1, b.data(), false, 40, 4, 40, 0, 1.0f, 0.0f);
   for (float v : out) EXPECT_EQ(v, 0.0f);
   std::fill(out.begin(), out.end(), 3.0f);
-  kernels::sgemm_packed(kernels::sgemm_ref_kernel(true), out.data(), 40, a.data(), false, 1, b.data(), false, 40, 4, 40, 0, 1.0f,
-                        2.0f);
+  kernels::sgemm_packed(ref, out.data(), 40, a.data(), false, 1, b.data(), false, 40, 4, 40, 0, 1.0f, 2.0f);
   for (float v : out) EXPECT_EQ(v, 6.0f);
 }
 
