@@ -256,3 +256,42 @@ def test_large_gather_both_threads_matches_numpy():
     np.testing.assert_array_equal(st.from_numpy(a)[st.from_numpy(i)].numpy(), a[i])
     np.testing.assert_array_equal(st.from_numpy(a)[:, st.from_numpy(j)].numpy(), a[:, j])
     np.testing.assert_array_equal(st.from_numpy(a)[st.from_numpy(i), st.from_numpy(j)].numpy(), a[i, j])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "float16"])
+@pytest.mark.parametrize("dim", [0, 1, 2, -1])
+def test_index_add_every_dim_matches_torch(dtype, dim):
+    """index_add_ along each dim of a 3-d tensor (repeated indices, int32 and int64 index, alpha, a transposed
+    self, a source that is a view of self) gives torch's values: the op runs as a scatter-add whose index is
+    broadcast over source's other dims."""
+    rng = np.random.default_rng(abs(dim) + 7)
+    shape = (4, 5, 6)
+    base = (rng.standard_normal(shape) * 4).astype(dtype)
+    d = dim % 3
+    for index_dtype in ("int64", "int32"):
+        idx = rng.integers(0, shape[d], 9).astype(index_dtype)
+        src_shape = list(shape)
+        src_shape[d] = 9
+        src = (rng.standard_normal(src_shape) * 4).astype(dtype)
+        alpha = 1 if dtype == "int64" else 1.5
+        want = torch.from_numpy(base.copy()).index_add_(dim, torch.from_numpy(idx), torch.from_numpy(src), alpha=alpha)
+        got = st.from_numpy(base.copy()).index_add_(dim, st.from_numpy(idx), st.from_numpy(src), alpha=alpha)
+        tol = dict(rtol=1e-2, atol=1e-2) if dtype == "float16" else dict(rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(got.numpy().astype(np.float64), want.numpy().astype(np.float64), **tol)
+        # a transposed (non-contiguous) self
+        tb = torch.from_numpy(base.copy()).transpose(0, 2)
+        sb = st.from_numpy(base.copy()).transpose(0, 2)
+        ts = torch.from_numpy(src).transpose(0, 2)
+        ss = st.from_numpy(src).transpose(0, 2)
+        td = {0: 2, 1: 1, 2: 0}[d]
+        want = tb.index_add_(td, torch.from_numpy(idx), ts, alpha=alpha)
+        got = sb.index_add_(td, st.from_numpy(idx), ss, alpha=alpha)
+        np.testing.assert_allclose(got.numpy().astype(np.float64), want.numpy().astype(np.float64), **tol)
+    # source a view of self: read before anything is written
+    idx = np.array([shape[d] - 1, 0, 0] + list(range(shape[d] - 3)))
+    want = torch.from_numpy(base.copy())
+    want.index_add_(dim, torch.from_numpy(idx), want.clone())
+    got = st.from_numpy(base.copy())
+    got.index_add_(dim, st.from_numpy(idx), got)
+    np.testing.assert_allclose(got.numpy().astype(np.float64), want.numpy().astype(np.float64),
+                               **(dict(rtol=1e-2, atol=1e-2) if dtype == "float16" else dict(rtol=1e-6, atol=1e-6)))

@@ -422,14 +422,16 @@ Tensor& index_add_(Tensor& a, int64_t dim, const Tensor& index, const Tensor& so
     Tensor ts = forward_ad::tangent(source);
     if (ts.defined()) index_add_(new_tangent, dim, index, ts, alpha);
   }
-  Tensor src = sv;
+  Tensor src = sv.impl()->storage() == av.impl()->storage() ? copy_raw(sv) : sv;  // read before any write
   if (alpha.to<double>() != 1.0) {
     AutoGradMode off(false);
     src = mul(sv, alpha);
   }
-  std::vector<Tensor> adv(av.dim());
-  adv[d] = idx;
-  put_raw(av, adv, src, true);
+  // self.select(d, idx[i]) += src.select(d, i): a scatter-add whose index is idx along d, broadcast (stride 0)
+  // over source's other dims; each slot adds its slices in the order of i, as a loop over i would
+  DimVector spread(sv.dim(), 0);
+  spread[d] = idx.strides()[0];
+  kernels::scatter(av, d, make_view(idx, sv.sizes(), spread, idx.impl()->offset()), src, /*accumulate=*/true);
   if (n) {
     n->dim = d;
     n->index = idx;

@@ -715,7 +715,7 @@ Tensor scatter_impl(const Tensor& a, int64_t dim, const Tensor& index, const Ten
                "(): Expected index ", shape_str(index.sizes()), " to be smaller than self ", shape_str(a.sizes()),
                " apart from dimension ", d, src ? str(" and to be smaller size than src ", shape_str(src->sizes()))
                                                  : std::string());
-  check_range(i1, d, a1.sizes()[d]);
+  // the index range is checked inside the scatter kernel (one pass over the index, not two)
   if (inplace) {
     check_inplace(a, op, src);
     check_no_internal_overlap(a);
@@ -741,7 +741,7 @@ Tensor scatter_impl(const Tensor& a, int64_t dim, const Tensor& index, const Ten
     Tensor v = full({}, *value, a.dtype());
     s = make_view(v, i1.sizes(), DimVector(i1.dim(), 0), 0);
   }
-  kernels::scatter(as1d(target), d, i1, s, add);
+  kernels::scatter(as1d(target), d, i1, s, add, /*check_index=*/true);
   if (n) {
     n->which = add ? "ScatterAddBackward0" : src ? "ScatterBackward0" : "ScatterBackward1";
     n->index.save(index);
