@@ -295,3 +295,17 @@ def test_index_add_every_dim_matches_torch(dtype, dim):
     got.index_add_(dim, st.from_numpy(idx), got)
     np.testing.assert_allclose(got.numpy().astype(np.float64), want.numpy().astype(np.float64),
                                **(dict(rtol=1e-2, atol=1e-2) if dtype == "float16" else dict(rtol=1e-6, atol=1e-6)))
+
+
+@pytest.mark.parametrize("op", ["scatter_", "scatter_add_"])
+def test_scatter_inplace_bad_index_matches_torch(op):
+    """An in-place scatter with an index out of range raises torch's RuntimeError and message, and leaves self
+    as torch's kernel does: what came before the bad index is written (the check runs inside the scatter)."""
+    results = []
+    for lib in (torch, st):
+        t = lib.zeros(5)
+        with pytest.raises(RuntimeError) as info:
+            getattr(t, op)(0, lib.tensor([1, 7, 2]), lib.ones(3))
+        results.append((str(info.value), t.tolist()))
+    assert results[1] == results[0]
+    assert results[0][0] == "index 7 is out of bounds for dimension 0 with size 5"

@@ -187,7 +187,7 @@ void loop_gemm(T* out, const T* a, int64_t ars, int64_t acs, const T* b, int64_t
 // once for all threads, so a split costs it less.)
 constexpr int64_t kGemmSplitWork = int64_t(1) << 22;
 // Products below this many multiply-adds stay on OpenBLAS (packing would cost more than it saves), and so do
-// products of fewer columns than kOwnSgemmMinCols (a tile is 32 columns wide: at 10 columns, as in a
+// products of fewer columns than kOwnSgemmMinCols (a tile is 16 or 32 columns wide: at 10 columns, as in a
 // classifier's last layer, OpenBLAS's narrower kernels win).
 constexpr int64_t kOwnSgemmWork = int64_t(1) << 15;
 constexpr int64_t kOwnSgemmMinCols = 24;

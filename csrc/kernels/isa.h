@@ -78,7 +78,8 @@ constexpr int64_t kConvLanes = 16;
 // the inputs (and each line would first be read in).
 constexpr int64_t kStreamBytes = int64_t(4) << 20;
 
-// How far ahead (in bytes) the streaming reductions (the contiguous sum, min / max) ask for lines:
+// How far ahead (in bytes) the streaming loops (the contiguous sum, min / max, scatter's index and src) ask
+// for lines:
 // on 2026-12-07's AMD EPYC the hardware prefetchers alone left a one-thread sum of 4 * 10^7 bytes at
 // 19 GB/s (torch's loop: 29); with this hint it ran at 47-50.
 constexpr int64_t kPrefetchBytes = 8192;

@@ -21,7 +21,7 @@ namespace st::kernels {
 namespace {
 
 constexpr int64_t kKC = 256;   // depth of a packed slice
-constexpr int64_t kNC = 512;   // columns of a packed block of b (256 x 512 floats: half of a 1 MiB L2)
+constexpr int64_t kNC = 512;   // columns of a packed block of b (256 x 512 floats: 512 KiB, shared in L3)
 constexpr int64_t kGroupRows = 144;  // rows of op(a) per packed group (kGroupRows / MR row tiles)
 // Products of at least this many multiply-adds are split over the pool's threads.
 constexpr int64_t kSplitWork = int64_t(1) << 21;
