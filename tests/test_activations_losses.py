@@ -368,3 +368,17 @@ def test_every_registry_row_is_tested_and_names_torchs_node(torch_ref):
         args, kw = CASES[name]
         assert type(fn(torch_ref, name)(x, *args, **kw).grad_fn).__name__ == node, name
         assert (name in INPLACE) == bool(inplace), name
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_gradient_is_zero_where_result_is_zero_even_for_nonfinite_grad(torch_ref, dtype):
+    # ReluBackward0 is PyTorch's threshold_backward: g where the result is > 0, else 0 (not g · 0, NaN for inf)
+    x = [-1.0, 0.0, -0.0, 2.0, 3.0, -4.0]
+    g = [float("inf"), float("nan"), -float("inf"), float("inf"), 1.5, float("nan")]
+    st = smalltorch
+    a = st.tensor(x, dtype=getattr(st, dtype), requires_grad=True)
+    ta = torch_ref.tensor(x, dtype=getattr(torch_ref, dtype), requires_grad=True)
+    st.relu(a).backward(st.tensor(g, dtype=getattr(st, dtype)))
+    torch_ref.relu(ta).backward(torch_ref.tensor(g, dtype=getattr(torch_ref, dtype)))
+    np.testing.assert_array_equal(a.grad.numpy(), ta.grad.numpy())
+    assert type(st.relu(a).grad_fn).__name__ == type(torch_ref.relu(ta).grad_fn).__name__ == "ReluBackward0"

@@ -114,6 +114,43 @@ def test_stable_softmax_logsumexp():
     assert ninf.logsumexp(0).item() == float("-inf")
 
 
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize("shape,dim", [((3, 1), 1), ((6, 7), 1), ((4, 8), -1), ((2, 3, 13), 2), ((3, 600), 1),
+                                       ((2, 1100), 1), ((5, 9), 0), ((4, 6, 5), 1)])
+def test_float32_softmax_rows_match_torch(log, shape, dim):
+    # float32 rows take the ISA's row loops (vector exp), forward and backward; other dims the line loops
+    rng = np.random.default_rng(len(shape) * 100 + shape[-1])
+    x = (rng.standard_normal(shape) * 4).astype(np.float32)
+    g = rng.standard_normal(shape).astype(np.float32)
+    name = "log_softmax" if log else "softmax"
+    a, ta = st.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, ty = getattr(a, name)(dim), getattr(ta, name)(dim)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=2e-6, atol=2e-6)
+    y.backward(st.tensor(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-5, atol=1e-5)
+    # an expanded (stride 0) incoming gradient, as sum() sends
+    a.grad, ta.grad = None, None
+    getattr(a, name)(dim).sum().backward()
+    getattr(ta, name)(dim).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_float32_softmax_special_rows_match_torch(log):
+    inf, nan = float("inf"), float("nan")
+    rows = [[-inf] * 9, [1.0, inf, 2.0] + [0.0] * 6, [1.0, nan] + [3.0] * 7, [88.0, -88.0, 0.5] * 3]
+    name = "log_softmax" if log else "softmax"
+    for dtype in ("float32", "float64"):  # float32 rows: the ISA's loop; float64 and dim 0: the line loops
+        for transposed in (False, True):
+            a, ta = st.tensor(rows, dtype=getattr(st, dtype)), torch.tensor(rows, dtype=getattr(torch, dtype))
+            if transposed:
+                a, ta = a.t(), ta.t()
+            d = 0 if transposed else 1
+            got, want = getattr(a, name)(d).numpy(), getattr(ta, name)(d).numpy()
+            np.testing.assert_allclose(got, want, rtol=2e-6, atol=2e-6, equal_nan=True)
+
+
 def test_softmax_dtype_and_int_error():
     a = st.arange(4).reshape(2, 2)
     assert a.softmax(1, dtype=st.float64).dtype == st.float64

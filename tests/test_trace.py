@@ -102,7 +102,7 @@ FUNCS.update({
     "special_xlog1py": st.special.xlog1py,
     "sinc_grad": lambda s: st.where(s == 0, 0.0, (st.cos(math.pi * s) * math.pi * s - st.sin(math.pi * s)) /
                                     (math.pi * s * s)),
-    "sigmoid_grad": lambda g, s: g * (1 - s) * s, "tanh_grad": lambda g, s: g * (1 - s * s),
+    "sigmoid_grad": lambda g, s: g * (1 - s) * s, "tanh_grad": lambda g, s: g * (1 - s * s), "relu_grad": lambda g, s: g * st.sign(s),
     "i1_grad": lambda s, scaled: st.where(s == 0, 0.5, st.special.i0e(s) - st.special.i1e(s) * (st.sgn(s) + 1 / s)
                                           if scaled else st.i0(s) - st.special.i1(s) / s),
 })

@@ -34,6 +34,11 @@ struct IsaTable {
   void (*sum_rows_f32)(float* out, int64_t out_stride, const float* a, int64_t row_stride, int64_t rows, int64_t n);
   void (*sum_rows_f64)(double* out, int64_t out_stride, const double* a, int64_t row_stride, int64_t rows,
                        int64_t n);
+  // Softmax (log: log-softmax) of `rows` contiguous rows of n floats, out[r * n + i] from a[r * n + i], and its
+  // gradient from the incoming gradient g and the result y (same layout): g - exp(y) · sum(g) for log-softmax,
+  // y · (g - sum(g · y)) for softmax. out aliases none of the inputs.
+  void (*softmax_rows_f32)(bool log, float* out, const float* a, int64_t rows, int64_t n);
+  void (*softmax_backward_rows_f32)(bool log, float* out, const float* g, const float* y, int64_t rows, int64_t n);
   // Copies the rows x cols tile whose element (r, c) is at src + r * item + c * cstride
   // into dst[r * cols + c] (a transposition), for items of 1, 2, 4 or 8 bytes.
   void (*transpose_tile)(char* dst, const char* src, int64_t cstride, int64_t rows, int64_t cols, int64_t item);

@@ -176,7 +176,12 @@ void float_vec_loop(char** d, const int64_t* s, int64_t n, G g) {
       vfloat r = g(v);
       std::memcpy(o + i, &r, sizeof r);
     }
-    for (; i < n; ++i) o[i] = g(v1float{a[i]})[0];
+    if (i < n) {  // the last n - i values as one zero-padded vector
+      vfloat v = {};
+      std::memcpy(&v, a + i, sizeof(float) * static_cast<size_t>(n - i));
+      vfloat r = g(v);
+      std::memcpy(o + i, &r, sizeof(float) * static_cast<size_t>(n - i));
+    }
   } else {
     for (int64_t i = 0; i < n; ++i)
       *reinterpret_cast<float*>(d[0] + i * s[0]) = g(v1float{*reinterpret_cast<const float*>(d[1] + i * s[1])})[0];
@@ -585,6 +590,118 @@ void sum_rows(T* out, int64_t out_stride, const T* a, int64_t row_stride, int64_
 void sum_rows_f32(float* o, int64_t os, const float* a, int64_t rs, int64_t rows, int64_t n) { sum_rows(o, os, a, rs, rows, n); }
 void sum_rows_f64(double* o, int64_t os, const double* a, int64_t rs, int64_t rows, int64_t n) { sum_rows(o, os, a, rs, rows, n); }
 
+// Softmax rows (softmax_rows_f32 / softmax_backward_rows_f32 in isa.h): whole vectors, then the last values of a
+// row one at a time through the same exp. A row's exp values are summed in vector lanes kSoftmaxChunk values at a
+// time, each chunk's lane sums added in double.
+constexpr int64_t kSoftmaxChunk = 512;
+constexpr int64_t kFloatLanes = ST_VEC_BYTES / 4;
+
+// The row's max (a NaN is passed over: it still makes every output NaN, through exp and the sum) and the sum of
+// exp(x - max); with `store`, exp(x - max) written to o.
+inline float softmax_row_sum(const float* x, float* o, bool store, int64_t n, float& shift) {
+  float m = -std::numeric_limits<float>::infinity();
+  int64_t i = 0;
+#if !ST_GENERIC
+  if (n >= kVecLanes) {
+    vfloat vm = m - vfloat{};
+    for (; i + kVecLanes <= n; i += kVecLanes) {
+      vfloat v;
+      std::memcpy(&v, x + i, sizeof v);
+      vm = v > vm ? v : vm;
+    }
+    for (int l = 0; l < kVecLanes; ++l) m = vm[l] > m ? vm[l] : m;
+  }
+#endif
+  for (; i < n; ++i) m = x[i] > m ? x[i] : m;
+  shift = m;  // a row of -inf, or one with +inf, gives NaN - NaN - as PyTorch's
+  double sum = 0;
+  for (int64_t c0 = 0; c0 < n; c0 += kSoftmaxChunk) {
+    const int64_t c1 = std::min(n, c0 + kSoftmaxChunk);
+    float part = 0;
+    i = c0;
+#if !ST_GENERIC
+    vfloat vs = {};
+    for (; i + kVecLanes <= c1; i += kVecLanes) {
+      vfloat v;
+      std::memcpy(&v, x + i, sizeof v);
+      const vfloat e = vexp(v - m);
+      if (store) std::memcpy(o + i, &e, sizeof e);
+      vs += e;
+    }
+    for (int l = 0; l < kVecLanes; ++l) part += vs[l];
+#endif
+    for (; i < c1; ++i) {
+      const float e = exp_f32(x[i] - m);
+      if (store) o[i] = e;
+      part += e;
+    }
+    sum += part;
+  }
+  return static_cast<float>(sum);
+}
+
+void softmax_rows_f32(bool log, float* out, const float* a, int64_t rows, int64_t n) {
+  constexpr int64_t kBlock = 64;  // rows whose log-sums are taken in one vector loop
+  alignas(64) float sums[kBlock];
+  float shifts[kBlock];
+  const Loop vlog = unary_table(UnaryOp::Log, ScalarType::Float32);
+  for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
+    const int64_t nb = std::min(kBlock, rows - r0);
+    for (int64_t r = 0; r < nb; ++r)
+      sums[r] = softmax_row_sum(a + (r0 + r) * n, out + (r0 + r) * n, !log, n, shifts[r]);
+    if (log) {
+      char* d[2] = {reinterpret_cast<char*>(sums), reinterpret_cast<char*>(sums)};
+      const int64_t st[2] = {sizeof(float), sizeof(float)};
+      vlog(d, st, nb, nullptr);
+    }
+    for (int64_t r = 0; r < nb; ++r) {
+      const float* x = a + (r0 + r) * n;
+      float* o = out + (r0 + r) * n;
+      const float m = shifts[r], lse = sums[r], inv = 1.0f / sums[r];
+      if (log)
+        for (int64_t i = 0; i < n; ++i) o[i] = (x[i] - m) - lse;  // (x - max) - lse keeps precision for large max
+      else
+        for (int64_t i = 0; i < n; ++i) o[i] *= inv;
+    }
+  }
+}
+
+void softmax_backward_rows_f32(bool log, float* out, const float* g, const float* y, int64_t rows, int64_t n) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* gr = g + r * n;
+    const float* yr = y + r * n;
+    float* o = out + r * n;
+    double sum = 0;  // sum(g) for log-softmax, sum(g · y) for softmax: vector lanes per chunk, chunks in double
+    for (int64_t c0 = 0; c0 < n; c0 += kSoftmaxChunk) {
+      const int64_t c1 = std::min(n, c0 + kSoftmaxChunk);
+      float part[kFloatLanes] = {};
+      int64_t i = c0;
+      for (; i + kFloatLanes <= c1; i += kFloatLanes)
+        for (int64_t l = 0; l < kFloatLanes; ++l) part[l] += log ? gr[i + l] : gr[i + l] * yr[i + l];
+      float p = 0;
+      for (float v : part) p += v;
+      for (; i < c1; ++i) p += log ? gr[i] : gr[i] * yr[i];
+      sum += p;
+    }
+    const float s = static_cast<float>(sum);
+    if (!log) {
+      for (int64_t i = 0; i < n; ++i) o[i] = yr[i] * (gr[i] - s);
+      continue;
+    }
+    int64_t i = 0;
+#if !ST_GENERIC
+    for (; i + kVecLanes <= n; i += kVecLanes) {
+      vfloat gv, yv;
+      std::memcpy(&gv, gr + i, sizeof gv);
+      std::memcpy(&yv, yr + i, sizeof yv);
+      const vfloat r = gv - vexp(yv) * s;
+      std::memcpy(o + i, &r, sizeof r);
+    }
+#endif
+    for (; i < n; ++i) o[i] = gr[i] - exp_f32(yr[i]) * s;
+  }
+}
+
 // Tile transposition for the tiled elementwise loops (elementwise.cpp): copies
 // the rows x cols tile whose element (r, c) is at src + r * sizeof(E) +
 // c * cstride (contiguous along r) into dst[r * cols + c]. Whole blocks of
@@ -894,7 +1011,7 @@ void conv_wgrad(float* dw, int64_t ldw, const float* g, int64_t ldg, int64_t nr,
 
 const IsaTable& table() {
   static const IsaTable t{ST_ISA_NAME, &binary_table, &binary_scalar_table, &add_scaled_table, &unary_table, &sum_f32, &sum_f64,
-                          &sum_rows_f32, &sum_rows_f64,
+                          &sum_rows_f32, &sum_rows_f64, &softmax_rows_f32, &softmax_backward_rows_f32,
                           &transpose_tile, optim_loops_f32, optim_loops_f64, &f16_to_f32, &f32_to_f16,
                           &bf16_to_f32, &f32_to_bf16, &stream_copy, &stream_fence, sgemm_kernel,
                           &conv_rows, &conv_wgrad};

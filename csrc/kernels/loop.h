@@ -90,7 +90,8 @@ void dispatch_width(size_t n, const char* who, F&& f) {
   }
 }
 
-// Splits large plans over the worker threads (see parallel.h).
+// Splits large plans over the worker threads, and mid-sized ones while the workers spin (parallel_for_cheap in
+// parallel.h).
 template <typename F>
 void run_plan(const LoopPlan& p, F&& f);
 
@@ -101,6 +102,6 @@ void run_plan(const LoopPlan& p, F&& f);
 namespace st::kernels {
 template <typename F>
 void run_plan(const LoopPlan& p, F&& f) {
-  parallel_for(0, p.numel, kGrainSize, [&](int64_t b, int64_t e) { run_plan_range(p, b, e, f); });
+  parallel_for_cheap(0, p.numel, kGrainSize, kHotGrainSize, [&](int64_t b, int64_t e) { run_plan_range(p, b, e, f); });
 }
 }  // namespace st::kernels

@@ -15,7 +15,7 @@ void map(const Tensor& out, const Tensor& in, F f) {
   if (out.is_contiguous() && in.is_contiguous()) {
     Out* o = out.data<Out>();
     const In* p = in.data<In>();
-    parallel_for(0, n, kGrainSize, [&](int64_t lo, int64_t hi) {
+    parallel_for_cheap(0, n, kGrainSize, kHotGrainSize, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) o[i] = f(p[i]);
     });
     return;

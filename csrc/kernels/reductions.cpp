@@ -305,28 +305,75 @@ void scan_lines(bool prod, const Tensor& out, const Tensor& in) {
   });
 }
 
+// Contiguous float32 rows take the ISA's row loops (vector exp), split over threads by rows; the rest go line by
+// line here, sums in double.
 void softmax_lines(bool log, const Tensor& out, const Tensor& in) {
   if (is_reduced_float(in.dtype()))
     return through_float32(out, [&](const Tensor& o) { softmax_lines(log, o, widen(in)); });
+  if (in.dtype() == ScalarType::Float32 && in.is_contiguous() && out.is_contiguous() && in.dim() > 0) {
+    const int64_t n = in.sizes()[in.dim() - 1], rows = n == 0 ? 0 : in.numel() / n;
+    float* o = out.data<float>();
+    const float* a = in.data<float>();
+    parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)), [&](int64_t r0, int64_t r1) {
+      isa().softmax_rows_f32(log, o + r0 * n, a + r0 * n, r1 - r0, n);
+    });
+    return;
+  }
   dispatch_floating(in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     for_each_line_pair<T>(out, in, [&](T* o, const T* a, int64_t n, int64_t so, int64_t si) {
       T m = -std::numeric_limits<T>::infinity();
       for (int64_t i = 0; i < n; ++i) m = a[i * si] > m || is_nan(a[i * si]) ? a[i * si] : m;
-      if (std::isinf(m)) m = 0;  // all -inf (or a +inf): avoid inf - inf in the shift
-      double sum = 0;
+      double sum = 0;  // a row of -inf, or one with +inf, gives NaN throughout, as PyTorch's
       if (log) {
         for (int64_t i = 0; i < n; ++i) sum += std::exp(double(a[i * si] - m));
         T lse = static_cast<T>(std::log(sum));  // (x - max) - lse keeps precision for large max
         for (int64_t i = 0; i < n; ++i) o[i * so] = (a[i * si] - m) - lse;
-      } else if (si == 1 && so == 1) {
-        for (int64_t i = 0; i < n; ++i) { o[i] = std::exp(a[i] - m); sum += o[i]; }
-        T inv = static_cast<T>(1.0 / sum);
-        for (int64_t i = 0; i < n; ++i) o[i] *= inv;
-      } else {
-        for (int64_t i = 0; i < n; ++i) { o[i * so] = std::exp(a[i * si] - m); sum += o[i * so]; }
-        T inv = static_cast<T>(1.0 / sum);
-        for (int64_t i = 0; i < n; ++i) o[i * so] *= inv;
+        return;
+      }
+      for (int64_t i = 0; i < n; ++i) { o[i * so] = std::exp(a[i * si] - m); sum += o[i * so]; }
+      T inv = static_cast<T>(1.0 / sum);
+      for (int64_t i = 0; i < n; ++i) o[i * so] *= inv;
+    });
+  });
+}
+
+void softmax_backward_lines(bool log, const Tensor& out, const Tensor& g, const Tensor& y) {
+  if (y.dtype() == ScalarType::Float32 && y.is_contiguous() && g.is_contiguous() && out.is_contiguous() &&
+      y.dim() > 0) {
+    const int64_t n = y.sizes()[y.dim() - 1], rows = n == 0 ? 0 : y.numel() / n;
+    float* o = out.data<float>();
+    const float* gp = g.data<float>();
+    const float* yp = y.data<float>();
+    parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)), [&](int64_t r0, int64_t r1) {
+      isa().softmax_backward_rows_f32(log, o + r0 * n, gp + r0 * n, yp + r0 * n, r1 - r0, n);
+    });
+    return;
+  }
+  dispatch_floating(y.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const int64_t nd = y.dim();
+    DimVector kept(y.sizes().begin(), y.sizes().end() - 1);
+    DimVector os(out.strides().begin(), out.strides().end() - 1), gs(g.strides().begin(), g.strides().end() - 1),
+        ys(y.strides().begin(), y.strides().end() - 1);
+    OperandSpec specs[3] = {{static_cast<char*>(out.raw_data()), os.data(), sizeof(T)},
+                            {static_cast<char*>(g.raw_data()), gs.data(), sizeof(T)},
+                            {static_cast<char*>(y.raw_data()), ys.data(), sizeof(T)}};
+    const int64_t n = y.sizes()[nd - 1], so = out.strides()[nd - 1], sg = g.strides()[nd - 1],
+                  sy = y.strides()[nd - 1];
+    for_each_line(kept, specs, 3, n, [&](char** p) {
+      T* o = reinterpret_cast<T*>(p[0]);
+      const T* gp = reinterpret_cast<const T*>(p[1]);
+      const T* yp = reinterpret_cast<const T*>(p[2]);
+      double acc = 0;
+      if (log) {  // g - exp(y) · sum(g)
+        for (int64_t i = 0; i < n; ++i) acc += gp[i * sg];
+        const T sum = static_cast<T>(acc);
+        for (int64_t i = 0; i < n; ++i) o[i * so] = gp[i * sg] - static_cast<T>(std::exp(yp[i * sy])) * sum;
+      } else {  // y · (g - sum(g · y))
+        for (int64_t i = 0; i < n; ++i) acc += double(gp[i * sg]) * double(yp[i * sy]);
+        const T sum = static_cast<T>(acc);
+        for (int64_t i = 0; i < n; ++i) o[i * so] = yp[i * sy] * (gp[i * sg] - sum);
       }
     });
   });

@@ -22,6 +22,9 @@ void arg_reduce_lines(bool is_max, const Tensor& values, const Tensor& indices, 
 void scan_lines(bool prod, const Tensor& out, const Tensor& in);
 // Softmax or log-softmax along the last dim; out has in's shape and dtype.
 void softmax_lines(bool log, const Tensor& out, const Tensor& in);
+// Their gradient along the last dim from the incoming gradient g and the saved result y (one dtype, float32
+// or float64; out, g and y of one shape): g - exp(y) · sum(g) for log-softmax, y · (g - sum(g · y)) for softmax.
+void softmax_backward_lines(bool log, const Tensor& out, const Tensor& g, const Tensor& y);
 // out = (a op b) as 0/1 in out's dtype; a and b share one dtype and broadcast to out's shape.
 enum class CmpOp : int8_t { Eq, Gt, Lt };
 void compare_mask(CmpOp op, const Tensor& out, const Tensor& a, const Tensor& b);

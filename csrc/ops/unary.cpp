@@ -53,6 +53,17 @@ Tensor tanh_grad(const Tensor& g, const Tensor& s) {
     kernels::map_binary<double, double>(out, g, s, [](double x, double y) { return x * std::fma(-y, y, 1.0); });
   return out;
 }
+// relu's gradient from its result s: g where s > 0, else 0, in one pass (PyTorch's threshold_backward: a zero
+// even where g is inf or NaN); other cases as g · sign(s), which is differentiable again.
+Tensor relu_grad(const Tensor& g, const Tensor& s) {
+  if (!one_pass_grad(g, s)) return mul(g, sign(s));
+  Tensor out = st::empty(s.sizes(), s.dtype());
+  dispatch_floating(s.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    kernels::map_binary<T, T>(out, g, s, [](T x, T y) { return y > T(0) ? x : T(0); });
+  });
+  return out;
+}
 
 // sinc'(x) = (cos(pi x) pi x - sin(pi x)) / (pi x^2), 0 at 0
 Tensor sinc_grad(const Tensor& s) {

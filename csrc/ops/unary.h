@@ -56,7 +56,7 @@
   X(cosh,        Float,     Cosh,    1, Cast, CoshBackward0,    Self,   std::cosh(x),      mul(g, sinh(s)))                   \
   X(tanh,        Float,     Tanh,    1, Cast, TanhBackward0,    Result, std::tanh(x),      tanh_grad(g, s))                   \
   X(sigmoid,     Float,     Sigmoid, 1, Cast, SigmoidBackward0, Result, T(1) / (T(1) + std::exp(-x)), sigmoid_grad(g, s)) \
-  X(relu,        Keep,      None,    1, None, ReluBackward0,    Result, sf::relu(x),       mul(g, sign(s)))                   \
+  X(relu,        Keep,      None,    1, None, ReluBackward0,    Result, sf::relu(x),       relu_grad(g, s))                   \
   X(erf,         Float,     Erf,     1, Cast, ErfBackward0,     Self,   std::erf(x),       mul(g, mul(exp(neg(square(s))), M_2_SQRTPI))) \
   X(floor,       Keep,      None,    1, Same, FloorBackward0,   None,   sf::floor(x),      zero_grad(g))                       \
   X(ceil,        Keep,      None,    1, Same, CeilBackward0,    None,   sf::ceil(x),       zero_grad(g))                       \

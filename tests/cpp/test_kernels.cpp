@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <cmath>
 #include <cstdint>
+#include <limits>
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -327,6 +329,53 @@ TEST(KernelTransposeTile, EveryTableItemAndRaggedEdge) {
                     << name << " item " << item << " rows " << rows << " cols " << cols << " at " << r << "," << c;
           for (size_t i = rows * cols * item; i < dst.size(); ++i) ASSERT_EQ(dst[i], char(-3)) << name;
         }
+  }
+  kernels::set_isa(prev.c_str());
+}
+
+// Every ISA table's softmax rows against a double-precision reference: rows shorter than a vector, a whole
+// number of vectors, ragged, and longer than one summing chunk (512); log and plain; the backward from a
+// gradient g; a row of -inf, one with +inf and one with a NaN (all NaN out, as PyTorch gives).
+TEST(KernelSoftmaxRows, EveryTableAgainstDoubleReference) {
+  const std::string prev = kernels::isa().name;
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const std::string& name : kernels::available_isas()) {
+    ASSERT_TRUE(kernels::set_isa(name.c_str()));
+    for (int64_t n : {1, 5, 8, 16, 19, 700, 1100})
+      for (bool log : {false, true}) {
+        const int64_t rows = 3;
+        std::vector<float> a(rows * n), g(rows * n), out(rows * n), grad(rows * n);
+        for (int64_t i = 0; i < rows * n; ++i) {
+          a[i] = float(std::sin(0.37 * double(i)) * 6.0 + (i % 7 == 0 ? 40.0 : 0.0));
+          g[i] = float(std::cos(0.11 * double(i)));
+        }
+        kernels::isa().softmax_rows_f32(log, out.data(), a.data(), rows, n);
+        kernels::isa().softmax_backward_rows_f32(log, grad.data(), g.data(), out.data(), rows, n);
+        for (int64_t r = 0; r < rows; ++r) {
+          const float* x = a.data() + r * n;
+          double m = -inf, sum = 0, gsum = 0;
+          for (int64_t i = 0; i < n; ++i) m = std::max(m, double(x[i]));
+          for (int64_t i = 0; i < n; ++i) sum += std::exp(double(x[i]) - m);
+          for (int64_t i = 0; i < n; ++i) {
+            const double p = std::exp(double(x[i]) - m) / sum, y = out[r * n + i];
+            const double want = log ? double(x[i]) - m - std::log(sum) : p;
+            ASSERT_NEAR(y, want, 2e-6 * std::max(1.0, std::abs(want))) << name << " n " << n << " log " << log;
+            gsum += log ? double(g[r * n + i]) : double(g[r * n + i]) * y;
+          }
+          for (int64_t i = 0; i < n; ++i) {
+            const double y = out[r * n + i], gi = g[r * n + i];
+            const double want = log ? gi - std::exp(y) * gsum : y * (gi - gsum);
+            ASSERT_NEAR(grad[r * n + i], want, 1e-5 * std::max(1.0, std::abs(want))) << name << " n " << n;
+          }
+        }
+      }
+    const float fi = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+    for (bool log : {false, true}) {
+      const std::vector<float> a = {-fi, -fi, -fi, 1.0f, fi, 2.0f, 1.0f, nan, 3.0f};
+      std::vector<float> out(9);
+      kernels::isa().softmax_rows_f32(log, out.data(), a.data(), 3, 3);
+      for (int64_t i = 0; i < 9; ++i) ASSERT_TRUE(std::isnan(out[i])) << name << " at " << i;  // as PyTorch's
+    }
   }
   kernels::set_isa(prev.c_str());
 }

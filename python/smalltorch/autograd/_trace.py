@@ -174,6 +174,7 @@ def _parse(text):
 _FUSED = {
     "sigmoid_grad": lambda g, s: ("mul", [("mul", [g, s]), ("rsub", [s, "1"])]),
     "tanh_grad": lambda g, s: ("mul", [g, ("rsub", [("square", [s]), "1"])]),
+    "relu_grad": lambda g, s: ("mul", [g, ("sign", [s])]),
 }
 
 
