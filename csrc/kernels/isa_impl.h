@@ -516,6 +516,19 @@ SumVec<T> load_head(const T* a, int64_t m) {
     std::memcpy(static_cast<void*>(&x), &v, sizeof x);
     return x;
   }
+#elif !ST_GENERIC && ST_VEC_BYTES == 32
+  // lanes below m: mask lanes whose sign bit is set (index - m < 0)
+  if constexpr (sizeof(T) == 4) {
+    const __m256i mask = _mm256_sub_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(int(m)));
+    const __m256 v = _mm256_maskload_ps(a, mask);
+    std::memcpy(static_cast<void*>(&x), &v, sizeof x);
+    return x;
+  } else {
+    const __m256i mask = _mm256_sub_epi64(_mm256_setr_epi64x(0, 1, 2, 3), _mm256_set1_epi64x(m));
+    const __m256d v = _mm256_maskload_pd(a, mask);
+    std::memcpy(static_cast<void*>(&x), &v, sizeof x);
+    return x;
+  }
 #endif
   for (int64_t j = 0; j < m; ++j) x[j] = a[j];  // not a memcpy call of a varying size
   return x;
@@ -554,22 +567,29 @@ SumVec<T> pairwise_lanes(const T* a, int64_t n) {
     int64_t half = sum_split(n);
     return pairwise_lanes(a, half) + pairwise_lanes(a + half, n - half);
   }
-  V acc[4] = {};
-  int64_t i = 0;
-  for (; i + 4 * W <= n; i += 4 * W)
-    for (int k = 0; k < 4; ++k) {
-      prefetch_ahead(a + i + k * W);
-      V x;
-      std::memcpy(static_cast<void*>(&x), a + i + k * W, sizeof x);  // void*: V may be the generic struct
-      acc[k] += x;
-    }
-  for (int k = 0; i < n; i += W, ++k) {  // up to 3 whole vectors, then a zero-padded one
+  // four named accumulators, not an array: an array indexed by a varying k lives in memory (zeroed by a
+  // `rep stos` on every call, which cost short rows more than their sums)
+  V acc0 = {}, acc1 = {}, acc2 = {}, acc3 = {};
+  auto whole = [&](int64_t i) {
     V x;
-    if (n - i >= W) std::memcpy(static_cast<void*>(&x), a + i, sizeof x);
-    else x = load_head(a + i, n - i);
-    acc[k] += x;
+    std::memcpy(static_cast<void*>(&x), a + i, sizeof x);  // void*: V may be the generic struct
+    return x;
+  };
+  auto load = [&](int64_t i) { return n - i >= W ? whole(i) : load_head(a + i, n - i); };  // zero-padded past n
+  int64_t i = 0;
+  for (; i + 4 * W <= n; i += 4 * W) {
+    for (int k = 0; k < 4; ++k) prefetch_ahead(a + i + k * W);
+    acc0 += whole(i);
+    acc1 += whole(i + W);
+    acc2 += whole(i + 2 * W);
+    acc3 += whole(i + 3 * W);
   }
-  return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  // up to 3 whole vectors, then a zero-padded one, into acc0, acc1, ... in turn
+  if (i < n) acc0 += load(i);
+  if (i + W < n) acc1 += load(i + W);
+  if (i + 2 * W < n) acc2 += load(i + 2 * W);
+  if (i + 3 * W < n) acc3 += load(i + 3 * W);
+  return (acc0 + acc1) + (acc2 + acc3);
 }
 
 template <typename T>

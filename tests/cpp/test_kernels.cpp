@@ -333,6 +333,44 @@ TEST(KernelTransposeTile, EveryTableItemAndRaggedEdge) {
   kernels::set_isa(prev.c_str());
 }
 
+// Every ISA table's contiguous sums: lengths around every vector and leaf boundary, each read ending right
+// before NaNs (a load past the end, such as a partial vector not masked, would show as NaN), and row sums whose
+// rows are separated by NaN gaps.
+TEST(KernelContiguousSum, EveryTableReadsNothingPastTheEnd) {
+  const std::string prev = kernels::isa().name;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (const std::string& name : kernels::available_isas()) {
+    ASSERT_TRUE(kernels::set_isa(name.c_str()));
+    for (int64_t n = 0; n <= 1100; n += (n < 70 ? 1 : 97)) {
+      std::vector<float> f(n + 32, float(nan));
+      std::vector<double> d(n + 32, nan);
+      double want = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        d[i] = std::sin(0.7 * double(i)) + 0.25;
+        f[i] = float(d[i]);
+        want += double(f[i]);
+      }
+      ASSERT_NEAR(kernels::isa().sum_f32(f.data(), n), want, 1e-4) << name << " n " << n;
+      double wd = 0;
+      for (int64_t i = 0; i < n; ++i) wd += d[i];
+      ASSERT_NEAR(kernels::isa().sum_f64(d.data(), n), wd, 1e-9) << name << " n " << n;
+    }
+    for (int64_t n : {1, 3, 7, 8, 9, 15, 33, 100}) {
+      const int64_t rows = 5, stride = n + 3;
+      std::vector<float> a(rows * stride, std::numeric_limits<float>::quiet_NaN());
+      std::vector<float> out(rows * 2, 1.0f);  // the loop adds to out (every other element)
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t i = 0; i < n; ++i) a[r * stride + i] = float(r + 1) * 0.5f;
+      kernels::isa().sum_rows_f32(out.data(), 2, a.data(), stride, rows, n);
+      for (int64_t r = 0; r < rows; ++r) {
+        ASSERT_FLOAT_EQ(out[r * 2], 1.0f + float(n) * float(r + 1) * 0.5f) << name << " n " << n;
+        ASSERT_EQ(out[r * 2 + 1], 1.0f) << name;
+      }
+    }
+  }
+  kernels::set_isa(prev.c_str());
+}
+
 // Every ISA table's softmax rows against a double-precision reference: rows shorter than a vector, a whole
 // number of vectors, ragged, and longer than one summing chunk (512); log and plain; the backward from a
 // gradient g; a row of -inf, one with +inf and one with a NaN (all NaN out, as PyTorch gives).
