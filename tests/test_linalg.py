@@ -391,3 +391,20 @@ def test_product_gradients_are_laid_out_as_their_operands(torch_ref):
         for (s1, v1), (s2, v2) in zip(ours, theirs):
             assert s1 == s2
             np.testing.assert_allclose(v1, v2, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("m,k,n", [(3, 4, 5), (64, 300, 70), (256, 64, 300), (3, 0, 5)])
+def test_mm_out_overwrites_stale_nans(dtype, m, k, n):
+    # beta 0: the product's out= is written without being read (no zero-fill pass first), so NaN or inf left
+    # in it never leaks into the result; an empty sum (k == 0) gives zeros
+    rng = np.random.default_rng(m + k + n)
+    a = rng.standard_normal((m, k)).astype(dtype)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    for stale in (float("nan"), float("inf")):
+        out = st.full((m, n), stale, dtype=getattr(st, dtype))
+        st.mm(st.tensor(a), st.tensor(b), out=out)
+        np.testing.assert_allclose(out.numpy(), a @ b, rtol=1e-4, atol=1e-4)
+        out2 = st.full((m, n), stale, dtype=getattr(st, dtype))
+        st.matmul(st.tensor(a), st.tensor(b).t().contiguous().t(), out=out2)  # a transposed operand
+        np.testing.assert_allclose(out2.numpy(), a @ b, rtol=1e-4, atol=1e-4)

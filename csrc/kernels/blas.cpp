@@ -277,7 +277,7 @@ void gemm(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alp
                            beta.to_double() != 0.0);
   int64_t m = a.sizes()[0], k = a.sizes()[1], n = b.sizes()[1];
   bool use_beta = beta.to_double() != 0.0;
-  if (!use_beta && is_floating(out.dtype())) fill(out, Scalar(0.0));  // never read stale NaNs
+  // beta 0: out is not read (BLAS sets C without reading it, our tile writes alpha * acc), so stale NaNs stay out
   dispatch_numeric(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_floating_point_v<T>) {
