@@ -669,3 +669,38 @@ def test_functional_vjp():
     out, g = autograd.functional.vjp(lambda t: (t.exp()).sum(), torch.tensor(xv, dtype=F64))
     assert_close(out, np.array(np.exp(xv).sum()))
     assert_close(g, np.exp(xv))
+
+
+def test_leaf_takes_a_transposed_weight_gradient_without_copying():
+    st = torch
+    # x @ W.t(): the gradient reaching W is TBackward0's transpose of a fresh product, a view that alone holds
+    # its buffer; AccumulateGrad takes that buffer (as PyTorch does) instead of copying 256x784 floats, and
+    # .grad is a plain tensor (no _base), as PyTorch's
+    W = st.randn(16, 24, requires_grad=True)
+    x = st.randn(8, 24)
+    seen = []
+    Wt = W.t()
+    Wt.register_hook(lambda g: seen.append(g.data_ptr()))
+    (x @ Wt).sum().backward()
+    assert W.grad.data_ptr() == seen[0]
+    assert W.grad._base is None and not W.grad._is_view() and W.grad.is_contiguous()
+    np.testing.assert_allclose(W.grad.numpy(), np.ones((8, 16), np.float32).T @ x.numpy(), rtol=1e-5)
+
+
+def test_leaf_copies_a_gradient_view_someone_else_holds():
+    st = torch
+    # the gradient's buffer is still seen elsewhere: a user's gradient tensor, or a hook that keeps the view
+    W = st.randn(2, 3, requires_grad=True)
+    G = st.randn(3, 2)
+    G0 = G.clone()
+    W.t().backward(G)  # TBackward0 passes G.t(), a view of the caller's G
+    G.add_(100.0)
+    np.testing.assert_array_equal(W.grad.numpy(), G0.numpy().T)
+    W2 = st.randn(16, 24, requires_grad=True)
+    kept = []
+    W2t = W2.t()
+    W2t.register_hook(lambda g: kept.append(g))
+    (st.ones(8, 24) @ W2t).sum().backward()
+    before = kept[0].clone()
+    W2.grad.add_(1.0)
+    np.testing.assert_array_equal(kept[0].numpy(), before.numpy())

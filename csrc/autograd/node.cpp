@@ -200,14 +200,30 @@ Tensor apply_leaf_hooks(const Tensor& leaf, Tensor grad) {
   return grad;
 }
 
+// Whether g is a view that alone keeps its base and the buffer alive (the base held by g's view record only,
+// the storage by the two of them): a gradient made by a view op in backward, such as TBackward0's transpose of a
+// linear layer's weight gradient.
+bool sole_view(const Tensor& g) {
+  const ViewMeta* vm = g.impl()->view_meta();
+  return vm && vm->base && vm->base.use_count() == 1 && g.impl()->storage().use_count() == 2 &&
+         vm->base->storage() == g.impl()->storage();
+}
+
+// g's buffer under a plain handle (not a view: .grad has no _base, as PyTorch's).
+Tensor plain_alias(const Tensor& g) {
+  const TensorImpl& i = *g.impl();
+  return Tensor(std::make_shared<TensorImpl>(i.storage(), i.offset(), i.sizes(), i.strides(), i.dtype()));
+}
+
 void accumulate_into_grad(const Tensor& t, const Tensor& g) {
   auto& m = meta(t);
   if (!m.grad.defined()) {
     if (GradMode::is_enabled()) {
       m.grad = g;  // create_graph: keep the history of the gradient
-    } else if (g.use_count() == 1 && g.impl()->storage().use_count() == 1 && g.is_contiguous() &&
-               !get_meta(g)) {
-      m.grad = g;  // nobody else can see this buffer: take it
+    } else if (g.use_count() == 1 && g.is_contiguous() && !get_meta(g) &&
+               (g.impl()->storage().use_count() == 1 || sole_view(g))) {
+      // nobody else can see this buffer: take it
+      m.grad = g.impl()->is_view ? plain_alias(g) : g;
     } else {
       AutoGradMode off(false);
       m.grad = ops::clone(g);
