@@ -86,7 +86,7 @@ template <typename V, typename VI> inline V bits_to_float(VI v) {
 template <typename V, typename VI>
 inline V exp_f32_impl(V x) {
   const V zero = V(), lo = zero - 104.0f, hi = zero + 88.75f;  // broadcast constants for either type
-  V xc = x < lo ? lo : x;
+  V xc = x > lo ? x : lo;  // NaN -> lo, so the integer steps below stay in range (a NaN x is returned at the end)
   xc = xc > hi ? hi : xc;
   V t = xc * 1.44269504088896341f + 0.5f;
   VI n = cvt_to_int<VI>(t);
