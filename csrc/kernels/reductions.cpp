@@ -305,19 +305,27 @@ void scan_lines(bool prod, const Tensor& out, const Tensor& in) {
   });
 }
 
+// f(first row, rows, n) over blocks of the contiguous rows (n values along the last dim) of t, split over threads.
+namespace {
+template <typename F>
+void split_rows(const Tensor& t, F&& f) {
+  const int64_t n = t.sizes()[t.dim() - 1], rows = n == 0 ? 0 : t.numel() / n;
+  parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)),
+               [&](int64_t r0, int64_t r1) { f(r0, r1 - r0, n); });
+}
+}  // namespace
+
 // Contiguous float32 rows take the ISA's row loops (vector exp), split over threads by rows; the rest go line by
 // line here, sums in double.
 void softmax_lines(bool log, const Tensor& out, const Tensor& in) {
   if (is_reduced_float(in.dtype()))
     return through_float32(out, [&](const Tensor& o) { softmax_lines(log, o, widen(in)); });
   if (in.dtype() == ScalarType::Float32 && in.is_contiguous() && out.is_contiguous() && in.dim() > 0) {
-    const int64_t n = in.sizes()[in.dim() - 1], rows = n == 0 ? 0 : in.numel() / n;
     float* o = out.data<float>();
     const float* a = in.data<float>();
-    parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)), [&](int64_t r0, int64_t r1) {
-      isa().softmax_rows_f32(log, o + r0 * n, a + r0 * n, r1 - r0, n);
+    return split_rows(in, [&](int64_t r0, int64_t rows, int64_t n) {
+      isa().softmax_rows_f32(log, o + r0 * n, a + r0 * n, rows, n);
     });
-    return;
   }
   dispatch_floating(in.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -341,14 +349,12 @@ void softmax_lines(bool log, const Tensor& out, const Tensor& in) {
 void softmax_backward_lines(bool log, const Tensor& out, const Tensor& g, const Tensor& y) {
   if (y.dtype() == ScalarType::Float32 && y.is_contiguous() && g.is_contiguous() && out.is_contiguous() &&
       y.dim() > 0) {
-    const int64_t n = y.sizes()[y.dim() - 1], rows = n == 0 ? 0 : y.numel() / n;
     float* o = out.data<float>();
     const float* gp = g.data<float>();
     const float* yp = y.data<float>();
-    parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)), [&](int64_t r0, int64_t r1) {
-      isa().softmax_backward_rows_f32(log, o + r0 * n, gp + r0 * n, yp + r0 * n, r1 - r0, n);
+    return split_rows(y, [&](int64_t r0, int64_t rows, int64_t n) {
+      isa().softmax_backward_rows_f32(log, o + r0 * n, gp + r0 * n, yp + r0 * n, rows, n);
     });
-    return;
   }
   dispatch_floating(y.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;

@@ -61,6 +61,13 @@ inline Tensor copy_raw(const Tensor& a) {
 // t itself when contiguous, else a contiguous copy with no history (for kernels that walk raw buffers).
 inline Tensor contiguous_raw(const Tensor& t) { return t.is_contiguous() ? t : copy_raw(t); }
 
+// Whether a gradient formula of g and a saved s may run as one fused kernel pass: grad mode off (a double
+// backward records the composed ops instead), g of s's shape and dtype, float32 or float64.
+inline bool one_pass_grad(const Tensor& g, const Tensor& s) {
+  return !autograd::GradMode::is_enabled() && g.dtype() == s.dtype() && g.sizes() == s.sizes() &&
+         (s.dtype() == ScalarType::Float32 || s.dtype() == ScalarType::Float64);
+}
+
 // 0-d tensors are handled by the kernels as one-element 1-d tensors.
 inline Tensor as1d(const Tensor& t) { return t.dim() == 0 ? make_view(t, {1}, {1}, t.impl()->offset()) : t; }
 

@@ -376,8 +376,7 @@ struct SoftmaxBackward : Node {
   TensorList apply(TensorList&& grads) override {
     Tensor y = result.unpack(*this);
     const Tensor& g = grads[0];
-    if (!autograd::GradMode::is_enabled() && g.dtype() == y.dtype() && g.sizes() == y.sizes() &&
-        (y.dtype() == ScalarType::Float32 || y.dtype() == ScalarType::Float64)) {  // one pass (not recorded)
+    if (one_pass_grad(g, y)) {
       Tensor out = st::empty(y.sizes(), y.dtype());
       const bool rows = y.dtype() == ScalarType::Float32 && dim == y.dim() - 1 && y.is_contiguous();  // the ISA's row loop
       kernels::softmax_backward_lines(log, dim_last(out, dim), dim_last(rows ? contiguous_raw(g) : g, dim),

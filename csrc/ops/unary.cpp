@@ -31,10 +31,6 @@ namespace spm = kernels::spm;
 // PyTorch's loop; float32 computes it in double, where s² is exact). A float32/float64
 // gradient of s's shape takes one pass; with grad mode on (a double backward records
 // the ops) or for other dtypes, the same from ops.
-bool one_pass_grad(const Tensor& g, const Tensor& s) {
-  return !autograd::GradMode::is_enabled() && g.dtype() == s.dtype() && g.sizes() == s.sizes() &&
-         (s.dtype() == ScalarType::Float32 || s.dtype() == ScalarType::Float64);
-}
 Tensor sigmoid_grad(const Tensor& g, const Tensor& s) {
   if (!one_pass_grad(g, s)) return mul(mul(g, rsub(s, Scalar(int64_t(1)))), s);
   Tensor out = st::empty(s.sizes(), s.dtype());

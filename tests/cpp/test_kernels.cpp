@@ -18,6 +18,23 @@
 #include "ops/ops.h"
 #include "test_util.h"
 
+namespace {
+// Runs f(name) with each ISA table in turn (an ASSERT in f ends that table's run), then restores the table
+// that was in use.
+template <typename F>
+void for_each_isa(F&& f) {
+  const std::string prev = st::kernels::isa().name;
+  for (const std::string& name : st::kernels::available_isas()) {
+    if (!st::kernels::set_isa(name.c_str())) {
+      ADD_FAILURE() << "set_isa(" << name << ") failed";
+      continue;
+    }
+    f(name);
+  }
+  st::kernels::set_isa(prev.c_str());
+}
+}  // namespace
+
 using namespace st;
 using st_test::all_dtypes;
 using st_test::for_each_index;
@@ -275,9 +292,7 @@ TEST(KernelBinary, InPlaceAliasedOutput) {
 // a + alpha * b rounded once (a fused multiply-add, as PyTorch's add with alpha) on every ISA,
 // contiguous (vector loop and tail) and broadcast; integers wrap.
 TEST(KernelAddScaled, FloatsRoundOnceIntegersWrap) {
-  const std::string prev = kernels::isa().name;
-  for (const std::string& name : kernels::available_isas()) {
-    ASSERT_TRUE(kernels::set_isa(name.c_str()));
+  for_each_isa([&](const std::string& name) {
     for (ScalarType dt : {ScalarType::Float32, ScalarType::Float64}) {
       Tensor a = st_test::make(dv({37, 41}), dt, [](int64_t k) { return std::sin(0.37 * k) * 3.1; });
       Tensor b = st_test::make(dv({37, 41}), dt, [](int64_t k) { return std::cos(0.11 * k) * 1.7; });
@@ -304,17 +319,14 @@ TEST(KernelAddScaled, FloatsRoundOnceIntegersWrap) {
       const uint32_t x = uint32_t(2147483000 + k);
       ASSERT_EQ(int64_t(vo[size_t(k)]), int64_t(int32_t(x + 3u * x))) << name;
     }
-  }
-  kernels::set_isa(prev.c_str());
+  });
 }
 
 // Every ISA table's tile transposition: item sizes 1, 2, 4 and 8 bytes, rows and columns short of,
 // equal to and past a block (including the 6-column tiles a float32 product packs), a column stride
 // wider than the rows; every destination element against the index formula, nothing written past it.
 TEST(KernelTransposeTile, EveryTableItemAndRaggedEdge) {
-  const std::string prev = kernels::isa().name;
-  for (const std::string& name : kernels::available_isas()) {
-    ASSERT_TRUE(kernels::set_isa(name.c_str()));
+  for_each_isa([&](const std::string& name) {
     for (int64_t item : {1, 2, 4, 8})
       for (int64_t rows : {1, 3, 8, 13, 16, 21})
         for (int64_t cols : {1, 2, 4, 5, 6, 7, 8, 12, 17}) {
@@ -329,18 +341,15 @@ TEST(KernelTransposeTile, EveryTableItemAndRaggedEdge) {
                     << name << " item " << item << " rows " << rows << " cols " << cols << " at " << r << "," << c;
           for (size_t i = rows * cols * item; i < dst.size(); ++i) ASSERT_EQ(dst[i], char(-3)) << name;
         }
-  }
-  kernels::set_isa(prev.c_str());
+  });
 }
 
 // Every ISA table's contiguous sums: lengths around every vector and leaf boundary, each read ending right
 // before NaNs (a load past the end, such as a partial vector not masked, would show as NaN), and row sums whose
 // rows are separated by NaN gaps.
 TEST(KernelContiguousSum, EveryTableReadsNothingPastTheEnd) {
-  const std::string prev = kernels::isa().name;
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  for (const std::string& name : kernels::available_isas()) {
-    ASSERT_TRUE(kernels::set_isa(name.c_str()));
+  for_each_isa([&](const std::string& name) {
     for (int64_t n = 0; n <= 1100; n += (n < 70 ? 1 : 97)) {
       std::vector<float> f(n + 32, float(nan));
       std::vector<double> d(n + 32, nan);
@@ -367,18 +376,15 @@ TEST(KernelContiguousSum, EveryTableReadsNothingPastTheEnd) {
         ASSERT_EQ(out[r * 2 + 1], 1.0f) << name;
       }
     }
-  }
-  kernels::set_isa(prev.c_str());
+  });
 }
 
 // Every ISA table's softmax rows against a double-precision reference: rows shorter than a vector, a whole
 // number of vectors, ragged, and longer than one summing chunk (512); log and plain; the backward from a
 // gradient g; a row of -inf, one with +inf and one with a NaN (all NaN out, as PyTorch gives).
 TEST(KernelSoftmaxRows, EveryTableAgainstDoubleReference) {
-  const std::string prev = kernels::isa().name;
   const double inf = std::numeric_limits<double>::infinity();
-  for (const std::string& name : kernels::available_isas()) {
-    ASSERT_TRUE(kernels::set_isa(name.c_str()));
+  for_each_isa([&](const std::string& name) {
     for (int64_t n : {1, 5, 8, 16, 19, 700, 1100})
       for (bool log : {false, true}) {
         const int64_t rows = 3;
@@ -414,8 +420,7 @@ TEST(KernelSoftmaxRows, EveryTableAgainstDoubleReference) {
       kernels::isa().softmax_rows_f32(log, out.data(), a.data(), 3, 3);
       for (int64_t i = 0; i < 9; ++i) ASSERT_TRUE(std::isnan(out[i])) << name << " at " << i;  // as PyTorch's
     }
-  }
-  kernels::set_isa(prev.c_str());
+  });
 }
 
 // ------------------------------------------------------------------ binary_scalar
@@ -423,11 +428,9 @@ TEST(KernelSoftmaxRows, EveryTableAgainstDoubleReference) {
 // Every ISA table's non-temporal copy: any destination alignment, any length (the
 // unaligned head and the tail shorter than a vector are copied plainly).
 TEST(KernelStreamCopy, EveryTableEveryAlignmentAndLength) {
-  const std::string prev = kernels::isa().name;
   std::vector<char> src(1000), dst(1100);
   for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<char>(i * 7 + 3);
-  for (const std::string& name : kernels::available_isas()) {
-    ASSERT_TRUE(kernels::set_isa(name.c_str()));
+  for_each_isa([&](const std::string& name) {
     const kernels::IsaTable* t = &kernels::isa();
     for (int off = 0; off < 64; off += 5) {
       for (int64_t bytes : {0, 1, 15, 16, 63, 64, 65, 200, 513, 999}) {
@@ -440,8 +443,7 @@ TEST(KernelStreamCopy, EveryTableEveryAlignmentAndLength) {
         }
       }
     }
-  }
-  kernels::set_isa(prev.c_str());
+  });
 }
 
 TEST(KernelBinaryScalar, BothOrders) {
